@@ -1,0 +1,418 @@
+//! Finding the files to lint: gitignore-aware walking, include/exclude globs,
+//! size limits, and symlinks that are never followed out of the root.
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use ignore::WalkBuilder;
+
+use crate::error::ManifestError;
+use crate::problem::{FileProblem, PathProblem, ProblemCode};
+
+/// The default include globs.
+pub const DEFAULT_INCLUDE: [&str; 2] = ["**/*.yaml", "**/*.yml"];
+
+/// The default per-file size limit (10 MiB).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
+/// What to walk and what to keep.
+#[derive(Debug, Clone)]
+pub struct DiscoverOptions {
+    /// Files must match one of these (relative to their root). Explicit file arguments bypass it.
+    pub include: GlobSet,
+    /// Files and directories matching one of these are skipped.
+    pub exclude: GlobSet,
+    /// Files larger than this are reported and skipped.
+    pub max_file_size: u64,
+    /// Display paths are relative to this directory when files lie under it.
+    pub display_base: Option<PathBuf>,
+}
+
+impl DiscoverOptions {
+    /// Options from glob strings; errors name the bad glob.
+    pub fn new(
+        include: &[String],
+        exclude: &[String],
+        max_file_size: u64,
+        display_base: Option<PathBuf>,
+    ) -> Result<Self, ManifestError> {
+        let include: Vec<String> = if include.is_empty() {
+            DEFAULT_INCLUDE.iter().map(|s| (*s).to_owned()).collect()
+        } else {
+            include.to_vec()
+        };
+        Ok(DiscoverOptions {
+            include: glob_set(&include)?,
+            exclude: glob_set(exclude)?,
+            max_file_size,
+            display_base,
+        })
+    }
+}
+
+/// Compile globs into a set; `dir/**` style and bare names work as users expect.
+pub fn glob_set(globs: &[String]) -> Result<GlobSet, ManifestError> {
+    let mut builder = GlobSetBuilder::new();
+    for glob in globs {
+        let compiled = Glob::new(glob).map_err(|source| ManifestError::Glob {
+            glob: glob.clone(),
+            message: source.kind().to_string(),
+        })?;
+        builder.add(compiled);
+        // A glob without a slash matches at any depth, as in .gitignore.
+        if !glob.contains('/') {
+            let anywhere = format!("**/{glob}");
+            if let Ok(g) = Glob::new(&anywhere) {
+                builder.add(g);
+            }
+        }
+    }
+    builder.build().map_err(|source| ManifestError::Glob {
+        glob: globs.join(", "),
+        message: source.kind().to_string(),
+    })
+}
+
+/// A file to lint.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DiscoveredFile {
+    /// Path shown to users.
+    pub display_path: String,
+    /// Path relative to its root.
+    pub repo_path: String,
+    /// Path to open.
+    pub fs_path: PathBuf,
+}
+
+/// The outcome of a walk.
+#[derive(Debug, Clone, Default)]
+pub struct Discovery {
+    /// Files to parse, sorted by display path, without duplicates.
+    pub files: Vec<DiscoveredFile>,
+    /// Problems met while walking (skipped files, loops, unreadable directories).
+    pub problems: Vec<PathProblem>,
+}
+
+/// Walk every root and collect the files to lint.
+pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Discovery {
+    let mut out = Discovery::default();
+    for root in roots {
+        discover_root(root, options, &mut out);
+    }
+    out.files.sort();
+    out.files.dedup_by(|a, b| a.display_path == b.display_path);
+    out.problems.sort_by(|a, b| {
+        a.path
+            .cmp(&b.path)
+            .then_with(|| a.problem.message.cmp(&b.problem.message))
+    });
+    out.problems.dedup();
+    out
+}
+
+fn discover_root(root: &Path, options: &DiscoverOptions, out: &mut Discovery) {
+    let display_root = display_root(root, options.display_base.as_deref());
+    let metadata = match std::fs::metadata(root) {
+        Ok(m) => m,
+        Err(error) => {
+            out.problems.push(PathProblem {
+                path: display_root.clone().unwrap_or_else(|| slash(root)),
+                problem: FileProblem::whole_file(
+                    ProblemCode::Unreadable,
+                    format!("cannot read path: {error}"),
+                ),
+            });
+            return;
+        }
+    };
+    if metadata.is_file() {
+        let name = root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let display = display_root.unwrap_or_else(|| name.clone());
+        if metadata.len() > options.max_file_size {
+            out.problems
+                .push(too_large(&display, metadata.len(), options.max_file_size));
+        } else {
+            out.files.push(DiscoveredFile {
+                display_path: display,
+                repo_path: name,
+                fs_path: root.to_path_buf(),
+            });
+        }
+        return;
+    }
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let display_of = |repo_path: &str| match &display_root {
+        Some(prefix) if !prefix.is_empty() => format!("{prefix}/{repo_path}"),
+        _ => repo_path.to_owned(),
+    };
+    let walk_problems: Arc<Mutex<Vec<(PathBuf, FileProblem)>>> = Arc::default();
+    let filter_problems = Arc::clone(&walk_problems);
+    let filter_root = canonical_root.clone();
+    let exclude = options.exclude.clone();
+    let exclude_root = root.to_path_buf();
+    let walker = WalkBuilder::new(root)
+        .hidden(false)
+        .follow_links(true)
+        .require_git(false)
+        .add_custom_ignore_filename(".hubspokeignore")
+        .filter_entry(move |entry| {
+            if entry.file_name() == ".git" {
+                return false;
+            }
+            if let Ok(rel) = entry.path().strip_prefix(&exclude_root) {
+                if !rel.as_os_str().is_empty() && exclude.is_match(rel) {
+                    return false;
+                }
+            }
+            if !entry.path_is_symlink() {
+                return true;
+            }
+            let problem = match entry.path().canonicalize() {
+                Ok(target) if target.starts_with(&filter_root) => return true,
+                Ok(_) => FileProblem::whole_file(
+                    ProblemCode::SymlinkOutsideRoot,
+                    "symlink points outside the linted root; not followed",
+                ),
+                Err(error) => FileProblem::whole_file(
+                    ProblemCode::Unreadable,
+                    format!("cannot follow symlink: {error}"),
+                ),
+            };
+            if let Ok(mut problems) = filter_problems.lock() {
+                problems.push((entry.path().to_path_buf(), problem));
+            }
+            false
+        })
+        .build();
+    let mut found_any = false;
+    for result in walker {
+        let entry = match result {
+            Ok(entry) => entry,
+            Err(error) => {
+                record_walk_error(root, &error, &display_of, out);
+                continue;
+            }
+        };
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(root) else {
+            continue;
+        };
+        if !options.include.is_match(rel) {
+            continue;
+        }
+        found_any = true;
+        let repo_path = slash(rel);
+        let display_path = display_of(&repo_path);
+        match entry.metadata() {
+            Ok(m) if m.len() > options.max_file_size => {
+                out.problems
+                    .push(too_large(&display_path, m.len(), options.max_file_size));
+            }
+            _ => out.files.push(DiscoveredFile {
+                display_path,
+                repo_path,
+                fs_path: entry.path().to_path_buf(),
+            }),
+        }
+    }
+    if let Ok(problems) = walk_problems.lock() {
+        for (path, problem) in problems.iter() {
+            let repo_path = path
+                .strip_prefix(root)
+                .map(slash)
+                .unwrap_or_else(|_| slash(path));
+            out.problems.push(PathProblem {
+                path: display_of(&repo_path),
+                problem: problem.clone(),
+            });
+        }
+    }
+    if !found_any {
+        out.problems.push(PathProblem {
+            path: display_root.unwrap_or_else(|| ".".to_owned()),
+            problem: FileProblem::whole_file(
+                ProblemCode::NoFiles,
+                "no YAML files found here (looked for the include globs)",
+            ),
+        });
+    }
+}
+
+fn record_walk_error(
+    root: &Path,
+    error: &ignore::Error,
+    display_of: &dyn Fn(&str) -> String,
+    out: &mut Discovery,
+) {
+    let (path, problem) = walk_error(error);
+    let repo_path = path
+        .as_deref()
+        .map(|p| p.strip_prefix(root).map(slash).unwrap_or_else(|_| slash(p)))
+        .unwrap_or_default();
+    out.problems.push(PathProblem {
+        path: display_of(&repo_path),
+        problem,
+    });
+}
+
+fn walk_error(error: &ignore::Error) -> (Option<PathBuf>, FileProblem) {
+    match error {
+        ignore::Error::WithPath { path, err } => {
+            let (_, problem) = walk_error(err);
+            (Some(path.clone()), problem)
+        }
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error(err)
+        }
+        ignore::Error::Loop { child, ancestor } => (
+            Some(child.clone()),
+            FileProblem::whole_file(
+                ProblemCode::SymlinkLoop,
+                format!(
+                    "symlink loop: leads back to its ancestor `{}`; not followed",
+                    ancestor
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                ),
+            ),
+        ),
+        other => (
+            None,
+            FileProblem::whole_file(ProblemCode::Unreadable, format!("cannot read: {other}")),
+        ),
+    }
+}
+
+fn too_large(path: &str, size: u64, limit: u64) -> PathProblem {
+    PathProblem {
+        path: path.to_owned(),
+        problem: FileProblem::whole_file(
+            ProblemCode::FileTooLarge,
+            format!(
+                "file is {size} bytes, over the {limit}-byte limit (--max-file-size); not linted"
+            ),
+        ),
+    }
+}
+
+/// How a root is shown: relative to the display base when possible, never absolute
+/// unless it lies outside the base (then `None`: paths show relative to the root).
+fn display_root(root: &Path, base: Option<&Path>) -> Option<String> {
+    if root.is_relative() {
+        let normal: Vec<String> = root
+            .components()
+            .filter_map(|c| match c {
+                Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect();
+        if root.components().any(|c| matches!(c, Component::ParentDir)) {
+            return None;
+        }
+        return Some(normal.join("/"));
+    }
+    let base = base?;
+    let canonical_base = base.canonicalize().ok()?;
+    let canonical_root = root.canonicalize().ok()?;
+    canonical_root.strip_prefix(&canonical_base).ok().map(slash)
+}
+
+fn slash(path: &Path) -> String {
+    let mut out = String::new();
+    for (i, c) in path.components().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(&c.as_os_str().to_string_lossy());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn options() -> DiscoverOptions {
+        DiscoverOptions::new(&[], &[], DEFAULT_MAX_FILE_SIZE, None).expect("options")
+    }
+
+    #[test]
+    fn walks_yaml_honours_gitignore_and_excludes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        fs::create_dir_all(root.join("a/b")).expect("mkdir");
+        fs::create_dir_all(root.join(".git")).expect("mkdir");
+        fs::write(root.join("a/b/x.yaml"), "a: 1").expect("write");
+        fs::write(root.join("a/y.yml"), "a: 1").expect("write");
+        fs::write(root.join("a/z.txt"), "a: 1").expect("write");
+        fs::write(root.join("ignored.yaml"), "a: 1").expect("write");
+        fs::write(root.join(".git/config.yaml"), "a: 1").expect("write");
+        fs::write(root.join(".gitignore"), "ignored.yaml\n").expect("write");
+        let found = discover(&[root.to_path_buf()], &options());
+        let names: Vec<_> = found.files.iter().map(|f| f.repo_path.as_str()).collect();
+        assert_eq!(names, ["a/b/x.yaml", "a/y.yml"]);
+        let mut opts = options();
+        opts.exclude = glob_set(&["a/b/**".to_owned()]).expect("glob");
+        let found = discover(&[root.to_path_buf()], &opts);
+        let names: Vec<_> = found.files.iter().map(|f| f.repo_path.as_str()).collect();
+        assert_eq!(names, ["a/y.yml"]);
+    }
+
+    #[test]
+    fn oversize_files_are_reported_not_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join("big.yaml"), "a: 1234567890").expect("write");
+        let mut opts = options();
+        opts.max_file_size = 4;
+        let found = discover(&[dir.path().to_path_buf()], &opts);
+        assert!(found.files.is_empty());
+        assert_eq!(found.problems[0].problem.code, ProblemCode::FileTooLarge);
+        assert_eq!(found.problems[0].path, "big.yaml");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_out_of_the_root_and_loops_are_reported() {
+        let outside = tempfile::tempdir().expect("tempdir");
+        fs::write(outside.path().join("secret.yaml"), "a: 1").expect("write");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        fs::create_dir_all(root.join("d")).expect("mkdir");
+        fs::write(root.join("d/ok.yaml"), "a: 1").expect("write");
+        std::os::unix::fs::symlink(outside.path(), root.join("out")).expect("symlink");
+        std::os::unix::fs::symlink(outside.path().join("secret.yaml"), root.join("s.yaml"))
+            .expect("symlink");
+        std::os::unix::fs::symlink(root.join("d"), root.join("d/loop")).expect("symlink");
+        let found = discover(&[root.to_path_buf()], &options());
+        let names: Vec<_> = found.files.iter().map(|f| f.repo_path.as_str()).collect();
+        assert_eq!(names, ["d/ok.yaml"]);
+        let codes: Vec<_> = found
+            .problems
+            .iter()
+            .map(|p| (p.path.as_str(), p.problem.code))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                ("d/loop", ProblemCode::SymlinkLoop),
+                ("out", ProblemCode::SymlinkOutsideRoot),
+                ("s.yaml", ProblemCode::SymlinkOutsideRoot)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_directory_without_yaml_says_so() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let found = discover(&[dir.path().to_path_buf()], &options());
+        assert_eq!(found.problems[0].problem.code, ProblemCode::NoFiles);
+    }
+}

@@ -1,0 +1,291 @@
+//! Documents, the Kubernetes identity of the object each holds, and the
+//! resolution of a field path to the place in the file where it is written.
+
+use serde::Serialize;
+
+use crate::position::Span;
+use crate::yaml::{Node, NodeValue};
+
+/// The identity of a Kubernetes object.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ObjectMeta {
+    /// `apiVersion` as written, e.g. `apps/v1`.
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    /// `kind`.
+    pub kind: String,
+    /// `metadata.namespace`, if set.
+    pub namespace: Option<String>,
+    /// `metadata.name` (or `generateName`), if set.
+    pub name: Option<String>,
+}
+
+impl ObjectMeta {
+    /// The API group: `apps` for `apps/v1`, empty for the core group `v1`.
+    pub fn group(&self) -> &str {
+        match self.api_version.rsplit_once('/') {
+            Some((group, _)) => group,
+            None => "",
+        }
+    }
+
+    fn from_root(root: &Node) -> Option<Self> {
+        let api_version = root.get("apiVersion")?.as_str()?.to_owned();
+        let kind = root.get("kind")?.as_str()?.to_owned();
+        if api_version.is_empty() || kind.is_empty() {
+            return None;
+        }
+        let metadata = root.get("metadata");
+        let text = |key: &str| {
+            metadata
+                .and_then(|m| m.get(key))
+                .and_then(Node::as_str)
+                .map(str::to_owned)
+        };
+        Some(ObjectMeta {
+            api_version,
+            kind,
+            namespace: text("namespace"),
+            name: text("name").or_else(|| text("generateName")),
+        })
+    }
+}
+
+/// One step of a field path: a mapping key or a sequence index.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(untagged)]
+pub enum PathSegment {
+    /// A mapping key.
+    Key(String),
+    /// A sequence index.
+    Index(usize),
+}
+
+impl std::fmt::Display for PathSegment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PathSegment::Key(k) => f.write_str(k),
+            PathSegment::Index(i) => write!(f, "{i}"),
+        }
+    }
+}
+
+/// Where a field path landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Located {
+    /// The span to underline.
+    pub span: Span,
+    /// How many segments of the path exist; equal to the path length when the
+    /// field itself was found, less when it is missing and `span` is its parent.
+    pub depth: usize,
+}
+
+/// One YAML document of a file.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// 0-based index in the file.
+    pub index: usize,
+    /// The root node.
+    pub root: Node,
+    /// Where the document starts.
+    pub start: Span,
+    /// The Kubernetes object it declares, when it has `apiVersion` and `kind`.
+    pub object: Option<ObjectMeta>,
+}
+
+impl Document {
+    /// Wrap a parsed root node.
+    pub fn new(index: usize, root: Node, start: Span) -> Self {
+        let object = ObjectMeta::from_root(&root);
+        Document {
+            index,
+            root,
+            start,
+            object,
+        }
+    }
+
+    /// Resolve a field path to the span to report.
+    ///
+    /// A scalar is underlined itself; a mapping or sequence reached through a key
+    /// is underlined at its key (underlining a whole block helps nobody); a
+    /// missing field points at the key of its deepest existing parent, where it
+    /// belongs. With an empty path the object is located by `metadata.name`,
+    /// then `kind`, then the document start.
+    pub fn locate(&self, path: &[PathSegment]) -> Located {
+        if path.is_empty() {
+            return Located {
+                span: self.identity_span(),
+                depth: 0,
+            };
+        }
+        let mut node = &self.root;
+        let mut key_span: Option<Span> = None;
+        for (depth, segment) in path.iter().enumerate() {
+            let next = match (segment, &node.value) {
+                (PathSegment::Key(key), NodeValue::Map(_)) => {
+                    node.get_entry(key).map(|(k, v)| (Some(k.span), v))
+                }
+                (PathSegment::Index(i), NodeValue::Seq(items)) => items.get(*i).map(|v| (None, v)),
+                // Rego paths may carry indices as strings ("0"); accept them on sequences.
+                (PathSegment::Key(key), NodeValue::Seq(items)) => key
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| items.get(i))
+                    .map(|v| (None, v)),
+                _ => None,
+            };
+            match next {
+                Some((k, v)) => {
+                    key_span = k;
+                    node = v;
+                }
+                None => {
+                    return Located {
+                        span: self.parent_span(node, key_span, depth),
+                        depth,
+                    }
+                }
+            }
+        }
+        let span = match (&node.value, key_span) {
+            (NodeValue::Map(_) | NodeValue::Seq(_), Some(key)) => key,
+            (NodeValue::Map(entries), None) => entries
+                .first()
+                .map(|(k, v)| Span {
+                    start: k.span.start,
+                    end: if is_scalar(v) { v.span.end } else { k.span.end },
+                })
+                .unwrap_or(node.span),
+            _ => node.span,
+        };
+        Located {
+            span,
+            depth: path.len(),
+        }
+    }
+
+    fn parent_span(&self, node: &Node, key_span: Option<Span>, depth: usize) -> Span {
+        match key_span {
+            Some(span) => span,
+            None if depth == 0 => self.identity_span(),
+            None => match &node.value {
+                NodeValue::Map(entries) => entries.first().map_or(node.span, |(k, _)| k.span),
+                _ => node.span,
+            },
+        }
+    }
+
+    fn identity_span(&self) -> Span {
+        if let Some(name) = self.root.get("metadata").and_then(|m| m.get("name")) {
+            return name.span;
+        }
+        if let Some((key, _)) = self.root.get_entry("kind") {
+            return key.span;
+        }
+        self.start
+    }
+}
+
+fn is_scalar(node: &Node) -> bool {
+    !matches!(node.value, NodeValue::Map(_) | NodeValue::Seq(_))
+}
+
+/// Parse a dotted path such as `spec.containers[0].image` into segments.
+pub fn parse_dotted_path(text: &str) -> Vec<PathSegment> {
+    let mut out = Vec::new();
+    for part in text.split('.').filter(|p| !p.is_empty()) {
+        let mut rest = part;
+        if let Some(open) = rest.find('[') {
+            if open > 0 {
+                out.push(PathSegment::Key(rest[..open].to_owned()));
+            }
+            rest = &rest[open..];
+            while let Some(stripped) = rest.strip_prefix('[') {
+                let Some(close) = stripped.find(']') else {
+                    break;
+                };
+                let inner = &stripped[..close];
+                out.push(match inner.parse::<usize>() {
+                    Ok(i) => PathSegment::Index(i),
+                    Err(_) => PathSegment::Key(inner.trim_matches(['"', '\'']).to_owned()),
+                });
+                rest = &stripped[close + 1..];
+            }
+        } else {
+            out.push(PathSegment::Key(rest.to_owned()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{parse_stream, ParseLimits};
+
+    fn doc(text: &str) -> Document {
+        let mut s = parse_stream(text, ParseLimits::default());
+        let raw = s.documents.remove(0);
+        Document::new(raw.index, raw.root, raw.start)
+    }
+
+    fn key(k: &str) -> PathSegment {
+        PathSegment::Key(k.to_owned())
+    }
+
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: app\n      image: nginx:latest\n";
+
+    #[test]
+    fn object_identity_is_read() {
+        let d = doc(POD);
+        let o = d.object.clone().expect("object");
+        assert_eq!(
+            (o.kind.as_str(), o.group(), o.name.as_deref()),
+            ("Pod", "", Some("web"))
+        );
+    }
+
+    #[test]
+    fn existing_scalar_is_located_at_its_value() {
+        let d = doc(POD);
+        let l = d.locate(&[
+            key("spec"),
+            key("containers"),
+            PathSegment::Index(0),
+            key("image"),
+        ]);
+        assert_eq!(l.depth, 4);
+        assert_eq!((l.span.start.line, l.span.start.col), (8, 13));
+    }
+
+    #[test]
+    fn missing_field_points_at_deepest_parent_key() {
+        let d = doc(POD);
+        let l = d.locate(&[key("spec"), key("serviceAccountName")]);
+        assert_eq!(l.depth, 1);
+        assert_eq!((l.span.start.line, l.span.start.col), (5, 0));
+        let l = d.locate(&[
+            key("spec"),
+            key("containers"),
+            PathSegment::Index(0),
+            key("securityContext"),
+            key("privileged"),
+        ]);
+        assert_eq!(l.depth, 3);
+        assert_eq!((l.span.start.line, l.span.start.col), (7, 6));
+    }
+
+    #[test]
+    fn dotted_paths_parse() {
+        assert_eq!(
+            parse_dotted_path("spec.containers[0].image"),
+            vec![
+                key("spec"),
+                key("containers"),
+                PathSegment::Index(0),
+                key("image")
+            ]
+        );
+    }
+}

@@ -1,0 +1,69 @@
+//! The manifest layer of hubspoke-lint: finding YAML files, parsing them with
+//! spans under Kubernetes' YAML rules, and resolving field paths to places in
+//! the text. It knows nothing of Rego or of output formats.
+#![warn(missing_docs)]
+#![deny(clippy::unwrap_used)]
+
+mod discover;
+mod document;
+mod error;
+mod parse;
+mod position;
+mod problem;
+mod source;
+pub mod yaml;
+
+pub use discover::{
+    discover, glob_set, DiscoverOptions, DiscoveredFile, Discovery, DEFAULT_INCLUDE,
+    DEFAULT_MAX_FILE_SIZE,
+};
+pub use document::{parse_dotted_path, Document, Located, ObjectMeta, PathSegment};
+pub use error::ManifestError;
+pub use parse::{parse_bytes, parse_text, ParsedFile, SourceFile};
+pub use position::{LineTable, Mark, Position, Region, Span};
+pub use problem::{FileProblem, PathProblem, ProblemCode};
+pub use yaml::ParseLimits;
+
+use rayon::prelude::*;
+
+/// Read and parse discovered files in parallel, keeping their order.
+///
+/// A file that cannot be read becomes a [`ParsedFile`] with an `unreadable-file`
+/// problem. A panic while parsing one file (a parser bug) is caught and reported
+/// on that file, so the other files are still linted.
+pub fn read_and_parse(files: &[DiscoveredFile], limits: ParseLimits) -> Vec<ParsedFile> {
+    files
+        .par_iter()
+        .map(|file| {
+            let parse = || match std::fs::read(&file.fs_path) {
+                Ok(bytes) => parse_bytes(&file.display_path, &file.repo_path, bytes, limits),
+                Err(error) => ParsedFile {
+                    source: SourceFile::new(
+                        file.display_path.as_str(),
+                        file.repo_path.as_str(),
+                        "",
+                    ),
+                    documents: Vec::new(),
+                    problems: vec![FileProblem::whole_file(
+                        ProblemCode::Unreadable,
+                        format!("cannot read file: {error}"),
+                    )],
+                },
+            };
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)).unwrap_or_else(|_| {
+                ParsedFile {
+                    source: SourceFile::new(
+                        file.display_path.as_str(),
+                        file.repo_path.as_str(),
+                        "",
+                    ),
+                    documents: Vec::new(),
+                    problems: vec![FileProblem::whole_file(
+                        ProblemCode::ParseError,
+                        "internal error: the YAML parser panicked on this file; please report it",
+                    )],
+                }
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,587 @@
+//! Builds span-carrying [`Node`] trees from saphyr-parser's event stream.
+//!
+//! We drive the parser ourselves rather than use saphyr's loader because we need
+//! what it cannot give: duplicate keys reported rather than fatal or silent,
+//! YAML 1.1 scalar rules, merge keys, alias budgets against "billion laughs",
+//! a nesting limit, and the documents completed before a syntax error.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as SaphyrSpan, Tag};
+
+use super::node::{Node, NodeValue};
+use super::scalar::{resolve_plain, resolve_tagged};
+use crate::position::{Mark, Span};
+
+/// Bounds that keep hostile input from exhausting time or memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseLimits {
+    /// Deepest nesting of sequences and mappings accepted.
+    pub max_depth: usize,
+    /// Nodes that aliases may materialise in one file, summed over all aliases.
+    pub max_alias_nodes: usize,
+    /// Documents accepted in one file.
+    pub max_documents: usize,
+}
+
+impl Default for ParseLimits {
+    fn default() -> Self {
+        ParseLimits {
+            max_depth: 128,
+            max_alias_nodes: 100_000,
+            max_documents: 10_000,
+        }
+    }
+}
+
+/// A YAML document: its root node and where it starts.
+#[derive(Debug, Clone)]
+pub struct RawDocument {
+    /// 0-based index of the document in its file.
+    pub index: usize,
+    /// The document's root node.
+    pub root: Node,
+    /// Span of the document start (the `---` marker, or the first token).
+    pub start: Span,
+}
+
+/// What went wrong while reading a YAML stream.
+#[derive(Debug, Clone, PartialEq)]
+pub enum YamlProblem {
+    /// The stream is not valid YAML; parsing stopped here.
+    Syntax {
+        /// The parser's message.
+        message: String,
+        /// Where it stopped.
+        at: Span,
+    },
+    /// A mapping repeats a key; the last value wins, as in Kubernetes.
+    DuplicateKey {
+        /// The repeated key.
+        key: String,
+        /// The repeated (later) key.
+        at: Span,
+        /// The first occurrence.
+        first: Span,
+    },
+    /// A tag outside the YAML core schema; the value was read as if untagged.
+    UnknownTag {
+        /// The tag as written.
+        tag: String,
+        /// The tagged node.
+        at: Span,
+    },
+    /// Aliases expanded to more nodes than allowed; parsing stopped.
+    AliasBudget {
+        /// The alias that crossed the limit.
+        at: Span,
+        /// The limit.
+        limit: usize,
+    },
+    /// Nesting went deeper than allowed; parsing stopped.
+    TooDeep {
+        /// The node that crossed the limit.
+        at: Span,
+        /// The limit.
+        limit: usize,
+    },
+    /// The file holds more documents than allowed; the rest were not read.
+    TooManyDocuments {
+        /// Start of the first document not read.
+        at: Span,
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// The documents read from a stream and the problems met on the way.
+#[derive(Debug, Clone, Default)]
+pub struct YamlStream {
+    /// Documents completed, in order (those before a fatal problem included).
+    pub documents: Vec<RawDocument>,
+    /// Problems, in the order met.
+    pub problems: Vec<YamlProblem>,
+}
+
+/// Parse a whole multi-document stream.
+pub fn parse_stream(text: &str, limits: ParseLimits) -> YamlStream {
+    let mut builder = Builder::new(limits);
+    let mut parser = Parser::new_from_str(text);
+    while let Some(next) = parser.next_event() {
+        match next {
+            Ok((event, span)) => {
+                if let Err(problem) = builder.on_event(event, span) {
+                    builder.out.problems.push(problem);
+                    break;
+                }
+            }
+            Err(error) => {
+                let at = mark(error.marker());
+                builder.out.problems.push(YamlProblem::Syntax {
+                    message: error.info().to_owned(),
+                    at: Span { start: at, end: at },
+                });
+                break;
+            }
+        }
+    }
+    builder.out
+}
+
+fn mark(m: &saphyr_parser::Marker) -> Mark {
+    Mark {
+        line: u32::try_from(m.line()).unwrap_or(u32::MAX),
+        col: u32::try_from(m.col()).unwrap_or(u32::MAX),
+    }
+}
+
+fn span(s: &SaphyrSpan) -> Span {
+    Span {
+        start: mark(&s.start),
+        end: mark(&s.end),
+    }
+}
+
+enum Frame {
+    Seq {
+        anchor: usize,
+        start: Span,
+        items: Vec<Node>,
+    },
+    Map {
+        anchor: usize,
+        start: Span,
+        entries: Vec<(Node, Node)>,
+        merge_entries: Vec<usize>,
+        pending_key: Option<(Node, bool)>,
+    },
+}
+
+struct Builder {
+    limits: ParseLimits,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    alias_nodes: usize,
+    doc_start: Option<Span>,
+    doc_root: Option<Node>,
+    out: YamlStream,
+}
+
+impl Builder {
+    fn new(limits: ParseLimits) -> Self {
+        Builder {
+            limits,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            alias_nodes: 0,
+            doc_start: None,
+            doc_root: None,
+            out: YamlStream::default(),
+        }
+    }
+
+    fn on_event(&mut self, event: Event<'_>, raw_span: SaphyrSpan) -> Result<(), YamlProblem> {
+        let at = span(&raw_span);
+        match event {
+            Event::Nothing | Event::StreamStart | Event::StreamEnd => {}
+            Event::DocumentStart(_) => {
+                if self.out.documents.len() >= self.limits.max_documents {
+                    return Err(YamlProblem::TooManyDocuments {
+                        at,
+                        limit: self.limits.max_documents,
+                    });
+                }
+                self.doc_start = Some(at);
+                self.doc_root = None;
+                self.stack.clear();
+            }
+            Event::DocumentEnd => {
+                let start = self.doc_start.take().unwrap_or(at);
+                let root = self.doc_root.take().unwrap_or(Node {
+                    span: start,
+                    value: NodeValue::Null,
+                });
+                self.out.documents.push(RawDocument {
+                    index: self.out.documents.len(),
+                    root,
+                    start,
+                });
+            }
+            Event::Alias(id) => {
+                let node = self.expand_alias(id, at)?;
+                self.attach(node, false);
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let is_merge_key = style == ScalarStyle::Plain && tag.is_none() && text == "<<";
+                let value = if self.expects_key() && tag.is_none() {
+                    // Keys keep their text: `y:` or `on:` as a key means the word.
+                    NodeValue::Str(text.to_string())
+                } else {
+                    self.resolve_scalar(&text, style, tag.as_deref(), at)
+                };
+                let node = Node { span: at, value };
+                self.remember_anchor(anchor, &node);
+                self.attach(node, is_merge_key);
+            }
+            Event::SequenceStart(anchor, tag) => {
+                self.check_tag(tag.as_deref(), at, &["seq"]);
+                self.push(Frame::Seq {
+                    anchor,
+                    start: at,
+                    items: Vec::new(),
+                })?;
+            }
+            Event::MappingStart(anchor, tag) => {
+                self.check_tag(tag.as_deref(), at, &["map"]);
+                self.push(Frame::Map {
+                    anchor,
+                    start: at,
+                    entries: Vec::new(),
+                    merge_entries: Vec::new(),
+                    pending_key: None,
+                })?;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(frame) = self.stack.pop() {
+                    let (anchor, node) = self.finish(frame, at);
+                    self.remember_anchor(anchor, &node);
+                    self.attach(node, false);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn expects_key(&self) -> bool {
+        matches!(
+            self.stack.last(),
+            Some(Frame::Map {
+                pending_key: None,
+                ..
+            })
+        )
+    }
+
+    fn push(&mut self, frame: Frame) -> Result<(), YamlProblem> {
+        if self.stack.len() >= self.limits.max_depth {
+            let at = match &frame {
+                Frame::Seq { start, .. } | Frame::Map { start, .. } => *start,
+            };
+            return Err(YamlProblem::TooDeep {
+                at,
+                limit: self.limits.max_depth,
+            });
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    fn expand_alias(&mut self, id: usize, at: Span) -> Result<Node, YamlProblem> {
+        let Some(target) = self.anchors.get(&id) else {
+            // saphyr rejects unknown anchors itself; an id we never stored means the
+            // anchored node was a container still open (a recursive alias).
+            return Err(YamlProblem::Syntax {
+                message: "alias refers to a node that contains it".to_owned(),
+                at,
+            });
+        };
+        self.alias_nodes = self.alias_nodes.saturating_add(target.size());
+        if self.alias_nodes > self.limits.max_alias_nodes {
+            return Err(YamlProblem::AliasBudget {
+                at,
+                limit: self.limits.max_alias_nodes,
+            });
+        }
+        Ok(target.clone())
+    }
+
+    fn remember_anchor(&mut self, anchor: usize, node: &Node) {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+    }
+
+    fn check_tag(&mut self, tag: Option<&Tag>, at: Span, allowed: &[&str]) {
+        if let Some(tag) = tag {
+            let known = tag.is_yaml_core_schema() && allowed.contains(&tag.suffix.as_str());
+            if !known {
+                self.out.problems.push(YamlProblem::UnknownTag {
+                    tag: tag.to_string(),
+                    at,
+                });
+            }
+        }
+    }
+
+    fn resolve_scalar(
+        &mut self,
+        text: &Cow<'_, str>,
+        style: ScalarStyle,
+        tag: Option<&Tag>,
+        at: Span,
+    ) -> NodeValue {
+        if let Some(tag) = tag {
+            if tag.is_yaml_core_schema() {
+                if let Some(value) = resolve_tagged(text, &tag.suffix) {
+                    return value;
+                }
+            } else if tag.handle == "!" && tag.suffix.is_empty() {
+                // The non-specific tag `!` forces a string.
+                return NodeValue::Str(text.to_string());
+            }
+            self.out.problems.push(YamlProblem::UnknownTag {
+                tag: tag.to_string(),
+                at,
+            });
+        }
+        match style {
+            ScalarStyle::Plain => resolve_plain(text),
+            _ => NodeValue::Str(text.to_string()),
+        }
+    }
+
+    fn attach(&mut self, node: Node, is_merge_key: bool) {
+        match self.stack.last_mut() {
+            None => self.doc_root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries,
+                merge_entries,
+                pending_key,
+                ..
+            }) => match pending_key.take() {
+                None => *pending_key = Some((node, is_merge_key)),
+                Some((key, merge)) => {
+                    if merge {
+                        merge_entries.push(entries.len());
+                    }
+                    entries.push((key, node));
+                }
+            },
+        }
+    }
+
+    fn finish(&mut self, frame: Frame, end: Span) -> (usize, Node) {
+        match frame {
+            Frame::Seq {
+                anchor,
+                start,
+                items,
+            } => (
+                anchor,
+                Node {
+                    span: Span {
+                        start: start.start,
+                        end: end.start,
+                    },
+                    value: NodeValue::Seq(items),
+                },
+            ),
+            Frame::Map {
+                anchor,
+                start,
+                mut entries,
+                merge_entries,
+                pending_key,
+            } => {
+                if let Some((key, _)) = pending_key {
+                    // A key with no value event cannot happen with a well-formed
+                    // stream; keep it as null rather than lose it.
+                    let span = key.span;
+                    entries.push((
+                        key,
+                        Node {
+                            span,
+                            value: NodeValue::Null,
+                        },
+                    ));
+                }
+                self.report_duplicates(&entries, &merge_entries);
+                if !merge_entries.is_empty() {
+                    entries = apply_merge_keys(entries, &merge_entries);
+                }
+                (
+                    anchor,
+                    Node {
+                        span: Span {
+                            start: start.start,
+                            end: end.start,
+                        },
+                        value: NodeValue::Map(entries),
+                    },
+                )
+            }
+        }
+    }
+
+    fn report_duplicates(&mut self, entries: &[(Node, Node)], merge_entries: &[usize]) {
+        if entries.len() < 2 {
+            return;
+        }
+        let mut seen: HashMap<String, Span> = HashMap::with_capacity(entries.len());
+        for (i, (key, _)) in entries.iter().enumerate() {
+            if merge_entries.contains(&i) {
+                continue;
+            }
+            let text = key.key_text();
+            if let Some(first) = seen.get(&text) {
+                self.out.problems.push(YamlProblem::DuplicateKey {
+                    key: text,
+                    at: key.span,
+                    first: *first,
+                });
+            } else {
+                seen.insert(text, key.span);
+            }
+        }
+    }
+}
+
+/// Resolve `<<` merge keys: explicit keys win, then earlier merge sources.
+fn apply_merge_keys(entries: Vec<(Node, Node)>, merge_entries: &[usize]) -> Vec<(Node, Node)> {
+    let explicit: std::collections::HashSet<String> = entries
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !merge_entries.contains(i))
+        .map(|(_, (k, _))| k.key_text())
+        .collect();
+    let mut merged_keys = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(entries.len());
+    for (i, (key, value)) in entries.into_iter().enumerate() {
+        if !merge_entries.contains(&i) {
+            out.push((key, value));
+            continue;
+        }
+        let sources = match value.value {
+            NodeValue::Map(_) => vec![value],
+            NodeValue::Seq(items) => items,
+            // Merging a scalar is meaningless; keep it visible as a plain entry.
+            _ => {
+                out.push((key, value));
+                continue;
+            }
+        };
+        for source in sources {
+            if let NodeValue::Map(source_entries) = source.value {
+                for (k, v) in source_entries {
+                    let text = k.key_text();
+                    if !explicit.contains(&text) && merged_keys.insert(text) {
+                        out.push((k, v));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> YamlStream {
+        parse_stream(text, ParseLimits::default())
+    }
+
+    #[test]
+    fn multi_document_streams_keep_every_document() {
+        let s = parse("a: 1\n---\nb: [x, y]\n---\n");
+        assert_eq!(s.documents.len(), 3);
+        assert_eq!(
+            s.documents[1].root.get("b").map(|n| n.span.start.line),
+            Some(3)
+        );
+        assert!(s.problems.is_empty());
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_and_last_wins() {
+        let s = parse("a: 1\nb: 2\na: 3\n");
+        assert_eq!(
+            s.documents[0].root.to_json(),
+            serde_json::json!({"a": 3, "b": 2})
+        );
+        match &s.problems[..] {
+            [YamlProblem::DuplicateKey { key, at, first }] => {
+                assert_eq!(key, "a");
+                assert_eq!(at.start.line, 3);
+                assert_eq!(first.start.line, 1);
+            }
+            other => panic!("unexpected problems {other:?}"),
+        }
+    }
+
+    #[test]
+    fn anchors_aliases_and_merge_keys_resolve() {
+        let s = parse("base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  y: 3\nd: *b\n");
+        assert_eq!(
+            s.documents[0].root.to_json(),
+            serde_json::json!({"base": {"x": 1, "y": 2}, "c": {"x": 1, "y": 3}, "d": {"x": 1, "y": 2}})
+        );
+        assert!(s.problems.is_empty(), "{:?}", s.problems);
+    }
+
+    #[test]
+    fn billion_laughs_stops_at_the_alias_budget() {
+        let mut text = String::from(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+        for w in names.windows(2) {
+            let refs = vec![format!("*{}", w[0]); 9].join(",");
+            text.push_str(&format!("{}: &{} [{}]\n", w[1], w[1], refs));
+        }
+        let s = parse(&text);
+        assert!(matches!(
+            s.problems.last(),
+            Some(YamlProblem::AliasBudget { .. })
+        ));
+        assert!(s.documents.is_empty());
+    }
+
+    #[test]
+    fn deep_nesting_stops_at_the_limit() {
+        let text: String = (0..300)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+            .collect();
+        let s = parse(&text);
+        assert!(
+            matches!(
+                s.problems.last(),
+                Some(YamlProblem::TooDeep { limit: 128, .. })
+            ),
+            "{:?}",
+            s.problems
+        );
+    }
+
+    #[test]
+    fn documents_before_a_syntax_error_survive() {
+        let s = parse("a: 1\n---\nb: \"unclosed\n");
+        assert_eq!(s.documents.len(), 1);
+        assert!(matches!(
+            s.problems.last(),
+            Some(YamlProblem::Syntax { .. })
+        ));
+    }
+
+    #[test]
+    fn quoted_and_tagged_scalars_stay_strings() {
+        let s = parse("a: \"yes\"\nb: !!str 0644\nc: yes\nd: 0644\n");
+        assert_eq!(
+            s.documents[0].root.to_json(),
+            serde_json::json!({"a": "yes", "b": "0644", "c": true, "d": 420})
+        );
+    }
+
+    #[test]
+    fn unknown_tags_are_reported() {
+        let s = parse("a: !Ref foo\n");
+        assert!(matches!(&s.problems[..], [YamlProblem::UnknownTag { tag, .. }] if tag == "!Ref"));
+        assert_eq!(
+            s.documents[0].root.to_json(),
+            serde_json::json!({"a": "foo"})
+        );
+    }
+}

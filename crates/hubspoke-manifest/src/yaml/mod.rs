@@ -1,0 +1,8 @@
+//! YAML with spans: the node tree, Kubernetes' scalar rules and the event-driven builder.
+
+mod builder;
+mod node;
+mod scalar;
+
+pub use builder::{parse_stream, ParseLimits, RawDocument, YamlProblem, YamlStream};
+pub use node::{Node, NodeValue};

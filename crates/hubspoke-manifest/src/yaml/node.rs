@@ -1,0 +1,106 @@
+//! The YAML tree: every node keeps its span, mapping keys included.
+
+use crate::position::Span;
+
+/// One YAML node with its span in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// Where the node's text starts and ends (quotes included for quoted scalars).
+    pub span: Span,
+    /// The resolved value.
+    pub value: NodeValue,
+}
+
+/// The value of a node after Kubernetes' YAML 1.1 scalar resolution.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeValue {
+    /// `~`, `null`, or an empty plain scalar.
+    Null,
+    /// A boolean (YAML 1.1: also `yes`/`no`/`on`/`off`).
+    Bool(bool),
+    /// An integer (YAML 1.1: `0644` is octal).
+    Int(i64),
+    /// A floating-point number.
+    Float(f64),
+    /// A string.
+    Str(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in source order; keys are nodes so they keep their spans.
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// The node as a string when it is a scalar string.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            NodeValue::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The text a mapping key stands for in JSON (Kubernetes stringifies keys).
+    pub fn key_text(&self) -> String {
+        match &self.value {
+            NodeValue::Str(s) => s.clone(),
+            NodeValue::Null => "null".to_owned(),
+            NodeValue::Bool(b) => b.to_string(),
+            NodeValue::Int(i) => i.to_string(),
+            NodeValue::Float(f) => f.to_string(),
+            NodeValue::Seq(_) | NodeValue::Map(_) => "<complex key>".to_owned(),
+        }
+    }
+
+    /// The value of `key` in a mapping node (last one wins, as in Kubernetes).
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.get_entry(key).map(|(_, v)| v)
+    }
+
+    /// The key node and value node of `key` in a mapping node.
+    pub fn get_entry(&self, key: &str) -> Option<(&Node, &Node)> {
+        match &self.value {
+            NodeValue::Map(entries) => entries
+                .iter()
+                .rev()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(k, v)| (k, v)),
+            _ => None,
+        }
+    }
+
+    /// Convert to a JSON value (Kubernetes' YAML→JSON view).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match &self.value {
+            NodeValue::Null => Value::Null,
+            NodeValue::Bool(b) => Value::Bool(*b),
+            NodeValue::Int(i) => Value::from(*i),
+            NodeValue::Float(f) => serde_json::Number::from_f64(*f)
+                .map(Value::Number)
+                .unwrap_or_else(|| Value::String(f.to_string())),
+            NodeValue::Str(s) => Value::String(s.clone()),
+            NodeValue::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            NodeValue::Map(entries) => {
+                let mut map = serde_json::Map::with_capacity(entries.len());
+                for (k, v) in entries {
+                    map.insert(k.key_text(), v.to_json());
+                }
+                Value::Object(map)
+            }
+        }
+    }
+
+    /// Number of nodes in this subtree, itself included.
+    pub fn size(&self) -> usize {
+        match &self.value {
+            NodeValue::Seq(items) => 1 + items.iter().map(Node::size).sum::<usize>(),
+            NodeValue::Map(entries) => {
+                1 + entries
+                    .iter()
+                    .map(|(k, v)| k.size() + v.size())
+                    .sum::<usize>()
+            }
+            _ => 1,
+        }
+    }
+}
