@@ -1,1 +1,30 @@
-//! placeholder
+//! The rule engine of hubspoke-lint: loads Rego policies (the bundled library
+//! and users' own), reads each rule's metadata, dispatches rules by the kinds
+//! they name, evaluates them in parallel with regorus, and turns violations
+//! into located [`Finding`]s. It formats nothing; reporters do that.
+#![warn(missing_docs)]
+#![deny(clippy::unwrap_used)]
+
+mod builtin;
+mod convert;
+mod error;
+mod evaluate;
+mod finding;
+pub mod fixtures;
+mod lint;
+mod metadata;
+mod policy;
+mod ruleset;
+
+pub use builtin::{
+    builtin_rules, file_problem_finding, path_problem_finding, problem_meta, INTERNAL_ERROR,
+    POLICY_ERROR,
+};
+pub use convert::to_rego_value;
+pub use error::EngineError;
+pub use evaluate::{EvalOptions, Evaluator};
+pub use finding::{sort_findings, Finding, RelatedLocation, Severity};
+pub use lint::{count_by_severity, lint_files, LintOutcome, Summary};
+pub use metadata::{kind_matches, KyvernoRef, RuleMeta, Scope};
+pub use policy::{bundled_sources, load_policy_dir, load_policy_tests, PolicySource};
+pub use ruleset::{new_engine, policy_error, Rule, RuleSet};

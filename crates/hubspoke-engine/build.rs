@@ -1,0 +1,49 @@
+//! Embeds the bundled Rego library (`policies/**/*.rego`, tests and fixtures
+//! excluded) into the engine, so the binary needs no files at run time.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let manifest_dir =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let policies = manifest_dir.join("../../policies");
+    println!("cargo:rerun-if-changed={}", policies.display());
+    let mut files = Vec::new();
+    collect(&policies, &policies, &mut files);
+    files.sort();
+    let mut out = String::from("/// Bundled policy sources: (path relative to `policies/`, Rego text).\npub static BUNDLED_POLICIES: &[(&str, &str)] = &[\n");
+    for (rel, abs) in &files {
+        writeln!(out, "    ({rel:?}, include_str!({abs:?})),").expect("write to String");
+    }
+    out.push_str("];\n");
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(out_dir.join("bundled_policies.rs"), out).expect("write generated policy list");
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir() {
+            if name != "fixtures" {
+                collect(root, &path, out);
+            }
+        } else if name.ends_with(".rego") && !name.ends_with("_test.rego") {
+            let rel = path
+                .strip_prefix(root)
+                .expect("walked under root")
+                .to_string_lossy()
+                .replace('\\', "/");
+            let abs = path
+                .canonicalize()
+                .expect("file exists")
+                .to_string_lossy()
+                .into_owned();
+            out.push((rel, abs));
+        }
+    }
+}

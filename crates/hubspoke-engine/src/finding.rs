@@ -1,0 +1,98 @@
+//! What a lint run produces: findings with a rule, a severity and a place.
+
+use std::fmt;
+
+use hubspoke_manifest::{ObjectMeta, PathSegment, Region};
+use serde::{Deserialize, Serialize};
+
+/// How serious a finding is. Ordered: `Note < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Informational.
+    Note,
+    /// Should be fixed.
+    Warning,
+    /// Must be fixed.
+    Error,
+}
+
+impl Severity {
+    /// The lowercase name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    /// Parse `error`, `warning` or `note`.
+    pub fn parse(text: &str) -> Option<Severity> {
+        match text {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "note" | "info" => Some(Severity::Note),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A second place that explains a finding.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct RelatedLocation {
+    /// Display path of the file.
+    pub file: String,
+    /// Where in it, when known.
+    pub region: Option<Region>,
+    /// What this place has to do with the finding.
+    pub message: String,
+}
+
+/// One finding of one rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// Rule id (`PSS001`, `parse-error`, ...).
+    pub rule: String,
+    /// Severity after configuration.
+    pub severity: Severity,
+    /// What is wrong, naming the object.
+    pub message: String,
+    /// Display path of the file.
+    pub file: String,
+    /// Where in the file; `None` for problems with a whole file.
+    pub region: Option<Region>,
+    /// The object the finding is about, when it is about one.
+    pub object: Option<ObjectMeta>,
+    /// The field path the rule named (empty for file problems).
+    pub path: Vec<PathSegment>,
+    /// Other places that explain it.
+    pub related: Vec<RelatedLocation>,
+}
+
+impl Finding {
+    /// The sort key every output uses: file, line, column, rule, message.
+    pub fn sort_key(&self) -> (&str, u32, u32, &str, &str) {
+        let (line, column) = self
+            .region
+            .map_or((0, 0), |r| (r.start.line, r.start.column));
+        (&self.file, line, column, &self.rule, &self.message)
+    }
+}
+
+/// Sort findings into the one canonical order and drop exact duplicates.
+pub fn sort_findings(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.region.cmp(&b.region))
+            .then_with(|| a.path.cmp(&b.path))
+    });
+    findings.dedup();
+}

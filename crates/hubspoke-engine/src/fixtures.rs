@@ -1,0 +1,225 @@
+//! The fixture harness: every rule's `fixtures/<slug>/{pass,fail}/*.yaml`
+//! checked against `# expect: ID` markers. `cargo test` and
+//! `hubspoke-lint test` both run it, so user policies get the same workflow.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use hubspoke_manifest::{parse_text, ParseLimits};
+
+use crate::evaluate::Evaluator;
+use crate::finding::Finding;
+use crate::ruleset::RuleSet;
+
+/// The verdict on one fixture file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseResult {
+    /// Fixture path.
+    pub file: String,
+    /// Rule under test.
+    pub rule: String,
+    /// What disagreed; empty when the case passed.
+    pub mismatches: Vec<String>,
+}
+
+/// Everything the harness found.
+#[derive(Debug, Clone, Default)]
+pub struct FixtureReport {
+    /// One entry per fixture file.
+    pub cases: Vec<CaseResult>,
+    /// Layout errors: folders naming no rule, rules without pass or fail cases, fail cases without markers.
+    pub layout_errors: Vec<String>,
+}
+
+impl FixtureReport {
+    /// Whether every case passed and the layout is sound.
+    pub fn ok(&self) -> bool {
+        self.layout_errors.is_empty() && self.cases.iter().all(|c| c.mismatches.is_empty())
+    }
+
+    /// A readable account of every failure.
+    pub fn failures(&self) -> String {
+        let mut out = String::new();
+        for e in &self.layout_errors {
+            out.push_str(&format!("layout: {e}\n"));
+        }
+        for case in self.cases.iter().filter(|c| !c.mismatches.is_empty()) {
+            out.push_str(&format!("{} ({}):\n", case.file, case.rule));
+            for m in &case.mismatches {
+                out.push_str(&format!("  {m}\n"));
+            }
+        }
+        out
+    }
+}
+
+/// Expected `(rule, line)` pairs from `# expect: A, B` comments.
+pub fn expected_markers(text: &str) -> BTreeSet<(String, u32)> {
+    let mut out = BTreeSet::new();
+    for (i, line) in text.lines().enumerate() {
+        if let Some(at) = line.find("# expect:") {
+            for id in line[at + "# expect:".len()..].split(',') {
+                let id = id.trim();
+                if !id.is_empty() {
+                    out.insert((id.to_owned(), i as u32 + 1));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Run every fixture under `policies_dir` (a directory of `<family>/` folders).
+///
+/// `require_fixtures` makes a rule loaded from `policies_dir` without fixtures an error.
+pub fn run_fixtures(
+    policies_dir: &Path,
+    rules: &RuleSet,
+    evaluator: &Evaluator<'_>,
+    require_fixtures: bool,
+) -> FixtureReport {
+    let mut report = FixtureReport::default();
+    let mut covered = BTreeSet::new();
+    for family in sorted_dirs(policies_dir) {
+        let fixtures_dir = family.join("fixtures");
+        for case_dir in sorted_dirs(&fixtures_dir) {
+            let slug = name(&case_dir);
+            let rel = format!("{}/{}.rego", name(&family), slug);
+            let Some(rule) = rules.rules.iter().find(|r| r.meta.source.ends_with(&rel)) else {
+                report.layout_errors.push(format!(
+                    "{} names no loaded rule (expected {rel})",
+                    case_dir.display()
+                ));
+                continue;
+            };
+            covered.insert(rule.meta.id.clone());
+            for verdict in ["pass", "fail"] {
+                let files = yaml_files(&case_dir.join(verdict));
+                if files.is_empty() {
+                    report.layout_errors.push(format!(
+                        "{} ({}) has no {verdict}/ cases",
+                        case_dir.display(),
+                        rule.meta.id
+                    ));
+                }
+                for file in files {
+                    report.cases.push(check_case(
+                        &file,
+                        &rule.meta.id,
+                        verdict == "fail",
+                        evaluator,
+                        &mut report.layout_errors,
+                    ));
+                }
+            }
+        }
+    }
+    if require_fixtures {
+        for rule in &rules.rules {
+            let from_here = Path::new(&rule.meta.source).starts_with(policies_dir)
+                || rule.meta.source.starts_with("policies/");
+            if from_here && !covered.contains(&rule.meta.id) {
+                report.layout_errors.push(format!(
+                    "rule {} ({}) has no fixtures",
+                    rule.meta.id, rule.meta.source
+                ));
+            }
+        }
+    }
+    report
+}
+
+fn check_case(
+    file: &Path,
+    rule: &str,
+    must_fail: bool,
+    evaluator: &Evaluator<'_>,
+    layout_errors: &mut Vec<String>,
+) -> CaseResult {
+    let display = file.to_string_lossy().replace('\\', "/");
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let expected = expected_markers(&text);
+    if must_fail && !expected.iter().any(|(id, _)| id == rule) {
+        layout_errors.push(format!(
+            "{display}: a fail/ case needs a `# expect: {rule}` marker"
+        ));
+    }
+    let parsed = parse_text(&display, &display, text, ParseLimits::default());
+    let mut findings: Vec<Finding> = parsed
+        .problems
+        .iter()
+        .map(|p| crate::builtin::file_problem_finding(&display, p))
+        .collect();
+    findings.extend(evaluator.evaluate_file(&parsed));
+    let ids: BTreeSet<&str> = expected
+        .iter()
+        .map(|(id, _)| id.as_str())
+        .chain([rule])
+        .collect();
+    let actual: BTreeSet<(String, u32)> = findings
+        .iter()
+        .filter(|f| ids.contains(f.rule.as_str()) || f.rule == crate::builtin::POLICY_ERROR)
+        .map(|f| (f.rule.clone(), f.region.map_or(0, |r| r.start.line)))
+        .collect();
+    let mut mismatches = Vec::new();
+    for (id, line) in expected.difference(&actual) {
+        mismatches.push(format!("expected {id} at line {line}, got none"));
+    }
+    for (id, line) in actual.difference(&expected) {
+        let message = findings
+            .iter()
+            .find(|f| &f.rule == id && f.region.map_or(0, |r| r.start.line) == *line)
+            .map(|f| f.message.as_str())
+            .unwrap_or("");
+        mismatches.push(format!("unexpected {id} at line {line}: {message}"));
+    }
+    CaseResult {
+        file: display,
+        rule: rule.to_owned(),
+        mismatches,
+    }
+}
+
+fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    out.sort();
+    out
+}
+
+fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .collect();
+    out.sort();
+    out
+}
+
+fn name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_are_read_per_line() {
+        let m = expected_markers("a: 1\nb: 2 # expect: X001, Y002\n");
+        assert_eq!(
+            m,
+            BTreeSet::from([("X001".to_owned(), 2), ("Y002".to_owned(), 2)])
+        );
+    }
+}

@@ -1,0 +1,110 @@
+//! The document-linting pipeline shared by the CLI and the language server:
+//! input problems and rule findings for a set of parsed files, sorted.
+
+use std::collections::BTreeMap;
+
+use hubspoke_manifest::{ParsedFile, PathProblem};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::builtin::{file_problem_finding, path_problem_finding, INTERNAL_ERROR};
+use crate::evaluate::Evaluator;
+use crate::finding::{sort_findings, Finding, Severity};
+
+/// Counts describing a run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Files parsed.
+    pub files: usize,
+    /// YAML documents read.
+    pub documents: usize,
+    /// Documents that declare a Kubernetes object (the ones rules see).
+    pub objects: usize,
+    /// Documents without `apiVersion` and `kind`: counted, not linted.
+    pub non_kubernetes_documents: usize,
+    /// Rules that ran.
+    pub rules: usize,
+    /// Findings per severity.
+    pub findings: BTreeMap<Severity, usize>,
+}
+
+/// Findings and counts of a run.
+#[derive(Debug, Clone, Default)]
+pub struct LintOutcome {
+    /// Sorted findings.
+    pub findings: Vec<Finding>,
+    /// Counts.
+    pub summary: Summary,
+}
+
+/// Lint parsed files: report their problems and evaluate every document rule.
+///
+/// A panic while evaluating one file is caught and reported on that file as an
+/// `internal-error`; the other files' findings are kept.
+pub fn lint_files(
+    files: &[ParsedFile],
+    walk_problems: &[PathProblem],
+    evaluator: &Evaluator<'_>,
+) -> LintOutcome {
+    let mut findings: Vec<Finding> = walk_problems.iter().map(path_problem_finding).collect();
+    findings.extend(evaluator.rules().load_findings.iter().cloned());
+    let per_file: Vec<Vec<Finding>> = files
+        .par_iter()
+        .map(|file| {
+            let mut out: Vec<Finding> = file
+                .problems
+                .iter()
+                .map(|p| file_problem_finding(&file.source.path, p))
+                .collect();
+            let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| evaluator.evaluate_file(file)));
+            match evaluated {
+                Ok(found) => out.extend(found),
+                Err(_) => {
+                    evaluator.reset_thread_engine();
+                    out.push(Finding {
+                        rule: INTERNAL_ERROR.to_owned(),
+                        severity: Severity::Error,
+                        message: "internal error while evaluating rules on this file; other files were linted".to_owned(),
+                        file: file.source.path.clone(),
+                        region: None,
+                        object: None,
+                        path: Vec::new(),
+                        related: Vec::new(),
+                    });
+                }
+            }
+            out
+        })
+        .collect();
+    findings.extend(per_file.into_iter().flatten());
+    sort_findings(&mut findings);
+    let mut summary = Summary {
+        files: files.len(),
+        rules: evaluator.active_rule_count(),
+        ..Summary::default()
+    };
+    for file in files {
+        summary.documents += file.documents.len();
+        let objects = file.objects().count();
+        summary.objects += objects;
+        summary.non_kubernetes_documents += file
+            .documents
+            .iter()
+            .filter(|d| {
+                d.object.is_none()
+                    && !matches!(d.root.value, hubspoke_manifest::yaml::NodeValue::Null)
+            })
+            .count();
+    }
+    summary.findings = count_by_severity(&findings);
+    LintOutcome { findings, summary }
+}
+
+/// Findings per severity.
+pub fn count_by_severity(findings: &[Finding]) -> BTreeMap<Severity, usize> {
+    let mut counts = BTreeMap::new();
+    for finding in findings {
+        *counts.entry(finding.severity).or_insert(0) += 1;
+    }
+    counts
+}

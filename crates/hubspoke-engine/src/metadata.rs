@@ -1,0 +1,130 @@
+//! Rule metadata: the `metadata := {...}` object every rule package carries.
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::Severity;
+
+/// Whether a rule sees one document at a time or the whole repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// `input` is one Kubernetes object.
+    Document,
+    /// `input` is the repository model.
+    Repository,
+}
+
+/// A Kyverno rule this rule is equivalent to (proven by the conformance tests).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KyvernoRef {
+    /// Kyverno policy name.
+    pub policy: String,
+    /// Rule name inside it.
+    pub rule: String,
+}
+
+/// Everything known about a rule, from its Rego metadata or built in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleMeta {
+    /// Stable id, e.g. `PSS001`.
+    pub id: String,
+    /// Kebab-case name of the flagged pattern.
+    pub title: String,
+    /// Why it matters; the first sentence stands alone.
+    pub description: String,
+    /// What to do about it.
+    pub help: String,
+    /// Default severity.
+    pub severity: Severity,
+    /// GitHub's 0–10 security severity.
+    #[serde(default)]
+    pub security_severity: Option<f64>,
+    /// Family and other tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Document or repository.
+    pub scope: Scope,
+    /// Kinds it applies to: `Kind`, `group/Kind`, or `*`.
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    /// Kyverno rules it is equivalent to.
+    #[serde(default)]
+    pub kyverno: Vec<KyvernoRef>,
+    /// Rego package (`data.…`), set by the loader; empty for built-in rules.
+    #[serde(default)]
+    pub package: String,
+    /// Policy file it came from, set by the loader; empty for built-in rules.
+    #[serde(default)]
+    pub source: String,
+}
+
+impl RuleMeta {
+    /// The first sentence of the description (SARIF `shortDescription`, tables).
+    pub fn summary(&self) -> &str {
+        match self.description.find(". ") {
+            Some(end) => &self.description[..=end],
+            None => &self.description,
+        }
+    }
+
+    /// Check the fields a loader cannot leave to serde; returns what is wrong.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.id.trim().is_empty() {
+            out.push("`id` is empty".to_owned());
+        }
+        if self.title.trim().is_empty() {
+            out.push("`title` is empty".to_owned());
+        }
+        if self.description.trim().is_empty() {
+            out.push("`description` is empty".to_owned());
+        }
+        if self.help.trim().is_empty() {
+            out.push("`help` is empty".to_owned());
+        }
+        if let Some(s) = self.security_severity {
+            if !(0.0..=10.0).contains(&s) {
+                out.push(format!("`security_severity` {s} is outside 0–10"));
+            }
+        }
+        if self.scope == Scope::Document && self.kinds.is_empty() {
+            out.push(
+                "`kinds` is empty: a document rule must name the kinds it applies to (or `*`)"
+                    .to_owned(),
+            );
+        }
+        for kind in &self.kinds {
+            if kind.is_empty() || kind.matches('/').count() > 1 {
+                out.push(format!("kind `{kind}` is not `Kind`, `group/Kind` or `*`"));
+            }
+        }
+        out
+    }
+}
+
+/// Whether a kind selector (`Kind`, `group/Kind`, `*`) matches an object.
+pub fn kind_matches(selector: &str, group: &str, kind: &str) -> bool {
+    match selector.rsplit_once('/') {
+        None => selector == "*" || selector == kind,
+        Some((g, k)) => g == group && (k == kind || k == "*"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selectors_match_groups_exactly() {
+        assert!(kind_matches("Pod", "", "Pod"));
+        assert!(kind_matches("apps/Deployment", "apps", "Deployment"));
+        assert!(!kind_matches(
+            "kustomize.toolkit.fluxcd.io/Kustomization",
+            "kustomize.config.k8s.io",
+            "Kustomization"
+        ));
+        assert!(kind_matches("*", "x", "Y"));
+    }
+}

@@ -1,0 +1,91 @@
+//! Where Rego comes from: the library embedded at build time and user directories.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::EngineError;
+
+include!(concat!(env!("OUT_DIR"), "/bundled_policies.rs"));
+
+/// One Rego file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicySource {
+    /// Path shown in diagnostics (`policies/...` for bundled rules).
+    pub path: String,
+    /// The Rego text.
+    pub text: String,
+    /// Whether it ships with hubspoke-lint.
+    pub bundled: bool,
+}
+
+/// The bundled library, in path order.
+pub fn bundled_sources() -> Vec<PolicySource> {
+    BUNDLED_POLICIES
+        .iter()
+        .map(|(path, text)| PolicySource {
+            path: format!("policies/{path}"),
+            text: (*text).to_owned(),
+            bundled: true,
+        })
+        .collect()
+}
+
+/// Every `*.rego` below `dir` except `*_test.rego`, in path order.
+pub fn load_policy_dir(dir: &Path) -> Result<Vec<PolicySource>, EngineError> {
+    let mut files = Vec::new();
+    collect_rego(dir, &mut files, false)?;
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).map_err(|source| EngineError::PolicyDir {
+                path: path.clone(),
+                source,
+            })?;
+            Ok(PolicySource {
+                path: path.to_string_lossy().replace('\\', "/"),
+                text,
+                bundled: false,
+            })
+        })
+        .collect()
+}
+
+/// Every `*_test.rego` below `dir` (for `hubspoke-lint test`).
+pub fn load_policy_tests(dir: &Path) -> Result<Vec<PolicySource>, EngineError> {
+    let mut files = Vec::new();
+    collect_rego(dir, &mut files, true)?;
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).map_err(|source| EngineError::PolicyDir {
+                path: path.clone(),
+                source,
+            })?;
+            Ok(PolicySource {
+                path: path.to_string_lossy().replace('\\', "/"),
+                text,
+                bundled: false,
+            })
+        })
+        .collect()
+}
+
+fn collect_rego(dir: &Path, out: &mut Vec<PathBuf>, tests: bool) -> Result<(), EngineError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| EngineError::PolicyDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir() {
+            if name != "fixtures" && !name.starts_with('.') {
+                collect_rego(&path, out, tests)?;
+            }
+        } else if name.ends_with(".rego") && name.ends_with("_test.rego") == tests {
+            out.push(path);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,262 @@
+//! Loading policies: compile every source once, read each rule's metadata,
+//! index rules by the kinds they apply to.
+
+use std::collections::BTreeMap;
+
+use hubspoke_manifest::{Mark, Region, SourceFile, Span};
+use regorus::Engine;
+
+use crate::builtin::{builtin_rules, POLICY_ERROR};
+use crate::finding::{Finding, Severity};
+use crate::metadata::{kind_matches, RuleMeta, Scope};
+use crate::policy::PolicySource;
+
+/// A rule ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Its metadata (package and source filled in).
+    pub meta: RuleMeta,
+    /// The entry point evaluated per document: `data.<package>.violations`.
+    pub entry: String,
+}
+
+/// Every loaded rule plus the problems met while loading.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    /// Sources that compiled, in load order; each worker engine is built from them.
+    pub sources: Vec<PolicySource>,
+    /// Rego rules, sorted by id.
+    pub rules: Vec<Rule>,
+    /// Findings about broken policies (`policy-error`).
+    pub load_findings: Vec<Finding>,
+    by_kind: BTreeMap<String, Vec<usize>>,
+    any_kind: Vec<usize>,
+}
+
+impl RuleSet {
+    /// Compile `sources` and read every rule's metadata. A broken source is a
+    /// `policy-error` finding, and the others still load.
+    pub fn load(sources: Vec<PolicySource>) -> RuleSet {
+        let mut set = RuleSet::default();
+        let mut engine = new_engine();
+        let mut packages: Vec<(usize, String)> = Vec::new();
+        for source in sources {
+            match engine.add_policy(source.path.clone(), source.text.clone()) {
+                Ok(package) => {
+                    packages.push((set.sources.len(), package));
+                    set.sources.push(source);
+                }
+                Err(error) => set
+                    .load_findings
+                    .push(policy_error(&source, &error.to_string())),
+            }
+        }
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        for (index, package) in packages {
+            let source = &set.sources[index];
+            let Some(meta) = read_metadata(&mut engine, source, &package, &mut set.load_findings)
+            else {
+                continue;
+            };
+            if let Some(other) = seen.get(&meta.id) {
+                set.load_findings.push(policy_error(
+                    source,
+                    &format!("rule id {} is already used by {other}", meta.id),
+                ));
+                continue;
+            }
+            seen.insert(meta.id.clone(), source.path.clone());
+            set.rules.push(Rule {
+                entry: format!("{package}.violations"),
+                meta,
+            });
+        }
+        set.rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
+        set.index();
+        set
+    }
+
+    fn index(&mut self) {
+        for (i, rule) in self.rules.iter().enumerate() {
+            if rule.meta.scope != Scope::Document {
+                continue;
+            }
+            for selector in &rule.meta.kinds {
+                let kind = selector.rsplit('/').next().unwrap_or(selector);
+                if kind == "*" {
+                    self.any_kind.push(i);
+                } else {
+                    self.by_kind.entry(kind.to_owned()).or_default().push(i);
+                }
+            }
+        }
+        for list in self.by_kind.values_mut() {
+            list.sort_unstable();
+            list.dedup();
+        }
+        self.any_kind.sort_unstable();
+        self.any_kind.dedup();
+    }
+
+    /// Indices into [`RuleSet::rules`] of the document rules that apply to an object.
+    pub fn rules_for(&self, group: &str, kind: &str) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .by_kind
+            .get(kind)
+            .into_iter()
+            .flatten()
+            .chain(self.any_kind.iter())
+            .copied()
+            .filter(|i| {
+                self.rules[*i]
+                    .meta
+                    .kinds
+                    .iter()
+                    .any(|s| kind_matches(s, group, kind))
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Metadata of every rule, Rego and built-in, sorted by id.
+    pub fn catalog(&self) -> Vec<RuleMeta> {
+        let mut all: Vec<RuleMeta> = self.rules.iter().map(|r| r.meta.clone()).collect();
+        all.extend(builtin_rules());
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        all
+    }
+
+    /// Build an engine holding every source that compiled.
+    pub fn build_engine(&self) -> Result<Engine, String> {
+        let mut engine = new_engine();
+        for source in &self.sources {
+            engine
+                .add_policy(source.path.clone(), source.text.clone())
+                .map_err(|e| format!("{}: {e}", source.path))?;
+        }
+        Ok(engine)
+    }
+}
+
+/// A regorus engine with our settings: Rego v1, strict builtin errors.
+pub fn new_engine() -> Engine {
+    let mut engine = Engine::new();
+    engine.set_rego_v0(false);
+    engine.set_strict_builtin_errors(false);
+    engine
+}
+
+fn read_metadata(
+    engine: &mut Engine,
+    source: &PolicySource,
+    package: &str,
+    errors: &mut Vec<Finding>,
+) -> Option<RuleMeta> {
+    let declares = |name: &str| {
+        engine
+            .has_declared_rule_rooted_at(&source.path, name)
+            .unwrap_or(false)
+    };
+    let has_metadata = declares("metadata");
+    let has_violations = declares("violations");
+    if !has_metadata && !has_violations {
+        return None; // a library package
+    }
+    if !has_metadata {
+        errors.push(policy_error(
+            source,
+            &format!("{package} declares `violations` but no `metadata` object"),
+        ));
+        return None;
+    }
+    if !has_violations {
+        errors.push(policy_error(
+            source,
+            &format!("{package} declares `metadata` but no `violations` rule"),
+        ));
+        return None;
+    }
+    let value = match engine.eval_rule(format!("{package}.metadata")) {
+        Ok(value) => value,
+        Err(error) => {
+            errors.push(policy_error(
+                source,
+                &format!("cannot evaluate metadata: {error}"),
+            ));
+            return None;
+        }
+    };
+    let json = match value.to_json_str() {
+        Ok(json) => json,
+        Err(error) => {
+            errors.push(policy_error(
+                source,
+                &format!("metadata is not JSON: {error}"),
+            ));
+            return None;
+        }
+    };
+    let mut meta: RuleMeta = match serde_json::from_str(&json) {
+        Ok(meta) => meta,
+        Err(error) => {
+            errors.push(policy_error(source, &format!("invalid metadata: {error}")));
+            return None;
+        }
+    };
+    let problems = meta.problems();
+    if !problems.is_empty() {
+        errors.push(policy_error(
+            source,
+            &format!("invalid metadata: {}", problems.join("; ")),
+        ));
+        return None;
+    }
+    meta.package = package.to_owned();
+    meta.source = source.path.clone();
+    Some(meta)
+}
+
+/// A `policy-error` finding on a policy file, at the `file:line:col` the
+/// message names when it names one.
+pub fn policy_error(source: &PolicySource, message: &str) -> Finding {
+    let region = locate_in_message(source, message);
+    let first_line = message.lines().next().unwrap_or(message);
+    let text = first_line
+        .strip_prefix(&format!("{}:", source.path))
+        .map(|rest| rest.splitn(3, ':').nth(2).unwrap_or(rest).trim())
+        .unwrap_or(first_line)
+        .trim_start_matches("error:")
+        .trim();
+    Finding {
+        rule: POLICY_ERROR.to_owned(),
+        severity: Severity::Error,
+        message: format!("policy failed to load: {text}"),
+        file: source.path.clone(),
+        region,
+        object: None,
+        path: Vec::new(),
+        related: Vec::new(),
+    }
+}
+
+fn locate_in_message(source: &PolicySource, message: &str) -> Option<Region> {
+    let at = message.find(&format!("{}:", source.path))? + source.path.len() + 1;
+    let mut parts = message[at..].splitn(3, ':');
+    let line: u32 = parts.next()?.trim().parse().ok()?;
+    let col: u32 = parts.next()?.trim().parse().ok()?;
+    let file = SourceFile::new(
+        source.path.as_str(),
+        source.path.as_str(),
+        source.text.as_str(),
+    );
+    let mark = Mark {
+        line,
+        col: col.saturating_sub(1),
+    };
+    Some(file.region(Span {
+        start: mark,
+        end: mark,
+    }))
+}

@@ -1,0 +1,78 @@
+//! The bundled library: it loads cleanly, its metadata follows the naming
+//! conventions, and every rule passes its own fixtures.
+
+use std::path::PathBuf;
+
+use hubspoke_engine::fixtures::run_fixtures;
+use hubspoke_engine::{bundled_sources, EvalOptions, Evaluator, RuleSet, Scope};
+
+fn policies_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../policies")
+}
+
+#[test]
+fn bundled_library_loads_without_errors() {
+    let rules = RuleSet::load(bundled_sources());
+    assert!(rules.load_findings.is_empty(), "{:#?}", rules.load_findings);
+    assert!(
+        rules.rules.len() >= 10,
+        "only {} rules loaded",
+        rules.rules.len()
+    );
+}
+
+#[test]
+fn metadata_follows_the_conventions() {
+    let rules = RuleSet::load(bundled_sources());
+    for rule in &rules.rules {
+        let meta = &rule.meta;
+        // policies/<family>/<slug>.rego
+        let rel = meta.source.strip_prefix("policies/").expect("bundled path");
+        let (family, file) = rel.split_once('/').expect("family folder");
+        let slug = file.strip_suffix(".rego").expect(".rego");
+        assert_eq!(
+            meta.title,
+            slug.replace('_', "-"),
+            "{}: title must be the kebab form of the file stem",
+            meta.id
+        );
+        assert_eq!(
+            meta.package,
+            format!("data.hubspoke.{}.{}", family.replace('-', "_"), slug),
+            "{}: package must follow the path",
+            meta.id
+        );
+        assert!(
+            meta.tags.iter().any(|t| t == family),
+            "{}: tags must include the family `{family}`",
+            meta.id
+        );
+        assert!(
+            meta.security_severity.is_some(),
+            "{}: security_severity is required for bundled rules",
+            meta.id
+        );
+        let first_sentence = meta.summary();
+        assert!(
+            first_sentence.ends_with('.'),
+            "{}: description must open with a full sentence",
+            meta.id
+        );
+        if meta.scope == Scope::Document {
+            assert!(!meta.kinds.is_empty());
+        }
+    }
+}
+
+#[test]
+fn every_rule_passes_its_fixtures() {
+    let rules = RuleSet::load(bundled_sources());
+    let evaluator = Evaluator::new(&rules, EvalOptions::default());
+    let report = run_fixtures(&policies_dir(), &rules, &evaluator, true);
+    assert!(report.ok(), "\n{}", report.failures());
+    assert!(
+        report.cases.len() >= 20,
+        "only {} fixture cases ran",
+        report.cases.len()
+    );
+}

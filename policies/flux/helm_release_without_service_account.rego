@@ -1,0 +1,31 @@
+package hubspoke.flux.helm_release_without_service_account
+
+import data.hubspoke.lib.objects
+
+metadata := {
+	"id": "FLUX002",
+	"title": "helm-release-without-service-account",
+	"severity": "error",
+	"security_severity": 7.5,
+	"description": "A Flux HelmRelease outside flux-system installs its chart without its own service account. helm-controller then installs with cluster-admin rights, so a tenant's chart can create cluster-wide objects; Flux multi-tenancy lockdown requires a namespaced service account.",
+	"help": "Set spec.serviceAccountName to a service account of the release's namespace that is bound to a namespaced Role (run the controller with --default-service-account to enforce it cluster-wide).",
+	"tags": ["flux", "multi-tenancy", "security"],
+	"scope": "document",
+	"kinds": ["helm.toolkit.fluxcd.io/HelmRelease"],
+	"kyverno": [],
+}
+
+violations contains v if {
+	objects.namespace != "flux-system"
+	not has_service_account
+	v := {
+		"msg": sprintf("%s in namespace %q has no spec.serviceAccountName, so helm-controller installs it with cluster-admin rights", [objects.display, objects.namespace]),
+		"path": ["spec", "serviceAccountName"],
+	}
+}
+
+has_service_account if {
+	sa := input.spec.serviceAccountName
+	is_string(sa)
+	trim_space(sa) != ""
+}

@@ -1,0 +1,31 @@
+package hubspoke.flux.kustomization_without_service_account
+
+import data.hubspoke.lib.objects
+
+metadata := {
+	"id": "FLUX001",
+	"title": "kustomization-without-service-account",
+	"severity": "error",
+	"security_severity": 7.5,
+	"description": "A Flux Kustomization outside flux-system reconciles without its own service account. It then acts with kustomize-controller's cluster-admin rights, so a tenant can create anything anywhere; Flux multi-tenancy lockdown requires every tenant reconciler to impersonate a namespaced service account.",
+	"help": "Set spec.serviceAccountName to a service account of the tenant's namespace that is bound to a namespaced Role (run the controller with --default-service-account to enforce it cluster-wide).",
+	"tags": ["flux", "multi-tenancy", "security"],
+	"scope": "document",
+	"kinds": ["kustomize.toolkit.fluxcd.io/Kustomization"],
+	"kyverno": [],
+}
+
+violations contains v if {
+	objects.namespace != "flux-system"
+	not has_service_account
+	v := {
+		"msg": sprintf("%s in namespace %q has no spec.serviceAccountName, so it reconciles with the controller's cluster-admin rights", [objects.display, objects.namespace]),
+		"path": ["spec", "serviceAccountName"],
+	}
+}
+
+has_service_account if {
+	sa := input.spec.serviceAccountName
+	is_string(sa)
+	trim_space(sa) != ""
+}

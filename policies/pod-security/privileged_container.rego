@@ -1,0 +1,26 @@
+package hubspoke.pod_security.privileged_container
+
+import data.hubspoke.lib.objects
+import data.hubspoke.lib.pods
+
+metadata := {
+	"id": "PSS001",
+	"title": "privileged-container",
+	"severity": "error",
+	"security_severity": 9.0,
+	"description": "A container runs privileged. A privileged container holds every capability of root on its node and can take the node over; the Pod Security Standards baseline profile forbids it.",
+	"help": "Remove securityContext.privileged from the container, or set it to false.",
+	"tags": ["pod-security", "baseline", "security"],
+	"scope": "document",
+	"kinds": pods.kinds,
+	"kyverno": [{"policy": "disallow-privileged-containers", "rule": "privileged-containers"}],
+}
+
+violations contains v if {
+	some c in pods.containers
+	c.spec.securityContext.privileged == true
+	v := {
+		"msg": sprintf("%s of %s runs privileged", [pods.name(c), objects.display]),
+		"path": array.concat(c.path, ["securityContext", "privileged"]),
+	}
+}
