@@ -17,6 +17,49 @@ fn main() {
         writeln!(out, "    ({rel:?}, include_str!({abs:?})),").expect("write to String");
     }
     out.push_str("];\n");
+    // The first fail/ and pass/ fixture of each rule, for `explain` and the docs.
+    out.push_str("/// Rule examples: (rule path relative to `policies/`, verdict, fixture name, YAML).\npub static BUNDLED_EXAMPLES: &[(&str, &str, &str, &str)] = &[\n");
+    for (rel, _) in &files {
+        let Some((family, file)) = rel.split_once('/') else {
+            continue;
+        };
+        let Some(slug) = file.strip_suffix(".rego") else {
+            continue;
+        };
+        for verdict in ["fail", "pass"] {
+            let dir = policies
+                .join(family)
+                .join("fixtures")
+                .join(slug)
+                .join(verdict);
+            let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+                .collect();
+            cases.sort();
+            if let Some(first) = cases.first() {
+                let name = first
+                    .file_name()
+                    .expect("file")
+                    .to_string_lossy()
+                    .into_owned();
+                let abs = first
+                    .canonicalize()
+                    .expect("exists")
+                    .to_string_lossy()
+                    .into_owned();
+                writeln!(
+                    out,
+                    "    ({rel:?}, {verdict:?}, {name:?}, include_str!({abs:?})),"
+                )
+                .expect("write to String");
+            }
+        }
+    }
+    out.push_str("];\n");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     std::fs::write(out_dir.join("bundled_policies.rs"), out).expect("write generated policy list");
 }

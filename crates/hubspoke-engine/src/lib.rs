@@ -26,5 +26,7 @@ pub use evaluate::{EvalOptions, Evaluator};
 pub use finding::{sort_findings, Finding, RelatedLocation, Severity};
 pub use lint::{count_by_severity, lint_files, LintOutcome, Summary};
 pub use metadata::{kind_matches, KyvernoRef, RuleMeta, Scope};
-pub use policy::{bundled_sources, load_policy_dir, load_policy_tests, PolicySource};
+pub use policy::{
+    bundled_sources, load_policy_dir, load_policy_tests, rule_examples, PolicySource, RuleExamples,
+};
 pub use ruleset::{new_engine, policy_error, Rule, RuleSet};

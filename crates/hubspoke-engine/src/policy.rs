@@ -29,6 +29,30 @@ pub fn bundled_sources() -> Vec<PolicySource> {
         .collect()
 }
 
+/// The first failing and passing fixture of a bundled rule: `(file name, YAML)`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RuleExamples {
+    /// A manifest the rule flags.
+    pub fail: Option<(&'static str, &'static str)>,
+    /// A manifest the rule accepts.
+    pub pass: Option<(&'static str, &'static str)>,
+}
+
+/// Examples of the rule whose source is `source` (`policies/<family>/<slug>.rego`).
+pub fn rule_examples(source: &str) -> RuleExamples {
+    let rel = source.strip_prefix("policies/").unwrap_or(source);
+    let mut examples = RuleExamples::default();
+    for (path, verdict, name, text) in BUNDLED_EXAMPLES {
+        if *path == rel {
+            match *verdict {
+                "fail" => examples.fail = Some((name, text)),
+                _ => examples.pass = Some((name, text)),
+            }
+        }
+    }
+    examples
+}
+
 /// Every `*.rego` below `dir` except `*_test.rego`, in path order.
 pub fn load_policy_dir(dir: &Path) -> Result<Vec<PolicySource>, EngineError> {
     let mut files = Vec::new();

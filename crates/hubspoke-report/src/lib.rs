@@ -1,1 +1,86 @@
-//! placeholder
+//! The reporters of hubspoke-lint: sorted findings and source texts in, bytes
+//! out. Reporters never evaluate, filter or re-sort; every format renders the
+//! same [`Report`].
+#![warn(missing_docs)]
+#![deny(clippy::unwrap_used)]
+
+mod error;
+mod human;
+mod json;
+mod sarif;
+
+use std::collections::BTreeMap;
+use std::io;
+use std::sync::Arc;
+
+use hubspoke_engine::{Finding, RuleMeta, Summary};
+
+pub use error::ReportError;
+pub use human::HumanOptions;
+pub use sarif::{GITHUB_RESULT_LIMIT, SARIF_SCHEMA_URI};
+
+/// Everything a reporter needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Report<'a> {
+    /// Findings, already sorted.
+    pub findings: &'a [Finding],
+    /// Metadata of every rule (for help texts and SARIF descriptors), sorted by id.
+    pub rules: &'a [RuleMeta],
+    /// Source text of each file by display path (for code frames and snippets).
+    pub sources: &'a BTreeMap<String, Arc<str>>,
+    /// Counts of the run.
+    pub summary: &'a Summary,
+    /// Version of hubspoke-lint.
+    pub tool_version: &'a str,
+    /// SARIF `automationDetails.id`, when given.
+    pub sarif_category: Option<&'a str>,
+}
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Format {
+    /// miette diagnostics with code frames.
+    Human,
+    /// One JSON object (documented, versioned schema).
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+}
+
+impl Format {
+    /// Parse a format name.
+    pub fn parse(name: &str) -> Option<Format> {
+        match name {
+            "human" => Some(Format::Human),
+            "json" => Some(Format::Json),
+            "sarif" => Some(Format::Sarif),
+            _ => None,
+        }
+    }
+
+    /// Every format name.
+    pub const NAMES: [&'static str; 3] = ["human", "json", "sarif"];
+}
+
+/// Render a report in one format.
+pub fn write(
+    format: Format,
+    report: &Report<'_>,
+    human: &HumanOptions,
+    out: &mut dyn io::Write,
+) -> Result<(), ReportError> {
+    match format {
+        Format::Human => human::write(report, human, out),
+        Format::Json => json::write(report, out),
+        Format::Sarif => sarif::write(report, out),
+    }
+}
+
+/// The help text of a rule, if known.
+fn rule_meta<'a>(report: &Report<'a>, id: &str) -> Option<&'a RuleMeta> {
+    report
+        .rules
+        .binary_search_by(|r| r.id.as_str().cmp(id))
+        .ok()
+        .map(|i| &report.rules[i])
+}

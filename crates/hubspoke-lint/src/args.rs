@@ -1,0 +1,123 @@
+//! Command-line arguments (clap types only; validated values, no logic).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Lint FluxCD hub-and-spoke GitOps repositories: Kyverno-equivalent tenancy
+/// and security rules in Rego, with exact file:line:col findings.
+#[derive(Debug, Parser)]
+#[command(
+    name = "hubspoke-lint",
+    version,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// A subcommand; without one, lint.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Lint options (when no subcommand is given).
+    #[command(flatten)]
+    pub lint: LintArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every rule with its id, severity, scope and title.
+    Rules(RulesArgs),
+    /// Print a rule's documentation.
+    Explain(ExplainArgs),
+}
+
+/// `hubspoke-lint [PATH ...]`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Files or directories to lint (default: the current directory).
+    pub paths: Vec<PathBuf>,
+    /// Output format, optionally to a file: human, json, sarif, or FORMAT=PATH.
+    /// Repeatable; formats without a path go to standard output.
+    #[arg(long = "format", short = 'f', value_name = "FORMAT[=PATH]")]
+    pub formats: Vec<String>,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Configuration file (default: .hubspoke-lint.yaml in the first path, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A directory of extra Rego policies (repeatable; extends the config's list).
+    #[arg(long = "policy", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
+    /// Lint only files matching this glob (repeatable; replaces the default **/*.yaml, **/*.yml).
+    #[arg(long = "include", value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Skip files and directories matching this glob (repeatable; extends the config's list).
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Skip files larger than this many bytes, with a diagnostic (default 10 MiB).
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    /// When to colour human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// SARIF automationDetails.id (the code-scanning category).
+    #[arg(long, value_name = "ID")]
+    pub sarif_category: Option<String>,
+}
+
+/// `hubspoke-lint rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// text (a table) or json (full metadata).
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Extra policy directories whose rules to list too.
+    #[arg(long = "policy", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
+}
+
+/// `hubspoke-lint explain ID`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The rule id (e.g. PSS001) or title (e.g. privileged-container).
+    pub rule: String,
+    /// Extra policy directories to look in.
+    #[arg(long = "policy", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
+}
+
+/// Failing severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Fail on errors.
+    Error,
+    /// Fail on warnings and errors.
+    Warning,
+    /// Fail on any finding.
+    Note,
+    /// Never fail because of findings.
+    Never,
+}
+
+/// Colour choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// A listing format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A table for people.
+    Text,
+    /// JSON for tools.
+    Json,
+}

@@ -1,0 +1,22 @@
+//! One module per subcommand; each returns how the run ended.
+
+pub mod explain;
+pub mod lint;
+pub mod rules;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use hubspoke_engine::{bundled_sources, load_policy_dir, RuleSet};
+
+/// The bundled library plus the rules of every extra policy directory.
+pub fn load_rules(policy_dirs: &[PathBuf]) -> anyhow::Result<RuleSet> {
+    let mut sources = bundled_sources();
+    for dir in policy_dirs {
+        sources.extend(
+            load_policy_dir(dir)
+                .with_context(|| format!("cannot load policies from {}", dir.display()))?,
+        );
+    }
+    Ok(RuleSet::load(sources))
+}

@@ -1,0 +1,187 @@
+//! `.hubspoke-lint.yaml`: the configuration file, read with our own YAML parser
+//! so that errors point at the line and column of the bad key.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use hubspoke_manifest::yaml::{Node, NodeValue};
+use hubspoke_manifest::{parse_text, ParseLimits, ParsedFile};
+use serde::Deserialize;
+
+/// The file name looked for at the root of the first linted path.
+pub const CONFIG_FILE_NAME: &str = ".hubspoke-lint.yaml";
+
+/// The configuration file. Every field is optional; flags win over it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// Globs of files to lint (replaces the default `**/*.yaml`, `**/*.yml`).
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Globs of files and directories to skip.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Exit 1 on findings at or above: error, warning, note, never.
+    pub fail_on: Option<String>,
+    /// Skip files larger than this many bytes.
+    pub max_file_size: Option<u64>,
+    /// Directories of extra Rego policies, relative to the config file.
+    #[serde(default)]
+    pub policies: Vec<PathBuf>,
+    /// Per-rule settings, by rule id.
+    #[serde(default)]
+    pub rules: BTreeMap<String, RuleConfig>,
+}
+
+/// Settings of one rule.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConfig {
+    /// `false` turns the rule off.
+    pub enabled: Option<bool>,
+    /// Replaces the rule's default severity: error, warning, note.
+    pub severity: Option<String>,
+    /// Rule parameters, visible to Rego as `data.hubspoke.config.params[<id>]`.
+    pub params: Option<serde_json::Value>,
+}
+
+/// Find the config file: the explicit one, else `.hubspoke-lint.yaml` in the first directory linted.
+pub fn locate(explicit: Option<&Path>, paths: &[PathBuf]) -> Option<PathBuf> {
+    if let Some(path) = explicit {
+        return Some(path.to_path_buf());
+    }
+    let first = paths
+        .first()
+        .map_or_else(|| PathBuf::from("."), Clone::clone);
+    let dir = if first.is_dir() {
+        first
+    } else {
+        first.parent()?.to_path_buf()
+    };
+    let candidate = dir.join(CONFIG_FILE_NAME);
+    candidate.is_file().then_some(candidate)
+}
+
+/// Read and validate a config file; errors name the file, line and column.
+pub fn load(path: &Path) -> anyhow::Result<Config> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    let display = path.display().to_string();
+    let parsed = parse_text(&display, &display, text, ParseLimits::default());
+    if let Some(problem) = parsed
+        .problems
+        .iter()
+        .find(|p| p.code != hubspoke_manifest::ProblemCode::EmptyFile)
+    {
+        let at = problem
+            .region
+            .map(|r| format!(":{}:{}", r.start.line, r.start.column))
+            .unwrap_or_default();
+        bail!("{display}{at}: {}", problem.message);
+    }
+    let Some(document) = parsed.documents.first() else {
+        return Ok(Config::default());
+    };
+    if matches!(document.root.value, NodeValue::Null) {
+        return Ok(Config::default());
+    }
+    let config: Config = serde_json::from_value(document.root.to_json()).map_err(|error| {
+        let message = error.to_string();
+        let at = locate_error(&parsed, &document.root, &message);
+        anyhow::anyhow!("{display}{at}: invalid configuration: {message}")
+    })?;
+    for (id, rule) in &config.rules {
+        if let Some(severity) = &rule.severity {
+            if hubspoke_engine::Severity::parse(severity).is_none() {
+                let at = key_position(&parsed, &document.root, "severity");
+                bail!(
+                    "{display}{at}: rule {id}: severity `{severity}` is not error, warning or note"
+                );
+            }
+        }
+    }
+    if let Some(fail_on) = &config.fail_on {
+        if !matches!(fail_on.as_str(), "error" | "warning" | "note" | "never") {
+            let at = key_position(&parsed, &document.root, "fail-on");
+            bail!("{display}{at}: fail-on `{fail_on}` is not error, warning, note or never");
+        }
+    }
+    Ok(config)
+}
+
+/// serde names the offending key in backticks (`unknown field `foo``); find it in the file.
+fn locate_error(parsed: &ParsedFile, root: &Node, message: &str) -> String {
+    message
+        .split('`')
+        .nth(1)
+        .map(|key| key_position(parsed, root, key))
+        .unwrap_or_default()
+}
+
+fn key_position(parsed: &ParsedFile, root: &Node, key: &str) -> String {
+    fn find<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
+        match &node.value {
+            NodeValue::Map(entries) => entries.iter().find_map(|(k, v)| {
+                if k.as_str() == Some(key) {
+                    Some(k)
+                } else {
+                    find(v, key)
+                }
+            }),
+            NodeValue::Seq(items) => items.iter().find_map(|i| find(i, key)),
+            _ => None,
+        }
+    }
+    find(root, key)
+        .map(|k| {
+            let r = parsed.source.region(k.span);
+            format!(":{}:{}", r.start.line, r.start.column)
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> anyhow::Result<Config> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join(CONFIG_FILE_NAME);
+        std::fs::write(&path, text)?;
+        load(&path).map_err(|e| {
+            anyhow::anyhow!(e.to_string().replace(&path.display().to_string(), "CONFIG"))
+        })
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_a_position() {
+        let error = load_text(
+            "exclude: [a]\nrules:\n  PSS001:\n    enabled: false\n    severty: warning\n",
+        )
+        .expect_err("unknown key");
+        assert!(
+            error
+                .to_string()
+                .starts_with("CONFIG:5:5: invalid configuration: unknown field `severty`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn bad_severity_is_an_error() {
+        let error =
+            load_text("rules:\n  PSS001:\n    severity: fatal\n").expect_err("bad severity");
+        assert_eq!(
+            error.to_string(),
+            "CONFIG:3:5: rule PSS001: severity `fatal` is not error, warning or note"
+        );
+    }
+
+    #[test]
+    fn a_full_config_loads() {
+        let config = load_text("include: ['**/*.yaml']\nfail-on: warning\nrules:\n  BP010:\n    params: {registries: [ghcr.io/]}\n").expect("valid");
+        assert_eq!(config.fail_on.as_deref(), Some("warning"));
+        assert!(config.rules["BP010"].params.is_some());
+    }
+}

@@ -1,0 +1,211 @@
+//! `--format human`: miette diagnostics with the rule id, the message, a code
+//! frame with the offending field underlined, and the rule's help; then a summary.
+
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+
+use hubspoke_engine::{Finding, Severity};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+};
+
+use crate::{rule_meta, Report, ReportError};
+
+/// How to render for a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HumanOptions {
+    /// ANSI colours.
+    pub color: bool,
+    /// Wrap width.
+    pub width: usize,
+}
+
+impl Default for HumanOptions {
+    fn default() -> Self {
+        HumanOptions {
+            color: false,
+            width: 100,
+        }
+    }
+}
+
+struct FindingDiagnostic<'a> {
+    finding: &'a Finding,
+    help: Option<String>,
+    source: Option<NamedSource<Arc<str>>>,
+    labels: Vec<LabeledSpan>,
+    headline: String,
+}
+
+impl fmt::Debug for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.headline)
+    }
+}
+
+impl fmt::Display for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.headline)
+    }
+}
+
+impl std::error::Error for FindingDiagnostic<'_> {}
+
+impl Diagnostic for FindingDiagnostic<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.finding.rule))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+}
+
+fn diagnostic<'a>(report: &Report<'a>, finding: &'a Finding) -> FindingDiagnostic<'a> {
+    let source_text = report.sources.get(&finding.file).filter(|t| !t.is_empty());
+    let mut labels = Vec::new();
+    let mut notes = Vec::new();
+    let mut source = None;
+    let headline = match (finding.region, source_text) {
+        (Some(region), Some(text)) => {
+            source = Some(NamedSource::new(&finding.file, Arc::clone(text)));
+            labels.push(LabeledSpan::new_primary_with_span(
+                Some(label(finding)),
+                SourceSpan::new(region.start.offset.into(), region.len()),
+            ));
+            finding.message.clone()
+        }
+        (Some(region), None) => format!(
+            "{}:{}:{}: {}",
+            finding.file, region.start.line, region.start.column, finding.message
+        ),
+        (None, _) => format!("{}: {}", finding.file, finding.message),
+    };
+    for related in &finding.related {
+        match related.region {
+            Some(r) if related.file == finding.file && source.is_some() => {
+                labels.push(LabeledSpan::new_with_span(
+                    Some(related.message.clone()),
+                    SourceSpan::new(r.start.offset.into(), r.len()),
+                ))
+            }
+            Some(r) => notes.push(format!(
+                "{}:{}:{}: {}",
+                related.file, r.start.line, r.start.column, related.message
+            )),
+            None => notes.push(format!("{}: {}", related.file, related.message)),
+        }
+    }
+    let mut help = rule_meta(report, &finding.rule).map(|m| m.help.clone());
+    if !notes.is_empty() {
+        let joined = notes.join("\n");
+        help = Some(match help {
+            Some(h) => format!("{h}\n{joined}"),
+            None => joined,
+        });
+    }
+    FindingDiagnostic {
+        finding,
+        help,
+        source,
+        labels,
+        headline,
+    }
+}
+
+fn label(finding: &Finding) -> String {
+    if finding.path.is_empty() {
+        "here".to_owned()
+    } else {
+        crate::json::dotted(&finding.path)
+    }
+}
+
+pub(crate) fn write(
+    report: &Report<'_>,
+    options: &HumanOptions,
+    out: &mut dyn io::Write,
+) -> Result<(), ReportError> {
+    let theme = if options.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(options.width)
+        .with_context_lines(1)
+        .with_links(false);
+    for finding in report.findings {
+        let diag = diagnostic(report, finding);
+        let mut text = String::new();
+        handler
+            .render_report(&mut text, &diag)
+            .map_err(|e| ReportError::Render(e.to_string()))?;
+        out.write_all(text.as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    out.write_all(summary_line(report).as_bytes())?;
+    Ok(())
+}
+
+fn summary_line(report: &Report<'_>) -> String {
+    let s = report.summary;
+    let count = |sev: Severity| s.findings.get(&sev).copied().unwrap_or(0);
+    let total: usize = s.findings.values().sum();
+    let files = format!(
+        "{} file{} ({} document{}, {} Kubernetes object{}, {} not Kubernetes), {} rules",
+        s.files,
+        plural(s.files),
+        s.documents,
+        plural(s.documents),
+        s.objects,
+        plural(s.objects),
+        s.non_kubernetes_documents,
+        s.rules
+    );
+    if total == 0 {
+        format!("No findings in {files}.\n")
+    } else {
+        format!(
+            "{total} finding{} ({} error{}, {} warning{}, {} note{}) in {files}.\n",
+            plural(total),
+            count(Severity::Error),
+            plural(count(Severity::Error)),
+            count(Severity::Warning),
+            plural(count(Severity::Warning)),
+            count(Severity::Note),
+            plural(count(Severity::Note)),
+        )
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

@@ -1,0 +1,132 @@
+//! `--format json`: one object, `{"version", "tool", "findings", "summary"}`.
+//!
+//! Schema version 1. A finding is `{rule, severity, message, file, line,
+//! column, end_line, end_column, object, path, related}`: positions are
+//! 1-based, columns count Unicode characters, `line`… are `null` for problems
+//! with a whole file, `object` is `{apiVersion, kind, namespace, name}` or
+//! `null`, `path` is the field path as a dotted string (`spec.containers[0].image`),
+//! `related` lists `{file, line, column, end_line, end_column, message}`.
+//! Fields are only ever added within a schema version.
+
+use std::io;
+
+use hubspoke_engine::{Finding, RelatedLocation};
+use hubspoke_manifest::{PathSegment, Region};
+use serde::Serialize;
+
+use crate::{Report, ReportError};
+
+/// The schema version of the JSON output.
+pub const JSON_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    tool: Tool<'a>,
+    findings: Vec<JsonFinding<'a>>,
+    summary: &'a hubspoke_engine::Summary,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    name: &'static str,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'a str,
+    severity: &'static str,
+    message: &'a str,
+    file: &'a str,
+    line: Option<u32>,
+    column: Option<u32>,
+    end_line: Option<u32>,
+    end_column: Option<u32>,
+    object: Option<&'a hubspoke_manifest::ObjectMeta>,
+    path: String,
+    related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    file: &'a str,
+    line: Option<u32>,
+    column: Option<u32>,
+    end_line: Option<u32>,
+    end_column: Option<u32>,
+    message: &'a str,
+}
+
+fn positions(region: Option<Region>) -> [Option<u32>; 4] {
+    match region {
+        Some(r) => [
+            Some(r.start.line),
+            Some(r.start.column),
+            Some(r.end.line),
+            Some(r.end.column),
+        ],
+        None => [None; 4],
+    }
+}
+
+/// A field path as users write it: `spec.containers[0].image`.
+pub fn dotted(path: &[PathSegment]) -> String {
+    let mut out = String::new();
+    for segment in path {
+        match segment {
+            PathSegment::Index(i) => out.push_str(&format!("[{i}]")),
+            PathSegment::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+        }
+    }
+    out
+}
+
+fn finding(f: &Finding) -> JsonFinding<'_> {
+    let [line, column, end_line, end_column] = positions(f.region);
+    JsonFinding {
+        rule: &f.rule,
+        severity: f.severity.as_str(),
+        message: &f.message,
+        file: &f.file,
+        line,
+        column,
+        end_line,
+        end_column,
+        object: f.object.as_ref(),
+        path: dotted(&f.path),
+        related: f.related.iter().map(related).collect(),
+    }
+}
+
+fn related(r: &RelatedLocation) -> JsonRelated<'_> {
+    let [line, column, end_line, end_column] = positions(r.region);
+    JsonRelated {
+        file: &r.file,
+        line,
+        column,
+        end_line,
+        end_column,
+        message: &r.message,
+    }
+}
+
+pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), ReportError> {
+    let json = JsonReport {
+        version: JSON_SCHEMA_VERSION,
+        tool: Tool {
+            name: "hubspoke-lint",
+            version: report.tool_version,
+        },
+        findings: report.findings.iter().map(finding).collect(),
+        summary: report.summary,
+    };
+    serde_json::to_writer_pretty(&mut *out, &json)?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
