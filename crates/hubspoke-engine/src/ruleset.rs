@@ -222,17 +222,18 @@ fn read_metadata(
 /// message names when it names one.
 pub fn policy_error(source: &PolicySource, message: &str) -> Finding {
     let region = locate_in_message(source, message);
-    let first_line = message.lines().next().unwrap_or(message);
-    let text = first_line
-        .strip_prefix(&format!("{}:", source.path))
-        .map(|rest| rest.splitn(3, ':').nth(2).unwrap_or(rest).trim())
-        .unwrap_or(first_line)
-        .trim_start_matches("error:")
+    // regorus puts the location first (`--> file:line:col` and a code frame)
+    // and the reason on a line starting with `error:`.
+    let reason = message
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("error:"))
+        .or_else(|| message.lines().map(str::trim).find(|l| !l.is_empty()))
+        .unwrap_or(message)
         .trim();
     Finding {
         rule: POLICY_ERROR.to_owned(),
         severity: Severity::Error,
-        message: format!("policy failed to load: {text}"),
+        message: format!("policy failed to load: {reason}"),
         file: source.path.clone(),
         region,
         object: None,
@@ -243,9 +244,12 @@ pub fn policy_error(source: &PolicySource, message: &str) -> Finding {
 
 fn locate_in_message(source: &PolicySource, message: &str) -> Option<Region> {
     let at = message.find(&format!("{}:", source.path))? + source.path.len() + 1;
-    let mut parts = message[at..].splitn(3, ':');
-    let line: u32 = parts.next()?.trim().parse().ok()?;
-    let col: u32 = parts.next()?.trim().parse().ok()?;
+    let mut numbers = message[at..]
+        .split(|c: char| !c.is_ascii_digit())
+        .take(2)
+        .map(|n| n.parse::<u32>().ok());
+    let line = numbers.next()??;
+    let col = numbers.next()??;
     let file = SourceFile::new(
         source.path.as_str(),
         source.path.as_str(),

@@ -51,6 +51,9 @@ pub struct LintArgs {
     /// A directory of extra Rego policies (repeatable; extends the config's list).
     #[arg(long = "policy", value_name = "DIR")]
     pub policies: Vec<PathBuf>,
+    /// Run only this rule (repeatable); input problems such as parse errors are always reported.
+    #[arg(long = "rule", value_name = "ID")]
+    pub only_rules: Vec<String>,
     /// Lint only files matching this glob (repeatable; replaces the default **/*.yaml, **/*.yml).
     #[arg(long = "include", value_name = "GLOB")]
     pub include: Vec<String>,

@@ -235,7 +235,9 @@ fn discover_root(root: &Path, options: &DiscoverOptions, out: &mut Discovery) {
     }
     if !found_any {
         out.problems.push(PathProblem {
-            path: display_root.unwrap_or_else(|| ".".to_owned()),
+            path: display_root
+                .filter(|r| !r.is_empty())
+                .unwrap_or_else(|| ".".to_owned()),
             problem: FileProblem::whole_file(
                 ProblemCode::NoFiles,
                 "no YAML files found here (looked for the include globs)",

@@ -126,7 +126,19 @@ pub fn run(args: &LintArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus
     let rules = load_rules(&policy_dirs)?;
     let catalog = rules.catalog();
     let known_ids: BTreeSet<String> = catalog.iter().map(|r| r.id.clone()).collect();
-    let options = eval_options(&config, &known_ids, config_path.as_ref())?;
+    let mut options = eval_options(&config, &known_ids, config_path.as_ref())?;
+    if !args.only_rules.is_empty() {
+        if let Some(unknown) = args.only_rules.iter().find(|id| !known_ids.contains(*id)) {
+            bail!("--rule {unknown}: no rule has this id; `hubspoke-lint rules` lists them");
+        }
+        options.disabled.extend(
+            rules
+                .rules
+                .iter()
+                .map(|r| r.meta.id.clone())
+                .filter(|id| !args.only_rules.contains(id)),
+        );
+    }
 
     let include = if args.include.is_empty() {
         config.include.clone()

@@ -5,7 +5,6 @@
 //! YAML 1.1 scalar rules, merge keys, alias budgets against "billion laughs",
 //! a nesting limit, and the documents completed before a syntax error.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as SaphyrSpan, Tag};
@@ -316,7 +315,7 @@ impl Builder {
 
     fn resolve_scalar(
         &mut self,
-        text: &Cow<'_, str>,
+        text: &str,
         style: ScalarStyle,
         tag: Option<&Tag>,
         at: Span,

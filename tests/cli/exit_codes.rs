@@ -1,0 +1,123 @@
+//! The exit-code contract: 0 clean, 1 findings at or above --fail-on, 2 errors.
+
+use crate::support::{code, hubspoke, run};
+
+#[test]
+fn clean_repository_exits_zero() {
+    assert_eq!(code(&run(None, &["fixtures/hub-spoke"])), 0);
+}
+
+#[test]
+fn findings_exit_one_unless_below_the_threshold() {
+    assert_eq!(code(&run(None, &["fixtures/hub-spoke-broken"])), 1);
+    assert_eq!(
+        code(&run(
+            None,
+            &["fixtures/hub-spoke-broken", "--fail-on", "never"]
+        )),
+        0
+    );
+    assert_eq!(
+        code(&run(
+            None,
+            &["fixtures/hub-spoke-broken", "--fail-on", "note"]
+        )),
+        1
+    );
+}
+
+#[test]
+fn warnings_fail_only_with_fail_on_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("a.yaml"), "a: !Custom 1\n").expect("write");
+    assert_eq!(code(&run(Some(dir.path()), &["."])), 0);
+    assert_eq!(
+        code(&run(Some(dir.path()), &[".", "--fail-on", "warning"])),
+        1
+    );
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    assert_eq!(
+        code(&run(None, &["--format", "xml", "fixtures/hub-spoke"])),
+        2
+    );
+    assert_eq!(code(&run(None, &["--no-such-flag"])), 2);
+    assert_eq!(
+        code(&run(None, &["--threads", "0", "fixtures/hub-spoke"])),
+        2
+    );
+    assert_eq!(
+        code(&run(
+            None,
+            &[
+                "--format",
+                "json",
+                "--format",
+                "sarif",
+                "fixtures/hub-spoke"
+            ]
+        )),
+        2
+    );
+    assert_eq!(
+        code(&run(None, &["--include", "[", "fixtures/hub-spoke"])),
+        2
+    );
+}
+
+#[test]
+fn config_errors_exit_two_with_a_position() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("a.yaml"), "a: 1\n").expect("write");
+    std::fs::write(
+        dir.path().join(".hubspoke-lint.yaml"),
+        "exclude: []\nfail-onn: warning\n",
+    )
+    .expect("write");
+    let output = run(Some(dir.path()), &["."]);
+    assert_eq!(code(&output), 2);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(".hubspoke-lint.yaml:2:1: invalid configuration: unknown field `fail-onn`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn config_turns_rules_off_and_changes_severity() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: true\n  containers: [{name: c, image: \"nginx:latest\"}]\n").expect("write");
+    std::fs::write(
+        dir.path().join(".hubspoke-lint.yaml"),
+        "rules:\n  PSS003: {enabled: false}\n  BP002: {severity: warning}\n",
+    )
+    .expect("write");
+    let output = hubspoke(Some(dir.path()))
+        .args([
+            ".", "--format", "json", "--rule", "BP002", "--rule", "PSS003",
+        ])
+        .output()
+        .expect("runs");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let rules: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().expect("rule"),
+                f["severity"].as_str().expect("severity"),
+            )
+        })
+        .collect();
+    assert_eq!(rules, vec![("BP002", "warning")]);
+    assert_eq!(code(&output), 0);
+    std::fs::write(
+        dir.path().join(".hubspoke-lint.yaml"),
+        "rules:\n  NOPE1: {enabled: false}\n",
+    )
+    .expect("write");
+    assert_eq!(code(&run(Some(dir.path()), &["."])), 2);
+}

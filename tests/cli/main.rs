@@ -1,0 +1,8 @@
+//! End-to-end tests of the `hubspoke-lint` binary, built as one test binary to
+//! keep link time down.
+
+mod bad_input;
+mod exit_codes;
+mod formats;
+mod lint;
+mod support;

@@ -1,0 +1,54 @@
+//! Running the binary from the workspace root, and reading its JSON.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
+}
+
+/// The binary, started in `dir` (default: the workspace root).
+pub fn hubspoke(dir: Option<&Path>) -> Command {
+    let mut cmd = Command::cargo_bin("hubspoke-lint").expect("binary built");
+    cmd.current_dir(dir.map_or_else(root, Path::to_path_buf));
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+pub fn run(dir: Option<&Path>, args: &[&str]) -> Output {
+    hubspoke(dir).args(args).output().expect("binary runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+pub fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(output)))
+}
+
+/// (rule, file, line) of every finding of a JSON report.
+pub fn findings(report: &serde_json::Value) -> Vec<(String, String, u64)> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().expect("rule").to_owned(),
+                f["file"].as_str().expect("file").to_owned(),
+                f["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+pub fn code(output: &Output) -> i32 {
+    output.status.code().expect("exit code")
+}
