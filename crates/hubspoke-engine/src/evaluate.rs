@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use hubspoke_manifest::{parse_dotted_path, Document, ParsedFile, PathSegment};
+use hubspoke_manifest::{parse_dotted_path, Document, ParsedFile, PathSegment, RepoModel};
 use regorus::Engine;
 use serde::Deserialize;
 use thread_local::ThreadLocal;
@@ -269,5 +269,200 @@ impl<'a> Evaluator<'a> {
                 *slot = None;
             }
         }
+    }
+}
+
+/// One repository violation as a rule returns it: where (an object id, a
+/// kustomize file index, or a file path) and what.
+#[derive(Debug, Deserialize)]
+struct RepoViolation {
+    msg: String,
+    #[serde(default)]
+    object: Option<usize>,
+    #[serde(default)]
+    kustomize_file: Option<usize>,
+    #[serde(default)]
+    file: Option<String>,
+    #[serde(default)]
+    document: Option<usize>,
+    #[serde(default)]
+    path: Option<RawPath>,
+    #[serde(default)]
+    related: Vec<RepoRelated>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RepoRelated {
+    #[serde(default)]
+    object: Option<usize>,
+    #[serde(default)]
+    kustomize_file: Option<usize>,
+    #[serde(default)]
+    file: Option<String>,
+    #[serde(default)]
+    document: Option<usize>,
+    #[serde(default)]
+    path: Option<RawPath>,
+    #[serde(default)]
+    message: String,
+}
+
+/// Where a repository violation lands: file, document and the object it declares.
+struct Target<'f> {
+    file: &'f ParsedFile,
+    document: Option<&'f Document>,
+}
+
+impl Evaluator<'_> {
+    /// Evaluate every repository rule once on a repository model built from `files`.
+    pub fn evaluate_repository(&self, model: &RepoModel, files: &[&ParsedFile]) -> Vec<Finding> {
+        let rules: Vec<&Rule> = self
+            .rules
+            .rules
+            .iter()
+            .filter(|r| r.meta.scope == crate::metadata::Scope::Repository)
+            .filter(|r| !self.options.disabled.contains(&r.meta.id))
+            .collect();
+        let mut findings = Vec::new();
+        if rules.is_empty() {
+            return findings;
+        }
+        let mut engine = match self.build_engine() {
+            Ok(engine) => engine,
+            Err(message) => {
+                findings.extend(self.rules.rules.first().map(|r| repo_error(r, &message)));
+                return findings;
+            }
+        };
+        engine.set_input(regorus::Value::from(model.to_json()));
+        for rule in rules {
+            match engine.eval_rule(rule.entry.clone()) {
+                Ok(value) => self.collect_repository(rule, model, files, &value, &mut findings),
+                Err(error) => findings.push(repo_error(rule, &error.to_string())),
+            }
+        }
+        findings
+    }
+
+    fn collect_repository(
+        &self,
+        rule: &Rule,
+        model: &RepoModel,
+        files: &[&ParsedFile],
+        value: &regorus::Value,
+        findings: &mut Vec<Finding>,
+    ) {
+        let items: Vec<&regorus::Value> = match value {
+            regorus::Value::Set(set) => set.iter().collect(),
+            regorus::Value::Array(items) => items.iter().collect(),
+            _ => return,
+        };
+        let severity = self
+            .options
+            .severity
+            .get(&rule.meta.id)
+            .copied()
+            .unwrap_or(rule.meta.severity);
+        for item in items {
+            let parsed = serde_json::to_value(item)
+                .ok()
+                .and_then(|json| serde_json::from_value::<RepoViolation>(json).ok());
+            let Some(v) = parsed else {
+                findings.push(repo_error(rule, &format!("violation is not an object with `msg` and `object`, `kustomize_file` or `file`: {}", item.to_json_str().unwrap_or_default())));
+                continue;
+            };
+            let Some(target) = resolve_target(
+                model,
+                files,
+                v.object,
+                v.kustomize_file,
+                v.file.as_deref(),
+                v.document,
+            ) else {
+                findings.push(repo_error(
+                    rule,
+                    &format!("violation names no known object or file: {}", v.msg),
+                ));
+                continue;
+            };
+            let path = v.path.as_ref().map(RawPath::segments).unwrap_or_default();
+            let region = target
+                .document
+                .map(|d| target.file.source.region(d.locate(&path).span));
+            let related = v
+                .related
+                .iter()
+                .filter_map(|r| {
+                    let t = resolve_target(
+                        model,
+                        files,
+                        r.object,
+                        r.kustomize_file,
+                        r.file.as_deref(),
+                        r.document,
+                    )?;
+                    let p = r.path.as_ref().map(RawPath::segments).unwrap_or_default();
+                    Some(crate::finding::RelatedLocation {
+                        file: t.file.source.path.clone(),
+                        region: t.document.map(|d| t.file.source.region(d.locate(&p).span)),
+                        message: r.message.clone(),
+                    })
+                })
+                .collect();
+            findings.push(Finding {
+                rule: rule.meta.id.clone(),
+                severity,
+                message: v.msg,
+                file: target.file.source.path.clone(),
+                region,
+                object: target.document.and_then(|d| d.object.clone()),
+                path,
+                related,
+            });
+        }
+    }
+}
+
+fn resolve_target<'f>(
+    model: &RepoModel,
+    files: &[&'f ParsedFile],
+    object: Option<usize>,
+    kustomize_file: Option<usize>,
+    file: Option<&str>,
+    document: Option<usize>,
+) -> Option<Target<'f>> {
+    let doc_ref = match (object, kustomize_file, file) {
+        (Some(id), _, _) => *model.locations.get(id)?,
+        (None, Some(k), _) => *model.kustomize_locations.get(k)?,
+        (None, None, Some(path)) => {
+            let index = files.iter().position(|f| f.source.repo_path == path)?;
+            hubspoke_manifest::DocRef {
+                file: index,
+                document: document.unwrap_or(0),
+            }
+        }
+        _ => return None,
+    };
+    let file = *files.get(doc_ref.file)?;
+    Some(Target {
+        file,
+        document: file.documents.iter().find(|d| d.index == doc_ref.document),
+    })
+}
+
+fn repo_error(rule: &Rule, message: &str) -> Finding {
+    Finding {
+        rule: POLICY_ERROR.to_owned(),
+        severity: Severity::Error,
+        message: format!(
+            "repository rule {} failed: {}",
+            rule.meta.id,
+            message.lines().next().unwrap_or(message)
+        ),
+        file: rule.meta.source.clone(),
+        region: None,
+        object: None,
+        path: Vec::new(),
+        related: Vec::new(),
     }
 }

@@ -5,10 +5,14 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use hubspoke_manifest::{parse_text, ParseLimits};
+use hubspoke_manifest::{
+    discover, parse_text, read_and_parse, DiscoverOptions, ModelOptions, ParseLimits,
+    DEFAULT_MAX_FILE_SIZE,
+};
 
 use crate::evaluate::Evaluator;
 use crate::finding::Finding;
+use crate::metadata::Scope;
 use crate::ruleset::RuleSet;
 
 /// The verdict on one fixture file.
@@ -94,6 +98,28 @@ pub fn run_fixtures(
             };
             covered.insert(rule.meta.id.clone());
             for verdict in ["pass", "fail"] {
+                let must_fail = verdict == "fail";
+                if rule.meta.scope == Scope::Repository {
+                    // A repository rule needs a tree: each case is a folder.
+                    let cases = sorted_dirs(&case_dir.join(verdict));
+                    if cases.is_empty() {
+                        report.layout_errors.push(format!(
+                            "{} ({}) has no {verdict}/<case>/ folders",
+                            case_dir.display(),
+                            rule.meta.id
+                        ));
+                    }
+                    for case in cases {
+                        report.cases.push(check_repository_case(
+                            &case,
+                            &rule.meta.id,
+                            must_fail,
+                            evaluator,
+                            &mut report.layout_errors,
+                        ));
+                    }
+                    continue;
+                }
                 let files = yaml_files(&case_dir.join(verdict));
                 if files.is_empty() {
                     report.layout_errors.push(format!(
@@ -106,7 +132,7 @@ pub fn run_fixtures(
                     report.cases.push(check_case(
                         &file,
                         &rule.meta.id,
-                        verdict == "fail",
+                        must_fail,
                         evaluator,
                         &mut report.layout_errors,
                     ));
@@ -172,6 +198,83 @@ fn check_case(
             .map(|f| f.message.as_str())
             .unwrap_or("");
         mismatches.push(format!("unexpected {id} at line {line}: {message}"));
+    }
+    CaseResult {
+        file: display,
+        rule: rule.to_owned(),
+        mismatches,
+    }
+}
+
+fn check_repository_case(
+    case: &Path,
+    rule: &str,
+    must_fail: bool,
+    evaluator: &Evaluator<'_>,
+    layout_errors: &mut Vec<String>,
+) -> CaseResult {
+    let display = case.to_string_lossy().replace('\\', "/");
+    let options = match DiscoverOptions::new(&[], &[], DEFAULT_MAX_FILE_SIZE, None) {
+        Ok(options) => options,
+        Err(error) => {
+            return CaseResult {
+                file: display,
+                rule: rule.to_owned(),
+                mismatches: vec![error.to_string()],
+            }
+        }
+    };
+    let discovery = discover(&[case.to_path_buf()], &options);
+    let parsed = read_and_parse(&discovery.files, ParseLimits::default());
+    let mut expected = BTreeSet::new();
+    for file in &parsed {
+        for (id, line) in expected_markers(&file.source.text) {
+            expected.insert((id, file.source.repo_path.clone(), line));
+        }
+    }
+    if must_fail && !expected.iter().any(|(id, _, _)| id == rule) {
+        layout_errors.push(format!(
+            "{display}: a fail/ case needs a `# expect: {rule}` marker in one of its files"
+        ));
+    }
+    let roots = [crate::lint::RepositoryRoot {
+        path: case,
+        files: parsed.iter().collect(),
+    }];
+    let findings = crate::lint::lint_repositories(&roots, evaluator, &ModelOptions::default());
+    let ids: BTreeSet<&str> = expected
+        .iter()
+        .map(|(id, _, _)| id.as_str())
+        .chain([rule])
+        .collect();
+    let repo_path = |display_path: &str| {
+        parsed
+            .iter()
+            .find(|f| f.source.path == display_path)
+            .map_or_else(|| display_path.to_owned(), |f| f.source.repo_path.clone())
+    };
+    let actual: BTreeSet<(String, String, u32)> = findings
+        .iter()
+        .filter(|f| ids.contains(f.rule.as_str()) || f.rule == crate::builtin::POLICY_ERROR)
+        .map(|f| {
+            (
+                f.rule.clone(),
+                repo_path(&f.file),
+                f.region.map_or(0, |r| r.start.line),
+            )
+        })
+        .collect();
+    let mut mismatches = Vec::new();
+    for (id, file, line) in expected.difference(&actual) {
+        mismatches.push(format!("expected {id} at {file}:{line}, got none"));
+    }
+    for (id, file, line) in actual.difference(&expected) {
+        let message = findings
+            .iter()
+            .find(|f| &f.rule == id && f.region.map_or(0, |r| r.start.line) == *line)
+            .map(|f| f.message.as_str())
+            .unwrap_or("");
+        mismatches.push(format!("unexpected {id} at {file}:{line}: {message}"));
     }
     CaseResult {
         file: display,

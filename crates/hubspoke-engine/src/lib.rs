@@ -24,7 +24,9 @@ pub use convert::to_rego_value;
 pub use error::EngineError;
 pub use evaluate::{EvalOptions, Evaluator};
 pub use finding::{sort_findings, Finding, RelatedLocation, Severity};
-pub use lint::{count_by_severity, lint_files, LintOutcome, Summary};
+pub use lint::{
+    count_by_severity, lint_files, lint_repositories, LintOutcome, RepositoryRoot, Summary,
+};
 pub use metadata::{kind_matches, KyvernoRef, RuleMeta, Scope};
 pub use policy::{
     bundled_sources, load_policy_dir, load_policy_tests, rule_examples, PolicySource, RuleExamples,

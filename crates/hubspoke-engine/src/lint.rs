@@ -108,3 +108,36 @@ pub fn count_by_severity(findings: &[Finding]) -> BTreeMap<Severity, usize> {
     }
     counts
 }
+
+/// The files of one linted root, for repository rules.
+#[derive(Debug, Clone)]
+pub struct RepositoryRoot<'a> {
+    /// The directory on disk (for existence checks of non-YAML files; never read).
+    pub path: &'a std::path::Path,
+    /// Its parsed files.
+    pub files: Vec<&'a ParsedFile>,
+}
+
+/// Build each root's repository model once and run the repository rules on it.
+pub fn lint_repositories(
+    roots: &[RepositoryRoot<'_>],
+    evaluator: &Evaluator<'_>,
+    options: &hubspoke_manifest::ModelOptions,
+) -> Vec<Finding> {
+    roots
+        .iter()
+        .flat_map(|root| {
+            let model = hubspoke_manifest::RepoModel::build(&root.files, root.path, options);
+            evaluator.evaluate_repository(&model, &root.files)
+        })
+        .collect()
+}
+
+impl LintOutcome {
+    /// Add findings (e.g. of repository rules), keeping the canonical order and counts.
+    pub fn extend(&mut self, findings: Vec<Finding>) {
+        self.findings.extend(findings);
+        sort_findings(&mut self.findings);
+        self.summary.findings = count_by_severity(&self.findings);
+    }
+}

@@ -83,6 +83,8 @@ pub struct DiscoveredFile {
     pub repo_path: String,
     /// Path to open.
     pub fs_path: PathBuf,
+    /// Index of the root (command-line path) it was found under.
+    pub root: usize,
 }
 
 /// The outcome of a walk.
@@ -97,8 +99,12 @@ pub struct Discovery {
 /// Walk every root and collect the files to lint.
 pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Discovery {
     let mut out = Discovery::default();
-    for root in roots {
+    for (index, root) in roots.iter().enumerate() {
+        let first = out.files.len();
         discover_root(root, options, &mut out);
+        for file in &mut out.files[first..] {
+            file.root = index;
+        }
     }
     out.files.sort();
     out.files.dedup_by(|a, b| a.display_path == b.display_path);
@@ -140,6 +146,7 @@ fn discover_root(root: &Path, options: &DiscoverOptions, out: &mut Discovery) {
                 display_path: display,
                 repo_path: name,
                 fs_path: root.to_path_buf(),
+                root: 0,
             });
         }
         return;
@@ -218,6 +225,7 @@ fn discover_root(root: &Path, options: &DiscoverOptions, out: &mut Discovery) {
                 display_path,
                 repo_path,
                 fs_path: entry.path().to_path_buf(),
+                root: 0,
             }),
         }
     }

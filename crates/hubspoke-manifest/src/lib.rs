@@ -7,6 +7,7 @@
 mod discover;
 mod document;
 mod error;
+mod model;
 mod parse;
 mod position;
 mod problem;
@@ -19,6 +20,11 @@ pub use discover::{
 };
 pub use document::{parse_dotted_path, Document, Located, ObjectMeta, PathSegment};
 pub use error::ManifestError;
+pub use model::{
+    index_key, normalize, normalize_git_url, Cluster, DocRef, FluxKustomization, KustomizeFile,
+    ModelObject, ModelOptions, PathRef, RepoModel, FLUX_HELM_GROUP, FLUX_KUSTOMIZE_GROUP,
+    FLUX_SOURCE_GROUP,
+};
 pub use parse::{parse_bytes, parse_text, ParsedFile, SourceFile};
 pub use position::{LineTable, Mark, Position, Region, Span};
 pub use problem::{FileProblem, PathProblem, ProblemCode};

@@ -6,9 +6,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use hubspoke_engine::{lint_files, EvalOptions, Evaluator, Severity};
+use hubspoke_engine::{
+    lint_files, lint_repositories, EvalOptions, Evaluator, RepositoryRoot, Severity,
+};
 use hubspoke_manifest::{
-    discover, read_and_parse, DiscoverOptions, ParseLimits, DEFAULT_MAX_FILE_SIZE,
+    discover, read_and_parse, DiscoverOptions, DiscoveredFile, ModelOptions, ParseLimits,
+    ParsedFile, DEFAULT_MAX_FILE_SIZE,
 };
 use hubspoke_report::{Format, HumanOptions, Report};
 
@@ -157,7 +160,13 @@ pub fn run(args: &LintArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus
     let parsed = read_and_parse(&discovery.files, ParseLimits::default());
 
     let evaluator = Evaluator::new(&rules, options);
-    let outcome = lint_files(&parsed, &discovery.problems, &evaluator);
+    let mut outcome = lint_files(&parsed, &discovery.problems, &evaluator);
+    let roots = repository_roots(&paths, &discovery.files, &parsed);
+    outcome.extend(lint_repositories(
+        &roots,
+        &evaluator,
+        &ModelOptions::default(),
+    ));
     let sources: BTreeMap<String, Arc<str>> = parsed
         .iter()
         .map(|f| (f.source.path.clone(), Arc::clone(&f.source.text)))
@@ -215,6 +224,29 @@ pub fn run(args: &LintArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus
     } else {
         ExitStatus::Clean
     })
+}
+
+/// Group parsed files by the directory they were found under; a file given
+/// directly is a repository of its own.
+pub fn repository_roots<'a>(
+    paths: &'a [PathBuf],
+    discovered: &[DiscoveredFile],
+    parsed: &'a [ParsedFile],
+) -> Vec<RepositoryRoot<'a>> {
+    paths
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.is_dir())
+        .map(|(index, path)| RepositoryRoot {
+            path: path.as_path(),
+            files: discovered
+                .iter()
+                .zip(parsed)
+                .filter(|(d, _)| d.root == index)
+                .map(|(_, p)| p)
+                .collect(),
+        })
+        .collect()
 }
 
 /// A closed pipe (`| head`) is not an error.
