@@ -28,6 +28,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print a rule's documentation.
     Explain(ExplainArgs),
+    /// Print the repository model: objects, Flux graph, clusters.
+    Graph(GraphArgs),
 }
 
 /// `hubspoke-lint [PATH ...]`.
@@ -90,6 +92,25 @@ pub struct ExplainArgs {
     /// Extra policy directories to look in.
     #[arg(long = "policy", value_name = "DIR")]
     pub policies: Vec<PathBuf>,
+}
+
+/// `hubspoke-lint graph [PATH]`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The repository root (default: the current directory).
+    pub path: Option<PathBuf>,
+    /// json (the model repository rules see) or dot (Graphviz: Flux Kustomizations and clusters).
+    #[arg(long, short = 'f', value_enum, default_value_t = GraphFormat::Json)]
+    pub format: GraphFormat,
+}
+
+/// A graph format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// The model as JSON.
+    Json,
+    /// Graphviz DOT.
+    Dot,
 }
 
 /// Failing severity.

@@ -37,6 +37,7 @@ fn main() -> ExitCode {
             None => commands::lint::run(&cli.lint, &mut stdout),
             Some(Command::Rules(args)) => commands::rules::run(args, &mut stdout),
             Some(Command::Explain(args)) => commands::explain::run(args, &mut stdout),
+            Some(Command::Graph(args)) => commands::graph::run(args, &mut stdout),
         }
     });
     match outcome {

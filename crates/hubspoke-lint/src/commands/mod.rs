@@ -1,6 +1,7 @@
 //! One module per subcommand; each returns how the run ended.
 
 pub mod explain;
+pub mod graph;
 pub mod lint;
 pub mod rules;
 
