@@ -63,6 +63,33 @@ pub fn builtin_rules() -> Vec<RuleMeta> {
         "A policy failed to compile or to evaluate. Its findings are missing from this run.",
         "Fix the policy at the marked position; other policies still ran.",
     ));
+    let suppression = |id: &str, description: &str, help: &str| {
+        let mut m = meta(id, Severity::Warning, description, help);
+        m.tags = vec!["suppression".to_owned()];
+        m
+    };
+    use crate::suppress::ids;
+    rules.push(suppression(ids::WITHOUT_REASON, "A suppression gives no reason. Exceptions must stay auditable: the reason tells reviewers why the finding is acceptable.", "Write the reason after the rule list: `# hubspoke-lint: ignore[PSS001] node agent needs it`."));
+    rules.push(suppression(
+        ids::EXPIRED,
+        "A configured suppression is past its `until` date and no longer applies.",
+        "Fix the findings it covered, or renew it with a new date and reason.",
+    ));
+    rules.push(suppression(
+        ids::UNUSED,
+        "A suppression matches no finding. Stale exceptions hide future problems.",
+        "Remove the suppression.",
+    ));
+    rules.push(suppression(
+        ids::UNKNOWN_RULE,
+        "A suppression names a rule id that does not exist (a typo, or a rule that was removed).",
+        "Use an id from `hubspoke-lint rules`.",
+    ));
+    rules.push(suppression(
+        ids::NOT_ALLOWED,
+        "A suppression targets a rule the platform team marked `suppressible: false`.",
+        "Fix the finding; this rule cannot be silenced.",
+    ));
     rules.sort_by(|a, b| a.id.cmp(&b.id));
     rules
 }

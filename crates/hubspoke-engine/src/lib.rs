@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used)]
 
+mod baseline;
 mod builtin;
 mod convert;
 mod error;
@@ -15,7 +16,9 @@ mod lint;
 mod metadata;
 mod policy;
 mod ruleset;
+mod suppress;
 
+pub use baseline::{Baseline, BaselineEntry, BaselineOutcome, BASELINE_FILE_NAME};
 pub use builtin::{
     builtin_rules, file_problem_finding, path_problem_finding, problem_meta, INTERNAL_ERROR,
     POLICY_ERROR,
@@ -32,3 +35,7 @@ pub use policy::{
     bundled_sources, load_policy_dir, load_policy_tests, rule_examples, PolicySource, RuleExamples,
 };
 pub use ruleset::{new_engine, policy_error, Rule, RuleSet};
+pub use suppress::{
+    apply_suppressions, ids as suppression_ids, ConfigSuppression, SuppressOptions,
+    SuppressOutcome, IGNORE_ANNOTATION,
+};

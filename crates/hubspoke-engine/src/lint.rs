@@ -26,6 +26,12 @@ pub struct Summary {
     pub rules: usize,
     /// Findings per severity.
     pub findings: BTreeMap<Severity, usize>,
+    /// Findings hidden by suppressions.
+    pub suppressed: usize,
+    /// Findings hidden by the baseline.
+    pub baselined: usize,
+    /// Baseline entries no longer found.
+    pub baseline_fixed: usize,
 }
 
 /// Findings and counts of a run.

@@ -30,6 +30,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Print the repository model: objects, Flux graph, clusters.
     Graph(GraphArgs),
+    /// Record current findings (`write`) or report only findings not recorded (`check`).
+    Baseline(BaselineArgs),
 }
 
 /// `hubspoke-lint [PATH ...]`.
@@ -68,6 +70,9 @@ pub struct LintArgs {
     /// When to colour human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Ignore every suppression (comments, annotations, config) and show everything.
+    #[arg(long)]
+    pub no_suppress: bool,
     /// SARIF automationDetails.id (the code-scanning category).
     #[arg(long, value_name = "ID")]
     pub sarif_category: Option<String>,
@@ -92,6 +97,27 @@ pub struct ExplainArgs {
     /// Extra policy directories to look in.
     #[arg(long = "policy", value_name = "DIR")]
     pub policies: Vec<PathBuf>,
+}
+
+/// `hubspoke-lint baseline write|check [PATH ...]`.
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// write: record every current finding in .hubspoke-lint-baseline.json at the root;
+    /// check: report findings not in it (exit 1 when there are any).
+    #[arg(value_enum)]
+    pub action: BaselineAction,
+    /// Lint options, as for a normal run.
+    #[command(flatten)]
+    pub lint: LintArgs,
+}
+
+/// A baseline action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BaselineAction {
+    /// Record current findings.
+    Write,
+    /// Report findings not in the baseline.
+    Check,
 }
 
 /// `hubspoke-lint graph [PATH]`.

@@ -32,6 +32,23 @@ pub struct Config {
     /// Per-rule settings, by rule id.
     #[serde(default)]
     pub rules: BTreeMap<String, RuleConfig>,
+    /// Suppressions: rule, path glob, reason and an optional expiry date.
+    #[serde(default)]
+    pub suppressions: Vec<SuppressionConfig>,
+}
+
+/// One configured suppression.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuppressionConfig {
+    /// Rule id.
+    pub rule: String,
+    /// Glob over the paths findings are reported at.
+    pub path: String,
+    /// Why the finding is acceptable (required; a missing reason is itself a finding).
+    pub reason: Option<String>,
+    /// Last day the suppression applies, `YYYY-MM-DD`.
+    pub until: Option<String>,
 }
 
 /// Settings of one rule.
@@ -44,6 +61,8 @@ pub struct RuleConfig {
     pub severity: Option<String>,
     /// Rule parameters, visible to Rego as `data.hubspoke.config.params[<id>]`.
     pub params: Option<serde_json::Value>,
+    /// `false`: suppressions of this rule are refused (and reported).
+    pub suppressible: Option<bool>,
 }
 
 /// Find the config file: the explicit one, else `.hubspoke-lint.yaml` in the first directory linted.
@@ -97,6 +116,25 @@ pub fn load(path: &Path) -> anyhow::Result<Config> {
                 let at = key_position(&parsed, &document.root, "severity");
                 bail!(
                     "{display}{at}: rule {id}: severity `{severity}` is not error, warning or note"
+                );
+            }
+        }
+    }
+    for suppression in &config.suppressions {
+        if let Some(until) = &suppression.until {
+            let valid = until.len() == 10
+                && until.bytes().enumerate().all(|(i, b)| {
+                    if i == 4 || i == 7 {
+                        b == b'-'
+                    } else {
+                        b.is_ascii_digit()
+                    }
+                });
+            if !valid {
+                let at = key_position(&parsed, &document.root, "until");
+                bail!(
+                    "{display}{at}: suppression of {}: until `{until}` is not a YYYY-MM-DD date",
+                    suppression.rule
                 );
             }
         }

@@ -38,6 +38,7 @@ fn main() -> ExitCode {
             Some(Command::Rules(args)) => commands::rules::run(args, &mut stdout),
             Some(Command::Explain(args)) => commands::explain::run(args, &mut stdout),
             Some(Command::Graph(args)) => commands::graph::run(args, &mut stdout),
+            Some(Command::Baseline(args)) => commands::baseline::run(args, &mut stdout),
         }
     });
     match outcome {

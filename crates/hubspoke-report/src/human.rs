@@ -186,11 +186,30 @@ fn summary_line(report: &Report<'_>) -> String {
         s.non_kubernetes_documents,
         s.rules
     );
+    let mut hidden = Vec::new();
+    if s.suppressed > 0 {
+        hidden.push(format!("{} suppressed", s.suppressed));
+    }
+    if s.baselined > 0 {
+        hidden.push(format!("{} in the baseline", s.baselined));
+    }
+    if s.baseline_fixed > 0 {
+        hidden.push(format!(
+            "{} baselined finding{} fixed",
+            s.baseline_fixed,
+            plural(s.baseline_fixed)
+        ));
+    }
+    let hidden = if hidden.is_empty() {
+        String::new()
+    } else {
+        format!(" Not shown: {}.", hidden.join(", "))
+    };
     if total == 0 {
-        format!("No findings in {files}.\n")
+        format!("No findings in {files}.{hidden}\n")
     } else {
         format!(
-            "{total} finding{} ({} error{}, {} warning{}, {} note{}) in {files}.\n",
+            "{total} finding{} ({} error{}, {} warning{}, {} note{}) in {files}.{hidden}\n",
             plural(total),
             count(Severity::Error),
             plural(count(Severity::Error)),

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use hubspoke_engine::{
-    lint_files, lint_repositories, EvalOptions, Evaluator, RepositoryRoot, Severity,
+    apply_suppressions, lint_files, lint_repositories, Baseline, ConfigSuppression, EvalOptions,
+    Evaluator, RepositoryRoot, Severity, SuppressOptions, BASELINE_FILE_NAME,
 };
 use hubspoke_manifest::{
     discover, read_and_parse, DiscoverOptions, DiscoveredFile, ModelOptions, ParseLimits,
@@ -22,12 +23,12 @@ use crate::exit::ExitStatus;
 
 /// Where one format goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct OutputSpec {
+pub struct OutputSpec {
     format: Format,
     path: Option<PathBuf>,
 }
 
-fn parse_formats(specs: &[String]) -> anyhow::Result<Vec<OutputSpec>> {
+pub fn parse_formats(specs: &[String]) -> anyhow::Result<Vec<OutputSpec>> {
     if specs.is_empty() {
         return Ok(vec![OutputSpec {
             format: Format::Human,
@@ -96,9 +97,44 @@ fn eval_options(
     Ok(options)
 }
 
-/// Lint and report.
-pub fn run(args: &LintArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
-    let outputs = parse_formats(&args.formats)?;
+/// Everything a lint run produced, before it is reported.
+pub struct LintRun {
+    /// Findings after suppressions (and the baseline, when one applies), sorted.
+    pub outcome: hubspoke_engine::LintOutcome,
+    /// Metadata of every rule.
+    pub catalog: Vec<hubspoke_engine::RuleMeta>,
+    /// Source texts by display path.
+    pub sources: BTreeMap<String, Arc<str>>,
+    /// The configuration in force.
+    pub config: Config,
+    /// The first linted path (where the baseline lives).
+    pub root: PathBuf,
+}
+
+/// Whether the baseline file at the root filters the findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaselineUse {
+    /// Filter when `.hubspoke-lint-baseline.json` exists.
+    IfPresent,
+    /// Report everything (`baseline write`).
+    Ignore,
+}
+
+fn start_threads(threads: Option<usize>) -> anyhow::Result<()> {
+    if let Some(threads) = threads {
+        if threads == 0 {
+            bail!("--threads must be at least 1");
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()
+            .context("cannot start the worker threads")?;
+    }
+    Ok(())
+}
+
+/// Discover, parse, evaluate, suppress: everything but reporting.
+pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun> {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -109,15 +145,7 @@ pub fn run(args: &LintArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus
         Some(path) => config::load(path)?,
         None => Config::default(),
     };
-    if let Some(threads) = args.threads {
-        if threads == 0 {
-            bail!("--threads must be at least 1");
-        }
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build_global()
-            .context("cannot start the worker threads")?;
-    }
+    start_threads(args.threads)?;
     let config_dir = config_path
         .as_ref()
         .and_then(|p| p.parent())
@@ -142,7 +170,6 @@ pub fn run(args: &LintArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus
                 .filter(|id| !args.only_rules.contains(id)),
         );
     }
-
     let include = if args.include.is_empty() {
         config.include.clone()
     } else {
@@ -154,11 +181,20 @@ pub fn run(args: &LintArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus
         .max_file_size
         .or(config.max_file_size)
         .unwrap_or(DEFAULT_MAX_FILE_SIZE);
-    let base = std::env::current_dir().ok();
-    let discover_options = DiscoverOptions::new(&include, &exclude, max_file_size, base)?;
+    let discover_options = DiscoverOptions::new(
+        &include,
+        &exclude,
+        max_file_size,
+        std::env::current_dir().ok(),
+    )?;
     let discovery = discover(&paths, &discover_options);
     let parsed = read_and_parse(&discovery.files, ParseLimits::default());
 
+    let active_rules: BTreeSet<String> = known_ids
+        .iter()
+        .filter(|id| !options.disabled.contains(*id))
+        .cloned()
+        .collect();
     let evaluator = Evaluator::new(&rules, options);
     let mut outcome = lint_files(&parsed, &discovery.problems, &evaluator);
     let roots = repository_roots(&paths, &discovery.files, &parsed);
@@ -167,6 +203,50 @@ pub fn run(args: &LintArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus
         &evaluator,
         &ModelOptions::default(),
     ));
+
+    let suppress = SuppressOptions {
+        enabled: !args.no_suppress,
+        config_entries: config
+            .suppressions
+            .iter()
+            .map(|s| ConfigSuppression {
+                rule: s.rule.clone(),
+                path: s.path.clone(),
+                reason: s.reason.clone().unwrap_or_default(),
+                until: s.until.clone(),
+            })
+            .collect(),
+        config_file: config_path.as_ref().map(|p| p.display().to_string()),
+        unsuppressible: config
+            .rules
+            .iter()
+            .filter(|(_, r)| r.suppressible == Some(false))
+            .map(|(id, _)| id.clone())
+            .collect(),
+        known_rules: known_ids,
+        active_rules,
+        today: today(),
+    };
+    let suppressed = apply_suppressions(std::mem::take(&mut outcome.findings), &parsed, &suppress);
+    outcome.summary.suppressed = suppressed.suppressed;
+    outcome.extend(suppressed.findings);
+
+    let root = paths[0].clone();
+    if baseline == BaselineUse::IfPresent {
+        let baseline_path = if root.is_dir() {
+            root.join(BASELINE_FILE_NAME)
+        } else {
+            PathBuf::from(BASELINE_FILE_NAME)
+        };
+        if baseline_path.is_file() {
+            let baseline = read_baseline(&baseline_path)?;
+            let filtered = baseline.filter(std::mem::take(&mut outcome.findings));
+            outcome.summary.baselined = filtered.baselined;
+            outcome.summary.baseline_fixed = filtered.fixed;
+            outcome.extend(filtered.new);
+        }
+    }
+
     let sources: BTreeMap<String, Arc<str>> = parsed
         .iter()
         .map(|f| (f.source.path.clone(), Arc::clone(&f.source.text)))
@@ -177,53 +257,104 @@ pub fn run(args: &LintArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus
                 .map(|s| (s.path.clone(), Arc::from(s.text.as_str()))),
         )
         .collect();
+    Ok(LintRun {
+        outcome,
+        catalog,
+        sources,
+        config,
+        root,
+    })
+}
+
+/// Read and validate a baseline file.
+pub fn read_baseline(path: &std::path::Path) -> anyhow::Result<Baseline> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read baseline {}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}:{}: invalid baseline: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })
+}
+
+/// Today as `YYYY-MM-DD` (UTC), for suppression expiry.
+fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400) as i64;
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Lint and report.
+pub fn run(args: &LintArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    let outputs = parse_formats(&args.formats)?;
+    let run = collect(args, BaselineUse::IfPresent)?;
+    report(args, &outputs, &run, stdout)?;
+    Ok(exit_status(&run, args.fail_on))
+}
+
+/// Write every requested output of a run.
+pub fn report(
+    args: &LintArgs,
+    outputs: &[OutputSpec],
+    run: &LintRun,
+    stdout: &mut dyn Write,
+) -> anyhow::Result<()> {
     let version = env!("CARGO_PKG_VERSION");
     let report = Report {
-        findings: &outcome.findings,
-        rules: &catalog,
-        sources: &sources,
-        summary: &outcome.summary,
+        findings: &run.outcome.findings,
+        rules: &run.catalog,
+        sources: &run.sources,
+        summary: &run.outcome.summary,
         tool_version: version,
         sarif_category: args.sarif_category.as_deref(),
     };
-    for output in &outputs {
+    for output in outputs {
+        let color = output.path.is_none()
+            && match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                }
+            };
+        let human = HumanOptions {
+            color,
+            ..HumanOptions::default()
+        };
+        let mut buffer = Vec::new();
+        hubspoke_report::write(output.format, &report, &human, &mut buffer)?;
         match &output.path {
-            None => {
-                let color = match args.color {
-                    ColorChoice::Always => true,
-                    ColorChoice::Never => false,
-                    ColorChoice::Auto => {
-                        std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                    }
-                };
-                let human = HumanOptions {
-                    color,
-                    ..HumanOptions::default()
-                };
-                let mut buffer = Vec::new();
-                hubspoke_report::write(output.format, &report, &human, &mut buffer)?;
-                write_stdout(stdout, &buffer)?;
-            }
-            Some(path) => {
-                let mut buffer = Vec::new();
-                hubspoke_report::write(
-                    output.format,
-                    &report,
-                    &HumanOptions::default(),
-                    &mut buffer,
-                )?;
-                std::fs::write(path, buffer)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-            }
+            None => write_stdout(stdout, &buffer)?,
+            Some(path) => std::fs::write(path, buffer)
+                .with_context(|| format!("cannot write {}", path.display()))?,
         }
     }
-    let threshold = fail_threshold(args.fail_on, &config);
-    let failing = threshold.is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
-    Ok(if failing {
+    Ok(())
+}
+
+/// Exit status of a run given the failing severity.
+pub fn exit_status(run: &LintRun, fail_on: Option<FailOn>) -> ExitStatus {
+    let threshold = fail_threshold(fail_on, &run.config);
+    let failing = threshold.is_some_and(|t| run.outcome.findings.iter().any(|f| f.severity >= t));
+    if failing {
         ExitStatus::Findings
     } else {
         ExitStatus::Clean
-    })
+    }
 }
 
 /// Group parsed files by the directory they were found under; a file given

@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns how the run ended.
 
+pub mod baseline;
 pub mod explain;
 pub mod graph;
 pub mod lint;

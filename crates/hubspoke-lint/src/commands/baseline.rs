@@ -1,0 +1,64 @@
+//! `hubspoke-lint baseline write|check`: adopt the linter in an existing repository.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use hubspoke_engine::{Baseline, BASELINE_FILE_NAME};
+
+use crate::args::{BaselineAction, BaselineArgs};
+use crate::commands::lint::{collect, parse_formats, report, BaselineUse};
+use crate::exit::ExitStatus;
+
+fn baseline_path(root: &std::path::Path) -> PathBuf {
+    if root.is_dir() {
+        root.join(BASELINE_FILE_NAME)
+    } else {
+        PathBuf::from(BASELINE_FILE_NAME)
+    }
+}
+
+/// Write or check the baseline.
+pub fn run(args: &BaselineArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    match args.action {
+        BaselineAction::Write => {
+            let run = collect(&args.lint, BaselineUse::Ignore)?;
+            let baseline = Baseline::from_findings(&run.outcome.findings);
+            let path = baseline_path(&run.root);
+            let mut text = serde_json::to_string_pretty(&baseline)?;
+            text.push('\n');
+            std::fs::write(&path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            writeln!(
+                stdout,
+                "Wrote {} ({} findings in {} entries).",
+                path.display(),
+                run.outcome.findings.len(),
+                baseline.entries.len()
+            )?;
+            Ok(ExitStatus::Clean)
+        }
+        BaselineAction::Check => {
+            let outputs = parse_formats(&args.lint.formats)?;
+            let root = args
+                .lint
+                .paths
+                .first()
+                .cloned()
+                .unwrap_or_else(|| PathBuf::from("."));
+            if !baseline_path(&root).is_file() {
+                bail!(
+                    "no baseline at {}; create one with `hubspoke-lint baseline write`",
+                    baseline_path(&root).display()
+                );
+            }
+            let run = collect(&args.lint, BaselineUse::IfPresent)?;
+            report(&args.lint, &outputs, &run, stdout)?;
+            Ok(if run.outcome.findings.is_empty() {
+                ExitStatus::Clean
+            } else {
+                ExitStatus::Findings
+            })
+        }
+    }
+}
