@@ -10,7 +10,7 @@ metadata := {
 	"severity": "error",
 	"security_severity": 5.0,
 	"description": "A container image uses the mutable `latest` tag. What runs then changes without a commit, nodes may run different versions, and rollbacks do not roll back.",
-	"help": "Pin the image to an explicit version tag (nginx:1.27.2) or, better, a digest (nginx@sha256:…).",
+	"help": "Pin the image to an explicit version tag (nginx:1.27.2) or, better, a digest (nginx@sha256:…). An image that carries a digest is not reported, even when its tag is `latest`.",
 	"tags": ["best-practices", "supply-chain"],
 	"scope": "document",
 	"kinds": pods.kinds,
@@ -22,6 +22,8 @@ violations contains v if {
 	image := c.spec.image
 	is_string(image)
 	images.tag(image) == "latest"
+	# A digest pins the image whatever the tag says (Kyverno's `!*:latest` agrees).
+	not images.has_digest(image)
 	v := {
 		"msg": sprintf("%s of %s uses the mutable tag in image %q", [pods.name(c), objects.display, image]),
 		"path": array.concat(c.path, ["image"]),

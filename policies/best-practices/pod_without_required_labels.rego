@@ -1,0 +1,54 @@
+package hubspoke.best_practices.pod_without_required_labels
+
+import data.hubspoke.lib.objects
+import data.hubspoke.lib.params
+import data.hubspoke.lib.pods
+
+metadata := {
+	"id": "BP005",
+	"title": "pod-without-required-labels",
+	"severity": "note",
+	"security_severity": 1.0,
+	"description": "A pod (or a controller's pod template) lacks a label the organisation requires. Common labels let dashboards, cost reports, network policies and `kubectl get -l` find every part of an application the same way.",
+	"help": "Add each required label with a non-empty value to the pod's metadata.labels, or to spec.template.metadata.labels of a Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob. Parameter `required_labels` (list of label keys, default `[\"app.kubernetes.io/name\"]`) names the labels.",
+	"tags": ["best-practices", "labels"],
+	"scope": "document",
+	"kinds": pods.kinds,
+	"kyverno": [{"policy": "require-labels", "rule": "check-for-labels"}],
+}
+
+default_labels := ["app.kubernetes.io/name"]
+
+required := params.strings(metadata.id, "required_labels", default_labels)
+
+# Where the pod's metadata lives: the Pod itself, or the controller's pod
+# template (Kyverno's auto-gen checks the template, not the controller).
+template_path := [] if input.kind == "Pod"
+
+template_path := ["spec", "template"] if input.kind in {"Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job"}
+
+template_path := ["spec", "jobTemplate", "spec", "template"] if input.kind == "CronJob"
+
+labels_path := array.concat(template_path, ["metadata", "labels"])
+
+labels := object.get(input, labels_path, {})
+
+present(key) if {
+	is_object(labels)
+	value := object.get(labels, key, null)
+	value != null
+	value != ""
+}
+
+subject := objects.display if input.kind == "Pod"
+
+subject := sprintf("the pod template of %s", [objects.display]) if input.kind != "Pod"
+
+violations contains v if {
+	some key in required
+	not present(key)
+	v := {
+		"msg": sprintf("%s lacks the required label %q", [subject, key]),
+		"path": array.concat(labels_path, [key]),
+	}
+}

@@ -1,0 +1,35 @@
+package hubspoke.best_practices.untrusted_image_registry
+
+import data.hubspoke.lib.objects
+import data.hubspoke.lib.params
+import data.hubspoke.lib.pods
+import data.hubspoke.lib.registries
+
+metadata := {
+	"id": "BP006",
+	"title": "untrusted-image-registry",
+	"severity": "warning",
+	"security_severity": 6.0,
+	"description": "A container image comes from a registry outside the allowed list. Images from unknown public registries may be unscanned, unmaintained or malicious, and pulling them bypasses the organisation's supply-chain controls.",
+	"help": "Pull the image from an approved registry (mirror it there if needed), or add the registry to the rule's parameter `allowed_registries` (list of registry hosts, optionally with a path such as `ghcr.io/acme`; an image matches when it starts with an entry followed by `/`; images without a registry count as `docker.io/library/...`). The default, `[\"eu.foo.io\", \"bar.io\"]`, is the Kyverno sample's placeholder list: set your own before enabling this rule.",
+	"tags": ["best-practices", "supply-chain"],
+	"scope": "document",
+	"kinds": pods.kinds,
+	"kyverno": [{"policy": "restrict-image-registries", "rule": "validate-registries"}],
+}
+
+# Kyverno's sample list, kept as the default so the conformance cases hold.
+default_registries := ["eu.foo.io", "bar.io"]
+
+allowed := params.strings(metadata.id, "allowed_registries", default_registries)
+
+violations contains v if {
+	some c in pods.containers
+	image := c.spec.image
+	is_string(image)
+	not registries.from_any(image, allowed)
+	v := {
+		"msg": sprintf("%s of %s uses image %q from a registry outside the allowed list (%s)", [pods.name(c), objects.display, image, concat(", ", allowed)]),
+		"path": array.concat(c.path, ["image"]),
+	}
+}

@@ -1,0 +1,45 @@
+package hubspoke.flux.untrusted_git_repository
+
+import data.hubspoke.lib.objects
+import data.hubspoke.lib.params
+import data.hubspoke.lib.wildcard
+
+metadata := {
+	"id": "FLUX005",
+	"title": "untrusted-git-repository",
+	"severity": "warning",
+	"security_severity": 6.0,
+	"description": "A Flux GitRepository points at a repository outside the trusted locations. Whatever that repository contains is applied to the cluster, so an untrusted or typo-squatted URL hands the cluster to whoever controls it.",
+	"help": "Point spec.url at a repository of your organisation, or add its location to `allowed_urls`. Parameters: `allowed_urls` (list of Kyverno-style wildcard patterns, `*` any run of characters, `?` one character; default `[\"https://github.com/fluxcd/?*\", \"ssh://git@github.com:fluxcd/?*\", \"https://github.com/myorg/?*\", \"ssh://git@github.com:myorg/?*\"]`, the placeholders of both Kyverno samples, verify-git-repositories and verify-flux-sources: set your own before enabling this rule) and `excluded_namespaces` (list of namespaces whose objects are not checked, default `[\"flux-system\"]`, where the platform's own sources live).",
+	"tags": ["flux", "supply-chain"],
+	"scope": "document",
+	"kinds": ["source.toolkit.fluxcd.io/GitRepository"],
+	"kyverno": [
+		{"policy": "verify-git-repositories", "rule": "github-repositories-only"},
+		{"policy": "verify-flux-sources", "rule": "flux-github-repositories"},
+	],
+}
+
+# Kyverno's sample patterns, kept as the default so the conformance cases hold.
+default_patterns := ["https://github.com/fluxcd/?*", "ssh://git@github.com:fluxcd/?*", "https://github.com/myorg/?*", "ssh://git@github.com:myorg/?*"]
+
+allowed := params.strings(metadata.id, "allowed_urls", default_patterns)
+
+excluded := params.strings(metadata.id, "excluded_namespaces", ["flux-system"])
+
+# Kyverno's exclusion of flux-system: the rule does not apply there (skip).
+skip if objects.namespace in excluded
+
+violations contains v if {
+	not skip
+	value := object.get(input, ["spec", "url"], null)
+	not wildcard.match_any(allowed, value)
+	v := {
+		"msg": message(value),
+		"path": ["spec", "url"],
+	}
+}
+
+message(value) := sprintf("%s has no spec.url", [objects.display]) if {
+	not is_string(value)
+} else := sprintf("%s pulls from %q, which matches none of the allowed patterns (%s)", [objects.display, value, concat(", ", allowed)])

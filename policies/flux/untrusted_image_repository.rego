@@ -1,0 +1,42 @@
+package hubspoke.flux.untrusted_image_repository
+
+import data.hubspoke.lib.objects
+import data.hubspoke.lib.params
+import data.hubspoke.lib.wildcard
+
+metadata := {
+	"id": "FLUX008",
+	"title": "untrusted-image-repository",
+	"severity": "warning",
+	"security_severity": 6.0,
+	"description": "A Flux ImageRepository scans images outside the trusted locations. Image automation then writes tags from that repository into Git, so an untrusted registry decides what the cluster runs.",
+	"help": "Point spec.image at your organisation's registry, or add the repository to `allowed_images`. Parameters: `allowed_images` (list of Kyverno-style wildcard patterns, `*` any run of characters, `?` one character; default `[\"ghcr.io/myorg/*\"]`, the Kyverno sample's placeholders: set your own before enabling this rule) and `excluded_namespaces` (list of namespaces whose objects are not checked, default `[\"flux-system\"]`, where the platform's own sources live).",
+	"tags": ["flux", "supply-chain"],
+	"scope": "document",
+	"kinds": ["image.toolkit.fluxcd.io/ImageRepository"],
+	"kyverno": [{"policy": "verify-flux-sources", "rule": "flux-image-repositories"}],
+}
+
+# Kyverno's sample patterns, kept as the default so the conformance cases hold.
+default_patterns := ["ghcr.io/myorg/*"]
+
+allowed := params.strings(metadata.id, "allowed_images", default_patterns)
+
+excluded := params.strings(metadata.id, "excluded_namespaces", ["flux-system"])
+
+# Kyverno's exclusion of flux-system: the rule does not apply there (skip).
+skip if objects.namespace in excluded
+
+violations contains v if {
+	not skip
+	value := object.get(input, ["spec", "image"], null)
+	not wildcard.match_any(allowed, value)
+	v := {
+		"msg": message(value),
+		"path": ["spec", "image"],
+	}
+}
+
+message(value) := sprintf("%s has no spec.image", [objects.display]) if {
+	not is_string(value)
+} else := sprintf("%s scans the image %q, which matches none of the allowed patterns (%s)", [objects.display, value, concat(", ", allowed)])

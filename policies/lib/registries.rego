@@ -1,0 +1,49 @@
+# Where a container image comes from. An image without a registry host
+# (`nginx`, `bitnami/redis`) is pulled from Docker Hub, so its canonical form is
+# `docker.io/library/nginx`, `docker.io/bitnami/redis`.
+package hubspoke.lib.registries
+
+import data.hubspoke.lib.images
+
+# Whether the first path component of the image names a registry host.
+has_registry(image) if {
+	parts := split(images.without_digest(image), "/")
+	count(parts) > 1
+	host_like(parts[0])
+}
+
+host_like(s) if contains(s, ".")
+
+host_like(s) if contains(s, ":")
+
+host_like(s) if s == "localhost"
+
+# The image with its implicit Docker Hub registry (and `library/`) spelled out.
+canonical(image) := image if has_registry(image)
+
+canonical(image) := concat("/", ["docker.io", image]) if {
+	not has_registry(image)
+	contains(images.without_digest(image), "/")
+}
+
+canonical(image) := concat("/", ["docker.io", "library", image]) if {
+	not has_registry(image)
+	not contains(images.without_digest(image), "/")
+}
+
+# Whether the image comes from `registry`: a host (`ghcr.io`), optionally with
+# a path (`ghcr.io/acme`). The image is compared as written and in canonical form,
+# so `docker.io` admits `nginx` and `docker.io/library` admits `nginx` too.
+from(image, registry) if startswith(image, prefix(registry))
+
+from(image, registry) if startswith(canonical(image), prefix(registry))
+
+# Whether the image comes from any of `registries`.
+from_any(image, registries) if {
+	some registry in registries
+	from(image, registry)
+}
+
+prefix(registry) := registry if endswith(registry, "/")
+
+prefix(registry) := concat("", [registry, "/"]) if not endswith(registry, "/")
