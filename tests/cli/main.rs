@@ -1,6 +1,7 @@
 //! End-to-end tests of the `hubspoke-lint` binary, built as one test binary to
 //! keep link time down.
 
+mod adoption;
 mod bad_input;
 mod exit_codes;
 mod formats;

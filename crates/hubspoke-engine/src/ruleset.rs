@@ -54,6 +54,14 @@ impl RuleSet {
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for (index, package) in packages {
             let source = &set.sources[index];
+            if !source.bundled {
+                for rule in conftest_rules(&engine, source, &package) {
+                    if !seen.contains_key(&rule.meta.id) {
+                        seen.insert(rule.meta.id.clone(), source.path.clone());
+                        set.rules.push(rule);
+                    }
+                }
+            }
             let Some(meta) = read_metadata(&mut engine, source, &package, &mut set.load_findings)
             else {
                 continue;
@@ -146,6 +154,50 @@ pub fn new_engine() -> Engine {
     engine.set_rego_v0(false);
     engine.set_strict_builtin_errors(false);
     engine
+}
+
+/// conftest's conventions, so existing policies work unchanged: a package
+/// without `metadata` whose `deny`, `violation` (errors) or `warn` (warnings)
+/// rules return strings or objects with `msg`, applied to every document.
+fn conftest_rules(engine: &Engine, source: &PolicySource, package: &str) -> Vec<Rule> {
+    let declares = |name: &str| {
+        engine
+            .has_declared_rule_rooted_at(&source.path, name)
+            .unwrap_or(false)
+    };
+    if declares("metadata") {
+        return Vec::new();
+    }
+    let short = package.strip_prefix("data.").unwrap_or(package);
+    [
+        ("deny", Severity::Error),
+        ("violation", Severity::Error),
+        ("warn", Severity::Warning),
+    ]
+    .into_iter()
+    .filter(|(name, _)| declares(name))
+    .map(|(name, severity)| Rule {
+        entry: format!("{package}.{name}"),
+        meta: RuleMeta {
+            id: format!("{short}.{name}"),
+            title: format!("{short}-{name}")
+                .replace('.', "-")
+                .replace('_', "-"),
+            description: format!(
+                "User policy `{short}.{name}` (conftest conventions): each result is a finding."
+            ),
+            help: format!("See the policy in {}.", source.path),
+            severity,
+            security_severity: None,
+            tags: vec!["user".to_owned(), "conftest".to_owned()],
+            scope: Scope::Document,
+            kinds: vec!["*".to_owned()],
+            kyverno: Vec::new(),
+            package: package.to_owned(),
+            source: source.path.clone(),
+        },
+    })
+    .collect()
 }
 
 fn read_metadata(

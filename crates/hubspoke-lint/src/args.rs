@@ -32,6 +32,8 @@ pub enum Command {
     Graph(GraphArgs),
     /// Record current findings (`write`) or report only findings not recorded (`check`).
     Baseline(BaselineArgs),
+    /// Run a policy directory's Rego unit tests and fixture expectations.
+    Test(TestArgs),
 }
 
 /// `hubspoke-lint [PATH ...]`.
@@ -39,7 +41,7 @@ pub enum Command {
 pub struct LintArgs {
     /// Files or directories to lint (default: the current directory).
     pub paths: Vec<PathBuf>,
-    /// Output format, optionally to a file: human, json, sarif, or FORMAT=PATH.
+    /// Output format, optionally to a file: human, json, sarif, github, junit, markdown, or FORMAT=PATH.
     /// Repeatable; formats without a path go to standard output.
     #[arg(long = "format", short = 'f', value_name = "FORMAT[=PATH]")]
     pub formats: Vec<String>,
@@ -70,6 +72,10 @@ pub struct LintArgs {
     /// When to colour human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Evaluate the whole repository but report only findings in files changed since
+    /// this git revision (committed, uncommitted or untracked).
+    #[arg(long, value_name = "REF")]
+    pub changed_since: Option<String>,
     /// Ignore every suppression (comments, annotations, config) and show everything.
     #[arg(long)]
     pub no_suppress: bool,
@@ -118,6 +124,13 @@ pub enum BaselineAction {
     Write,
     /// Report findings not in the baseline.
     Check,
+}
+
+/// `hubspoke-lint test [DIR]`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Policy directory (default: policies).
+    pub dir: Option<PathBuf>,
 }
 
 /// `hubspoke-lint graph [PATH]`.

@@ -39,6 +39,7 @@ fn main() -> ExitCode {
             Some(Command::Explain(args)) => commands::explain::run(args, &mut stdout),
             Some(Command::Graph(args)) => commands::graph::run(args, &mut stdout),
             Some(Command::Baseline(args)) => commands::baseline::run(args, &mut stdout),
+            Some(Command::Test(args)) => commands::test::run(args, &mut stdout),
         }
     });
     match outcome {

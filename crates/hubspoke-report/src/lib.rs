@@ -5,8 +5,11 @@
 #![deny(clippy::unwrap_used)]
 
 mod error;
+mod github;
 mod human;
 mod json;
+mod junit;
+mod markdown;
 mod sarif;
 
 use std::collections::BTreeMap;
@@ -17,6 +20,7 @@ use hubspoke_engine::{Finding, RuleMeta, Summary};
 
 pub use error::ReportError;
 pub use human::HumanOptions;
+pub use json::JSON_SCHEMA_VERSION;
 pub use sarif::{GITHUB_RESULT_LIMIT, SARIF_SCHEMA_URI};
 
 /// Everything a reporter needs.
@@ -45,6 +49,12 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0.
     Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// JUnit XML.
+    Junit,
+    /// A Markdown summary (for `$GITHUB_STEP_SUMMARY`).
+    Markdown,
 }
 
 impl Format {
@@ -54,12 +64,15 @@ impl Format {
             "human" => Some(Format::Human),
             "json" => Some(Format::Json),
             "sarif" => Some(Format::Sarif),
+            "github" => Some(Format::Github),
+            "junit" => Some(Format::Junit),
+            "markdown" => Some(Format::Markdown),
             _ => None,
         }
     }
 
     /// Every format name.
-    pub const NAMES: [&'static str; 3] = ["human", "json", "sarif"];
+    pub const NAMES: [&'static str; 6] = ["human", "json", "sarif", "github", "junit", "markdown"];
 }
 
 /// Render a report in one format.
@@ -73,6 +86,9 @@ pub fn write(
         Format::Human => human::write(report, human, out),
         Format::Json => json::write(report, out),
         Format::Sarif => sarif::write(report, out),
+        Format::Github => github::write(report, out),
+        Format::Junit => junit::write(report, out),
+        Format::Markdown => markdown::write(report, out),
     }
 }
 

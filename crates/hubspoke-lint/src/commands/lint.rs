@@ -216,7 +216,9 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
                 until: s.until.clone(),
             })
             .collect(),
-        config_file: config_path.as_ref().map(|p| p.display().to_string()),
+        config_file: config_path
+            .as_ref()
+            .map(|p| p.display().to_string().trim_start_matches("./").to_owned()),
         unsuppressible: config
             .rules
             .iter()
@@ -247,6 +249,19 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
         }
     }
 
+    if let Some(reference) = &args.changed_since {
+        let changed = changed_files(reference)?;
+        let cwd = std::env::current_dir().context("cannot read the working directory")?;
+        let findings = std::mem::take(&mut outcome.findings)
+            .into_iter()
+            .filter(|f| {
+                f.rule == hubspoke_engine::POLICY_ERROR
+                    || changed.contains(&lexical(&cwd.join(&f.file)))
+            })
+            .collect();
+        outcome.extend(findings);
+    }
+
     let sources: BTreeMap<String, Arc<str>> = parsed
         .iter()
         .map(|f| (f.source.path.clone(), Arc::clone(&f.source.text)))
@@ -264,6 +279,57 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
         config,
         root,
     })
+}
+
+/// Absolute paths of files changed since `reference`: committed since, uncommitted, or untracked.
+fn changed_files(reference: &str) -> anyhow::Result<BTreeSet<PathBuf>> {
+    let git = |args: &[&str]| -> anyhow::Result<String> {
+        let output = std::process::Command::new("git")
+            .args(args)
+            .output()
+            .context("--changed-since needs git on the PATH")?;
+        if !output.status.success() {
+            bail!(
+                "--changed-since {reference}: git {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    };
+    let top = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim());
+    let mut files = BTreeSet::new();
+    for list in [
+        git(&["diff", "--name-only", reference, "--"])?,
+        git(&["ls-files", "--others", "--exclude-standard"])?,
+    ] {
+        for line in list.lines().filter(|l| !l.is_empty()) {
+            files.insert(lexical(&top.join(line)));
+        }
+    }
+    Ok(files)
+}
+
+/// Resolve `.` and `..` without touching the file system (deleted files have no canonical path),
+/// after resolving symlinks in the existing prefix so /tmp and /private/tmp compare equal.
+fn lexical(path: &std::path::Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    match (
+        out.parent().and_then(|p| p.canonicalize().ok()),
+        out.file_name(),
+    ) {
+        (Some(parent), Some(name)) => parent.join(name),
+        _ => out,
+    }
 }
 
 /// Read and validate a baseline file.

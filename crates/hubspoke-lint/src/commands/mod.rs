@@ -5,6 +5,7 @@ pub mod explain;
 pub mod graph;
 pub mod lint;
 pub mod rules;
+pub mod test;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,374 @@
+//! Adopting the linter in an existing repository: suppressions, baselines,
+//! user policies (conftest style), `test`, CI formats, --changed-since, the action.
+
+use std::path::Path;
+
+use crate::support::{code, findings, hubspoke, json, root, run, stdout};
+
+const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: team-a\nspec:\n  hostNetwork: true\n  containers:\n    - name: app\n      image: nginx:latest\n";
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(path, text).expect("write");
+}
+
+fn lint(dir: &Path, extra: &[&str]) -> (Vec<(String, String, u64)>, i32) {
+    let mut args = vec![
+        ".", "--format", "json", "--rule", "BP002", "--rule", "PSS003",
+    ];
+    args.extend_from_slice(extra);
+    let output = run(Some(dir), &args);
+    (findings(&json(&output)), code(&output))
+}
+
+fn f(rule: &str, file: &str, line: u64) -> (String, String, u64) {
+    (rule.to_owned(), file.to_owned(), line)
+}
+
+#[test]
+fn comment_suppressions_apply_to_their_line_or_the_next() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = POD
+        .replace("  hostNetwork: true\n", "  # hubspoke-lint: ignore[PSS003] node exporter needs the host network\n  hostNetwork: true\n")
+        .replace("image: nginx:latest\n", "image: nginx:latest # hubspoke-lint: ignore[BP002] pinned by the image policy controller\n");
+    write(dir.path(), "pod.yaml", &text);
+    assert_eq!(lint(dir.path(), &[]), (vec![], 0));
+    let (all, exit) = lint(dir.path(), &["--no-suppress"]);
+    assert_eq!(
+        all,
+        vec![f("PSS003", "pod.yaml", 8), f("BP002", "pod.yaml", 11)]
+    );
+    assert_eq!(exit, 1);
+}
+
+#[test]
+fn suppressions_without_reason_unknown_rules_and_unused_ones_are_findings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = format!(
+        "# hubspoke-lint: ignore-file[BP002]\n# hubspoke-lint: ignore[NOPE9] typo\n{}",
+        POD.replace(
+            "  hostNetwork: true\n",
+            "  hostNetwork: true # hubspoke-lint: ignore[BP002] wrong rule on this line\n"
+        )
+    );
+    write(dir.path(), "pod.yaml", &text);
+    let (got, _) = lint(dir.path(), &[]);
+    assert_eq!(
+        got,
+        vec![
+            f("suppression-without-reason", "pod.yaml", 1),
+            f("suppression-unknown-rule", "pod.yaml", 2),
+            f("PSS003", "pod.yaml", 9),
+            f("suppression-unused", "pod.yaml", 9),
+            f("BP002", "pod.yaml", 12),
+        ]
+    );
+}
+
+#[test]
+fn annotations_and_config_entries_suppress_and_expire() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let annotated = POD.replace(
+        "  namespace: team-a\n",
+        "  namespace: team-a\n  annotations:\n    hubspoke-lint.io/ignore: \"PSS003: CNI agent; BP002: mirrored tag\"\n",
+    );
+    write(dir.path(), "annotated.yaml", &annotated);
+    write(dir.path(), "legacy/pod.yaml", POD);
+    write(
+        dir.path(),
+        ".hubspoke-lint.yaml",
+        "suppressions:\n  - {rule: PSS003, path: \"legacy/**\", reason: migrating in Q1}\n  - {rule: BP002, path: \"legacy/**\", reason: old, until: \"2020-01-01\"}\n",
+    );
+    let (got, _) = lint(dir.path(), &[]);
+    assert_eq!(
+        got,
+        vec![
+            f("suppression-expired", ".hubspoke-lint.yaml", 0),
+            f("BP002", "legacy/pod.yaml", 10)
+        ]
+    );
+}
+
+#[test]
+fn unsuppressible_rules_cannot_be_silenced() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "pod.yaml",
+        &POD.replace(
+            "  hostNetwork: true\n",
+            "  hostNetwork: true # hubspoke-lint: ignore[PSS003] please\n",
+        ),
+    );
+    write(
+        dir.path(),
+        ".hubspoke-lint.yaml",
+        "rules:\n  PSS003: {suppressible: false}\n",
+    );
+    let (got, exit) = lint(dir.path(), &[]);
+    assert_eq!(
+        got,
+        vec![
+            f("PSS003", "pod.yaml", 7),
+            f("suppression-not-allowed", "pod.yaml", 7),
+            f("BP002", "pod.yaml", 10)
+        ]
+    );
+    assert_eq!(exit, 1);
+}
+
+#[test]
+fn a_baseline_hides_recorded_findings_and_survives_reformatting() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "pod.yaml", POD);
+    let wrote = run(
+        Some(dir.path()),
+        &[
+            "baseline", "write", ".", "--rule", "BP002", "--rule", "PSS003",
+        ],
+    );
+    assert_eq!(code(&wrote), 0, "{}", stdout(&wrote));
+    assert!(stdout(&wrote).contains("2 findings in 2 entries"));
+    let check = run(
+        Some(dir.path()),
+        &[
+            "baseline", "check", ".", "--rule", "BP002", "--rule", "PSS003", "--color", "never",
+        ],
+    );
+    assert_eq!(code(&check), 0);
+    assert!(
+        stdout(&check).contains("Not shown: 2 in the baseline."),
+        "{}",
+        stdout(&check)
+    );
+    // Reformat (blank lines, moved keys) and add a new violation.
+    let moved = format!(
+        "# reformatted\n\n{}",
+        POD.replace("  hostNetwork: true\n", "")
+            .replace("spec:\n", "spec:\n  hostNetwork: true\n  hostPID: true\n")
+    );
+    write(dir.path(), "pod.yaml", &moved);
+    let check = run(
+        Some(dir.path()),
+        &[
+            "baseline", "check", ".", "--rule", "BP002", "--rule", "PSS003", "--format", "json",
+        ],
+    );
+    assert_eq!(findings(&json(&check)), vec![f("PSS003", "pod.yaml", 10)]);
+    assert_eq!(code(&check), 1);
+    // Fixing everything counts as fixed.
+    write(dir.path(), "pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: team-a}\nspec: {containers: [{name: app, image: \"nginx:1.27\"}]}\n");
+    let report = json(&run(
+        Some(dir.path()),
+        &[
+            ".", "--format", "json", "--rule", "BP002", "--rule", "PSS003",
+        ],
+    ));
+    assert_eq!(report["summary"]["baseline_fixed"], 2);
+}
+
+#[test]
+fn a_malformed_baseline_is_a_config_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "pod.yaml", POD);
+    write(
+        dir.path(),
+        ".hubspoke-lint-baseline.json",
+        "{\"version\": 1, \"entries\": [{\"rule\": 3}]}",
+    );
+    let output = run(Some(dir.path()), &["."]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains(".hubspoke-lint-baseline.json:1:"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn conftest_policies_work_unchanged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "pod.yaml", POD);
+    write(
+        dir.path(),
+        "policy/pods.rego",
+        "package main\n\ndeny contains msg if {\n  input.kind == \"Pod\"\n  input.spec.hostNetwork\n  msg := sprintf(\"%s uses the host network\", [input.metadata.name])\n}\n\nwarn contains {\"msg\": \"no team label\", \"path\": [\"metadata\"]} if {\n  not input.metadata.labels.team\n}\n",
+    );
+    let output = run(
+        Some(dir.path()),
+        &[
+            "pod.yaml",
+            "--policy",
+            "policy",
+            "--rule",
+            "main.deny",
+            "--rule",
+            "main.warn",
+            "--format",
+            "json",
+        ],
+    );
+    let report = json(&output);
+    assert_eq!(
+        findings(&report),
+        vec![f("main.warn", "pod.yaml", 3), f("main.deny", "pod.yaml", 4)]
+    );
+    assert_eq!(
+        report["findings"][1]["message"],
+        "web uses the host network"
+    );
+    assert_eq!(report["findings"][0]["severity"], "warning");
+}
+
+#[test]
+fn test_subcommand_runs_unit_tests_and_fixtures() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "policies/team/replicas.rego",
+        "package hubspoke.team.replicas\n\nmetadata := {\"id\": \"TEAM001\", \"title\": \"replicas\", \"severity\": \"warning\", \"description\": \"One replica has no redundancy.\", \"help\": \"Run two.\", \"scope\": \"document\", \"kinds\": [\"apps/Deployment\"], \"tags\": [\"team\"]}\n\nviolations contains v if {\n  input.spec.replicas < 2\n  v := {\"msg\": \"one replica\", \"path\": [\"spec\", \"replicas\"]}\n}\n",
+    );
+    write(
+        dir.path(),
+        "policies/team/replicas_test.rego",
+        "package hubspoke.team.replicas_test\n\nimport data.hubspoke.team.replicas\n\ntest_one_replica_is_flagged if {\n  count(replicas.violations) == 1 with input as {\"spec\": {\"replicas\": 1}}\n}\n\ntest_wrong_expectation if {\n  count(replicas.violations) == 0 with input as {\"spec\": {\"replicas\": 1}}\n}\n",
+    );
+    write(dir.path(), "policies/team/fixtures/replicas/fail/one.yaml", "# one replica\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  replicas: 1 # expect: TEAM001\n");
+    write(dir.path(), "policies/team/fixtures/replicas/pass/two.yaml", "# two replicas\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  replicas: 2\n");
+    let output = run(Some(dir.path()), &["test", "policies"]);
+    let text = stdout(&output);
+    assert!(
+        text.contains("PASS data.hubspoke.team.replicas_test.test_one_replica_is_flagged"),
+        "{text}"
+    );
+    assert!(
+        text.contains("FAIL data.hubspoke.team.replicas_test.test_wrong_expectation"),
+        "{text}"
+    );
+    assert!(
+        text.contains("PASS policies/team/fixtures/replicas/fail/one.yaml (TEAM001)"),
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with("3 passed, 1 failed"), "{text}");
+    assert_eq!(code(&output), 1);
+}
+
+#[test]
+fn ci_formats_on_the_broken_example() {
+    // Two files of the broken example: stable while the example grows.
+    let files = [
+        "fixtures/hub-spoke-broken/apps/podinfo/base/deployment.yaml",
+        "fixtures/hub-spoke-broken/apps/broken-syntax.yaml",
+    ];
+    let lint = |format: &str| {
+        stdout(&run(
+            None,
+            &[files[0], files[1], "--format", format, "--rule", "PSS001"],
+        ))
+    };
+    let github = lint("github");
+    insta::assert_snapshot!("github_pss001", github);
+    let junit = lint("junit");
+    insta::assert_snapshot!("junit_pss001", junit);
+    let markdown = lint("markdown");
+    insta::assert_snapshot!("markdown_pss001", markdown);
+}
+
+#[test]
+fn changed_since_reports_only_changed_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("git runs");
+        assert!(
+            status.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "root",
+    ]);
+    write(dir.path(), "old.yaml", POD);
+    git(&["add", "."]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t",
+        "commit",
+        "-q",
+        "-m",
+        "old",
+    ]);
+    write(dir.path(), "new.yaml", POD);
+    let (got, _) = lint(dir.path(), &["--changed-since", "HEAD"]);
+    assert_eq!(
+        got,
+        vec![f("PSS003", "new.yaml", 7), f("BP002", "new.yaml", 10)]
+    );
+    let (all, _) = lint(dir.path(), &["--changed-since", "HEAD~1"]);
+    assert_eq!(all.len(), 4);
+    let bad = run(Some(dir.path()), &[".", "--changed-since", "no-such-ref"]);
+    assert_eq!(code(&bad), 2);
+}
+
+#[test]
+fn the_action_script_lints_writes_sarif_and_a_summary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sarif = dir.path().join("out.sarif");
+    let output_file = dir.path().join("github_output");
+    let summary = dir.path().join("summary.md");
+    let output = std::process::Command::new("bash")
+        .arg(root().join("scripts/action-run.sh"))
+        .current_dir(root())
+        .env("HUBSPOKE_LINT_BIN", env!("CARGO_BIN_EXE_hubspoke-lint"))
+        .env("INPUT_PATH", "fixtures/hub-spoke-broken")
+        .env("INPUT_SARIF_FILE", &sarif)
+        .env("INPUT_CATEGORY", "fleet")
+        .env("GITHUB_OUTPUT", &output_file)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .expect("bash runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "the step always succeeds so the upload runs"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&output_file).expect("outputs"),
+        "exit-code=1\n"
+    );
+    let annotations = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        annotations
+            .lines()
+            .any(|l| l.starts_with("::error file=fixtures/hub-spoke-broken/")),
+        "{annotations}"
+    );
+    let log: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&sarif).expect("sarif")).expect("json");
+    assert_eq!(log["runs"][0]["automationDetails"]["id"], "fleet");
+    assert!(std::fs::read_to_string(&summary)
+        .expect("summary")
+        .starts_with("## hubspoke-lint"));
+    // action.yml runs exactly this script.
+    let action = std::fs::read_to_string(root().join("action.yml")).expect("action.yml");
+    assert!(action.contains("run: bash \"$GITHUB_ACTION_PATH/scripts/action-run.sh\""));
+    let _ = hubspoke;
+}
