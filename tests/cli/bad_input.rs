@@ -218,3 +218,22 @@ fn a_broken_user_policy_is_a_finding_and_other_rules_still_run() {
     );
     assert_eq!(code(&output), 1);
 }
+
+#[test]
+fn a_policy_that_only_fails_when_compiled_costs_only_itself() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("policies")).expect("mkdir");
+    // Parses, but regorus rejects it when compiling all modules together.
+    std::fs::write(
+        dir.path().join("policies/unsafe.rego"),
+        "package user.unsafe\n\nmetadata := {\"id\": \"U1\", \"title\": \"unsafe\", \"severity\": \"error\", \"description\": \"x.\", \"help\": \"y\", \"scope\": \"document\", \"kinds\": [\"*\"]}\n\nviolations contains v if {\n  v := {\"msg\": x}\n  x := y\n}\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("pod.yaml"), GOOD_POD).expect("write");
+    let output = run(Some(dir.path()), &["pod.yaml", "--policy", "policies", "--format", "json", "--rule", "BP002"]);
+    let got = findings(&json(&output));
+    assert_eq!(got[0], ("BP002".to_owned(), "pod.yaml".to_owned(), 5), "bundled rules still run: {got:?}");
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!((got[1].0.as_str(), got[1].1.as_str()), ("policy-error", "policies/unsafe.rego"));
+    assert_eq!(code(&output), 1);
+}

@@ -38,19 +38,50 @@ impl RuleSet {
     /// `policy-error` finding, and the others still load.
     pub fn load(sources: Vec<PolicySource>) -> RuleSet {
         let mut set = RuleSet::default();
-        let mut engine = new_engine();
-        let mut packages: Vec<(usize, String)> = Vec::new();
-        for source in sources {
-            match engine.add_policy(source.path.clone(), source.text.clone()) {
-                Ok(package) => {
-                    packages.push((set.sources.len(), package));
-                    set.sources.push(source);
+        let mut candidates = sources;
+        // regorus compiles all modules together when first evaluating, so one
+        // module with a semantic error would disable every rule. Drop the module
+        // each error names and retry, so a broken policy costs only itself.
+        let (mut engine, mut packages) = loop {
+            let mut engine = new_engine();
+            let mut packages: Vec<(usize, String)> = Vec::new();
+            set.sources.clear();
+            for source in candidates.drain(..) {
+                match engine.add_policy(source.path.clone(), source.text.clone()) {
+                    Ok(package) => {
+                        packages.push((set.sources.len(), package));
+                        set.sources.push(source);
+                    }
+                    Err(error) => set
+                        .load_findings
+                        .push(policy_error(&source, &error.to_string())),
                 }
-                Err(error) => set
-                    .load_findings
-                    .push(policy_error(&source, &error.to_string())),
             }
-        }
+            let Err(error) = engine.eval_query("true".to_owned(), false) else {
+                break (engine, packages);
+            };
+            let message = error.to_string();
+            let culprit = set
+                .sources
+                .iter()
+                .position(|s| message.contains(&format!("{}:", s.path)));
+            match culprit {
+                Some(index) => {
+                    let broken = set.sources.remove(index);
+                    set.load_findings.push(policy_error(&broken, &message));
+                    candidates = std::mem::take(&mut set.sources);
+                }
+                None => {
+                    // Not attributable to one file: report it once and load nothing.
+                    if let Some(first) = set.sources.first() {
+                        set.load_findings.push(policy_error(first, &message));
+                    }
+                    set.sources.clear();
+                    break (new_engine(), Vec::new());
+                }
+            }
+        };
+        packages.retain(|(i, _)| *i < set.sources.len());
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for (index, package) in packages {
             let source = &set.sources[index];

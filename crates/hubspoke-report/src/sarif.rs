@@ -61,7 +61,8 @@ struct Driver<'a> {
 #[serde(rename_all = "camelCase")]
 struct Descriptor<'a> {
     id: &'a str,
-    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
     short_description: Text,
     full_description: Text,
     help: Help,
@@ -186,7 +187,8 @@ fn descriptor(meta: &RuleMeta) -> Descriptor<'_> {
     }
     Descriptor {
         id: &meta.id,
-        name: pascal_case(&meta.title),
+        // SARIF1001: a name equal to the id must be omitted.
+        name: Some(pascal_case(&meta.title)).filter(|n| !n.eq_ignore_ascii_case(&meta.id.replace('-', ""))),
         short_description: Text {
             text: meta.summary().to_owned(),
         },
