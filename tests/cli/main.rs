@@ -6,4 +6,7 @@ mod bad_input;
 mod exit_codes;
 mod formats;
 mod lint;
+mod lsp;
+mod robustness;
+mod schema;
 mod support;

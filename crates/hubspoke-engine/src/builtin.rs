@@ -44,6 +44,7 @@ pub fn problem_meta(code: ProblemCode) -> RuleMeta {
         P::Unreadable => meta(code.id(), Error, "A file or directory could not be read, so it was not linted.", "Check permissions and broken symlinks."),
         P::SymlinkOutsideRoot => meta(code.id(), Warning, "A symlink points outside the linted root. It is never followed, so that linting never reads outside the repository.", "Replace the symlink with the file, or lint the target directory itself."),
         P::SymlinkLoop => meta(code.id(), Warning, "A symlink leads back to one of its ancestors. It is not followed.", "Remove the looping symlink."),
+        P::HelmTemplate => meta(code.id(), Note, "The file is a Helm or Go template that is not valid YAML before rendering, so it was not linted.", "Lint the rendered output (`helm template … > rendered.yaml`), or exclude chart templates with --exclude."),
         P::NoFiles => meta(code.id(), Warning, "A path given to lint holds no file matching the include globs.", "Check the path and the --include globs."),
     }
 }

@@ -244,6 +244,16 @@ impl<'a> Evaluator<'a> {
     ) -> Finding {
         let located = document.locate(&[]);
         let first_line = message.lines().next().unwrap_or(message);
+        let timed_out;
+        let first_line = if first_line.contains("exceeded time limit") {
+            timed_out = format!(
+                "stopped after {} ms (the per-rule time limit, --rule-timeout-ms)",
+                self.options.rule_timeout.as_millis()
+            );
+            timed_out.as_str()
+        } else {
+            first_line
+        };
         Finding {
             rule: POLICY_ERROR.to_owned(),
             severity: Severity::Error,

@@ -34,6 +34,8 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Run a policy directory's Rego unit tests and fixture expectations.
     Test(TestArgs),
+    /// Serve the Language Server Protocol over stdin and stdout (for editors).
+    Lsp,
 }
 
 /// `hubspoke-lint [PATH ...]`.
@@ -69,6 +71,18 @@ pub struct LintArgs {
     /// Skip files larger than this many bytes, with a diagnostic (default 10 MiB).
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
+    /// Stop reading a file after this many YAML documents, with a diagnostic (default 10000).
+    #[arg(long, value_name = "N")]
+    pub max_documents: Option<usize>,
+    /// Stop reading a file nested deeper than this, with a diagnostic (default 128).
+    #[arg(long, value_name = "N")]
+    pub max_depth: Option<usize>,
+    /// Stop reading a file whose aliases expand to more nodes than this (YAML bombs; default 100000).
+    #[arg(long, value_name = "N")]
+    pub max_alias_nodes: Option<usize>,
+    /// Stop a rule that runs longer than this on one document, with a policy-error (default 5000).
+    #[arg(long, value_name = "MS")]
+    pub rule_timeout_ms: Option<u64>,
     /// When to colour human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -82,6 +96,29 @@ pub struct LintArgs {
     /// SARIF automationDetails.id (the code-scanning category).
     #[arg(long, value_name = "ID")]
     pub sarif_category: Option<String>,
+    /// Schema validation: report fields the schema does not define (schema/unknown-field).
+    #[arg(long)]
+    pub strict: bool,
+    /// Schema validation: the Kubernetes version whose embedded schemas to use (default: the newest shipped).
+    #[arg(long, value_name = "VERSION")]
+    pub kubernetes_version: Option<String>,
+    /// Schema validation: how to report objects with no known schema.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub unknown_schema: Option<UnknownSchemaLevel>,
+    /// Turn schema validation off.
+    #[arg(long)]
+    pub no_schema: bool,
+}
+
+/// How objects with no known schema are reported (schema/unknown-kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UnknownSchemaLevel {
+    /// Not reported.
+    Off,
+    /// A note.
+    Note,
+    /// A warning.
+    Warning,
 }
 
 /// `hubspoke-lint rules`.

@@ -32,9 +32,52 @@ pub struct Config {
     /// Per-rule settings, by rule id.
     #[serde(default)]
     pub rules: BTreeMap<String, RuleConfig>,
+    /// Limits that protect the run from hostile input.
+    #[serde(default)]
+    pub limits: LimitsConfig,
     /// Suppressions: rule, path glob, reason and an optional expiry date.
     #[serde(default)]
     pub suppressions: Vec<SuppressionConfig>,
+    /// Schema validation settings (flags win).
+    #[serde(default)]
+    pub schema: SchemaConfig,
+}
+
+/// `schema:` in the configuration file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SchemaConfig {
+    /// Report fields the schema does not define.
+    pub strict: Option<bool>,
+    /// Kubernetes version of the embedded schemas (`1.33`, `1.37.0`).
+    pub kubernetes_version: Option<String>,
+    /// off, note or warning (YAML 1.1 reads a bare `off` as `false`, which is accepted too).
+    pub unknown_schema: Option<serde_json::Value>,
+}
+
+impl SchemaConfig {
+    /// `unknown-schema` as text: `off`, `note`, `warning`, or what was written.
+    pub fn unknown_schema_text(&self) -> Option<String> {
+        match self.unknown_schema.as_ref()? {
+            serde_json::Value::Bool(false) => Some("off".to_owned()),
+            serde_json::Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        }
+    }
+}
+
+/// `limits:` (flags of the same name win).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LimitsConfig {
+    /// Documents per file.
+    pub max_documents: Option<usize>,
+    /// Nesting depth.
+    pub max_depth: Option<usize>,
+    /// Nodes aliases may expand to, per file.
+    pub max_alias_nodes: Option<usize>,
+    /// Milliseconds one rule may run on one document.
+    pub rule_timeout_ms: Option<u64>,
 }
 
 /// One configured suppression.
@@ -145,6 +188,18 @@ pub fn load(path: &Path) -> anyhow::Result<Config> {
             bail!("{display}{at}: fail-on `{fail_on}` is not error, warning, note or never");
         }
     }
+    if let Some(level) = config.schema.unknown_schema_text() {
+        if hubspoke_schema::UnknownSchema::parse(&level).is_none() {
+            let at = key_position(&parsed, &document.root, "unknown-schema");
+            bail!("{display}{at}: schema.unknown-schema `{level}` is not off, note or warning");
+        }
+    }
+    if let Some(version) = &config.schema.kubernetes_version {
+        if let Err(message) = hubspoke_schema::resolve_kubernetes_version(version) {
+            let at = key_position(&parsed, &document.root, "kubernetes-version");
+            bail!("{display}{at}: schema.kubernetes-version: {message}");
+        }
+    }
     Ok(config)
 }
 
@@ -221,5 +276,29 @@ mod tests {
         let config = load_text("include: ['**/*.yaml']\nfail-on: warning\nrules:\n  BP010:\n    params: {registries: [ghcr.io/]}\n").expect("valid");
         assert_eq!(config.fail_on.as_deref(), Some("warning"));
         assert!(config.rules["BP010"].params.is_some());
+    }
+
+    #[test]
+    fn schema_settings_load_and_are_checked() {
+        let config = load_text(
+            "schema:\n  strict: true\n  kubernetes-version: '1.33'\n  unknown-schema: off\n",
+        )
+        .expect("valid");
+        assert_eq!(config.schema.strict, Some(true));
+        assert_eq!(config.schema.unknown_schema_text().as_deref(), Some("off"));
+        let error = load_text("schema:\n  unknown-schema: loud\n").expect_err("bad level");
+        assert_eq!(
+            error.to_string(),
+            "CONFIG:2:3: schema.unknown-schema `loud` is not off, note or warning"
+        );
+        let error = load_text("schema:\n  kubernetes-version: '1.12'\n").expect_err("bad version");
+        assert!(error.to_string().starts_with("CONFIG:2:3: schema.kubernetes-version: Kubernetes version `1.12` has no embedded schemas; shipped versions: 1.25.0,"), "{error}");
+        let error = load_text("schema:\n  strickt: true\n").expect_err("unknown key");
+        assert!(
+            error
+                .to_string()
+                .starts_with("CONFIG:2:3: invalid configuration: unknown field `strickt`"),
+            "{error}"
+        );
     }
 }

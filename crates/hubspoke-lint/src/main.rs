@@ -40,6 +40,7 @@ fn main() -> ExitCode {
             Some(Command::Graph(args)) => commands::graph::run(args, &mut stdout),
             Some(Command::Baseline(args)) => commands::baseline::run(args, &mut stdout),
             Some(Command::Test(args)) => commands::test::run(args, &mut stdout),
+            Some(Command::Lsp) => commands::lsp::run(&mut stdout),
         }
     });
     match outcome {

@@ -6,6 +6,7 @@
 //! cluster each file lands on); Rego rules only judge them. Every object keeps
 //! its `(file, document)` so that findings land on the exact field.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::Path;
 
@@ -73,12 +74,16 @@ pub struct ModelObject {
     pub name: String,
     /// Namespace as written (null when missing).
     pub namespace: Option<String>,
-    /// Own namespace, else the enclosing kustomization.yaml's, else the reconciling Flux Kustomization's targetNamespace.
+    /// Own namespace, else the enclosing kustomization.yaml's, else the reconciling Flux
+    /// Kustomization's targetNamespace; always null for cluster-scoped kinds.
     pub effective_namespace: Option<String>,
     /// Clusters the object is applied to.
     pub clusters: Vec<String>,
     /// Whether the file is SOPS-encrypted (top-level `sops:`).
     pub sops: bool,
+    /// The document is a kustomize patch (its file is named only by `patches`,
+    /// `patchesStrategicMerge` or `patchesJson6902`), not a resource: it defines nothing.
+    pub patch: bool,
     /// The object itself.
     pub body: Value,
 }
@@ -100,6 +105,43 @@ pub struct PathRef {
     pub path: Vec<Value>,
 }
 
+impl PathRef {
+    /// Whether the reference names a patch (`patches`, `patchesStrategicMerge`,
+    /// `patchesJson6902`) rather than a resource.
+    pub fn is_patch(&self) -> bool {
+        matches!(
+            self.path.first().and_then(Value::as_str),
+            Some("patches" | "patchesStrategicMerge" | "patchesJson6902")
+        )
+    }
+}
+
+/// Where a kubeconfig reference was written: a Flux object's own
+/// `spec.kubeConfig`, or a patch (of a Flux Kustomization or of a
+/// kustomization.yaml) that adds it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Origin {
+    /// Object id, when written in an object.
+    pub object: Option<usize>,
+    /// Kustomize file index, when written in a kustomization.yaml.
+    pub kustomize_file: Option<usize>,
+    /// Field path to it.
+    pub path: Vec<Value>,
+}
+
+/// A patch that adds `spec.kubeConfig` to the Flux objects it targets.
+#[derive(Debug, Clone, Serialize)]
+pub struct KubeconfigPatch {
+    /// Secret the patch names.
+    pub secret: String,
+    /// Field path of the patch in its document.
+    pub path: Vec<Value>,
+    /// Ids of the HelmReleases and Flux Kustomizations it patches.
+    pub objects: Vec<usize>,
+    /// Clusters the patched objects then reconcile.
+    pub clusters: Vec<String>,
+}
+
 /// A kustomize configuration file (`kustomization.yaml`).
 #[derive(Debug, Clone, Serialize)]
 pub struct KustomizeFile {
@@ -111,8 +153,12 @@ pub struct KustomizeFile {
     pub dir: String,
     /// `namespace:`, if set.
     pub namespace: Option<String>,
-    /// `resources`, `components`, `bases`, `patches[].path`, `patchesStrategicMerge`.
+    /// `resources`, `components`, `bases`, `patches[].path`, `patchesStrategicMerge`, `patchesJson6902[].path`.
     pub references: Vec<PathRef>,
+    /// Patches of this file that add a kubeConfig to Flux objects.
+    pub kubeconfig_patches: Vec<KubeconfigPatch>,
+    /// The file itself (generators, patches, images).
+    pub body: Value,
 }
 
 /// A Flux Kustomization.
@@ -128,10 +174,35 @@ pub struct FluxKustomization {
     pub source_clusters: Vec<String>,
     /// Clusters it applies to (a spoke when it has a kubeConfig).
     pub target_clusters: Vec<String>,
-    /// Secret named by `spec.kubeConfig.secretRef`.
+    /// Secret named by `spec.kubeConfig.secretRef`, or added to it by a patch.
     pub kubeconfig_secret: Option<String>,
+    /// Where that kubeConfig was written.
+    pub kubeconfig_from: Option<Origin>,
+    /// Patches of `spec.patches` that add a kubeConfig to the HelmReleases or
+    /// Kustomizations it applies (they then reconcile another cluster).
+    pub kubeconfig_patches: Vec<KubeconfigPatch>,
     /// Files it applies.
     pub files: Vec<String>,
+    /// Clusters its kubeconfig(s) lead to.
+    #[serde(skip)]
+    remote: Vec<String>,
+}
+
+/// A Flux HelmRelease.
+#[derive(Debug, Clone, Serialize)]
+pub struct HelmRelease {
+    /// Object id.
+    pub object: usize,
+    /// Secret named by `spec.kubeConfig.secretRef`, or added to it by a patch.
+    pub kubeconfig_secret: Option<String>,
+    /// Where that kubeConfig was written.
+    pub kubeconfig_from: Option<Origin>,
+    /// Clusters whose helm-controller runs it.
+    pub source_clusters: Vec<String>,
+    /// Clusters the release is installed into (the kubeconfig's cluster, else where it runs).
+    pub target_clusters: Vec<String>,
+    #[serde(skip)]
+    remote: Vec<String>,
 }
 
 /// A cluster of the fleet.
@@ -141,12 +212,15 @@ pub struct Cluster {
     pub name: String,
     /// `hub` (reconciles other clusters), `spoke` (reconciled through a kubeconfig) or `standalone`.
     pub role: String,
-    /// Its directory under the clusters directory, if any.
+    /// Its directory (under the clusters directory, or a bootstrap directory holding `flux-system/`), if any.
     pub directory: Option<String>,
-    /// Flux Kustomization ids (of another cluster) that reconcile it through a kubeconfig.
+    /// Flux Kustomization ids (of another cluster) that reconcile it through a kubeconfig,
+    /// their own or one their patches add to the HelmReleases/Kustomizations they apply.
     pub reconciled_by: Vec<usize>,
     /// Flux Kustomization ids that apply to it.
     pub kustomizations: Vec<usize>,
+    /// HelmRelease ids (into [`RepoModel::helm_releases`]) installed into it.
+    pub helm_releases: Vec<usize>,
     /// Labels declared for the cluster (ConfigMap data/labels or postBuild substitutions), keys normalised to kebab-case.
     pub labels: BTreeMap<String, String>,
     /// Object ids the labels came from.
@@ -158,12 +232,15 @@ pub struct Cluster {
 pub struct RepoModel {
     /// Every Kubernetes object.
     pub objects: Vec<ModelObject>,
-    /// `group/kind/namespace/name` (effective namespace; empty segments allowed) → object ids.
+    /// `group/kind/namespace/name` (effective namespace; empty segments allowed) → object ids
+    /// (patches excluded: they define nothing).
     pub index: BTreeMap<String, Vec<usize>>,
     /// Kustomize configuration files.
     pub kustomize_files: Vec<KustomizeFile>,
     /// Flux Kustomizations.
     pub flux_kustomizations: Vec<FluxKustomization>,
+    /// Flux HelmReleases.
+    pub helm_releases: Vec<HelmRelease>,
     /// Clusters.
     pub clusters: Vec<Cluster>,
     /// Every linted file (repository-relative).
@@ -183,11 +260,50 @@ pub fn index_key(group: &str, kind: &str, namespace: &str, name: &str) -> String
     format!("{group}/{kind}/{namespace}/{name}")
 }
 
+/// Kinds that live outside namespaces: a kustomize or Flux namespace never applies to them.
+const CLUSTER_SCOPED_KINDS: &[&str] = &[
+    "APIService",
+    "CSIDriver",
+    "CSINode",
+    "CertificateSigningRequest",
+    "ClusterExternalSecret",
+    "ClusterIssuer",
+    "ClusterPolicy",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ClusterSecretStore",
+    "CustomResourceDefinition",
+    "FlowSchema",
+    "IngressClass",
+    "MutatingWebhookConfiguration",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "PodSecurityPolicy",
+    "PriorityClass",
+    "PriorityLevelConfiguration",
+    "RuntimeClass",
+    "StorageClass",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "ValidatingWebhookConfiguration",
+    "VolumeAttachment",
+];
+
+/// Whether objects of `kind` are cluster-scoped (a fixed list of well-known kinds).
+pub fn is_cluster_scoped(kind: &str) -> bool {
+    CLUSTER_SCOPED_KINDS.binary_search(&kind).is_ok()
+}
+
 fn parent_dir(path: &str) -> String {
     match path.rsplit_once('/') {
         Some((dir, _)) => dir.to_owned(),
         None => ".".to_owned(),
     }
+}
+
+fn base_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
 }
 
 /// Normalise `base/rel` lexically; `None` when `..` climbs above the root.
@@ -242,12 +358,380 @@ fn str_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
     v.as_str()
 }
 
+/// The secret a kustomize patch gives as `spec.kubeConfig.secretRef.name`:
+/// a JSON 6902 list (`add`/`replace` of `/spec/kubeConfig`, its `secretRef` or
+/// the name) or a strategic-merge object.
+fn kubeconfig_secret_of_patch(patch: &Value) -> Option<String> {
+    match patch {
+        Value::Array(ops) => ops.iter().find_map(|op| {
+            if !matches!(str_at(op, &["op"]), Some("add" | "replace")) {
+                return None;
+            }
+            let value = op.get("value")?;
+            let name = match str_at(op, &["path"])? {
+                "/spec/kubeConfig" => str_at(value, &["secretRef", "name"]),
+                "/spec/kubeConfig/secretRef" => str_at(value, &["name"]),
+                "/spec/kubeConfig/secretRef/name" => value.as_str(),
+                _ => None,
+            }?;
+            Some(name.to_owned())
+        }),
+        Value::Object(_) => {
+            str_at(patch, &["spec", "kubeConfig", "secretRef", "name"]).map(str::to_owned)
+        }
+        _ => None,
+    }
+}
+
+/// Which objects a kustomize patch applies to: its `target` (every field a
+/// regular expression, as in kustomize), else the kind and name of a
+/// strategic-merge patch itself.
+#[derive(Debug, Clone, Default)]
+struct Selector {
+    group: Option<String>,
+    version: Option<String>,
+    kind: Option<String>,
+    name: Option<String>,
+    namespace: Option<String>,
+    label_selector: Option<String>,
+    annotation_selector: Option<String>,
+}
+
+impl Selector {
+    fn from_target(target: &Value) -> Selector {
+        let text = |key: &str| target.get(key).and_then(Value::as_str).map(str::to_owned);
+        Selector {
+            group: text("group"),
+            version: text("version"),
+            kind: text("kind"),
+            name: text("name"),
+            namespace: text("namespace"),
+            label_selector: text("labelSelector"),
+            annotation_selector: text("annotationSelector"),
+        }
+    }
+
+    /// The implicit target of a strategic-merge patch: its own kind, name and namespace (literally).
+    fn from_patch_object(patch: &Value) -> Option<Selector> {
+        let kind = str_at(patch, &["kind"])?;
+        let literal = |s: &str| {
+            let mut out = String::new();
+            for c in s.chars() {
+                if "\\.+*?()|[]{}^$".contains(c) {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+            out
+        };
+        Some(Selector {
+            kind: Some(literal(kind)),
+            name: str_at(patch, &["metadata", "name"]).map(literal),
+            namespace: str_at(patch, &["metadata", "namespace"]).map(literal),
+            ..Selector::default()
+        })
+    }
+
+    fn matches(&self, object: &ModelObject) -> bool {
+        let version = object
+            .api_version
+            .rsplit_once('/')
+            .map_or(object.api_version.as_str(), |(_, v)| v);
+        let field = |pattern: &Option<String>, value: &str| {
+            pattern
+                .as_deref()
+                .is_none_or(|p| regex_full_match(p, value))
+        };
+        field(&self.group, &object.group)
+            && field(&self.version, version)
+            && field(&self.kind, &object.kind)
+            && field(&self.name, &object.name)
+            && field(
+                &self.namespace,
+                object.effective_namespace.as_deref().unwrap_or(""),
+            )
+            && self
+                .label_selector
+                .as_deref()
+                .is_none_or(|s| selector_matches(s, object.body.pointer("/metadata/labels")))
+            && self
+                .annotation_selector
+                .as_deref()
+                .is_none_or(|s| selector_matches(s, object.body.pointer("/metadata/annotations")))
+    }
+}
+
+/// A Kubernetes label selector (`a=b,c!=d,e,!f,g in (x,y),h notin (z)`) against a map.
+fn selector_matches(selector: &str, labels: Option<&Value>) -> bool {
+    let get = |key: &str| labels.and_then(|l| l.get(key)).and_then(Value::as_str);
+    let mut requirements = Vec::new();
+    let mut depth = 0usize;
+    let mut current = String::new();
+    for c in selector.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                requirements.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    requirements.push(current);
+    requirements.iter().all(|req| {
+        let req = req.trim();
+        if req.is_empty() {
+            return true;
+        }
+        let set = |rest: &str| -> Vec<String> {
+            rest.trim()
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .split(',')
+                .map(|v| v.trim().to_owned())
+                .collect()
+        };
+        if let Some((key, rest)) = req.split_once(" notin ") {
+            return get(key.trim()).is_none_or(|v| !set(rest).iter().any(|s| s == v));
+        }
+        if let Some((key, rest)) = req.split_once(" in ") {
+            return get(key.trim()).is_some_and(|v| set(rest).iter().any(|s| s == v));
+        }
+        if let Some((key, value)) = req.split_once("!=") {
+            return get(key.trim()) != Some(value.trim());
+        }
+        if let Some((key, value)) = req.split_once("==").or_else(|| req.split_once('=')) {
+            return get(key.trim()) == Some(value.trim());
+        }
+        if let Some(key) = req.strip_prefix('!') {
+            return get(key.trim()).is_none();
+        }
+        get(req).is_some()
+    })
+}
+
+/// A regular expression of the subset kustomize targets use: literals and
+/// escapes, `.`, classes `[a-z]`/`[^...]`, groups `(...)`/`(?:...)` with `|`,
+/// and the quantifiers `*`, `+`, `?`. Matched against the whole text, as
+/// kustomize anchors target patterns. A pattern outside the subset matches literally.
+fn regex_full_match(pattern: &str, text: &str) -> bool {
+    let pattern = pattern.strip_prefix('^').unwrap_or(pattern);
+    let pattern = if pattern.ends_with('$') && !pattern.ends_with("\\$") {
+        &pattern[..pattern.len() - 1]
+    } else {
+        pattern
+    };
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut pos = 0;
+    let Some(alternatives) = parse_alternatives(&chars, &mut pos) else {
+        return pattern == text;
+    };
+    if pos != chars.len() {
+        return pattern == text;
+    }
+    let text: Vec<char> = text.chars().collect();
+    let node = Re::Group(alternatives);
+    let budget = Cell::new(100_000usize);
+    match_seq(std::slice::from_ref(&node), &text, 0, &budget, &mut |end| {
+        end == text.len()
+    })
+}
+
+#[derive(Debug, Clone)]
+enum Re {
+    Char(char),
+    Any,
+    Class(Vec<(char, char)>, bool),
+    Group(Vec<Vec<Re>>),
+    Repeat(Box<Re>, usize, bool),
+}
+
+fn parse_alternatives(chars: &[char], pos: &mut usize) -> Option<Vec<Vec<Re>>> {
+    let mut alternatives = vec![Vec::new()];
+    while *pos < chars.len() {
+        let c = chars[*pos];
+        let atom = match c {
+            '|' => {
+                *pos += 1;
+                alternatives.push(Vec::new());
+                continue;
+            }
+            ')' => break,
+            '(' => {
+                *pos += 1;
+                if chars.get(*pos) == Some(&'?') && chars.get(*pos + 1) == Some(&':') {
+                    *pos += 2;
+                }
+                let inner = parse_alternatives(chars, pos)?;
+                if chars.get(*pos) != Some(&')') {
+                    return None;
+                }
+                *pos += 1;
+                Re::Group(inner)
+            }
+            '[' => {
+                *pos += 1;
+                let negated = chars.get(*pos) == Some(&'^');
+                if negated {
+                    *pos += 1;
+                }
+                let mut ranges = Vec::new();
+                let mut first = true;
+                loop {
+                    let c = *chars.get(*pos)?;
+                    if c == ']' && !first {
+                        *pos += 1;
+                        break;
+                    }
+                    first = false;
+                    let c = if c == '\\' {
+                        *pos += 1;
+                        *chars.get(*pos)?
+                    } else {
+                        c
+                    };
+                    *pos += 1;
+                    if chars.get(*pos) == Some(&'-')
+                        && chars.get(*pos + 1).is_some_and(|n| *n != ']')
+                    {
+                        let end = chars[*pos + 1];
+                        *pos += 2;
+                        ranges.push((c, end));
+                    } else {
+                        ranges.push((c, c));
+                    }
+                }
+                Re::Class(ranges, negated)
+            }
+            '.' => {
+                *pos += 1;
+                Re::Any
+            }
+            '\\' => {
+                *pos += 1;
+                let escaped = *chars.get(*pos)?;
+                *pos += 1;
+                match escaped {
+                    'd' => Re::Class(vec![('0', '9')], false),
+                    'w' => Re::Class(vec![('a', 'z'), ('A', 'Z'), ('0', '9'), ('_', '_')], false),
+                    's' => Re::Class(
+                        vec![(' ', ' '), ('\t', '\t'), ('\n', '\n'), ('\r', '\r')],
+                        false,
+                    ),
+                    other => Re::Char(other),
+                }
+            }
+            '*' | '+' | '?' | '{' => return None,
+            other => {
+                *pos += 1;
+                Re::Char(other)
+            }
+        };
+        let atom = match chars.get(*pos) {
+            Some('*') => {
+                *pos += 1;
+                Re::Repeat(Box::new(atom), 0, true)
+            }
+            Some('+') => {
+                *pos += 1;
+                Re::Repeat(Box::new(atom), 1, true)
+            }
+            Some('?') => {
+                *pos += 1;
+                Re::Repeat(Box::new(atom), 0, false)
+            }
+            _ => atom,
+        };
+        if let Some(last) = alternatives.last_mut() {
+            last.push(atom);
+        }
+    }
+    Some(alternatives)
+}
+
+/// Backtracking match of `seq` at `pos`, calling `k` with every end position
+/// until it accepts; `budget` bounds the work on pathological patterns.
+fn match_seq(
+    seq: &[Re],
+    text: &[char],
+    pos: usize,
+    budget: &Cell<usize>,
+    k: &mut dyn FnMut(usize) -> bool,
+) -> bool {
+    if budget.get() == 0 {
+        return false;
+    }
+    budget.set(budget.get() - 1);
+    let Some((first, rest)) = seq.split_first() else {
+        return k(pos);
+    };
+    match first {
+        Re::Char(_) | Re::Any | Re::Class(..) => {
+            let ok = text.get(pos).is_some_and(|c| match first {
+                Re::Char(x) => x == c,
+                Re::Class(ranges, negated) => {
+                    ranges.iter().any(|(a, b)| a <= c && c <= b) != *negated
+                }
+                _ => true,
+            });
+            ok && match_seq(rest, text, pos + 1, budget, k)
+        }
+        Re::Group(alternatives) => alternatives.iter().any(|alt| {
+            match_seq(alt, text, pos, budget, &mut |p| {
+                match_seq(rest, text, p, budget, k)
+            })
+        }),
+        Re::Repeat(inner, min, many) => {
+            let repeat = Repeat {
+                inner,
+                min: *min,
+                many: *many,
+                rest,
+                text,
+                budget,
+            };
+            repeat.run(0, pos, k)
+        }
+    }
+}
+
+struct Repeat<'a> {
+    inner: &'a Re,
+    min: usize,
+    many: bool,
+    rest: &'a [Re],
+    text: &'a [char],
+    budget: &'a Cell<usize>,
+}
+
+impl Repeat<'_> {
+    /// Greedy: one more repetition first (never an empty one), then the rest.
+    fn run(&self, count: usize, pos: usize, k: &mut dyn FnMut(usize) -> bool) -> bool {
+        if (self.many || count == 0)
+            && match_seq(
+                std::slice::from_ref(self.inner),
+                self.text,
+                pos,
+                self.budget,
+                &mut |p| p != pos && self.run(count + 1, p, k),
+            )
+        {
+            return true;
+        }
+        count >= self.min && match_seq(self.rest, self.text, pos, self.budget, k)
+    }
+}
+
 struct Builder<'a> {
     files: &'a [&'a ParsedFile],
     root: &'a Path,
     options: &'a ModelOptions,
     file_index: BTreeMap<String, usize>,
     directories: BTreeSet<String>,
+    /// Cluster directory → cluster name.
+    cluster_dirs: BTreeMap<String, String>,
 }
 
 fn directories_of<'a>(files: impl Iterator<Item = &'a String>) -> BTreeSet<String> {
@@ -261,6 +745,47 @@ fn directories_of<'a>(files: impl Iterator<Item = &'a String>) -> BTreeSet<Strin
     directories
 }
 
+/// Cluster directories: each child of the clusters directory, and each
+/// directory elsewhere that holds a Flux bootstrap (`<dir>/flux-system/` with
+/// `gotk-components.yaml`, `gotk-sync.yaml` or `kustomization.yaml`), named
+/// after its last component (`hub/flux-system/` makes the cluster `hub`).
+fn cluster_directories<'a>(
+    clusters_dir: &str,
+    directories: &BTreeSet<String>,
+    files: impl Iterator<Item = &'a String>,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut names = BTreeSet::new();
+    for dir in directories {
+        if dir != "." && parent_dir(dir) == clusters_dir {
+            out.insert(dir.clone(), base_name(dir).to_owned());
+            names.insert(base_name(dir).to_owned());
+        }
+    }
+    let prefix = format!("{clusters_dir}/");
+    for file in files {
+        if !matches!(
+            base_name(file),
+            "gotk-components.yaml" | "gotk-sync.yaml" | "kustomization.yaml" | "kustomization.yml"
+        ) {
+            continue;
+        }
+        let flux_dir = parent_dir(file);
+        if base_name(&flux_dir) != "flux-system" {
+            continue;
+        }
+        let dir = parent_dir(&flux_dir);
+        if dir == "." || dir == clusters_dir || dir.starts_with(&prefix) {
+            continue;
+        }
+        let name = base_name(&dir).to_owned();
+        if names.insert(name.clone()) {
+            out.insert(dir, name);
+        }
+    }
+    out
+}
+
 impl RepoModel {
     /// Build the model of parsed files found under `root`.
     pub fn build(files: &[&ParsedFile], root: &Path, options: &ModelOptions) -> RepoModel {
@@ -270,12 +795,15 @@ impl RepoModel {
             .map(|(i, f)| (f.source.repo_path.clone(), i))
             .collect();
         let directories = directories_of(file_index.keys());
+        let cluster_dirs =
+            cluster_directories(&options.clusters_dir, &directories, file_index.keys());
         let builder = Builder {
             files,
             root,
             options,
             file_index,
             directories,
+            cluster_dirs,
         };
         builder.build()
     }
@@ -293,6 +821,7 @@ impl Builder<'_> {
             index: BTreeMap::new(),
             kustomize_files: Vec::new(),
             flux_kustomizations: Vec::new(),
+            helm_releases: Vec::new(),
             clusters: Vec::new(),
             files: self.file_index.keys().cloned().collect(),
             directories: self.directories.clone(),
@@ -306,10 +835,13 @@ impl Builder<'_> {
             .enumerate()
             .map(|(i, k)| (k.dir.clone(), i))
             .collect();
+        self.mark_patches(&mut model);
         self.collect_flux_kustomizations(&mut model, &kustomize_by_dir);
-        self.assign_clusters(&mut model);
+        self.collect_helm_releases(&mut model);
         self.resolve_namespaces(&mut model, &kustomize_by_dir);
-        for object in &model.objects {
+        self.apply_kubeconfig_patches(&mut model, &kustomize_by_dir);
+        self.assign_clusters(&mut model);
+        for object in model.objects.iter().filter(|o| !o.patch) {
             let ns = object.effective_namespace.as_deref().unwrap_or("");
             model
                 .index
@@ -324,7 +856,7 @@ impl Builder<'_> {
     fn collect_documents(&self, model: &mut RepoModel) {
         for (file_idx, file) in self.files.iter().enumerate() {
             let repo_path = &file.source.repo_path;
-            let file_name = repo_path.rsplit('/').next().unwrap_or(repo_path);
+            let file_name = base_name(repo_path);
             let is_kustomize_file = matches!(
                 file_name,
                 "kustomization.yaml" | "kustomization.yml" | "Kustomization"
@@ -363,10 +895,37 @@ impl Builder<'_> {
                     effective_namespace: meta.namespace.clone(),
                     clusters: Vec::new(),
                     sops,
+                    patch: false,
                     body,
                 });
                 model.locations.push(doc_ref);
             }
+        }
+    }
+
+    /// Objects of files that kustomization.yaml files name only as patches are patches.
+    fn mark_patches(&self, model: &mut RepoModel) {
+        let mut patches = BTreeSet::new();
+        let mut resources = BTreeSet::new();
+        for kf in &model.kustomize_files {
+            for r in kf
+                .references
+                .iter()
+                .filter(|r| r.exists && !r.target.is_empty())
+            {
+                if r.is_patch() {
+                    patches.insert(r.target.as_str());
+                } else {
+                    resources.insert(r.target.as_str());
+                }
+            }
+        }
+        let patch_files: BTreeSet<String> = patches
+            .difference(&resources)
+            .map(|s| (*s).to_owned())
+            .collect();
+        for object in &mut model.objects {
+            object.patch = patch_files.contains(&object.file);
         }
     }
 
@@ -414,7 +973,8 @@ impl Builder<'_> {
         for field in ["resources", "components", "bases", "patchesStrategicMerge"] {
             if let Some(crate::yaml::NodeValue::Seq(items)) = root.get(field).map(|n| &n.value) {
                 for (i, item) in items.iter().enumerate() {
-                    if let Some(raw) = item.as_str() {
+                    // An inline strategic-merge patch is YAML text, not a path.
+                    if let Some(raw) = item.as_str().filter(|raw| !raw.contains('\n')) {
                         references.push(self.path_ref(
                             &dir,
                             raw,
@@ -424,14 +984,16 @@ impl Builder<'_> {
                 }
             }
         }
-        if let Some(crate::yaml::NodeValue::Seq(items)) = root.get("patches").map(|n| &n.value) {
-            for (i, item) in items.iter().enumerate() {
-                if let Some(raw) = item.get("path").and_then(Node::as_str) {
-                    references.push(self.path_ref(
-                        &dir,
-                        raw,
-                        vec![Value::from("patches"), Value::from(i), Value::from("path")],
-                    ));
+        for field in ["patches", "patchesJson6902"] {
+            if let Some(crate::yaml::NodeValue::Seq(items)) = root.get(field).map(|n| &n.value) {
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(raw) = item.get("path").and_then(Node::as_str) {
+                        references.push(self.path_ref(
+                            &dir,
+                            raw,
+                            vec![Value::from(field), Value::from(i), Value::from("path")],
+                        ));
+                    }
                 }
             }
         }
@@ -444,18 +1006,29 @@ impl Builder<'_> {
                 .and_then(Node::as_str)
                 .map(str::to_owned),
             references,
+            kubeconfig_patches: Vec::new(),
+            body: root.to_json(),
         }
     }
 
-    fn local_source_urls(&self, model: &RepoModel) -> BTreeSet<String> {
+    /// `(url, branch)` of the GitRepositories named `flux-system`: the repository being linted.
+    fn local_sources(&self, model: &RepoModel) -> Vec<(String, Option<String>)> {
         model
             .objects
             .iter()
             .filter(|o| {
-                o.group == FLUX_SOURCE_GROUP && o.kind == "GitRepository" && o.name == "flux-system"
+                !o.patch
+                    && o.group == FLUX_SOURCE_GROUP
+                    && o.kind == "GitRepository"
+                    && o.name == "flux-system"
             })
-            .filter_map(|o| str_at(&o.body, &["spec", "url"]))
-            .map(normalize_git_url)
+            .filter_map(|o| {
+                let url = str_at(&o.body, &["spec", "url"])?;
+                Some((
+                    normalize_git_url(url),
+                    str_at(&o.body, &["spec", "ref", "branch"]).map(str::to_owned),
+                ))
+            })
             .collect()
     }
 
@@ -464,10 +1037,38 @@ impl Builder<'_> {
         model: &mut RepoModel,
         kustomize_by_dir: &BTreeMap<String, usize>,
     ) {
-        let local_urls = self.local_source_urls(model);
+        let local = self.local_sources(model);
+        // A GitRepository is this repository when its URL is, and it does not
+        // follow another branch (tags and commits are versions of this tree).
+        let is_local = |o: &ModelObject| {
+            str_at(&o.body, &["spec", "url"]).is_some_and(|url| {
+                let url = normalize_git_url(url);
+                let branch = str_at(&o.body, &["spec", "ref", "branch"]);
+                local.iter().any(|(u, b)| {
+                    *u == url
+                        && match (b.as_deref(), branch) {
+                            (Some(a), Some(b)) => a == b,
+                            _ => true,
+                        }
+                })
+            })
+        };
+        let mut local_repositories: BTreeSet<(String, String)> = BTreeSet::new();
+        for o in &model.objects {
+            if !o.patch && o.group == FLUX_SOURCE_GROUP && o.kind == "GitRepository" && is_local(o)
+            {
+                local_repositories.insert((
+                    o.namespace.clone().unwrap_or_else(|| "default".to_owned()),
+                    o.name.clone(),
+                ));
+            }
+        }
         let mut flux = Vec::new();
         for object in &model.objects {
-            if object.group != FLUX_KUSTOMIZE_GROUP || object.kind != "Kustomization" {
+            if object.patch
+                || object.group != FLUX_KUSTOMIZE_GROUP
+                || object.kind != "Kustomization"
+            {
                 continue;
             }
             let ns = object
@@ -480,16 +1081,8 @@ impl Builder<'_> {
                 str_at(&object.body, &["spec", "sourceRef", "namespace"]).unwrap_or(&ns);
             let local_source = source_kind == "GitRepository"
                 && (source_name == "flux-system"
-                    || model
-                        .objects
-                        .iter()
-                        .filter(|o| {
-                            o.kind == "GitRepository"
-                                && o.name == source_name
-                                && o.namespace.as_deref().unwrap_or("default") == source_ns
-                        })
-                        .filter_map(|o| str_at(&o.body, &["spec", "url"]))
-                        .any(|url| local_urls.contains(&normalize_git_url(url))));
+                    || local_repositories
+                        .contains(&(source_ns.to_owned(), source_name.to_owned())));
             let path = str_at(&object.body, &["spec", "path"])
                 .map(|raw| self.path_ref(".", raw, vec![Value::from("spec"), Value::from("path")]));
             let files = match (&path, local_source) {
@@ -499,25 +1092,119 @@ impl Builder<'_> {
                 (None, true) => self.applied_files(".", kustomize_by_dir, model),
                 _ => Vec::new(),
             };
+            let kubeconfig_secret =
+                str_at(&object.body, &["spec", "kubeConfig", "secretRef", "name"])
+                    .map(str::to_owned);
+            let remote = kubeconfig_secret
+                .as_deref()
+                .map(|secret| {
+                    vec![self.remote_cluster(
+                        object,
+                        secret,
+                        path.as_ref().map(|p| p.target.as_str()),
+                    )]
+                })
+                .unwrap_or_default();
             flux.push(FluxKustomization {
                 object: object.id,
                 path,
                 local_source,
                 source_clusters: Vec::new(),
                 target_clusters: Vec::new(),
-                kubeconfig_secret: str_at(
-                    &object.body,
-                    &["spec", "kubeConfig", "secretRef", "name"],
-                )
-                .map(str::to_owned),
+                kubeconfig_from: kubeconfig_secret.as_ref().map(|_| Origin {
+                    object: Some(object.id),
+                    kustomize_file: None,
+                    path: ["spec", "kubeConfig", "secretRef", "name"]
+                        .map(Value::from)
+                        .to_vec(),
+                }),
+                kubeconfig_secret,
+                kubeconfig_patches: Vec::new(),
                 files,
+                remote,
             });
         }
         model.flux_kustomizations = flux;
     }
 
+    fn collect_helm_releases(&self, model: &mut RepoModel) {
+        model.helm_releases = model
+            .objects
+            .iter()
+            .filter(|o| !o.patch && o.group == FLUX_HELM_GROUP && o.kind == "HelmRelease")
+            .map(|object| {
+                let kubeconfig_secret =
+                    str_at(&object.body, &["spec", "kubeConfig", "secretRef", "name"])
+                        .map(str::to_owned);
+                HelmRelease {
+                    object: object.id,
+                    kubeconfig_from: kubeconfig_secret.as_ref().map(|_| Origin {
+                        object: Some(object.id),
+                        kustomize_file: None,
+                        path: ["spec", "kubeConfig", "secretRef", "name"]
+                            .map(Value::from)
+                            .to_vec(),
+                    }),
+                    remote: kubeconfig_secret
+                        .as_deref()
+                        .map(|secret| vec![self.remote_cluster(object, secret, None)])
+                        .unwrap_or_default(),
+                    kubeconfig_secret,
+                    source_clusters: Vec::new(),
+                    target_clusters: Vec::new(),
+                }
+            })
+            .collect();
+    }
+
+    /// The cluster a kubeconfig secret leads to: the secret's name without its
+    /// `-kubeconfig` suffix when that is a known cluster; else the cluster
+    /// directory the reconciled path lies in; else a `cluster_name` post-build
+    /// substitution; else the object's namespace (the layout of
+    /// fluxcd/flux2-hub-spoke-example: one namespace per spoke on the hub);
+    /// else the secret's name without its suffix.
+    fn remote_cluster(&self, object: &ModelObject, secret: &str, path: Option<&str>) -> String {
+        let from_secret = {
+            let name = secret.strip_suffix("-kubeconfig-secret").unwrap_or(secret);
+            name.strip_suffix("-kubeconfig").unwrap_or(name).to_owned()
+        };
+        if self.cluster_dirs.values().any(|c| *c == from_secret) {
+            return from_secret;
+        }
+        if let Some(cluster) = path
+            .filter(|p| !p.is_empty())
+            .and_then(|p| self.cluster_of(p))
+        {
+            return cluster;
+        }
+        if let Some(map) = object
+            .body
+            .pointer("/spec/postBuild/substitute")
+            .and_then(Value::as_object)
+        {
+            for (key, value) in map {
+                let key = key.to_ascii_lowercase().replace('-', "_");
+                if matches!(key.as_str(), "cluster_name" | "cluster") {
+                    if let Some(v) = value.as_str().filter(|v| !v.is_empty() && !is_templated(v)) {
+                        return v.to_owned();
+                    }
+                }
+            }
+        }
+        let ns = object
+            .effective_namespace
+            .as_deref()
+            .or(object.namespace.as_deref());
+        if let Some(ns) =
+            ns.filter(|ns| !matches!(*ns, "flux-system" | "default") && !is_templated(ns))
+        {
+            return ns.to_owned();
+        }
+        from_secret
+    }
+
     /// Files a Flux Kustomization applies: what its directory's kustomization.yaml
-    /// includes (transitively), or every YAML file below the directory without one.
+    /// includes (transitively, patches excluded), or every YAML file below the directory without one.
     fn applied_files(
         &self,
         dir: &str,
@@ -540,7 +1227,7 @@ impl Builder<'_> {
                     let kf = &model.kustomize_files[k];
                     out.insert(kf.file.clone());
                     for r in &kf.references {
-                        if r.exists && !r.target.is_empty() {
+                        if r.exists && !r.target.is_empty() && !r.is_patch() {
                             queue.push_back(r.target.clone());
                         }
                     }
@@ -564,61 +1251,321 @@ impl Builder<'_> {
         out.into_iter().collect()
     }
 
-    fn cluster_of_dir(&self, file: &str) -> Option<String> {
-        let rest = file.strip_prefix(&format!("{}/", self.options.clusters_dir))?;
-        let (name, _) = rest.split_once('/')?;
-        Some(name.to_owned())
+    /// The cluster whose directory holds `path` (a file or a directory).
+    fn cluster_of(&self, path: &str) -> Option<String> {
+        let mut p = path.to_owned();
+        loop {
+            if let Some(name) = self.cluster_dirs.get(&p) {
+                return Some(name.clone());
+            }
+            if p == "." || p.is_empty() {
+                return None;
+            }
+            p = parent_dir(&p);
+        }
+    }
+
+    /// The patches that add a kubeConfig, of Flux Kustomizations (`spec.patches`)
+    /// and of kustomization.yaml files: the HelmReleases and Kustomizations they
+    /// target then reconcile the cluster of that kubeconfig.
+    fn apply_kubeconfig_patches(
+        &self,
+        model: &mut RepoModel,
+        kustomize_by_dir: &BTreeMap<String, usize>,
+    ) {
+        struct Found {
+            origin: Origin,
+            secret: String,
+            selector: Selector,
+            files: Vec<String>,
+            reconciled_path: Option<String>,
+        }
+        let mut found: Vec<Found> = Vec::new();
+        for fk in &model.flux_kustomizations {
+            let object = &model.objects[fk.object];
+            let Some(patches) = object
+                .body
+                .pointer("/spec/patches")
+                .and_then(Value::as_array)
+            else {
+                continue;
+            };
+            for (i, p) in patches.iter().enumerate() {
+                let Some(text) = p.get("patch").and_then(Value::as_str) else {
+                    continue;
+                };
+                for value in parse_patch_text(text) {
+                    if let Some(secret) = kubeconfig_secret_of_patch(&value) {
+                        let selector = match p.get("target") {
+                            Some(target) => Selector::from_target(target),
+                            None => match Selector::from_patch_object(&value) {
+                                Some(s) => s,
+                                None => continue,
+                            },
+                        };
+                        found.push(Found {
+                            origin: Origin {
+                                object: Some(fk.object),
+                                kustomize_file: None,
+                                path: vec![
+                                    Value::from("spec"),
+                                    Value::from("patches"),
+                                    Value::from(i),
+                                    Value::from("patch"),
+                                ],
+                            },
+                            secret,
+                            selector,
+                            files: fk.files.clone(),
+                            reconciled_path: fk.path.as_ref().map(|p| p.target.clone()),
+                        });
+                    }
+                }
+            }
+        }
+        for (k, kf) in model.kustomize_files.iter().enumerate() {
+            let mut patches: Vec<(Vec<Value>, Option<&Value>, Vec<Value>)> = Vec::new();
+            for field in ["patches", "patchesJson6902"] {
+                let Some(items) = kf.body.get(field).and_then(Value::as_array) else {
+                    continue;
+                };
+                for (i, p) in items.iter().enumerate() {
+                    if let Some(text) = p.get("patch").and_then(Value::as_str) {
+                        patches.push((
+                            vec![Value::from(field), Value::from(i), Value::from("patch")],
+                            p.get("target"),
+                            parse_patch_text(text),
+                        ));
+                    } else if let Some(raw) = p.get("path").and_then(Value::as_str) {
+                        let values = normalize(&kf.dir, raw)
+                            .and_then(|target| self.file_index.get(&target))
+                            .map(|&f| {
+                                self.files[f]
+                                    .documents
+                                    .iter()
+                                    .map(|d| d.root.to_json())
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        patches.push((
+                            vec![Value::from(field), Value::from(i), Value::from("path")],
+                            p.get("target"),
+                            values,
+                        ));
+                    }
+                }
+            }
+            if let Some(items) = kf
+                .body
+                .get("patchesStrategicMerge")
+                .and_then(Value::as_array)
+            {
+                for (i, item) in items.iter().enumerate() {
+                    let Some(text) = item.as_str() else { continue };
+                    let values = if text.contains('\n') {
+                        parse_patch_text(text)
+                    } else {
+                        normalize(&kf.dir, text)
+                            .and_then(|target| self.file_index.get(&target))
+                            .map(|&f| {
+                                self.files[f]
+                                    .documents
+                                    .iter()
+                                    .map(|d| d.root.to_json())
+                                    .collect()
+                            })
+                            .unwrap_or_default()
+                    };
+                    patches.push((
+                        vec![Value::from("patchesStrategicMerge"), Value::from(i)],
+                        None,
+                        values,
+                    ));
+                }
+            }
+            let mut files: Option<Vec<String>> = None;
+            for (path, target, values) in patches {
+                for value in values {
+                    let Some(secret) = kubeconfig_secret_of_patch(&value) else {
+                        continue;
+                    };
+                    let selector = match target {
+                        Some(t) => Selector::from_target(t),
+                        None => match Selector::from_patch_object(&value) {
+                            Some(s) => s,
+                            None => continue,
+                        },
+                    };
+                    let files = files
+                        .get_or_insert_with(|| self.applied_files(&kf.dir, kustomize_by_dir, model))
+                        .clone();
+                    found.push(Found {
+                        origin: Origin {
+                            object: None,
+                            kustomize_file: Some(k),
+                            path: path.clone(),
+                        },
+                        secret,
+                        selector,
+                        files,
+                        reconciled_path: Some(kf.dir.clone()),
+                    });
+                }
+            }
+        }
+        if found.is_empty() {
+            return;
+        }
+        let mut objects_by_file: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for o in model.objects.iter().filter(|o| !o.patch) {
+            objects_by_file
+                .entry(o.file.as_str())
+                .or_default()
+                .push(o.id);
+        }
+        let fk_of: BTreeMap<usize, usize> = model
+            .flux_kustomizations
+            .iter()
+            .enumerate()
+            .map(|(i, fk)| (fk.object, i))
+            .collect();
+        let hr_of: BTreeMap<usize, usize> = model
+            .helm_releases
+            .iter()
+            .enumerate()
+            .map(|(i, hr)| (hr.object, i))
+            .collect();
+        let mut records = Vec::new();
+        for f in found {
+            let mut objects = Vec::new();
+            let mut clusters = BTreeSet::new();
+            for file in &f.files {
+                for &id in objects_by_file.get(file.as_str()).into_iter().flatten() {
+                    let object = &model.objects[id];
+                    let is_flux = (object.group == FLUX_HELM_GROUP && object.kind == "HelmRelease")
+                        || (object.group == FLUX_KUSTOMIZE_GROUP && object.kind == "Kustomization");
+                    if !is_flux || !f.selector.matches(object) {
+                        continue;
+                    }
+                    let cluster =
+                        self.remote_cluster(object, &f.secret, f.reconciled_path.as_deref());
+                    clusters.insert(cluster.clone());
+                    objects.push(id);
+                    let (secret, from, remote) = if let Some(&h) = hr_of.get(&id) {
+                        let hr = &mut model.helm_releases[h];
+                        (
+                            &mut hr.kubeconfig_secret,
+                            &mut hr.kubeconfig_from,
+                            &mut hr.remote,
+                        )
+                    } else if let Some(&k) = fk_of.get(&id) {
+                        let fk = &mut model.flux_kustomizations[k];
+                        (
+                            &mut fk.kubeconfig_secret,
+                            &mut fk.kubeconfig_from,
+                            &mut fk.remote,
+                        )
+                    } else {
+                        continue;
+                    };
+                    if secret.is_none() {
+                        *secret = Some(f.secret.clone());
+                        *from = Some(f.origin.clone());
+                    }
+                    if !remote.contains(&cluster) {
+                        remote.push(cluster);
+                    }
+                }
+            }
+            records.push((
+                f.origin,
+                KubeconfigPatch {
+                    secret: f.secret,
+                    path: Vec::new(),
+                    objects,
+                    clusters: clusters.into_iter().collect(),
+                },
+            ));
+        }
+        for (origin, mut record) in records {
+            record.path = origin.path;
+            if let Some(id) = origin.object {
+                if let Some(&k) = fk_of.get(&id) {
+                    model.flux_kustomizations[k].kubeconfig_patches.push(record);
+                }
+            } else if let Some(k) = origin.kustomize_file {
+                model.kustomize_files[k].kubeconfig_patches.push(record);
+            }
+        }
     }
 
     fn assign_clusters(&self, model: &mut RepoModel) {
         let mut file_clusters: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let mut objects_in_file: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        let mut objects_in_file: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, fk) in model.flux_kustomizations.iter().enumerate() {
             objects_in_file
-                .entry(model.objects[fk.object].file.as_str())
+                .entry(model.objects[fk.object].file.clone())
                 .or_default()
                 .push(i);
         }
+        let flux = &mut model.flux_kustomizations;
+        let mut seen: BTreeSet<(usize, String)> = BTreeSet::new();
+        let mut propagate =
+            |queue: &mut VecDeque<(usize, String)>,
+             flux: &mut Vec<FluxKustomization>,
+             file_clusters: &mut BTreeMap<String, BTreeSet<String>>| {
+                while let Some((fk_index, source_cluster)) = queue.pop_front() {
+                    if !seen.insert((fk_index, source_cluster.clone())) {
+                        continue;
+                    }
+                    let fk = &mut flux[fk_index];
+                    let targets = if fk.remote.is_empty() {
+                        vec![source_cluster.clone()]
+                    } else {
+                        fk.remote.clone()
+                    };
+                    push_unique(&mut fk.source_clusters, &source_cluster);
+                    for target in &targets {
+                        push_unique(&mut fk.target_clusters, target);
+                    }
+                    for file in &fk.files {
+                        file_clusters
+                            .entry(file.clone())
+                            .or_default()
+                            .extend(targets.iter().cloned());
+                        for next in objects_in_file.get(file).into_iter().flatten() {
+                            for target in &targets {
+                                queue.push_back((*next, target.clone()));
+                            }
+                        }
+                    }
+                }
+            };
         // Seed: a cluster directory's flux-system is applied by that cluster's own Flux.
         let mut queue: VecDeque<(usize, String)> = VecDeque::new();
-        for (i, fk) in model.flux_kustomizations.iter().enumerate() {
+        for (i, fk) in flux.iter().enumerate() {
             let file = &model.objects[fk.object].file;
-            if let Some(cluster) = self.cluster_of_dir(file) {
-                if file.contains("/flux-system/") {
+            if let Some(cluster) = self.cluster_of(file) {
+                if parent_dir(file).ends_with("/flux-system") {
                     queue.push_back((i, cluster));
                 }
             }
         }
-        let spoke_name = |secret: &str| {
-            let name = secret.strip_suffix("-kubeconfig-secret").unwrap_or(secret);
-            name.strip_suffix("-kubeconfig").unwrap_or(name).to_owned()
-        };
-        let mut seen: BTreeSet<(usize, String)> = BTreeSet::new();
-        while let Some((fk_index, source_cluster)) = queue.pop_front() {
-            if !seen.insert((fk_index, source_cluster.clone())) {
-                continue;
-            }
-            let target = match &model.flux_kustomizations[fk_index].kubeconfig_secret {
-                Some(secret) => spoke_name(secret),
-                None => source_cluster.clone(),
-            };
-            let fk = &mut model.flux_kustomizations[fk_index];
-            push_unique(&mut fk.source_clusters, &source_cluster);
-            push_unique(&mut fk.target_clusters, &target);
-            for file in fk.files.clone() {
-                file_clusters
-                    .entry(file.clone())
-                    .or_default()
-                    .insert(target.clone());
-                for next in objects_in_file.get(file.as_str()).into_iter().flatten() {
-                    queue.push_back((*next, target.clone()));
+        propagate(&mut queue, flux, &mut file_clusters);
+        // Then the Flux Kustomizations of cluster directories that nothing reached
+        // (a bootstrap whose gotk-sync.yaml is generated and not committed).
+        for (i, fk) in flux.iter().enumerate() {
+            if fk.source_clusters.is_empty() {
+                if let Some(cluster) = self.cluster_of(&model.objects[fk.object].file) {
+                    queue.push_back((i, cluster));
                 }
             }
         }
+        propagate(&mut queue, flux, &mut file_clusters);
         // Files no Flux Kustomization reaches still belong to their cluster directory.
         for file in &model.files {
             if !file_clusters.contains_key(file) {
-                if let Some(cluster) = self.cluster_of_dir(file) {
+                if let Some(cluster) = self.cluster_of(file) {
                     file_clusters
                         .entry(file.clone())
                         .or_default()
@@ -626,7 +1573,7 @@ impl Builder<'_> {
                 }
             }
         }
-        for fk in model.flux_kustomizations.iter_mut() {
+        for fk in flux.iter_mut() {
             if fk.source_clusters.is_empty() {
                 let own: Vec<String> = file_clusters
                     .get(&model.objects[fk.object].file)
@@ -635,9 +1582,10 @@ impl Builder<'_> {
                     .cloned()
                     .collect();
                 fk.source_clusters = own.clone();
-                fk.target_clusters = match &fk.kubeconfig_secret {
-                    Some(secret) => vec![spoke_name(secret)],
-                    None => own,
+                fk.target_clusters = if fk.remote.is_empty() {
+                    own
+                } else {
+                    fk.remote.clone()
                 };
             }
             fk.source_clusters.sort();
@@ -651,6 +1599,16 @@ impl Builder<'_> {
                 .cloned()
                 .collect();
         }
+        for hr in &mut model.helm_releases {
+            hr.source_clusters = model.objects[hr.object].clusters.clone();
+            hr.target_clusters = if hr.remote.is_empty() {
+                hr.source_clusters.clone()
+            } else {
+                let mut remote = hr.remote.clone();
+                remote.sort();
+                remote
+            };
+        }
         // Clusters: every cluster directory and every kubeconfig target.
         let mut clusters: BTreeMap<String, Cluster> = BTreeMap::new();
         let ensure = |name: &str, clusters: &mut BTreeMap<String, Cluster>| {
@@ -660,41 +1618,63 @@ impl Builder<'_> {
                 directory: None,
                 reconciled_by: Vec::new(),
                 kustomizations: Vec::new(),
+                helm_releases: Vec::new(),
                 labels: BTreeMap::new(),
                 label_sources: Vec::new(),
             });
         };
-        for dir in &model.directories {
-            if let Some(name) = dir.strip_prefix(&format!("{}/", self.options.clusters_dir)) {
-                if !name.contains('/') {
-                    ensure(name, &mut clusters);
-                    if let Some(c) = clusters.get_mut(name) {
-                        c.directory = Some(dir.clone());
-                    }
-                }
+        for (dir, name) in &self.cluster_dirs {
+            ensure(name, &mut clusters);
+            if let Some(c) = clusters.get_mut(name) {
+                c.directory.get_or_insert_with(|| dir.clone());
             }
         }
+        let mut hubs: BTreeSet<String> = BTreeSet::new();
         for (i, fk) in model.flux_kustomizations.iter().enumerate() {
             for target in &fk.target_clusters {
                 ensure(target, &mut clusters);
                 if let Some(c) = clusters.get_mut(target) {
                     c.kustomizations.push(i);
-                    if fk.kubeconfig_secret.is_some() {
+                    if !fk.remote.is_empty() {
                         c.reconciled_by.push(i);
                     }
                 }
             }
+            if !fk.remote.is_empty() {
+                hubs.extend(fk.source_clusters.iter().cloned());
+            }
+            for patch in &fk.kubeconfig_patches {
+                for target in &patch.clusters {
+                    ensure(target, &mut clusters);
+                    if let Some(c) = clusters.get_mut(target) {
+                        if !c.reconciled_by.contains(&i) {
+                            c.reconciled_by.push(i);
+                        }
+                    }
+                }
+            }
         }
-        let hubs: BTreeSet<String> = model
-            .flux_kustomizations
-            .iter()
-            .filter(|fk| fk.kubeconfig_secret.is_some())
-            .flat_map(|fk| fk.source_clusters.iter().cloned())
-            .collect();
+        for (i, hr) in model.helm_releases.iter().enumerate() {
+            for target in &hr.target_clusters {
+                ensure(target, &mut clusters);
+                if let Some(c) = clusters.get_mut(target) {
+                    c.helm_releases.push(i);
+                }
+            }
+            if !hr.remote.is_empty() {
+                hubs.extend(hr.source_clusters.iter().cloned());
+            }
+        }
         for cluster in clusters.values_mut() {
+            cluster.reconciled_by.sort_unstable();
             cluster.role = if hubs.contains(&cluster.name) {
                 "hub"
-            } else if !cluster.reconciled_by.is_empty() {
+            } else if !cluster.reconciled_by.is_empty()
+                || cluster
+                    .helm_releases
+                    .iter()
+                    .any(|&h| !model.helm_releases[h].remote.is_empty())
+            {
                 "spoke"
             } else {
                 "standalone"
@@ -725,6 +1705,10 @@ impl Builder<'_> {
             .map(|(k, v)| (k.to_owned(), v))
             .collect();
         for object in &mut model.objects {
+            if is_cluster_scoped(&object.kind) {
+                object.effective_namespace = None;
+                continue;
+            }
             if object.namespace.is_some() {
                 continue;
             }
@@ -754,6 +1738,7 @@ impl Builder<'_> {
             let mut sources = Vec::new();
             for object in &model.objects {
                 if object.kind == "ConfigMap"
+                    && !object.patch
                     && self.options.cluster_label_configmaps.contains(&object.name)
                     && object.clusters.contains(&cluster.name)
                 {
@@ -794,6 +1779,16 @@ impl Builder<'_> {
             cluster.label_sources = sources;
         }
     }
+}
+
+/// The documents of a patch written inline (`patch: |`).
+fn parse_patch_text(text: &str) -> Vec<Value> {
+    crate::yaml::parse_stream(text, crate::yaml::ParseLimits::default())
+        .documents
+        .iter()
+        .map(|d| d.root.to_json())
+        .filter(|v| !v.is_null())
+        .collect()
 }
 
 fn push_unique(list: &mut Vec<String>, item: &str) {

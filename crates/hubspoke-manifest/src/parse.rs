@@ -107,6 +107,18 @@ pub fn parse_text(
         .into_iter()
         .map(|raw| Document::new(raw.index, raw.root, raw.start))
         .collect();
+    // A Helm template is not YAML until rendered; say so instead of a parse error.
+    if source.text.contains("{{") {
+        for problem in &mut problems {
+            if problem.code == ProblemCode::ParseError {
+                problem.code = ProblemCode::HelmTemplate;
+                problem.message = format!(
+                    "looks like a Helm/Go template (`{{{{ … }}}}`), not YAML; render it (helm template) to lint it, or exclude it — {}",
+                    problem.message
+                );
+            }
+        }
+    }
     let has_content = documents
         .iter()
         .any(|d| !matches!(d.root.value, crate::yaml::NodeValue::Null));

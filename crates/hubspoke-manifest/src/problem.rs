@@ -34,16 +34,19 @@ pub enum ProblemCode {
     SymlinkLoop,
     /// A path given on the command line holds no YAML file.
     NoFiles,
+    /// A Helm/Go template that is not valid YAML before rendering.
+    HelmTemplate,
 }
 
 impl ProblemCode {
     /// Every code, in id order.
-    pub const ALL: [ProblemCode; 13] = [
+    pub const ALL: [ProblemCode; 14] = [
         ProblemCode::BinaryFile,
         ProblemCode::DuplicateKey,
         ProblemCode::EmptyFile,
         ProblemCode::Encoding,
         ProblemCode::FileTooLarge,
+        ProblemCode::HelmTemplate,
         ProblemCode::NoFiles,
         ProblemCode::ParseError,
         ProblemCode::SymlinkLoop,
@@ -70,6 +73,7 @@ impl ProblemCode {
             ProblemCode::SymlinkOutsideRoot => "symlink-outside-root",
             ProblemCode::SymlinkLoop => "symlink-loop",
             ProblemCode::NoFiles => "no-files",
+            ProblemCode::HelmTemplate => "helm-template",
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::exit::ExitStatus;
 /// Print a rule's documentation.
 pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let rules = load_rules(&args.policies)?;
-    let catalog = rules.catalog();
+    let catalog = crate::commands::catalog(&rules);
     let wanted = args.rule.to_ascii_lowercase();
     let Some(rule) = catalog
         .iter()

@@ -16,7 +16,7 @@ use hubspoke_manifest::{
 };
 use hubspoke_report::{Format, HumanOptions, Report};
 
-use crate::args::{ColorChoice, FailOn, LintArgs};
+use crate::args::{ColorChoice, FailOn, LintArgs, UnknownSchemaLevel};
 use crate::commands::load_rules;
 use crate::config::{self, Config};
 use crate::exit::ExitStatus;
@@ -97,6 +97,64 @@ fn eval_options(
     Ok(options)
 }
 
+/// Schema validation settings from flags and config (flags win); `None` when it is off.
+/// Schema rules that will not run are added to `options.disabled`, like Rego rules.
+fn schema_options(
+    args: &LintArgs,
+    config: &Config,
+    options: &mut EvalOptions,
+) -> anyhow::Result<Option<hubspoke_schema::SchemaOptions>> {
+    use hubspoke_schema::UnknownSchema;
+    let unknown_schema = match args.unknown_schema {
+        Some(UnknownSchemaLevel::Off) => UnknownSchema::Off,
+        Some(UnknownSchemaLevel::Note) => UnknownSchema::Note,
+        Some(UnknownSchemaLevel::Warning) => UnknownSchema::Warning,
+        None => config
+            .schema
+            .unknown_schema_text()
+            .as_deref()
+            .and_then(UnknownSchema::parse)
+            .unwrap_or_default(),
+    };
+    let kubernetes_version = args
+        .kubernetes_version
+        .clone()
+        .or_else(|| config.schema.kubernetes_version.clone());
+    if let Some(version) = &kubernetes_version {
+        if let Err(message) = hubspoke_schema::resolve_kubernetes_version(version) {
+            bail!("--kubernetes-version: {message}");
+        }
+    }
+    let ids = hubspoke_schema::RULE_IDS;
+    for id in ids {
+        let off = args.no_schema
+            || (!args.only_rules.is_empty() && !args.only_rules.iter().any(|r| r == id))
+            || (id == hubspoke_schema::UNKNOWN_KIND && unknown_schema == UnknownSchema::Off);
+        if off {
+            options.disabled.insert(id.to_owned());
+        }
+    }
+    if ids.iter().all(|id| options.disabled.contains(*id)) {
+        return Ok(None);
+    }
+    Ok(Some(hubspoke_schema::SchemaOptions {
+        strict: args.strict || config.schema.strict == Some(true),
+        kubernetes_version,
+        unknown_schema,
+        disabled: ids
+            .iter()
+            .filter(|id| options.disabled.contains(**id))
+            .map(|id| (*id).to_owned())
+            .collect(),
+        severity: options
+            .severity
+            .iter()
+            .filter(|(id, _)| ids.contains(&id.as_str()))
+            .map(|(id, s)| (id.clone(), *s))
+            .collect(),
+    }))
+}
+
 /// Everything a lint run produced, before it is reported.
 pub struct LintRun {
     /// Findings after suppressions (and the baseline, when one applies), sorted.
@@ -155,7 +213,7 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
         config.policies.iter().map(|p| config_dir.join(p)).collect();
     policy_dirs.extend(args.policies.iter().cloned());
     let rules = load_rules(&policy_dirs)?;
-    let catalog = rules.catalog();
+    let catalog = super::catalog(&rules);
     let known_ids: BTreeSet<String> = catalog.iter().map(|r| r.id.clone()).collect();
     let mut options = eval_options(&config, &known_ids, config_path.as_ref())?;
     if !args.only_rules.is_empty() {
@@ -170,6 +228,7 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
                 .filter(|id| !args.only_rules.contains(id)),
         );
     }
+    let schema_options = schema_options(args, &config, &mut options)?;
     let include = if args.include.is_empty() {
         config.include.clone()
     } else {
@@ -188,8 +247,26 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
         std::env::current_dir().ok(),
     )?;
     let discovery = discover(&paths, &discover_options);
-    let parsed = read_and_parse(&discovery.files, ParseLimits::default());
+    let defaults = ParseLimits::default();
+    let limits = ParseLimits {
+        max_documents: args
+            .max_documents
+            .or(config.limits.max_documents)
+            .unwrap_or(defaults.max_documents),
+        max_depth: args
+            .max_depth
+            .or(config.limits.max_depth)
+            .unwrap_or(defaults.max_depth),
+        max_alias_nodes: args
+            .max_alias_nodes
+            .or(config.limits.max_alias_nodes)
+            .unwrap_or(defaults.max_alias_nodes),
+    };
+    let parsed = read_and_parse(&discovery.files, limits);
 
+    if let Some(ms) = args.rule_timeout_ms.or(config.limits.rule_timeout_ms) {
+        options.rule_timeout = std::time::Duration::from_millis(ms.max(1));
+    }
     let active_rules: BTreeSet<String> = known_ids
         .iter()
         .filter(|id| !options.disabled.contains(*id))
@@ -203,6 +280,10 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
         &evaluator,
         &ModelOptions::default(),
     ));
+    if let Some(schema_options) = schema_options {
+        let schemas = hubspoke_schema::Schemas::new(schema_options, &parsed)?;
+        outcome.extend(schemas.validate_files(&parsed));
+    }
 
     let suppress = SuppressOptions {
         enabled: !args.no_suppress,
@@ -414,6 +495,15 @@ pub fn report(
 
 /// Exit status of a run given the failing severity.
 pub fn exit_status(run: &LintRun, fail_on: Option<FailOn>) -> ExitStatus {
+    // A crash on one file was reported with the others' results; the run still failed.
+    if run
+        .outcome
+        .findings
+        .iter()
+        .any(|f| f.rule == hubspoke_engine::INTERNAL_ERROR)
+    {
+        return ExitStatus::Error;
+    }
     let threshold = fail_threshold(fail_on, &run.config);
     let failing = threshold.is_some_and(|t| run.outcome.findings.iter().any(|f| f.severity >= t));
     if failing {

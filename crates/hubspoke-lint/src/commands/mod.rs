@@ -4,6 +4,7 @@ pub mod baseline;
 pub mod explain;
 pub mod graph;
 pub mod lint;
+pub mod lsp;
 pub mod rules;
 pub mod test;
 
@@ -22,4 +23,12 @@ pub fn load_rules(policy_dirs: &[PathBuf]) -> anyhow::Result<RuleSet> {
         );
     }
     Ok(RuleSet::load(sources))
+}
+
+/// Metadata of every rule, sorted by id: Rego, built-in, and schema validation's.
+pub fn catalog(rules: &RuleSet) -> Vec<hubspoke_engine::RuleMeta> {
+    let mut all = rules.catalog();
+    all.extend(hubspoke_schema::rules());
+    all.sort_by(|a, b| a.id.cmp(&b.id));
+    all
 }

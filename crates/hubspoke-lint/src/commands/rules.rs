@@ -9,7 +9,7 @@ use crate::exit::ExitStatus;
 /// List every rule.
 pub fn run(args: &RulesArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let rules = load_rules(&args.policies)?;
-    let catalog = rules.catalog();
+    let catalog = crate::commands::catalog(&rules);
     match args.format {
         ListFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &catalog)?;
