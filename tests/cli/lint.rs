@@ -252,3 +252,25 @@ fn include_and_exclude_globs_select_files() {
     ));
     assert_eq!(only["summary"]["files"].as_u64(), Some(1));
 }
+
+#[test]
+fn document_rules_see_the_namespace_an_enclosing_kustomization_gives() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("app")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("app/kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: team-a\nresources: [deploy.yaml]\n",
+    )
+    .expect("write");
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers: [{name: a, image: \"nginx:1.2\"}]\n";
+    std::fs::write(dir.path().join("app/deploy.yaml"), deployment).expect("write");
+    std::fs::write(dir.path().join("loose.yaml"), deployment).expect("write");
+    let report = json(&run(
+        Some(dir.path()),
+        &[".", "--format", "json", "--rule", "BP008"],
+    ));
+    assert_eq!(
+        findings(&report),
+        vec![("BP008".to_owned(), "loose.yaml".to_owned(), 3)]
+    );
+}

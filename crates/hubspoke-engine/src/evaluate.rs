@@ -127,8 +127,20 @@ impl<'a> Evaluator<'a> {
 
     /// Evaluate every applicable rule on every Kubernetes object of a file.
     pub fn evaluate_file(&self, file: &ParsedFile) -> Vec<Finding> {
+        self.evaluate_file_in_context(file, None)
+    }
+
+    /// Evaluate a file, telling rules what the repository model knows of each document.
+    pub fn evaluate_file_in_context(
+        &self,
+        file: &ParsedFile,
+        context: Option<&crate::context::ContextIndex>,
+    ) -> Vec<Finding> {
         let mut findings = Vec::new();
         for document in file.objects() {
+            crate::context::set_current(
+                context.and_then(|c| c.get(&file.source.path, document.index)),
+            );
             self.evaluate_document(file, document, &mut findings);
         }
         findings

@@ -7,6 +7,7 @@
 
 mod baseline;
 mod builtin;
+mod context;
 mod convert;
 mod error;
 mod evaluate;
@@ -23,12 +24,14 @@ pub use builtin::{
     builtin_rules, file_problem_finding, path_problem_finding, problem_meta, INTERNAL_ERROR,
     POLICY_ERROR,
 };
+pub use context::{ContextIndex, CONTEXT_BUILTIN};
 pub use convert::to_rego_value;
 pub use error::EngineError;
 pub use evaluate::{EvalOptions, Evaluator};
 pub use finding::{sort_findings, Finding, RelatedLocation, Severity};
 pub use lint::{
-    count_by_severity, lint_files, lint_repositories, LintOutcome, RepositoryRoot, Summary,
+    count_by_severity, lint_files, lint_files_in_context, lint_repositories, lint_roots,
+    LintOutcome, RepositoryRoot, Summary,
 };
 pub use metadata::{kind_matches, KyvernoRef, RuleMeta, Scope};
 pub use policy::{

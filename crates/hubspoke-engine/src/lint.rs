@@ -52,6 +52,17 @@ pub fn lint_files(
     walk_problems: &[PathProblem],
     evaluator: &Evaluator<'_>,
 ) -> LintOutcome {
+    lint_files_in_context(files, walk_problems, evaluator, None)
+}
+
+/// [`lint_files`], with what the repository model knows of each document
+/// (effective namespace, clusters) available to rules via `hubspoke.context`.
+pub fn lint_files_in_context(
+    files: &[ParsedFile],
+    walk_problems: &[PathProblem],
+    evaluator: &Evaluator<'_>,
+    context: Option<&crate::context::ContextIndex>,
+) -> LintOutcome {
     let mut findings: Vec<Finding> = walk_problems.iter().map(path_problem_finding).collect();
     findings.extend(evaluator.rules().load_findings.iter().cloned());
     let per_file: Vec<Vec<Finding>> = files
@@ -62,7 +73,7 @@ pub fn lint_files(
                 .iter()
                 .map(|p| file_problem_finding(&file.source.path, p))
                 .collect();
-            let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| evaluator.evaluate_file(file)));
+            let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| evaluator.evaluate_file_in_context(file, context)));
             match evaluated {
                 Ok(found) => out.extend(found),
                 Err(_) => {
@@ -146,4 +157,31 @@ impl LintOutcome {
         sort_findings(&mut self.findings);
         self.summary.findings = count_by_severity(&self.findings);
     }
+}
+
+/// The full pipeline over roots: build each model once, evaluate document rules
+/// with the model's context (effective namespaces), then repository rules.
+pub fn lint_roots(
+    files: &[ParsedFile],
+    walk_problems: &[PathProblem],
+    roots: &[RepositoryRoot<'_>],
+    evaluator: &Evaluator<'_>,
+    options: &hubspoke_manifest::ModelOptions,
+) -> LintOutcome {
+    let models: Vec<hubspoke_manifest::RepoModel> = roots
+        .iter()
+        .map(|root| hubspoke_manifest::RepoModel::build(&root.files, root.path, options))
+        .collect();
+    let mut context = crate::context::ContextIndex::default();
+    for (root, model) in roots.iter().zip(&models) {
+        context.add_model(model, &root.files);
+    }
+    let mut outcome = lint_files_in_context(files, walk_problems, evaluator, Some(&context));
+    let repository: Vec<Finding> = roots
+        .iter()
+        .zip(&models)
+        .flat_map(|(root, model)| evaluator.evaluate_repository(model, &root.files))
+        .collect();
+    outcome.extend(repository);
+    outcome
 }

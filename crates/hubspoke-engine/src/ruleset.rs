@@ -182,6 +182,7 @@ impl RuleSet {
 /// A regorus engine with our settings: Rego v1, strict builtin errors.
 pub fn new_engine() -> Engine {
     let mut engine = Engine::new();
+    crate::context::register(&mut engine);
     engine.set_rego_v0(false);
     engine.set_strict_builtin_errors(false);
     engine

@@ -1,0 +1,67 @@
+//! What a document rule may know beyond its object: the effective namespace
+//! (from an enclosing kustomization.yaml or the reconciling Flux Kustomization)
+//! and the clusters the object lands on, from the repository model.
+//!
+//! Rules read it with the builtin `hubspoke.context(key)`; the value is set per
+//! document on the evaluating thread, so one compiled engine serves every
+//! document without re-adding data (which regorus would re-prepare).
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use hubspoke_manifest::{ParsedFile, RepoModel};
+use regorus::Value;
+
+thread_local! {
+    static CURRENT: RefCell<Value> = RefCell::new(Value::new_object());
+}
+
+/// The builtin's name in Rego.
+pub const CONTEXT_BUILTIN: &str = "hubspoke.context";
+
+/// Context per (display path, document index).
+#[derive(Debug, Clone, Default)]
+pub struct ContextIndex {
+    entries: BTreeMap<(String, usize), Value>,
+}
+
+impl ContextIndex {
+    /// Index the effective namespace and clusters of every object of a model built from `files`.
+    pub fn add_model(&mut self, model: &RepoModel, files: &[&ParsedFile]) {
+        for (object, location) in model.objects.iter().zip(&model.locations) {
+            let Some(file) = files.get(location.file) else {
+                continue;
+            };
+            let json = serde_json::json!({
+                "namespace": object.effective_namespace,
+                "clusters": object.clusters,
+                "file": object.file,
+            });
+            self.entries.insert(
+                (file.source.path.clone(), location.document),
+                Value::from(json),
+            );
+        }
+    }
+
+    pub(crate) fn get(&self, path: &str, document: usize) -> Option<&Value> {
+        self.entries.get(&(path.to_owned(), document))
+    }
+}
+
+/// Make `value` what `hubspoke.context` answers on this thread.
+pub(crate) fn set_current(value: Option<&Value>) {
+    CURRENT.with(|c| *c.borrow_mut() = value.cloned().unwrap_or_else(Value::new_object));
+}
+
+/// Register the builtin on an engine (before policies that call it are added).
+pub(crate) fn register(engine: &mut regorus::Engine) {
+    let _ = engine.add_extension(
+        CONTEXT_BUILTIN.to_owned(),
+        1,
+        Box::new(|args: Vec<Value>| {
+            let key = args.into_iter().next().unwrap_or(Value::Undefined);
+            Ok(CURRENT.with(|c| c.borrow()[&key].clone()))
+        }),
+    );
+}
