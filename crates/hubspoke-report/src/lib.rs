@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used)]
 
+pub mod docs;
 mod error;
 mod github;
 mod human;

@@ -11,6 +11,9 @@ pub fn run(args: &RulesArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> 
     let rules = load_rules(&args.policies)?;
     let catalog = crate::commands::catalog(&rules);
     match args.format {
+        ListFormat::Markdown => {
+            out.write_all(hubspoke_report::docs::rules_document(&catalog).as_bytes())?
+        }
         ListFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &catalog)?;
             writeln!(out)?;

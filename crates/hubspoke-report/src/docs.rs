@@ -1,0 +1,104 @@
+//! Rule documentation from metadata and fixtures: `explain <ID>` prints one
+//! page, and `docs/rules.md` is every page behind a table (kept in sync by a test).
+
+use hubspoke_engine::{rule_examples, RuleMeta};
+
+fn ensure_newline(text: &str) -> String {
+    if text.ends_with('\n') {
+        text.to_owned()
+    } else {
+        format!("{text}\n")
+    }
+}
+
+/// One rule's documentation, as Markdown (`heading` is `#` for a page, `##` inside docs/rules.md).
+pub fn rule_page(rule: &RuleMeta, heading: &str) -> String {
+    let sub = format!("{heading}#");
+    let mut text = format!("{heading} {} — {}\n\n", rule.id, rule.title);
+    text.push_str(&format!("Severity: {}", rule.severity));
+    if let Some(s) = rule.security_severity {
+        text.push_str(&format!(" (security severity {s:.1})"));
+    }
+    let applies = if rule.kinds.is_empty() {
+        "the repository".to_owned()
+    } else {
+        rule.kinds.join(", ")
+    };
+    text.push_str(&format!("\nApplies to: {applies}\n"));
+    if !rule.tags.is_empty() {
+        text.push_str(&format!("Tags: {}\n", rule.tags.join(", ")));
+    }
+    text.push_str(&format!(
+        "\n{sub} Why\n\n{}\n\n{sub} Fix\n\n{}\n",
+        rule.description, rule.help
+    ));
+    let examples = rule_examples(&rule.source);
+    if let Some((file, yaml)) = examples.fail {
+        text.push_str(&format!(
+            "\n{sub} Avoid\n\n```yaml\n# {file}\n{}```\n",
+            ensure_newline(yaml)
+        ));
+    }
+    if let Some((file, yaml)) = examples.pass {
+        text.push_str(&format!(
+            "\n{sub} Prefer\n\n```yaml\n# {file}\n{}```\n",
+            ensure_newline(yaml)
+        ));
+    }
+    if !rule.kyverno.is_empty() {
+        text.push_str(&format!(
+            "\n{sub} Kyverno equivalence\n\nProven equal on Kyverno's own tests to:\n"
+        ));
+        for k in &rule.kyverno {
+            text.push_str(&format!("- `{}` / `{}`\n", k.policy, k.rule));
+        }
+    }
+    text
+}
+
+/// The whole catalogue: a table, then every rule's page.
+pub fn rules_document(catalog: &[RuleMeta]) -> String {
+    let mut text = String::from(
+        "# Rules\n\nGenerated from the rules' metadata and fixtures by `hubspoke-lint rules --format markdown`;\n\
+         a test fails when this file is stale (regenerate with `UPDATE_DOCS=1 cargo test --test cli docs`).\n\n\
+         | id | title | severity | scope | Kyverno |\n|---|---|---|---|---|\n",
+    );
+    for rule in catalog {
+        let kyverno: Vec<String> = rule
+            .kyverno
+            .iter()
+            .map(|k| format!("{}/{}", k.policy, k.rule))
+            .collect();
+        let scope = match rule.scope {
+            hubspoke_engine::Scope::Document => "document",
+            hubspoke_engine::Scope::Repository => "repository",
+        };
+        text.push_str(&format!(
+            "| [{}](#{}) | {} | {} | {} | {} |\n",
+            rule.id,
+            anchor(rule),
+            rule.title,
+            rule.severity,
+            scope,
+            kyverno.join("<br>")
+        ));
+    }
+    for rule in catalog {
+        text.push('\n');
+        text.push_str(&rule_page(rule, "##"));
+    }
+    text
+}
+
+/// The GitHub anchor of a rule's heading.
+pub fn anchor(rule: &RuleMeta) -> String {
+    format!("{} — {}", rule.id, rule.title)
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            'a'..='z' | '0'..='9' | '-' | '_' => Some(c),
+            ' ' => Some('-'),
+            _ => None,
+        })
+        .collect()
+}
