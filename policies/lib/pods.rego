@@ -4,9 +4,9 @@
 package hubspoke.lib.pods
 
 # Kinds whose documents hold a pod spec.
-kinds := ["Pod", "apps/Deployment", "apps/DaemonSet", "apps/StatefulSet", "apps/ReplicaSet", "batch/Job", "batch/CronJob"]
+kinds := ["Pod", "ReplicationController", "apps/Deployment", "apps/DaemonSet", "apps/StatefulSet", "apps/ReplicaSet", "batch/Job", "batch/CronJob"]
 
-template_kinds := {"Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job"}
+template_kinds := {"Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "ReplicationController", "Job"}
 
 container_fields := ["initContainers", "containers", "ephemeralContainers"]
 

@@ -1,5 +1,6 @@
 package hubspoke.pod_security.host_namespace
 
+import data.hubspoke.lib.fields
 import data.hubspoke.lib.objects
 import data.hubspoke.lib.pods
 
@@ -16,12 +17,14 @@ metadata := {
 	"kyverno": [{"policy": "disallow-host-namespaces", "rule": "host-namespaces"}],
 }
 
+# Kyverno's pattern `=(hostPID): "false"` (and hostIPC, hostNetwork).
 violations contains v if {
 	some s in pods.specs
 	some field in ["hostNetwork", "hostPID", "hostIPC"]
-	s.spec[field] == true
+	fields.has(s.spec, field)
+	not fields.is_false(s.spec[field])
 	v := {
-		"msg": sprintf("%s sets %s: true", [objects.display, field]),
+		"msg": sprintf("%s sets %s: %s", [objects.display, field, fields.show(s.spec[field])]),
 		"path": array.concat(s.path, [field]),
 	}
 }

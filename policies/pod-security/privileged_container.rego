@@ -1,5 +1,6 @@
 package hubspoke.pod_security.privileged_container
 
+import data.hubspoke.lib.fields
 import data.hubspoke.lib.objects
 import data.hubspoke.lib.pods
 
@@ -16,11 +17,18 @@ metadata := {
 	"kyverno": [{"policy": "disallow-privileged-containers", "rule": "privileged-containers"}],
 }
 
+# Kyverno's pattern `=(privileged): "false"`: when set, only false passes.
 violations contains v if {
 	some c in pods.containers
-	c.spec.securityContext.privileged == true
+	sc := c.spec.securityContext
+	fields.has(sc, "privileged")
+	not fields.is_false(sc.privileged)
 	v := {
-		"msg": sprintf("%s of %s runs privileged", [pods.name(c), objects.display]),
+		"msg": message(c, sc.privileged),
 		"path": array.concat(c.path, ["securityContext", "privileged"]),
 	}
 }
+
+message(c, value) := sprintf("%s of %s runs privileged", [pods.name(c), objects.display]) if value == true
+
+message(c, value) := sprintf("%s of %s sets securityContext.privileged to %s; only false is allowed", [pods.name(c), objects.display, fields.show(value)]) if value != true

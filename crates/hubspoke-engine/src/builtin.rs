@@ -22,6 +22,7 @@ fn meta(id: &str, severity: Severity, description: &str, help: &str) -> RuleMeta
         scope: Scope::Document,
         kinds: vec!["*".to_owned()],
         kyverno: Vec::new(),
+        default_enabled: true,
         package: String::new(),
         source: String::new(),
     }

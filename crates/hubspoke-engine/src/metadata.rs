@@ -52,6 +52,9 @@ pub struct RuleMeta {
     /// Kyverno rules it is equivalent to.
     #[serde(default)]
     pub kyverno: Vec<KyvernoRef>,
+    /// Whether it runs without being enabled in the configuration (or by `--rule`).
+    #[serde(default = "enabled_by_default")]
+    pub default_enabled: bool,
     /// Rego package (`data.…`), set by the loader; empty for built-in rules.
     #[serde(default)]
     pub package: String,
@@ -102,6 +105,10 @@ impl RuleMeta {
         }
         out
     }
+}
+
+fn enabled_by_default() -> bool {
+    true
 }
 
 /// Whether a kind selector (`Kind`, `group/Kind`, `*`) matches an object.

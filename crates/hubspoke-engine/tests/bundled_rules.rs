@@ -67,7 +67,12 @@ fn metadata_follows_the_conventions() {
 #[test]
 fn every_rule_passes_its_fixtures() {
     let rules = RuleSet::load(bundled_sources());
-    let evaluator = Evaluator::new(&rules, EvalOptions::default());
+    // Fixtures exercise every rule, including those off by default.
+    let all_rules = EvalOptions {
+        enabled: rules.rules.iter().map(|r| r.meta.id.clone()).collect(),
+        ..EvalOptions::default()
+    };
+    let evaluator = Evaluator::new(&rules, all_rules);
     let report = run_fixtures(&policies_dir(), &rules, &evaluator, true);
     assert!(report.ok(), "\n{}", report.failures());
     assert!(

@@ -3,9 +3,10 @@
 //!
 //! For every `kyverno-test.yaml` the harness loads the listed resources, lints
 //! them with the bundled rules through the same library path the CLI uses
-//! (`parse_text` → `Evaluator` → `lint_files`), and compares, for every
-//! expected result whose Kyverno (policy, rule) one of our rules names in its
-//! `kyverno` metadata, Kyverno's `pass`/`fail`/`skip` with ours:
+//! (`parse_text` → `Evaluator` → `lint_files`; only the rules the test's
+//! results map are enabled, the way `--rule` selects them), and compares, for
+//! every expected result whose Kyverno (policy, rule) one of our rules names in
+//! its `kyverno` metadata, Kyverno's `pass`/`fail`/`skip` with ours:
 //!
 //! - `skip`: the rule does not apply to the resource: its kind is not in the
 //!   rule's `kinds`, or the rule's optional `skip` (its model of Kyverno's
@@ -32,7 +33,7 @@ use std::path::{Path, PathBuf};
 
 use hubspoke_engine::{
     bundled_sources, kind_matches, lint_files, to_rego_value, EvalOptions, Evaluator, Finding,
-    Rule, RuleSet,
+    LintOutcome, Rule, RuleSet,
 };
 use hubspoke_manifest::{parse_text, Document, ObjectMeta, ParseLimits, ParsedFile};
 use serde_json::{json, Value};
@@ -224,42 +225,85 @@ fn params_from_policies(
     Ok(params)
 }
 
-/// An evaluator and a plain engine (for `skip`) sharing one configuration.
-struct Setup<'a> {
-    evaluator: Evaluator<'a>,
-    skip_engine: regorus::Engine,
+/// Evaluators and `skip` engines, built once per configuration.
+///
+/// Each test lints its resources with only the rules its results map (the
+/// rest disabled, as `--rule` or the configuration would): the verdicts are
+/// the same, and the harness stays fast in a debug build.
+struct Setups<'a> {
+    rules: &'a RuleSet,
+    /// By (configuration, enabled rule ids).
+    evaluators: BTreeMap<(String, Vec<String>), Evaluator<'a>>,
+    /// By configuration; only built when a rule declaring `skip` is judged.
+    skip_engines: BTreeMap<String, regorus::Engine>,
+    /// Ids of the rules whose package declares `skip`.
+    declares_skip: BTreeSet<String>,
 }
 
-impl<'a> Setup<'a> {
-    fn new(rules: &'a RuleSet, config: Value) -> Result<Self, String> {
-        let options = EvalOptions {
-            config: config.clone(),
-            ..EvalOptions::default()
-        };
-        let mut skip_engine = rules.build_engine()?;
-        skip_engine
-            .add_data(regorus::Value::from(
-                json!({"hubspoke": {"config": config}}),
-            ))
-            .map_err(|e| e.to_string())?;
-        Ok(Setup {
-            evaluator: Evaluator::new(rules, options),
-            skip_engine,
+impl<'a> Setups<'a> {
+    fn new(rules: &'a RuleSet) -> Result<Self, String> {
+        let probe = rules.build_engine()?;
+        let declares_skip = rules
+            .rules
+            .iter()
+            .filter(|r| {
+                probe
+                    .has_declared_rule_rooted_at(&r.meta.source, "skip")
+                    .unwrap_or(false)
+            })
+            .map(|r| r.meta.id.clone())
+            .collect();
+        Ok(Setups {
+            rules,
+            evaluators: BTreeMap::new(),
+            skip_engines: BTreeMap::new(),
+            declares_skip,
+        })
+    }
+
+    fn evaluator(&mut self, config: &Value, enabled: &BTreeSet<String>) -> &Evaluator<'a> {
+        let key = (config.to_string(), enabled.iter().cloned().collect());
+        let rules = self.rules;
+        self.evaluators.entry(key).or_insert_with(|| {
+            let disabled = rules
+                .rules
+                .iter()
+                .map(|r| r.meta.id.clone())
+                .filter(|id| !enabled.contains(id))
+                .collect();
+            Evaluator::new(
+                rules,
+                EvalOptions {
+                    config: config.clone(),
+                    disabled,
+                    // Mapped rules run even when off by default (the podSecurity profiles).
+                    enabled: enabled.clone(),
+                    ..EvalOptions::default()
+                },
+            )
         })
     }
 
     /// Whether `rule`'s optional `skip` holds for a document.
-    fn skips(&mut self, rule: &Rule, document: &Document) -> Result<bool, String> {
-        let declares = self
-            .skip_engine
-            .has_declared_rule_rooted_at(&rule.meta.source, "skip")
-            .unwrap_or(false);
-        if !declares {
+    fn skips(&mut self, config: &Value, rule: &Rule, document: &Document) -> Result<bool, String> {
+        if !self.declares_skip.contains(&rule.meta.id) {
             return Ok(false);
         }
-        self.skip_engine.set_input(to_rego_value(&document.root));
-        let results = self
-            .skip_engine
+        let key = config.to_string();
+        if !self.skip_engines.contains_key(&key) {
+            let mut engine = self.rules.build_engine()?;
+            engine
+                .add_data(regorus::Value::from(
+                    json!({"hubspoke": {"config": config}}),
+                ))
+                .map_err(|e| e.to_string())?;
+            self.skip_engines.insert(key.clone(), engine);
+        }
+        let Some(engine) = self.skip_engines.get_mut(&key) else {
+            return Ok(false);
+        };
+        engine.set_input(to_rego_value(&document.root));
+        let results = engine
             .eval_query(format!("{}.skip", rule.meta.package), false)
             .map_err(|e| format!("{}.skip: {e}", rule.meta.package))?;
         Ok(results
@@ -316,7 +360,13 @@ fn run() -> Run {
             Vec::new()
         }
     };
-    let mut setups: BTreeMap<String, Setup<'_>> = BTreeMap::new();
+    let mut setups = match Setups::new(&rules) {
+        Ok(setups) => setups,
+        Err(e) => {
+            run.errors.push(e);
+            return run;
+        }
+    };
 
     for category in CATEGORIES {
         let category_dir = root.join("kyverno-policies").join(category);
@@ -370,21 +420,19 @@ fn run() -> Run {
                 }
             };
             let config = json!({ "params": params });
-            let key = config.to_string();
-            if !setups.contains_key(&key) {
-                match Setup::new(&rules, config) {
-                    Ok(setup) => {
-                        setups.insert(key.clone(), setup);
-                    }
-                    Err(e) => {
-                        run.errors.push(format!("{test_display}: {e}"));
-                        continue;
-                    }
-                }
-            }
-            let Some(setup) = setups.get_mut(&key) else {
-                continue;
-            };
+            // Our rules that the test's results map; nothing to lint without one.
+            let enabled: BTreeSet<String> = test["results"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| {
+                    let policy = r["policy"].as_str()?.to_owned();
+                    let rule = base_rule(r["rule"].as_str()?).to_owned();
+                    index.get(&(policy, rule))
+                })
+                .flatten()
+                .map(|&i| rules.rules[i].meta.id.clone())
+                .collect();
 
             // The resources, linted the way the CLI lints them.
             let mut files = Vec::new();
@@ -400,7 +448,11 @@ fn run() -> Run {
                         .push(format!("{test_display}: resource {display}: {e}")),
                 }
             }
-            let outcome = lint_files(&files, &[], &setup.evaluator);
+            let outcome = if enabled.is_empty() {
+                LintOutcome::default()
+            } else {
+                lint_files(&files, &[], setups.evaluator(&config, &enabled))
+            };
             let mut found: BTreeMap<(String, String, ObjectMeta), Vec<&Finding>> = BTreeMap::new();
             for finding in &outcome.findings {
                 match &finding.object {
@@ -484,7 +536,7 @@ fn run() -> Run {
                             let verdict = if !applies {
                                 Verdict::Skip
                             } else {
-                                match setup.skips(our, target.document) {
+                                match setups.skips(&config, our, target.document) {
                                     Err(e) => {
                                         run.errors.push(format!("{context}: {e}"));
                                         Verdict::Skip

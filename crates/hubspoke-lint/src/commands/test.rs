@@ -121,7 +121,12 @@ pub fn run(args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
             }
         }
     }
-    let evaluator = Evaluator::new(&rules, EvalOptions::default());
+    // Fixtures exercise every rule, including those off by default.
+    let all_rules = EvalOptions {
+        enabled: rules.rules.iter().map(|r| r.meta.id.clone()).collect(),
+        ..EvalOptions::default()
+    };
+    let evaluator = Evaluator::new(&rules, all_rules);
     let report = run_fixtures(&dir, &rules, &evaluator, false);
     for error in &report.layout_errors {
         failures += 1;

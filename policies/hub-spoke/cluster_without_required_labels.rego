@@ -1,0 +1,66 @@
+package hubspoke.hub_spoke.cluster_without_required_labels
+
+import data.hubspoke.lib.params
+import data.hubspoke.lib.repo
+
+metadata := {
+	"id": "HUB015",
+	"title": "cluster-without-required-labels",
+	"severity": "error",
+	"security_severity": 1.0,
+	"description": "A cluster does not declare every label the fleet selects clusters by. Placement, cost reports and policy exceptions keyed on environment, region, cluster-type, team or cost-center then miss it. Labels are read from ConfigMaps named cluster-labels, cluster-config or cluster-info applied to the cluster (metadata.labels and data), and from the postBuild.substitute of the Kustomizations applied to it; keys are compared in kebab-case (cost_center is cost-center). The parameter `required_labels` lists them.",
+	"help": "Add the missing keys to the cluster's cluster-labels ConfigMap (e.g. clusters/<name>/cluster-labels.yaml), or to the postBuild.substitute of the Kustomization that reconciles it.",
+	"tags": ["hub-spoke", "topology"],
+	"scope": "repository",
+	"kinds": [],
+	"kyverno": [],
+}
+
+required := {replace(lower(l), "_", "-") | some l in params.strings("HUB015", "required_labels", ["environment", "region", "cluster-type", "team", "cost-center"])}
+
+declared(c, l) if {
+	value := c.labels[l]
+	is_string(value)
+	trim_space(value) != ""
+}
+
+# Where the finding lands: the first label source, else what reconciles the
+# cluster, else the first Kustomization applied to it, else the first object or
+# kustomization.yaml of its directory.
+anchors(c) := array.concat(
+	array.concat(
+		[{"object": id, "path": source_path(input.objects[id])} | count(c.label_sources) > 0; id := min(c.label_sources)],
+		[{"object": input.flux_kustomizations[min(c.reconciled_by)].object, "path": ["metadata", "name"]} | count(c.reconciled_by) > 0],
+	),
+	array.concat(
+		[{"object": input.flux_kustomizations[min(c.kustomizations)].object, "path": ["metadata", "name"]} | count(c.kustomizations) > 0],
+		array.concat(
+			[{"object": min(ids), "path": ["metadata", "name"]} | ids := in_directory(c); count(ids) > 0],
+			[{"kustomize_file": min(ks), "path": []} | ks := kustomize_in_directory(c); count(ks) > 0],
+		),
+	),
+)
+
+in_directory(c) := {o.id | some o in input.objects; is_string(c.directory); repo.within(o.file, c.directory)}
+
+kustomize_in_directory(c) := {k | some k, kf in input.kustomize_files; is_string(c.directory); repo.within(kf.file, c.directory)}
+
+source_path(o) := ["metadata", "labels"] if {
+	o.kind == "ConfigMap"
+	o.body.metadata.labels
+} else := ["data"] if {
+	o.kind == "ConfigMap"
+	o.body.data
+} else := ["spec", "postBuild", "substitute"] if {
+	o.kind == "Kustomization"
+} else := ["metadata", "name"]
+
+violations contains v if {
+	some c in input.clusters
+	gaps := {l | some l in required; not declared(c, l)}
+	count(gaps) > 0
+	candidates := anchors(c)
+	count(candidates) > 0
+	where := candidates[0]
+	v := object.union(where, {"msg": sprintf("cluster %q does not declare the label(s) %s", [c.name, repo.quoted_list(gaps)])})
+}

@@ -1,0 +1,55 @@
+package hubspoke.hub_spoke.ingress_tls_without_cert_manager
+
+import data.hubspoke.lib.params
+import data.hubspoke.lib.repo
+
+metadata := {
+	"id": "HUB021",
+	"title": "ingress-tls-without-cert-manager",
+	"severity": "warning",
+	"security_severity": 4.0,
+	"description": "A cluster serves Ingresses with TLS but reconciles no certificate management. Their certificates are then issued and renewed by hand, and expire. cert-manager counts when a HelmRelease installs one of the charts of the parameter `charts` (default cert-manager) into the cluster, or when the cluster receives cert-manager objects (group cert-manager.io, e.g. a ClusterIssuer) or a cert-manager Deployment.",
+	"help": "Reconcile cert-manager on this cluster (a HelmRelease of the jetstack cert-manager chart and a ClusterIssuer), and annotate the Ingress with cert-manager.io/cluster-issuer.",
+	"tags": ["hub-spoke", "security"],
+	"scope": "repository",
+	"kinds": [],
+	"kyverno": [],
+}
+
+charts := params.strings("HUB021", "charts", ["cert-manager"])
+
+has_cert_manager(c) if {
+	some hr in input.helm_releases
+	c in hr.target_clusters
+	input.objects[hr.object].body.spec.chart.spec.chart in charts
+}
+
+has_cert_manager(c) if {
+	some o in input.objects
+	not o.patch
+	c in o.clusters
+	o.group == "cert-manager.io"
+}
+
+has_cert_manager(c) if {
+	some o in input.objects
+	not o.patch
+	c in o.clusters
+	o.kind == "Deployment"
+	o.name == "cert-manager"
+}
+
+violations contains v if {
+	some o in input.objects
+	not o.patch
+	o.group == "networking.k8s.io"
+	o.kind == "Ingress"
+	count(object.get(o.body.spec, "tls", [])) > 0
+	clusters := {c | some c in o.clusters; not has_cert_manager(c)}
+	count(clusters) > 0
+	v := {
+		"msg": sprintf("%s terminates TLS%s, which reconciles no certificate management (cert-manager)", [repo.display(o), repo.on_clusters(clusters)]),
+		"object": o.id,
+		"path": ["spec", "tls"],
+	}
+}

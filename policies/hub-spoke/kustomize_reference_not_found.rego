@@ -1,0 +1,39 @@
+package hubspoke.hub_spoke.kustomize_reference_not_found
+
+metadata := {
+	"id": "HUB002",
+	"title": "kustomize-reference-not-found",
+	"severity": "error",
+	"security_severity": 5.0,
+	"description": "A kustomization.yaml names a resource, component, base or patch file that does not exist. `kustomize build` fails, so the Flux Kustomization that applies this directory stops reconciling everything in it; a reference that climbs above the repository root with `../` is reported separately and never read. Remote references (URLs, `?ref=`) and `${VAR}` templates are not checked.",
+	"help": "Fix the path (it is relative to the kustomization.yaml's directory), add the missing file, or drop the entry.",
+	"tags": ["hub-spoke", "references"],
+	"scope": "repository",
+	"kinds": [],
+	"kyverno": [],
+}
+
+violations contains v if {
+	some k, kf in input.kustomize_files
+	some r in kf.references
+	not r.unresolved
+	r.escapes
+	v := {
+		"msg": sprintf("%s of %s names %q, which climbs above the repository root; it is not read", [r.path[0], kf.file, r.raw]),
+		"kustomize_file": k,
+		"path": r.path,
+	}
+}
+
+violations contains v if {
+	some k, kf in input.kustomize_files
+	some r in kf.references
+	not r.unresolved
+	not r.escapes
+	not r.exists
+	v := {
+		"msg": sprintf("%s of %s names %q, but %s does not exist", [r.path[0], kf.file, r.raw, r.target]),
+		"kustomize_file": k,
+		"path": r.path,
+	}
+}

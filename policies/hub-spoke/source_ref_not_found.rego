@@ -1,0 +1,65 @@
+package hubspoke.hub_spoke.source_ref_not_found
+
+import data.hubspoke.lib.params
+import data.hubspoke.lib.repo
+
+metadata := {
+	"id": "HUB003",
+	"title": "source-ref-not-found",
+	"severity": "error",
+	"security_severity": 5.0,
+	"description": "A Flux Kustomization or HelmRelease takes its source from a GitRepository, OCIRepository, Bucket, HelmRepository or HelmChart that the repository does not define. It never becomes ready, and everything that depends on it waits. The namespace defaults to the referencing object's own. The bootstrap source `flux-system/flux-system` is assumed to exist (parameter `assume_defined`: a list of `Kind/namespace/name`).",
+	"help": "Define the source in the referencing object's namespace (or name its namespace in sourceRef), or fix the kind or name.",
+	"tags": ["hub-spoke", "references"],
+	"scope": "repository",
+	"kinds": [],
+	"kyverno": [],
+}
+
+assume_defined := params.strings("HUB003", "assume_defined", ["GitRepository/flux-system/flux-system", "OCIRepository/flux-system/flux-system"])
+
+# [object id, reference, field path of the reference] for every source reference.
+references contains [o.id, ref, ["spec", "sourceRef"]] if {
+	some o in input.objects
+	not o.patch
+	o.group == repo.flux_kustomize_group
+	o.kind == "Kustomization"
+	ref := o.body.spec.sourceRef
+}
+
+references contains [o.id, ref, ["spec", "chart", "spec", "sourceRef"]] if {
+	some o in input.objects
+	not o.patch
+	o.group == repo.flux_helm_group
+	o.kind == "HelmRelease"
+	ref := o.body.spec.chart.spec.sourceRef
+}
+
+references contains [o.id, ref, ["spec", "chartRef"]] if {
+	some o in input.objects
+	not o.patch
+	o.group == repo.flux_helm_group
+	o.kind == "HelmRelease"
+	ref := o.body.spec.chartRef
+}
+
+violations contains v if {
+	some r in references
+	id := r[0]
+	ref := r[1]
+	path := r[2]
+	o := input.objects[id]
+	is_string(ref.kind)
+	is_string(ref.name)
+	not repo.templated(ref.name)
+	ns := object.get(ref, "namespace", repo.namespace_of(o))
+	is_string(ns)
+	not repo.templated(ns)
+	not repo.defined(repo.flux_source_group, ref.kind, ns, ref.name)
+	not sprintf("%s/%s/%s", [ref.kind, ns, ref.name]) in assume_defined
+	v := {
+		"msg": sprintf("%s takes its source from %s %s/%s, which is not defined in this repository", [repo.display(o), ref.kind, ns, ref.name]),
+		"object": id,
+		"path": array.concat(path, ["name"]),
+	}
+}

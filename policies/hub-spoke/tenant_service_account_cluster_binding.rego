@@ -1,0 +1,69 @@
+package hubspoke.hub_spoke.tenant_service_account_cluster_binding
+
+import data.hubspoke.lib.params
+import data.hubspoke.lib.repo
+
+metadata := {
+	"id": "HUB010",
+	"title": "tenant-service-account-cluster-binding",
+	"severity": "error",
+	"security_severity": 8.0,
+	"description": "A tenant's service account is bound cluster-wide by a ClusterRoleBinding. The tenant's reconciler impersonates that account, so the tenant can then act in every namespace (with cluster-admin, on the whole cluster), which defeats Flux multi-tenancy. Tenant service accounts are those named by tenant reconcilers (see HUB008; parameters `tenant_label`, `exempt_namespaces`). A namespaced RoleBinding to the cluster-admin ClusterRole stays inside the namespace and is Flux's documented tenant pattern; list ClusterRoles in the parameter `forbidden_roles` (e.g. [\"cluster-admin\"]) to forbid them in RoleBindings too.",
+	"help": "Bind the tenant's service account with a RoleBinding in the tenant's namespace (to a Role, or to the admin/edit ClusterRole), and delete the ClusterRoleBinding.",
+	"tags": ["hub-spoke", "multi-tenancy", "security"],
+	"scope": "repository",
+	"kinds": [],
+	"kyverno": [],
+}
+
+label := params.get("HUB010", "tenant_label", repo.tenant_label_default)
+
+exempt := params.strings("HUB010", "exempt_namespaces", ["flux-system"])
+
+forbidden_roles := params.strings("HUB010", "forbidden_roles", [])
+
+tenant_accounts contains [repo.namespace_of(o), repo.service_account_name(o)] if {
+	some o in input.objects
+	repo.tenant_reconciler(o, label, exempt)
+}
+
+bindings contains [o.id, i, subject] if {
+	some o in input.objects
+	not o.patch
+	o.group == "rbac.authorization.k8s.io"
+	o.kind in {"ClusterRoleBinding", "RoleBinding"}
+	some i, subject in object.get(o.body, "subjects", [])
+	subject.kind == "ServiceAccount"
+	ns := object.get(subject, "namespace", repo.namespace_of(o))
+	[ns, subject.name] in tenant_accounts
+}
+
+violations contains v if {
+	some b in bindings
+	id := b[0]
+	i := b[1]
+	subject := b[2]
+	o := input.objects[id]
+	o.kind == "ClusterRoleBinding"
+	v := {
+		"msg": sprintf("ClusterRoleBinding %q grants %s %q to tenant service account %s/%s in every namespace", [o.name, object.get(o.body, ["roleRef", "kind"], "role"), object.get(o.body, ["roleRef", "name"], ""), object.get(subject, "namespace", ""), subject.name]),
+		"object": id,
+		"path": ["subjects", i],
+	}
+}
+
+violations contains v if {
+	some b in bindings
+	id := b[0]
+	i := b[1]
+	subject := b[2]
+	o := input.objects[id]
+	o.kind == "RoleBinding"
+	o.body.roleRef.kind == "ClusterRole"
+	o.body.roleRef.name in forbidden_roles
+	v := {
+		"msg": sprintf("RoleBinding %s/%s grants ClusterRole %q to tenant service account %s/%s", [repo.namespace_of(o), o.name, o.body.roleRef.name, object.get(subject, "namespace", repo.namespace_of(o)), subject.name]),
+		"object": id,
+		"path": ["subjects", i],
+	}
+}

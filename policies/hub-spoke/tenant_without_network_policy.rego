@@ -1,0 +1,68 @@
+package hubspoke.hub_spoke.tenant_without_network_policy
+
+import data.hubspoke.lib.params
+import data.hubspoke.lib.repo
+
+metadata := {
+	"id": "HUB008",
+	"title": "tenant-without-network-policy",
+	"severity": "error",
+	"security_severity": 7.0,
+	"description": "A tenant namespace has no default-deny NetworkPolicy on a cluster it exists on. Without one every pod of the tenant accepts traffic from every other namespace, so tenants are not isolated from each other. A tenant namespace is one labelled `toolkit.fluxcd.io/tenant` (parameter `tenant_label`), or the namespace of a tenant reconciler: a Flux Kustomization with spec.serviceAccountName, or a HelmRelease with one that carries the tenant label, outside the parameter `exempt_namespaces` (default flux-system). Default deny means podSelector {} with Ingress among the policyTypes and no ingress rules.",
+	"help": "Add a NetworkPolicy to the tenant's namespace with `podSelector: {}`, `policyTypes: [Ingress, Egress]` and no rules, then allow what the tenant needs with further policies.",
+	"tags": ["hub-spoke", "multi-tenancy", "security"],
+	"scope": "repository",
+	"kinds": [],
+	"kyverno": [],
+}
+
+label := params.get("HUB008", "tenant_label", repo.tenant_label_default)
+
+exempt := params.strings("HUB008", "exempt_namespaces", ["flux-system"])
+
+default_deny(np) if {
+	np.group == "networking.k8s.io"
+	np.kind == "NetworkPolicy"
+	not np.patch
+	selects_all(np.body.spec.podSelector)
+	denies_ingress(np.body.spec)
+	count(object.get(np.body.spec, "ingress", [])) == 0
+}
+
+selects_all(selector) if count(selector) == 0
+
+selects_all(selector) if {
+	count(object.get(selector, "matchLabels", {})) == 0
+	count(object.get(selector, "matchExpressions", [])) == 0
+}
+
+denies_ingress(spec) if "Ingress" in spec.policyTypes
+
+denies_ingress(spec) if not spec.policyTypes
+
+isolated(ns, cluster) if {
+	some np in input.objects
+	np.effective_namespace == ns
+	default_deny(np)
+	repo.on_cluster(np, cluster)
+}
+
+missing contains [ns, cluster] if {
+	some pair in repo.tenant_namespaces(label, exempt)
+	ns := pair[0]
+	cluster := pair[1]
+	not isolated(ns, cluster)
+}
+
+violations contains v if {
+	some m in missing
+	anchor := repo.tenant_anchor(m[0], m[1], label, exempt)
+	ns := m[0]
+	clusters := {c | some other in missing; other[0] == ns; repo.tenant_anchor(ns, other[1], label, exempt) == anchor; c := other[1]}
+	o := input.objects[anchor]
+	v := {
+		"msg": sprintf("tenant namespace %q has no default-deny NetworkPolicy%s", [ns, repo.on_clusters(clusters)]),
+		"object": anchor,
+		"path": repo.anchor_path(o),
+	}
+}

@@ -1,0 +1,41 @@
+# Reading fields the way our pod-security rules must, to agree with both
+# Kubernetes and Kyverno's validation patterns:
+# - an explicit null is an absent field, as Kubernetes decodes it (Kyverno's
+#   patterns would reject a null; no Kyverno conformance case writes one);
+# - a pattern value such as "false" accepts the boolean and the string;
+# - Kyverno wildcards: `*` is any run of characters, `?` one character.
+package hubspoke.lib.fields
+
+# The object holds the key with a non-null value.
+has(obj, key) if {
+	is_object(obj)
+	obj[key] != null
+}
+
+# Kyverno's pattern "false": the boolean false or the string "false".
+is_false(value) if value == false
+
+is_false(value) if value == "false"
+
+# Kyverno's pattern "true": the boolean true or the string "true".
+is_true(value) if value == true
+
+is_true(value) if value == "true"
+
+# A Kyverno wildcard pattern matches a string.
+wildcard_match(pattern, value) if {
+	is_string(pattern)
+	is_string(value)
+	glob.match(strings.replace_n({"\\*": "*", "\\?": "?"}, glob.quote_meta(pattern)), null, value)
+}
+
+# The string matches one of the patterns (Kyverno's "a | b | c").
+matches_any(patterns, value) if {
+	some pattern in patterns
+	wildcard_match(pattern, value)
+}
+
+# A value for messages: strings quoted, everything else as JSON.
+show(value) := sprintf("%q", [value]) if is_string(value)
+
+show(value) := json.marshal(value) if not is_string(value)
