@@ -5,7 +5,8 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use hubspoke_manifest::{parse_dotted_path, Document, ParsedFile, PathSegment, RepoModel};
 use regorus::Engine;
@@ -22,22 +23,89 @@ use crate::ruleset::{Rule, RuleSet};
 pub struct EvalOptions {
     /// Rule ids that do not run.
     pub disabled: BTreeSet<String>,
+    /// Rule ids switched on although their metadata says `default_enabled: false`.
+    pub enabled: BTreeSet<String>,
     /// Severity per rule id, replacing the rule's default.
     pub severity: BTreeMap<String, Severity>,
     /// Rule parameters, visible to Rego as `data.hubspoke.config`.
     pub config: serde_json::Value,
     /// Longest one rule may run on one document before it is stopped.
     pub rule_timeout: Duration,
+    /// Measure the time spent in each rule (`--timings`); off, the hot path reads no clock.
+    pub collect_timings: bool,
 }
 
 impl Default for EvalOptions {
     fn default() -> Self {
         EvalOptions {
             disabled: BTreeSet::new(),
+            enabled: BTreeSet::new(),
             severity: BTreeMap::new(),
             config: serde_json::Value::Object(serde_json::Map::new()),
             rule_timeout: Duration::from_secs(5),
+            collect_timings: false,
         }
+    }
+}
+
+/// Time spent in one rule over a run (`EvalOptions::collect_timings`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleTiming {
+    /// The rule id.
+    pub rule: String,
+    /// Cumulative evaluation time, over every document and thread.
+    pub total: Duration,
+    /// How many times it was evaluated.
+    pub evaluations: u64,
+}
+
+/// Counters of a run, gathered per worker thread and merged by [`Evaluator::take_stats`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EvalStats {
+    /// Documents given to document rules (objects at least one rule applies to).
+    pub documents: u64,
+    /// Rule evaluations (one rule on one document, or one repository rule on a model).
+    pub evaluations: u64,
+    /// Per-rule times, slowest first; empty unless timings were collected.
+    pub timings: Vec<RuleTiming>,
+}
+
+/// What one worker thread keeps between documents.
+#[derive(Default)]
+struct Worker {
+    engine: Option<Engine>,
+    documents: u64,
+    evaluations: u64,
+    /// Time and evaluations per index into `RuleSet::rules` (only with `collect_timings`).
+    timings: Vec<(Duration, u64)>,
+}
+
+impl Worker {
+    /// The counters, reset; the engine stays.
+    fn take_counters(&mut self) -> Worker {
+        Worker {
+            engine: None,
+            documents: std::mem::take(&mut self.documents),
+            evaluations: std::mem::take(&mut self.evaluations),
+            timings: std::mem::take(&mut self.timings),
+        }
+    }
+
+    /// Add one evaluation of rule `index` that took `elapsed`.
+    fn record(&mut self, index: usize, elapsed: Duration) {
+        if self.timings.len() <= index {
+            self.timings.resize(index + 1, (Duration::ZERO, 0));
+        }
+        self.timings[index].0 += elapsed;
+        self.timings[index].1 += 1;
+    }
+}
+
+impl EvalOptions {
+    /// Whether a rule runs: not disabled, and on by default or switched on.
+    pub fn is_active(&self, meta: &crate::metadata::RuleMeta) -> bool {
+        !self.disabled.contains(&meta.id)
+            && (meta.default_enabled || self.enabled.contains(&meta.id))
     }
 }
 
@@ -45,7 +113,9 @@ impl Default for EvalOptions {
 pub struct Evaluator<'a> {
     rules: &'a RuleSet,
     options: EvalOptions,
-    engines: ThreadLocal<RefCell<Option<Engine>>>,
+    workers: ThreadLocal<RefCell<Worker>>,
+    /// Repository-rule counters (evaluated once per model, not per thread).
+    repository: Mutex<Worker>,
 }
 
 /// One violation as a rule returns it.
@@ -88,8 +158,46 @@ impl<'a> Evaluator<'a> {
         Evaluator {
             rules,
             options,
-            engines: ThreadLocal::new(),
+            workers: ThreadLocal::new(),
+            repository: Mutex::new(Worker::default()),
         }
+    }
+
+    /// Merge and reset the counters of every worker thread.
+    pub fn take_stats(&mut self) -> EvalStats {
+        let mut stats = EvalStats::default();
+        let mut times: BTreeMap<usize, (Duration, u64)> = BTreeMap::new();
+        let repository = self
+            .repository
+            .get_mut()
+            .map(Worker::take_counters)
+            .unwrap_or_default();
+        let workers = self.workers.iter_mut().map(|w| w.get_mut().take_counters());
+        for worker in workers.chain(std::iter::once(repository)) {
+            stats.documents += worker.documents;
+            stats.evaluations += worker.evaluations;
+            for (index, (time, count)) in worker.timings.into_iter().enumerate() {
+                if count > 0 {
+                    let entry = times.entry(index).or_default();
+                    entry.0 += time;
+                    entry.1 += count;
+                }
+            }
+        }
+        stats.timings = times
+            .into_iter()
+            .filter_map(|(index, (total, evaluations))| {
+                Some(RuleTiming {
+                    rule: self.rules.rules.get(index)?.meta.id.clone(),
+                    total,
+                    evaluations,
+                })
+            })
+            .collect();
+        stats
+            .timings
+            .sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.rule.cmp(&b.rule)));
+        stats
     }
 
     /// The rule set being evaluated.
@@ -107,7 +215,7 @@ impl<'a> Evaluator<'a> {
         self.rules
             .rules
             .iter()
-            .filter(|r| !self.options.disabled.contains(&r.meta.id))
+            .filter(|r| self.options.is_active(&r.meta))
             .count()
     }
 
@@ -156,33 +264,46 @@ impl<'a> Evaluator<'a> {
         let Some(object) = &document.object else {
             return;
         };
-        let applicable: Vec<&Rule> = self
+        let applicable: Vec<usize> = self
             .rules
             .rules_for(object.group(), &object.kind)
             .into_iter()
-            .map(|i| &self.rules.rules[i])
-            .filter(|r| !self.options.disabled.contains(&r.meta.id))
+            .filter(|i| self.options.is_active(&self.rules.rules[*i].meta))
             .collect();
         if applicable.is_empty() {
             return;
         }
-        let cell = self.engines.get_or(|| RefCell::new(None));
-        let mut slot = cell.borrow_mut();
-        if slot.is_none() {
+        let cell = self.workers.get_or(|| RefCell::new(Worker::default()));
+        let mut worker = cell.borrow_mut();
+        let worker = &mut *worker;
+        if worker.engine.is_none() {
             match self.build_engine() {
-                Ok(engine) => *slot = Some(engine),
+                Ok(engine) => worker.engine = Some(engine),
                 Err(message) => {
                     findings.push(self.error_finding(file, document, None, &message));
                     return;
                 }
             }
         }
-        let Some(engine) = slot.as_mut() else {
+        let Some(engine) = worker.engine.as_mut() else {
             return;
         };
+        worker.documents += 1;
+        worker.evaluations += applicable.len() as u64;
         engine.set_input(to_rego_value(&document.root));
-        for rule in applicable {
-            match engine.eval_rule(rule.entry.clone()) {
+        for index in applicable {
+            let rule = &self.rules.rules[index];
+            let started = self.options.collect_timings.then(Instant::now);
+            let result = engine.eval_rule(rule.entry.clone());
+            if let Some(started) = started {
+                let elapsed = started.elapsed();
+                if worker.timings.len() <= index {
+                    worker.timings.resize(index + 1, (Duration::ZERO, 0));
+                }
+                worker.timings[index].0 += elapsed;
+                worker.timings[index].1 += 1;
+            }
+            match result {
                 Ok(value) => self.collect(rule, file, document, &value, findings),
                 Err(error) => findings.push(self.error_finding(
                     file,
@@ -286,9 +407,9 @@ impl<'a> Evaluator<'a> {
 
     /// Drop this thread's engine (after a panic it may be inconsistent).
     pub fn reset_thread_engine(&self) {
-        if let Some(cell) = self.engines.get() {
-            if let Ok(mut slot) = cell.try_borrow_mut() {
-                *slot = None;
+        if let Some(cell) = self.workers.get() {
+            if let Ok(mut worker) = cell.try_borrow_mut() {
+                worker.engine = None;
             }
         }
     }
@@ -338,12 +459,13 @@ struct Target<'f> {
 impl Evaluator<'_> {
     /// Evaluate every repository rule once on a repository model built from `files`.
     pub fn evaluate_repository(&self, model: &RepoModel, files: &[&ParsedFile]) -> Vec<Finding> {
-        let rules: Vec<&Rule> = self
+        let rules: Vec<(usize, &Rule)> = self
             .rules
             .rules
             .iter()
-            .filter(|r| r.meta.scope == crate::metadata::Scope::Repository)
-            .filter(|r| !self.options.disabled.contains(&r.meta.id))
+            .enumerate()
+            .filter(|(_, r)| r.meta.scope == crate::metadata::Scope::Repository)
+            .filter(|(_, r)| self.options.is_active(&r.meta))
             .collect();
         let mut findings = Vec::new();
         if rules.is_empty() {
@@ -357,8 +479,16 @@ impl Evaluator<'_> {
             }
         };
         engine.set_input(regorus::Value::from(model.to_json()));
-        for rule in rules {
-            match engine.eval_rule(rule.entry.clone()) {
+        for (index, rule) in rules {
+            let started = self.options.collect_timings.then(Instant::now);
+            let result = engine.eval_rule(rule.entry.clone());
+            if let Ok(mut counters) = self.repository.lock() {
+                counters.evaluations += 1;
+                if let Some(started) = started {
+                    counters.record(index, started.elapsed());
+                }
+            }
+            match result {
                 Ok(value) => self.collect_repository(rule, model, files, &value, &mut findings),
                 Err(error) => findings.push(repo_error(rule, &error.to_string())),
             }

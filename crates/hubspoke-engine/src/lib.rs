@@ -27,11 +27,11 @@ pub use builtin::{
 pub use context::{ContextIndex, CONTEXT_BUILTIN};
 pub use convert::to_rego_value;
 pub use error::EngineError;
-pub use evaluate::{EvalOptions, Evaluator};
+pub use evaluate::{EvalOptions, EvalStats, Evaluator, RuleTiming};
 pub use finding::{sort_findings, Finding, RelatedLocation, Severity};
 pub use lint::{
     count_by_severity, lint_files, lint_files_in_context, lint_repositories, lint_roots,
-    LintOutcome, RepositoryRoot, Summary,
+    LintOutcome, RepositoryRoot, StageTimings, Summary,
 };
 pub use metadata::{kind_matches, KyvernoRef, RuleMeta, Scope};
 pub use policy::{

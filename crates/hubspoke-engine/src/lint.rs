@@ -41,6 +41,19 @@ pub struct LintOutcome {
     pub findings: Vec<Finding>,
     /// Counts.
     pub summary: Summary,
+    /// Wall time of the stages [`lint_roots`] ran (zero for the others).
+    pub timings: StageTimings,
+}
+
+/// Wall time of the stages of [`lint_roots`] (`hubspoke-lint --stats`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StageTimings {
+    /// Building the repository models and the per-document context.
+    pub model: std::time::Duration,
+    /// Document rules on every file, in parallel (plus sorting the findings).
+    pub documents: std::time::Duration,
+    /// Repository rules on each model.
+    pub repository: std::time::Duration,
 }
 
 /// Lint parsed files: report their problems and evaluate every document rule.
@@ -114,7 +127,11 @@ pub fn lint_files_in_context(
             .count();
     }
     summary.findings = count_by_severity(&findings);
-    LintOutcome { findings, summary }
+    LintOutcome {
+        findings,
+        summary,
+        timings: StageTimings::default(),
+    }
 }
 
 /// Findings per severity.
@@ -168,6 +185,7 @@ pub fn lint_roots(
     evaluator: &Evaluator<'_>,
     options: &hubspoke_manifest::ModelOptions,
 ) -> LintOutcome {
+    let started = std::time::Instant::now();
     let models: Vec<hubspoke_manifest::RepoModel> = roots
         .iter()
         .map(|root| hubspoke_manifest::RepoModel::build(&root.files, root.path, options))
@@ -176,12 +194,21 @@ pub fn lint_roots(
     for (root, model) in roots.iter().zip(&models) {
         context.add_model(model, &root.files);
     }
+    let model = started.elapsed();
+    let started = std::time::Instant::now();
     let mut outcome = lint_files_in_context(files, walk_problems, evaluator, Some(&context));
+    let documents = started.elapsed();
+    let started = std::time::Instant::now();
     let repository: Vec<Finding> = roots
         .iter()
         .zip(&models)
         .flat_map(|(root, model)| evaluator.evaluate_repository(model, &root.files))
         .collect();
     outcome.extend(repository);
+    outcome.timings = StageTimings {
+        model,
+        documents,
+        repository: started.elapsed(),
+    };
     outcome
 }

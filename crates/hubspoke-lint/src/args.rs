@@ -22,6 +22,8 @@ pub struct Cli {
 }
 
 /// Subcommands.
+// Parsed once per process: the size of the `baseline` variant (it holds every lint flag) is harmless.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List every rule with its id, severity, scope and title.
@@ -108,6 +110,15 @@ pub struct LintArgs {
     /// Turn schema validation off.
     #[arg(long)]
     pub no_schema: bool,
+    /// Print counts, the time of each stage and peak memory to standard error.
+    #[arg(long)]
+    pub stats: bool,
+    /// Print the slowest rules (cumulative time over all documents) to standard error.
+    #[arg(long)]
+    pub timings: bool,
+    /// Only discover and parse (the timing floor): report input problems such as parse errors, run no rule.
+    #[arg(long)]
+    pub parse_only: bool,
 }
 
 /// How objects with no known schema are reported (schema/unknown-kind).
@@ -124,7 +135,7 @@ pub enum UnknownSchemaLevel {
 /// `hubspoke-lint rules`.
 #[derive(Debug, Args)]
 pub struct RulesArgs {
-    /// text (a table) or json (full metadata).
+    /// text (a table), json (full metadata) or markdown (docs/rules.md).
     #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
     /// Extra policy directories whose rules to list too.
@@ -220,4 +231,6 @@ pub enum ListFormat {
     Text,
     /// JSON for tools.
     Json,
+    /// Markdown documentation of every rule (docs/rules.md).
+    Markdown,
 }

@@ -188,7 +188,8 @@ fn descriptor(meta: &RuleMeta) -> Descriptor<'_> {
     Descriptor {
         id: &meta.id,
         // SARIF1001: a name equal to the id must be omitted.
-        name: Some(pascal_case(&meta.title)).filter(|n| !n.eq_ignore_ascii_case(&meta.id.replace('-', ""))),
+        name: Some(pascal_case(&meta.title))
+            .filter(|n| !n.eq_ignore_ascii_case(&meta.id.replace('-', ""))),
         short_description: Text {
             text: meta.summary().to_owned(),
         },

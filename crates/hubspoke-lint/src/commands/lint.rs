@@ -4,11 +4,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 use anyhow::{bail, Context};
 use hubspoke_engine::{
-    apply_suppressions, lint_files, lint_repositories, Baseline, ConfigSuppression, EvalOptions,
-    Evaluator, RepositoryRoot, Severity, SuppressOptions, BASELINE_FILE_NAME,
+    apply_suppressions, lint_roots, Baseline, ConfigSuppression, EvalOptions, Evaluator,
+    RepositoryRoot, Severity, SuppressOptions, BASELINE_FILE_NAME,
 };
 use hubspoke_manifest::{
     discover, read_and_parse, DiscoverOptions, DiscoveredFile, ModelOptions, ParseLimits,
@@ -20,6 +21,7 @@ use crate::args::{ColorChoice, FailOn, LintArgs, UnknownSchemaLevel};
 use crate::commands::load_rules;
 use crate::config::{self, Config};
 use crate::exit::ExitStatus;
+use crate::stats::RunStats;
 
 /// Where one format goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,8 +85,14 @@ fn eval_options(
                 .unwrap_or_default();
             bail!("{file}: rules.{id}: no rule has this id; `hubspoke-lint rules` lists them");
         }
-        if rule.enabled == Some(false) {
-            options.disabled.insert(id.clone());
+        match rule.enabled {
+            Some(false) => {
+                options.disabled.insert(id.clone());
+            }
+            Some(true) => {
+                options.enabled.insert(id.clone());
+            }
+            None => {}
         }
         if let Some(severity) = rule.severity.as_deref().and_then(Severity::parse) {
             options.severity.insert(id.clone(), severity);
@@ -167,6 +175,8 @@ pub struct LintRun {
     pub config: Config,
     /// The first linted path (where the baseline lives).
     pub root: PathBuf,
+    /// Counts and stage times (`--stats`, `--timings`).
+    pub stats: RunStats,
 }
 
 /// Whether the baseline file at the root filters the findings.
@@ -204,6 +214,7 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
         None => Config::default(),
     };
     start_threads(args.threads)?;
+    let mut stats = RunStats::new(rayon::current_num_threads());
     let config_dir = config_path
         .as_ref()
         .and_then(|p| p.parent())
@@ -212,23 +223,6 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
     let mut policy_dirs: Vec<PathBuf> =
         config.policies.iter().map(|p| config_dir.join(p)).collect();
     policy_dirs.extend(args.policies.iter().cloned());
-    let rules = load_rules(&policy_dirs)?;
-    let catalog = super::catalog(&rules);
-    let known_ids: BTreeSet<String> = catalog.iter().map(|r| r.id.clone()).collect();
-    let mut options = eval_options(&config, &known_ids, config_path.as_ref())?;
-    if !args.only_rules.is_empty() {
-        if let Some(unknown) = args.only_rules.iter().find(|id| !known_ids.contains(*id)) {
-            bail!("--rule {unknown}: no rule has this id; `hubspoke-lint rules` lists them");
-        }
-        options.disabled.extend(
-            rules
-                .rules
-                .iter()
-                .map(|r| r.meta.id.clone())
-                .filter(|id| !args.only_rules.contains(id)),
-        );
-    }
-    let schema_options = schema_options(args, &config, &mut options)?;
     let include = if args.include.is_empty() {
         config.include.clone()
     } else {
@@ -246,7 +240,9 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
         max_file_size,
         std::env::current_dir().ok(),
     )?;
+    let started = Instant::now();
     let discovery = discover(&paths, &discover_options);
+    stats.discover = started.elapsed();
     let defaults = ParseLimits::default();
     let limits = ParseLimits {
         max_documents: args
@@ -262,28 +258,63 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
             .or(config.limits.max_alias_nodes)
             .unwrap_or(defaults.max_alias_nodes),
     };
+    let started = Instant::now();
     let parsed = read_and_parse(&discovery.files, limits);
+    stats.parse = started.elapsed();
+    if args.parse_only {
+        return Ok(parse_only(&paths, discovery, parsed, config, stats));
+    }
+
+    let started = Instant::now();
+    let rules = load_rules(&policy_dirs)?;
+    stats.load_rules = started.elapsed();
+    let catalog = super::catalog(&rules);
+    let known_ids: BTreeSet<String> = catalog.iter().map(|r| r.id.clone()).collect();
+    let mut options = eval_options(&config, &known_ids, config_path.as_ref())?;
+    if !args.only_rules.is_empty() {
+        if let Some(unknown) = args.only_rules.iter().find(|id| !known_ids.contains(*id)) {
+            bail!("--rule {unknown}: no rule has this id; `hubspoke-lint rules` lists them");
+        }
+        options.disabled.extend(
+            rules
+                .rules
+                .iter()
+                .map(|r| r.meta.id.clone())
+                .filter(|id| !args.only_rules.contains(id)),
+        );
+        // Naming a rule runs it, even one that is off by default.
+        options.enabled.extend(args.only_rules.iter().cloned());
+    }
+    let schema_options = schema_options(args, &config, &mut options)?;
 
     if let Some(ms) = args.rule_timeout_ms.or(config.limits.rule_timeout_ms) {
         options.rule_timeout = std::time::Duration::from_millis(ms.max(1));
     }
-    let active_rules: BTreeSet<String> = known_ids
+    let active_rules: BTreeSet<String> = catalog
         .iter()
-        .filter(|id| !options.disabled.contains(*id))
-        .cloned()
+        .filter(|meta| options.is_active(meta))
+        .map(|meta| meta.id.clone())
         .collect();
-    let evaluator = Evaluator::new(&rules, options);
-    let mut outcome = lint_files(&parsed, &discovery.problems, &evaluator);
+    options.collect_timings = args.timings;
+    let mut evaluator = Evaluator::new(&rules, options);
     let roots = repository_roots(&paths, &discovery.files, &parsed);
-    outcome.extend(lint_repositories(
+    let mut outcome = lint_roots(
+        &parsed,
+        &discovery.problems,
         &roots,
         &evaluator,
         &ModelOptions::default(),
-    ));
+    );
+    stats.lint = outcome.timings;
+    stats.eval = evaluator.take_stats();
+    stats.rules = outcome.summary.rules;
+    let started = Instant::now();
     if let Some(schema_options) = schema_options {
         let schemas = hubspoke_schema::Schemas::new(schema_options, &parsed)?;
         outcome.extend(schemas.validate_files(&parsed));
     }
+    stats.schema = started.elapsed();
+    let started = Instant::now();
 
     let suppress = SuppressOptions {
         enabled: !args.no_suppress,
@@ -343,6 +374,7 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
         outcome.extend(findings);
     }
 
+    stats.suppress = started.elapsed();
     let sources: BTreeMap<String, Arc<str>> = parsed
         .iter()
         .map(|f| (f.source.path.clone(), Arc::clone(&f.source.text)))
@@ -359,7 +391,54 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
         sources,
         config,
         root,
+        stats,
     })
+}
+
+/// `--parse-only`: the run stops after parsing and reports input problems only.
+fn parse_only(
+    paths: &[PathBuf],
+    discovery: hubspoke_manifest::Discovery,
+    parsed: Vec<ParsedFile>,
+    config: Config,
+    stats: RunStats,
+) -> LintRun {
+    let mut findings: Vec<hubspoke_engine::Finding> = discovery
+        .problems
+        .iter()
+        .map(hubspoke_engine::path_problem_finding)
+        .collect();
+    let mut summary = hubspoke_engine::Summary {
+        files: parsed.len(),
+        ..Default::default()
+    };
+    for file in &parsed {
+        findings.extend(
+            file.problems
+                .iter()
+                .map(|p| hubspoke_engine::file_problem_finding(&file.source.path, p)),
+        );
+        summary.documents += file.documents.len();
+        summary.objects += file.objects().count();
+    }
+    summary.non_kubernetes_documents = summary.documents - summary.objects;
+    hubspoke_engine::sort_findings(&mut findings);
+    summary.findings = hubspoke_engine::count_by_severity(&findings);
+    LintRun {
+        outcome: hubspoke_engine::LintOutcome {
+            findings,
+            summary,
+            ..Default::default()
+        },
+        catalog: hubspoke_engine::builtin_rules(),
+        sources: parsed
+            .iter()
+            .map(|f| (f.source.path.clone(), Arc::clone(&f.source.text)))
+            .collect(),
+        config,
+        root: paths[0].clone(),
+        stats,
+    }
 }
 
 /// Absolute paths of files changed since `reference`: committed since, uncommitted, or untracked.
@@ -448,8 +527,16 @@ fn today() -> String {
 /// Lint and report.
 pub fn run(args: &LintArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let outputs = parse_formats(&args.formats)?;
-    let run = collect(args, BaselineUse::IfPresent)?;
+    let mut run = collect(args, BaselineUse::IfPresent)?;
+    let started = Instant::now();
     report(args, &outputs, &run, stdout)?;
+    run.stats.report = started.elapsed();
+    if args.stats {
+        eprint!("{}", run.stats.render(&run.outcome.summary));
+    }
+    if args.timings {
+        eprint!("{}", run.stats.render_timings(15));
+    }
     Ok(exit_status(&run, args.fail_on))
 }
 

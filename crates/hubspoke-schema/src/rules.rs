@@ -1,0 +1,73 @@
+//! The rule ids schema validation reports, with their metadata for `rules`,
+//! `explain` and SARIF `tool.driver.rules`.
+
+use hubspoke_engine::{problem_meta, RuleMeta, Scope, Severity};
+use hubspoke_manifest::ProblemCode;
+
+/// A document does not match its schema (wrong type, missing required field, bad enum value...).
+pub const INVALID: &str = "schema/invalid";
+/// A field the schema does not know (`--strict` only): usually a typo.
+pub const UNKNOWN_FIELD: &str = "schema/unknown-field";
+/// An object whose apiVersion/kind has no schema (configurable: `--unknown-schema`).
+pub const UNKNOWN_KIND: &str = "schema/unknown-kind";
+/// A CustomResourceDefinition in the repository that cannot be turned into a schema.
+pub const INVALID_CRD: &str = "schema/invalid-crd";
+
+/// Every schema rule id.
+pub const ALL: [&str; 4] = [INVALID, INVALID_CRD, UNKNOWN_FIELD, UNKNOWN_KIND];
+
+// `..problem_meta(..)` keeps this compiling when the engine adds metadata fields.
+#[allow(clippy::needless_update)]
+fn meta(id: &str, title: &str, severity: Severity, description: &str, help: &str) -> RuleMeta {
+    RuleMeta {
+        id: id.to_owned(),
+        title: title.to_owned(),
+        description: description.to_owned(),
+        help: help.to_owned(),
+        severity,
+        security_severity: None,
+        tags: vec!["schema".to_owned()],
+        scope: Scope::Document,
+        kinds: vec!["*".to_owned()],
+        kyverno: Vec::new(),
+        default_enabled: true,
+        package: String::new(),
+        source: String::new(),
+        // Any other field as for the engine's built-in rules (on by default, no policy).
+        ..problem_meta(ProblemCode::ParseError)
+    }
+}
+
+/// Metadata of every schema rule, sorted by id.
+pub fn rules() -> Vec<RuleMeta> {
+    vec![
+        meta(
+            INVALID,
+            "schema-violation",
+            Severity::Error,
+            "The object does not match the schema of its apiVersion and kind: a field has the wrong type, a required field is missing, or a value is not allowed. The API server would reject it, so Flux fails to apply the whole Kustomization or HelmRelease it belongs to. Schemas come from Kubernetes (embedded, per `--kubernetes-version`), from Flux (embedded) and from the CustomResourceDefinitions found in the repository, which take precedence.",
+            "Fix the field at the marked position. Flux post-build placeholders (`${VAR}`), Helm templates (`{{ }}`) and SOPS-encrypted values (`ENC[...]`) are accepted wherever a scalar is expected.",
+        ),
+        meta(
+            INVALID_CRD,
+            "invalid-crd",
+            Severity::Error,
+            "A CustomResourceDefinition in the repository cannot be turned into a schema: it has no group or kind, or its openAPIV3Schema is not a valid schema. Objects of its kind are then checked against the embedded schema for that kind, if any, or reported as `schema/unknown-kind`.",
+            "Fix the CRD at the marked position; it is usually generated, so regenerate or re-download it.",
+        ),
+        meta(
+            UNKNOWN_FIELD,
+            "unknown-field",
+            Severity::Error,
+            "With `--strict`, a field that the object's schema does not define. Usually a typo (`imagePullPolicyy`) or a field at the wrong level; the API server rejects it with strict field validation, or silently drops it.",
+            "Correct the field name (the message suggests the closest known field) or move it to where it belongs. Fields under `x-kubernetes-preserve-unknown-fields` (such as HelmRelease `values`) are never reported.",
+        ),
+        meta(
+            UNKNOWN_KIND,
+            "unknown-schema",
+            Severity::Note,
+            "No schema is known for the object's apiVersion and kind, so it was not validated: it is not a Kubernetes kind of the selected version, not a Flux kind, and the repository holds no CustomResourceDefinition for it. The message lists the versions of the kind that do have a schema (a removed API version is a common cause).",
+            "Add the CRD to the repository (or to a directory linted with it), fix a misspelt apiVersion or kind, or set `--unknown-schema off` (config `schema: {unknown-schema: off}`) to silence it.",
+        ),
+    ]
+}
