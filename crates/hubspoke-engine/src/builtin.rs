@@ -3,7 +3,7 @@
 use hubspoke_manifest::{FileProblem, PathProblem, ProblemCode};
 
 use crate::finding::{Finding, RelatedLocation, Severity};
-use crate::metadata::{RuleMeta, Scope};
+use crate::metadata::RuleMeta;
 
 /// Rule id for a policy that fails to compile or to evaluate.
 pub const POLICY_ERROR: &str = "policy-error";
@@ -11,21 +11,7 @@ pub const POLICY_ERROR: &str = "policy-error";
 pub const INTERNAL_ERROR: &str = "internal-error";
 
 fn meta(id: &str, severity: Severity, description: &str, help: &str) -> RuleMeta {
-    RuleMeta {
-        id: id.to_owned(),
-        title: id.to_owned(),
-        description: description.to_owned(),
-        help: help.to_owned(),
-        severity,
-        security_severity: None,
-        tags: vec!["input".to_owned()],
-        scope: Scope::Document,
-        kinds: vec!["*".to_owned()],
-        kyverno: Vec::new(),
-        default_enabled: true,
-        package: String::new(),
-        source: String::new(),
-    }
+    RuleMeta::built_in(id, id, "input", severity, description, help)
 }
 
 /// Metadata of one input-problem code.

@@ -64,6 +64,33 @@ pub struct RuleMeta {
 }
 
 impl RuleMeta {
+    /// Metadata of a rule implemented in Rust (input problems, schema checks):
+    /// every document, on by default, no policy file.
+    pub fn built_in(
+        id: &str,
+        title: &str,
+        tag: &str,
+        severity: Severity,
+        description: &str,
+        help: &str,
+    ) -> RuleMeta {
+        RuleMeta {
+            id: id.to_owned(),
+            title: title.to_owned(),
+            description: description.to_owned(),
+            help: help.to_owned(),
+            severity,
+            security_severity: None,
+            tags: vec![tag.to_owned()],
+            scope: Scope::Document,
+            kinds: vec!["*".to_owned()],
+            kyverno: Vec::new(),
+            default_enabled: true,
+            package: String::new(),
+            source: String::new(),
+        }
+    }
+
     /// The first sentence of the description (SARIF `shortDescription`, tables).
     pub fn summary(&self) -> &str {
         match self.description.find(". ") {

@@ -55,29 +55,17 @@ pub fn rule_examples(source: &str) -> RuleExamples {
 
 /// Every `*.rego` below `dir` except `*_test.rego`, in path order.
 pub fn load_policy_dir(dir: &Path) -> Result<Vec<PolicySource>, EngineError> {
-    let mut files = Vec::new();
-    collect_rego(dir, &mut files, false)?;
-    files.sort();
-    files
-        .into_iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(&path).map_err(|source| EngineError::PolicyDir {
-                path: path.clone(),
-                source,
-            })?;
-            Ok(PolicySource {
-                path: path.to_string_lossy().replace('\\', "/"),
-                text,
-                bundled: false,
-            })
-        })
-        .collect()
+    read_rego(dir, false)
 }
 
 /// Every `*_test.rego` below `dir` (for `hubspoke-lint test`).
 pub fn load_policy_tests(dir: &Path) -> Result<Vec<PolicySource>, EngineError> {
+    read_rego(dir, true)
+}
+
+fn read_rego(dir: &Path, tests: bool) -> Result<Vec<PolicySource>, EngineError> {
     let mut files = Vec::new();
-    collect_rego(dir, &mut files, true)?;
+    collect_rego(dir, &mut files, tests)?;
     files.sort();
     files
         .into_iter()

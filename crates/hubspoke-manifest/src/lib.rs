@@ -41,34 +41,24 @@ pub fn read_and_parse(files: &[DiscoveredFile], limits: ParseLimits) -> Vec<Pars
     files
         .par_iter()
         .map(|file| {
+            let unparsed = |code, message: String| ParsedFile {
+                source: SourceFile::new(file.display_path.as_str(), file.repo_path.as_str(), ""),
+                documents: Vec::new(),
+                problems: vec![FileProblem::whole_file(code, message)],
+            };
             let parse = || match std::fs::read(&file.fs_path) {
                 Ok(bytes) => parse_bytes(&file.display_path, &file.repo_path, bytes, limits),
-                Err(error) => ParsedFile {
-                    source: SourceFile::new(
-                        file.display_path.as_str(),
-                        file.repo_path.as_str(),
-                        "",
-                    ),
-                    documents: Vec::new(),
-                    problems: vec![FileProblem::whole_file(
-                        ProblemCode::Unreadable,
-                        format!("cannot read file: {error}"),
-                    )],
-                },
+                Err(error) => unparsed(
+                    ProblemCode::Unreadable,
+                    format!("cannot read file: {error}"),
+                ),
             };
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)).unwrap_or_else(|_| {
-                ParsedFile {
-                    source: SourceFile::new(
-                        file.display_path.as_str(),
-                        file.repo_path.as_str(),
-                        "",
-                    ),
-                    documents: Vec::new(),
-                    problems: vec![FileProblem::whole_file(
-                        ProblemCode::ParseError,
-                        "internal error: the YAML parser panicked on this file; please report it",
-                    )],
-                }
+                unparsed(
+                    ProblemCode::ParseError,
+                    "internal error: the YAML parser panicked on this file; please report it"
+                        .to_owned(),
+                )
             })
         })
         .collect()

@@ -1,8 +1,7 @@
 //! The rule ids schema validation reports, with their metadata for `rules`,
 //! `explain` and SARIF `tool.driver.rules`.
 
-use hubspoke_engine::{problem_meta, RuleMeta, Scope, Severity};
-use hubspoke_manifest::ProblemCode;
+use hubspoke_engine::{RuleMeta, Severity};
 
 /// A document does not match its schema (wrong type, missing required field, bad enum value...).
 pub const INVALID: &str = "schema/invalid";
@@ -16,26 +15,8 @@ pub const INVALID_CRD: &str = "schema/invalid-crd";
 /// Every schema rule id.
 pub const ALL: [&str; 4] = [INVALID, INVALID_CRD, UNKNOWN_FIELD, UNKNOWN_KIND];
 
-// `..problem_meta(..)` keeps this compiling when the engine adds metadata fields.
-#[allow(clippy::needless_update)]
 fn meta(id: &str, title: &str, severity: Severity, description: &str, help: &str) -> RuleMeta {
-    RuleMeta {
-        id: id.to_owned(),
-        title: title.to_owned(),
-        description: description.to_owned(),
-        help: help.to_owned(),
-        severity,
-        security_severity: None,
-        tags: vec!["schema".to_owned()],
-        scope: Scope::Document,
-        kinds: vec!["*".to_owned()],
-        kyverno: Vec::new(),
-        default_enabled: true,
-        package: String::new(),
-        source: String::new(),
-        // Any other field as for the engine's built-in rules (on by default, no policy).
-        ..problem_meta(ProblemCode::ParseError)
-    }
+    RuleMeta::built_in(id, title, "schema", severity, description, help)
 }
 
 /// Metadata of every schema rule, sorted by id.
