@@ -18,6 +18,8 @@ metadata := {
 ref_paths := [["spec", "chart", "spec", "sourceRef"], ["spec", "chartRef"]]
 
 violations contains v if {
+	# A hub reconciler of a spoke acts with the spoke's kubeconfig, not the local controller.
+	not hubspoke.context("remote")
 	some ref_path in ref_paths
 	ref := object.get(input, ref_path, null)
 	ref_ns := ref.namespace

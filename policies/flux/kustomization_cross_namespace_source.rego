@@ -16,6 +16,8 @@ metadata := {
 }
 
 violations contains v if {
+	# A hub reconciler of a spoke acts with the spoke's kubeconfig, not the local controller.
+	not hubspoke.context("remote")
 	ref_ns := input.spec.sourceRef.namespace
 	is_string(ref_ns)
 	ref_ns != objects.namespace

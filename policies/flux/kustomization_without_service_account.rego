@@ -17,6 +17,10 @@ metadata := {
 
 violations contains v if {
 	objects.namespace != "flux-system"
+	# A kustomize patch is a partial object; the object it patches is checked.
+	not hubspoke.context("patch")
+	# A hub reconciler of a spoke acts with the spoke's kubeconfig, not the local controller.
+	not hubspoke.context("remote")
 	not has_service_account
 	v := {
 		"msg": sprintf("%s in namespace %q has no spec.serviceAccountName, so it reconciles with the controller's cluster-admin rights", [objects.display, objects.namespace]),

@@ -15,70 +15,30 @@ metadata := {
 	"kyverno": [],
 }
 
-# Object ids `entry` i of object o depends on: same kind, sharing a cluster.
-targets(o, entry) := {t |
+# The first dependsOn entry of `id` naming another member of the cycle.
+entry_into(id, members) := min({i |
+	o := input.objects[id]
+	some i, entry in object.get(o.body, ["spec", "dependsOn"], [])
 	ns := object.get(entry, "namespace", repo.namespace_of(o))
 	some t in repo.ids(o.group, o.kind, ns, entry.name)
-	shares_cluster(o, input.objects[t])
-}
+	t in members
+})
 
-shares_cluster(a, b) if count(a.clusters) == 0
+member_name(id) := sprintf("%s/%s", [repo.namespace_of(input.objects[id]), input.objects[id].name])
 
-shares_cluster(a, b) if count(b.clusters) == 0
-
-shares_cluster(a, b) if {
-	some c in a.clusters
-	c in b.clusters
-}
-
-# Edges: [from id, entry index, to id].
-edges contains [o.id, i, t] if {
-	some o in input.objects
-	not o.patch
-	repo.reconciler(o)
-	some i, entry in object.get(o.body, ["spec", "dependsOn"], [])
-	is_string(entry.name)
-	some t in targets(o, entry)
-}
-
-deps[from] := tos if {
-	some e in edges
-	from := e[0]
-	tos := {to | some f in edges; f[0] == from; to := f[2]}
-}
-
-# Nodes reachable in one or more steps.
-reach(n) := graph.reachable(deps, deps[n])
-
-on_cycle contains n if {
-	some n, _ in deps
-	n in reach(n)
-}
-
-# The strongly connected component of a node on a cycle.
-component(n) := {m | some m in reach(n); n in reach(m)}
-
-sort_key(id) := sprintf("%s/%s/%s/%09d", [repo.namespace_of(o), o.name, o.kind, id]) if o := input.objects[id]
-
-# Its first edge into the component (the dependsOn entry to point at).
-entry_into(n, members) := min({e[1] | some e in edges; e[0] == n; e[2] in members})
-
+# The model lists each cycle once, its members sorted by namespace/name:
+# the finding lands on the first, every other member is a related location.
 violations contains v if {
-	some n in on_cycle
-	members := component(n)
-	keys := {sort_key(m) | some m in members}
-	sort_key(n) == min(keys)
-	o := input.objects[n]
-	names := [sprintf("%s/%s", [repo.namespace_of(input.objects[m]), input.objects[m].name]) | some k in sort(keys); some m in members; sort_key(m) == k]
+	some members in input.dependency_cycles
+	first := members[0]
+	o := input.objects[first]
 	v := {
-		"msg": sprintf("%ss %s depend on each other in a cycle; none of them will ever be applied", [o.kind, concat(", ", names)]),
-		"object": n,
-		"path": ["spec", "dependsOn", entry_into(n, members)],
+		"msg": sprintf("%ss %s depend on each other in a cycle; none of them will ever be applied", [o.kind, concat(", ", [member_name(m) | some m in members])]),
+		"object": first,
+		"path": ["spec", "dependsOn", entry_into(first, members)],
 		"related": [{"object": m, "path": ["spec", "dependsOn", entry_into(m, members)], "message": sprintf("%s is part of the cycle", [repo.display(input.objects[m])])} |
-			some k in sort(keys)
-			some m in members
-			sort_key(m) == k
-			m != n
+			some k, m in members
+			k > 0
 		],
 	}
 }

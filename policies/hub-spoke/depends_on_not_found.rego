@@ -19,9 +19,8 @@ metadata := {
 assume_defined := params.strings("HUB004", "assume_defined", ["Kustomization/flux-system/flux-system"])
 
 violations contains v if {
-	some o in input.objects
-	not o.patch
-	repo.reconciler(o)
+	some id in repo.reconciler_ids
+	o := input.objects[id]
 	some i, entry in object.get(o.body, ["spec", "dependsOn"], [])
 	is_string(entry.name)
 	not repo.templated(entry.name)

@@ -25,25 +25,22 @@ has_cert_manager(c) if {
 }
 
 has_cert_manager(c) if {
-	some o in input.objects
-	not o.patch
-	c in o.clusters
-	o.group == "cert-manager.io"
+	some kind, ids in input.kinds
+	startswith(kind, "cert-manager.io/")
+	some id in ids
+	c in input.objects[id].clusters
 }
 
 has_cert_manager(c) if {
-	some o in input.objects
-	not o.patch
-	c in o.clusters
-	o.kind == "Deployment"
+	some id in repo.of_kind("apps/Deployment")
+	o := input.objects[id]
 	o.name == "cert-manager"
+	c in o.clusters
 }
 
 violations contains v if {
-	some o in input.objects
-	not o.patch
-	o.group == "networking.k8s.io"
-	o.kind == "Ingress"
+	some id in repo.of_kind("networking.k8s.io/Ingress")
+	o := input.objects[id]
 	count(object.get(o.body.spec, "tls", [])) > 0
 	clusters := {c | some c in o.clusters; not has_cert_manager(c)}
 	count(clusters) > 0

@@ -20,37 +20,37 @@ istio_root := params.get("HUB018", "istio_root_namespace", "istio-system")
 
 strict_linkerd_policies := {"deny", "all-authenticated"}
 
-# Objects installed into cluster c (HelmReleases count where they install).
-installed(o, c) if {
-	not o.patch
-	not o.kind == "HelmRelease"
-	c in o.clusters
-}
+# Clusters a HelmRelease installs into, by object id.
+release_targets := {hr.object: hr.target_clusters | some hr in input.helm_releases}
+
+# Clusters an object is installed into (HelmReleases count where they install).
+installed_into(o) := object.get(release_targets, o.id, []) if o.kind == "HelmRelease"
+
+installed_into(o) := o.clusters if o.kind != "HelmRelease"
 
 installed(o, c) if {
 	not o.patch
-	o.kind == "HelmRelease"
-	some hr in input.helm_releases
-	hr.object == o.id
-	c in hr.target_clusters
+	c in installed_into(o)
 }
 
 chart(o) := o.body.spec.chart.spec.chart
 
-# [mesh, object id, field path] of what shows a mesh runs.
-evidence(c) := {[mesh, o.id, path] |
-	some o in input.objects
-	installed(o, c)
-	some found in signals(o)
-	mesh := found[0]
-	path := found[1]
-}
-
+# [mesh, field path] of each sign of a mesh an object shows.
 signals(o) := {["istio", ["spec", "chart", "spec", "chart"]] | o.kind == "HelmRelease"; chart(o) == "istiod"} | {["istio", ["metadata", "name"]] | o.kind == "IstioOperator"} | {["istio", ["metadata", "labels", "istio-injection"]] | o.kind == "Namespace"; o.body.metadata.labels["istio-injection"] == "enabled"} | {["istio", ["metadata", "labels", "istio.io/rev"]] | o.kind == "Namespace"; is_string(o.body.metadata.labels["istio.io/rev"])} | {["linkerd", ["spec", "chart", "spec", "chart"]] | o.kind == "HelmRelease"; chart(o) in {"linkerd-control-plane", "linkerd2"}} | {["linkerd", ["metadata", "annotations", "linkerd.io/inject"]] | o.kind == "Namespace"; o.body.metadata.annotations["linkerd.io/inject"] == "enabled"}
 
+# [cluster, mesh, object id, field path] of what shows a mesh runs.
+evidence contains [c, found[0], o.id, found[1]] if {
+	some kind in ["helm.toolkit.fluxcd.io/HelmRelease", "install.istio.io/IstioOperator", "/Namespace"]
+	some id in repo.of_kind(kind)
+	o := input.objects[id]
+	some found in signals(o)
+	some c in installed_into(o)
+}
+
 strict("istio", c) if {
-	some o in input.objects
-	o.kind == "PeerAuthentication"
+	some kind in ["security.istio.io/PeerAuthentication"]
+	some id in repo.of_kind(kind)
+	o := input.objects[id]
 	installed(o, c)
 	o.effective_namespace == istio_root
 	not o.body.spec.selector
@@ -58,8 +58,8 @@ strict("istio", c) if {
 }
 
 strict("linkerd", c) if {
-	some o in input.objects
-	o.kind == "HelmRelease"
+	some id in repo.of_kind("helm.toolkit.fluxcd.io/HelmRelease")
+	o := input.objects[id]
 	chart(o) in {"linkerd-control-plane", "linkerd2"}
 	installed(o, c)
 	some policy in [object.get(o.body, ["spec", "values", "proxy", "defaultInboundPolicy"], ""), object.get(o.body, ["spec", "values", "policyController", "defaultAllowPolicy"], "")]
@@ -68,8 +68,8 @@ strict("linkerd", c) if {
 
 strict("linkerd", c) if {
 	injected := {o.id |
-		some o in input.objects
-		o.kind == "Namespace"
+		some id in repo.of_kind("/Namespace")
+		o := input.objects[id]
 		installed(o, c)
 		o.body.metadata.annotations["linkerd.io/inject"] == "enabled"
 	}
@@ -83,7 +83,7 @@ strict("linkerd", c) if {
 lax contains [mesh, c.name, first] if {
 	some c in input.clusters
 	c.role == "spoke"
-	found := evidence(c.name)
+	found := {[e[1], e[2], e[3]] | some e in evidence; e[0] == c.name}
 	some mesh in {e[0] | some e in found}
 	not strict(mesh, c.name)
 	first := min({[e[1], e[2]] | some e in found; e[0] == mesh})

@@ -46,8 +46,9 @@ moving(image) if {
 }
 
 violations contains v if {
-	some o in input.objects
-	not o.patch
+	some kind in ["/Pod", "apps/Deployment", "apps/DaemonSet", "apps/StatefulSet", "apps/ReplicaSet", "batch/Job", "batch/CronJob"]
+	some id in repo.of_kind(kind)
+	o := input.objects[id]
 	clusters := {c | some c in o.clusters; c in production}
 	count(clusters) > 0
 	some container in repo.containers(o.body)

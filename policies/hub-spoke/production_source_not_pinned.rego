@@ -80,10 +80,9 @@ moving(o) := ["the default branch", ["spec"]] if {
 }
 
 violations contains v if {
-	some o in input.objects
-	not o.patch
-	o.group == repo.flux_source_group
-	o.kind in {"GitRepository", "OCIRepository"}
+	some kind in ["GitRepository", "OCIRepository"]
+	some id in repo.of_kind(concat("/", [repo.flux_source_group, kind]))
+	o := input.objects[id]
 	clusters := {c | some c in o.clusters; c in production}
 	count(clusters) > 0
 	not own(o)

@@ -20,26 +20,20 @@ assume_defined := params.strings("HUB003", "assume_defined", ["GitRepository/flu
 
 # [object id, reference, field path of the reference] for every source reference.
 references contains [o.id, ref, ["spec", "sourceRef"]] if {
-	some o in input.objects
-	not o.patch
-	o.group == repo.flux_kustomize_group
-	o.kind == "Kustomization"
+	some id in repo.of_kind("kustomize.toolkit.fluxcd.io/Kustomization")
+	o := input.objects[id]
 	ref := o.body.spec.sourceRef
 }
 
 references contains [o.id, ref, ["spec", "chart", "spec", "sourceRef"]] if {
-	some o in input.objects
-	not o.patch
-	o.group == repo.flux_helm_group
-	o.kind == "HelmRelease"
+	some id in repo.of_kind("helm.toolkit.fluxcd.io/HelmRelease")
+	o := input.objects[id]
 	ref := o.body.spec.chart.spec.sourceRef
 }
 
 references contains [o.id, ref, ["spec", "chartRef"]] if {
-	some o in input.objects
-	not o.patch
-	o.group == repo.flux_helm_group
-	o.kind == "HelmRelease"
+	some id in repo.of_kind("helm.toolkit.fluxcd.io/HelmRelease")
+	o := input.objects[id]
 	ref := o.body.spec.chartRef
 }
 

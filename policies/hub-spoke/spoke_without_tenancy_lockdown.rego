@@ -20,9 +20,11 @@ flags := params.strings("HUB014", "flags", ["--no-cross-namespace-refs=true", "-
 
 controllers := params.strings("HUB014", "controllers", ["kustomize-controller", "helm-controller"])
 
+kustomize_file_index := {kf.file: k | some k, kf in input.kustomize_files}
+
 bootstrap(c) := k if {
-	some k, kf in input.kustomize_files
-	kf.file in {concat("/", [c.directory, "flux-system", "kustomization.yaml"]), concat("/", [c.directory, "flux-system", "kustomization.yml"])}
+	some name in ["kustomization.yaml", "kustomization.yml"]
+	k := kustomize_file_index[concat("/", [c.directory, "flux-system", name])]
 }
 
 # A kustomize target (fields are anchored regular expressions) selects the controller's Deployment.
@@ -46,8 +48,8 @@ patch_sets(kf, flag, controller) if {
 
 # Or the controller's Deployment in the bootstrap directory already carries the flag.
 args_set(c, flag, controller) if {
-	some o in input.objects
-	o.kind == "Deployment"
+	some id in repo.of_kind("apps/Deployment")
+	o := input.objects[id]
 	o.name == controller
 	startswith(o.file, concat("/", [c.directory, "flux-system", ""]))
 	some container in o.body.spec.template.spec.containers

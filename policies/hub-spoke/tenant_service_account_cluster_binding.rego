@@ -22,16 +22,17 @@ exempt := params.strings("HUB010", "exempt_namespaces", ["flux-system"])
 
 forbidden_roles := params.strings("HUB010", "forbidden_roles", [])
 
-tenant_accounts contains [repo.namespace_of(o), repo.service_account_name(o)] if {
-	some o in input.objects
-	repo.tenant_reconciler(o, label, exempt)
+labelled := repo.labelled_tenant_namespaces(label, exempt)
+
+tenant_accounts := {[repo.namespace_of(o), repo.service_account_name(o)] |
+	some id in repo.tenant_reconcilers(label, exempt, labelled)
+	o := input.objects[id]
 }
 
 bindings contains [o.id, i, subject] if {
-	some o in input.objects
-	not o.patch
-	o.group == "rbac.authorization.k8s.io"
-	o.kind in {"ClusterRoleBinding", "RoleBinding"}
+	some kind in ["rbac.authorization.k8s.io/ClusterRoleBinding", "rbac.authorization.k8s.io/RoleBinding"]
+	some id in repo.of_kind(kind)
+	o := input.objects[id]
 	some i, subject in object.get(o.body, "subjects", [])
 	subject.kind == "ServiceAccount"
 	ns := object.get(subject, "namespace", repo.namespace_of(o))

@@ -20,6 +20,12 @@ label := params.get("HUB008", "tenant_label", repo.tenant_label_default)
 
 exempt := params.strings("HUB008", "exempt_namespaces", ["flux-system"])
 
+labelled := repo.labelled_tenant_namespaces(label, exempt)
+
+reconcilers := repo.tenant_reconcilers(label, exempt, labelled)
+
+tenants := repo.tenant_namespaces(label, labelled, reconcilers)
+
 default_deny(np) if {
 	np.group == "networking.k8s.io"
 	np.kind == "NetworkPolicy"
@@ -40,29 +46,28 @@ denies_ingress(spec) if "Ingress" in spec.policyTypes
 
 denies_ingress(spec) if not spec.policyTypes
 
-isolated(ns, cluster) if {
-	some np in input.objects
-	np.effective_namespace == ns
+# [namespace, cluster] with a default-deny NetworkPolicy.
+isolated := {[np.effective_namespace, c] |
+	some id in repo.of_kind("networking.k8s.io/NetworkPolicy")
+	np := input.objects[id]
+	is_string(np.effective_namespace)
 	default_deny(np)
-	repo.on_cluster(np, cluster)
+	some c in repo.clusters_of(np)
 }
 
-missing contains [ns, cluster] if {
-	some pair in repo.tenant_namespaces(label, exempt)
-	ns := pair[0]
-	cluster := pair[1]
-	not isolated(ns, cluster)
+missing contains pair if {
+	some pair in tenants
+	not repo.covered(isolated, pair[0], pair[1])
 }
 
 violations contains v if {
 	some m in missing
-	anchor := repo.tenant_anchor(m[0], m[1], label, exempt)
 	ns := m[0]
-	clusters := {c | some other in missing; other[0] == ns; repo.tenant_anchor(ns, other[1], label, exempt) == anchor; c := other[1]}
-	o := input.objects[anchor]
+	anchor := repo.tenant_anchor(ns, m[1], reconcilers)
+	clusters := {other[1] | some other in missing; other[0] == ns; repo.tenant_anchor(ns, other[1], reconcilers) == anchor}
 	v := {
 		"msg": sprintf("tenant namespace %q has no default-deny NetworkPolicy%s", [ns, repo.on_clusters(clusters)]),
 		"object": anchor,
-		"path": repo.anchor_path(o),
+		"path": repo.anchor_path(input.objects[anchor]),
 	}
 }

@@ -20,31 +20,33 @@ label := params.get("HUB009", "tenant_label", repo.tenant_label_default)
 
 exempt := params.strings("HUB009", "exempt_namespaces", ["flux-system"])
 
-has_quota(ns, cluster) if {
-	some q in input.objects
-	q.kind == "ResourceQuota"
-	q.group == ""
-	not q.patch
-	q.effective_namespace == ns
-	repo.on_cluster(q, cluster)
+labelled := repo.labelled_tenant_namespaces(label, exempt)
+
+reconcilers := repo.tenant_reconcilers(label, exempt, labelled)
+
+tenants := repo.tenant_namespaces(label, labelled, reconcilers)
+
+# [namespace, cluster] with a ResourceQuota.
+quotas := {[q.effective_namespace, c] |
+	some id in repo.of_kind("/ResourceQuota")
+	q := input.objects[id]
+	is_string(q.effective_namespace)
+	some c in repo.clusters_of(q)
 }
 
-missing contains [ns, cluster] if {
-	some pair in repo.tenant_namespaces(label, exempt)
-	ns := pair[0]
-	cluster := pair[1]
-	not has_quota(ns, cluster)
+missing contains pair if {
+	some pair in tenants
+	not repo.covered(quotas, pair[0], pair[1])
 }
 
 violations contains v if {
 	some m in missing
-	anchor := repo.tenant_anchor(m[0], m[1], label, exempt)
 	ns := m[0]
-	clusters := {c | some other in missing; other[0] == ns; repo.tenant_anchor(ns, other[1], label, exempt) == anchor; c := other[1]}
-	o := input.objects[anchor]
+	anchor := repo.tenant_anchor(ns, m[1], reconcilers)
+	clusters := {other[1] | some other in missing; other[0] == ns; repo.tenant_anchor(ns, other[1], reconcilers) == anchor}
 	v := {
 		"msg": sprintf("tenant namespace %q has no ResourceQuota%s", [ns, repo.on_clusters(clusters)]),
 		"object": anchor,
-		"path": repo.anchor_path(o),
+		"path": repo.anchor_path(input.objects[anchor]),
 	}
 }

@@ -19,18 +19,14 @@ metadata := {
 assume_defined := params.strings("HUB006", "assume_defined", [])
 
 references contains [o.id, i, entry, ["spec", "valuesFrom", i]] if {
-	some o in input.objects
-	not o.patch
-	o.group == repo.flux_helm_group
-	o.kind == "HelmRelease"
+	some id in repo.of_kind("helm.toolkit.fluxcd.io/HelmRelease")
+	o := input.objects[id]
 	some i, entry in object.get(o.body, ["spec", "valuesFrom"], [])
 }
 
 references contains [o.id, i, entry, ["spec", "postBuild", "substituteFrom", i]] if {
-	some o in input.objects
-	not o.patch
-	o.group == repo.flux_kustomize_group
-	o.kind == "Kustomization"
+	some id in repo.of_kind("kustomize.toolkit.fluxcd.io/Kustomization")
+	o := input.objects[id]
 	some i, entry in object.get(o.body, ["spec", "postBuild", "substituteFrom"], [])
 }
 

@@ -31,6 +31,12 @@ display(o) := sprintf("%s %s", [o.kind, o.name]) if not is_string(o.effective_na
 
 display(o) := sprintf("%s %s", [o.kind, o.name]) if o.effective_namespace == ""
 
+# Ids of the objects (patches excluded) of "group/Kind" ("/Kind" for the core group).
+of_kind(group_kind) := object.get(input.kinds, group_kind, [])
+
+# Ids of every Flux Kustomization and HelmRelease.
+reconciler_ids := array.concat(of_kind("kustomize.toolkit.fluxcd.io/Kustomization"), of_kind("helm.toolkit.fluxcd.io/HelmRelease"))
+
 # Object ids defining group/kind/namespace/name.
 ids(group, kind, ns, name) := object.get(input.index, sprintf("%s/%s/%s/%s", [group, kind, ns, name]), [])
 
@@ -64,23 +70,20 @@ secret_provided(ns, name) if {
 	input.objects[id].sops == true
 }
 
-secret_provided(ns, name) if {
-	some o in input.objects
-	o.kind == "ExternalSecret"
-	not o.patch
-	namespace_of(o) == ns
-	object.get(o.body, ["spec", "target", "name"], o.name) == name
-}
-
-secret_provided(ns, name) if {
-	some o in input.objects
-	o.kind == "SealedSecret"
-	not o.patch
-	namespace_of(o) == ns
-	object.get(o.body, ["spec", "template", "metadata", "name"], o.name) == name
-}
+secret_provided(ns, name) if [ns, name] in created_secrets
 
 secret_provided(ns, name) if generated("secretGenerator", ns, name)
+
+# [namespace, name] of the Secrets ExternalSecrets and SealedSecrets create.
+created_secrets contains [namespace_of(o), object.get(o.body, ["spec", "target", "name"], o.name)] if {
+	some id in of_kind("external-secrets.io/ExternalSecret")
+	o := input.objects[id]
+}
+
+created_secrets contains [namespace_of(o), object.get(o.body, ["spec", "template", "metadata", "name"], o.name)] if {
+	some id in of_kind("bitnami.com/SealedSecret")
+	o := input.objects[id]
+}
 
 # A Secret of that name exists, but unencrypted.
 secret_in_plain_text(ns, name) if {
@@ -92,12 +95,16 @@ configmap_provided(ns, name) if defined("", "ConfigMap", ns, name)
 
 configmap_provided(ns, name) if generated("configMapGenerator", ns, name)
 
-# A kustomize generator of that name, in that namespace or one left open.
-generated(field, ns, name) if {
+# A kustomize generator of that name, in that namespace or one left open ("").
+generated(field, ns, name) if [field, ns, name] in generators
+
+generated(field, ns, name) if [field, "", name] in generators
+
+generators contains [field, generator_namespace(kf, g), g.name] if {
 	some kf in input.kustomize_files
+	some field in ["configMapGenerator", "secretGenerator"]
 	some g in object.get(kf.body, field, [])
-	g.name == name
-	generator_namespace(kf, g) in {ns, ""}
+	is_string(g.name)
 }
 
 generator_namespace(kf, g) := g.namespace if is_string(g.namespace)
@@ -125,6 +132,10 @@ within(target, dir) if target == dir
 within(target, dir) if startswith(target, concat("", [dir, "/"]))
 
 # --- Tenants ---------------------------------------------------------------------
+#
+# The tenant helpers take the rule's parameters (`label`, `exempt`) and, to stay
+# linear in the number of objects, the set of labelled tenant namespaces the
+# rule computed once with `labelled_tenant_namespaces(label, exempt)`.
 
 # A Flux Kustomization or HelmRelease.
 reconciler(o) if {
@@ -145,7 +156,7 @@ service_account_name(o) := sa if {
 
 has_kubeconfig(o) if is_object(o.body.spec.kubeConfig)
 
-# Namespaces labelled as a tenant's, with the Namespace object.
+# A Namespace object labelled as a tenant's.
 labelled_tenant_namespace(o, label) if {
 	o.kind == "Namespace"
 	o.group == ""
@@ -154,63 +165,75 @@ labelled_tenant_namespace(o, label) if {
 	not templated(o.name)
 }
 
-# A tenant reconciler: it impersonates a service account of a namespace that is
-# not exempt, and is a Kustomization (how a tenant syncs its own sources) or
-# carries the tenant label, or lives in a namespace labelled as a tenant's.
-# A HelmRelease with its own service account in an unlabelled namespace is how
+# Names of the Namespaces labelled as a tenant's.
+labelled_tenant_namespaces(label, exempt) := {o.name |
+	some id in of_kind("/Namespace")
+	o := input.objects[id]
+	labelled_tenant_namespace(o, label)
+	not o.name in exempt
+}
+
+# Ids of the tenant reconcilers: they impersonate a service account of a
+# namespace that is not exempt, and are Kustomizations (how a tenant syncs its
+# own sources), or carry the tenant label, or live in a labelled namespace. A
+# HelmRelease with its own service account in an unlabelled namespace is how
 # the platform installs an add-on with least privilege; it is not a tenant.
-tenant_reconciler(o, label, exempt) if {
-	reconciler(o)
-	not o.patch
+tenant_reconcilers(label, exempt, labelled) := {o.id |
+	some id in reconciler_ids
+	o := input.objects[id]
 	service_account_name(o)
 	not has_kubeconfig(o)
 	ns := namespace_of(o)
 	ns != ""
 	not ns in exempt
 	not templated(ns)
-	tenant_marked(o, label)
+	tenant_marked(o, label, labelled)
 }
 
-tenant_marked(o, label) if o.kind == "Kustomization"
+tenant_marked(o, label, labelled) if o.kind == "Kustomization"
 
-tenant_marked(o, label) if is_string(o.body.metadata.labels[label])
+tenant_marked(o, label, labelled) if is_string(o.body.metadata.labels[label])
 
-tenant_marked(o, label) if {
-	some n in input.objects
-	labelled_tenant_namespace(n, label)
-	n.name == namespace_of(o)
-}
+tenant_marked(o, label, labelled) if namespace_of(o) in labelled
 
 # [namespace, cluster] of every tenant namespace.
-tenant_namespaces(label, exempt) := {[o.name, c] |
-	some o in input.objects
+tenant_namespaces(label, labelled, reconcilers) := {[o.name, c] |
+	some name in labelled
+	some id in ids("", "Namespace", "", name)
+	o := input.objects[id]
 	labelled_tenant_namespace(o, label)
-	not o.name in exempt
 	some c in clusters_of(o)
 } | {[namespace_of(o), c] |
-	some o in input.objects
-	tenant_reconciler(o, label, exempt)
+	some id in reconcilers
+	o := input.objects[id]
 	some c in clusters_of(o)
 }
 
 # The object a finding about tenant namespace `ns` on `cluster` lands on: the
 # Namespace object, else the first tenant reconciler in it.
-tenant_anchor(ns, cluster, label, exempt) := min(namespaces) if {
-	namespaces := {o.id |
-		some o in input.objects
-		o.kind == "Namespace"
-		o.group == ""
-		not o.patch
-		o.name == ns
-		on_cluster(o, cluster)
+tenant_anchor(ns, cluster, reconcilers) := min(namespaces) if {
+	namespaces := {id |
+		some id in ids("", "Namespace", "", ns)
+		on_cluster(input.objects[id], cluster)
 	}
 	count(namespaces) > 0
-} else := min({o.id |
-	some o in input.objects
-	tenant_reconciler(o, label, exempt)
+} else := min({id |
+	some id in reconcilers
+	o := input.objects[id]
 	namespace_of(o) == ns
 	on_cluster(o, cluster)
 })
+
+# Whether [ns, cluster] is among `pairs` of [namespace, cluster] built with
+# clusters_of (objects on no known cluster count everywhere).
+covered(pairs, ns, cluster) if [ns, cluster] in pairs
+
+covered(pairs, ns, cluster) if [ns, ""] in pairs
+
+covered(pairs, ns, "") if {
+	some pair in pairs
+	pair[0] == ns
+}
 
 anchor_path(o) := ["metadata", "name"] if o.kind == "Namespace"
 

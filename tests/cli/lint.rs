@@ -274,3 +274,21 @@ fn document_rules_see_the_namespace_an_enclosing_kustomization_gives() {
         vec![("BP008".to_owned(), "loose.yaml".to_owned(), 3)]
     );
 }
+
+#[test]
+fn real_layouts_yield_no_hub_spoke_findings() {
+    for fixture in [
+        "fixtures/flux2-multi-tenancy-like",
+        "fixtures/flux2-hub-spoke-example-like",
+    ] {
+        let report = json(&run(None, &[fixture, "--format", "json"]));
+        let hub: Vec<_> = findings(&report)
+            .into_iter()
+            .filter(|(rule, _, _)| {
+                rule.starts_with("HUB")
+                    || ["FLUX001", "FLUX002", "FLUX003", "FLUX004"].contains(&rule.as_str())
+            })
+            .collect();
+        assert_eq!(hub, vec![], "{fixture}");
+    }
+}

@@ -1,6 +1,8 @@
 //! What a document rule may know beyond its object: the effective namespace
 //! (from an enclosing kustomization.yaml or the reconciling Flux Kustomization)
-//! and the clusters the object lands on, from the repository model.
+//! the clusters the object lands on, and whether the document is a kustomize
+//! patch (a partial object) or a reconciler of a remote cluster, from the
+//! repository model.
 //!
 //! Rules read it with the builtin `hubspoke.context(key)`; the value is set per
 //! document on the evaluating thread, so one compiled engine serves every
@@ -28,6 +30,22 @@ pub struct ContextIndex {
 impl ContextIndex {
     /// Index the effective namespace and clusters of every object of a model built from `files`.
     pub fn add_model(&mut self, model: &RepoModel, files: &[&ParsedFile]) {
+        // Reconcilers that reach another cluster through a kubeconfig (their own
+        // or patched in) act with that kubeconfig's identity, not the local controller's.
+        let remote: std::collections::BTreeSet<usize> = model
+            .flux_kustomizations
+            .iter()
+            // ... or patch a kubeconfig into what they apply (the flux2-hub-spoke-example pattern).
+            .filter(|k| k.kubeconfig_secret.is_some() || !k.kubeconfig_patches.is_empty())
+            .map(|k| k.object)
+            .chain(
+                model
+                    .helm_releases
+                    .iter()
+                    .filter(|h| h.kubeconfig_secret.is_some())
+                    .map(|h| h.object),
+            )
+            .collect();
         for (object, location) in model.objects.iter().zip(&model.locations) {
             let Some(file) = files.get(location.file) else {
                 continue;
@@ -36,6 +54,8 @@ impl ContextIndex {
                 "namespace": object.effective_namespace,
                 "clusters": object.clusters,
                 "file": object.file,
+                "patch": object.patch,
+                "remote": remote.contains(&object.id),
             });
             self.entries.insert(
                 (file.source.path.clone(), location.document),

@@ -134,7 +134,7 @@ pub struct Origin {
 pub struct KubeconfigPatch {
     /// Secret the patch names.
     pub secret: String,
-    /// Field path of the patch in its document.
+    /// Field path of the patch (its list item) in its document.
     pub path: Vec<Value>,
     /// Ids of the HelmReleases and Flux Kustomizations it patches.
     pub objects: Vec<usize>,
@@ -235,6 +235,9 @@ pub struct RepoModel {
     /// `group/kind/namespace/name` (effective namespace; empty segments allowed) → object ids
     /// (patches excluded: they define nothing).
     pub index: BTreeMap<String, Vec<usize>>,
+    /// `group/Kind` (`/Namespace` for the core group) → object ids, patches excluded:
+    /// rules iterate the kinds they judge instead of every object.
+    pub kinds: BTreeMap<String, Vec<usize>>,
     /// Kustomize configuration files.
     pub kustomize_files: Vec<KustomizeFile>,
     /// Flux Kustomizations.
@@ -243,6 +246,10 @@ pub struct RepoModel {
     pub helm_releases: Vec<HelmRelease>,
     /// Clusters.
     pub clusters: Vec<Cluster>,
+    /// Cycles of `dependsOn` (Flux Kustomizations, HelmReleases), each once: its
+    /// members' object ids, sorted by namespace/name. Dependencies are followed
+    /// within a cluster (between objects sharing one, or on none).
+    pub dependency_cycles: Vec<Vec<usize>>,
     /// Every linted file (repository-relative).
     pub files: BTreeSet<String>,
     /// Every directory holding a linted file, with its ancestors (`.` is the root).
@@ -819,10 +826,12 @@ impl Builder<'_> {
         let mut model = RepoModel {
             objects: Vec::new(),
             index: BTreeMap::new(),
+            kinds: BTreeMap::new(),
             kustomize_files: Vec::new(),
             flux_kustomizations: Vec::new(),
             helm_releases: Vec::new(),
             clusters: Vec::new(),
+            dependency_cycles: Vec::new(),
             files: self.file_index.keys().cloned().collect(),
             directories: self.directories.clone(),
             locations: Vec::new(),
@@ -848,8 +857,14 @@ impl Builder<'_> {
                 .entry(index_key(&object.group, &object.kind, ns, &object.name))
                 .or_default()
                 .push(object.id);
+            model
+                .kinds
+                .entry(format!("{}/{}", object.group, object.kind))
+                .or_default()
+                .push(object.id);
         }
         self.collect_cluster_labels(&mut model);
+        model.dependency_cycles = dependency_cycles(&model);
         model
     }
 
@@ -1311,7 +1326,6 @@ impl Builder<'_> {
                                     Value::from("spec"),
                                     Value::from("patches"),
                                     Value::from(i),
-                                    Value::from("patch"),
                                 ],
                             },
                             secret,
@@ -1332,7 +1346,7 @@ impl Builder<'_> {
                 for (i, p) in items.iter().enumerate() {
                     if let Some(text) = p.get("patch").and_then(Value::as_str) {
                         patches.push((
-                            vec![Value::from(field), Value::from(i), Value::from("patch")],
+                            vec![Value::from(field), Value::from(i)],
                             p.get("target"),
                             parse_patch_text(text),
                         ));
@@ -1348,7 +1362,7 @@ impl Builder<'_> {
                             })
                             .unwrap_or_default();
                         patches.push((
-                            vec![Value::from(field), Value::from(i), Value::from("path")],
+                            vec![Value::from(field), Value::from(i)],
                             p.get("target"),
                             values,
                         ));
@@ -1553,15 +1567,23 @@ impl Builder<'_> {
         }
         propagate(&mut queue, flux, &mut file_clusters);
         // Then the Flux Kustomizations of cluster directories that nothing reached
-        // (a bootstrap whose gotk-sync.yaml is generated and not committed).
-        for (i, fk) in flux.iter().enumerate() {
-            if fk.source_clusters.is_empty() {
-                if let Some(cluster) = self.cluster_of(&model.objects[fk.object].file) {
-                    queue.push_back((i, cluster));
+        // (a bootstrap whose gotk-sync.yaml is generated and not committed): first
+        // those no Kustomization applies (the roots), then any left in a loop.
+        let applied: BTreeSet<String> = flux
+            .iter()
+            .flat_map(|fk| fk.files.iter().cloned())
+            .collect();
+        for roots_only in [true, false] {
+            for (i, fk) in flux.iter().enumerate() {
+                let file = &model.objects[fk.object].file;
+                if fk.source_clusters.is_empty() && !(roots_only && applied.contains(file)) {
+                    if let Some(cluster) = self.cluster_of(file) {
+                        queue.push_back((i, cluster));
+                    }
                 }
             }
+            propagate(&mut queue, flux, &mut file_clusters);
         }
-        propagate(&mut queue, flux, &mut file_clusters);
         // Files no Flux Kustomization reaches still belong to their cluster directory.
         for file in &model.files {
             if !file_clusters.contains_key(file) {
@@ -1733,30 +1755,43 @@ impl Builder<'_> {
 
     fn collect_cluster_labels(&self, model: &mut RepoModel) {
         let normalize_key = |k: &str| k.to_ascii_lowercase().replace('_', "-");
-        for cluster in &mut model.clusters {
+        // One pass over the label ConfigMaps, grouped by the clusters they land on.
+        let mut from_configmaps: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for object in &model.objects {
+            if object.kind == "ConfigMap"
+                && object.group.is_empty()
+                && !object.patch
+                && self.options.cluster_label_configmaps.contains(&object.name)
+            {
+                for cluster in &object.clusters {
+                    from_configmaps.entry(cluster).or_default().push(object.id);
+                }
+            }
+        }
+        let mut per_cluster: Vec<(BTreeMap<String, String>, Vec<usize>)> = Vec::new();
+        for cluster in &model.clusters {
             let mut labels = BTreeMap::new();
             let mut sources = Vec::new();
-            for object in &model.objects {
-                if object.kind == "ConfigMap"
-                    && !object.patch
-                    && self.options.cluster_label_configmaps.contains(&object.name)
-                    && object.clusters.contains(&cluster.name)
-                {
-                    for field in [&["metadata", "labels"][..], &["data"][..]] {
-                        let mut v = &object.body;
-                        for key in field {
-                            v = v.get(*key).unwrap_or(&Value::Null);
-                        }
-                        if let Some(map) = v.as_object() {
-                            for (k, val) in map {
-                                if let Some(s) = val.as_str() {
-                                    labels.insert(normalize_key(k), s.to_owned());
-                                }
+            for &id in from_configmaps
+                .get(cluster.name.as_str())
+                .into_iter()
+                .flatten()
+            {
+                let object = &model.objects[id];
+                for field in [&["metadata", "labels"][..], &["data"][..]] {
+                    let mut v = &object.body;
+                    for key in field {
+                        v = v.get(*key).unwrap_or(&Value::Null);
+                    }
+                    if let Some(map) = v.as_object() {
+                        for (k, val) in map {
+                            if let Some(s) = val.as_str() {
+                                labels.insert(normalize_key(k), s.to_owned());
                             }
                         }
                     }
-                    sources.push(object.id);
                 }
+                sources.push(object.id);
             }
             for &k in &cluster.kustomizations {
                 let object = &model.objects[model.flux_kustomizations[k].object];
@@ -1775,10 +1810,127 @@ impl Builder<'_> {
             }
             sources.sort_unstable();
             sources.dedup();
+            per_cluster.push((labels, sources));
+        }
+        for (cluster, (labels, sources)) in model.clusters.iter_mut().zip(per_cluster) {
             cluster.labels = labels;
             cluster.label_sources = sources;
         }
     }
+}
+
+/// Strongly connected components of the `dependsOn` graph that are cycles
+/// (Tarjan's algorithm, iterative, linear in objects and edges).
+fn dependency_cycles(model: &RepoModel) -> Vec<Vec<usize>> {
+    let nodes: Vec<usize> = model
+        .flux_kustomizations
+        .iter()
+        .map(|f| f.object)
+        .chain(model.helm_releases.iter().map(|h| h.object))
+        .collect();
+    let shares_cluster = |a: &ModelObject, b: &ModelObject| {
+        a.clusters.is_empty()
+            || b.clusters.is_empty()
+            || a.clusters.iter().any(|c| b.clusters.contains(c))
+    };
+    let mut edges: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for &id in &nodes {
+        let object = &model.objects[id];
+        let own_ns = object.effective_namespace.as_deref().unwrap_or("");
+        let Some(entries) = object
+            .body
+            .pointer("/spec/dependsOn")
+            .and_then(Value::as_array)
+        else {
+            continue;
+        };
+        for entry in entries {
+            let Some(name) = entry.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            let ns = entry
+                .get("namespace")
+                .and_then(Value::as_str)
+                .unwrap_or(own_ns);
+            let key = index_key(&object.group, &object.kind, ns, name);
+            for &target in model.index.get(&key).into_iter().flatten() {
+                if shares_cluster(object, &model.objects[target]) {
+                    edges.entry(id).or_default().push(target);
+                }
+            }
+        }
+    }
+    // Iterative Tarjan.
+    let mut index_of: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut low: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut on_stack: BTreeSet<usize> = BTreeSet::new();
+    let mut stack: Vec<usize> = Vec::new();
+    let mut next = 0usize;
+    let mut cycles = Vec::new();
+    let empty = Vec::new();
+    for &root in &nodes {
+        if index_of.contains_key(&root) {
+            continue;
+        }
+        let mut work: Vec<(usize, usize)> = vec![(root, 0)];
+        index_of.insert(root, next);
+        low.insert(root, next);
+        next += 1;
+        stack.push(root);
+        on_stack.insert(root);
+        while let Some(&mut (node, ref mut child)) = work.last_mut() {
+            let successors = edges.get(&node).unwrap_or(&empty);
+            if *child < successors.len() {
+                let succ = successors[*child];
+                *child += 1;
+                if let Some(&i) = index_of.get(&succ) {
+                    if on_stack.contains(&succ) {
+                        let l = low[&node].min(i);
+                        low.insert(node, l);
+                    }
+                } else {
+                    index_of.insert(succ, next);
+                    low.insert(succ, next);
+                    next += 1;
+                    stack.push(succ);
+                    on_stack.insert(succ);
+                    work.push((succ, 0));
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                let l = low[&parent].min(low[&node]);
+                low.insert(parent, l);
+            }
+            if low[&node] == index_of[&node] {
+                let mut component = Vec::new();
+                while let Some(member) = stack.pop() {
+                    on_stack.remove(&member);
+                    component.push(member);
+                    if member == node {
+                        break;
+                    }
+                }
+                let self_loop = edges.get(&node).is_some_and(|s| s.contains(&node));
+                if component.len() > 1 || self_loop {
+                    let key = |id: &usize| {
+                        let o = &model.objects[*id];
+                        (
+                            o.effective_namespace.clone().unwrap_or_default(),
+                            o.name.clone(),
+                            o.kind.clone(),
+                            *id,
+                        )
+                    };
+                    component.sort_by_key(key);
+                    cycles.push(component);
+                }
+            }
+        }
+    }
+    cycles.sort();
+    cycles
 }
 
 /// The documents of a patch written inline (`patch: |`).
@@ -1829,5 +1981,333 @@ mod tests {
             normalize_git_url("git@github.com:myorg/fleet-infra.git"),
             "github.com/myorg/fleet-infra"
         );
+    }
+
+    fn model_of(files: &[(&str, &str)]) -> RepoModel {
+        let parsed: Vec<ParsedFile> = files
+            .iter()
+            .map(|(path, text)| {
+                crate::parse::parse_text(path, path, *text, crate::yaml::ParseLimits::default())
+            })
+            .collect();
+        let refs: Vec<&ParsedFile> = parsed.iter().collect();
+        RepoModel::build(
+            &refs,
+            Path::new("/nonexistent-root"),
+            &ModelOptions::default(),
+        )
+    }
+
+    fn object<'m>(model: &'m RepoModel, file: &str, name: &str) -> &'m ModelObject {
+        model
+            .objects
+            .iter()
+            .find(|o| o.file == file && o.name == name)
+            .expect("object in model")
+    }
+
+    fn cluster<'m>(model: &'m RepoModel, name: &str) -> &'m Cluster {
+        model
+            .clusters
+            .iter()
+            .find(|c| c.name == name)
+            .expect("cluster in model")
+    }
+
+    #[test]
+    fn kustomize_target_patterns_are_anchored_regular_expressions() {
+        assert!(regex_full_match(
+            "kustomize-controller",
+            "kustomize-controller"
+        ));
+        assert!(!regex_full_match("kustomize", "kustomize-controller"));
+        let flux = "(kustomize-controller|helm-controller|notification-controller)";
+        assert!(regex_full_match(flux, "helm-controller"));
+        assert!(!regex_full_match(flux, "source-controller"));
+        assert!(regex_full_match("^(?:cert|metrics)-.*$", "metrics-server"));
+        assert!(regex_full_match("Helm[A-Z][a-z]+", "HelmRelease"));
+        assert!(regex_full_match("v1(beta[0-9]+)?", "v1beta2"));
+        assert!(regex_full_match("v1(beta[0-9]+)?", "v1"));
+        assert!(!regex_full_match("[^h].*", "helm"));
+        assert!(regex_full_match("a\\.b", "a.b"));
+        assert!(!regex_full_match("a\\.b", "axb"));
+        // Outside the subset: compared literally, never a panic.
+        assert!(regex_full_match("a{2}", "a{2}"));
+        assert!(!regex_full_match("(unclosed", "unclosed"));
+        // Pathological patterns stop at the budget instead of hanging.
+        assert!(!regex_full_match("(a*)*b", &"a".repeat(40)));
+    }
+
+    #[test]
+    fn label_selectors_follow_kubernetes() {
+        let labels = serde_json::json!({"app": "web", "tier": "front"});
+        assert!(selector_matches("app=web", Some(&labels)));
+        assert!(selector_matches("app==web,tier", Some(&labels)));
+        assert!(!selector_matches("app!=web", Some(&labels)));
+        assert!(selector_matches(
+            "tier in (front, back),!debug",
+            Some(&labels)
+        ));
+        assert!(!selector_matches("tier notin (front)", Some(&labels)));
+        assert!(!selector_matches("app=web", None));
+    }
+
+    const HUB_SPOKE_EXAMPLE: &[(&str, &str)] = &[
+        ("hub/flux-system/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [gotk-sync.yaml]\n"),
+        ("hub/flux-system/gotk-sync.yaml", "# generated at bootstrap\n"),
+        ("hub/edge.yaml", r#"
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: addons, namespace: edge}
+spec:
+  targetNamespace: edge
+  path: ./clusters/edge/addons
+  sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}
+  patches:
+    - target:
+        kind: HelmRelease
+        name: "(cert|metrics)-.*"
+        labelSelector: "tier=addon"
+      patch: |
+        - op: add
+          path: /spec/kubeConfig
+          value:
+            secretRef:
+              name: cluster-kubeconfig
+    - patch: |
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata:
+          name: nested
+        spec:
+          kubeConfig:
+            secretRef:
+              name: cluster-kubeconfig
+"#),
+        ("clusters/edge/addons/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [releases.yaml, nested.yaml]\n"),
+        ("clusters/edge/addons/releases.yaml", r#"
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: cert-manager, labels: {tier: addon}}
+spec: {chart: {spec: {chart: cert-manager}}}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: metrics-server, labels: {tier: debug}}
+spec: {chart: {spec: {chart: metrics-server}}}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: podinfo, labels: {tier: addon}}
+spec: {chart: {spec: {chart: podinfo}}}
+"#),
+        ("clusters/edge/addons/nested.yaml", r#"
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: nested}
+spec:
+  path: ./clusters/edge/nested
+  sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}
+"#),
+        ("clusters/edge/nested/config.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: nested, namespace: default}\n"),
+    ];
+
+    #[test]
+    fn patches_that_add_a_kubeconfig_send_their_targets_to_the_spoke() {
+        let model = model_of(HUB_SPOKE_EXAMPLE);
+        // hub/flux-system/ makes "hub" a cluster; its Kustomizations run there.
+        assert_eq!(cluster(&model, "hub").directory.as_deref(), Some("hub"));
+        assert_eq!(cluster(&model, "hub").role, "hub");
+        assert_eq!(cluster(&model, "edge").role, "spoke");
+        let release = |name: &str| {
+            let id = object(&model, "clusters/edge/addons/releases.yaml", name).id;
+            model
+                .helm_releases
+                .iter()
+                .find(|h| h.object == id)
+                .expect("helm release")
+        };
+        // Kind, name pattern and label selector all match: installed into edge.
+        let cert_manager = release("cert-manager");
+        assert_eq!(
+            cert_manager.kubeconfig_secret.as_deref(),
+            Some("cluster-kubeconfig")
+        );
+        assert_eq!(cert_manager.source_clusters, ["hub"]);
+        assert_eq!(cert_manager.target_clusters, ["edge"]);
+        let origin = cert_manager.kubeconfig_from.as_ref().expect("origin");
+        assert_eq!(
+            origin.path,
+            [Value::from("spec"), Value::from("patches"), Value::from(0)]
+        );
+        // The label selector excludes metrics-server, the name pattern podinfo.
+        assert_eq!(release("metrics-server").kubeconfig_secret, None);
+        assert_eq!(release("metrics-server").target_clusters, ["hub"]);
+        assert_eq!(release("podinfo").kubeconfig_secret, None);
+        // A strategic-merge patch targets the Kustomization of its own kind and name.
+        let nested = object(&model, "clusters/edge/addons/nested.yaml", "nested").id;
+        let fk = model
+            .flux_kustomizations
+            .iter()
+            .find(|f| f.object == nested)
+            .expect("nested kustomization");
+        assert_eq!(fk.kubeconfig_secret.as_deref(), Some("cluster-kubeconfig"));
+        assert_eq!(fk.source_clusters, ["hub"]);
+        assert_eq!(fk.target_clusters, ["edge"]);
+        assert_eq!(
+            object(&model, "clusters/edge/nested/config.yaml", "nested").clusters,
+            ["edge"]
+        );
+        // The patching Kustomization reconciles edge through its patches.
+        let addons = model
+            .flux_kustomizations
+            .iter()
+            .position(|f| model.objects[f.object].name == "addons")
+            .expect("addons");
+        assert!(cluster(&model, "edge").reconciled_by.contains(&addons));
+        assert_eq!(
+            model.flux_kustomizations[addons].kubeconfig_patches.len(),
+            2
+        );
+    }
+
+    #[test]
+    fn patch_files_define_nothing_and_are_not_applied() {
+        let model = model_of(&[
+            ("clusters/dev/sync.yaml", r#"
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: tenants, namespace: flux-system}
+spec:
+  path: ./tenants/dev
+  sourceRef: {kind: GitRepository, name: flux-system}
+"#),
+            ("tenants/base/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: apps\nresources: [sync.yaml, rbac.yaml]\n"),
+            ("tenants/base/sync.yaml", "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: dev-team}\nspec: {serviceAccountName: dev-team}\n"),
+            ("tenants/base/rbac.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: dev-team}\n"),
+            ("tenants/dev/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../base]\npatches:\n  - path: patch.yaml\n"),
+            ("tenants/dev/patch.yaml", "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: dev-team, namespace: apps}\nspec: {path: ./dev}\n"),
+        ]);
+        let patch = object(&model, "tenants/dev/patch.yaml", "dev-team");
+        assert!(patch.patch);
+        assert!(!object(&model, "tenants/base/sync.yaml", "dev-team").patch);
+        let tenants = model
+            .flux_kustomizations
+            .iter()
+            .find(|f| model.objects[f.object].name == "tenants")
+            .expect("tenants");
+        assert!(!tenants.files.iter().any(|f| f == "tenants/dev/patch.yaml"));
+        assert!(tenants.files.iter().any(|f| f == "tenants/base/sync.yaml"));
+        // The patch is neither indexed nor a Flux Kustomization of its own.
+        assert_eq!(
+            model.index["kustomize.toolkit.fluxcd.io/Kustomization/apps/dev-team"].len(),
+            1
+        );
+        assert!(!model
+            .flux_kustomizations
+            .iter()
+            .any(|f| f.object == patch.id));
+        // kustomize's namespace never applies to cluster-scoped kinds.
+        assert_eq!(
+            object(&model, "tenants/base/rbac.yaml", "dev-team").effective_namespace,
+            None
+        );
+        assert_eq!(
+            object(&model, "tenants/base/sync.yaml", "dev-team")
+                .effective_namespace
+                .as_deref(),
+            Some("apps")
+        );
+        // Without a committed flux-system sync, a cluster directory still runs its Kustomizations.
+        assert_eq!(tenants.source_clusters, ["dev"]);
+        assert_eq!(
+            object(&model, "tenants/base/sync.yaml", "dev-team").clusters,
+            ["dev"]
+        );
+    }
+
+    #[test]
+    fn a_source_on_another_branch_is_not_this_repository() {
+        let model = model_of(&[
+            (
+                "clusters/dev/flux-system/gotk-sync.yaml",
+                r#"
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: flux-system, namespace: flux-system}
+spec: {url: "https://github.com/org/fleet", ref: {branch: main}}
+"#,
+            ),
+            (
+                "clusters/dev/sources.yaml",
+                r#"
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: same, namespace: flux-system}
+spec: {url: "ssh://git@github.com/org/fleet.git", ref: {branch: main}}
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: tenant-branch, namespace: flux-system}
+spec: {url: "https://github.com/org/fleet", ref: {branch: dev-team}}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: a, namespace: flux-system}
+spec: {path: ./missing, sourceRef: {kind: GitRepository, name: same}}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: b, namespace: flux-system}
+spec: {sourceRef: {kind: GitRepository, name: tenant-branch}}
+"#,
+            ),
+        ]);
+        let local = |name: &str| {
+            model
+                .flux_kustomizations
+                .iter()
+                .find(|f| model.objects[f.object].name == name)
+                .expect("kustomization")
+                .local_source
+        };
+        assert!(local("a"));
+        // Same URL, other branch: another tree, so its (default) path is not this root.
+        assert!(!local("b"));
+    }
+
+    #[test]
+    fn dependency_cycles_are_found_once_within_a_cluster() {
+        let ks = |name: &str, deps: &[&str]| {
+            let deps: String = deps.iter().map(|d| format!("    - name: {d}\n")).collect();
+            format!(
+                "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  dependsOn:\n{deps}  path: ./none\n  sourceRef: {{kind: GitRepository, name: flux-system}}\n"
+            )
+        };
+        let production = [
+            ks("c", &["a"]),
+            ks("a", &["b"]),
+            ks("b", &["c"]),
+            ks("d", &["d"]),
+        ]
+        .concat();
+        // On staging the edges run the other way: no cycle with production's objects.
+        let staging = [ks("apps", &["infra"]), ks("infra", &[])].concat();
+        let production_apps = [ks("infra", &["apps"]), ks("apps", &[])].concat();
+        let model = model_of(&[
+            ("clusters/production/order.yaml", production.as_str()),
+            ("clusters/production/apps.yaml", production_apps.as_str()),
+            ("clusters/staging/order.yaml", staging.as_str()),
+        ]);
+        let names: Vec<Vec<&str>> = model
+            .dependency_cycles
+            .iter()
+            .map(|c| {
+                c.iter()
+                    .map(|&id| model.objects[id].name.as_str())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(names, [vec!["a", "b", "c"], vec!["d"]]);
     }
 }
