@@ -1,6 +1,6 @@
 //! The exit-code contract: 0 clean, 1 findings at or above --fail-on, 2 errors.
 
-use crate::support::{code, hubspoke, run};
+use crate::support::{code, hubspoke, json, run};
 
 #[test]
 fn clean_repository_exits_zero() {
@@ -120,4 +120,21 @@ fn config_turns_rules_off_and_changes_severity() {
     )
     .expect("write");
     assert_eq!(code(&run(Some(dir.path()), &["."])), 2);
+}
+
+#[test]
+fn the_model_reads_clusters_from_the_configured_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("fleet/edge-1")).expect("mkdir");
+    std::fs::write(dir.path().join("fleet/edge-1/labels.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fleet-labels, namespace: flux-system}\ndata: {environment: prod}\n").expect("write");
+    std::fs::write(
+        dir.path().join(".hubspoke-lint.yaml"),
+        "model:\n  clusters-dir: fleet\n  cluster-label-configmaps: [fleet-labels]\n",
+    )
+    .expect("write");
+    let graph = json(&run(Some(dir.path()), &["graph", "."]));
+    let clusters = graph["clusters"].as_array().expect("clusters");
+    assert_eq!(clusters.len(), 1);
+    assert_eq!(clusters[0]["name"], "edge-1");
+    assert_eq!(clusters[0]["labels"]["environment"], "prod");
 }

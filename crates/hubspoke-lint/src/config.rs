@@ -32,6 +32,9 @@ pub struct Config {
     /// Per-rule settings, by rule id.
     #[serde(default)]
     pub rules: BTreeMap<String, RuleConfig>,
+    /// How the repository model reads the layout.
+    #[serde(default)]
+    pub model: ModelConfig,
     /// Limits that protect the run from hostile input.
     #[serde(default)]
     pub limits: LimitsConfig,
@@ -63,6 +66,30 @@ impl SchemaConfig {
             serde_json::Value::String(s) => Some(s.clone()),
             other => Some(other.to_string()),
         }
+    }
+}
+
+/// `model:`: where clusters live and where their labels are declared.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ModelConfig {
+    /// Directory whose sub-directories are clusters (default `clusters`).
+    pub clusters_dir: Option<String>,
+    /// Names of ConfigMaps holding a cluster's labels (default cluster-labels, cluster-config, cluster-info).
+    pub cluster_label_configmaps: Option<Vec<String>>,
+}
+
+impl ModelConfig {
+    /// The model options this configuration asks for.
+    pub fn options(&self) -> hubspoke_manifest::ModelOptions {
+        let mut options = hubspoke_manifest::ModelOptions::default();
+        if let Some(dir) = &self.clusters_dir {
+            options.clusters_dir = dir.trim_matches('/').to_owned();
+        }
+        if let Some(names) = &self.cluster_label_configmaps {
+            options.cluster_label_configmaps = names.clone();
+        }
+        options
     }
 }
 

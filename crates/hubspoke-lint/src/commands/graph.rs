@@ -4,8 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use hubspoke_manifest::{
-    discover, read_and_parse, DiscoverOptions, ModelOptions, ParseLimits, RepoModel,
-    DEFAULT_MAX_FILE_SIZE,
+    discover, read_and_parse, DiscoverOptions, ParseLimits, RepoModel, DEFAULT_MAX_FILE_SIZE,
 };
 
 use crate::args::{GraphArgs, GraphFormat};
@@ -14,6 +13,10 @@ use crate::exit::ExitStatus;
 /// Print the repository model.
 pub fn run(args: &GraphArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    let config = match crate::config::locate(None, std::slice::from_ref(&root)) {
+        Some(path) => crate::config::load(&path)?,
+        None => crate::config::Config::default(),
+    };
     let options = DiscoverOptions::new(
         &[],
         &[],
@@ -23,7 +26,7 @@ pub fn run(args: &GraphArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> 
     let discovery = discover(std::slice::from_ref(&root), &options);
     let parsed = read_and_parse(&discovery.files, ParseLimits::default());
     let files: Vec<_> = parsed.iter().collect();
-    let model = RepoModel::build(&files, &root, &ModelOptions::default());
+    let model = RepoModel::build(&files, &root, &config.model.options());
     match args.format {
         GraphFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &model)?;

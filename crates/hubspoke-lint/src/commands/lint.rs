@@ -12,8 +12,8 @@ use hubspoke_engine::{
     RepositoryRoot, Severity, SuppressOptions, BASELINE_FILE_NAME,
 };
 use hubspoke_manifest::{
-    discover, read_and_parse, DiscoverOptions, DiscoveredFile, ModelOptions, ParseLimits,
-    ParsedFile, DEFAULT_MAX_FILE_SIZE,
+    discover, read_and_parse, DiscoverOptions, DiscoveredFile, ParseLimits, ParsedFile,
+    DEFAULT_MAX_FILE_SIZE,
 };
 use hubspoke_report::{Format, HumanOptions, Report};
 
@@ -303,7 +303,7 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
         &discovery.problems,
         &roots,
         &evaluator,
-        &ModelOptions::default(),
+        &config.model.options(),
     );
     stats.lint = outcome.timings;
     stats.eval = evaluator.take_stats();
