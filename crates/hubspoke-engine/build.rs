@@ -32,20 +32,13 @@ fn main() {
                 .join("fixtures")
                 .join(slug)
                 .join(verdict);
-            let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .into_iter()
-                .flatten()
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
-                .collect();
-            cases.sort();
+            let cases = example_files(&dir, verdict == "fail");
             if let Some(first) = cases.first() {
                 let name = first
-                    .file_name()
-                    .expect("file")
+                    .strip_prefix(&dir)
+                    .expect("under the verdict folder")
                     .to_string_lossy()
-                    .into_owned();
+                    .replace('\\', "/");
                 let abs = first
                     .canonicalize()
                     .expect("exists")
@@ -62,6 +55,46 @@ fn main() {
     out.push_str("];\n");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     std::fs::write(out_dir.join("bundled_policies.rs"), out).expect("write generated policy list");
+}
+
+/// Example candidates: the YAML files of a document rule's verdict folder, or
+/// for a repository rule (one folder per case) the files of its first case,
+/// the one holding a `# expect:` marker first when `marked`.
+fn example_files(dir: &Path, marked: bool) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    let is_yaml = |p: &PathBuf| p.extension().is_some_and(|e| e == "yaml" || e == "yml");
+    let files: Vec<PathBuf> = entries.iter().filter(|p| is_yaml(p)).cloned().collect();
+    if !files.is_empty() {
+        return files;
+    }
+    let Some(case) = entries.iter().find(|p| p.is_dir()) else {
+        return Vec::new();
+    };
+    let mut stack = vec![case.clone()];
+    let mut found = Vec::new();
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if is_yaml(&path) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    if marked {
+        let has_marker =
+            |p: &PathBuf| std::fs::read_to_string(p).is_ok_and(|t| t.contains("# expect:"));
+        found.sort_by_key(|p| !has_marker(p));
+    }
+    found
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
