@@ -12,10 +12,10 @@ use hubspoke_engine::{
     ConfigSuppression, EvalOptions, Severity, SuppressOptions, BASELINE_FILE_NAME,
 };
 use hubspoke_lsp::{LoadRequest, ServerOptions, Settings, SettingsError, DEFAULT_DEBOUNCE};
-use hubspoke_manifest::{DiscoverOptions, DEFAULT_MAX_FILE_SIZE};
+use hubspoke_manifest::{DiscoverOptions, ParseLimits, DEFAULT_MAX_FILE_SIZE};
 
 use crate::commands::lint::read_baseline;
-use crate::commands::load_rules;
+use crate::commands::{catalog, load_rules};
 use crate::config::{self, Config, CONFIG_FILE_NAME};
 use crate::exit::ExitStatus;
 
@@ -51,7 +51,8 @@ fn load(request: &LoadRequest) -> Result<Settings, SettingsError> {
 }
 
 // The steps below repeat how `commands::lint::collect` turns the config into
-// engine options (it keeps them private); keep the two in step.
+// engine options (it keeps them private); keep the two in step. Schema
+// validation does not run in the editor yet, so its rules are not active.
 fn settings(root: &Path, config_path: Option<&Path>) -> anyhow::Result<Settings> {
     let config = match config_path {
         Some(path) => config::load(path)?,
@@ -60,7 +61,8 @@ fn settings(root: &Path, config_path: Option<&Path>) -> anyhow::Result<Settings>
     let config_dir = config_path.and_then(Path::parent).unwrap_or(root);
     let policy_dirs: Vec<PathBuf> = config.policies.iter().map(|p| config_dir.join(p)).collect();
     let rules = load_rules(&policy_dirs)?;
-    let known_rules: BTreeSet<String> = rules.catalog().into_iter().map(|r| r.id).collect();
+    let catalog = catalog(&rules);
+    let known_rules: BTreeSet<String> = catalog.iter().map(|r| r.id.clone()).collect();
     let mut options = EvalOptions::default();
     let mut params = serde_json::Map::new();
     for (id, rule) in &config.rules {
@@ -70,8 +72,14 @@ fn settings(root: &Path, config_path: Option<&Path>) -> anyhow::Result<Settings>
                 .unwrap_or_default();
             bail!("{file}: rules.{id}: no rule has this id; `hubspoke-lint rules` lists them");
         }
-        if rule.enabled == Some(false) {
-            options.disabled.insert(id.clone());
+        match rule.enabled {
+            Some(false) => {
+                options.disabled.insert(id.clone());
+            }
+            Some(true) => {
+                options.enabled.insert(id.clone());
+            }
+            None => {}
         }
         if let Some(severity) = rule.severity.as_deref().and_then(Severity::parse) {
             options.severity.insert(id.clone(), severity);
@@ -81,6 +89,21 @@ fn settings(root: &Path, config_path: Option<&Path>) -> anyhow::Result<Settings>
         }
     }
     options.config = serde_json::json!({ "params": params });
+    if let Some(ms) = config.limits.rule_timeout_ms {
+        options.rule_timeout = std::time::Duration::from_millis(ms.max(1));
+    }
+    let defaults = ParseLimits::default();
+    let limits = ParseLimits {
+        max_documents: config
+            .limits
+            .max_documents
+            .unwrap_or(defaults.max_documents),
+        max_depth: config.limits.max_depth.unwrap_or(defaults.max_depth),
+        max_alias_nodes: config
+            .limits
+            .max_alias_nodes
+            .unwrap_or(defaults.max_alias_nodes),
+    };
     let discover = DiscoverOptions::new(
         &config.include,
         &config.exclude,
@@ -106,10 +129,11 @@ fn settings(root: &Path, config_path: Option<&Path>) -> anyhow::Result<Settings>
             .filter(|(_, r)| r.suppressible == Some(false))
             .map(|(id, _)| id.clone())
             .collect(),
-        active_rules: known_rules
+        active_rules: catalog
             .iter()
-            .filter(|id| !options.disabled.contains(*id))
-            .cloned()
+            .filter(|meta| options.is_active(meta))
+            .filter(|meta| !hubspoke_schema::RULE_IDS.contains(&meta.id.as_str()))
+            .map(|meta| meta.id.clone())
             .collect(),
         known_rules,
         today: today(),
@@ -124,6 +148,8 @@ fn settings(root: &Path, config_path: Option<&Path>) -> anyhow::Result<Settings>
         rules,
         options,
         discover,
+        limits,
+        model: config.model.options(),
         suppress,
         baseline,
         config_path: config_path.map(Path::to_path_buf),
