@@ -230,10 +230,22 @@ fn a_policy_that_only_fails_when_compiled_costs_only_itself() {
     )
     .expect("write");
     std::fs::write(dir.path().join("pod.yaml"), GOOD_POD).expect("write");
-    let output = run(Some(dir.path()), &["pod.yaml", "--policy", "policies", "--format", "json", "--rule", "BP002"]);
+    let output = run(
+        Some(dir.path()),
+        &[
+            "pod.yaml", "--policy", "policies", "--format", "json", "--rule", "BP002",
+        ],
+    );
     let got = findings(&json(&output));
-    assert_eq!(got[0], ("BP002".to_owned(), "pod.yaml".to_owned(), 5), "bundled rules still run: {got:?}");
+    assert_eq!(
+        got[0],
+        ("BP002".to_owned(), "pod.yaml".to_owned(), 5),
+        "bundled rules still run: {got:?}"
+    );
     assert_eq!(got.len(), 2, "{got:?}");
-    assert_eq!((got[1].0.as_str(), got[1].1.as_str()), ("policy-error", "policies/unsafe.rego"));
+    assert_eq!(
+        (got[1].0.as_str(), got[1].1.as_str()),
+        ("policy-error", "policies/unsafe.rego")
+    );
     assert_eq!(code(&output), 1);
 }

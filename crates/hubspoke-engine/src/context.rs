@@ -74,6 +74,11 @@ pub(crate) fn set_current(value: Option<&Value>) {
     CURRENT.with(|c| *c.borrow_mut() = value.cloned().unwrap_or_else(Value::new_object));
 }
 
+/// What `hubspoke.context(key)` answers on this thread right now (for the bytecode VM).
+pub(crate) fn current(key: &str) -> Value {
+    CURRENT.with(|c| c.borrow()[&Value::from(key)].clone())
+}
+
 /// Register the builtin on an engine (before policies that call it are added).
 pub(crate) fn register(engine: &mut regorus::Engine) {
     let _ = engine.add_extension(

@@ -5,7 +5,7 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use hubspoke_manifest::{parse_dotted_path, Document, ParsedFile, PathSegment, RepoModel};
@@ -32,7 +32,11 @@ pub struct EvalOptions {
     /// Longest one rule may run on one document before it is stopped.
     pub rule_timeout: Duration,
     /// Measure the time spent in each rule (`--timings`); off, the hot path reads no clock.
+    /// Rules then run one VM execution each instead of one per document (see `rvm.rs`).
     pub collect_timings: bool,
+    /// Evaluate document rules on the tree-walking interpreter only, never on the bytecode
+    /// VM (for differential tests; findings are the same, only slower).
+    pub interpreter_only: bool,
 }
 
 impl Default for EvalOptions {
@@ -44,6 +48,7 @@ impl Default for EvalOptions {
             config: serde_json::Value::Object(serde_json::Map::new()),
             rule_timeout: Duration::from_secs(5),
             collect_timings: false,
+            interpreter_only: false,
         }
     }
 }
@@ -66,6 +71,11 @@ pub struct EvalStats {
     pub documents: u64,
     /// Rule evaluations (one rule on one document, or one repository rule on a model).
     pub evaluations: u64,
+    /// Documents whose VM rules ran in one bytecode-VM execution (a dispatch rule).
+    pub dispatched: u64,
+    /// Rule evaluations done by the tree-walking interpreter (rules the VM cannot run,
+    /// fallbacks, repository rules).
+    pub interpreted: u64,
     /// Per-rule times, slowest first; empty unless timings were collected.
     pub timings: Vec<RuleTiming>,
 }
@@ -74,10 +84,24 @@ pub struct EvalStats {
 #[derive(Default)]
 struct Worker {
     engine: Option<Engine>,
+    /// The bytecode VM (built on first use; `None` after a failed build or when off).
+    machine: Option<crate::rvm::Machine>,
+    machine_tried: bool,
     documents: u64,
     evaluations: u64,
+    dispatched: u64,
+    interpreted: u64,
     /// Time and evaluations per index into `RuleSet::rules` (only with `collect_timings`).
     timings: Vec<(Duration, u64)>,
+}
+
+/// Add `elapsed` (and `count` evaluations) to rule `index`.
+fn add_time(timings: &mut Vec<(Duration, u64)>, index: usize, elapsed: Duration, count: u64) {
+    if timings.len() <= index {
+        timings.resize(index + 1, (Duration::ZERO, 0));
+    }
+    timings[index].0 += elapsed;
+    timings[index].1 += count;
 }
 
 impl Worker {
@@ -85,19 +109,19 @@ impl Worker {
     fn take_counters(&mut self) -> Worker {
         Worker {
             engine: None,
+            machine: None,
+            machine_tried: false,
             documents: std::mem::take(&mut self.documents),
             evaluations: std::mem::take(&mut self.evaluations),
+            dispatched: std::mem::take(&mut self.dispatched),
+            interpreted: std::mem::take(&mut self.interpreted),
             timings: std::mem::take(&mut self.timings),
         }
     }
 
     /// Add one evaluation of rule `index` that took `elapsed`.
     fn record(&mut self, index: usize, elapsed: Duration) {
-        if self.timings.len() <= index {
-            self.timings.resize(index + 1, (Duration::ZERO, 0));
-        }
-        self.timings[index].0 += elapsed;
-        self.timings[index].1 += 1;
+        add_time(&mut self.timings, index, elapsed, 1);
     }
 }
 
@@ -116,6 +140,8 @@ pub struct Evaluator<'a> {
     workers: ThreadLocal<RefCell<Worker>>,
     /// Repository-rule counters (evaluated once per model, not per thread).
     repository: Mutex<Worker>,
+    /// Which document rules run on the bytecode VM, decided on first use.
+    plan: OnceLock<Option<Arc<crate::rvm::Plan>>>,
 }
 
 /// One violation as a rule returns it.
@@ -160,6 +186,7 @@ impl<'a> Evaluator<'a> {
             options,
             workers: ThreadLocal::new(),
             repository: Mutex::new(Worker::default()),
+            plan: OnceLock::new(),
         }
     }
 
@@ -176,6 +203,8 @@ impl<'a> Evaluator<'a> {
         for worker in workers.chain(std::iter::once(repository)) {
             stats.documents += worker.documents;
             stats.evaluations += worker.evaluations;
+            stats.dispatched += worker.dispatched;
+            stats.interpreted += worker.interpreted;
             for (index, (time, count)) in worker.timings.into_iter().enumerate() {
                 if count > 0 {
                     let entry = times.entry(index).or_default();
@@ -221,16 +250,48 @@ impl<'a> Evaluator<'a> {
 
     fn build_engine(&self) -> Result<Engine, String> {
         let mut engine = self.rules.build_engine()?;
-        let data = serde_json::json!({"hubspoke": {"config": self.options.config}});
-        let value = regorus::Value::from(data);
         engine
-            .add_data(value)
+            .add_data(self.data())
             .map_err(|e| format!("cannot add rule configuration: {e}"))?;
-        engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        engine.set_execution_timer_config(self.timer());
+        Ok(engine)
+    }
+
+    /// The `data` document rules see.
+    fn data(&self) -> regorus::Value {
+        regorus::Value::from(serde_json::json!({"hubspoke": {"config": self.options.config}}))
+    }
+
+    /// The per-rule time limit.
+    fn timer(&self) -> regorus::utils::limits::ExecutionTimerConfig {
+        regorus::utils::limits::ExecutionTimerConfig {
             limit: self.options.rule_timeout,
             check_interval: std::num::NonZeroU32::MIN.saturating_add(999),
-        });
-        Ok(engine)
+        }
+    }
+
+    /// This thread's bytecode VM, or `None` (interpreter only) when it is off or cannot be built.
+    fn build_machine(&self) -> Option<crate::rvm::Machine> {
+        if self.options.interpreter_only {
+            return None;
+        }
+        let plan = self
+            .plan
+            .get_or_init(|| {
+                let active: Vec<bool> = self
+                    .rules
+                    .rules
+                    .iter()
+                    .map(|r| self.options.is_active(&r.meta))
+                    .collect();
+                crate::rvm::Plan::new(self.rules, &active).map(Arc::new)
+            })
+            .clone()?;
+        let mut engine = plan.engine()?;
+        engine.add_data(self.data()).ok()?;
+        let mut machine = crate::rvm::Machine::build(self.rules, plan, engine)?;
+        machine.configure(self.data(), self.timer()).ok()?;
+        Some(machine)
     }
 
     /// Evaluate every applicable rule on every Kubernetes object of a file.
@@ -276,41 +337,92 @@ impl<'a> Evaluator<'a> {
         let cell = self.workers.get_or(|| RefCell::new(Worker::default()));
         let mut worker = cell.borrow_mut();
         let worker = &mut *worker;
-        if worker.engine.is_none() {
-            match self.build_engine() {
-                Ok(engine) => worker.engine = Some(engine),
-                Err(message) => {
-                    findings.push(self.error_finding(file, document, None, &message));
-                    return;
+        if !worker.machine_tried {
+            worker.machine_tried = true;
+            worker.machine = self.build_machine();
+        }
+        worker.documents += 1;
+        worker.evaluations += applicable.len() as u64;
+        let timing = self.options.collect_timings;
+        let input = to_rego_value(&document.root);
+        // One result per applicable rule; `None` is left to the interpreter.
+        let mut results: Vec<Option<Result<regorus::Value, String>>> = vec![None; applicable.len()];
+        if let Some(machine) = worker.machine.as_mut() {
+            machine.set_input(input.clone());
+            let on_vm: Vec<usize> = applicable
+                .iter()
+                .copied()
+                .filter(|i| machine.runs(*i))
+                .collect();
+            let mut dispatched = false;
+            if !timing {
+                if let Some(group) = machine.group(&on_vm) {
+                    if let crate::rvm::Dispatched::Values(values) = machine.run_group(group, &on_vm)
+                    {
+                        for (index, value) in on_vm.iter().zip(values) {
+                            if let Some(slot) = applicable.iter().position(|i| i == index) {
+                                results[slot] = Some(Ok(value));
+                            }
+                        }
+                        dispatched = true;
+                        worker.dispatched += 1;
+                    }
+                }
+            }
+            if !dispatched {
+                for (slot, index) in applicable.iter().enumerate() {
+                    let started = timing.then(Instant::now);
+                    let result = machine.run_rule(*index);
+                    if let (Some(started), Some(_)) = (started, &result) {
+                        add_time(&mut worker.timings, *index, started.elapsed(), 1);
+                    }
+                    match result {
+                        Some(Ok(value)) => results[slot] = Some(Ok(value)),
+                        // The interpreter would stop too; anything else it redoes.
+                        Some(Err(message)) if message.contains("exceeded time limit") => {
+                            results[slot] = Some(Err(message));
+                        }
+                        Some(Err(_)) | None => {}
+                    }
                 }
             }
         }
-        let Some(engine) = worker.engine.as_mut() else {
-            return;
-        };
-        worker.documents += 1;
-        worker.evaluations += applicable.len() as u64;
-        engine.set_input(to_rego_value(&document.root));
-        for index in applicable {
-            let rule = &self.rules.rules[index];
-            let started = self.options.collect_timings.then(Instant::now);
-            let result = engine.eval_rule(rule.entry.clone());
-            if let Some(started) = started {
-                let elapsed = started.elapsed();
-                if worker.timings.len() <= index {
-                    worker.timings.resize(index + 1, (Duration::ZERO, 0));
+        if results.iter().any(Option::is_none) {
+            if worker.engine.is_none() {
+                match self.build_engine() {
+                    Ok(engine) => worker.engine = Some(engine),
+                    Err(message) => {
+                        findings.push(self.error_finding(file, document, None, &message));
+                        return;
+                    }
                 }
-                worker.timings[index].0 += elapsed;
-                worker.timings[index].1 += 1;
             }
+            let Some(engine) = worker.engine.as_mut() else {
+                return;
+            };
+            engine.set_input(input);
+            for (slot, index) in applicable.iter().enumerate() {
+                if results[slot].is_some() {
+                    continue;
+                }
+                let started = timing.then(Instant::now);
+                let result = engine.eval_rule(self.rules.rules[*index].entry.clone());
+                worker.interpreted += 1;
+                if let Some(started) = started {
+                    let count = u64::from(worker.machine.is_none());
+                    add_time(&mut worker.timings, *index, started.elapsed(), count);
+                }
+                results[slot] = Some(result.map_err(|e| e.to_string()));
+            }
+        }
+        for (index, result) in applicable.iter().zip(results) {
+            let rule = &self.rules.rules[*index];
             match result {
-                Ok(value) => self.collect(rule, file, document, &value, findings),
-                Err(error) => findings.push(self.error_finding(
-                    file,
-                    document,
-                    Some(rule),
-                    &error.to_string(),
-                )),
+                Some(Ok(value)) => self.collect(rule, file, document, &value, findings),
+                Some(Err(message)) => {
+                    findings.push(self.error_finding(file, document, Some(rule), &message));
+                }
+                None => {}
             }
         }
     }
@@ -457,8 +569,26 @@ struct Target<'f> {
 }
 
 impl Evaluator<'_> {
+    /// Whether any repository rule runs.
+    pub(crate) fn has_repository_rules(&self) -> bool {
+        self.rules.rules.iter().any(|r| {
+            r.meta.scope == crate::metadata::Scope::Repository && self.options.is_active(&r.meta)
+        })
+    }
+
     /// Evaluate every repository rule once on a repository model built from `files`.
     pub fn evaluate_repository(&self, model: &RepoModel, files: &[&ParsedFile]) -> Vec<Finding> {
+        self.evaluate_repository_input(repository_input(model), model, files)
+    }
+
+    /// [`Evaluator::evaluate_repository`] given the model as rules see it
+    /// ([`repository_input`]); only the model's locations are read.
+    pub(crate) fn evaluate_repository_input(
+        &self,
+        input: regorus::Value,
+        model: &RepoModel,
+        files: &[&ParsedFile],
+    ) -> Vec<Finding> {
         let rules: Vec<(usize, &Rule)> = self
             .rules
             .rules
@@ -471,6 +601,9 @@ impl Evaluator<'_> {
         if rules.is_empty() {
             return findings;
         }
+        // Repository rules run once per model on the interpreter: the bytecode VM gave a
+        // different result for one of them (HUB014 on fixtures/hub-spoke-broken), and
+        // they run next to the document rules, where their time mostly hides.
         let mut engine = match self.build_engine() {
             Ok(engine) => engine,
             Err(message) => {
@@ -478,19 +611,32 @@ impl Evaluator<'_> {
                 return findings;
             }
         };
-        engine.set_input(regorus::Value::from(model.to_json()));
+        engine.set_input(input);
         for (index, rule) in rules {
             let started = self.options.collect_timings.then(Instant::now);
-            let result = engine.eval_rule(rule.entry.clone());
+            let result = engine
+                .eval_rule(rule.entry.clone())
+                .map_err(|e| e.to_string());
             if let Ok(mut counters) = self.repository.lock() {
                 counters.evaluations += 1;
+                counters.interpreted += 1;
                 if let Some(started) = started {
                     counters.record(index, started.elapsed());
                 }
             }
             match result {
                 Ok(value) => self.collect_repository(rule, model, files, &value, &mut findings),
-                Err(error) => findings.push(repo_error(rule, &error.to_string())),
+                // Worded as for documents (the raw message has nanosecond timings).
+                Err(message) if message.contains("exceeded time limit") => {
+                    findings.push(repo_error(
+                        rule,
+                        &format!(
+                            "stopped after {} ms (the per-rule time limit, --rule-timeout-ms)",
+                            self.options.rule_timeout.as_millis()
+                        ),
+                    ))
+                }
+                Err(message) => findings.push(repo_error(rule, &message)),
             }
         }
         findings
@@ -573,6 +719,70 @@ impl Evaluator<'_> {
             });
         }
     }
+}
+
+/// The repository model as repository rules see it (`input`).
+pub(crate) fn repository_input(model: &RepoModel) -> regorus::Value {
+    regorus::Value::from(model.to_json())
+}
+
+/// [`repository_input`] for a model built from `files` (possibly with
+/// `ModelOptions::slim_bodies`), leaving the model without its `body` copies
+/// (only its locations are read afterwards). `None` when a location does not
+/// resolve (then build a full model and use [`repository_input`]).
+///
+/// Each body is the JSON of a parsed document, so it is converted straight from
+/// the document's tree, and the model's copies are freed first: on the
+/// generated 10,000-file repository this keeps one full copy of every object
+/// (~130 MB) instead of three (benches/README.md).
+pub(crate) fn repository_input_from_files(
+    model: &mut RepoModel,
+    files: &[&ParsedFile],
+) -> Option<regorus::Value> {
+    let root = |doc_ref: &hubspoke_manifest::DocRef| {
+        files
+            .get(doc_ref.file)?
+            .documents
+            .iter()
+            .find(|d| d.index == doc_ref.document)
+            .map(|d| &d.root)
+    };
+    let objects: Vec<_> = model.locations.iter().map(root).collect::<Option<_>>()?;
+    let kustomize: Vec<_> = model
+        .kustomize_locations
+        .iter()
+        .map(root)
+        .collect::<Option<_>>()?;
+    if objects.len() != model.objects.len() || kustomize.len() != model.kustomize_files.len() {
+        return None;
+    }
+    for object in &mut model.objects {
+        object.body = serde_json::Value::Null;
+    }
+    for file in &mut model.kustomize_files {
+        file.body = serde_json::Value::Null;
+    }
+    // The rest of the model through JSON text: regorus shares repeated keys, and
+    // the text is smaller than a `serde_json::Value` tree.
+    let mut input = serde_json::to_string(model)
+        .ok()
+        .and_then(|json| regorus::Value::from_json_str(&json).ok())?;
+    let map = input.as_object_mut().ok()?;
+    let mut sharer = crate::convert::Sharer::default();
+    for (key, roots) in [("objects", objects), ("kustomize_files", kustomize)] {
+        if let Some(Ok(items)) = map
+            .get_mut(&regorus::Value::from(key))
+            .map(|v| v.as_array_mut())
+        {
+            for (item, node) in items.iter_mut().zip(roots) {
+                if let Ok(fields) = item.as_object_mut() {
+                    let body = sharer.convert(node);
+                    fields.insert(regorus::Value::from("body"), body);
+                }
+            }
+        }
+    }
+    Some(input)
 }
 
 fn resolve_target<'f>(

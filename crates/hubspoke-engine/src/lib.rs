@@ -17,6 +17,7 @@ mod lint;
 mod metadata;
 mod policy;
 mod ruleset;
+mod rvm;
 mod suppress;
 
 pub use baseline::{Baseline, BaselineEntry, BaselineOutcome, BASELINE_FILE_NAME};

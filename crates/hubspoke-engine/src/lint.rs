@@ -52,7 +52,7 @@ pub struct StageTimings {
     pub model: std::time::Duration,
     /// Document rules on every file, in parallel (plus sorting the findings).
     pub documents: std::time::Duration,
-    /// Repository rules on each model.
+    /// Repository rules on each model, concurrently with the document rules.
     pub repository: std::time::Duration,
 }
 
@@ -185,30 +185,64 @@ pub fn lint_roots(
     evaluator: &Evaluator<'_>,
     options: &hubspoke_manifest::ModelOptions,
 ) -> LintOutcome {
+    // On a worker thread: the model's object bodies are freed by the thread that
+    // allocated them, so the allocator reuses that memory for the rules' input.
+    rayon::scope(|_| lint_roots_on_worker(files, walk_problems, roots, evaluator, options))
+}
+
+fn lint_roots_on_worker(
+    files: &[ParsedFile],
+    walk_problems: &[PathProblem],
+    roots: &[RepositoryRoot<'_>],
+    evaluator: &Evaluator<'_>,
+    options: &hubspoke_manifest::ModelOptions,
+) -> LintOutcome {
     let started = std::time::Instant::now();
-    let models: Vec<hubspoke_manifest::RepoModel> = roots
+    // Repository rules get the objects' bodies from the parsed documents.
+    let slim = hubspoke_manifest::ModelOptions {
+        slim_bodies: true,
+        ..options.clone()
+    };
+    let mut models: Vec<hubspoke_manifest::RepoModel> = roots
         .iter()
-        .map(|root| hubspoke_manifest::RepoModel::build(&root.files, root.path, options))
+        .map(|root| hubspoke_manifest::RepoModel::build(&root.files, root.path, &slim))
         .collect();
     let mut context = crate::context::ContextIndex::default();
     for (root, model) in roots.iter().zip(&models) {
         context.add_model(model, &root.files);
     }
     let model = started.elapsed();
-    let started = std::time::Instant::now();
-    let mut outcome = lint_files_in_context(files, walk_problems, evaluator, Some(&context));
-    let documents = started.elapsed();
-    let started = std::time::Instant::now();
-    let repository: Vec<Finding> = roots
-        .iter()
-        .zip(&models)
-        .flat_map(|(root, model)| evaluator.evaluate_repository(model, &root.files))
-        .collect();
+    // The repository rules are one long serial task: run them next to the
+    // document rules, which keep the other cores busy meanwhile.
+    let ((repository, repository_time), (mut outcome, documents)) = rayon::join(
+        || {
+            let started = std::time::Instant::now();
+            let mut findings = Vec::new();
+            for (root, model) in roots.iter().zip(models.iter_mut()) {
+                if !evaluator.has_repository_rules() {
+                    continue;
+                }
+                let input = crate::evaluate::repository_input_from_files(model, &root.files)
+                    .unwrap_or_else(|| {
+                        *model =
+                            hubspoke_manifest::RepoModel::build(&root.files, root.path, options);
+                        crate::evaluate::repository_input(model)
+                    });
+                findings.extend(evaluator.evaluate_repository_input(input, model, &root.files));
+            }
+            (findings, started.elapsed())
+        },
+        || {
+            let started = std::time::Instant::now();
+            let outcome = lint_files_in_context(files, walk_problems, evaluator, Some(&context));
+            (outcome, started.elapsed())
+        },
+    );
     outcome.extend(repository);
     outcome.timings = StageTimings {
         model,
         documents,
-        repository: started.elapsed(),
+        repository: repository_time,
     };
     outcome
 }

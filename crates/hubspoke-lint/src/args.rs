@@ -36,6 +36,8 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Run a policy directory's Rego unit tests and fixture expectations.
     Test(TestArgs),
+    /// Write a commented starter .hubspoke-lint.yaml.
+    Init(InitArgs),
     /// Serve the Language Server Protocol over stdin and stdout (for editors).
     Lsp,
 }
@@ -172,6 +174,19 @@ pub enum BaselineAction {
     Write,
     /// Report findings not in the baseline.
     Check,
+}
+
+/// `hubspoke-lint init [DIR]`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Directory to write .hubspoke-lint.yaml into (default: the current directory).
+    pub dir: Option<PathBuf>,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the starter config instead of writing it.
+    #[arg(long)]
+    pub stdout: bool,
 }
 
 /// `hubspoke-lint test [DIR]`.

@@ -5,6 +5,7 @@ mod args;
 mod commands;
 mod config;
 mod exit;
+mod settings;
 mod stats;
 
 use std::process::ExitCode;
@@ -47,6 +48,7 @@ fn main() -> ExitCode {
             Some(Command::Graph(args)) => commands::graph::run(args, &mut stdout),
             Some(Command::Baseline(args)) => commands::baseline::run(args, &mut stdout),
             Some(Command::Test(args)) => commands::test::run(args, &mut stdout),
+            Some(Command::Init(args)) => commands::init::run(args, &mut stdout),
             Some(Command::Lsp) => commands::lsp::run(&mut stdout),
         }
     });

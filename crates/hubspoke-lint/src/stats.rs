@@ -31,6 +31,8 @@ pub struct RunStats {
     pub report: Duration,
     /// Evaluation counters and per-rule times.
     pub eval: EvalStats,
+    /// Resident memory (KiB) at the end of each stage, by stage name (Linux only).
+    pub rss: Vec<(&'static str, u64)>,
 }
 
 impl RunStats {
@@ -48,6 +50,14 @@ impl RunStats {
             suppress: Duration::ZERO,
             report: Duration::ZERO,
             eval: EvalStats::default(),
+            rss: Vec::new(),
+        }
+    }
+
+    /// Note the resident memory at the end of `stage`.
+    pub fn mark(&mut self, stage: &'static str) {
+        if let Some(kib) = proc_status_kib("VmRSS:") {
+            self.rss.push((stage, kib));
         }
     }
 
@@ -65,11 +75,11 @@ impl RunStats {
         );
         let _ = writeln!(
             out,
-            "  rules                {:>10}  ({} rule evaluations)",
-            self.rules, self.eval.evaluations
+            "  rules                {:>10}  ({} rule evaluations; {} documents in one VM execution each, {} evaluations on the interpreter)",
+            self.rules, self.eval.evaluations, self.eval.dispatched, self.eval.interpreted
         );
         let _ = writeln!(out, "  findings             {findings:>10}");
-        let _ = writeln!(out, "  stage                  wall ms");
+        let _ = writeln!(out, "  stage                  wall ms   RSS after (MB)");
         let stages = [
             ("discover", self.discover),
             ("parse", self.parse),
@@ -82,9 +92,20 @@ impl RunStats {
             ("report", self.report),
         ];
         for (name, time) in stages {
-            let _ = writeln!(out, "  {name:<20} {:>10.1}", ms(time));
+            let rss = self
+                .rss
+                .iter()
+                .find(|(stage, _)| *stage == name)
+                .map(|(_, kib)| format!("{:>10.1}", *kib as f64 / 1024.0))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {name:<20} {:>10.1} {rss}", ms(time));
         }
-        let _ = writeln!(out, "  {:<20} {:>10.1}", "total", ms(total));
+        let _ = writeln!(
+            out,
+            "  {:<20} {:>10.1}   (wall; load rules runs during discover and parse, schema\n                                    and the two evaluate stages run concurrently)",
+            "total",
+            ms(total)
+        );
         let _ = writeln!(out, "  {:<20} {:>10}", "peak RSS", peak_rss());
         out
     }
@@ -132,15 +153,19 @@ fn ms(duration: Duration) -> f64 {
 
 /// Peak resident set size: `VmHWM` of /proc/self/status on Linux, "n/a" elsewhere.
 pub fn peak_rss() -> String {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    proc_status_kib("VmHWM:").map_or_else(
+        || "n/a".to_owned(),
+        |kib| format!("{:.1} MB", kib as f64 / 1024.0),
+    )
+}
+
+/// A `kB` field of /proc/self/status (Linux only).
+fn proc_status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .find_map(|line| line.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or_else(
-            || "n/a".to_owned(),
-            |kib| format!("{:.1} MB", kib as f64 / 1024.0),
-        )
 }
 
 #[cfg(test)]

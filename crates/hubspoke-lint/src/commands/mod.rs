@@ -3,6 +3,7 @@
 pub mod baseline;
 pub mod explain;
 pub mod graph;
+pub mod init;
 pub mod lint;
 pub mod lsp;
 pub mod rules;

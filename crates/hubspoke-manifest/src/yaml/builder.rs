@@ -366,17 +366,19 @@ impl Builder {
             Frame::Seq {
                 anchor,
                 start,
-                items,
-            } => (
-                anchor,
+                mut items,
+            } => (anchor, {
+                // Trees live for the whole run: give back the growth slack (~25 % of the
+                // parsed size on a 10,000-file repository; benches/README.md).
+                items.shrink_to_fit();
                 Node {
                     span: Span {
                         start: start.start,
                         end: end.start,
                     },
                     value: NodeValue::Seq(items),
-                },
-            ),
+                }
+            }),
             Frame::Map {
                 anchor,
                 start,
@@ -400,6 +402,7 @@ impl Builder {
                 if !merge_entries.is_empty() {
                     entries = apply_merge_keys(entries, &merge_entries);
                 }
+                entries.shrink_to_fit();
                 (
                     anchor,
                     Node {

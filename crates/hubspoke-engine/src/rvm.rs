@@ -1,0 +1,622 @@
+//! Document rules on regorus' bytecode VM (RVM), with the tree-walking
+//! interpreter as the fallback for whatever the VM cannot do.
+//!
+//! Measured on the generated 10,000-file repository (benches/README.md), the
+//! interpreter spends ~100–200 µs per rule and document; one VM execution per
+//! rule is ~4× faster, and one execution per *document* running every
+//! applicable rule (a generated "dispatch" rule per distinct rule set) is ~10×
+//! faster, because the library helpers the rules share (`pods.containers`,
+//! `objects.display`, ...) are computed once per document instead of once per
+//! rule.
+//!
+//! Findings stay identical to the interpreter's (tests/vm_matches_interpreter.rs):
+//! - a rule the VM compiler rejects (e.g. `with`) always runs on the interpreter;
+//! - a dispatch execution that fails, times out or yields no object is redone
+//!   rule by rule; a rule whose VM execution fails (other than by the time
+//!   limit) is redone on the interpreter;
+//! - the `hubspoke.context(key)` builtin becomes a VM "host await", which is
+//!   answered from a queue per function name and never sees its argument. So in
+//!   the VM's copy of the policies each call with a literal key,
+//!   `hubspoke.context("patch")`, is renamed `hubspoke.context__patch("patch")`
+//!   and gets its own queue; a call with any other argument keeps its name,
+//!   which the VM compiler does not know, so the rules reaching it run on the
+//!   interpreter.
+//!
+//! The VM's copy of the policies also spells out imported packages
+//! (`pods.containers` becomes `data.hubspoke.lib.pods.containers`): the VM
+//! compiler turns a reference through an import alias into a lookup of the
+//! whole package as a virtual document, which was a quarter of the VM's time;
+//! the full path compiles to a direct rule call.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use regorus::languages::rego::compiler::Compiler;
+use regorus::rvm::{Program, RegoVM};
+use regorus::{CompiledPolicy, Engine, Value};
+
+use crate::context::CONTEXT_BUILTIN;
+use crate::metadata::{kind_matches, Scope};
+use crate::policy::PolicySource;
+use crate::ruleset::RuleSet;
+
+/// Package of the generated dispatch rules (not under `data.hubspoke`, where the config lives).
+const DISPATCH_PACKAGE: &str = "hubspoke_rvm_dispatch";
+
+/// What runs on the VM, decided once per evaluator.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    /// Per index into `RuleSet::rules`: the rule compiles for the VM.
+    vm_rule: Vec<bool>,
+    /// Distinct sets (sorted rule indices, VM rules only, at least two) that apply together
+    /// to one object, with the id of the dispatch rule generated for each.
+    groups: BTreeMap<Vec<usize>, usize>,
+    /// The VM's policies: the rule set's with literal context calls renamed, then the
+    /// dispatch modules.
+    sources: Vec<PolicySource>,
+    /// Context keys called literally (`hubspoke.context("<key>")`).
+    keys: Vec<String>,
+}
+
+/// One worker thread's VM, loaded with the plan's program.
+pub(crate) struct Machine {
+    vm: RegoVM,
+    /// Entry point per rule index (`None`: interpreter).
+    rule_entry: Vec<Option<usize>>,
+    /// Entry point per group id.
+    group_entry: Vec<usize>,
+    /// Host-await name and this document's answer, per context key.
+    context: Vec<(Value, Value)>,
+    plan: Arc<Plan>,
+}
+
+/// How a dispatch execution went.
+pub(crate) enum Dispatched {
+    /// One value per rule of the group, in the group's order.
+    Values(Vec<Value>),
+    /// Redo rule by rule.
+    Failed,
+}
+
+/// The host-await name of a literal context key.
+fn context_name(key: &str) -> String {
+    format!("{CONTEXT_BUILTIN}__{key}")
+}
+
+/// `text` with every `hubspoke.context("<key>")` outside strings and comments
+/// renamed `hubspoke.context__<key>("<key>")` (keys of letters, digits and `_`).
+fn rename_context_calls(text: &str, keys: &mut BTreeSet<String>) -> String {
+    let call = format!("{CONTEXT_BUILTIN}(\"");
+    let call = call.as_bytes();
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let (mut at, mut copied) = (0, 0);
+    while at < bytes.len() {
+        match bytes[at] {
+            b'#' => {
+                while at < bytes.len() && bytes[at] != b'\n' {
+                    at += 1;
+                }
+            }
+            b'"' => {
+                at += 1;
+                while at < bytes.len() && bytes[at] != b'"' && bytes[at] != b'\n' {
+                    at += if bytes[at] == b'\\' { 2 } else { 1 };
+                }
+                at += 1;
+            }
+            b'`' => {
+                at += 1;
+                while at < bytes.len() && bytes[at] != b'`' {
+                    at += 1;
+                }
+                at += 1;
+            }
+            _ if bytes[at..].starts_with(call)
+                && (at == 0
+                    || !(bytes[at - 1].is_ascii_alphanumeric()
+                        || matches!(bytes[at - 1], b'_' | b'.'))) =>
+            {
+                let start = at + call.len();
+                let len = bytes[start..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                    .count();
+                if len > 0 && bytes[start + len..].starts_with(b"\")") {
+                    let key = &text[start..start + len];
+                    out.push_str(&text[copied..at]);
+                    out.push_str(&format!("{}(\"{key}\")", context_name(key)));
+                    keys.insert(key.to_owned());
+                    at = start + len + 2;
+                    copied = at;
+                } else {
+                    at += 1;
+                }
+            }
+            _ => at += 1,
+        }
+    }
+    out.push_str(&text[copied.min(text.len())..]);
+    out
+}
+
+/// Identifiers outside strings and comments: `(start, end)` byte ranges, with
+/// whether a `.` follows and whether they sit on an `import` line.
+fn identifiers(text: &str) -> Vec<(usize, usize, bool, bool)> {
+    let bytes = text.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut out = Vec::new();
+    let (mut at, mut line_start) = (0, 0);
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\n' => {
+                at += 1;
+                line_start = at;
+            }
+            b'#' => {
+                while at < bytes.len() && bytes[at] != b'\n' {
+                    at += 1;
+                }
+            }
+            b'"' => {
+                at += 1;
+                while at < bytes.len() && bytes[at] != b'"' && bytes[at] != b'\n' {
+                    at += if bytes[at] == b'\\' { 2 } else { 1 };
+                }
+                at += 1;
+            }
+            b'`' => {
+                at += 1;
+                while at < bytes.len() && bytes[at] != b'`' {
+                    at += 1;
+                }
+                at += 1;
+            }
+            b if (b.is_ascii_alphabetic() || b == b'_')
+                && (at == 0 || !(ident(bytes[at - 1]) || bytes[at - 1] == b'.')) =>
+            {
+                let start = at;
+                while at < bytes.len() && ident(bytes[at]) {
+                    at += 1;
+                }
+                let on_import = text[line_start..].trim_start().starts_with("import ");
+                out.push((start, at, bytes.get(at) == Some(&b'.'), on_import));
+            }
+            _ => at += 1,
+        }
+    }
+    out
+}
+
+/// `text` with rule references through `import data.<path> [as <alias>]`
+/// aliases written as `data.<path>.<rest>` (function calls, which the VM
+/// compiles directly either way, are left as written: spelling those out
+/// changed a result). An alias also used on its own (not followed by `.`) is
+/// left alone.
+fn spell_out_imports(text: &str) -> String {
+    let mut aliases: BTreeMap<String, String> = BTreeMap::new();
+    for line in text.lines() {
+        let mut words = line.split('#').next().unwrap_or("").split_whitespace();
+        if words.next() != Some("import") {
+            continue;
+        }
+        let Some(path) = words.next() else { continue };
+        let simple = path.starts_with("data.")
+            && path.split('.').all(|p| {
+                !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            });
+        if !simple {
+            continue;
+        }
+        let alias = match (words.next(), words.next(), words.next()) {
+            (None, ..) => path.rsplit('.').next().unwrap_or(path).to_owned(),
+            (Some("as"), Some(alias), None) => alias.to_owned(),
+            _ => continue,
+        };
+        // `hubspoke.` is the namespace of our builtins (`hubspoke.context`).
+        if alias != "hubspoke" {
+            aliases.insert(alias, path.to_owned());
+        }
+    }
+    if aliases.is_empty() {
+        return text.to_owned();
+    }
+    let tokens = identifiers(text);
+    for (start, end, dotted, on_import) in &tokens {
+        if !dotted && !on_import {
+            aliases.remove(&text[*start..*end]);
+        }
+    }
+    let bytes = text.as_bytes();
+    let is_call = |end: usize| {
+        let rest = bytes[end..]
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.')))
+            .map_or(bytes.len(), |n| end + n);
+        bytes.get(rest) == Some(&b'(')
+    };
+    let mut out = String::with_capacity(text.len() + 1024);
+    let mut copied = 0;
+    for (start, end, dotted, on_import) in tokens {
+        if !dotted || on_import || is_call(end) {
+            continue;
+        }
+        if let Some(path) = aliases.get(&text[start..end]) {
+            out.push_str(&text[copied..start]);
+            out.push_str(path);
+            copied = end;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+fn compile(
+    policy: &CompiledPolicy,
+    entries: &[&str],
+    keys: &[String],
+) -> Result<Arc<Program>, String> {
+    let names: Vec<String> = keys.iter().map(|k| context_name(k)).collect();
+    let host: Vec<(&str, usize)> = names.iter().map(|n| (n.as_str(), 1)).collect();
+    Compiler::compile_from_policy_with_host_await(policy, entries, &host).map_err(|e| e.to_string())
+}
+
+fn compiled_policy(engine: &mut Engine, rules: &RuleSet, on: &[bool]) -> Option<CompiledPolicy> {
+    let first = rules
+        .rules
+        .iter()
+        .zip(on)
+        .find(|(_, on)| **on)
+        .map(|(r, _)| r.entry.as_str())?;
+    engine.compile_with_entrypoint(&first.into()).ok()
+}
+
+impl Plan {
+    /// Decide which of the `active` document rules run on the VM and which
+    /// dispatch groups to generate. `None` when nothing can run on the VM.
+    pub(crate) fn new(rules: &RuleSet, active: &[bool]) -> Option<Plan> {
+        let mut keys = BTreeSet::new();
+        let sources: Vec<PolicySource> = rules
+            .sources
+            .iter()
+            .map(|s| PolicySource {
+                text: spell_out_imports(&rename_context_calls(&s.text, &mut keys)),
+                ..s.clone()
+            })
+            .collect();
+        // Only bundled rules: tests/vm_matches_interpreter.rs proves the VM agrees with the
+        // interpreter on their fixtures, and it can differ elsewhere (it did on a repository
+        // rule). Users' own policies run on the interpreter.
+        let bundled: BTreeSet<&str> = rules
+            .sources
+            .iter()
+            .filter(|s| s.bundled)
+            .map(|s| s.path.as_str())
+            .collect();
+        let mut plan = Plan {
+            vm_rule: rules
+                .rules
+                .iter()
+                .zip(active)
+                .map(|(r, on)| {
+                    *on && r.meta.scope == Scope::Document
+                        && bundled.contains(r.meta.source.as_str())
+                })
+                .collect(),
+            groups: BTreeMap::new(),
+            sources,
+            keys: keys.into_iter().collect(),
+        };
+        let mut engine = plan.engine()?;
+        let policy = compiled_policy(&mut engine, rules, &plan.vm_rule)?;
+        let indices: Vec<usize> = (0..rules.rules.len())
+            .filter(|i| plan.vm_rule[*i])
+            .collect();
+        let all: Vec<&str> = indices
+            .iter()
+            .map(|i| rules.rules[*i].entry.as_str())
+            .collect();
+        if compile(&policy, &all, &plan.keys).is_err() {
+            for i in indices {
+                plan.vm_rule[i] =
+                    compile(&policy, &[rules.rules[i].entry.as_str()], &plan.keys).is_ok();
+            }
+        }
+        if !plan.vm_rule.iter().any(|on| *on) {
+            return None;
+        }
+        let groups = groups(rules, &plan.vm_rule);
+        let without_dispatch = plan.sources.len();
+        plan.sources.extend(
+            groups
+                .iter()
+                .map(|(set, id)| dispatch_source(rules, set, *id)),
+        );
+        plan.groups = groups;
+        // The dispatch rules must compile together with every VM rule, or none is used.
+        if !plan.groups.is_empty() {
+            let plan_copy = Arc::new(plan.clone());
+            let checked = plan
+                .engine()
+                .and_then(|e| Machine::build(rules, plan_copy, e));
+            if checked.is_none() {
+                plan.groups.clear();
+                plan.sources.truncate(without_dispatch);
+            }
+        }
+        Some(plan)
+    }
+
+    /// A new engine holding the VM's policies (add the run's data before compiling).
+    pub(crate) fn engine(&self) -> Option<Engine> {
+        let mut engine = crate::ruleset::new_engine();
+        for key in &self.keys {
+            engine
+                .add_extension(
+                    context_name(key),
+                    1,
+                    Box::new(|args: Vec<Value>| {
+                        let key = args.into_iter().next().unwrap_or(Value::Undefined);
+                        Ok(key
+                            .as_string()
+                            .map_or(Value::Undefined, |k| crate::context::current(k)))
+                    }),
+                )
+                .ok()?;
+        }
+        for source in &self.sources {
+            engine
+                .add_policy(source.path.clone(), source.text.clone())
+                .ok()?;
+        }
+        Some(engine)
+    }
+}
+
+/// Every distinct set of VM rules that `rules_for` can return, over the
+/// groups and kinds the selectors name (plus a group and a kind no selector
+/// names, for the rules that match any).
+fn groups(rules: &RuleSet, vm_rule: &[bool]) -> BTreeMap<Vec<usize>, usize> {
+    const OTHER: &str = "\u{0}other";
+    let mut kinds: BTreeSet<&str> = BTreeSet::from([OTHER]);
+    let mut api_groups: BTreeSet<&str> = BTreeSet::from(["", OTHER]);
+    for rule in rules
+        .rules
+        .iter()
+        .filter(|r| r.meta.scope == Scope::Document)
+    {
+        for selector in &rule.meta.kinds {
+            match selector.rsplit_once('/') {
+                Some((group, kind)) => {
+                    api_groups.insert(group);
+                    kinds.insert(kind);
+                }
+                None => {
+                    kinds.insert(selector);
+                }
+            }
+        }
+    }
+    kinds.remove("*");
+    let mut sets: BTreeSet<Vec<usize>> = BTreeSet::new();
+    for group in &api_groups {
+        for kind in &kinds {
+            let set: Vec<usize> = (0..rules.rules.len())
+                .filter(|i| vm_rule[*i])
+                .filter(|i| {
+                    rules.rules[*i]
+                        .meta
+                        .kinds
+                        .iter()
+                        .any(|s| kind_matches(s, group, kind))
+                })
+                .collect();
+            if set.len() >= 2 {
+                sets.insert(set);
+            }
+        }
+    }
+    sets.into_iter()
+        .enumerate()
+        .map(|(id, set)| (set, id))
+        .collect()
+}
+
+fn dispatch_source(rules: &RuleSet, set: &[usize], id: usize) -> PolicySource {
+    let mut text = format!(
+        "# Generated by hubspoke-lint: every rule of one dispatch group in one VM execution.\npackage {DISPATCH_PACKAGE}.g{id}\n\nresult := {{\n"
+    );
+    for index in set {
+        text.push_str(&format!("\t\"r{index}\": {},\n", rules.rules[*index].entry));
+    }
+    text.push_str("}\n");
+    PolicySource {
+        path: format!("<hubspoke-lint dispatch g{id}>.rego"),
+        text,
+        bundled: true,
+    }
+}
+
+impl Machine {
+    /// Load a plan into a new VM; `engine` is [`Plan::engine`] (with the run's data).
+    pub(crate) fn build(rules: &RuleSet, plan: Arc<Plan>, mut engine: Engine) -> Option<Machine> {
+        let policy = compiled_policy(&mut engine, rules, &plan.vm_rule)?;
+        let mut entries: Vec<String> = Vec::new();
+        let mut rule_entry = vec![None; rules.rules.len()];
+        for (index, on) in plan.vm_rule.iter().enumerate() {
+            if *on {
+                rule_entry[index] = Some(entries.len());
+                entries.push(rules.rules[index].entry.clone());
+            }
+        }
+        let mut group_entry = vec![0; plan.groups.len()];
+        for id in plan.groups.values() {
+            group_entry[*id] = entries.len();
+            entries.push(format!("data.{DISPATCH_PACKAGE}.g{id}.result"));
+        }
+        let names: Vec<&str> = entries.iter().map(String::as_str).collect();
+        let program = compile(&policy, &names, &plan.keys).ok()?;
+        let mut vm = RegoVM::new_with_policy(policy);
+        vm.load_program(program);
+        vm.set_max_instructions(usize::MAX);
+        let context = plan
+            .keys
+            .iter()
+            .map(|k| (Value::from(context_name(k)), Value::Undefined))
+            .collect();
+        Some(Machine {
+            vm,
+            rule_entry,
+            group_entry,
+            context,
+            plan,
+        })
+    }
+
+    /// The run's `data` document and per-execution time limit.
+    pub(crate) fn configure(
+        &mut self,
+        data: Value,
+        timer: regorus::utils::limits::ExecutionTimerConfig,
+    ) -> Result<(), String> {
+        self.vm.set_data(data).map_err(|e| e.to_string())?;
+        self.vm.set_execution_timer_config(Some(timer));
+        Ok(())
+    }
+
+    /// Whether rule `index` runs on the VM.
+    pub(crate) fn runs(&self, index: usize) -> bool {
+        self.rule_entry.get(index).is_some_and(Option::is_some)
+    }
+
+    /// The dispatch group of exactly these (sorted) VM rules, if one was generated.
+    pub(crate) fn group(&self, set: &[usize]) -> Option<usize> {
+        self.plan.groups.get(set).copied()
+    }
+
+    /// Make `input` the document the next executions see, with this thread's
+    /// current `hubspoke.context` answers.
+    pub(crate) fn set_input(&mut self, input: Value) {
+        self.vm.set_input(input);
+        for ((_, answer), key) in self.context.iter_mut().zip(&self.plan.keys) {
+            *answer = crate::context::current(key);
+        }
+    }
+
+    /// Queue `calls` answers per context key for the next execution.
+    fn arm_context(&mut self, calls: usize) {
+        if !self.context.is_empty() {
+            self.vm.set_host_await_responses(
+                self.context
+                    .iter()
+                    .map(|(name, answer)| (name.clone(), vec![answer.clone(); calls])),
+            );
+        }
+    }
+
+    /// Run one rule; `None` when it is not on the VM.
+    pub(crate) fn run_rule(&mut self, index: usize) -> Option<Result<Value, String>> {
+        let entry = (*self.rule_entry.get(index)?)?;
+        self.arm_context(4);
+        Some(
+            self.vm
+                .execute_entry_point_by_index(entry)
+                .map_err(|e| e.to_string()),
+        )
+    }
+
+    /// Run every rule of a dispatch group in one execution.
+    pub(crate) fn run_group(&mut self, group: usize, set: &[usize]) -> Dispatched {
+        let Some(entry) = self.group_entry.get(group).copied() else {
+            return Dispatched::Failed;
+        };
+        self.arm_context(set.len() + 4);
+        let Ok(Value::Object(result)) = self.vm.execute_entry_point_by_index(entry) else {
+            return Dispatched::Failed;
+        };
+        let mut values = Vec::with_capacity(set.len());
+        for index in set {
+            match result.get(&Value::from(format!("r{index}"))) {
+                Some(value) => values.push(value.clone()),
+                None => return Dispatched::Failed,
+            }
+        }
+        Dispatched::Values(values)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_context_calls_are_renamed_outside_strings_and_comments() {
+        let mut keys = BTreeSet::new();
+        let text = "a := hubspoke.context(\"patch\")\n# hubspoke.context(\"x\")\nb := \"hubspoke.context(\\\"y\\\")\"\nc := hubspoke.context(k)\nd := hubspoke.context(\"ü\")\ne := \"é\"; f := hubspoke.context(\"remote\")";
+        let renamed = rename_context_calls(text, &mut keys);
+        assert_eq!(
+            renamed,
+            "a := hubspoke.context__patch(\"patch\")\n# hubspoke.context(\"x\")\nb := \"hubspoke.context(\\\"y\\\")\"\nc := hubspoke.context(k)\nd := hubspoke.context(\"ü\")\ne := \"é\"; f := hubspoke.context__remote(\"remote\")"
+        );
+        assert_eq!(keys.into_iter().collect::<Vec<_>>(), ["patch", "remote"]);
+    }
+
+    #[test]
+    fn imported_packages_are_spelled_out() {
+        let text = "package p\n\nimport data.hubspoke.lib.pods\nimport data.x.y as why\nimport data.z.w # note\nimport rego.v1\n\nv contains m if {\n\tsome c in pods.containers\n\tm := why.f(c) # pods.no\n\tw := \"pods.no\"\n\tw.x\n}\n";
+        assert_eq!(
+            spell_out_imports(text),
+            "package p\n\nimport data.hubspoke.lib.pods\nimport data.x.y as why\nimport data.z.w # note\nimport rego.v1\n\nv contains m if {\n\tsome c in data.hubspoke.lib.pods.containers\n\tm := why.f(c) # pods.no\n\tw := \"pods.no\"\n\tw.x\n}\n"
+        );
+    }
+
+    #[test]
+    fn repository_input_from_files_equals_the_models_json() {
+        use hubspoke_manifest::{
+            discover, read_and_parse, DiscoverOptions, ModelOptions, ParseLimits, RepoModel,
+        };
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        for name in [
+            "hub-spoke",
+            "hub-spoke-broken",
+            "flux2-multi-tenancy-like",
+            "flux2-hub-spoke-example-like",
+            "bad-input",
+        ] {
+            let root = fixtures.join(name);
+            let options = DiscoverOptions::new(&[], &[], u64::MAX, None).expect("globs");
+            let discovery = discover(std::slice::from_ref(&root), &options);
+            let parsed = read_and_parse(&discovery.files, ParseLimits::default());
+            let files: Vec<_> = parsed.iter().collect();
+            let model = RepoModel::build(&files, &root, &ModelOptions::default());
+            let expected = crate::evaluate::repository_input(&model);
+            let slim = ModelOptions {
+                slim_bodies: true,
+                ..ModelOptions::default()
+            };
+            for options in [ModelOptions::default(), slim] {
+                let mut model = RepoModel::build(&files, &root, &options);
+                let actual = crate::evaluate::repository_input_from_files(&mut model, &files);
+                assert!(Some(&expected) == actual.as_ref(), "{name}: inputs differ");
+            }
+        }
+    }
+
+    #[test]
+    fn the_bundled_library_runs_on_the_vm_with_dispatch_groups() {
+        let rules = RuleSet::load(crate::policy::bundled_sources());
+        let active = vec![true; rules.rules.len()];
+        let plan = Plan::new(&rules, &active).expect("a plan");
+        let documents = rules
+            .rules
+            .iter()
+            .filter(|r| r.meta.scope == Scope::Document)
+            .count();
+        let on_vm = plan.vm_rule.iter().filter(|on| **on).count();
+        assert_eq!(
+            on_vm, documents,
+            "every bundled document rule compiles for the VM"
+        );
+        assert!(!plan.groups.is_empty());
+    }
+}

@@ -1,0 +1,92 @@
+//! `hubspoke-lint init`: a commented starter `.hubspoke-lint.yaml`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+
+use crate::args::InitArgs;
+use crate::config::CONFIG_FILE_NAME;
+use crate::exit::ExitStatus;
+
+/// The starter configuration: every key, commented, with its default.
+pub const STARTER: &str = r#"# hubspoke-lint configuration. Every key is optional; command-line flags win.
+# Docs: `hubspoke-lint rules`, `hubspoke-lint explain <ID>`, README.md.
+
+# Files to lint (replaces the default **/*.yaml, **/*.yml) and to skip (extended by --exclude).
+# include: ["**/*.yaml", "**/*.yml"]
+exclude:
+  - "charts/**/templates/**"   # Helm templates are not YAML before rendering
+
+# Exit 1 when a finding is at or above: error | warning | note | never.
+fail-on: error
+
+# Skip files larger than this many bytes (reported as file-too-large).
+# max-file-size: 10485760
+
+# Extra Rego policy directories, relative to this file (same contract as the bundled rules;
+# conftest-style `package main` deny/warn/violation rules work unchanged).
+# policies: [policies/custom]
+
+# Per-rule settings by id: enabled, severity (error | warning | note), params, suppressible.
+rules:
+  # PSS021: {enabled: true}               # the whole PSS baseline profile in one rule (off by default)
+  # BP002: {severity: warning}
+  BP006:
+    params:
+      allowed_registries: ["ghcr.io", "docker.io", "registry.k8s.io", "quay.io"]
+  # HUB010: {suppressible: false}         # tenants cannot silence it
+
+# Audited exceptions: rule, path glob, reason (required) and an optional expiry date.
+suppressions: []
+#  - {rule: PSS002, path: "infrastructure/node-agents/**", reason: "log shipper reads /var/log", until: "2027-06-30"}
+
+# How the repository model reads the layout.
+# model:
+#   clusters-dir: clusters
+#   cluster-label-configmaps: [cluster-labels, cluster-config, cluster-info]
+
+# Schema validation: strict (unknown fields), kubernetes-version, unknown-schema (off | note | warning).
+# schema:
+#   strict: false
+#   kubernetes-version: "1.37"
+#   unknown-schema: note
+
+# Limits that protect the run from hostile input.
+# limits:
+#   max-documents: 10000
+#   max-depth: 128
+#   max-alias-nodes: 100000
+#   rule-timeout-ms: 5000
+"#;
+
+/// Write the starter config (or print it).
+pub fn run(args: &InitArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    if args.stdout {
+        out.write_all(STARTER.as_bytes())?;
+        return Ok(ExitStatus::Clean);
+    }
+    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let path = dir.join(CONFIG_FILE_NAME);
+    if path.exists() && !args.force {
+        bail!("{} exists; use --force to overwrite it", path.display());
+    }
+    std::fs::write(&path, STARTER).with_context(|| format!("cannot write {}", path.display()))?;
+    writeln!(out, "Wrote {}.", path.display())?;
+    Ok(ExitStatus::Clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_starter_config_is_valid() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(CONFIG_FILE_NAME);
+        std::fs::write(&path, STARTER).expect("write");
+        let config = crate::config::load(&path).expect("the starter config loads");
+        assert_eq!(config.fail_on.as_deref(), Some("error"));
+        assert!(config.rules.contains_key("BP006"));
+    }
+}
