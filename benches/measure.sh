@@ -28,7 +28,8 @@ measure() {
     local walls=() rsss=() out
     "$BIN" "$@" >/dev/null 2>&1 || true
     for _ in $(seq "$RUNS"); do
-        out=$({ /usr/bin/time -f "%e %M" "$BIN" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+        /usr/bin/time -o "$OUT/time.txt" -f "%e %M" "$BIN" "$@" >/dev/null 2>&1 || true
+        out=$(tail -1 "$OUT/time.txt")
         walls+=("${out% *}")
         rsss+=("${out#* }")
     done

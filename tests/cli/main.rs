@@ -8,6 +8,7 @@ mod exit_codes;
 mod formats;
 mod lint;
 mod lsp;
+mod perf_flags;
 mod robustness;
 mod schema;
 mod support;

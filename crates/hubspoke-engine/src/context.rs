@@ -24,7 +24,8 @@ pub const CONTEXT_BUILTIN: &str = "hubspoke.context";
 /// Context per (display path, document index).
 #[derive(Debug, Clone, Default)]
 pub struct ContextIndex {
-    entries: BTreeMap<(String, usize), Value>,
+    /// By display path, then document index (looked up once per document, without allocating).
+    entries: BTreeMap<String, BTreeMap<usize, Value>>,
 }
 
 impl ContextIndex {
@@ -57,15 +58,15 @@ impl ContextIndex {
                 "patch": object.patch,
                 "remote": remote.contains(&object.id),
             });
-            self.entries.insert(
-                (file.source.path.clone(), location.document),
-                Value::from(json),
-            );
+            self.entries
+                .entry(file.source.path.clone())
+                .or_default()
+                .insert(location.document, Value::from(json));
         }
     }
 
     pub(crate) fn get(&self, path: &str, document: usize) -> Option<&Value> {
-        self.entries.get(&(path.to_owned(), document))
+        self.entries.get(path)?.get(&document)
     }
 }
 
@@ -76,7 +77,12 @@ pub(crate) fn set_current(value: Option<&Value>) {
 
 /// What `hubspoke.context(key)` answers on this thread right now (for the bytecode VM).
 pub(crate) fn current(key: &str) -> Value {
-    CURRENT.with(|c| c.borrow()[&Value::from(key)].clone())
+    current_at(&Value::from(key))
+}
+
+/// [`current`] for a key already made a value.
+pub(crate) fn current_at(key: &Value) -> Value {
+    CURRENT.with(|c| c.borrow()[key].clone())
 }
 
 /// Register the builtin on an engine (before policies that call it are added).

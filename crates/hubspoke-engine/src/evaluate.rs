@@ -93,6 +93,18 @@ struct Worker {
     interpreted: u64,
     /// Time and evaluations per index into `RuleSet::rules` (only with `collect_timings`).
     timings: Vec<(Duration, u64)>,
+    /// The rules per kind and group seen so far.
+    dispatch: std::collections::HashMap<String, Vec<(String, Arc<Dispatch>)>>,
+}
+
+/// What runs on objects of one group and kind.
+struct Dispatch {
+    /// Active rules that apply, as indices into `RuleSet::rules`.
+    applicable: Vec<usize>,
+    /// Those the worker's VM runs.
+    on_vm: Vec<usize>,
+    /// The dispatch group running all of `on_vm` in one VM execution.
+    group: Option<usize>,
 }
 
 /// Add `elapsed` (and `count` evaluations) to rule `index`.
@@ -116,6 +128,7 @@ impl Worker {
             dispatched: std::mem::take(&mut self.dispatched),
             interpreted: std::mem::take(&mut self.interpreted),
             timings: std::mem::take(&mut self.timings),
+            dispatch: std::collections::HashMap::new(),
         }
     }
 
@@ -270,6 +283,45 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// The rules that apply to objects of `group`/`kind`, cached per worker.
+    fn dispatch_for(&self, worker: &mut Worker, group: &str, kind: &str) -> Arc<Dispatch> {
+        let known = worker.dispatch.get(kind).and_then(|by_group| {
+            by_group
+                .iter()
+                .find(|(g, _)| g == group)
+                .map(|(_, d)| Arc::clone(d))
+        });
+        if let Some(dispatch) = known {
+            return dispatch;
+        }
+        let applicable: Vec<usize> = self
+            .rules
+            .rules_for(group, kind)
+            .into_iter()
+            .filter(|i| self.options.is_active(&self.rules.rules[*i].meta))
+            .collect();
+        let on_vm: Vec<usize> = match &worker.machine {
+            Some(machine) => applicable
+                .iter()
+                .copied()
+                .filter(|i| machine.runs(*i))
+                .collect(),
+            None => Vec::new(),
+        };
+        let group_id = worker.machine.as_ref().and_then(|m| m.group(&on_vm));
+        let dispatch = Arc::new(Dispatch {
+            applicable,
+            on_vm,
+            group: group_id,
+        });
+        worker
+            .dispatch
+            .entry(kind.to_owned())
+            .or_default()
+            .push((group.to_owned(), Arc::clone(&dispatch)));
+        dispatch
+    }
+
     /// This thread's bytecode VM, or `None` (interpreter only) when it is off or cannot be built.
     fn build_machine(&self) -> Option<crate::rvm::Machine> {
         if self.options.interpreter_only {
@@ -325,21 +377,17 @@ impl<'a> Evaluator<'a> {
         let Some(object) = &document.object else {
             return;
         };
-        let applicable: Vec<usize> = self
-            .rules
-            .rules_for(object.group(), &object.kind)
-            .into_iter()
-            .filter(|i| self.options.is_active(&self.rules.rules[*i].meta))
-            .collect();
-        if applicable.is_empty() {
-            return;
-        }
         let cell = self.workers.get_or(|| RefCell::new(Worker::default()));
         let mut worker = cell.borrow_mut();
         let worker = &mut *worker;
         if !worker.machine_tried {
             worker.machine_tried = true;
             worker.machine = self.build_machine();
+        }
+        let dispatch = self.dispatch_for(worker, object.group(), &object.kind);
+        let applicable = &dispatch.applicable;
+        if applicable.is_empty() {
+            return;
         }
         worker.documents += 1;
         worker.evaluations += applicable.len() as u64;
@@ -349,15 +397,11 @@ impl<'a> Evaluator<'a> {
         let mut results: Vec<Option<Result<regorus::Value, String>>> = vec![None; applicable.len()];
         if let Some(machine) = worker.machine.as_mut() {
             machine.set_input(input.clone());
-            let on_vm: Vec<usize> = applicable
-                .iter()
-                .copied()
-                .filter(|i| machine.runs(*i))
-                .collect();
+            let on_vm = &dispatch.on_vm;
             let mut dispatched = false;
             if !timing {
-                if let Some(group) = machine.group(&on_vm) {
-                    if let crate::rvm::Dispatched::Values(values) = machine.run_group(group, &on_vm)
+                if let Some(group) = dispatch.group {
+                    if let crate::rvm::Dispatched::Values(values) = machine.run_group(group, on_vm)
                     {
                         for (index, value) in on_vm.iter().zip(values) {
                             if let Some(slot) = applicable.iter().position(|i| i == index) {

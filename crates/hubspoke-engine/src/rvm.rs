@@ -65,8 +65,10 @@ pub(crate) struct Machine {
     rule_entry: Vec<Option<usize>>,
     /// Entry point per group id.
     group_entry: Vec<usize>,
-    /// Host-await name and this document's answer, per context key.
-    context: Vec<(Value, Value)>,
+    /// Host-await name, key and this document's answer, per context key.
+    context: Vec<(Value, Value, Value)>,
+    /// The dispatch result's key of each rule index (`"r<index>"`).
+    result_keys: Vec<Value>,
     plan: Arc<Plan>,
 }
 
@@ -462,13 +464,23 @@ impl Machine {
         let context = plan
             .keys
             .iter()
-            .map(|k| (Value::from(context_name(k)), Value::Undefined))
+            .map(|k| {
+                (
+                    Value::from(context_name(k)),
+                    Value::from(k.as_str()),
+                    Value::Undefined,
+                )
+            })
+            .collect();
+        let result_keys = (0..rules.rules.len())
+            .map(|i| Value::from(format!("r{i}")))
             .collect();
         Some(Machine {
             vm,
             rule_entry,
             group_entry,
             context,
+            result_keys,
             plan,
         })
     }
@@ -498,8 +510,8 @@ impl Machine {
     /// current `hubspoke.context` answers.
     pub(crate) fn set_input(&mut self, input: Value) {
         self.vm.set_input(input);
-        for ((_, answer), key) in self.context.iter_mut().zip(&self.plan.keys) {
-            *answer = crate::context::current(key);
+        for (_, key, answer) in &mut self.context {
+            *answer = crate::context::current_at(key);
         }
     }
 
@@ -509,7 +521,7 @@ impl Machine {
             self.vm.set_host_await_responses(
                 self.context
                     .iter()
-                    .map(|(name, answer)| (name.clone(), vec![answer.clone(); calls])),
+                    .map(|(name, _, answer)| (name.clone(), vec![answer.clone(); calls])),
             );
         }
     }
@@ -536,7 +548,7 @@ impl Machine {
         };
         let mut values = Vec::with_capacity(set.len());
         for index in set {
-            match result.get(&Value::from(format!("r{index}"))) {
+            match self.result_keys.get(*index).and_then(|key| result.get(key)) {
                 Some(value) => values.push(value.clone()),
                 None => return Dispatched::Failed,
             }

@@ -32,6 +32,10 @@ use hubspoke_manifest::{
 };
 use hubspoke_report::{Format, HumanOptions, Report};
 
+// As in the `hubspoke-lint` binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Files in the generated repository (small enough for criterion's loop).
 const GENERATED_FILES: usize = 2_000;
 
@@ -224,6 +228,11 @@ fn stages(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>, root
 }
 
 fn fixture(c: &mut Criterion) {
+    // As the binary does (src/main.rs): regorus' interpreter uses anyhow errors for control
+    // flow, and with RUST_BACKTRACE=1 each captured a backtrace. Set before any thread starts.
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        std::env::set_var("RUST_LIB_BACKTRACE", "0");
+    }
     let root = workspace().join("fixtures/hub-spoke");
     let mut group = c.benchmark_group("fixture");
     group.measurement_time(Duration::from_secs(5));
