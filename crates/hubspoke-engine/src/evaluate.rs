@@ -532,7 +532,7 @@ impl<'a> Evaluator<'a> {
         message: &str,
     ) -> Finding {
         let located = document.locate(&[]);
-        let first_line = message.lines().next().unwrap_or(message);
+        let first_line = crate::ruleset::error_reason(message);
         let timed_out;
         let first_line = if first_line.contains("exceeded time limit") {
             timed_out = format!(

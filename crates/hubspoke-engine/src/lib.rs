@@ -15,6 +15,7 @@ mod finding;
 pub mod fixtures;
 mod lint;
 mod metadata;
+mod network;
 mod policy;
 mod ruleset;
 mod rvm;

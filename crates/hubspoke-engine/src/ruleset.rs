@@ -38,7 +38,13 @@ impl RuleSet {
     /// `policy-error` finding, and the others still load.
     pub fn load(sources: Vec<PolicySource>) -> RuleSet {
         let mut set = RuleSet::default();
-        let mut candidates = sources;
+        let mut candidates: Vec<PolicySource> = Vec::with_capacity(sources.len());
+        for source in sources {
+            match crate::network::network_call(&source) {
+                Some(refused) => set.load_findings.push(refused),
+                None => candidates.push(source),
+            }
+        }
         // regorus compiles all modules together when first evaluating, so one
         // module with a semantic error would disable every rule. Drop the module
         // each error names and retry, so a broken policy costs only itself.
@@ -307,14 +313,7 @@ fn read_metadata(
 /// message names when it names one.
 pub fn policy_error(source: &PolicySource, message: &str) -> Finding {
     let region = locate_in_message(source, message);
-    // regorus puts the location first (`--> file:line:col` and a code frame)
-    // and the reason on a line starting with `error:`.
-    let reason = message
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("error:"))
-        .or_else(|| message.lines().map(str::trim).find(|l| !l.is_empty()))
-        .unwrap_or(message)
-        .trim();
+    let reason = error_reason(message);
     Finding {
         rule: POLICY_ERROR.to_owned(),
         severity: Severity::Error,
@@ -325,6 +324,17 @@ pub fn policy_error(source: &PolicySource, message: &str) -> Finding {
         path: Vec::new(),
         related: Vec::new(),
     }
+}
+
+/// The reason in a regorus error: it puts the location first (`--> file:line:col` and a
+/// code frame) and the reason on a line starting with `error:`.
+pub(crate) fn error_reason(message: &str) -> &str {
+    message
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("error:"))
+        .or_else(|| message.lines().map(str::trim).find(|l| !l.is_empty()))
+        .unwrap_or(message)
+        .trim()
 }
 
 fn locate_in_message(source: &PolicySource, message: &str) -> Option<Region> {

@@ -135,7 +135,9 @@ pub struct RuleConfig {
     pub suppressible: Option<bool>,
 }
 
-/// Find the config file: the explicit one, else `.hubspoke-lint.yaml` in the first directory linted.
+/// Find the config file: the explicit one, else the nearest `.hubspoke-lint.yaml` in the first
+/// linted directory or, inside a git repository, one of its parents up to the repository root,
+/// so that linting one file or directory of a repository uses the repository's configuration.
 pub fn locate(explicit: Option<&Path>, paths: &[PathBuf]) -> Option<PathBuf> {
     if let Some(path) = explicit {
         return Some(path.to_path_buf());
@@ -143,13 +145,38 @@ pub fn locate(explicit: Option<&Path>, paths: &[PathBuf]) -> Option<PathBuf> {
     let first = paths
         .first()
         .map_or_else(|| PathBuf::from("."), Clone::clone);
-    let dir = if first.is_dir() {
+    let start = if first.is_dir() {
         first
     } else {
-        first.parent()?.to_path_buf()
+        match first.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
     };
-    let candidate = dir.join(CONFIG_FILE_NAME);
-    candidate.is_file().then_some(candidate)
+    let candidate = start.join(CONFIG_FILE_NAME);
+    if candidate.is_file() {
+        return Some(candidate);
+    }
+    // Above the starting directory, report the file relative to the working directory (as
+    // linted paths are), so that no absolute path of the machine reaches the output.
+    let canonical = start.canonicalize().ok()?;
+    let cwd = std::env::current_dir().and_then(|d| d.canonicalize()).ok();
+    // Only inside a repository: outside one, a stray file in a parent directory (say in
+    // /tmp) must not silently change what is linted.
+    let repository = canonical
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())?;
+    let found = canonical
+        .ancestors()
+        .skip(1)
+        .take_while(|dir| dir.starts_with(repository))
+        .map(|dir| dir.join(CONFIG_FILE_NAME))
+        .find(|candidate| candidate.is_file())?;
+    let relative = cwd
+        .as_deref()
+        .and_then(|cwd| found.strip_prefix(cwd).ok())
+        .map(Path::to_path_buf);
+    Some(relative.unwrap_or(found))
 }
 
 /// Read and validate a config file; errors name the file, line and column.

@@ -78,6 +78,14 @@ pub fn suppress_options(
     known_rules: BTreeSet<String>,
     active_rules: BTreeSet<String>,
 ) -> SuppressOptions {
+    // Findings name files relative to the working directory; the globs are written relative to
+    // the config file, which may sit below it (`hubspoke-lint fleet/`).
+    let base = config_path
+        .and_then(Path::parent)
+        .map(|dir| dir.to_string_lossy().trim_start_matches("./").to_owned())
+        .filter(|dir| !dir.is_empty() && dir != ".")
+        .map(|dir| format!("{}/", globset::escape(&dir)))
+        .unwrap_or_default();
     SuppressOptions {
         enabled,
         config_entries: config
@@ -85,7 +93,7 @@ pub fn suppress_options(
             .iter()
             .map(|s| ConfigSuppression {
                 rule: s.rule.clone(),
-                path: s.path.clone(),
+                path: format!("{base}{}", s.path.trim_start_matches("./")),
                 reason: s.reason.clone().unwrap_or_default(),
                 until: s.until.clone(),
             })
