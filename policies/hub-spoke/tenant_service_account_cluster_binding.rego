@@ -8,7 +8,7 @@ metadata := {
 	"title": "tenant-service-account-cluster-binding",
 	"severity": "error",
 	"security_severity": 8.0,
-	"description": "A tenant's service account is bound cluster-wide by a ClusterRoleBinding. The tenant's reconciler impersonates that account, so the tenant can then act in every namespace (with cluster-admin, on the whole cluster), which defeats Flux multi-tenancy. Tenant service accounts are those named by tenant reconcilers (see HUB008; parameters `tenant_label`, `exempt_namespaces`). A namespaced RoleBinding to the cluster-admin ClusterRole stays inside the namespace and is Flux's documented tenant pattern; list ClusterRoles in the parameter `forbidden_roles` (e.g. [\"cluster-admin\"]) to forbid them in RoleBindings too.",
+	"description": "A tenant's service account is bound cluster-wide by a ClusterRoleBinding. The tenant's reconciler impersonates that account, so the tenant can then act in every namespace (with cluster-admin, on the whole cluster), which defeats Flux multi-tenancy. Tenant service accounts are those named by tenant reconcilers (see HUB008; parameters `tenant_label`, `exempt_namespaces`). A RoleBinding to a ClusterRole listed in the parameter `forbidden_roles` (default [\"cluster-admin\"]) is reported too: inside its namespace cluster-admin still lets the tenant rewrite its own RBAC, quotas and network policies. `flux create tenant` generates exactly such a RoleBinding; teams that accept it set `forbidden_roles: []`.",
 	"help": "Bind the tenant's service account with a RoleBinding in the tenant's namespace (to a Role, or to the admin/edit ClusterRole), and delete the ClusterRoleBinding.",
 	"tags": ["hub-spoke", "multi-tenancy", "security"],
 	"scope": "repository",
@@ -20,7 +20,7 @@ label := params.get("HUB010", "tenant_label", repo.tenant_label_default)
 
 exempt := params.strings("HUB010", "exempt_namespaces", ["flux-system"])
 
-forbidden_roles := params.strings("HUB010", "forbidden_roles", [])
+forbidden_roles := params.strings("HUB010", "forbidden_roles", ["cluster-admin"])
 
 labelled := repo.labelled_tenant_namespaces(label, exempt)
 

@@ -177,6 +177,39 @@ fn network_builtins_are_unavailable_with_a_clear_error() {
 }
 
 #[test]
+fn a_policy_asking_for_a_huge_range_fails_alone_instead_of_exhausting_memory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("policies")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("policies/huge.rego"),
+        "package user.huge\n\nmetadata := {\"id\": \"HUGE1\", \"title\": \"huge\", \"severity\": \"error\", \"description\": \"x.\", \"help\": \"y\", \"scope\": \"document\", \"kinds\": [\"*\"]}\n\nviolations contains v if {\n  r := numbers.range(1, 100000000000)\n  v := {\"msg\": sprintf(\"%d\", [count(r)])}\n}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("a.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x}\nspec:\n  containers:\n    - {name: c, image: nginx, securityContext: {privileged: true}}\n",
+    )
+    .expect("write");
+    let output = run(
+        Some(dir.path()),
+        &[
+            "a.yaml", "--policy", "policies", "--format", "json", "--rule", "HUGE1", "--rule",
+            "PSS001",
+        ],
+    );
+    let report = json(&output);
+    assert_eq!(
+        findings(&report),
+        vec![f("policy-error", "a.yaml", 3), f("PSS001", "a.yaml", 6)]
+    );
+    assert_eq!(
+        report["findings"][0]["message"],
+        "rule HUGE1 (policies/huge.rego) failed on this object: numbers.range would make 100000000000 numbers; hubspoke-lint allows at most 1000000 per call"
+    );
+    assert_eq!(code(&output), 1);
+}
+
+#[test]
 fn an_endless_policy_is_stopped_by_the_rule_time_limit() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir(dir.path().join("policies")).expect("mkdir");

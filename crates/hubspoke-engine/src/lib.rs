@@ -6,6 +6,7 @@
 #![deny(clippy::unwrap_used)]
 
 mod baseline;
+mod bounded;
 mod builtin;
 mod context;
 mod convert;

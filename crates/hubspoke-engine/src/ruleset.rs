@@ -189,6 +189,7 @@ impl RuleSet {
 pub fn new_engine() -> Engine {
     let mut engine = Engine::new();
     crate::context::register(&mut engine);
+    crate::bounded::register(&mut engine);
     engine.set_rego_v0(false);
     engine.set_strict_builtin_errors(false);
     engine
