@@ -24,6 +24,9 @@ pub struct CaseResult {
     pub rule: String,
     /// What disagreed; empty when the case passed.
     pub mismatches: Vec<String>,
+    /// The findings of the rule under test, one line each: `file:line:column-line:column message`
+    /// (markers only name lines; these let a snapshot pin columns and messages too).
+    pub located: Vec<String>,
 }
 
 /// Everything the harness found.
@@ -200,10 +203,30 @@ fn check_case(
         mismatches.push(format!("unexpected {id} at line {line}: {message}"));
     }
     CaseResult {
+        located: located(&findings, rule, str::to_owned),
         file: display,
         rule: rule.to_owned(),
         mismatches,
     }
+}
+
+/// [`CaseResult::located`] of `rule` among `findings`, with files named by `file_name`.
+fn located(findings: &[Finding], rule: &str, file_name: impl Fn(&str) -> String) -> Vec<String> {
+    let mut out: Vec<String> = findings
+        .iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| {
+            let at = f.region.map_or_else(String::new, |r| {
+                format!(
+                    ":{}:{}-{}:{}",
+                    r.start.line, r.start.column, r.end.line, r.end.column
+                )
+            });
+            format!("{}{at} {}", file_name(&f.file), f.message)
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 fn check_repository_case(
@@ -221,6 +244,7 @@ fn check_repository_case(
                 file: display,
                 rule: rule.to_owned(),
                 mismatches: vec![error.to_string()],
+                located: Vec::new(),
             }
         }
     };
@@ -277,6 +301,7 @@ fn check_repository_case(
         mismatches.push(format!("unexpected {id} at {file}:{line}: {message}"));
     }
     CaseResult {
+        located: located(&findings, rule, str::to_owned),
         file: display,
         rule: rule.to_owned(),
         mismatches,

@@ -81,3 +81,31 @@ fn every_rule_passes_its_fixtures() {
         report.cases.len()
     );
 }
+
+/// Markers pin each expected finding's rule and line; this pins the rest of what users see
+/// of every fixture finding: its column, its end and its message (reviewed snapshot).
+#[test]
+fn fixture_findings_have_exact_locations_and_messages() {
+    let rules = RuleSet::load(bundled_sources());
+    let all_rules = EvalOptions {
+        enabled: rules.rules.iter().map(|r| r.meta.id.clone()).collect(),
+        ..EvalOptions::default()
+    };
+    let evaluator = Evaluator::new(&rules, all_rules);
+    let root = policies_dir();
+    let report = run_fixtures(&root, &rules, &evaluator, true);
+    let prefix = format!("{}/", root.to_string_lossy().replace('\\', "/"));
+    let mut lines = Vec::new();
+    for case in report.cases.iter().filter(|c| !c.located.is_empty()) {
+        lines.push(format!(
+            "{} {}",
+            case.rule,
+            case.file.trim_start_matches(prefix.as_str())
+        ));
+        for finding in &case.located {
+            lines.push(format!("  {}", finding.trim_start_matches(prefix.as_str())));
+        }
+    }
+    assert!(lines.len() >= 200, "only {} lines", lines.len());
+    insta::assert_snapshot!(lines.join("\n"));
+}
