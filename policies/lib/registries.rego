@@ -31,17 +31,16 @@ canonical(image) := concat("/", ["docker.io", "library", image]) if {
 	not contains(images.without_digest(image), "/")
 }
 
-# Whether the image comes from `registry`: a host (`ghcr.io`), optionally with
-# a path (`ghcr.io/acme`). The image is compared as written and in canonical form,
-# so `docker.io` admits `nginx` and `docker.io/library` admits `nginx` too.
-from(image, registry) if startswith(image, prefix(registry))
-
-from(image, registry) if startswith(canonical(image), prefix(registry))
-
-# Whether the image comes from any of `registries`.
+# Whether the image comes from any of `registries`: each a host (`ghcr.io`), optionally
+# with a path (`ghcr.io/acme`). The image is compared as written and in canonical form,
+# so `docker.io` admits `nginx` and `docker.io/library` admits `nginx` too. The canonical
+# form is computed once per image, not once per registry: BP006 runs on every container.
 from_any(image, registries) if {
+	forms := [image, canonical(image)]
 	some registry in registries
-	from(image, registry)
+	p := prefix(registry)
+	some form in forms
+	startswith(form, p)
 }
 
 prefix(registry) := registry if endswith(registry, "/")
