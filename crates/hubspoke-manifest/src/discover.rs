@@ -494,7 +494,7 @@ mod tests {
         fs::write(inner.join("apps/a.yaml"), "a: 1").expect("write");
         fs::write(inner.join("apps/skipped.yaml"), "a: 1").expect("write");
         fs::write(inner.join(".gitignore"), "skipped.yaml\n").expect("write");
-        let found = discover(&[inner.clone()], &options());
+        let found = discover(&[inner], &options());
         let names: Vec<_> = found.files.iter().map(|f| f.repo_path.as_str()).collect();
         assert_eq!(names, ["apps/a.yaml"]);
         assert!(found.problems.is_empty(), "{:?}", found.problems);
