@@ -7,14 +7,23 @@ exe="$(bash scripts/install-sarif-multitool.sh)"
 bin="${HUBSPOKE_LINT_BIN:-target/debug/hubspoke-lint}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-"$bin" fixtures/hub-spoke-broken --format "sarif=$work/out.sarif" --sarif-category ci || [ $? -eq 1 ]
-DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 "$exe" validate "$work/out.sarif" -o "$work/report.sarif" \
-  --rule-kind "Sarif;Ghas" --level "Error;Warning" >"$work/log.txt" 2>&1 || { cat "$work/log.txt"; exit 1; }
-python3 - "$work/report.sarif" <<'PY'
+# The broken example (every rule) and the bad-input corpus (whole-file problems,
+# encodings, parse errors): both must pass without a single error or warning.
+status=0
+for fixture in hub-spoke-broken bad-input; do
+  log="$work/$fixture.sarif"
+  "$bin" "fixtures/$fixture" --format "sarif=$log" --sarif-category ci || [ $? -eq 1 ]
+  DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 "$exe" validate "$log" -o "$work/$fixture.report.sarif" \
+    --rule-kind "Sarif;Ghas" --level "Error;Warning" >"$work/log.txt" 2>&1 || { cat "$work/log.txt"; exit 1; }
+  python3 - "$work/$fixture.report.sarif" "$fixture" <<'PY' || status=1
 import json, sys
 results = json.load(open(sys.argv[1]))["runs"][0].get("results", [])
 for r in results:
-    print(f"{r.get('level', 'warning')}: {r['ruleId']}: {r['message'].get('text', r['message'])}")
-print(f"SARIF multitool (Sarif;Ghas): {len(results)} errors or warnings")
+    message = r["message"]
+    text = message.get("text") or f"{message.get('id')} {', '.join(message.get('arguments', []))}"
+    print(f"{r.get('level', 'warning')}: {r['ruleId']}: {text}")
+print(f"SARIF multitool (Sarif;Ghas) on fixtures/{sys.argv[2]}: {len(results)} errors or warnings")
 sys.exit(1 if results else 0)
 PY
+done
+exit "$status"

@@ -37,7 +37,7 @@ fn unparsable_non_utf8_binary_and_empty_files_are_findings_and_the_rest_is_linte
         findings(&report),
         vec![
             ("parse-error".to_owned(), "a-unclosed.yaml".to_owned(), 4),
-            ("encoding".to_owned(), "b-latin1.yaml".to_owned(), 0),
+            ("encoding".to_owned(), "b-latin1.yaml".to_owned(), 1),
             ("binary-file".to_owned(), "c-binary.yaml".to_owned(), 0),
             ("empty-file".to_owned(), "d-empty.yaml".to_owned(), 0),
             ("empty-file".to_owned(), "e-comments.yaml".to_owned(), 0),
@@ -45,11 +45,16 @@ fn unparsable_non_utf8_binary_and_empty_files_are_findings_and_the_rest_is_linte
             ("BP002".to_owned(), "g-bom.yaml".to_owned(), 5),
         ]
     );
-    let encoding = &report["findings"][1]["message"];
+    let encoding = &report["findings"][1];
     assert_eq!(
-        encoding,
-        "file is not valid UTF-8: invalid byte 0xE9 at line 1, column 7"
+        encoding["message"],
+        "file is not valid UTF-8: invalid byte 0xE9"
     );
+    let place: Vec<Option<u64>> = ["line", "column", "end_line", "end_column"]
+        .iter()
+        .map(|key| encoding[key].as_u64())
+        .collect();
+    assert_eq!(place, [Some(1), Some(7), Some(1), Some(8)]);
     assert_eq!(exit, 1);
 }
 
@@ -88,14 +93,90 @@ fn a_directory_without_yaml_says_so() {
 }
 
 #[test]
-fn a_missing_path_is_reported() {
+fn a_directory_without_yaml_outside_the_working_directory_is_named_as_given() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let output = run(Some(dir.path()), &["does-not-exist", "--format", "json"]);
+    std::fs::create_dir_all(dir.path().join("work")).expect("mkdir");
+    std::fs::create_dir_all(dir.path().join("empty")).expect("mkdir");
+    let output = run(
+        Some(&dir.path().join("work")),
+        &["../empty", "--format", "json"],
+    );
     assert_eq!(
         findings(&json(&output)),
-        vec![("unreadable-file".to_owned(), "does-not-exist".to_owned(), 0)]
+        vec![("no-files".to_owned(), "../empty".to_owned(), 0)]
+    );
+    assert_eq!(code(&output), 0);
+}
+
+#[test]
+fn a_gitignore_above_the_root_is_not_applied_but_one_inside_is() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inner = dir.path().join("outer/inner");
+    std::fs::create_dir_all(inner.join("apps")).expect("mkdir");
+    std::fs::write(dir.path().join("outer/.gitignore"), "*.yaml\n").expect("write");
+    std::fs::write(inner.join(".gitignore"), "ignored.yaml\n").expect("write");
+    std::fs::write(inner.join("apps/pod.yaml"), GOOD_POD).expect("write");
+    std::fs::write(inner.join("apps/ignored.yaml"), GOOD_POD).expect("write");
+    let output = run(
+        Some(dir.path()),
+        &["outer/inner", "--format", "json", "--rule", "BP002"],
+    );
+    assert_eq!(
+        findings(&json(&output)),
+        vec![(
+            "BP002".to_owned(),
+            "outer/inner/apps/pod.yaml".to_owned(),
+            5
+        )]
     );
     assert_eq!(code(&output), 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn sarif_of_a_dangling_symlink_holds_no_absolute_path() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("apps")).expect("mkdir");
+    std::fs::write(dir.path().join("apps/pod.yaml"), GOOD_POD).expect("write");
+    std::os::unix::fs::symlink(
+        dir.path().join("apps/removed.yaml"),
+        dir.path().join("apps/dangling.yaml"),
+    )
+    .expect("symlink");
+    let absolute = dir.path().canonicalize().expect("canonical");
+    let output = run(
+        Some(dir.path()),
+        &[absolute.to_str().expect("UTF-8 path"), "--format", "sarif"],
+    );
+    assert_eq!(code(&output), 1);
+    let text = String::from_utf8_lossy(&output.stdout);
+    for leak in [dir.path(), absolute.as_path()] {
+        assert!(
+            !text.contains(leak.to_str().expect("UTF-8 path")),
+            "{} leaks into {text}",
+            leak.display()
+        );
+    }
+    let log = json(&output);
+    let dangling = log["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["ruleId"] == "unreadable-file")
+        .expect("the dangling symlink is reported");
+    assert_eq!(
+        dangling["message"]["text"],
+        "cannot read: No such file or directory (os error 2)"
+    );
+    let location = &dangling["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "apps/dangling.yaml");
+    assert_eq!(
+        (
+            &location["region"]["startLine"],
+            &location["region"]["startColumn"]
+        ),
+        (&serde_json::json!(1), &serde_json::json!(1))
+    );
 }
 
 #[test]

@@ -17,3 +17,89 @@ fn rules_markdown_is_in_sync() {
         "docs/rules.md is stale: run `UPDATE_DOCS=1 cargo test --test cli docs`"
     );
 }
+
+/// The Avoid and Prefer examples of a rule in docs/rules.md: `(file name, text)` each.
+fn documented_examples(docs: &str, id: &str) -> [(String, String); 2] {
+    let section = docs
+        .split("\n## ")
+        .find(|s| s.starts_with(&format!("{id} — ")))
+        .unwrap_or_else(|| panic!("no section for {id}"));
+    ["Avoid", "Prefer"].map(|heading| {
+        let after = &section[section
+            .find(&format!("### {heading}\n"))
+            .unwrap_or_else(|| panic!("{id} has no {heading} example"))..];
+        let start = after.find("```yaml\n").expect("a YAML block") + "```yaml\n".len();
+        let block = &after[start..start + after[start..].find("```").expect("closed block")];
+        let (first, text) = block.split_once('\n').expect("file line");
+        let name = first
+            .trim_start_matches("# ")
+            .rsplit('/')
+            .next()
+            .expect("name");
+        (name.to_owned(), text.to_owned())
+    })
+}
+
+/// Every built-in rule whose example is a manifest: "Avoid" gets the finding,
+/// "Prefer" does not (encodings are applied to the bytes as the comments say).
+#[test]
+fn built_in_examples_show_what_they_claim() {
+    let docs = std::fs::read_to_string(root().join("docs/rules.md")).expect("docs");
+    let cases: [(&str, &[&str], Option<&str>); 16] = [
+        ("parse-error", &[], None),
+        ("duplicate-key", &[], None),
+        ("unknown-tag", &[], None),
+        ("yaml-limit", &[], None),
+        ("encoding", &[], None),
+        ("utf16-file", &[], None),
+        ("empty-file", &[], None),
+        ("helm-template", &[], None),
+        ("suppression-without-reason", &[], None),
+        ("suppression-unused", &[], None),
+        ("suppression-unknown-rule", &[], None),
+        (
+            "suppression-not-allowed",
+            &[],
+            Some("rules: {PSS001: {suppressible: false}}\n"),
+        ),
+        ("schema/invalid", &[], None),
+        ("schema/invalid-crd", &[], None),
+        ("schema/unknown-field", &["--strict"], None),
+        ("schema/unknown-kind", &[], None),
+    ];
+    for (id, flags, config) in cases {
+        for (verdict, (name, text)) in documented_examples(&docs, id).into_iter().enumerate() {
+            let avoid = verdict == 0;
+            let bytes: Vec<u8> = match id {
+                "encoding" if avoid => text.chars().map(|c| c as u32 as u8).collect(),
+                "utf16-file" if avoid => [0xFF, 0xFE]
+                    .into_iter()
+                    .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+                    .collect(),
+                _ => text.into_bytes(),
+            };
+            let dir = tempfile::tempdir().expect("tempdir");
+            std::fs::write(dir.path().join(&name), bytes).expect("write");
+            if let Some(config) = config {
+                std::fs::write(dir.path().join(".hubspoke-lint.yaml"), config).expect("write");
+            }
+            let mut args = vec![".", "--format", "json"];
+            args.extend_from_slice(flags);
+            let report = crate::support::json(&run(Some(dir.path()), &args));
+            let reported = crate::support::findings(&report)
+                .iter()
+                .any(|(rule, _, _)| rule == id);
+            assert_eq!(
+                reported,
+                avoid,
+                "{id}: the {} example {}",
+                if avoid { "Avoid" } else { "Prefer" },
+                if avoid {
+                    "is not reported"
+                } else {
+                    "is reported"
+                }
+            );
+        }
+    }
+}

@@ -138,3 +138,72 @@ fn the_model_reads_clusters_from_the_configured_directory() {
     assert_eq!(clusters[0]["name"], "edge-1");
     assert_eq!(clusters[0]["labels"]["environment"], "prod");
 }
+
+#[test]
+fn a_path_that_does_not_exist_is_a_usage_error_naming_it() {
+    for args in [
+        &["/nonexistent-hubspoke-root"][..],
+        &["graph", "/nonexistent-hubspoke-root"][..],
+    ] {
+        let output = run(None, args);
+        assert_eq!(code(&output), 2, "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            "error: /nonexistent-hubspoke-root: no such file or directory\n",
+            "{args:?}"
+        );
+        assert!(output.stdout.is_empty(), "{args:?}");
+    }
+    let output = run(
+        None,
+        &["fixtures/hub-spoke", "does-not-exist", "--format", "json"],
+    );
+    assert_eq!(code(&output), 2);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: does-not-exist: no such file or directory\n"
+    );
+}
+
+#[test]
+fn graph_discovers_files_with_the_configured_excludes_and_limits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("apps")).expect("mkdir");
+    let config_map =
+        |name: &str| format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\n");
+    std::fs::write(dir.path().join("apps/kept.yaml"), config_map("kept")).expect("write");
+    std::fs::write(
+        dir.path().join("apps/excluded.yaml"),
+        config_map("excluded"),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("apps/two-documents.yaml"),
+        config_map("first") + "---\n" + &config_map("second"),
+    )
+    .expect("write");
+    let padding = format!("data: {{padding: {}}}\n", "x".repeat(300));
+    std::fs::write(
+        dir.path().join("apps/too-large.yaml"),
+        config_map("too-large") + &padding,
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("other.yaml"), config_map("not-included")).expect("write");
+    std::fs::write(
+        dir.path().join(".hubspoke-lint.yaml"),
+        "include: ['apps/**']\nexclude: [apps/excluded.yaml]\nmax-file-size: 200\nlimits:\n  max-documents: 1\n",
+    )
+    .expect("write");
+    let output = run(Some(dir.path()), &["graph", "."]);
+    assert_eq!(code(&output), 0);
+    let graph = json(&output);
+    let mut names: Vec<&str> = graph["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .map(|o| o["name"].as_str().expect("name"))
+        .collect();
+    names.sort_unstable();
+    // The document past the limit is not in the model, as it is not linted.
+    assert_eq!(names, ["first", "kept"]);
+}

@@ -83,12 +83,60 @@ fn sarif_is_valid_against_the_official_schema() {
             "{result}"
         );
         assert!(result["partialFingerprints"]["hubspokeFindingHash/v1"].is_string());
+        assert_eq!(location["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+    }
+    assert!(run["originalUriBaseIds"]["%SRCROOT%"]["description"]["text"].is_string());
+    assert!(
+        run["originalUriBaseIds"]["%SRCROOT%"].get("uri").is_none(),
+        "no absolute path of this machine"
+    );
+    for rule in rules {
+        let id = rule["id"].as_str().expect("id");
+        let title = rule["name"].as_str().map_or(id.to_owned(), str::to_owned);
+        let help_uri = rule["helpUri"]
+            .as_str()
+            .expect("every shipped rule has a page");
+        let anchor = help_uri
+            .strip_prefix("https://github.com/hubspoke-lint/hubspoke-lint/blob/main/docs/rules.md#")
+            .unwrap_or_else(|| panic!("{help_uri}"));
+        // The anchor is the one GitHub gives the rule's heading in docs/rules.md.
+        let docs = std::fs::read_to_string(root().join("docs/rules.md")).expect("docs");
+        assert!(
+            docs.contains(&format!("](#{anchor})")),
+            "{id} ({title}): #{anchor} is not linked from docs/rules.md"
+        );
     }
     let with_security = rules
         .iter()
         .filter(|r| r["properties"]["security-severity"].is_string())
         .count();
     assert!(with_security >= 10);
+}
+
+#[test]
+fn sarif_stops_below_githubs_result_limit_and_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // 25,002 copies of one key: 25,001 duplicate-key errors.
+    std::fs::write(dir.path().join("keys.yaml"), "k: 1\n".repeat(25_002)).expect("write");
+    let output = run(
+        Some(dir.path()),
+        &[".", "--parse-only", "--format", "sarif=out.sarif"],
+    );
+    assert_eq!(code(&output), 1);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "warning: SARIF output holds the 24999 most severe of 25001 findings (GitHub code scanning accepts 25000 per run); 2 were left out\n"
+    );
+    let log: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("out.sarif")).expect("SARIF written"),
+    )
+    .expect("SARIF is JSON");
+    let run = &log["runs"][0];
+    assert_eq!(run["results"].as_array().map(Vec::len), Some(24_999));
+    assert_eq!(
+        run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"],
+        "25001 results exceed GitHub's limit of 25000 per run; the 24999 most severe are included, 2 omitted"
+    );
 }
 
 #[test]

@@ -66,7 +66,7 @@ fn every_bad_input_gets_its_exact_diagnostic() {
         f("empty-file", "empty.yaml", 0),
         f("helm-template", "helm-template.yaml", 7),
         f("file-too-large", "huge.yaml", 0),
-        f("encoding", "latin1.yaml", 0),
+        f("encoding", "latin1.yaml", 5),
         f("symlink-loop", "loop/again", 0),
         f("symlink-outside-root", "outside.yaml", 0),
         f("parse-error", "tab-indentation.yaml", 5),
@@ -89,6 +89,17 @@ fn every_bad_input_gets_its_exact_diagnostic() {
     assert_eq!(
         (crlf["column"].as_u64(), crlf["end_column"].as_u64()),
         (Some(14), Some(26))
+    );
+    let latin1 = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|x| x["file"] == "latin1.yaml")
+        .expect("latin1 finding");
+    // `  name: caf` then the byte 0xE9.
+    assert_eq!(
+        (latin1["column"].as_u64(), latin1["end_column"].as_u64()),
+        (Some(12), Some(13))
     );
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(

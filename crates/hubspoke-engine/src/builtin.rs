@@ -11,7 +11,9 @@ pub const POLICY_ERROR: &str = "policy-error";
 pub const INTERNAL_ERROR: &str = "internal-error";
 
 fn meta(id: &str, severity: Severity, description: &str, help: &str) -> RuleMeta {
-    RuleMeta::built_in(id, id, "input", severity, description, help)
+    let mut meta = RuleMeta::built_in(id, id, "input", severity, description, help);
+    meta.examples = crate::builtin_examples::examples(id);
+    meta
 }
 
 /// Metadata of one input-problem code.

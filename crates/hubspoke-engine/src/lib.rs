@@ -8,6 +8,7 @@
 mod baseline;
 mod bounded;
 mod builtin;
+mod builtin_examples;
 mod context;
 mod convert;
 mod error;
@@ -38,7 +39,8 @@ pub use lint::{
 };
 pub use metadata::{kind_matches, KyvernoRef, RuleMeta, Scope};
 pub use policy::{
-    bundled_sources, load_policy_dir, load_policy_tests, rule_examples, PolicySource, RuleExamples,
+    bundled_sources, is_bundled_source, load_policy_dir, load_policy_tests, rule_examples,
+    PolicySource, RuleExamples,
 };
 pub use ruleset::{new_engine, policy_error, Rule, RuleSet};
 pub use suppress::{

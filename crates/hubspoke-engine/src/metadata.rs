@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::finding::Severity;
+use crate::policy::RuleExamples;
 
 /// Whether a rule sees one document at a time or the whole repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -61,6 +62,9 @@ pub struct RuleMeta {
     /// Policy file it came from, set by the loader; empty for built-in rules.
     #[serde(default)]
     pub source: String,
+    /// Examples of a built-in rule (Rego rules take theirs from their fixtures, by `source`).
+    #[serde(skip)]
+    pub examples: RuleExamples,
 }
 
 impl RuleMeta {
@@ -88,7 +92,21 @@ impl RuleMeta {
             default_enabled: true,
             package: String::new(),
             source: String::new(),
+            examples: RuleExamples::default(),
         }
+    }
+
+    /// The same rule with its "Avoid" and "Prefer" examples, `(file name, text)` each.
+    pub fn with_examples(
+        mut self,
+        fail: (&'static str, &'static str),
+        pass: (&'static str, &'static str),
+    ) -> RuleMeta {
+        self.examples = RuleExamples {
+            fail: Some(fail),
+            pass: Some(pass),
+        };
+        self
     }
 
     /// The first sentence of the description (SARIF `shortDescription`, tables).

@@ -29,6 +29,13 @@ pub fn bundled_sources() -> Vec<PolicySource> {
         .collect()
 }
 
+/// Whether `source` (a rule's `source`, `policies/<family>/<slug>.rego`) ships with hubspoke-lint.
+pub fn is_bundled_source(source: &str) -> bool {
+    source
+        .strip_prefix("policies/")
+        .is_some_and(|rel| BUNDLED_POLICIES.iter().any(|(path, _)| *path == rel))
+}
+
 /// The first failing and passing fixture of a bundled rule: `(file name, YAML)`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RuleExamples {

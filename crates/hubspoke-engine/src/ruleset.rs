@@ -235,6 +235,7 @@ fn conftest_rules(engine: &Engine, source: &PolicySource, package: &str) -> Vec<
             default_enabled: true,
             package: package.to_owned(),
             source: source.path.clone(),
+            examples: crate::RuleExamples::default(),
         },
     })
     .collect()

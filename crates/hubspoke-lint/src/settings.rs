@@ -2,11 +2,11 @@
 //! `lint` and `lsp`, so that the terminal and the editor report the same findings.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::bail;
 use hubspoke_engine::{ConfigSuppression, EvalOptions, Severity, SuppressOptions};
-use hubspoke_manifest::ParseLimits;
+use hubspoke_manifest::{DiscoverOptions, ParseLimits, DEFAULT_MAX_FILE_SIZE};
 
 use crate::config::Config;
 
@@ -47,6 +47,46 @@ pub fn eval_options(
         options.rule_timeout = std::time::Duration::from_millis(ms.max(1));
     }
     Ok(options)
+}
+
+/// A path named on the command line that does not exist is a usage error (exit 2),
+/// not a finding: nothing was linted, so no report can be trusted.
+pub fn require_existing(paths: &[PathBuf]) -> anyhow::Result<()> {
+    for path in paths {
+        // `try_exists` follows symlinks: a dangling one does not exist either. An
+        // error (permission denied) is left to discovery, which reports it as a finding.
+        if let Ok(false) = path.try_exists() {
+            bail!("{}: no such file or directory", path.display());
+        }
+    }
+    Ok(())
+}
+
+/// What to walk: flags, else the configuration (`include`, `exclude`, `max-file-size`);
+/// `--exclude` adds to the configured excludes. Display paths are relative to the
+/// working directory.
+pub fn discover_options(
+    config: &Config,
+    include: &[String],
+    exclude: &[String],
+    max_file_size: Option<u64>,
+) -> anyhow::Result<DiscoverOptions> {
+    let include = if include.is_empty() {
+        config.include.clone()
+    } else {
+        include.to_vec()
+    };
+    let mut all_excludes = config.exclude.clone();
+    all_excludes.extend(exclude.iter().cloned());
+    let max_file_size = max_file_size
+        .or(config.max_file_size)
+        .unwrap_or(DEFAULT_MAX_FILE_SIZE);
+    Ok(DiscoverOptions::new(
+        &include,
+        &all_excludes,
+        max_file_size,
+        std::env::current_dir().ok(),
+    )?)
 }
 
 /// Parser limits: flags, else `limits:`, else the defaults.

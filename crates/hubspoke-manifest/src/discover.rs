@@ -165,6 +165,10 @@ fn discover_root(root: &Path, options: &DiscoverOptions, out: &mut Discovery) {
         .hidden(false)
         .follow_links(true)
         .require_git(false)
+        // Ignore files above the root and the user's global gitignore are not part of
+        // the linted tree: a `*.yaml` in a parent directory must not silence the run.
+        .parents(false)
+        .git_global(false)
         .add_custom_ignore_filename(".hubspokeignore")
         .filter_entry(move |entry| {
             if entry.file_name() == ".git" {
@@ -243,9 +247,12 @@ fn discover_root(root: &Path, options: &DiscoverOptions, out: &mut Discovery) {
     }
     if !found_any {
         out.problems.push(PathProblem {
-            path: display_root
-                .filter(|r| !r.is_empty())
-                .unwrap_or_else(|| ".".to_owned()),
+            path: match display_root {
+                Some(r) if r.is_empty() => ".".to_owned(),
+                Some(r) => r,
+                // Outside the display base: name the root as the user gave it.
+                None => slash(root),
+            },
             problem: FileProblem::whole_file(
                 ProblemCode::NoFiles,
                 "no YAML files found here (looked for the include globs)",
@@ -295,9 +302,40 @@ fn walk_error(error: &ignore::Error) -> (Option<PathBuf>, FileProblem) {
         ),
         other => (
             None,
-            FileProblem::whole_file(ProblemCode::Unreadable, format!("cannot read: {other}")),
+            FileProblem::whole_file(
+                ProblemCode::Unreadable,
+                format!("cannot read: {}", describe(other)),
+            ),
         ),
     }
+}
+
+/// The text of a walk error without the paths the `ignore` and `walkdir` errors embed
+/// (absolute when the root is): the finding already names the file by its display path.
+fn describe(error: &ignore::Error) -> String {
+    match error {
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => describe(err),
+        ignore::Error::WithLineNumber { line, err } => format!("line {line}: {}", describe(err)),
+        ignore::Error::Partial(errors) => {
+            errors.iter().map(describe).collect::<Vec<_>>().join("; ")
+        }
+        ignore::Error::Io(io) => innermost_cause(io),
+        ignore::Error::Loop { .. } => "symlink loop".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// walkdir wraps the operating system's error in one that prints the path; the
+/// innermost cause is the bare reason ("No such file or directory (os error 2)").
+fn innermost_cause(error: &std::io::Error) -> String {
+    let mut cause: &(dyn std::error::Error + 'static) = match error.get_ref() {
+        Some(inner) => inner,
+        None => error,
+    };
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
 }
 
 fn too_large(path: &str, size: u64, limit: u64) -> PathProblem {
@@ -334,13 +372,20 @@ fn display_root(root: &Path, base: Option<&Path>) -> Option<String> {
     canonical_root.strip_prefix(&canonical_base).ok().map(slash)
 }
 
+/// A path with `/` separators (`/abs/path`, `C:/x`, `a/b`), as findings show them.
 fn slash(path: &Path) -> String {
     let mut out = String::new();
-    for (i, c) in path.components().enumerate() {
-        if i > 0 {
-            out.push('/');
+    for component in path.components() {
+        match component {
+            Component::Prefix(prefix) => out.push_str(&prefix.as_os_str().to_string_lossy()),
+            Component::RootDir => out.push('/'),
+            other => {
+                if !out.is_empty() && !out.ends_with('/') {
+                    out.push('/');
+                }
+                out.push_str(&other.as_os_str().to_string_lossy());
+            }
         }
-        out.push_str(&c.as_os_str().to_string_lossy());
     }
     out
 }
@@ -420,9 +465,72 @@ mod tests {
     }
 
     #[test]
-    fn a_directory_without_yaml_says_so() {
+    fn a_directory_without_yaml_names_the_root_as_given() {
         let dir = tempfile::tempdir().expect("tempdir");
         let found = discover(&[dir.path().to_path_buf()], &options());
+        assert_eq!(found.problems.len(), 1);
         assert_eq!(found.problems[0].problem.code, ProblemCode::NoFiles);
+        assert_eq!(found.problems[0].path, slash(dir.path()));
+        assert!(
+            found.problems[0].path.starts_with('/') && !found.problems[0].path.starts_with("//")
+        );
+    }
+
+    #[test]
+    fn slash_joins_components_without_doubling_the_root() {
+        assert_eq!(slash(Path::new("/nonexistent")), "/nonexistent");
+        assert_eq!(slash(Path::new("/a/b.yaml")), "/a/b.yaml");
+        assert_eq!(slash(Path::new("a/./b")), "a/b");
+        assert_eq!(slash(Path::new("../a")), "../a");
+    }
+
+    #[test]
+    fn ignore_files_above_the_root_do_not_apply_but_those_inside_do() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let outer = dir.path().join("outer");
+        let inner = outer.join("inner");
+        fs::create_dir_all(inner.join("apps")).expect("mkdir");
+        fs::write(outer.join(".gitignore"), "*.yaml\n").expect("write");
+        fs::write(inner.join("apps/a.yaml"), "a: 1").expect("write");
+        fs::write(inner.join("apps/skipped.yaml"), "a: 1").expect("write");
+        fs::write(inner.join(".gitignore"), "skipped.yaml\n").expect("write");
+        let found = discover(&[inner], &options());
+        let names: Vec<_> = found.files.iter().map(|f| f.repo_path.as_str()).collect();
+        assert_eq!(names, ["apps/a.yaml"]);
+        assert!(found.problems.is_empty(), "{:?}", found.problems);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn walk_errors_name_the_file_by_its_relative_path_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        fs::create_dir_all(root.join("apps")).expect("mkdir");
+        std::os::unix::fs::symlink(
+            root.join("apps/missing.yaml"),
+            root.join("apps/dangling.yaml"),
+        )
+        .expect("symlink");
+        let found = discover(&[root.to_path_buf()], &options());
+        let problems: Vec<_> = found
+            .problems
+            .iter()
+            .map(|p| (p.path.as_str(), p.problem.code, p.problem.message.as_str()))
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                (
+                    slash(root).as_str(),
+                    ProblemCode::NoFiles,
+                    "no YAML files found here (looked for the include globs)"
+                ),
+                (
+                    "apps/dangling.yaml",
+                    ProblemCode::Unreadable,
+                    "cannot read: No such file or directory (os error 2)"
+                )
+            ]
+        );
     }
 }

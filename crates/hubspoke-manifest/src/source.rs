@@ -1,5 +1,6 @@
 //! Turning a file's bytes into text: BOMs, UTF-16, binary and non-UTF-8 files.
 
+use crate::position::{Position, Region};
 use crate::problem::{FileProblem, ProblemCode};
 
 /// Decoded text plus any problem met while decoding.
@@ -67,18 +68,37 @@ fn decode_utf8(bytes: Vec<u8>) -> Decoded {
         Err(error) => {
             let valid = error.utf8_error().valid_up_to();
             let bytes = error.as_bytes();
-            let prefix = String::from_utf8_lossy(&bytes[..valid]);
-            let line = prefix.matches('\n').count() + 1;
-            let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            Decoded::Rejected(FileProblem::whole_file(
-                ProblemCode::Encoding,
-                format!(
-                    "file is not valid UTF-8: invalid byte 0x{:02X} at line {line}, column {column}",
-                    bytes.get(valid).copied().unwrap_or(0)
-                ),
-            ))
+            let bad = bytes.get(valid).copied().unwrap_or(0);
+            Decoded::Rejected(FileProblem {
+                region: Some(bad_byte_region(bytes, valid)),
+                ..FileProblem::whole_file(
+                    ProblemCode::Encoding,
+                    format!("file is not valid UTF-8: invalid byte 0x{bad:02X}"),
+                )
+            })
         }
     }
+}
+
+/// The region of the one bad byte at `valid` (everything before it is valid UTF-8):
+/// columns in characters and UTF-16 units, offsets into the file's bytes.
+fn bad_byte_region(bytes: &[u8], valid: usize) -> Region {
+    let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or("");
+    let line_start = prefix.rfind('\n').map_or(0, |i| i + 1);
+    let line_text = &prefix[line_start..];
+    let start = Position {
+        line: prefix.matches('\n').count() as u32 + 1,
+        column: line_text.chars().count() as u32 + 1,
+        column_utf16: line_text.encode_utf16().count() as u32 + 1,
+        offset: valid,
+    };
+    let end = Position {
+        column: start.column + 1,
+        column_utf16: start.column_utf16 + 1,
+        offset: (valid + 1).min(bytes.len()),
+        ..start
+    };
+    Region { start, end }
 }
 
 #[cfg(test)]
@@ -114,7 +134,27 @@ mod tests {
         match decode(b"a: 1\nb: \xFF\n".to_vec()) {
             Decoded::Rejected(p) => {
                 assert_eq!(p.code, ProblemCode::Encoding);
-                assert!(p.message.contains("line 2, column 4"), "{}", p.message);
+                assert_eq!(p.message, "file is not valid UTF-8: invalid byte 0xFF");
+                let region = p.region.expect("the bad byte has a place");
+                assert_eq!(
+                    (region.start.line, region.start.column, region.start.offset),
+                    (2, 4, 8)
+                );
+                assert_eq!(
+                    (region.end.line, region.end.column, region.end.offset),
+                    (2, 5, 9)
+                );
+            }
+            Decoded::Text { .. } => panic!("accepted invalid UTF-8"),
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_after_non_ascii_counts_characters_and_utf16_units() {
+        match decode("é😀 ".bytes().chain([0xFF]).collect()) {
+            Decoded::Rejected(p) => {
+                let start = p.region.expect("region").start;
+                assert_eq!((start.line, start.column, start.column_utf16), (1, 4, 5));
             }
             Decoded::Text { .. } => panic!("accepted invalid UTF-8"),
         }

@@ -32,18 +32,24 @@ pub fn rule_page(rule: &RuleMeta, heading: &str) -> String {
         "\n{sub} Why\n\n{}\n\n{sub} Fix\n\n{}\n",
         rule.description, rule.help
     ));
-    let examples = rule_examples(&rule.source);
-    if let Some((file, yaml)) = examples.fail {
-        text.push_str(&format!(
-            "\n{sub} Avoid\n\n```yaml\n# {file}\n{}```\n",
-            ensure_newline(yaml)
-        ));
-    }
-    if let Some((file, yaml)) = examples.pass {
-        text.push_str(&format!(
-            "\n{sub} Prefer\n\n```yaml\n# {file}\n{}```\n",
-            ensure_newline(yaml)
-        ));
+    // Built-in rules carry their examples; bundled Rego rules take them from their fixtures.
+    let fixtures = rule_examples(&rule.source);
+    let examples = [
+        ("Avoid", rule.examples.fail.or(fixtures.fail)),
+        ("Prefer", rule.examples.pass.or(fixtures.pass)),
+    ];
+    for (heading, example) in examples {
+        if let Some((file, example)) = example {
+            let language = if file.ends_with(".rego") {
+                "rego"
+            } else {
+                "yaml"
+            };
+            text.push_str(&format!(
+                "\n{sub} {heading}\n\n```{language}\n# {file}\n{}```\n",
+                ensure_newline(example)
+            ));
+        }
     }
     if !rule.kyverno.is_empty() {
         text.push_str(&format!(
@@ -76,7 +82,7 @@ pub fn rules_document(catalog: &[RuleMeta]) -> String {
         text.push_str(&format!(
             "| [{}](#{}) | {} | {} | {} | {} |\n",
             rule.id,
-            anchor(rule),
+            rule_anchor(rule),
             rule.title,
             rule.severity,
             scope,
@@ -90,8 +96,8 @@ pub fn rules_document(catalog: &[RuleMeta]) -> String {
     text
 }
 
-/// The GitHub anchor of a rule's heading.
-pub fn anchor(rule: &RuleMeta) -> String {
+/// The GitHub anchor of a rule's heading in docs/rules.md (also SARIF's `helpUri`).
+pub fn rule_anchor(rule: &RuleMeta) -> String {
     format!("{} — {}", rule.id, rule.title)
         .to_lowercase()
         .chars()

@@ -14,14 +14,26 @@ use hubspoke_manifest::Region;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::docs::rule_anchor;
 use crate::json::dotted;
 use crate::{Report, ReportError};
 
 /// The schema URI written into every log.
 pub const SARIF_SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/// GitHub code scanning accepts at most this many results per run.
+/// GitHub code scanning's documented maximum of results per run.
 pub const GITHUB_RESULT_LIMIT: usize = 25_000;
+
+/// The most results one log carries: strictly below [`GITHUB_RESULT_LIMIT`], so that
+/// an upload is never rejected at the boundary. Errors are kept first (see [`sarif_omitted`]).
+pub const SARIF_RESULT_LIMIT: usize = GITHUB_RESULT_LIMIT - 1;
+
+/// Where the rule pages live; each rule's `helpUri` is an anchor in it.
+pub const RULES_DOC_URL: &str =
+    "https://github.com/hubspoke-lint/hubspoke-lint/blob/main/docs/rules.md";
+
+/// The base every result URI is relative to.
+const SRCROOT: &str = "%SRCROOT%";
 
 #[derive(Serialize)]
 struct Log<'a> {
@@ -38,8 +50,16 @@ struct Run<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     automation_details: Option<AutomationDetails<'a>>,
     invocations: Vec<Invocation>,
+    original_uri_base_ids: BTreeMap<&'static str, BaseLocation>,
     column_kind: &'static str,
     results: Vec<SarifResult<'a>>,
+}
+
+/// `%SRCROOT%` without a `uri`: the repository root is not known in a portable form,
+/// and an absolute path of the machine that ran the linter must not leak into the log.
+#[derive(Serialize)]
+struct BaseLocation {
+    description: Text,
 }
 
 #[derive(Serialize)]
@@ -65,6 +85,8 @@ struct Descriptor<'a> {
     name: Option<String>,
     short_description: Text,
     full_description: Text,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<String>,
     help: Help,
     default_configuration: Configuration,
     properties: DescriptorProperties<'a>,
@@ -142,8 +164,7 @@ struct Location {
 #[serde(rename_all = "camelCase")]
 struct PhysicalLocation {
     artifact_location: ArtifactLocation,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    region: Option<SarifRegion>,
+    region: SarifRegion,
 }
 
 #[derive(Serialize)]
@@ -173,6 +194,8 @@ fn level(severity: Severity) -> &'static str {
 }
 
 fn descriptor(meta: &RuleMeta) -> Descriptor<'_> {
+    // User policies have no page in docs/rules.md; a link to nowhere is worse than none.
+    let documented = meta.source.is_empty() || hubspoke_engine::is_bundled_source(&meta.source);
     let mut markdown = format!(
         "**{}** ({})\n\n{}\n\n**Fix:** {}",
         meta.title, meta.id, meta.description, meta.help
@@ -196,6 +219,7 @@ fn descriptor(meta: &RuleMeta) -> Descriptor<'_> {
         full_description: Text {
             text: meta.description.clone(),
         },
+        help_uri: documented.then(|| format!("{RULES_DOC_URL}#{}", rule_anchor(meta))),
         help: Help {
             text: meta.help.clone(),
             markdown,
@@ -244,13 +268,25 @@ fn uri(path: &str) -> String {
     out
 }
 
-fn region(region: Option<Region>, source: Option<&str>) -> Option<SarifRegion> {
-    let r = region?;
+/// A whole-file problem (empty, binary, too large...) has no place in the text; it
+/// points at line 1, column 1, because viewers and the SARIF multitool expect a region.
+const FILE_START: SarifRegion = SarifRegion {
+    start_line: 1,
+    start_column: 1,
+    end_line: 1,
+    end_column: 1,
+    snippet: None,
+};
+
+fn region(region: Option<Region>, source: Option<&str>) -> SarifRegion {
+    let Some(r) = region else {
+        return FILE_START;
+    };
     let snippet = source
         .and_then(|text| text.get(r.start.offset..r.end.offset))
         .filter(|s| !s.is_empty() && s.len() <= 200)
         .map(|s| Text { text: s.to_owned() });
-    Some(SarifRegion {
+    SarifRegion {
         start_line: r.start.line,
         start_column: r.start.column_utf16,
         end_line: r.end.line,
@@ -260,14 +296,14 @@ fn region(region: Option<Region>, source: Option<&str>) -> Option<SarifRegion> {
             1
         }),
         snippet,
-    })
+    }
 }
 
 fn location(file: &str, r: Option<Region>, report: &Report<'_>) -> PhysicalLocation {
     PhysicalLocation {
         artifact_location: ArtifactLocation {
             uri: uri(file),
-            uri_base_id: "%SRCROOT%",
+            uri_base_id: SRCROOT,
         },
         region: region(r, report.sources.get(file).map(|s| &**s)),
     }
@@ -310,6 +346,39 @@ fn related(r: &RelatedLocation, id: usize, report: &Report<'_>) -> Location {
     }
 }
 
+/// The findings a log carries, with their rule index, in report order, and how many were
+/// left out. Past [`SARIF_RESULT_LIMIT`] the most severe are kept (errors first, then in
+/// report order), so a flood of notes never pushes an error out of the upload.
+fn select<'a>(
+    report: &Report<'a>,
+    rule_index: &BTreeMap<&str, usize>,
+) -> (Vec<(&'a Finding, usize)>, usize) {
+    let mut kept: Vec<(usize, &'a Finding, usize)> = report
+        .findings
+        .iter()
+        .enumerate()
+        .filter_map(|(order, f)| Some((order, f, *rule_index.get(f.rule.as_str())?)))
+        .collect();
+    let omitted = kept.len().saturating_sub(SARIF_RESULT_LIMIT);
+    if omitted > 0 {
+        kept.sort_by(|a, b| b.1.severity.cmp(&a.1.severity).then(a.0.cmp(&b.0)));
+        kept.truncate(SARIF_RESULT_LIMIT);
+        kept.sort_by_key(|(order, _, _)| *order);
+    }
+    let kept = kept.into_iter().map(|(_, f, index)| (f, index)).collect();
+    (kept, omitted)
+}
+
+/// How many findings `--format sarif` leaves out of this report (0 below the limit).
+pub fn sarif_omitted(report: &Report<'_>) -> usize {
+    let known = report
+        .findings
+        .iter()
+        .filter(|f| crate::rule_meta(report, &f.rule).is_some())
+        .count();
+    known.saturating_sub(SARIF_RESULT_LIMIT)
+}
+
 pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), ReportError> {
     let rule_index: BTreeMap<&str, usize> = report
         .rules
@@ -317,45 +386,40 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), 
         .enumerate()
         .map(|(i, r)| (r.id.as_str(), i))
         .collect();
+    let (kept, omitted) = select(report, &rule_index);
     let mut notifications = Vec::new();
-    let kept = if report.findings.len() > GITHUB_RESULT_LIMIT {
+    if omitted > 0 {
         notifications.push(Notification {
             level: "warning",
             message: Text {
                 text: format!(
-                    "{} results exceed GitHub's limit of {GITHUB_RESULT_LIMIT} per run; only the first {GITHUB_RESULT_LIMIT} are included",
-                    report.findings.len()
+                    "{} results exceed GitHub's limit of {GITHUB_RESULT_LIMIT} per run; the {SARIF_RESULT_LIMIT} most severe are included, {omitted} omitted",
+                    kept.len() + omitted
                 ),
             },
         });
-        &report.findings[..GITHUB_RESULT_LIMIT]
-    } else {
-        report.findings
-    };
+    }
     let results = kept
-        .iter()
-        .filter_map(|f| {
-            let index = *rule_index.get(f.rule.as_str())?;
-            Some(SarifResult {
-                rule_id: &f.rule,
-                rule_index: index,
-                level: level(f.severity),
-                message: Text {
-                    text: f.message.clone(),
-                },
-                locations: vec![Location {
-                    id: None,
-                    physical_location: location(&f.file, f.region, report),
-                    message: None,
-                }],
-                related_locations: f
-                    .related
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| related(r, i + 1, report))
-                    .collect(),
-                partial_fingerprints: BTreeMap::from([("hubspokeFindingHash/v1", fingerprint(f))]),
-            })
+        .into_iter()
+        .map(|(f, index)| SarifResult {
+            rule_id: &f.rule,
+            rule_index: index,
+            level: level(f.severity),
+            message: Text {
+                text: f.message.clone(),
+            },
+            locations: vec![Location {
+                id: None,
+                physical_location: location(&f.file, f.region, report),
+                message: None,
+            }],
+            related_locations: f
+                .related
+                .iter()
+                .enumerate()
+                .map(|(i, r)| related(r, i + 1, report))
+                .collect(),
+            partial_fingerprints: BTreeMap::from([("hubspokeFindingHash/v1", fingerprint(f))]),
         })
         .collect();
     let log = Log {
@@ -376,6 +440,15 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), 
                 execution_successful: true,
                 tool_execution_notifications: notifications,
             }],
+            original_uri_base_ids: BTreeMap::from([(
+                SRCROOT,
+                BaseLocation {
+                    description: Text {
+                        text: "The directory hubspoke-lint ran in; result URIs are relative to it."
+                            .to_owned(),
+                    },
+                },
+            )]),
             column_kind: "utf16CodeUnits",
             results,
         }],
@@ -394,6 +467,72 @@ mod tests {
         assert_eq!(
             uri("apps/ünï code/a b.yaml"),
             "apps/%C3%BCn%C3%AF%20code/a%20b.yaml"
+        );
+    }
+
+    fn finding(severity: Severity, line: usize) -> Finding {
+        Finding {
+            rule: "r".to_owned(),
+            severity,
+            message: format!("finding {line}"),
+            file: "a.yaml".to_owned(),
+            region: None,
+            object: None,
+            path: Vec::new(),
+            related: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn past_the_limit_errors_are_kept_first_and_report_order_is_kept() {
+        // Notes first in report order, then two errors, then a warning.
+        let mut findings: Vec<Finding> = (0..SARIF_RESULT_LIMIT)
+            .map(|i| finding(Severity::Note, i))
+            .collect();
+        findings.push(finding(Severity::Error, 1));
+        findings.push(finding(Severity::Error, 2));
+        findings.push(finding(Severity::Warning, 3));
+        let rules = vec![RuleMeta::built_in(
+            "r",
+            "r",
+            "input",
+            Severity::Note,
+            "A rule.",
+            "Fix it.",
+        )];
+        let sources = BTreeMap::new();
+        let summary = hubspoke_engine::Summary::default();
+        let report = Report {
+            findings: &findings,
+            rules: &rules,
+            sources: &sources,
+            summary: &summary,
+            tool_version: "0.0.0",
+            sarif_category: None,
+        };
+        let index = BTreeMap::from([("r", 0)]);
+        let (kept, omitted) = select(&report, &index);
+        assert_eq!(omitted, 3);
+        assert_eq!(sarif_omitted(&report), 3);
+        assert_eq!(kept.len(), SARIF_RESULT_LIMIT);
+        let severities: Vec<Severity> = kept.iter().map(|(f, _)| f.severity).collect();
+        // The last three notes make room; the rest keeps the report's order.
+        assert_eq!(
+            severities[..SARIF_RESULT_LIMIT - 3],
+            vec![Severity::Note; SARIF_RESULT_LIMIT - 3]
+        );
+        assert_eq!(
+            severities[SARIF_RESULT_LIMIT - 3..],
+            [Severity::Error, Severity::Error, Severity::Warning]
+        );
+    }
+
+    #[test]
+    fn whole_file_problems_point_at_the_start_of_the_file() {
+        let r = region(None, Some("a: 1\n"));
+        assert_eq!(
+            (r.start_line, r.start_column, r.end_line, r.end_column),
+            (1, 1, 1, 1)
         );
     }
 

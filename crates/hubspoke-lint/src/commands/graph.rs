@@ -3,28 +3,27 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use hubspoke_manifest::{
-    discover, read_and_parse, DiscoverOptions, ParseLimits, RepoModel, DEFAULT_MAX_FILE_SIZE,
-};
+use hubspoke_manifest::{discover, read_and_parse, RepoModel};
 
 use crate::args::{GraphArgs, GraphFormat};
 use crate::exit::ExitStatus;
+use crate::settings;
 
 /// Print the repository model.
 pub fn run(args: &GraphArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    settings::require_existing(std::slice::from_ref(&root))?;
     let config = match crate::config::locate(None, std::slice::from_ref(&root)) {
         Some(path) => crate::config::load(&path)?,
         None => crate::config::Config::default(),
     };
-    let options = DiscoverOptions::new(
-        &[],
-        &[],
-        DEFAULT_MAX_FILE_SIZE,
-        std::env::current_dir().ok(),
-    )?;
+    // The model must be the one `lint` builds its repository rules on: same files, same limits.
+    let options = settings::discover_options(&config, &[], &[], None)?;
     let discovery = discover(std::slice::from_ref(&root), &options);
-    let parsed = read_and_parse(&discovery.files, ParseLimits::default());
+    let parsed = read_and_parse(
+        &discovery.files,
+        settings::parse_limits(&config, None, None, None),
+    );
     let files: Vec<_> = parsed.iter().collect();
     let model = RepoModel::build(&files, &root, &config.model.options());
     match args.format {

@@ -11,9 +11,7 @@ use hubspoke_engine::{
     apply_suppressions, lint_roots, Baseline, EvalOptions, Evaluator, RepositoryRoot, Severity,
     BASELINE_FILE_NAME,
 };
-use hubspoke_manifest::{
-    discover, read_and_parse, DiscoverOptions, DiscoveredFile, ParsedFile, DEFAULT_MAX_FILE_SIZE,
-};
+use hubspoke_manifest::{discover, read_and_parse, DiscoveredFile, ParsedFile};
 use hubspoke_report::{Format, HumanOptions, Report};
 
 use crate::args::{ColorChoice, FailOn, LintArgs, UnknownSchemaLevel};
@@ -174,6 +172,7 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
     } else {
         args.paths.clone()
     };
+    settings::require_existing(&paths)?;
     let config_path = config::locate(args.config.as_deref(), &paths);
     let config = match &config_path {
         Some(path) => config::load(path)?,
@@ -189,23 +188,8 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
     let mut policy_dirs: Vec<PathBuf> =
         config.policies.iter().map(|p| config_dir.join(p)).collect();
     policy_dirs.extend(args.policies.iter().cloned());
-    let include = if args.include.is_empty() {
-        config.include.clone()
-    } else {
-        args.include.clone()
-    };
-    let mut exclude = config.exclude.clone();
-    exclude.extend(args.exclude.iter().cloned());
-    let max_file_size = args
-        .max_file_size
-        .or(config.max_file_size)
-        .unwrap_or(DEFAULT_MAX_FILE_SIZE);
-    let discover_options = DiscoverOptions::new(
-        &include,
-        &exclude,
-        max_file_size,
-        std::env::current_dir().ok(),
-    )?;
+    let discover_options =
+        settings::discover_options(&config, &args.include, &args.exclude, args.max_file_size)?;
     let limits = settings::parse_limits(
         &config,
         args.max_documents,
@@ -515,6 +499,15 @@ pub fn report(
         tool_version: version,
         sarif_category: args.sarif_category.as_deref(),
     };
+    let omitted = hubspoke_report::sarif_omitted(&report);
+    if omitted > 0 && outputs.iter().any(|o| o.format == Format::Sarif) {
+        eprintln!(
+            "warning: SARIF output holds the {} most severe of {} findings (GitHub code scanning accepts {} per run); {omitted} were left out",
+            hubspoke_report::SARIF_RESULT_LIMIT,
+            run.outcome.findings.len(),
+            hubspoke_report::GITHUB_RESULT_LIMIT,
+        );
+    }
     for output in outputs {
         let color = output.path.is_none()
             && match args.color {
