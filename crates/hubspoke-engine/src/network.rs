@@ -36,6 +36,7 @@ pub(crate) fn network_call(source: &PolicySource) -> Option<Finding> {
         object: None,
         path: Vec::new(),
         related: Vec::new(),
+        effective_namespace: None,
     })
 }
 
@@ -78,7 +79,7 @@ fn code_part(line: &str) -> String {
                 } else if c == q {
                     quote = None;
                 }
-                out.extend(std::iter::repeat(' ').take(c.len_utf8()));
+                out.extend(std::iter::repeat_n(' ', c.len_utf8()));
             }
             None if c == '#' => break,
             None => {
