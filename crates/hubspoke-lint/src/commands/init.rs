@@ -29,7 +29,8 @@ fail-on: error
 # policies: [policies/custom]
 
 # Per-rule settings by id or tag (an id wins over a tag): enabled, severity
-# (error | warning | note), params, suppressible. `hubspoke-lint rules` lists ids and tags.
+# (error | warning | note), params, suppressible. `hubspoke-lint rules` lists the ids,
+# `hubspoke-lint explain <ID>` a rule's tags.
 rules:
   # PSS021: {enabled: true}               # the whole PSS baseline profile in one rule (off by default)
   # BP002: {severity: warning}
