@@ -86,7 +86,7 @@ fn annotations_and_config_entries_suppress_and_expire() {
     assert_eq!(
         got,
         vec![
-            f("suppression-expired", ".hubspoke-lint.yaml", 0),
+            f("suppression-expired", ".hubspoke-lint.yaml", 3),
             f("BP002", "legacy/pod.yaml", 10)
         ]
     );
@@ -371,4 +371,423 @@ fn the_action_script_lints_writes_sarif_and_a_summary() {
     let action = std::fs::read_to_string(root().join("action.yml")).expect("action.yml");
     assert!(action.contains("run: bash \"$GITHUB_ACTION_PATH/scripts/action-run.sh\""));
     let _ = hubspoke;
+}
+
+/// (rule, file, line, severity) of every finding of a JSON report.
+fn with_severity(report: &serde_json::Value) -> Vec<(String, String, u64, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().expect("rule").to_owned(),
+                f["file"].as_str().expect("file").to_owned(),
+                f["line"].as_u64().unwrap_or(0),
+                f["severity"].as_str().expect("severity").to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn fs(rule: &str, file: &str, line: u64, severity: &str) -> (String, String, u64, String) {
+    (rule.to_owned(), file.to_owned(), line, severity.to_owned())
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn rules_are_configured_by_id_or_tag_and_ids_win() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "pod.yaml", POD);
+    // BP002 is tagged best-practices, PSS003 pod-security.
+    write(
+        dir.path(),
+        ".hubspoke-lint.yaml",
+        "rules:\n  best-practices: {enabled: false}\n",
+    );
+    let (got, _) = lint(dir.path(), &[]);
+    assert_eq!(got, vec![f("PSS003", "pod.yaml", 7)]);
+    write(
+        dir.path(),
+        ".hubspoke-lint.yaml",
+        "rules:\n  pod-security: {severity: note}\n  PSS003: {severity: warning}\n  supply-chain: {severity: note}\n",
+    );
+    let output = run(
+        Some(dir.path()),
+        &[
+            ".", "--format", "json", "--rule", "BP002", "--rule", "PSS003",
+        ],
+    );
+    assert_eq!(
+        with_severity(&json(&output)),
+        vec![
+            fs("PSS003", "pod.yaml", 7, "warning"),
+            fs("BP002", "pod.yaml", 10, "note")
+        ]
+    );
+    write(
+        dir.path(),
+        ".hubspoke-lint.yaml",
+        "rules:\n  PSS003: {enabled: true}\n  best-practises: {enabled: false}\n",
+    );
+    let output = run(Some(dir.path()), &["."]);
+    assert_eq!(code(&output), 2);
+    assert_eq!(
+        stderr(&output).lines().last(),
+        Some("error: .hubspoke-lint.yaml:3:3: rules.best-practises: no rule has this id or tag; `hubspoke-lint rules` lists them")
+    );
+}
+
+#[test]
+fn overrides_change_rules_for_matching_files_and_later_entries_win() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for file in [
+        "fleet/apps/pod.yaml",
+        "fleet/legacy/pod.yaml",
+        "fleet/legacy/keep/pod.yaml",
+    ] {
+        write(dir.path(), file, POD);
+    }
+    // Globs are relative to the config file, which sits in fleet/.
+    write(
+        dir.path(),
+        "fleet/.hubspoke-lint.yaml",
+        "rules:\n  PSS003: {enabled: false}\noverrides:\n  - files: [\"legacy/**\"]\n    rules:\n      best-practices: {enabled: false}\n      PSS003: {enabled: true, severity: note}\n  - files: [\"legacy/keep/**\"]\n    rules:\n      BP002: {enabled: true, severity: warning}\n",
+    );
+    let output = run(
+        Some(dir.path()),
+        &[
+            "fleet", "--format", "json", "--rule", "BP002", "--rule", "PSS003",
+        ],
+    );
+    assert_eq!(
+        with_severity(&json(&output)),
+        vec![
+            fs("BP002", "fleet/apps/pod.yaml", 10, "error"),
+            fs("PSS003", "fleet/legacy/keep/pod.yaml", 7, "note"),
+            fs("BP002", "fleet/legacy/keep/pod.yaml", 10, "warning"),
+            fs("PSS003", "fleet/legacy/pod.yaml", 7, "note"),
+        ]
+    );
+    assert_eq!(code(&output), 1);
+    write(
+        dir.path(),
+        "fleet/.hubspoke-lint.yaml",
+        "overrides:\n  - files: [\"legacy/**\"]\n    rules:\n      BP002: {enabled: false}\n      NOPE1: {enabled: false}\n",
+    );
+    let output = run(Some(dir.path()), &["fleet"]);
+    assert_eq!(code(&output), 2);
+    assert_eq!(
+        stderr(&output).lines().last(),
+        Some("error: fleet/.hubspoke-lint.yaml:5:7: overrides[0].rules.NOPE1: no rule has this id or tag; `hubspoke-lint rules` lists them")
+    );
+}
+
+#[test]
+fn config_errors_exit_2_with_a_position() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "pod.yaml", POD);
+    for (config, expected) in [
+        (
+            "fail-on: 3\n",
+            ".hubspoke-lint.yaml:1:1: invalid configuration: fail-on: invalid type: integer `3`, expected a string",
+        ),
+        (
+            "rules:\n  BP001: {severity: note}\n  BP002: {enabled: maybe}\n",
+            ".hubspoke-lint.yaml:3:11: invalid configuration: rules.BP002.enabled: invalid type: string \"maybe\", expected a boolean",
+        ),
+        (
+            "exclude: ['[']\n",
+            ".hubspoke-lint.yaml:1:11: exclude[0]: `[` is not a valid glob: unclosed character class; missing ']'",
+        ),
+        (
+            "suppressions:\n  - {rule: BP002, path: a, reason: r, until: 2099-13-45}\n",
+            ".hubspoke-lint.yaml:2:39: suppression of BP002: until `2099-13-45` is not a YYYY-MM-DD date",
+        ),
+        (
+            "suppressions:\n  - {rule: BP002, path: a, reason: r}\n  - {rule: BP02, path: a, reason: r}\n",
+            ".hubspoke-lint.yaml:3:6: suppressions[1].rule: `BP02` is not a rule id; `hubspoke-lint rules` lists them",
+        ),
+    ] {
+        write(dir.path(), ".hubspoke-lint.yaml", config);
+        let output = run(Some(dir.path()), &["."]);
+        assert_eq!(code(&output), 2, "{config}");
+        assert_eq!(
+            stderr(&output).lines().last(),
+            Some(format!("error: {expected}").as_str()),
+            "{config}"
+        );
+    }
+}
+
+#[test]
+fn findings_about_config_suppressions_point_at_the_entry() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "legacy/pod.yaml", POD);
+    write(
+        dir.path(),
+        ".hubspoke-lint.yaml",
+        "suppressions:\n  - rule: PSS003\n    path: \"legacy/**\"\n  - {rule: BP002, path: \"legacy/**\", reason: old, until: \"2020-01-01\"}\n  - {rule: BP002, path: \"apps/**\", reason: nothing there}\n",
+    );
+    let output = run(
+        Some(dir.path()),
+        &[
+            ".", "--format", "json", "--rule", "BP002", "--rule", "PSS003",
+        ],
+    );
+    let report = json(&output);
+    let located: Vec<(String, u64, u64)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["file"] == ".hubspoke-lint.yaml")
+        .map(|f| {
+            (
+                f["rule"].as_str().expect("rule").to_owned(),
+                f["line"].as_u64().expect("line"),
+                f["column"].as_u64().expect("column"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        located,
+        vec![
+            ("suppression-without-reason".to_owned(), 2, 5),
+            ("suppression-expired".to_owned(), 4, 5),
+            ("suppression-unused".to_owned(), 5, 5),
+        ]
+    );
+}
+
+#[test]
+fn conftest_prefixed_rules_and_rego_v0_policies_load() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "pod.yaml", POD);
+    // Rego v1 with conftest's name prefixes.
+    write(
+        dir.path(),
+        "policy/v1.rego",
+        "package main\n\ndeny_host_network contains msg if {\n  input.spec.hostNetwork\n  msg := \"host network\"\n}\n\nwarn_latest contains msg if {\n  some c in input.spec.containers\n  endswith(c.image, \":latest\")\n  msg := sprintf(\"%s uses latest\", [c.name])\n}\n\ndenylist := [\"x\"]\n",
+    );
+    // Rego v0, as conftest policies were written before OPA 1.0.
+    write(
+        dir.path(),
+        "policy/legacy/v0.rego",
+        "package legacy\n\ndeny[msg] {\n  input.kind == \"Pod\"\n  not input.metadata.labels.team\n  msg := \"no team label\"\n}\n\nviolation_namespace[msg] {\n  input.metadata.namespace == \"team-a\"\n  msg = \"team-a is frozen\"\n}\n",
+    );
+    let output = run(
+        Some(dir.path()),
+        &[
+            "pod.yaml",
+            "--policy",
+            "policy",
+            "--format",
+            "json",
+            "--no-schema",
+        ],
+    );
+    let report = json(&output);
+    let user: Vec<(String, String, u64, String)> = with_severity(&report)
+        .into_iter()
+        .filter(|(rule, ..)| rule.starts_with("main.") || rule.starts_with("legacy."))
+        .collect();
+    assert_eq!(
+        user,
+        vec![
+            fs("legacy.deny", "pod.yaml", 4, "error"),
+            fs("legacy.violation_namespace", "pod.yaml", 4, "error"),
+            fs("main.deny_host_network", "pod.yaml", 4, "error"),
+            fs("main.warn_latest", "pod.yaml", 4, "warning"),
+        ],
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        !report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["rule"] == "policy-error"),
+        "{}",
+        stdout(&output)
+    );
+    // A policy that is neither valid v1 nor v0 reports the v1 error.
+    write(
+        dir.path(),
+        "policy/broken.rego",
+        "package broken\n\ndeny contains msg if {\n  msg := \n}\n",
+    );
+    let output = run(
+        Some(dir.path()),
+        &[
+            "pod.yaml",
+            "--policy",
+            "policy",
+            "--format",
+            "json",
+            "--rule",
+            "main.deny_host_network",
+        ],
+    );
+    let errors: Vec<(String, String, u64)> = findings(&json(&output))
+        .into_iter()
+        .filter(|(rule, ..)| rule == "policy-error")
+        .collect();
+    assert_eq!(errors, vec![f("policy-error", "policy/broken.rego", 4)]);
+}
+
+/// A kustomization that puts `pod.yaml` (which declares no namespace) in `namespace`.
+fn tenant(dir: &Path, name: &str, namespace: &str) {
+    write(
+        dir,
+        &format!("{name}/kustomization.yaml"),
+        &format!("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: {namespace}\nresources: [pod.yaml]\n"),
+    );
+    write(
+        dir,
+        &format!("{name}/pod.yaml"),
+        &POD.replace("  namespace: team-a\n", ""),
+    );
+}
+
+#[test]
+fn the_baseline_keys_objects_by_effective_namespace() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    tenant(dir.path(), "team-a", "team-a");
+    let wrote = run(
+        Some(dir.path()),
+        &["baseline", "write", ".", "--rule", "BP002"],
+    );
+    assert_eq!(code(&wrote), 0, "{}", stderr(&wrote));
+    let baseline: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join(".hubspoke-lint-baseline.json")).expect("baseline"),
+    )
+    .expect("json");
+    assert_eq!(
+        baseline,
+        serde_json::json!({
+            "version": 2,
+            "entries": [{"rule": "BP002", "kind": "Pod", "namespace": "team-a", "name": "web", "field": "spec.containers[0].image", "count": 1}]
+        })
+    );
+    // The same manifest deployed to another namespace is a new finding.
+    tenant(dir.path(), "team-b", "team-b");
+    let check = run(
+        Some(dir.path()),
+        &[
+            "baseline", "check", ".", "--rule", "BP002", "--format", "json",
+        ],
+    );
+    assert_eq!(
+        findings(&json(&check)),
+        vec![f("BP002", "team-b/pod.yaml", 9)]
+    );
+    assert_eq!(code(&check), 1);
+}
+
+#[test]
+fn a_version_1_baseline_is_still_read_and_an_unknown_version_is_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    tenant(dir.path(), "team-a", "team-a");
+    // Version 1 keyed by the declared namespace (none here).
+    write(
+        dir.path(),
+        ".hubspoke-lint-baseline.json",
+        "{\"version\": 1, \"entries\": [{\"rule\": \"BP002\", \"kind\": \"Pod\", \"namespace\": \"\", \"name\": \"web\", \"field\": \"spec.containers[0].image\", \"count\": 1}]}",
+    );
+    let (got, exit) = (
+        findings(&json(&run(
+            Some(dir.path()),
+            &[".", "--rule", "BP002", "--format", "json"],
+        ))),
+        0,
+    );
+    assert_eq!((got, exit), (vec![], 0));
+    write(
+        dir.path(),
+        ".hubspoke-lint-baseline.json",
+        "{\"version\": 7, \"entries\": []}",
+    );
+    let output = run(Some(dir.path()), &[".", "--rule", "BP002"]);
+    assert_eq!(code(&output), 2);
+    assert_eq!(
+        stderr(&output).lines().last(),
+        Some("error: ./.hubspoke-lint-baseline.json: baseline version 7 is not supported (this hubspoke-lint reads 1 and 2); write it again with `hubspoke-lint baseline write`")
+    );
+}
+
+fn git_repo(dir: &Path) -> impl Fn(&[&str]) + '_ {
+    move |args: &[&str]| {
+        let output = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("git runs");
+        assert!(
+            output.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+#[test]
+fn changed_since_works_from_a_subdirectory_and_with_an_absolute_path() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(repo.join("sub")).expect("mkdir");
+    let git = git_repo(&repo);
+    git(&["init", "-q"]);
+    write(&repo, "apps/old.yaml", POD);
+    write(&repo, "sub/old.yaml", POD);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "old"]);
+    write(&repo, "apps/new.yaml", POD);
+    write(&repo, "sub/new.yaml", POD);
+    write(
+        &repo,
+        "apps/old.yaml",
+        &POD.replace("name: web", "name: web-2"),
+    );
+    let args = [
+        "--changed-since",
+        "HEAD",
+        "--format",
+        "json",
+        "--rule",
+        "BP002",
+    ];
+    // From a subdirectory, linting the repository above it.
+    let mut from_sub = vec![".."];
+    from_sub.extend_from_slice(&args);
+    let output = run(Some(&repo.join("sub")), &from_sub);
+    assert_eq!(
+        findings(&json(&output)),
+        vec![
+            f("BP002", "apps/new.yaml", 10),
+            f("BP002", "apps/old.yaml", 10),
+            f("BP002", "sub/new.yaml", 10),
+        ],
+        "{}",
+        stderr(&output)
+    );
+    // From outside the repository, with an absolute path.
+    let absolute = repo.join("apps").to_string_lossy().into_owned();
+    let mut from_outside = vec![absolute.as_str()];
+    from_outside.extend_from_slice(&args);
+    let output = run(Some(dir.path()), &from_outside);
+    // Shown relative to the working directory, as the repository lies below it.
+    assert_eq!(
+        findings(&json(&output)),
+        vec![
+            f("BP002", "repo/apps/new.yaml", 10),
+            f("BP002", "repo/apps/old.yaml", 10),
+        ],
+        "{}",
+        stderr(&output)
+    );
 }

@@ -80,7 +80,9 @@ fn config_errors_exit_two_with_a_position() {
     assert_eq!(code(&output), 2);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains(".hubspoke-lint.yaml:2:1: invalid configuration: unknown field `fail-onn`"),
+        stderr.contains(
+            ".hubspoke-lint.yaml:2:1: invalid configuration: fail-onn: unknown field `fail-onn`"
+        ),
         "{stderr}"
     );
 }

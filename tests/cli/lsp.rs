@@ -726,7 +726,8 @@ fn lsp_picks_up_configuration_changes_without_restart() {
     assert!(
         error[0]["message"]
             .as_str()
-            .is_some_and(|m| m.starts_with("invalid configuration: unknown field `enabld`")),
+            .is_some_and(|m| m
+                .starts_with("invalid configuration: rules.PSS001.enabld: unknown field `enabld`")),
         "{error:#?}"
     );
     let kept = client.diagnostics_until(&uri, |_| true);

@@ -11,11 +11,15 @@ use crate::finding::Finding;
 /// The baseline file name, at the repository root.
 pub const BASELINE_FILE_NAME: &str = ".hubspoke-lint-baseline.json";
 
+/// The format [`Baseline::from_findings`] writes. Version 1 keyed objects by their declared
+/// namespace and findings without an object by their file in `name`; it is still read.
+pub const BASELINE_VERSION: u32 = 2;
+
 /// The on-disk baseline.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Baseline {
-    /// Format version (1).
+    /// Format version (1 or 2).
     pub version: u32,
     /// Recorded findings, sorted.
     pub entries: Vec<BaselineEntry>,
@@ -29,17 +33,22 @@ pub struct BaselineEntry {
     pub rule: String,
     /// `group/Kind` (`Kind` for the core group); empty for findings without an object.
     pub kind: String,
-    /// Namespace as declared; empty when none.
+    /// The namespace the object lands in (version 1: as declared); empty when none.
     pub namespace: String,
-    /// Object name; for findings without an object, the file.
+    /// Object name; empty when it has none (version 1: the file, for findings without an object).
     pub name: String,
+    /// The file, for findings without an object or on an object without a name (whose
+    /// identity is its place: two kustomization.yaml files differ only by it).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub file: String,
     /// Field path (`spec.containers[0].image`); for findings without an object, the message.
     pub field: String,
     /// How many identical findings.
     pub count: usize,
 }
 
-type Key = (String, String, String, String, String);
+/// (rule, kind, namespace, name, file, field).
+type Key = (String, String, String, String, String, String);
 
 fn dotted(path: &[hubspoke_manifest::PathSegment]) -> String {
     let mut out = String::new();
@@ -57,20 +66,33 @@ fn dotted(path: &[hubspoke_manifest::PathSegment]) -> String {
     out
 }
 
+fn kind_of(o: &hubspoke_manifest::ObjectMeta) -> String {
+    let group = o.group();
+    if group.is_empty() {
+        o.kind.clone()
+    } else {
+        format!("{group}/{}", o.kind)
+    }
+}
+
 fn key(f: &Finding) -> Key {
     match &f.object {
         Some(o) => {
-            let group = o.group();
-            let kind = if group.is_empty() {
-                o.kind.clone()
-            } else {
-                format!("{group}/{}", o.kind)
+            let namespace = f
+                .effective_namespace
+                .clone()
+                .or_else(|| o.namespace.clone())
+                .unwrap_or_default();
+            let (name, file) = match &o.name {
+                Some(name) => (name.clone(), String::new()),
+                None => (String::new(), f.file.clone()),
             };
             (
                 f.rule.clone(),
-                kind,
-                o.namespace.clone().unwrap_or_default(),
-                o.name.clone().unwrap_or_default(),
+                kind_of(o),
+                namespace,
+                name,
+                file,
                 dotted(&f.path),
             )
         }
@@ -78,7 +100,30 @@ fn key(f: &Finding) -> Key {
             f.rule.clone(),
             String::new(),
             String::new(),
+            String::new(),
             f.file.clone(),
+            f.message.clone(),
+        ),
+    }
+}
+
+/// How version 1 keyed a finding, so that baselines written before version 2 keep working.
+fn key_v1(f: &Finding) -> Key {
+    match &f.object {
+        Some(o) => (
+            f.rule.clone(),
+            kind_of(o),
+            o.namespace.clone().unwrap_or_default(),
+            o.name.clone().unwrap_or_default(),
+            String::new(),
+            dotted(&f.path),
+        ),
+        None => (
+            f.rule.clone(),
+            String::new(),
+            String::new(),
+            f.file.clone(),
+            String::new(),
             f.message.clone(),
         ),
     }
@@ -92,15 +137,16 @@ impl Baseline {
             *counts.entry(key(f)).or_insert(0) += 1;
         }
         Baseline {
-            version: 1,
+            version: BASELINE_VERSION,
             entries: counts
                 .into_iter()
                 .map(
-                    |((rule, kind, namespace, name, field), count)| BaselineEntry {
+                    |((rule, kind, namespace, name, file, field), count)| BaselineEntry {
                         rule,
                         kind,
                         namespace,
                         name,
+                        file,
                         field,
                         count,
                     },
@@ -109,8 +155,19 @@ impl Baseline {
         }
     }
 
+    /// Why this baseline cannot be used, if it cannot (a version this build does not know).
+    pub fn problem(&self) -> Option<String> {
+        (!matches!(self.version, 1 | BASELINE_VERSION)).then(|| {
+            format!(
+                "baseline version {} is not supported (this hubspoke-lint reads 1 and {BASELINE_VERSION}); write it again with `hubspoke-lint baseline write`",
+                self.version
+            )
+        })
+    }
+
     /// Split findings into new ones and baselined ones; also count baselined findings that are gone.
     pub fn filter(&self, findings: Vec<Finding>) -> BaselineOutcome {
+        let key_of = if self.version == 1 { key_v1 } else { key };
         let mut remaining: BTreeMap<Key, usize> = self
             .entries
             .iter()
@@ -121,6 +178,7 @@ impl Baseline {
                         e.kind.clone(),
                         e.namespace.clone(),
                         e.name.clone(),
+                        e.file.clone(),
                         e.field.clone(),
                     ),
                     e.count,
@@ -130,7 +188,7 @@ impl Baseline {
         let mut new = Vec::new();
         let mut baselined = 0;
         for f in findings {
-            match remaining.get_mut(&key(&f)) {
+            match remaining.get_mut(&key_of(&f)) {
                 Some(n) if *n > 0 => {
                     *n -= 1;
                     baselined += 1;
@@ -155,4 +213,61 @@ pub struct BaselineOutcome {
     pub baselined: usize,
     /// Baseline entries no longer found (fixed).
     pub fixed: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hubspoke_manifest::{ObjectMeta, PathSegment};
+
+    fn finding(file: &str, name: Option<&str>, namespace: Option<&str>) -> Finding {
+        Finding {
+            rule: "HUB001".to_owned(),
+            severity: crate::Severity::Error,
+            message: "m".to_owned(),
+            file: file.to_owned(),
+            region: None,
+            object: Some(ObjectMeta {
+                api_version: "kustomize.config.k8s.io/v1beta1".to_owned(),
+                kind: "Kustomization".to_owned(),
+                namespace: None,
+                name: name.map(str::to_owned),
+            }),
+            path: vec![PathSegment::Key("resources".to_owned())],
+            related: Vec::new(),
+            effective_namespace: namespace.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn objects_without_a_name_are_keyed_by_their_file() {
+        let a = finding("a/kustomization.yaml", None, None);
+        let b = finding("b/kustomization.yaml", None, None);
+        let baseline = Baseline::from_findings(std::slice::from_ref(&a));
+        assert_eq!(baseline.entries[0].file, "a/kustomization.yaml");
+        assert_eq!(baseline.entries[0].name, "");
+        let outcome = baseline.filter(vec![a, b.clone()]);
+        assert_eq!(outcome.new, vec![b]);
+        assert_eq!((outcome.baselined, outcome.fixed), (1, 0));
+    }
+
+    #[test]
+    fn named_objects_are_keyed_by_effective_namespace_not_file() {
+        let here = finding("a/x.yaml", Some("web"), Some("team-a"));
+        let moved = finding("moved/x.yaml", Some("web"), Some("team-a"));
+        let elsewhere = finding("b/x.yaml", Some("web"), Some("team-b"));
+        let baseline = Baseline::from_findings(&[here]);
+        assert_eq!(baseline.entries[0].namespace, "team-a");
+        assert_eq!(baseline.entries[0].file, "");
+        let outcome = baseline.filter(vec![moved, elsewhere.clone()]);
+        assert_eq!(outcome.new, vec![elsewhere]);
+    }
+
+    #[test]
+    fn the_file_is_left_out_of_entries_that_do_not_need_it() {
+        let baseline = Baseline::from_findings(&[finding("a/x.yaml", Some("web"), None)]);
+        let text = serde_json::to_string(&baseline).expect("json");
+        assert!(!text.contains("\"file\""), "{text}");
+        assert_eq!(baseline.version, BASELINE_VERSION);
+    }
 }

@@ -103,6 +103,7 @@ pub fn file_problem_finding(file: &str, problem: &FileProblem) -> Finding {
                 message: message.clone(),
             })
             .collect(),
+        effective_namespace: None,
     }
 }
 

@@ -11,7 +11,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use hubspoke_manifest::{ParsedFile, RepoModel};
+use hubspoke_manifest::{ObjectMeta, ParsedFile, RepoModel};
 use regorus::Value;
 
 thread_local! {
@@ -26,6 +26,9 @@ pub const CONTEXT_BUILTIN: &str = "hubspoke.context";
 pub struct ContextIndex {
     /// By display path, then document index (looked up once per document, without allocating).
     entries: BTreeMap<String, BTreeMap<usize, Value>>,
+    /// Effective namespace by display path and object identity, for findings (which name
+    /// their object, not its document).
+    namespaces: BTreeMap<String, Vec<(ObjectMeta, String)>>,
 }
 
 impl ContextIndex {
@@ -51,6 +54,17 @@ impl ContextIndex {
             let Some(file) = files.get(location.file) else {
                 continue;
             };
+            let meta = file
+                .documents
+                .iter()
+                .find(|d| d.index == location.document)
+                .and_then(|d| d.object.as_ref());
+            if let (Some(meta), Some(namespace)) = (meta, &object.effective_namespace) {
+                self.namespaces
+                    .entry(file.source.path.clone())
+                    .or_default()
+                    .push((meta.clone(), namespace.clone()));
+            }
             let json = serde_json::json!({
                 "namespace": object.effective_namespace,
                 "clusters": object.clusters,
@@ -62,6 +76,25 @@ impl ContextIndex {
                 .entry(file.source.path.clone())
                 .or_default()
                 .insert(location.document, Value::from(json));
+        }
+    }
+
+    /// Set [`Finding::effective_namespace`](crate::Finding) of every finding about an object
+    /// the models know.
+    pub fn fill_namespaces(&self, findings: &mut [crate::Finding]) {
+        for finding in findings {
+            let Some(object) = &finding.object else {
+                continue;
+            };
+            let known = self.namespaces.get(&finding.file).and_then(|objects| {
+                objects
+                    .iter()
+                    .find(|(meta, _)| meta == object)
+                    .map(|(_, namespace)| namespace.clone())
+            });
+            if known.is_some() {
+                finding.effective_namespace = known;
+            }
         }
     }
 

@@ -37,6 +37,8 @@ pub struct EvalOptions {
     /// Evaluate document rules on the tree-walking interpreter only, never on the bytecode
     /// VM (for differential tests; findings are the same, only slower).
     pub interpreter_only: bool,
+    /// Per-path rule settings, applied to findings after evaluation ([`crate::apply_overrides`]).
+    pub overrides: Vec<crate::overrides::PathOverride>,
 }
 
 impl Default for EvalOptions {
@@ -49,6 +51,7 @@ impl Default for EvalOptions {
             rule_timeout: Duration::from_secs(5),
             collect_timings: false,
             interpreter_only: false,
+            overrides: Vec::new(),
         }
     }
 }
@@ -520,6 +523,7 @@ impl<'a> Evaluator<'a> {
                 object: document.object.clone(),
                 path,
                 related: Vec::new(),
+                effective_namespace: None,
             });
         }
     }
@@ -558,6 +562,7 @@ impl<'a> Evaluator<'a> {
             object: document.object.clone(),
             path: Vec::new(),
             related: Vec::new(),
+            effective_namespace: None,
         }
     }
 
@@ -760,6 +765,7 @@ impl Evaluator<'_> {
                 object: target.document.and_then(|d| d.object.clone()),
                 path,
                 related,
+                effective_namespace: None,
             });
         }
     }
@@ -870,5 +876,6 @@ fn repo_error(rule: &Rule, message: &str) -> Finding {
         object: None,
         path: Vec::new(),
         related: Vec::new(),
+        effective_namespace: None,
     }
 }

@@ -74,6 +74,11 @@ pub struct Finding {
     pub path: Vec<PathSegment>,
     /// Other places that explain it.
     pub related: Vec<RelatedLocation>,
+    /// The namespace the object lands in, when the repository model knows it (its own, else
+    /// the enclosing kustomization's or the reconciling Flux Kustomization's). Not reported:
+    /// it keys the baseline, where two directories deploying the same manifest differ only by it.
+    #[serde(skip)]
+    pub effective_namespace: Option<String>,
 }
 
 impl Finding {

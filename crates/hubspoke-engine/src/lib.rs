@@ -18,12 +18,15 @@ pub mod fixtures;
 mod lint;
 mod metadata;
 mod network;
+mod overrides;
 mod policy;
 mod ruleset;
 mod rvm;
 mod suppress;
 
-pub use baseline::{Baseline, BaselineEntry, BaselineOutcome, BASELINE_FILE_NAME};
+pub use baseline::{
+    Baseline, BaselineEntry, BaselineOutcome, BASELINE_FILE_NAME, BASELINE_VERSION,
+};
 pub use builtin::{
     builtin_rules, file_problem_finding, path_problem_finding, problem_meta, INTERNAL_ERROR,
     POLICY_ERROR,
@@ -38,6 +41,7 @@ pub use lint::{
     LintOutcome, RepositoryRoot, StageTimings, Summary,
 };
 pub use metadata::{kind_matches, KyvernoRef, RuleMeta, Scope};
+pub use overrides::{apply_overrides, PathOverride, RuleOverride};
 pub use policy::{
     bundled_sources, is_bundled_source, load_policy_dir, load_policy_tests, rule_examples,
     PolicySource, RuleExamples,

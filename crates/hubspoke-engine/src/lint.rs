@@ -43,6 +43,9 @@ pub struct LintOutcome {
     pub summary: Summary,
     /// Wall time of the stages [`lint_roots`] ran (zero for the others).
     pub timings: StageTimings,
+    /// What the repository models of [`lint_roots`] know of each document (empty for the
+    /// others); findings added later take their effective namespace from it.
+    pub context: crate::context::ContextIndex,
 }
 
 /// Wall time of the stages of [`lint_roots`] (`hubspoke-lint --stats`).
@@ -100,6 +103,7 @@ pub fn lint_files_in_context(
                         object: None,
                         path: Vec::new(),
                         related: Vec::new(),
+                        effective_namespace: None,
                     });
                 }
             }
@@ -131,6 +135,7 @@ pub fn lint_files_in_context(
         findings,
         summary,
         timings: StageTimings::default(),
+        context: crate::context::ContextIndex::default(),
     }
 }
 
@@ -239,6 +244,8 @@ fn lint_roots_on_worker(
         },
     );
     outcome.extend(repository);
+    context.fill_namespaces(&mut outcome.findings);
+    outcome.context = context;
     outcome.timings = StageTimings {
         model,
         documents,

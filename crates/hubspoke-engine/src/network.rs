@@ -36,6 +36,7 @@ pub(crate) fn network_call(source: &PolicySource) -> Option<Finding> {
         object: None,
         path: Vec::new(),
         related: Vec::new(),
+        effective_namespace: None,
     })
 }
 

@@ -15,6 +15,19 @@ pub struct PolicySource {
     pub text: String,
     /// Whether it ships with hubspoke-lint.
     pub bundled: bool,
+    /// Whether it is written in Rego v0 (`deny[msg] { ... }`, as older conftest policies
+    /// are): set when it parses only that way.
+    pub rego_v0: bool,
+}
+
+impl PolicySource {
+    /// Add this source to `engine` in its Rego version; `Ok` holds the package (`data.x.y`).
+    pub fn add_to(&self, engine: &mut regorus::Engine) -> Result<String, String> {
+        engine.set_rego_v0(self.rego_v0);
+        let added = engine.add_policy(self.path.clone(), self.text.clone());
+        engine.set_rego_v0(false);
+        added.map_err(|e| e.to_string())
+    }
 }
 
 /// The bundled library, in path order.
@@ -25,6 +38,7 @@ pub fn bundled_sources() -> Vec<PolicySource> {
             path: format!("policies/{path}"),
             text: (*text).to_owned(),
             bundled: true,
+            rego_v0: false,
         })
         .collect()
 }
@@ -85,6 +99,7 @@ fn read_rego(dir: &Path, tests: bool) -> Result<Vec<PolicySource>, EngineError> 
                 path: path.to_string_lossy().replace('\\', "/"),
                 text,
                 bundled: false,
+                rego_v0: false,
             })
         })
         .collect()

@@ -52,15 +52,13 @@ impl RuleSet {
             let mut engine = new_engine();
             let mut packages: Vec<(usize, String)> = Vec::new();
             set.sources.clear();
-            for source in candidates.drain(..) {
-                match engine.add_policy(source.path.clone(), source.text.clone()) {
+            for mut source in candidates.drain(..) {
+                match add_source(&mut engine, &mut source) {
                     Ok(package) => {
                         packages.push((set.sources.len(), package));
                         set.sources.push(source);
                     }
-                    Err(error) => set
-                        .load_findings
-                        .push(policy_error(&source, &error.to_string())),
+                    Err(error) => set.load_findings.push(policy_error(&source, &error)),
                 }
             }
             let Err(error) = engine.eval_query("true".to_owned(), false) else {
@@ -177,12 +175,29 @@ impl RuleSet {
     pub fn build_engine(&self) -> Result<Engine, String> {
         let mut engine = new_engine();
         for source in &self.sources {
-            engine
-                .add_policy(source.path.clone(), source.text.clone())
+            source
+                .add_to(&mut engine)
                 .map_err(|e| format!("{}: {e}", source.path))?;
         }
         Ok(engine)
     }
+}
+
+/// Add a source in Rego v1; a user's source that does not parse so is tried as Rego v0
+/// (conftest policies written before OPA 1.0), and the v1 error is reported when neither works.
+fn add_source(engine: &mut Engine, source: &mut PolicySource) -> Result<String, String> {
+    let v1_error = match source.add_to(engine) {
+        Ok(package) => return Ok(package),
+        Err(error) => error,
+    };
+    if source.bundled || source.rego_v0 {
+        return Err(v1_error);
+    }
+    source.rego_v0 = true;
+    source.add_to(engine).map_err(|_| {
+        source.rego_v0 = false;
+        v1_error
+    })
 }
 
 /// A regorus engine with our settings: Rego v1, strict builtin errors.
@@ -208,37 +223,66 @@ fn conftest_rules(engine: &Engine, source: &PolicySource, package: &str) -> Vec<
         return Vec::new();
     }
     let short = package.strip_prefix("data.").unwrap_or(package);
-    [
-        ("deny", Severity::Error),
-        ("violation", Severity::Error),
-        ("warn", Severity::Warning),
-    ]
-    .into_iter()
-    .filter(|(name, _)| declares(name))
-    .map(|(name, severity)| Rule {
-        entry: format!("{package}.{name}"),
-        meta: RuleMeta {
-            id: format!("{short}.{name}"),
-            title: format!("{short}-{name}")
-                .replace('.', "-")
-                .replace('_', "-"),
-            description: format!(
+    conftest_rule_names(&source.text)
+        .into_iter()
+        .filter(|(name, _)| declares(name))
+        .map(|(name, severity)| Rule {
+            entry: format!("{package}.{name}"),
+            meta: RuleMeta {
+                id: format!("{short}.{name}"),
+                title: format!("{short}-{name}")
+                    .replace('.', "-")
+                    .replace('_', "-"),
+                description: format!(
                 "User policy `{short}.{name}` (conftest conventions): each result is a finding."
             ),
-            help: format!("See the policy in {}.", source.path),
-            severity,
-            security_severity: None,
-            tags: vec!["user".to_owned(), "conftest".to_owned()],
-            scope: Scope::Document,
-            kinds: vec!["*".to_owned()],
-            kyverno: Vec::new(),
-            default_enabled: true,
-            package: package.to_owned(),
-            source: source.path.clone(),
-            examples: crate::RuleExamples::default(),
-        },
-    })
-    .collect()
+                help: format!("See the policy in {}.", source.path),
+                severity,
+                security_severity: None,
+                tags: vec!["user".to_owned(), "conftest".to_owned()],
+                scope: Scope::Document,
+                kinds: vec!["*".to_owned()],
+                kyverno: Vec::new(),
+                default_enabled: true,
+                package: package.to_owned(),
+                source: source.path.clone(),
+                examples: crate::RuleExamples::default(),
+            },
+        })
+        .collect()
+}
+
+/// The rules conftest evaluates, with the severity of their findings: `deny`, `violation`
+/// and `warn`, and those names followed by `_` and a suffix (`deny_privileged`). Read from
+/// the rule heads (an identifier at the start of a line); the engine confirms each.
+fn conftest_rule_names(text: &str) -> Vec<(String, Severity)> {
+    let mut names: Vec<(String, Severity)> = Vec::new();
+    for line in text.lines() {
+        let head: String = line
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let severity = [
+            ("deny", Severity::Error),
+            ("violation", Severity::Error),
+            ("warn", Severity::Warning),
+        ]
+        .into_iter()
+        .find(|(prefix, _)| {
+            head == *prefix
+                || head
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.len() > 1 && rest.starts_with('_'))
+        })
+        .map(|(_, severity)| severity);
+        if let Some(severity) = severity {
+            if !names.iter().any(|(name, _)| *name == head) {
+                names.push((head, severity));
+            }
+        }
+    }
+    names.sort();
+    names
 }
 
 fn read_metadata(
@@ -325,6 +369,7 @@ pub fn policy_error(source: &PolicySource, message: &str) -> Finding {
         object: None,
         path: Vec::new(),
         related: Vec::new(),
+        effective_namespace: None,
     }
 }
 

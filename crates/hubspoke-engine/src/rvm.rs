@@ -367,9 +367,7 @@ impl Plan {
                 .ok()?;
         }
         for source in &self.sources {
-            engine
-                .add_policy(source.path.clone(), source.text.clone())
-                .ok()?;
+            source.add_to(&mut engine).ok()?;
         }
         Some(engine)
     }
@@ -436,6 +434,7 @@ fn dispatch_source(rules: &RuleSet, set: &[usize], id: usize) -> PolicySource {
         path: format!("<hubspoke-lint dispatch g{id}>.rego"),
         text,
         bundled: true,
+        rego_v0: false,
     }
 }
 

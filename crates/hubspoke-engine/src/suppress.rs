@@ -42,6 +42,8 @@ pub struct ConfigSuppression {
     pub reason: String,
     /// Last day it applies (`YYYY-MM-DD`), if limited.
     pub until: Option<String>,
+    /// Where the entry is written in the config file (findings about it point there).
+    pub region: Option<Region>,
 }
 
 /// How suppressions are applied.
@@ -245,6 +247,7 @@ fn meta_finding(rule: &str, s: &Suppression, message: String) -> Finding {
         object: None,
         path: Vec::new(),
         related: Vec::new(),
+        effective_namespace: None,
     }
 }
 
@@ -282,10 +285,11 @@ pub fn apply_suppressions(
                         entry.rule, entry.path
                     ),
                     file: config_file.clone(),
-                    region: None,
+                    region: entry.region,
                     object: None,
                     path: Vec::new(),
                     related: Vec::new(),
+                    effective_namespace: None,
                 });
                 continue;
             }
@@ -295,7 +299,7 @@ pub fn apply_suppressions(
             reason: entry.reason.clone(),
             scope: Scope::Glob(glob),
             file: config_file.clone(),
-            region: None,
+            region: entry.region,
             expired: entry
                 .until
                 .as_deref()

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use hubspoke_manifest::yaml::{Node, NodeValue};
-use hubspoke_manifest::{parse_text, ParseLimits, ParsedFile};
+use hubspoke_manifest::yaml::NodeValue;
+use hubspoke_manifest::{parse_text, ParseLimits, ParsedFile, PathSegment, Region};
 use serde::Deserialize;
 
 /// The file name looked for at the root of the first linted path.
@@ -29,9 +29,12 @@ pub struct Config {
     /// Directories of extra Rego policies, relative to the config file.
     #[serde(default)]
     pub policies: Vec<PathBuf>,
-    /// Per-rule settings, by rule id.
+    /// Per-rule settings, by rule id or tag (an id wins over a tag).
     #[serde(default)]
     pub rules: BTreeMap<String, RuleConfig>,
+    /// Rule settings for the files some globs match; a later entry wins over an earlier one.
+    #[serde(default)]
+    pub overrides: Vec<OverrideConfig>,
     /// How the repository model reads the layout.
     #[serde(default)]
     pub model: ModelConfig,
@@ -44,6 +47,106 @@ pub struct Config {
     /// Schema validation settings (flags win).
     #[serde(default)]
     pub schema: SchemaConfig,
+    /// The file this configuration was read from (`None` for the defaults), to point at settings.
+    #[serde(skip)]
+    pub source: Option<ConfigSource>,
+}
+
+/// One entry of `overrides:`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideConfig {
+    /// Globs over file paths, relative to the config file's directory.
+    pub files: Vec<String>,
+    /// Settings by rule id or tag.
+    #[serde(default)]
+    pub rules: BTreeMap<String, OverrideRuleConfig>,
+}
+
+/// What an override sets for a rule (or the rules of a tag).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideRuleConfig {
+    /// `false`: no findings of the rule on these files; `true`: findings although `rules:` turns it off.
+    pub enabled: Option<bool>,
+    /// Severity of the rule's findings on these files: error, warning, note.
+    pub severity: Option<String>,
+}
+
+/// The config file as read: its path and parsed tree, to locate any setting.
+#[derive(Debug)]
+pub struct ConfigSource {
+    /// The path it was read from, as given.
+    pub path: PathBuf,
+    parsed: ParsedFile,
+}
+
+/// A path to a setting: `&[key("rules"), key("PSS001"), key("severity")]`.
+pub type SettingPath = [PathSegment];
+
+/// A mapping key of a [`SettingPath`].
+pub fn key(name: &str) -> PathSegment {
+    PathSegment::Key(name.to_owned())
+}
+
+impl ConfigSource {
+    /// Where the setting at `path` is written: its key for a mapping entry, the item for a
+    /// sequence entry; the deepest part of the path that exists when the rest does not.
+    pub fn region(&self, path: &SettingPath) -> Option<Region> {
+        let root = &self.parsed.documents.first()?.root;
+        let mut node = root;
+        let mut span = root.span;
+        for segment in path {
+            let next = match (segment, &node.value) {
+                (PathSegment::Key(name), NodeValue::Map(_)) => {
+                    node.get_entry(name).map(|(k, v)| (k.span, v))
+                }
+                (PathSegment::Index(i), NodeValue::Seq(items)) => {
+                    items.get(*i).map(|item| (item.span, item))
+                }
+                _ => None,
+            };
+            let Some((at, child)) = next else { break };
+            span = at;
+            node = child;
+        }
+        Some(self.parsed.source.region(span))
+    }
+
+    /// The path as findings show it (without a leading `./`).
+    pub fn display(&self) -> String {
+        let path = self.path.display().to_string();
+        match path.strip_prefix("./") {
+            Some(rest) => rest.to_owned(),
+            None => path,
+        }
+    }
+
+    /// `file:line:col` of the setting at `path`, to start an error message with.
+    pub fn at(&self, path: &SettingPath) -> String {
+        let file = self.display();
+        match self.region(path) {
+            Some(r) => format!("{file}:{}:{}", r.start.line, r.start.column),
+            None => file.to_string(),
+        }
+    }
+}
+
+/// `rules.PSS001.severity`, `suppressions[0].until`: a setting path as users write it.
+pub fn dotted(path: &SettingPath) -> String {
+    let mut out = String::new();
+    for segment in path {
+        match segment {
+            PathSegment::Key(name) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(name);
+            }
+            PathSegment::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
 }
 
 /// `schema:` in the configuration file.
@@ -196,41 +299,124 @@ pub fn load(path: &Path) -> anyhow::Result<Config> {
             .unwrap_or_default();
         bail!("{display}{at}: {}", problem.message);
     }
-    let Some(document) = parsed.documents.first() else {
-        return Ok(Config::default());
+    let json = match parsed.documents.first() {
+        Some(document) if !matches!(document.root.value, NodeValue::Null) => {
+            Some(document.root.to_json())
+        }
+        _ => None,
     };
-    if matches!(document.root.value, NodeValue::Null) {
-        return Ok(Config::default());
-    }
-    let config: Config = serde_json::from_value(document.root.to_json()).map_err(|error| {
-        let message = error.to_string();
-        let at = locate_error(&parsed, &document.root, &message);
-        anyhow::anyhow!("{display}{at}: invalid configuration: {message}")
+    let source = ConfigSource {
+        path: path.to_path_buf(),
+        parsed,
+    };
+    let Some(json) = json else {
+        return Ok(Config {
+            source: Some(source),
+            ..Config::default()
+        });
+    };
+    let mut config: Config = serde_path_to_error::deserialize(json).map_err(|error| {
+        let message = error.inner().to_string();
+        let mut at: Vec<PathSegment> = error
+            .path()
+            .iter()
+            .filter_map(|segment| match segment {
+                serde_path_to_error::Segment::Seq { index } => Some(PathSegment::Index(*index)),
+                serde_path_to_error::Segment::Map { key } => Some(PathSegment::Key(key.clone())),
+                serde_path_to_error::Segment::Enum { variant } => {
+                    Some(PathSegment::Key(variant.clone()))
+                }
+                serde_path_to_error::Segment::Unknown => None,
+            })
+            .collect();
+        // An unknown key is reported at itself, which serde names only in the message.
+        if let Some(unknown) = message
+            .strip_prefix("unknown field `")
+            .and_then(|rest| rest.split('`').next())
+        {
+            if at.last() != Some(&key(unknown)) {
+                at.push(key(unknown));
+            }
+        }
+        let setting = dotted(&at);
+        let setting = if setting.is_empty() {
+            String::new()
+        } else {
+            format!("{setting}: ")
+        };
+        anyhow::anyhow!(
+            "{}: invalid configuration: {setting}{message}",
+            source.at(&at)
+        )
     })?;
-    for (id, rule) in &config.rules {
-        if let Some(severity) = &rule.severity {
+    validate(&config, &source)?;
+    config.source = Some(source);
+    Ok(config)
+}
+
+/// Checks serde cannot make: values from a fixed set, globs, dates, Kubernetes versions.
+fn validate(config: &Config, source: &ConfigSource) -> anyhow::Result<()> {
+    let severity = |value: &Option<String>, path: &[PathSegment]| -> anyhow::Result<()> {
+        if let Some(severity) = value {
             if hubspoke_engine::Severity::parse(severity).is_none() {
-                let at = key_position(&parsed, &document.root, "severity");
                 bail!(
-                    "{display}{at}: rule {id}: severity `{severity}` is not error, warning or note"
+                    "{}: {}: severity `{severity}` is not error, warning or note",
+                    source.at(path),
+                    dotted(&path[..path.len() - 1])
                 );
             }
         }
+        Ok(())
+    };
+    let glob = |pattern: &str, path: &[PathSegment]| -> anyhow::Result<()> {
+        if let Err(error) = globset::Glob::new(pattern) {
+            bail!(
+                "{}: {}: `{pattern}` is not a valid glob: {}",
+                source.at(path),
+                dotted(path),
+                error.kind()
+            );
+        }
+        Ok(())
+    };
+    for (name, list) in [("include", &config.include), ("exclude", &config.exclude)] {
+        for (i, pattern) in list.iter().enumerate() {
+            glob(pattern, &[key(name), PathSegment::Index(i)])?;
+        }
     }
-    for suppression in &config.suppressions {
+    for (id, rule) in &config.rules {
+        severity(&rule.severity, &[key("rules"), key(id), key("severity")])?;
+    }
+    for (i, entry) in config.overrides.iter().enumerate() {
+        let at = |rest: &[PathSegment]| {
+            let mut path = vec![key("overrides"), PathSegment::Index(i)];
+            path.extend_from_slice(rest);
+            path
+        };
+        if entry.files.is_empty() {
+            bail!(
+                "{}: overrides[{i}].files is empty: name the files the entry applies to",
+                source.at(&at(&[key("files")]))
+            );
+        }
+        for (j, pattern) in entry.files.iter().enumerate() {
+            glob(pattern, &at(&[key("files"), PathSegment::Index(j)]))?;
+        }
+        for (id, rule) in &entry.rules {
+            severity(
+                &rule.severity,
+                &at(&[key("rules"), key(id), key("severity")]),
+            )?;
+        }
+    }
+    for (i, suppression) in config.suppressions.iter().enumerate() {
+        let at = |name: &str| vec![key("suppressions"), PathSegment::Index(i), key(name)];
+        glob(&suppression.path, &at("path"))?;
         if let Some(until) = &suppression.until {
-            let valid = until.len() == 10
-                && until.bytes().enumerate().all(|(i, b)| {
-                    if i == 4 || i == 7 {
-                        b == b'-'
-                    } else {
-                        b.is_ascii_digit()
-                    }
-                });
-            if !valid {
-                let at = key_position(&parsed, &document.root, "until");
+            if !is_calendar_date(until) {
                 bail!(
-                    "{display}{at}: suppression of {}: until `{until}` is not a YYYY-MM-DD date",
+                    "{}: suppression of {}: until `{until}` is not a YYYY-MM-DD date",
+                    source.at(&at("until")),
                     suppression.rule
                 );
             }
@@ -238,54 +424,55 @@ pub fn load(path: &Path) -> anyhow::Result<Config> {
     }
     if let Some(fail_on) = &config.fail_on {
         if !matches!(fail_on.as_str(), "error" | "warning" | "note" | "never") {
-            let at = key_position(&parsed, &document.root, "fail-on");
-            bail!("{display}{at}: fail-on `{fail_on}` is not error, warning, note or never");
+            bail!(
+                "{}: fail-on `{fail_on}` is not error, warning, note or never",
+                source.at(&[key("fail-on")])
+            );
         }
     }
     if let Some(level) = config.schema.unknown_schema_text() {
         if hubspoke_schema::UnknownSchema::parse(&level).is_none() {
-            let at = key_position(&parsed, &document.root, "unknown-schema");
-            bail!("{display}{at}: schema.unknown-schema `{level}` is not off, note or warning");
+            bail!(
+                "{}: schema.unknown-schema `{level}` is not off, note or warning",
+                source.at(&[key("schema"), key("unknown-schema")])
+            );
         }
     }
     if let Some(version) = &config.schema.kubernetes_version {
         if let Err(message) = hubspoke_schema::resolve_kubernetes_version(version) {
-            let at = key_position(&parsed, &document.root, "kubernetes-version");
-            bail!("{display}{at}: schema.kubernetes-version: {message}");
+            bail!(
+                "{}: schema.kubernetes-version: {message}",
+                source.at(&[key("schema"), key("kubernetes-version")])
+            );
         }
     }
-    Ok(config)
+    Ok(())
 }
 
-/// serde names the offending key in backticks (`unknown field `foo``); find it in the file.
-fn locate_error(parsed: &ParsedFile, root: &Node, message: &str) -> String {
-    message
-        .split('`')
-        .nth(1)
-        .map(|key| key_position(parsed, root, key))
-        .unwrap_or_default()
-}
-
-fn key_position(parsed: &ParsedFile, root: &Node, key: &str) -> String {
-    fn find<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
-        match &node.value {
-            NodeValue::Map(entries) => entries.iter().find_map(|(k, v)| {
-                if k.as_str() == Some(key) {
-                    Some(k)
-                } else {
-                    find(v, key)
-                }
-            }),
-            NodeValue::Seq(items) => items.iter().find_map(|i| find(i, key)),
-            _ => None,
-        }
+/// `YYYY-MM-DD` naming a day that exists (2024-02-29 does, 2023-02-29 and 2099-13-45 do not).
+fn is_calendar_date(text: &str) -> bool {
+    let shape = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shape {
+        return false;
     }
-    find(root, key)
-        .map(|k| {
-            let r = parsed.source.region(k.span);
-            format!(":{}:{}", r.start.line, r.start.column)
-        })
-        .unwrap_or_default()
+    let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().unwrap_or(0);
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
 }
 
 #[cfg(test)]
@@ -307,11 +494,9 @@ mod tests {
             "exclude: [a]\nrules:\n  PSS001:\n    enabled: false\n    severty: warning\n",
         )
         .expect_err("unknown key");
-        assert!(
-            error
-                .to_string()
-                .starts_with("CONFIG:5:5: invalid configuration: unknown field `severty`"),
-            "{error}"
+        assert_eq!(
+            error.to_string(),
+            "CONFIG:5:5: invalid configuration: rules.PSS001.severty: unknown field `severty`, expected one of `enabled`, `severity`, `params`, `suppressible`"
         );
     }
 
@@ -321,8 +506,130 @@ mod tests {
             load_text("rules:\n  PSS001:\n    severity: fatal\n").expect_err("bad severity");
         assert_eq!(
             error.to_string(),
-            "CONFIG:3:5: rule PSS001: severity `fatal` is not error, warning or note"
+            "CONFIG:3:5: rules.PSS001: severity `fatal` is not error, warning or note"
         );
+    }
+
+    fn error_of(text: &str) -> String {
+        load_text(text).expect_err("invalid config").to_string()
+    }
+
+    #[test]
+    fn type_errors_point_at_their_setting() {
+        assert_eq!(
+            error_of("exclude: [a]\nfail-on: 3\n"),
+            "CONFIG:2:1: invalid configuration: fail-on: invalid type: integer `3`, expected a string"
+        );
+        assert_eq!(
+            error_of("max-file-size: big\n"),
+            "CONFIG:1:1: invalid configuration: max-file-size: invalid type: string \"big\", expected u64"
+        );
+        assert_eq!(
+            error_of("include: \"x\"\n"),
+            "CONFIG:1:1: invalid configuration: include: invalid type: string \"x\", expected a sequence"
+        );
+        // The second of two rules with the same key: located by its full path.
+        assert_eq!(
+            error_of("rules:\n  BP001:\n    enabled: true\n  BP002:\n    enabled: maybe\n"),
+            "CONFIG:5:5: invalid configuration: rules.BP002.enabled: invalid type: string \"maybe\", expected a boolean"
+        );
+        assert_eq!(
+            error_of("suppressions:\n  - {rule: BP002, path: a}\n  - {rule: BP002, path: b, until: 20990101}\n"),
+            "CONFIG:3:28: invalid configuration: suppressions[1].until: invalid type: integer `20990101`, expected a string"
+        );
+        assert_eq!(
+            error_of("overrides:\n  - rules: {BP002: {enabled: false}}\n"),
+            "CONFIG:2:5: invalid configuration: overrides[0]: missing field `files`"
+        );
+    }
+
+    #[test]
+    fn severities_are_located_by_their_rule() {
+        assert_eq!(
+            error_of("rules:\n  BP001:\n    severity: warning\n  BP002:\n    severity: fatal\n"),
+            "CONFIG:5:5: rules.BP002: severity `fatal` is not error, warning or note"
+        );
+        assert_eq!(
+            error_of("overrides:\n  - files: [a/**]\n    rules:\n      BP002: {severity: loud}\n"),
+            "CONFIG:4:15: overrides[0].rules.BP002: severity `loud` is not error, warning or note"
+        );
+    }
+
+    #[test]
+    fn invalid_globs_are_errors_with_a_position() {
+        assert_eq!(
+            error_of("include: ['**/*.yaml', 'a/[b']\n"),
+            "CONFIG:1:24: include[1]: `a/[b` is not a valid glob: unclosed character class; missing ']'"
+        );
+        assert_eq!(
+            error_of("exclude:\n  - 'a/{b'\n"),
+            "CONFIG:2:5: exclude[0]: `a/{b` is not a valid glob: unclosed alternate group; missing '}' (maybe escape '{' with '[{]'?)"
+        );
+        assert_eq!(
+            error_of("suppressions:\n  - rule: BP002\n    path: 'x/[a'\n    reason: r\n"),
+            "CONFIG:3:5: suppressions[0].path: `x/[a` is not a valid glob: unclosed character class; missing ']'"
+        );
+        assert_eq!(
+            error_of("overrides:\n  - files: [ok/**, 'bad/[']\n    rules: {BP002: {enabled: false}}\n"),
+            "CONFIG:2:20: overrides[0].files[1]: `bad/[` is not a valid glob: unclosed character class; missing ']'"
+        );
+        assert_eq!(
+            error_of("overrides:\n  - files: []\n"),
+            "CONFIG:2:5: overrides[0].files is empty: name the files the entry applies to"
+        );
+    }
+
+    #[test]
+    fn until_must_be_a_real_date() {
+        for bad in [
+            "2099-13-45",
+            "2023-02-29",
+            "2026-04-31",
+            "2026-1-01",
+            "tomorrow",
+        ] {
+            assert_eq!(
+                error_of(&format!(
+                    "suppressions:\n  - {{rule: BP002, path: a, reason: r, until: \"{bad}\"}}\n"
+                )),
+                format!(
+                    "CONFIG:2:39: suppression of BP002: until `{bad}` is not a YYYY-MM-DD date"
+                )
+            );
+        }
+        for good in ["2024-02-29", "2000-02-29", "2026-12-31"] {
+            assert!(is_calendar_date(good), "{good}");
+        }
+        assert!(!is_calendar_date("1900-02-29"));
+    }
+
+    #[test]
+    fn fail_on_is_located() {
+        assert_eq!(
+            error_of("exclude: []\nfail-on: sometimes\n"),
+            "CONFIG:2:1: fail-on `sometimes` is not error, warning, note or never"
+        );
+    }
+
+    #[test]
+    fn settings_are_located_by_path() {
+        let config = load_text("rules:\n  BP001: {severity: note}\nsuppressions:\n  - rule: BP002\n    path: a\n  - {rule: PSS003, path: b}\n").expect("valid");
+        let source = config.source.as_ref().expect("read from a file");
+        let at = |path: &[PathSegment]| source.region(path).map(|r| (r.start.line, r.start.column));
+        assert_eq!(
+            at(&[key("suppressions"), PathSegment::Index(0)]),
+            Some((4, 5))
+        );
+        assert_eq!(
+            at(&[key("suppressions"), PathSegment::Index(1)]),
+            Some((6, 5))
+        );
+        assert_eq!(
+            at(&[key("rules"), key("BP001"), key("severity")]),
+            Some((2, 11))
+        );
+        // A missing part: the deepest existing one.
+        assert_eq!(at(&[key("rules"), key("BP009")]), Some((1, 1)));
     }
 
     #[test]
@@ -348,11 +655,9 @@ mod tests {
         let error = load_text("schema:\n  kubernetes-version: '1.12'\n").expect_err("bad version");
         assert!(error.to_string().starts_with("CONFIG:2:3: schema.kubernetes-version: Kubernetes version `1.12` has no embedded schemas; shipped versions: 1.25.0,"), "{error}");
         let error = load_text("schema:\n  strickt: true\n").expect_err("unknown key");
-        assert!(
-            error
-                .to_string()
-                .starts_with("CONFIG:2:3: invalid configuration: unknown field `strickt`"),
-            "{error}"
+        assert_eq!(
+            error.to_string(),
+            "CONFIG:2:3: invalid configuration: schema.strickt: unknown field `strickt`, expected one of `strict`, `kubernetes-version`, `unknown-schema`"
         );
     }
 }

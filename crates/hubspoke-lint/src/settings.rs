@@ -1,31 +1,167 @@
 //! Turning the configuration file (and flags) into engine settings: shared by
 //! `lint` and `lsp`, so that the terminal and the editor report the same findings.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::bail;
-use hubspoke_engine::{ConfigSuppression, EvalOptions, Severity, SuppressOptions};
-use hubspoke_manifest::{DiscoverOptions, ParseLimits, DEFAULT_MAX_FILE_SIZE};
+use hubspoke_engine::{
+    ConfigSuppression, EvalOptions, PathOverride, RuleMeta, RuleOverride, Severity, SuppressOptions,
+};
+use hubspoke_manifest::{DiscoverOptions, ParseLimits, PathSegment, DEFAULT_MAX_FILE_SIZE};
 
-use crate::config::Config;
+use crate::config::{key, Config};
 
-/// Engine options from the `rules:` section (enabled, severity, params) and the rule time limit.
+/// A rule's settings once `rules:` keys (ids and tags) are resolved.
+#[derive(Debug, Default, Clone)]
+struct RuleSettings {
+    enabled: Option<bool>,
+    severity: Option<Severity>,
+    params: Option<serde_json::Value>,
+    suppressible: Option<bool>,
+}
+
+/// The rule ids a settings key names: the rule with that id, else every rule with that tag.
+/// `Err` names the place of an unknown key.
+fn rules_named<'a>(
+    name: &str,
+    catalog: &'a [RuleMeta],
+    config: &Config,
+    at: &[PathSegment],
+) -> anyhow::Result<(bool, Vec<&'a str>)> {
+    if let Some(rule) = catalog.iter().find(|r| r.id == name) {
+        return Ok((true, vec![rule.id.as_str()]));
+    }
+    let tagged: Vec<&str> = catalog
+        .iter()
+        .filter(|r| r.tags.iter().any(|t| t == name))
+        .map(|r| r.id.as_str())
+        .collect();
+    if tagged.is_empty() {
+        let place = config.source.as_ref().map(|s| s.at(at)).unwrap_or_default();
+        bail!(
+            "{place}: {}: no rule has this id or tag; `hubspoke-lint rules` lists them",
+            crate::config::dotted(at)
+        );
+    }
+    Ok((false, tagged))
+}
+
+/// `rules:` resolved to rule ids. Tags apply first and ids after, so a rule's own entry wins
+/// over its tags' (and, between tags, the later in name order wins).
+fn resolve_rules(
+    config: &Config,
+    catalog: &[RuleMeta],
+) -> anyhow::Result<BTreeMap<String, RuleSettings>> {
+    let mut by_tag: Vec<(Vec<&str>, &crate::config::RuleConfig)> = Vec::new();
+    let mut by_id: Vec<(Vec<&str>, &crate::config::RuleConfig)> = Vec::new();
+    for (name, rule) in &config.rules {
+        let (is_id, ids) = rules_named(name, catalog, config, &[key("rules"), key(name)])?;
+        if is_id {
+            by_id.push((ids, rule));
+        } else {
+            by_tag.push((ids, rule));
+        }
+    }
+    let mut resolved: BTreeMap<String, RuleSettings> = BTreeMap::new();
+    for (ids, rule) in by_tag.into_iter().chain(by_id) {
+        for id in ids {
+            let settings = resolved.entry(id.to_owned()).or_default();
+            if rule.enabled.is_some() {
+                settings.enabled = rule.enabled;
+            }
+            if let Some(severity) = rule.severity.as_deref().and_then(Severity::parse) {
+                settings.severity = Some(severity);
+            }
+            if rule.params.is_some() {
+                settings.params.clone_from(&rule.params);
+            }
+            if rule.suppressible.is_some() {
+                settings.suppressible = rule.suppressible;
+            }
+        }
+    }
+    Ok(resolved)
+}
+
+/// Globs in the config file are written relative to its directory; findings name files
+/// relative to the working directory, and the config file may sit below it (`hubspoke-lint
+/// fleet/`): the prefix that turns the one into the other.
+fn glob_base(config: &Config) -> String {
+    config
+        .source
+        .as_ref()
+        .and_then(|s| s.path.parent())
+        .map(|dir| dir.to_string_lossy().trim_start_matches("./").to_owned())
+        .filter(|dir| !dir.is_empty() && dir != ".")
+        .map(|dir| format!("{}/", globset::escape(&dir)))
+        .unwrap_or_default()
+}
+
+/// `overrides:` resolved to rule ids, with globs relative to the working directory.
+fn path_overrides(config: &Config, catalog: &[RuleMeta]) -> anyhow::Result<Vec<PathOverride>> {
+    let base = glob_base(config);
+    let mut out = Vec::new();
+    for (i, entry) in config.overrides.iter().enumerate() {
+        let mut files = globset::GlobSetBuilder::new();
+        for pattern in &entry.files {
+            // Checked when the config was read.
+            if let Ok(glob) =
+                globset::Glob::new(&format!("{base}{}", pattern.trim_start_matches("./")))
+            {
+                files.add(glob);
+            }
+        }
+        let mut by_tag = Vec::new();
+        let mut by_id = Vec::new();
+        for (name, rule) in &entry.rules {
+            let at = [
+                key("overrides"),
+                PathSegment::Index(i),
+                key("rules"),
+                key(name),
+            ];
+            let (is_id, ids) = rules_named(name, catalog, config, &at)?;
+            let setting = RuleOverride {
+                enabled: rule.enabled,
+                severity: rule.severity.as_deref().and_then(Severity::parse),
+            };
+            if is_id {
+                by_id.push((ids, setting));
+            } else {
+                by_tag.push((ids, setting));
+            }
+        }
+        let mut rules: BTreeMap<String, RuleOverride> = BTreeMap::new();
+        for (ids, setting) in by_tag.into_iter().chain(by_id) {
+            for id in ids {
+                let merged = rules.entry(id.to_owned()).or_default();
+                if setting.enabled.is_some() {
+                    merged.enabled = setting.enabled;
+                }
+                if setting.severity.is_some() {
+                    merged.severity = setting.severity;
+                }
+            }
+        }
+        out.push(PathOverride {
+            files: files.build()?,
+            rules,
+        });
+    }
+    Ok(out)
+}
+
+/// Engine options from the `rules:` section (enabled, severity, params), `overrides:` and the
+/// rule time limit.
 pub fn eval_options(
     config: &Config,
-    known_ids: &BTreeSet<String>,
-    config_path: Option<&Path>,
+    catalog: &[RuleMeta],
     rule_timeout_ms: Option<u64>,
 ) -> anyhow::Result<EvalOptions> {
     let mut options = EvalOptions::default();
     let mut params = serde_json::Map::new();
-    for (id, rule) in &config.rules {
-        if !known_ids.contains(id) {
-            let file = config_path
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            bail!("{file}: rules.{id}: no rule has this id; `hubspoke-lint rules` lists them");
-        }
+    for (id, rule) in resolve_rules(config, catalog)? {
         match rule.enabled {
             Some(false) => {
                 options.disabled.insert(id.clone());
@@ -35,14 +171,53 @@ pub fn eval_options(
             }
             None => {}
         }
-        if let Some(severity) = rule.severity.as_deref().and_then(Severity::parse) {
+        if let Some(severity) = rule.severity {
             options.severity.insert(id.clone(), severity);
         }
-        if let Some(p) = &rule.params {
-            params.insert(id.clone(), p.clone());
+        if let Some(p) = rule.params {
+            params.insert(id, p);
         }
     }
     options.config = serde_json::json!({ "params": params });
+    let mut overrides = path_overrides(config, catalog)?;
+    // A rule that is off but switched on for some files runs everywhere; an entry before
+    // the user's switches it off again for every other file.
+    let off_elsewhere: BTreeMap<String, RuleOverride> = catalog
+        .iter()
+        .filter(|meta| !options.is_active(meta))
+        .filter(|meta| {
+            overrides.iter().any(|o| {
+                o.rules
+                    .get(&meta.id)
+                    .is_some_and(|r| r.enabled == Some(true))
+            })
+        })
+        .map(|meta| {
+            (
+                meta.id.clone(),
+                RuleOverride {
+                    enabled: Some(false),
+                    severity: None,
+                },
+            )
+        })
+        .collect();
+    if !off_elsewhere.is_empty() {
+        for id in off_elsewhere.keys() {
+            options.disabled.remove(id);
+            options.enabled.insert(id.clone());
+        }
+        let mut everything = globset::GlobSetBuilder::new();
+        everything.add(globset::Glob::new("**")?);
+        overrides.insert(
+            0,
+            PathOverride {
+                files: everything.build()?,
+                rules: off_elsewhere,
+            },
+        );
+    }
+    options.overrides = overrides;
     if let Some(ms) = rule_timeout_ms.or(config.limits.rule_timeout_ms) {
         options.rule_timeout = std::time::Duration::from_millis(ms.max(1));
     }
@@ -110,46 +285,57 @@ pub fn parse_limits(
     }
 }
 
-/// Suppression settings from `suppressions:` and `rules.<id>.suppressible`.
+/// Suppression settings from `suppressions:` and `suppressible` in `rules:`. A suppression
+/// naming no rule is a configuration error, as an unknown key of `rules:` is.
 pub fn suppress_options(
     config: &Config,
-    config_path: Option<&Path>,
+    catalog: &[RuleMeta],
     enabled: bool,
-    known_rules: BTreeSet<String>,
     active_rules: BTreeSet<String>,
-) -> SuppressOptions {
-    // Findings name files relative to the working directory; the globs are written relative to
-    // the config file, which may sit below it (`hubspoke-lint fleet/`).
-    let base = config_path
-        .and_then(Path::parent)
-        .map(|dir| dir.to_string_lossy().trim_start_matches("./").to_owned())
-        .filter(|dir| !dir.is_empty() && dir != ".")
-        .map(|dir| format!("{}/", globset::escape(&dir)))
-        .unwrap_or_default();
-    SuppressOptions {
+) -> anyhow::Result<SuppressOptions> {
+    let base = glob_base(config);
+    let known_rules: BTreeSet<String> = catalog.iter().map(|r| r.id.clone()).collect();
+    let mut config_entries = Vec::with_capacity(config.suppressions.len());
+    for (i, s) in config.suppressions.iter().enumerate() {
+        let entry = [key("suppressions"), PathSegment::Index(i)];
+        if !known_rules.contains(&s.rule) {
+            let place = config
+                .source
+                .as_ref()
+                .map(|source| source.at(&[key("suppressions"), PathSegment::Index(i), key("rule")]))
+                .unwrap_or_default();
+            bail!(
+                "{place}: suppressions[{i}].rule: `{}` is not a rule id; `hubspoke-lint rules` lists them",
+                s.rule
+            );
+        }
+        config_entries.push(ConfigSuppression {
+            rule: s.rule.clone(),
+            path: format!("{base}{}", s.path.trim_start_matches("./")),
+            reason: s.reason.clone().unwrap_or_default(),
+            until: s.until.clone(),
+            region: config
+                .source
+                .as_ref()
+                .and_then(|source| source.region(&entry)),
+        });
+    }
+    Ok(SuppressOptions {
         enabled,
-        config_entries: config
-            .suppressions
-            .iter()
-            .map(|s| ConfigSuppression {
-                rule: s.rule.clone(),
-                path: format!("{base}{}", s.path.trim_start_matches("./")),
-                reason: s.reason.clone().unwrap_or_default(),
-                until: s.until.clone(),
-            })
-            .collect(),
-        config_file: config_path
-            .map(|p| p.display().to_string().trim_start_matches("./").to_owned()),
-        unsuppressible: config
-            .rules
-            .iter()
+        config_entries,
+        config_file: config
+            .source
+            .as_ref()
+            .map(crate::config::ConfigSource::display),
+        unsuppressible: resolve_rules(config, catalog)?
+            .into_iter()
             .filter(|(_, r)| r.suppressible == Some(false))
-            .map(|(id, _)| id.clone())
+            .map(|(id, _)| id)
             .collect(),
         known_rules,
         active_rules,
         today: today(),
-    }
+    })
 }
 
 /// Today as `YYYY-MM-DD` (UTC), for suppressions with an `until` date.

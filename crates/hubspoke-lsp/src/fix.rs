@@ -389,6 +389,7 @@ mod tests {
             object: document.object.clone(),
             path,
             related: Vec::new(),
+            effective_namespace: None,
         }
     }
 
@@ -492,6 +493,7 @@ mod tests {
             object: None,
             path: Vec::new(),
             related: Vec::new(),
+            effective_namespace: None,
         };
         assert_eq!(
             apply(text, &suppression(text, &f)),

@@ -9,8 +9,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use hubspoke_engine::{
-    apply_suppressions, file_problem_finding, sort_findings, ContextIndex, Evaluator, Finding,
-    Scope, Severity, INTERNAL_ERROR,
+    apply_overrides, apply_suppressions, file_problem_finding, sort_findings, ContextIndex,
+    Evaluator, Finding, Scope, Severity, INTERNAL_ERROR,
 };
 use hubspoke_manifest::{FileProblem, Mark, ParsedFile, ProblemCode, Region, SourceFile, Span};
 use lsp_types::Uri;
@@ -137,6 +137,9 @@ impl DocumentLinter {
         }
         self.files.insert(uri.clone(), kept);
         findings.extend(repository.into_iter().flatten().cloned());
+        if let Some(context) = context {
+            context.fill_namespaces(&mut findings);
+        }
         let findings = filter(findings, &file, path, settings, repository.is_some());
         (file, findings)
     }
@@ -162,6 +165,7 @@ fn filter(
             }
         }
     }
+    let findings = apply_overrides(findings, &settings.options.overrides);
     let mut findings: Vec<Finding> =
         apply_suppressions(findings, std::slice::from_ref(file), &suppress)
             .findings
@@ -209,6 +213,7 @@ fn internal_error(file: &ParsedFile) -> Finding {
         object: None,
         path: Vec::new(),
         related: Vec::new(),
+        effective_namespace: None,
     }
 }
 

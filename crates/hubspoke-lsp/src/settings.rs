@@ -110,7 +110,12 @@ pub type SettingsLoader =
 /// message names that place in `path`.
 pub(crate) fn error_location(error: &SettingsError) -> Option<(u32, u32)> {
     let path = error.config_path.as_ref()?.display().to_string();
-    let rest = error.message.strip_prefix(&path)?.strip_prefix(':')?;
+    // Messages show a relative path without its leading `./`.
+    let rest = error
+        .message
+        .strip_prefix(&path)
+        .or_else(|| error.message.strip_prefix(path.strip_prefix("./")?))?
+        .strip_prefix(':')?;
     let mut parts = rest.splitn(3, ':');
     let line = parts.next()?.parse().ok()?;
     let column = parts.next()?.parse().ok()?;
@@ -129,6 +134,11 @@ mod tests {
                 .to_owned(),
         };
         assert_eq!(error_location(&error), Some((5, 3)));
+        let relative = SettingsError {
+            config_path: Some(PathBuf::from("./.hubspoke-lint.yaml")),
+            message: ".hubspoke-lint.yaml:2:7: rules.X: no rule has this id or tag".to_owned(),
+        };
+        assert_eq!(error_location(&relative), Some((2, 7)));
         let elsewhere = SettingsError {
             message: "cannot load policies from p".to_owned(),
             ..error

@@ -494,6 +494,7 @@ fn internal_error(path: &str) -> Finding {
         object: None,
         path: Vec::new(),
         related: Vec::new(),
+        effective_namespace: None,
     }
 }
 

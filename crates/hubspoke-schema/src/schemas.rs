@@ -224,6 +224,7 @@ impl Schemas {
                     object: Some(meta.clone()),
                     path,
                     related: Vec::new(),
+                    effective_namespace: None,
                 };
                 self.crd_findings
                     .entry(source.path.clone())
@@ -281,6 +282,7 @@ impl Schemas {
                         object: origin.object.clone(),
                         path: Vec::new(),
                         related: Vec::new(),
+                        effective_namespace: None,
                     };
                     if let Ok(mut deferred) = self.deferred.lock() {
                         deferred.push(finding);
@@ -472,6 +474,7 @@ impl Schemas {
             object: Some(meta.clone()),
             path,
             related: Vec::new(),
+            effective_namespace: None,
         }]
     }
 
@@ -671,6 +674,7 @@ impl Context<'_> {
             object: Some(self.meta.clone()),
             path,
             related: Vec::new(),
+            effective_namespace: None,
         }
     }
 

@@ -28,7 +28,9 @@ fail-on: error
 # conftest-style `package main` deny/warn/violation rules work unchanged).
 # policies: [policies/custom]
 
-# Per-rule settings by id: enabled, severity (error | warning | note), params, suppressible.
+# Per-rule settings by id or tag (an id wins over a tag): enabled, severity
+# (error | warning | note), params, suppressible. `hubspoke-lint rules` lists the ids,
+# `hubspoke-lint explain <ID>` a rule's tags.
 rules:
   # PSS021: {enabled: true}               # the whole PSS baseline profile in one rule (off by default)
   # BP002: {severity: warning}
@@ -36,6 +38,16 @@ rules:
     params:
       allowed_registries: ["ghcr.io", "docker.io", "registry.k8s.io", "quay.io"]
   # HUB010: {suppressible: false}         # tenants cannot silence it
+
+# Rule settings for some files only: globs relative to this file, rules by id or tag with
+# enabled and severity. A later entry wins over an earlier one.
+overrides: []
+#  - files: ["legacy/**"]
+#    rules:
+#      best-practices: {severity: note}
+#  - files: ["clusters/staging/**"]
+#    rules:
+#      BP002: {enabled: false}
 
 # Audited exceptions: rule, path glob, reason (required) and an optional expiry date.
 suppressions: []
@@ -88,5 +100,25 @@ mod tests {
         let config = crate::config::load(&path).expect("the starter config loads");
         assert_eq!(config.fail_on.as_deref(), Some("error"));
         assert!(config.rules.contains_key("BP006"));
+        assert!(config.overrides.is_empty());
+        // Uncommented, the examples are valid too.
+        let examples = STARTER
+            .lines()
+            .map(|l| {
+                // The list items of `overrides:` and `suppressions:` (other sections are
+                // commented with fewer spaces).
+                l.strip_prefix('#')
+                    .filter(|rest| rest.starts_with("  -") || rest.starts_with("    "))
+                    .unwrap_or(l)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            .replace("overrides: []", "overrides:")
+            .replace("suppressions: []", "suppressions:");
+        std::fs::write(&path, examples).expect("write");
+        let config = crate::config::load(&path).expect("the uncommented starter config loads");
+        assert_eq!(config.overrides.len(), 2);
+        assert_eq!(config.overrides[1].files, ["clusters/staging/**"]);
+        assert_eq!(config.suppressions.len(), 1);
     }
 }

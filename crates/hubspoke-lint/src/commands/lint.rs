@@ -2,14 +2,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
 use hubspoke_engine::{
-    apply_suppressions, lint_roots, Baseline, EvalOptions, Evaluator, RepositoryRoot, Severity,
-    BASELINE_FILE_NAME,
+    apply_overrides, apply_suppressions, lint_roots, Baseline, EvalOptions, Evaluator,
+    RepositoryRoot, Severity, BASELINE_FILE_NAME,
 };
 use hubspoke_manifest::{discover, read_and_parse, DiscoveredFile, ParsedFile};
 use hubspoke_report::{Format, HumanOptions, Report};
@@ -221,12 +221,7 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
     stats.load_rules = load_time;
     let catalog = super::catalog(&rules);
     let known_ids: BTreeSet<String> = catalog.iter().map(|r| r.id.clone()).collect();
-    let mut options = settings::eval_options(
-        &config,
-        &known_ids,
-        config_path.as_deref(),
-        args.rule_timeout_ms,
-    )?;
+    let mut options = settings::eval_options(&config, &catalog, args.rule_timeout_ms)?;
     if !args.only_rules.is_empty() {
         if let Some(unknown) = args.only_rules.iter().find(|id| !known_ids.contains(*id)) {
             bail!("--rule {unknown}: no rule has this id; `hubspoke-lint rules` lists them");
@@ -278,19 +273,19 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
     stats.eval = evaluator.take_stats();
     stats.rules = outcome.summary.rules;
     stats.schema = schema_time;
-    if let Some(findings) = schema_findings? {
+    if let Some(mut findings) = schema_findings? {
+        outcome.context.fill_namespaces(&mut findings);
         outcome.extend(findings);
     }
+    let overridden = apply_overrides(
+        std::mem::take(&mut outcome.findings),
+        &evaluator.options().overrides,
+    );
+    outcome.extend(overridden);
     stats.mark("evaluate repository");
     let started = Instant::now();
 
-    let suppress = settings::suppress_options(
-        &config,
-        config_path.as_deref(),
-        !args.no_suppress,
-        known_ids,
-        active_rules,
-    );
+    let suppress = settings::suppress_options(&config, &catalog, !args.no_suppress, active_rules)?;
     let suppressed = apply_suppressions(std::mem::take(&mut outcome.findings), &parsed, &suppress);
     outcome.summary.suppressed = suppressed.suppressed;
     outcome.extend(suppressed.findings);
@@ -312,13 +307,23 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
     }
 
     if let Some(reference) = &args.changed_since {
-        let changed = changed_files(reference)?;
+        let changed = changed_files(reference, &paths[0])?;
         let cwd = std::env::current_dir().context("cannot read the working directory")?;
+        // Display paths are relative to the working directory or, for a root outside it or
+        // above it (`..`), to the root: only the walk knows which file each one is.
+        let on_disk: BTreeMap<&str, &Path> = discovery
+            .files
+            .iter()
+            .map(|f| (f.display_path.as_str(), f.fs_path.as_path()))
+            .collect();
         let findings = std::mem::take(&mut outcome.findings)
             .into_iter()
             .filter(|f| {
-                f.rule == hubspoke_engine::POLICY_ERROR
-                    || changed.contains(&lexical(&cwd.join(&f.file)))
+                let file = match on_disk.get(f.file.as_str()) {
+                    Some(path) => real_path(&cwd.join(path)),
+                    None => real_path(&cwd.join(&f.file)),
+                };
+                f.rule == hubspoke_engine::POLICY_ERROR || changed.contains(&file)
             })
             .collect();
         outcome.extend(findings);
@@ -398,17 +403,30 @@ fn parse_only(
     }
 }
 
-/// Absolute paths of files changed since `reference`: committed since, uncommitted, or untracked.
-fn changed_files(reference: &str) -> anyhow::Result<BTreeSet<PathBuf>> {
+/// Real paths of files changed since `reference`: committed since, uncommitted, or untracked.
+/// git runs in the repository of the first linted path (which need not be the working
+/// directory's), and lists paths relative to its top level.
+fn changed_files(reference: &str, first: &Path) -> anyhow::Result<BTreeSet<PathBuf>> {
+    let dir = if first.is_dir() {
+        first
+    } else {
+        first
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    };
     let git = |args: &[&str]| -> anyhow::Result<String> {
         let output = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
             .args(args)
             .output()
             .context("--changed-since needs git on the PATH")?;
         if !output.status.success() {
             bail!(
-                "--changed-since {reference}: git {} failed: {}",
+                "--changed-since {reference}: git {} failed in {}: {}",
                 args.join(" "),
+                dir.display(),
                 String::from_utf8_lossy(&output.stderr).trim()
             );
         }
@@ -417,19 +435,31 @@ fn changed_files(reference: &str) -> anyhow::Result<BTreeSet<PathBuf>> {
     let top = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim());
     let mut files = BTreeSet::new();
     for list in [
-        git(&["diff", "--name-only", reference, "--"])?,
-        git(&["ls-files", "--others", "--exclude-standard"])?,
+        // Without --relative, diff names files relative to the top level, wherever it runs.
+        git(&["diff", "--name-only", "--no-renames", reference, "--"])?,
+        // `:/` is the whole repository, not only the directory git runs in.
+        git(&[
+            "ls-files",
+            "--others",
+            "--exclude-standard",
+            "--full-name",
+            "--",
+            ":/",
+        ])?,
     ] {
         for line in list.lines().filter(|l| !l.is_empty()) {
-            files.insert(lexical(&top.join(line)));
+            files.insert(real_path(&top.join(line)));
         }
     }
     Ok(files)
 }
 
-/// Resolve `.` and `..` without touching the file system (deleted files have no canonical path),
-/// after resolving symlinks in the existing prefix so /tmp and /private/tmp compare equal.
-fn lexical(path: &std::path::Path) -> PathBuf {
+/// The path with symlinks resolved (/tmp and /private/tmp compare equal), or for a file that
+/// no longer exists, with `.` and `..` resolved and its existing parent's symlinks.
+fn real_path(path: &Path) -> PathBuf {
+    if let Ok(real) = path.canonicalize() {
+        return real;
+    }
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {
@@ -453,14 +483,18 @@ fn lexical(path: &std::path::Path) -> PathBuf {
 pub fn read_baseline(path: &std::path::Path) -> anyhow::Result<Baseline> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read baseline {}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| {
+    let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
         anyhow::anyhow!(
             "{}:{}:{}: invalid baseline: {e}",
             path.display(),
             e.line(),
             e.column()
         )
-    })
+    })?;
+    if let Some(problem) = baseline.problem() {
+        bail!("{}: {problem}", path.display());
+    }
+    Ok(baseline)
 }
 
 /// Lint and report.

@@ -2,7 +2,6 @@
 //! `hubspoke-lsp`; this module hands it stdin and stdout and a loader that
 //! reads `.hubspoke-lint.yaml` the way `hubspoke-lint [PATH]` does.
 
-use std::collections::BTreeSet;
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -59,8 +58,7 @@ fn settings(root: &Path, config_path: Option<&Path>) -> anyhow::Result<Settings>
     let policy_dirs: Vec<PathBuf> = config.policies.iter().map(|p| config_dir.join(p)).collect();
     let rules = load_rules(&policy_dirs)?;
     let catalog = catalog(&rules);
-    let known_rules: BTreeSet<String> = catalog.iter().map(|r| r.id.clone()).collect();
-    let options = crate::settings::eval_options(&config, &known_rules, config_path, None)?;
+    let options = crate::settings::eval_options(&config, &catalog, None)?;
     let limits = crate::settings::parse_limits(&config, None, None, None);
     let discover = DiscoverOptions::new(
         &config.include,
@@ -74,8 +72,7 @@ fn settings(root: &Path, config_path: Option<&Path>) -> anyhow::Result<Settings>
         .filter(|meta| !hubspoke_schema::RULE_IDS.contains(&meta.id.as_str()))
         .map(|meta| meta.id.clone())
         .collect();
-    let suppress =
-        crate::settings::suppress_options(&config, config_path, true, known_rules, active_rules);
+    let suppress = crate::settings::suppress_options(&config, &catalog, true, active_rules)?;
     let baseline_path = root.join(BASELINE_FILE_NAME);
     let baseline = if baseline_path.is_file() {
         Some(read_baseline(&baseline_path)?)
