@@ -2,7 +2,7 @@
 //! `lint` and `lsp`, so that the terminal and the editor report the same findings.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::bail;
 use hubspoke_engine::{
