@@ -478,6 +478,7 @@ mod tests {
             file: "a.yaml".to_owned(),
             region: None,
             object: None,
+            effective_namespace: None,
             path: Vec::new(),
             related: Vec::new(),
         }
