@@ -343,10 +343,7 @@ fn cli_findings(report: &Value, file: &str, skip: &BTreeSet<String>) -> BTreeSet
         .expect("findings")
         .iter()
         .filter(|f| f["file"] == file)
-        .filter(|f| {
-            let rule = f["rule"].as_str().unwrap_or_default();
-            !skip.contains(rule) && !rule.starts_with("schema")
-        })
+        .filter(|f| !skip.contains(f["rule"].as_str().unwrap_or_default()))
         .map(|f| {
             let at = |key: &str| f[key].as_u64().unwrap_or(1) as u32 - 1;
             let severity = match f["severity"].as_str() {
@@ -400,7 +397,7 @@ fn lsp_publishes_the_cli_findings_and_keeps_them_through_half_typed_yaml() {
             "range": range((5, 0), (5, 4)),
             "severity": 1,
             "code": "FLUX001",
-            "codeDescription": {"href": "https://github.com/hubspoke-lint/hubspoke-lint/blob/main/docs/rules.md#flux001"},
+            "codeDescription": {"href": "https://github.com/hubspoke-lint/hubspoke-lint/blob/main/docs/rules.md#flux001--kustomization-without-service-account"},
             "source": "hubspoke-lint",
             "message": "Kustomization \"apps\" in namespace \"team-a\" has no spec.serviceAccountName, so it reconciles with the controller's cluster-admin rights",
         })
@@ -424,8 +421,10 @@ fn lsp_publishes_the_cli_findings_and_keeps_them_through_half_typed_yaml() {
         cli_findings(&cli_report(dir.path()), "m.yaml", &skip)
     );
 
-    // Half-typed: an unclosed quote in the Pod. The error shows where the
-    // parser stopped; the documents before and after keep their findings.
+    // Half-typed: an unclosed quote in the Pod's image (line 21). The error
+    // shows where the parser stopped; the documents before and after are
+    // linted as they are, and the Pod keeps its last good findings on every
+    // line but the one being typed on (the image's BP006 goes).
     let broken = MANIFEST.replace("image: ghcr.io", "image: \"ghcr.io");
     client.change(&uri, 2, &broken);
     let typing = client.diagnostics(&uri, 2);
@@ -438,9 +437,41 @@ fn lsp_publishes_the_cli_findings_and_keeps_them_through_half_typed_yaml() {
             .is_some_and(|m| m.starts_with("invalid YAML: ")),
         "{error}"
     );
-    assert_eq!(with_code(&typing, "FLUX001"), with_code(&opened, "FLUX001"));
-    assert_eq!(with_code(&typing, "FLUX002"), with_code(&opened, "FLUX002"));
-    assert!(!codes(&typing).contains(&"PSS001"), "{typing:#?}");
+    let untouched: Vec<Value> = opened
+        .iter()
+        .filter(|d| {
+            !(d["range"]["start"]["line"].as_u64() <= Some(21)
+                && d["range"]["end"]["line"].as_u64() >= Some(21))
+        })
+        .cloned()
+        .collect();
+    let mut expected = lsp_findings(&untouched, &skip);
+    expected.insert(
+        json!([
+            error["code"],
+            error["range"],
+            error["severity"],
+            error["message"]
+        ])
+        .to_string(),
+    );
+    assert_eq!(lsp_findings(&typing, &skip), expected);
+    for (code, line) in [
+        ("FLUX001", 5),
+        ("BP005", 15),
+        ("BP003", 20),
+        ("PSS001", 23),
+        ("schema/invalid", 33),
+    ] {
+        assert_eq!(with_code(&typing, code), with_code(&opened, code));
+        assert_eq!(
+            with_code(&typing, code)["range"]["start"]["line"],
+            line,
+            "{code}"
+        );
+    }
+    assert!(codes(&opened).contains(&"BP006"), "{opened:#?}");
+    assert!(!codes(&typing).contains(&"BP006"), "{typing:#?}");
 
     // Fixed again: the same findings as before.
     client.change(&uri, 3, MANIFEST);
@@ -563,7 +594,10 @@ fn lsp_code_actions_fix_suppress_and_hover_explains() {
     assert!(text.contains("**PSS001** `privileged-container`"), "{text}");
     assert!(text.contains("A container runs privileged."), "{text}");
     assert!(text.contains("**Fix:** "), "{text}");
-    assert!(text.contains("docs/rules.md#pss001"), "{text}");
+    assert!(
+        text.contains("(https://github.com/hubspoke-lint/hubspoke-lint/blob/main/docs/rules.md#pss001--privileged-container)"),
+        "{text}"
+    );
     assert_eq!(hover["result"]["range"], privileged["range"]);
     let nothing = client.request(
         "textDocument/hover",
@@ -817,5 +851,146 @@ fn lsp_runs_repository_rules_over_the_saved_tree() {
     );
     let without = client.diagnostics_until(&uri, |d| !d.iter().any(|d| d["code"] == "HUB003"));
     assert!(codes(&without).contains(&"FLUX001"), "{without:#?}");
+    assert!(client.exit().success());
+}
+
+const WIDGET_CRD: &str = "\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names:
+    kind: Widget
+    plural: widgets
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                size:
+                  type: integer
+";
+
+/// A Deployment whose replica count is text and with a misspelt field, and
+/// a Widget (a CRD of the workspace) whose size is text.
+const SCHEMA_MANIFEST: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: team-a
+spec:
+  replicas: \"three\"
+  replica: 2
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: app
+          image: ghcr.io/example/web:1.0.0
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: small
+  namespace: team-a
+spec:
+  size: big
+";
+
+#[test]
+fn lsp_validates_schemas_as_the_cli_does() {
+    let dir = workspace(&[
+        (".hubspoke-lint.yaml", "schema:\n  strict: true\n"),
+        ("crd.yaml", WIDGET_CRD),
+        ("app.yaml", SCHEMA_MANIFEST),
+    ]);
+    let report = cli_report(dir.path());
+    let cli_schema = |report: &Value, line: u64| {
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["file"] == "app.yaml" && f["rule"] == "schema/invalid" && f["line"] == line)
+            .unwrap_or_else(|| panic!("no schema/invalid on line {line} in {report:#}"))
+            .clone()
+    };
+    // `replicas: "three"`: the value, line 7, columns 13 to 20.
+    let replicas = cli_schema(&report, 7);
+    assert_eq!(
+        [
+            &replicas["column"],
+            &replicas["end_line"],
+            &replicas["end_column"]
+        ],
+        [&json!(13), &json!(7), &json!(20)],
+        "{replicas:#}"
+    );
+    let widget = cli_schema(&report, 27);
+
+    let mut client = Client::start(dir.path());
+    let uri = client.open("app.yaml", SCHEMA_MANIFEST);
+    // Every finding of the CLI, schema findings of the workspace's CRD included
+    // (they come with the first repository pass).
+    let expected = cli_findings(&report, "app.yaml", &BTreeSet::new());
+    assert_eq!(
+        client.diagnostics_reaching(&uri, 1, &expected, &BTreeSet::new()),
+        expected
+    );
+    let invalid = |at: Value, finding: &Value| {
+        json!(["schema/invalid", at, 1, finding["message"]]).to_string()
+    };
+    assert!(
+        expected.contains(&invalid(range((6, 12), (6, 19)), &replicas)),
+        "{expected:#?}"
+    );
+    assert_eq!(
+        replicas["message"],
+        "Deployment `web`: `spec.replicas`: expected an integer, found the string \"three\""
+    );
+    // The Widget's size, checked against the workspace's CRD.
+    assert!(
+        expected.contains(&invalid(range((26, 8), (26, 11)), &widget)),
+        "{expected:#?}"
+    );
+    assert!(
+        expected
+            .iter()
+            .any(|f| f.starts_with("[\"schema/unknown-field\"")),
+        "strict: true from the configuration: {expected:#?}"
+    );
+
+    // The CRD now says a size is text: the next pass rebuilds the schemas.
+    std::fs::write(
+        dir.path().join("crd.yaml"),
+        WIDGET_CRD.replace("type: integer", "type: string"),
+    )
+    .expect("write");
+    let saved = client.uri("crd.yaml");
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": saved}}),
+    );
+    let widget_message = widget["message"].clone();
+    let after =
+        client.diagnostics_until(&uri, |d| !d.iter().any(|d| d["message"] == widget_message));
+    assert_eq!(
+        lsp_findings(&after, &BTreeSet::new()),
+        cli_findings(&cli_report(dir.path()), "app.yaml", &BTreeSet::new())
+    );
     assert!(client.exit().success());
 }

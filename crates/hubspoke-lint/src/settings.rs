@@ -9,6 +9,7 @@ use hubspoke_engine::{
     ConfigSuppression, EvalOptions, PathOverride, RuleMeta, RuleOverride, Severity, SuppressOptions,
 };
 use hubspoke_manifest::{DiscoverOptions, ParseLimits, PathSegment, DEFAULT_MAX_FILE_SIZE};
+use hubspoke_schema::{SchemaOptions, UnknownSchema};
 
 use crate::config::{key, Config};
 
@@ -262,6 +263,78 @@ pub fn discover_options(
         max_file_size,
         std::env::current_dir().ok(),
     )?)
+}
+
+/// Command-line overrides of the `schema:` section (the editor has none).
+#[derive(Debug, Default)]
+pub struct SchemaFlags<'a> {
+    /// `--no-schema`.
+    pub no_schema: bool,
+    /// `--strict`.
+    pub strict: bool,
+    /// `--kubernetes-version`.
+    pub kubernetes_version: Option<&'a str>,
+    /// `--unknown-schema`.
+    pub unknown_schema: Option<UnknownSchema>,
+    /// `--rule`: only these rules run.
+    pub only_rules: &'a [String],
+}
+
+/// Schema validation settings from flags and `schema:` (flags win); `None`
+/// when it is off. Schema rules that will not run are added to
+/// `options.disabled`, like Rego rules, so that suppressions of them are
+/// judged as suppressions of any disabled rule.
+pub fn schema_options(
+    flags: &SchemaFlags<'_>,
+    config: &Config,
+    options: &mut EvalOptions,
+) -> anyhow::Result<Option<SchemaOptions>> {
+    let unknown_schema = match flags.unknown_schema {
+        Some(level) => level,
+        None => config
+            .schema
+            .unknown_schema_text()
+            .as_deref()
+            .and_then(UnknownSchema::parse)
+            .unwrap_or_default(),
+    };
+    let kubernetes_version = flags
+        .kubernetes_version
+        .map(str::to_owned)
+        .or_else(|| config.schema.kubernetes_version.clone());
+    if let Some(version) = &kubernetes_version {
+        if let Err(message) = hubspoke_schema::resolve_kubernetes_version(version) {
+            bail!("--kubernetes-version: {message}");
+        }
+    }
+    let ids = hubspoke_schema::RULE_IDS;
+    for id in ids {
+        let off = flags.no_schema
+            || (!flags.only_rules.is_empty() && !flags.only_rules.iter().any(|r| r == id))
+            || (id == hubspoke_schema::UNKNOWN_KIND && unknown_schema == UnknownSchema::Off);
+        if off {
+            options.disabled.insert(id.to_owned());
+        }
+    }
+    if ids.iter().all(|id| options.disabled.contains(*id)) {
+        return Ok(None);
+    }
+    Ok(Some(SchemaOptions {
+        strict: flags.strict || config.schema.strict == Some(true),
+        kubernetes_version,
+        unknown_schema,
+        disabled: ids
+            .iter()
+            .filter(|id| options.disabled.contains(**id))
+            .map(|id| (*id).to_owned())
+            .collect(),
+        severity: options
+            .severity
+            .iter()
+            .filter(|(id, _)| ids.contains(&id.as_str()))
+            .map(|(id, s)| (id.clone(), *s))
+            .collect(),
+    }))
 }
 
 /// Parser limits: flags, else `limits:`, else the defaults.

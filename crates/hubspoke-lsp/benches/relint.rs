@@ -5,7 +5,8 @@
 //! figure is the server's work; an editor adds its 150 ms debounce on top).
 //!
 //! `cargo bench -p hubspoke-lsp --bench relint` prints p50/p95/p99.
-//! `RELINT_ITERATIONS=50` runs fewer iterations.
+//! `RELINT_ITERATIONS=50` runs fewer iterations. `hubspoke-lint`'s bench
+//! `lsp_stdio` measures the same through the binary and its stdio.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,56 +19,9 @@ use serde_json::{json, Value};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Deployment + Service pairs of 40 lines; `replicas` is the character we change.
-fn manifest(replicas: &[u32]) -> String {
-    let mut text = String::new();
-    for (i, count) in replicas.iter().enumerate() {
-        text.push_str(&format!(
-            "apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web-{i}
-  namespace: team-a
-  labels:
-    app: web-{i}
-spec:
-  replicas: {count}
-  selector:
-    matchLabels:
-      app: web-{i}
-  template:
-    metadata:
-      labels:
-        app: web-{i}
-    spec:
-      containers:
-        - name: app
-          image: ghcr.io/example/web:1.{i}.0
-          ports:
-            - containerPort: 8080
-          resources:
-            limits:
-              memory: 128Mi
-          securityContext:
-            privileged: true
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: web-{i}
-  namespace: team-a
-spec:
-  selector:
-    app: web-{i}
-  ports:
-    - port: 80
-      targetPort: 8080
----
-"
-        ));
-    }
-    text
-}
+#[path = "support/manifest.rs"]
+mod manifest;
+use manifest::manifest;
 
 struct Client {
     connection: Connection,

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::str::FromStr;
 
-use hubspoke_engine::{Finding, Severity};
+use hubspoke_engine::{Finding, RuleMeta, Severity};
 use hubspoke_manifest::{Position as SourcePosition, Region};
 use lsp_types::{
     CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location,
@@ -17,12 +17,14 @@ use crate::uri;
 /// The `source` of every diagnostic we publish.
 pub const SOURCE: &str = "hubspoke-lint";
 
-/// Where a rule's documentation lives.
-pub fn rule_docs_url(rule: &str) -> String {
-    format!(
-        "https://github.com/hubspoke-lint/hubspoke-lint/blob/main/docs/rules.md#{}",
-        rule.to_ascii_lowercase()
-    )
+/// Where a rule's documentation lives: its section of `docs/rules.md`, whose
+/// anchor is made from the rule's title (see `catalog`, sorted by id); the
+/// page itself for a rule the catalog does not know.
+pub fn rule_docs_url(catalog: &[RuleMeta], rule: &str) -> String {
+    match catalog.binary_search_by(|meta| meta.id.as_str().cmp(rule)) {
+        Ok(found) => hubspoke_report::docs::rule_url(&catalog[found]),
+        Err(_) => hubspoke_report::docs::RULES_DOCUMENT_URL.to_owned(),
+    }
 }
 
 /// A source position as an LSP position.
@@ -87,8 +89,12 @@ impl DocumentPlace<'_> {
     }
 }
 
-/// A finding as an LSP diagnostic.
-pub fn diagnostic(finding: &Finding, place: &DocumentPlace<'_>) -> Diagnostic {
+/// A finding as an LSP diagnostic; `catalog` (sorted by id) gives its documentation link.
+pub fn diagnostic(
+    finding: &Finding,
+    place: &DocumentPlace<'_>,
+    catalog: &[RuleMeta],
+) -> Diagnostic {
     let related: Vec<DiagnosticRelatedInformation> = finding
         .related
         .iter()
@@ -104,7 +110,7 @@ pub fn diagnostic(finding: &Finding, place: &DocumentPlace<'_>) -> Diagnostic {
         range: range(finding.region.as_ref()),
         severity: Some(severity(finding.severity)),
         code: Some(NumberOrString::String(finding.rule.clone())),
-        code_description: Uri::from_str(&rule_docs_url(&finding.rule))
+        code_description: Uri::from_str(&rule_docs_url(catalog, &finding.rule))
             .ok()
             .map(|href| CodeDescription { href }),
         source: Some(SOURCE.to_owned()),
@@ -168,6 +174,23 @@ mod tests {
             }
         );
         assert_eq!(offset(&file.text, position(&start)), 19);
+    }
+
+    #[test]
+    fn documentation_links_land_on_the_rules_heading() {
+        let catalog = crate::settings::Settings::bundled().catalog();
+        assert_eq!(
+            rule_docs_url(&catalog, "BP005"),
+            "https://github.com/hubspoke-lint/hubspoke-lint/blob/main/docs/rules.md#bp005--pod-without-required-labels"
+        );
+        assert_eq!(
+            rule_docs_url(&catalog, "schema/invalid"),
+            "https://github.com/hubspoke-lint/hubspoke-lint/blob/main/docs/rules.md#schemainvalid--schema-violation"
+        );
+        assert_eq!(
+            rule_docs_url(&catalog, "config-error"),
+            "https://github.com/hubspoke-lint/hubspoke-lint/blob/main/docs/rules.md"
+        );
     }
 
     #[test]

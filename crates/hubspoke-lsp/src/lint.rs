@@ -1,22 +1,30 @@
 //! Linting one open buffer, incrementally. The engine's findings for a
 //! document depend only on that document's text and on what the repository
 //! model says of it (its context, which changes only with a repository pass,
-//! and then everything is forgotten). So each document's findings are kept,
+//! and then everything is forgotten); its schema findings likewise on its text
+//! and the schemas of the last pass. So each document's findings are kept,
 //! keyed by its text, and only documents whose text changed are evaluated
 //! again; the rest are moved to their new place. After typing one character
 //! in a file of fifty documents, one document is evaluated.
+//!
+//! A buffer that does not parse keeps the findings of its last text that did
+//! on the lines the two texts share, inside the documents the syntax error
+//! blanked out: while a quote is left open, the rest of the document keeps
+//! what it had.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use hubspoke_engine::{
     apply_overrides, apply_suppressions, file_problem_finding, sort_findings, ContextIndex,
     Evaluator, Finding, Scope, Severity, INTERNAL_ERROR,
 };
 use hubspoke_manifest::{FileProblem, Mark, ParsedFile, ProblemCode, Region, SourceFile, Span};
+use hubspoke_schema::Schemas;
 use lsp_types::Uri;
 use rayon::prelude::*;
 
-use crate::parse::parse_buffer;
+use crate::parse::{parse_buffer, ParsedBuffer};
 use crate::settings::Settings;
 
 /// A snapshot of an open buffer.
@@ -28,13 +36,37 @@ pub(crate) struct Buffer<'a> {
     pub text: &'a str,
 }
 
+/// What the last repository pass knows that a buffer's lint uses.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Repository<'a> {
+    /// The pass's findings on this file, when the buffer still holds the text it read.
+    pub findings: Option<&'a [Finding]>,
+    /// What the model says of each document.
+    pub context: Option<&'a ContextIndex>,
+    /// The schemas, with the workspace's CRDs; `None` when schema validation is off.
+    pub schemas: Option<&'a Schemas>,
+}
+
 /// Findings of one document, with regions relative to the start of its text.
 type Relative = Vec<Finding>;
+
+/// The document findings of the last text of a buffer that parsed.
+struct LastGood {
+    text: Arc<str>,
+    findings: Vec<Finding>,
+}
+
+/// What is remembered of one buffer.
+#[derive(Default)]
+struct Memory {
+    documents: HashMap<String, Relative>,
+    last_good: Option<LastGood>,
+}
 
 /// Per-buffer memory of document findings.
 #[derive(Default)]
 pub(crate) struct DocumentLinter {
-    files: BTreeMap<Uri, HashMap<String, Relative>>,
+    files: BTreeMap<Uri, Memory>,
 }
 
 /// Where one document's text lies in its file.
@@ -52,6 +84,15 @@ impl DocumentLinter {
         self.files.clear();
     }
 
+    /// Forget the document findings (a repository pass brought a new context
+    /// and new schemas), but keep the last good findings of broken buffers:
+    /// they are still the best guess until the buffer parses again.
+    pub(crate) fn forget_documents(&mut self) {
+        for memory in self.files.values_mut() {
+            memory.documents.clear();
+        }
+    }
+
     /// Forget a closed buffer.
     pub(crate) fn forget(&mut self, uri: &Uri) {
         self.files.remove(uri);
@@ -63,9 +104,13 @@ impl DocumentLinter {
         buffer: Buffer<'_>,
         settings: &Settings,
         evaluator: &Evaluator<'_>,
-        repository: Option<&[Finding]>,
-        context: Option<&ContextIndex>,
+        repository: Repository<'_>,
     ) -> (ParsedFile, Vec<Finding>) {
+        let Repository {
+            findings: repository,
+            context,
+            schemas,
+        } = repository;
         let Buffer { uri, path, text } = buffer;
         if text.len() as u64 > settings.discover.max_file_size {
             self.forget(uri);
@@ -85,14 +130,13 @@ impl DocumentLinter {
             };
             return (file, vec![finding]);
         }
-        let file = parse_buffer(path, text, settings.limits);
-        let mut findings: Vec<Finding> = file
-            .problems
-            .iter()
-            .map(|p| file_problem_finding(path, p))
-            .collect();
+        let ParsedBuffer { file, broken } = parse_buffer(path, text, settings.limits);
+        let mut findings: Vec<Finding> = Vec::new();
         let slices = slices(&file);
-        let old = self.files.remove(uri).unwrap_or_default();
+        let Memory {
+            documents: old,
+            last_good,
+        } = self.files.remove(uri).unwrap_or_default();
         let mut kept: HashMap<String, Relative> = HashMap::new();
         let mut todo: Vec<usize> = Vec::new();
         for (i, document) in file.documents.iter().enumerate() {
@@ -115,10 +159,10 @@ impl DocumentLinter {
         // While typing, one document changed: evaluating it here saves two
         // thread hand-offs, which on a busy machine cost more than the work.
         let evaluated: Vec<(usize, Option<Vec<Finding>>)> = match todo.as_slice() {
-            [only] => vec![(*only, evaluate(&file, *only, evaluator, context))],
+            [only] => vec![(*only, evaluate(&file, *only, evaluator, context, schemas))],
             _ => todo
                 .par_iter()
-                .map(|&i| (i, evaluate(&file, i, evaluator, context)))
+                .map(|&i| (i, evaluate(&file, i, evaluator, context, schemas)))
                 .collect(),
         };
         for (i, result) in evaluated {
@@ -135,7 +179,41 @@ impl DocumentLinter {
                 None => findings.push(internal_error(&file)),
             }
         }
-        self.files.insert(uri.clone(), kept);
+        if let Some(schemas) = schemas {
+            // A repository CRD compiled for the first time while typing: its
+            // problem belongs to the CRD's saved file, which the next pass reports.
+            drop(schemas.take_deferred());
+        }
+        let last_good = if broken.is_empty() {
+            Some(LastGood {
+                text: Arc::clone(&file.source.text),
+                findings: findings.clone(),
+            })
+        } else {
+            if let Some(last) = &last_good {
+                let inside_broken = |f: &Finding| {
+                    f.region.is_some_and(|r| {
+                        broken
+                            .iter()
+                            .any(|(from, to)| r.start.line >= *from && r.end.line < *to)
+                    })
+                };
+                findings.extend(
+                    carry_over(&last.text, text, &last.findings)
+                        .into_iter()
+                        .filter(inside_broken),
+                );
+            }
+            last_good
+        };
+        self.files.insert(
+            uri.clone(),
+            Memory {
+                documents: kept,
+                last_good,
+            },
+        );
+        findings.extend(file.problems.iter().map(|p| file_problem_finding(path, p)));
         findings.extend(repository.into_iter().flatten().cloned());
         if let Some(context) = context {
             context.fill_namespaces(&mut findings);
@@ -143,6 +221,62 @@ impl DocumentLinter {
         let findings = filter(findings, &file, path, settings, repository.is_some());
         (file, findings)
     }
+}
+
+/// The findings of `old` moved to their place in `new`, on the lines the two
+/// texts share: those before the first changed line stay, those after the
+/// last one move with it. A finding touching a changed line is dropped.
+fn carry_over(old: &str, new: &str, findings: &[Finding]) -> Vec<Finding> {
+    let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
+    let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
+    let prefix = old_lines
+        .iter()
+        .zip(&new_lines)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let suffix = old_lines[prefix..]
+        .iter()
+        .rev()
+        .zip(new_lines[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let prefix_end: usize = old_lines[..prefix].iter().map(|l| l.len()).sum();
+    let suffix_bytes: usize = old_lines[old_lines.len() - suffix..]
+        .iter()
+        .map(|l| l.len())
+        .sum();
+    let old_suffix = old.len() - suffix_bytes;
+    let new_suffix = new.len() - suffix_bytes;
+    let line_shift = new_lines.len() as i64 - old_lines.len() as i64;
+    let moved = |region: &Region| -> Option<Region> {
+        if region.end.offset <= prefix_end {
+            return Some(*region);
+        }
+        if region.start.offset < old_suffix {
+            return None;
+        }
+        let mut region = *region;
+        for position in [&mut region.start, &mut region.end] {
+            position.offset = position.offset - old_suffix + new_suffix;
+            position.line = u32::try_from(i64::from(position.line) + line_shift).ok()?;
+        }
+        Some(region)
+    };
+    findings
+        .iter()
+        .filter_map(|finding| {
+            let mut finding = finding.clone();
+            finding.region = Some(moved(finding.region.as_ref()?)?);
+            for related in &mut finding.related {
+                if related.file == finding.file {
+                    if let Some(region) = related.region.as_mut() {
+                        *region = moved(region)?;
+                    }
+                }
+            }
+            Some(finding)
+        })
+        .collect()
 }
 
 /// Suppressions and the baseline, as on the command line. Only this buffer's
@@ -164,6 +298,8 @@ fn filter(
                 suppress.active_rules.remove(&rule.meta.id);
             }
         }
+        // Found by the pass too: it reads the saved CRDs.
+        suppress.active_rules.remove(hubspoke_schema::INVALID_CRD);
     }
     let findings = apply_overrides(findings, &settings.options.overrides);
     let mut findings: Vec<Finding> =
@@ -179,12 +315,14 @@ fn filter(
     findings
 }
 
-/// Evaluate one document as `lint_files_in_context` does; `None` when it panicked.
+/// Evaluate one document as `lint_files_in_context` does and validate it as
+/// the CLI's schema validation does; `None` when either panicked.
 fn evaluate(
     file: &ParsedFile,
     index: usize,
     evaluator: &Evaluator<'_>,
     context: Option<&ContextIndex>,
+    schemas: Option<&Schemas>,
 ) -> Option<Vec<Finding>> {
     // The engine finds a document's context by its file's path and its index,
     // which a file holding only this document keeps.
@@ -193,7 +331,13 @@ fn evaluate(
         documents: vec![file.documents[index].clone()],
         problems: Vec::new(),
     };
-    let run = || evaluator.evaluate_file_in_context(&single, context);
+    let run = || {
+        let mut found = evaluator.evaluate_file_in_context(&single, context);
+        if let Some(schemas) = schemas {
+            found.extend(schemas.validate(&file.documents[index], &file.source));
+        }
+        found
+    };
     let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).ok();
     if evaluated.is_none() {
         evaluator.reset_thread_engine();
@@ -302,7 +446,12 @@ mod tests {
         let evaluator = Evaluator::new(&settings.rules, settings.options.clone());
         let uri = Uri::from_str("file:///fresh.yaml").expect("uri");
         DocumentLinter::default()
-            .lint(buffer(&uri, text), settings, &evaluator, None, None)
+            .lint(
+                buffer(&uri, text),
+                settings,
+                &evaluator,
+                Repository::default(),
+            )
             .1
     }
 
@@ -313,12 +462,91 @@ mod tests {
         let uri = Uri::from_str("file:///a.yaml").expect("uri");
         let mut linter = DocumentLinter::default();
         let before = format!("{DEPLOYMENT}---\n{DEPLOYMENT}---\n{DEPLOYMENT}");
-        let (_, first) = linter.lint(buffer(&uri, &before), &settings, &evaluator, None, None);
+        let (_, first) = linter.lint(
+            buffer(&uri, &before),
+            &settings,
+            &evaluator,
+            Repository::default(),
+        );
         assert_eq!(first, lint_fresh(&before, &settings));
         assert!(first.iter().any(|f| f.rule == "PSS001"));
         // Change the first document so that every later one moves by a line.
         let after = before.replacen("name: web", "name: web-1\n  labels: {a: b}", 1);
-        let (_, second) = linter.lint(buffer(&uri, &after), &settings, &evaluator, None, None);
+        let (_, second) = linter.lint(
+            buffer(&uri, &after),
+            &settings,
+            &evaluator,
+            Repository::default(),
+        );
         assert_eq!(second, lint_fresh(&after, &settings));
+    }
+
+    #[test]
+    fn a_broken_buffer_keeps_its_last_good_findings_on_unchanged_lines() {
+        let settings = Settings::bundled();
+        let evaluator = Evaluator::new(&settings.rules, settings.options.clone());
+        let uri = Uri::from_str("file:///a.yaml").expect("uri");
+        let mut linter = DocumentLinter::default();
+        let good = format!("{DEPLOYMENT}---\n{DEPLOYMENT}");
+        let lint = |linter: &mut DocumentLinter, text: &str| {
+            let buffer = buffer(&uri, text);
+            linter
+                .lint(buffer, &settings, &evaluator, Repository::default())
+                .1
+        };
+        let before = lint(&mut linter, &good);
+        // An unclosed quote on line 4 of the second document (line 18).
+        let broken = good.replacen("  name: web\n  namespace", "  name: \"web\n  namespace", 2);
+        let broken = broken.replacen("  name: \"web\n", "  name: web\n", 1);
+        let during = lint(&mut linter, &broken);
+        let rules_at = |findings: &[Finding], lines: std::ops::Range<u32>| {
+            let mut found: Vec<(String, u32)> = findings
+                .iter()
+                .filter_map(|f| Some((f.rule.clone(), f.region?.start.line)))
+                .filter(|(_, line)| lines.contains(line))
+                .collect();
+            found.sort();
+            found
+        };
+        // The first document is evaluated again; the second keeps, on every
+        // line but the one typed on, what it had.
+        assert_eq!(rules_at(&during, 1..15), rules_at(&before, 1..15));
+        let mut expected = rules_at(&before, 15..40);
+        expected.retain(|(_, line)| *line != 18);
+        let mut kept = rules_at(&during, 15..40);
+        kept.retain(|(rule, _)| rule != "parse-error");
+        assert_eq!(kept, expected);
+        assert!(expected.iter().any(|(rule, _)| rule == "PSS001"));
+        assert_eq!(
+            during.iter().filter(|f| f.rule == "parse-error").count(),
+            1,
+            "{during:#?}"
+        );
+    }
+
+    #[test]
+    fn carried_findings_move_with_the_lines_after_the_change() {
+        let old = "a: 1\nb: 2\nc: 3\n";
+        let new = "a: 1\nb: [\n\nc: 3\n";
+        let file = SourceFile::new("a.yaml", "a.yaml", old);
+        let at = |line_start: usize| Finding {
+            rule: "X".to_owned(),
+            severity: Severity::Note,
+            message: String::new(),
+            file: "a.yaml".to_owned(),
+            region: Some(file.region_of_offsets(line_start, line_start + 1)),
+            object: None,
+            effective_namespace: None,
+            path: Vec::new(),
+            related: Vec::new(),
+        };
+        let carried = carry_over(old, new, &[at(0), at(5), at(10)]);
+        let places: Vec<(u32, usize)> = carried
+            .iter()
+            .filter_map(|f| f.region.map(|r| (r.start.line, r.start.offset)))
+            .collect();
+        // `a` stays, `b` was changed, `c` moved down a line (and a byte).
+        assert_eq!(places, vec![(1, 0), (4, 11)]);
+        assert_eq!(&new[11..12], "c");
     }
 }

@@ -11,12 +11,24 @@ use hubspoke_manifest::{
 /// At most this many broken documents are skipped in one buffer.
 const MAX_PASSES: usize = 32;
 
+/// A parsed buffer and where it is broken.
+pub(crate) struct ParsedBuffer {
+    pub file: ParsedFile,
+    /// The 1-based lines `[from, to)` of each document blanked out for a
+    /// syntax error; empty when the buffer parsed.
+    pub broken: Vec<(u32, u32)>,
+}
+
 /// Parse `text` as the file `path` (relative to the workspace root).
-pub(crate) fn parse_buffer(path: &str, text: &str, limits: ParseLimits) -> ParsedFile {
+pub(crate) fn parse_buffer(path: &str, text: &str, limits: ParseLimits) -> ParsedBuffer {
     let first = parse_bytes(path, path, text.as_bytes().to_vec(), limits);
     if syntax_error_line(&first).is_none() {
-        return first;
+        return ParsedBuffer {
+            file: first,
+            broken: Vec::new(),
+        };
     }
+    let mut broken = Vec::new();
     let separators = separator_lines(text);
     let mut masked = text.to_owned();
     let mut earlier: Vec<FileProblem> = Vec::new();
@@ -30,6 +42,7 @@ pub(crate) fn parse_buffer(path: &str, text: &str, limits: ParseLimits) -> Parse
         if !mask_lines(&mut masked, from, to) {
             break;
         }
+        broken.push((from, to));
         earlier.extend(
             current
                 .problems
@@ -48,10 +61,13 @@ pub(crate) fn parse_buffer(path: &str, text: &str, limits: ParseLimits) -> Parse
     );
     // Marks of the blanked parse are valid in the original text: blanking
     // keeps every line break and every byte offset.
-    ParsedFile {
-        source,
-        documents: current.documents,
-        problems,
+    ParsedBuffer {
+        file: ParsedFile {
+            source,
+            documents: current.documents,
+            problems,
+        },
+        broken,
     }
 }
 
@@ -130,7 +146,8 @@ mod tests {
             "{GOOD}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: \"b\n  x: 1\n---\n{}",
             GOOD.replace("name: a", "name: ü")
         );
-        let file = parse_buffer("a.yaml", &text, ParseLimits::default());
+        let ParsedBuffer { file, broken } = parse_buffer("a.yaml", &text, ParseLimits::default());
+        assert_eq!(broken, vec![(6, 11)]);
         let names: Vec<Option<String>> = file
             .documents
             .iter()
@@ -161,7 +178,8 @@ mod tests {
     #[test]
     fn every_broken_document_is_reported() {
         let text = format!("{GOOD}---\na: [\n---\n{GOOD}---\nb: {{\n---\n{GOOD}");
-        let file = parse_buffer("a.yaml", &text, ParseLimits::default());
+        let ParsedBuffer { file, broken } = parse_buffer("a.yaml", &text, ParseLimits::default());
+        assert_eq!(broken, vec![(6, 7), (13, 14)]);
         let lines: Vec<u32> = file
             .problems
             .iter()
@@ -174,7 +192,8 @@ mod tests {
 
     #[test]
     fn clean_buffers_parse_as_files_do() {
-        let file = parse_buffer("a.yaml", GOOD, ParseLimits::default());
+        let ParsedBuffer { file, broken } = parse_buffer("a.yaml", GOOD, ParseLimits::default());
+        assert!(broken.is_empty());
         assert!(file.problems.is_empty());
         assert_eq!(file.documents.len(), 1);
     }

@@ -68,11 +68,22 @@ pub fn run(connection: Connection, options: ServerOptions) -> Outcome {
         Ok(worker) => worker,
         Err(_) => return Outcome { clean_exit: false },
     };
-    let mut session = Session::new(shared, jobs, options.debounce, can_watch_files);
+    let debounce =
+        requested_debounce(params.initialization_options.as_ref()).unwrap_or(options.debounce);
+    let mut session = Session::new(shared, jobs, debounce, can_watch_files);
     let clean_exit = main_loop::run(&connection, &mut session);
     drop(session); // closes the job channel: the worker stops
     let _ = worker.join();
     Outcome { clean_exit }
+}
+
+/// The debounce a client asks for in `initializationOptions`
+/// (`{"debounceMs": 0}`: lint on every change, as benches and tests want).
+fn requested_debounce(options: Option<&serde_json::Value>) -> Option<Duration> {
+    options?
+        .get("debounceMs")?
+        .as_u64()
+        .map(Duration::from_millis)
 }
 
 /// Wait for `initialize` and answer it. Requests before it get
@@ -142,5 +153,19 @@ fn capabilities() -> ServerCapabilities {
             ..CodeActionOptions::default()
         })),
         ..ServerCapabilities::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clients_may_set_the_debounce() {
+        let asked = serde_json::json!({"debounceMs": 0});
+        assert_eq!(requested_debounce(Some(&asked)), Some(Duration::ZERO));
+        let other = serde_json::json!({"debounceMs": "fast"});
+        assert_eq!(requested_debounce(Some(&other)), None);
+        assert_eq!(requested_debounce(None), None);
     }
 }

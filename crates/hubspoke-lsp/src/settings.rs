@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use hubspoke_engine::{bundled_sources, Baseline, EvalOptions, RuleMeta, RuleSet, SuppressOptions};
 use hubspoke_manifest::{DiscoverOptions, ModelOptions, ParseLimits, DEFAULT_MAX_FILE_SIZE};
+use hubspoke_schema::SchemaOptions;
 
 /// Everything a lint run depends on besides the text: rules, options, file globs.
 pub struct Settings {
@@ -29,6 +30,8 @@ pub struct Settings {
     pub baseline: Option<Baseline>,
     /// The configuration file in force, if any (changes to it reload the settings).
     pub config_path: Option<PathBuf>,
+    /// Schema validation (the `schema:` section), `None` when every schema rule is off.
+    pub schema: Option<SchemaOptions>,
 }
 
 impl Settings {
@@ -40,7 +43,7 @@ impl Settings {
             config: serde_json::json!({ "params": {} }),
             ..EvalOptions::default()
         };
-        let catalog = rules.catalog();
+        let catalog = hubspoke_schema::catalog(&rules);
         Settings {
             suppress: SuppressOptions {
                 enabled: true,
@@ -60,6 +63,7 @@ impl Settings {
             model: ModelOptions::default(),
             baseline: None,
             config_path: None,
+            schema: Some(SchemaOptions::default()),
         }
     }
 
@@ -76,9 +80,9 @@ impl Settings {
             .any(|p| self.discover.exclude.is_match(p))
     }
 
-    /// Metadata of every rule, built-in ones included, sorted by id.
+    /// Metadata of every rule, built-in and schema ones included, sorted by id.
     pub fn catalog(&self) -> Vec<RuleMeta> {
-        self.rules.catalog()
+        hubspoke_schema::catalog(&self.rules)
     }
 }
 

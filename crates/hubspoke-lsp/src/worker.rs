@@ -13,6 +13,7 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, Sender};
 use hubspoke_engine::{Evaluator, Finding, RuleMeta};
 use hubspoke_manifest::{parse_text, ParseLimits};
+use hubspoke_schema::Schemas;
 use lsp_server::Notification;
 use lsp_types::notification::{LogMessage, Notification as _, ShowMessage};
 use lsp_types::{
@@ -21,7 +22,7 @@ use lsp_types::{
 };
 
 use crate::convert::{self, DocumentPlace};
-use crate::lint::{Buffer, DocumentLinter};
+use crate::lint::{Buffer, DocumentLinter, Repository};
 use crate::session::{Linted, Shared};
 use crate::settings::{error_location, LoadRequest, Settings, SettingsError, SettingsLoader};
 use crate::uri;
@@ -79,6 +80,9 @@ struct Worker {
     epoch: u64,
     /// The latest repository pass of the current settings.
     repo: Option<RepoFindings>,
+    /// Schemas without repository CRDs: used until the first repository pass
+    /// brings the workspace's, and always in a session without a root.
+    bundled_schemas: Option<Arc<Schemas>>,
     pass_wanted: bool,
     pass_running: bool,
     parse_cache: Arc<Mutex<ParseCache>>,
@@ -109,6 +113,7 @@ pub(crate) fn spawn(
                 last_jobs: BTreeMap::new(),
                 epoch: 0,
                 repo: None,
+                bundled_schemas: None,
                 pass_wanted: false,
                 pass_running: false,
                 parse_cache: Arc::default(),
@@ -157,9 +162,12 @@ impl Worker {
         if found.epoch != self.epoch {
             return;
         }
+        if let Some(error) = &found.schema_error {
+            self.log(format!("hubspoke-lint: schema validation is off: {error}"));
+        }
         self.repo = Some(found);
-        // Document findings depend on the context the pass brought.
-        self.linter.clear();
+        // Document findings depend on the context and the schemas the pass brought.
+        self.linter.forget_documents();
         for job in self.last_jobs.values() {
             let queued = self
                 .queue
@@ -267,18 +275,33 @@ impl Worker {
             let text = r.texts.get(&display)?;
             (**text == *job.text).then(|| r.findings.get(&display).map_or(&[][..], Vec::as_slice))
         });
-        let context = self.repo.as_ref().map(|r| &r.context);
+        let repository = Repository {
+            findings: repo,
+            context: self.repo.as_ref().map(|r| &r.context),
+            schemas: match &self.repo {
+                Some(r) => r.schemas.as_deref(),
+                None => self.bundled_schemas.as_deref(),
+            },
+        };
+        // Before the first pass the workspace's CRDs are not read yet: an
+        // object of one of them would be reported as having no schema.
+        let awaiting_crds = self.repo.is_none() && self.shared.root.is_some();
         let linted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let buffer = Buffer {
                 uri: &job.uri,
                 path: &display,
                 text: &job.text,
             };
-            self.linter.lint(buffer, settings, evaluator, repo, context)
+            self.linter.lint(buffer, settings, evaluator, repository)
         }));
         self.last_jobs.insert(job.uri.clone(), job.clone());
         let (file, findings) = match linted {
-            Ok((file, findings)) => (Some(file), findings),
+            Ok((file, mut findings)) => {
+                if awaiting_crds {
+                    findings.retain(|f| f.rule != hubspoke_schema::UNKNOWN_KIND);
+                }
+                (Some(file), findings)
+            }
             Err(_) => {
                 self.linter.forget(&job.uri);
                 (None, vec![internal_error(&display)])
@@ -291,7 +314,7 @@ impl Worker {
         };
         let diagnostics = findings
             .iter()
-            .map(|f| convert::diagnostic(f, &place))
+            .map(|f| convert::diagnostic(f, &place, &self.catalog))
             .collect();
         let linted = Linted {
             version: job.version,
@@ -356,6 +379,16 @@ impl Worker {
         self.epoch += 1;
         self.repo = None;
         self.pass_wanted = true;
+        self.bundled_schemas = None;
+        if let Some(options) = &settings.schema {
+            let no_files: [&hubspoke_manifest::ParsedFile; 0] = [];
+            match Schemas::new(options.clone(), no_files) {
+                Ok(schemas) => self.bundled_schemas = Some(Arc::new(schemas)),
+                Err(error) => {
+                    self.log(format!("hubspoke-lint: schema validation is off: {error}"));
+                }
+            }
+        }
         self.show_policy_errors(&settings.rules.load_findings);
         self.log(format!(
             "hubspoke-lint: {} rules loaded{} in {} ms",
@@ -449,7 +482,7 @@ impl Worker {
             };
             let diagnostics = findings
                 .iter()
-                .map(|f| convert::diagnostic(f, &place))
+                .map(|f| convert::diagnostic(f, &place, &self.catalog))
                 .collect();
             self.shared.publish(uri.clone(), None, diagnostics);
             published.push(uri);

@@ -4,6 +4,10 @@
 //! the last pass are parsed again, the repository model is built and the
 //! repository rules run. A pass runs on a thread of its own, so a large
 //! repository never delays the diagnostics of the buffer being typed in.
+//!
+//! The pass also builds the schemas, with the CustomResourceDefinitions of the
+//! saved tree (as the CLI reads those of the linted files), which the buffers
+//! are validated against until the next pass.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,6 +16,8 @@ use std::time::SystemTime;
 
 use hubspoke_engine::{ContextIndex, Evaluator, Finding};
 use hubspoke_manifest::{discover, read_and_parse, ParsedFile, RepoModel};
+use hubspoke_schema::{Schemas, INVALID_CRD};
+use rayon::prelude::*;
 
 use crate::settings::Settings;
 
@@ -28,6 +34,11 @@ pub(crate) struct RepoFindings {
     /// What the model says of each document (effective namespace, clusters):
     /// document rules read it, as on the command line.
     pub context: ContextIndex,
+    /// The schemas of the saved tree; `None` when schema validation is off
+    /// or could not be set up (then `schema_error` says why).
+    pub schemas: Option<Arc<Schemas>>,
+    /// Why the schemas could not be set up.
+    pub schema_error: Option<String>,
 }
 
 /// Parsed files of earlier passes, with the size and time they had.
@@ -83,7 +94,17 @@ pub(crate) fn run_pass(
     let mut context = ContextIndex::default();
     context.add_model(&model, &files);
     let evaluator = Evaluator::new(&settings.rules, settings.options.clone());
-    let found = evaluator.evaluate_repository(&model, &files);
+    let mut found = evaluator.evaluate_repository(&model, &files);
+    let (schemas, schema_error) = match &settings.schema {
+        None => (None, None),
+        Some(options) => match Schemas::new(options.clone(), files.iter().copied()) {
+            Ok(schemas) => (Some(Arc::new(schemas)), None),
+            Err(error) => (None, Some(error.to_string())),
+        },
+    };
+    if let Some(schemas) = &schemas {
+        found.extend(crd_findings(schemas, &files));
+    }
     let mut out = RepoFindings {
         context,
         epoch,
@@ -92,6 +113,8 @@ pub(crate) fn run_pass(
             .map(|f| (f.source.path.clone(), Arc::clone(&f.source.text)))
             .collect(),
         findings: BTreeMap::new(),
+        schemas,
+        schema_error,
     };
     for finding in found {
         out.findings
@@ -100,4 +123,19 @@ pub(crate) fn run_pass(
             .push(finding);
     }
     out
+}
+
+/// `schema/invalid-crd` findings of the saved tree, as the CLI reports them:
+/// those of reading each CRD, and those of CRD schemas that fail to compile
+/// when an object of their kind is validated. That is why every saved file is
+/// validated here (which also compiles, off the typing path, the validators
+/// the buffers need); the other schema findings are the buffers' own.
+fn crd_findings(schemas: &Schemas, files: &[&ParsedFile]) -> Vec<Finding> {
+    let mut found: Vec<Finding> = files
+        .par_iter()
+        .flat_map_iter(|file| schemas.validate_file(file))
+        .filter(|finding| finding.rule == INVALID_CRD)
+        .collect();
+    found.extend(schemas.take_deferred());
+    found
 }

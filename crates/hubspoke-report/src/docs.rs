@@ -96,9 +96,24 @@ pub fn rules_document(catalog: &[RuleMeta]) -> String {
     text
 }
 
-/// The GitHub anchor of a rule's heading in docs/rules.md (also SARIF's `helpUri`).
+/// Where `docs/rules.md` is published; [`rule_url`] links into it.
+pub const RULES_DOCUMENT_URL: &str =
+    "https://github.com/hubspoke-lint/hubspoke-lint/blob/main/docs/rules.md";
+
+/// The link to a rule's section of the published `docs/rules.md`.
+pub fn rule_url(rule: &RuleMeta) -> String {
+    format!("{RULES_DOCUMENT_URL}#{}", rule_anchor(rule))
+}
+
+/// The GitHub anchor of a rule's heading in docs/rules.md.
 pub fn rule_anchor(rule: &RuleMeta) -> String {
-    format!("{} — {}", rule.id, rule.title)
+    heading_anchor(&rule.id, &rule.title)
+}
+
+/// The anchor GitHub gives the heading `<id> — <title>` that [`rule_page`]
+/// writes: lower case, spaces to `-`, other punctuation (the dash, `/`) dropped.
+pub fn heading_anchor(id: &str, title: &str) -> String {
+    format!("{id} — {title}")
         .to_lowercase()
         .chars()
         .filter_map(|c| match c {
@@ -107,4 +122,21 @@ pub fn rule_anchor(rule: &RuleMeta) -> String {
             _ => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchors_are_the_ones_github_gives_the_headings() {
+        assert_eq!(
+            heading_anchor("BP005", "pod-without-required-labels"),
+            "bp005--pod-without-required-labels"
+        );
+        assert_eq!(
+            heading_anchor("schema/invalid", "schema-violation"),
+            "schemainvalid--schema-violation"
+        );
+    }
 }

@@ -22,9 +22,7 @@ use hubspoke_engine::{Finding, RuleMeta, Summary};
 pub use error::ReportError;
 pub use human::HumanOptions;
 pub use json::JSON_SCHEMA_VERSION;
-pub use sarif::{
-    sarif_omitted, GITHUB_RESULT_LIMIT, RULES_DOC_URL, SARIF_RESULT_LIMIT, SARIF_SCHEMA_URI,
-};
+pub use sarif::{sarif_omitted, GITHUB_RESULT_LIMIT, SARIF_RESULT_LIMIT, SARIF_SCHEMA_URI};
 
 /// Everything a reporter needs.
 #[derive(Debug, Clone, Copy)]

@@ -14,7 +14,7 @@ use hubspoke_manifest::Region;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::docs::rule_anchor;
+use crate::docs::rule_url;
 use crate::json::dotted;
 use crate::{Report, ReportError};
 
@@ -27,10 +27,6 @@ pub const GITHUB_RESULT_LIMIT: usize = 25_000;
 /// The most results one log carries: strictly below [`GITHUB_RESULT_LIMIT`], so that
 /// an upload is never rejected at the boundary. Errors are kept first (see [`sarif_omitted`]).
 pub const SARIF_RESULT_LIMIT: usize = GITHUB_RESULT_LIMIT - 1;
-
-/// Where the rule pages live; each rule's `helpUri` is an anchor in it.
-pub const RULES_DOC_URL: &str =
-    "https://github.com/hubspoke-lint/hubspoke-lint/blob/main/docs/rules.md";
 
 /// The base every result URI is relative to.
 const SRCROOT: &str = "%SRCROOT%";
@@ -219,7 +215,7 @@ fn descriptor(meta: &RuleMeta) -> Descriptor<'_> {
         full_description: Text {
             text: meta.description.clone(),
         },
-        help_uri: documented.then(|| format!("{RULES_DOC_URL}#{}", rule_anchor(meta))),
+        help_uri: documented.then(|| rule_url(meta)),
         help: Help {
             text: meta.help.clone(),
             markdown,

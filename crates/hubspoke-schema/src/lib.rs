@@ -17,5 +17,7 @@ mod rules;
 mod schemas;
 
 pub use bundle::{default_kubernetes_version, kubernetes_versions, resolve_kubernetes_version};
-pub use rules::{rules, ALL as RULE_IDS, INVALID, INVALID_CRD, UNKNOWN_FIELD, UNKNOWN_KIND};
+pub use rules::{
+    catalog, rules, ALL as RULE_IDS, INVALID, INVALID_CRD, UNKNOWN_FIELD, UNKNOWN_KIND,
+};
 pub use schemas::{SchemaError, SchemaOptions, Schemas, UnknownSchema};

@@ -131,7 +131,10 @@ impl Schemas {
     ///
     /// # Errors
     /// An unknown `kubernetes_version`, or a corrupt embedded bundle.
-    pub fn new(options: SchemaOptions, files: &[ParsedFile]) -> Result<Schemas, SchemaError> {
+    pub fn new<'a>(
+        options: SchemaOptions,
+        files: impl IntoIterator<Item = &'a ParsedFile>,
+    ) -> Result<Schemas, SchemaError> {
         let version = match &options.kubernetes_version {
             Some(v) => {
                 bundle::resolve_kubernetes_version(v).map_err(SchemaError::UnknownVersion)?

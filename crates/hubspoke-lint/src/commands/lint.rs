@@ -69,62 +69,25 @@ fn fail_threshold(flag: Option<FailOn>, config: &Config) -> Option<Severity> {
     Severity::parse(name)
 }
 
-/// Schema validation settings from flags and config (flags win); `None` when it is off.
-/// Schema rules that will not run are added to `options.disabled`, like Rego rules.
+/// Schema validation settings of a run: the flags over `schema:` (shared with the editor).
 fn schema_options(
     args: &LintArgs,
     config: &Config,
     options: &mut EvalOptions,
 ) -> anyhow::Result<Option<hubspoke_schema::SchemaOptions>> {
     use hubspoke_schema::UnknownSchema;
-    let unknown_schema = match args.unknown_schema {
-        Some(UnknownSchemaLevel::Off) => UnknownSchema::Off,
-        Some(UnknownSchemaLevel::Note) => UnknownSchema::Note,
-        Some(UnknownSchemaLevel::Warning) => UnknownSchema::Warning,
-        None => config
-            .schema
-            .unknown_schema_text()
-            .as_deref()
-            .and_then(UnknownSchema::parse)
-            .unwrap_or_default(),
+    let flags = settings::SchemaFlags {
+        no_schema: args.no_schema,
+        strict: args.strict,
+        kubernetes_version: args.kubernetes_version.as_deref(),
+        unknown_schema: args.unknown_schema.map(|level| match level {
+            UnknownSchemaLevel::Off => UnknownSchema::Off,
+            UnknownSchemaLevel::Note => UnknownSchema::Note,
+            UnknownSchemaLevel::Warning => UnknownSchema::Warning,
+        }),
+        only_rules: &args.only_rules,
     };
-    let kubernetes_version = args
-        .kubernetes_version
-        .clone()
-        .or_else(|| config.schema.kubernetes_version.clone());
-    if let Some(version) = &kubernetes_version {
-        if let Err(message) = hubspoke_schema::resolve_kubernetes_version(version) {
-            bail!("--kubernetes-version: {message}");
-        }
-    }
-    let ids = hubspoke_schema::RULE_IDS;
-    for id in ids {
-        let off = args.no_schema
-            || (!args.only_rules.is_empty() && !args.only_rules.iter().any(|r| r == id))
-            || (id == hubspoke_schema::UNKNOWN_KIND && unknown_schema == UnknownSchema::Off);
-        if off {
-            options.disabled.insert(id.to_owned());
-        }
-    }
-    if ids.iter().all(|id| options.disabled.contains(*id)) {
-        return Ok(None);
-    }
-    Ok(Some(hubspoke_schema::SchemaOptions {
-        strict: args.strict || config.schema.strict == Some(true),
-        kubernetes_version,
-        unknown_schema,
-        disabled: ids
-            .iter()
-            .filter(|id| options.disabled.contains(**id))
-            .map(|id| (*id).to_owned())
-            .collect(),
-        severity: options
-            .severity
-            .iter()
-            .filter(|(id, _)| ids.contains(&id.as_str()))
-            .map(|(id, s)| (id.clone(), *s))
-            .collect(),
-    }))
+    settings::schema_options(&flags, config, options)
 }
 
 /// Everything a lint run produced, before it is reported.

@@ -47,8 +47,8 @@ fn load(request: &LoadRequest) -> Result<Settings, SettingsError> {
     })
 }
 
-// The same settings as `commands::lint::collect` (both use `crate::settings`).
-// Schema validation does not run in the editor yet, so its rules are not active.
+// The same settings as `commands::lint::collect` (both use `crate::settings`),
+// without its command-line overrides.
 fn settings(root: &Path, config_path: Option<&Path>) -> anyhow::Result<Settings> {
     let config = match config_path {
         Some(path) => config::load(path)?,
@@ -58,7 +58,12 @@ fn settings(root: &Path, config_path: Option<&Path>) -> anyhow::Result<Settings>
     let policy_dirs: Vec<PathBuf> = config.policies.iter().map(|p| config_dir.join(p)).collect();
     let rules = load_rules(&policy_dirs)?;
     let catalog = catalog(&rules);
-    let options = crate::settings::eval_options(&config, &catalog, None)?;
+    let mut options = crate::settings::eval_options(&config, &catalog, None)?;
+    let schema = crate::settings::schema_options(
+        &crate::settings::SchemaFlags::default(),
+        &config,
+        &mut options,
+    )?;
     let limits = crate::settings::parse_limits(&config, None, None, None);
     let discover = DiscoverOptions::new(
         &config.include,
@@ -69,7 +74,6 @@ fn settings(root: &Path, config_path: Option<&Path>) -> anyhow::Result<Settings>
     let active_rules = catalog
         .iter()
         .filter(|meta| options.is_active(meta))
-        .filter(|meta| !hubspoke_schema::RULE_IDS.contains(&meta.id.as_str()))
         .map(|meta| meta.id.clone())
         .collect();
     let suppress = crate::settings::suppress_options(&config, &catalog, true, active_rules)?;
@@ -88,5 +92,6 @@ fn settings(root: &Path, config_path: Option<&Path>) -> anyhow::Result<Settings>
         suppress,
         baseline,
         config_path: config_path.map(Path::to_path_buf),
+        schema,
     })
 }

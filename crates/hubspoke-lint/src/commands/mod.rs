@@ -28,8 +28,5 @@ pub fn load_rules(policy_dirs: &[PathBuf]) -> anyhow::Result<RuleSet> {
 
 /// Metadata of every rule, sorted by id: Rego, built-in, and schema validation's.
 pub fn catalog(rules: &RuleSet) -> Vec<hubspoke_engine::RuleMeta> {
-    let mut all = rules.catalog();
-    all.extend(hubspoke_schema::rules());
-    all.sort_by(|a, b| a.id.cmp(&b.id));
-    all
+    hubspoke_schema::catalog(rules)
 }

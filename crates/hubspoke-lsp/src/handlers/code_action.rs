@@ -58,7 +58,7 @@ pub(crate) fn handle(
         if !convert::overlaps(&range, &params.range) {
             continue;
         }
-        let diagnostic = convert::diagnostic(finding, &place);
+        let diagnostic = convert::diagnostic(finding, &place, &linted.catalog);
         let meta = linted
             .catalog
             .binary_search_by(|r| r.id.as_str().cmp(&finding.rule))

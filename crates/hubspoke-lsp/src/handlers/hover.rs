@@ -33,7 +33,7 @@ pub(crate) fn handle(
         }
         shown.push(&finding.rule);
         range.get_or_insert(finding_range);
-        let docs = convert::rule_docs_url(&finding.rule);
+        let docs = convert::rule_docs_url(&linted.catalog, &finding.rule);
         sections.push(
             match linted
                 .catalog
