@@ -62,6 +62,7 @@ fn every_bad_input_gets_its_exact_diagnostic() {
         f("BP002", "crlf.yaml", 9),
         f("unreadable-file", "dangling.yaml", 0),
         f("yaml-limit", "deep-nesting.yaml", 130),
+        f("duplicate-anchor", "duplicate-anchor.yaml", 8),
         f("duplicate-key", "duplicate-key.yaml", 8),
         f("empty-file", "empty.yaml", 0),
         f("helm-template", "helm-template.yaml", 7),
@@ -89,6 +90,28 @@ fn every_bad_input_gets_its_exact_diagnostic() {
     assert_eq!(
         (crlf["column"].as_u64(), crlf["end_column"].as_u64()),
         (Some(14), Some(26))
+    );
+    let anchor = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|x| x["rule"] == "duplicate-anchor")
+        .expect("duplicate-anchor finding");
+    assert_eq!(
+        (
+            anchor["severity"].as_str(),
+            anchor["column"].as_u64(),
+            anchor["end_column"].as_u64()
+        ),
+        (Some("note"), Some(11), Some(13))
+    );
+    assert_eq!(
+        (
+            anchor["related"][0]["line"].as_u64(),
+            anchor["related"][0]["column"].as_u64(),
+            anchor["related"][0]["message"].as_str()
+        ),
+        (Some(7), Some(10), Some("`&v` first defined here"))
     );
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -215,4 +238,131 @@ fn an_endless_policy_is_stopped_by_the_rule_time_limit() {
         report["findings"][0]["message"],
         "rule SLOW1 (policies/slow.rego) failed on this object: stopped after 200 ms (the per-rule time limit, --rule-timeout-ms)"
     );
+}
+
+/// A repository where every stage has work: a Pod with a BP002 finding, a ConfigMap, and a
+/// Flux Kustomization whose path does not exist (HUB001, a repository rule).
+fn panic_repository() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: apps}\nspec:\n  containers: [{name: c, image: \"nginx:latest\"}]\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("config.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: apps}\ndata: {a: b}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("sync.yaml"),
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\nspec:\n  interval: 10m\n  path: ./missing\n  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system}\n",
+    )
+    .expect("write");
+    dir
+}
+
+/// Lint [`panic_repository`] with the test-only panic trigger set to `trigger`.
+fn lint_with_panic(trigger: &str, rules: &[&str]) -> (serde_json::Value, i32, String) {
+    let dir = panic_repository();
+    let mut args = vec![".", "--format", "json"];
+    for rule in rules {
+        args.extend(["--rule", rule]);
+    }
+    let output = crate::support::hubspoke(Some(dir.path()))
+        .env("HUBSPOKE_LINT_TEST_PANIC", trigger)
+        .args(&args)
+        .output()
+        .expect("binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (json(&output), code(&output), stderr)
+}
+
+fn internal_error_message(report: &serde_json::Value) -> String {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "internal-error")
+        .and_then(|f| f["message"].as_str())
+        .expect("an internal-error finding")
+        .to_owned()
+}
+
+#[test]
+fn a_parser_panic_is_an_internal_error_on_that_file_and_exits_2() {
+    let (report, exit, stderr) = lint_with_panic("parse:config.yaml", &["BP002", "HUB001"]);
+    assert_eq!(
+        findings(&report),
+        vec![
+            f("internal-error", "config.yaml", 0),
+            f("BP002", "pod.yaml", 5),
+            f("HUB001", "sync.yaml", 6),
+        ]
+    );
+    assert_eq!(
+        internal_error_message(&report),
+        "internal error while parsing this file (panic: HUBSPOKE_LINT_TEST_PANIC asked for a panic while parse config.yaml); the other results are reported; please report this bug"
+    );
+    assert_eq!(exit, 2);
+    assert!(!stderr.contains("crashed"), "{stderr}");
+}
+
+#[test]
+fn a_model_panic_is_an_internal_error_on_the_root_and_document_rules_still_run() {
+    let (report, exit, stderr) = lint_with_panic("model", &["BP002", "HUB001"]);
+    assert_eq!(
+        findings(&report),
+        vec![
+            f("internal-error", ".", 0),
+            f("BP002", "pod.yaml", 5),
+        ]
+    );
+    assert_eq!(
+        internal_error_message(&report),
+        "internal error while building the repository model of this root (its repository rules did not run) (panic: HUBSPOKE_LINT_TEST_PANIC asked for a panic while model .); the other results are reported; please report this bug"
+    );
+    assert_eq!(exit, 2);
+    assert!(!stderr.contains("crashed"), "{stderr}");
+}
+
+#[test]
+fn a_repository_rule_panic_is_an_internal_error_on_the_root() {
+    let (report, exit, _) = lint_with_panic("repository", &["BP002", "HUB001"]);
+    assert_eq!(
+        findings(&report),
+        vec![
+            f("internal-error", ".", 0),
+            f("BP002", "pod.yaml", 5),
+        ]
+    );
+    assert_eq!(exit, 2);
+}
+
+#[test]
+fn a_schema_validation_panic_is_an_internal_error_on_that_file() {
+    let (report, exit, _) = lint_with_panic("schema:pod.yaml", &["BP002", "schema/invalid"]);
+    assert_eq!(
+        findings(&report),
+        vec![
+            f("internal-error", "pod.yaml", 0),
+            f("BP002", "pod.yaml", 5),
+        ]
+    );
+    assert_eq!(exit, 2);
+}
+
+#[test]
+fn a_parser_panic_under_parse_only_still_exits_2() {
+    let dir = panic_repository();
+    let output = crate::support::hubspoke(Some(dir.path()))
+        .env("HUBSPOKE_LINT_TEST_PANIC", "parse:pod.yaml")
+        .args([".", "--format", "json", "--parse-only"])
+        .output()
+        .expect("binary runs");
+    assert_eq!(
+        findings(&json(&output)),
+        vec![f("internal-error", "pod.yaml", 0)]
+    );
+    assert_eq!(code(&output), 2);
 }
