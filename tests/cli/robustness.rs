@@ -313,10 +313,7 @@ fn a_model_panic_is_an_internal_error_on_the_root_and_document_rules_still_run()
     let (report, exit, stderr) = lint_with_panic("model", &["BP002", "HUB001"]);
     assert_eq!(
         findings(&report),
-        vec![
-            f("internal-error", ".", 0),
-            f("BP002", "pod.yaml", 5),
-        ]
+        vec![f("internal-error", ".", 0), f("BP002", "pod.yaml", 5),]
     );
     assert_eq!(
         internal_error_message(&report),
@@ -331,10 +328,7 @@ fn a_repository_rule_panic_is_an_internal_error_on_the_root() {
     let (report, exit, _) = lint_with_panic("repository", &["BP002", "HUB001"]);
     assert_eq!(
         findings(&report),
-        vec![
-            f("internal-error", ".", 0),
-            f("BP002", "pod.yaml", 5),
-        ]
+        vec![f("internal-error", ".", 0), f("BP002", "pod.yaml", 5),]
     );
     assert_eq!(exit, 2);
 }
@@ -365,4 +359,49 @@ fn a_parser_panic_under_parse_only_still_exits_2() {
         vec![f("internal-error", "pod.yaml", 0)]
     );
     assert_eq!(code(&output), 2);
+}
+
+#[test]
+fn kustomize_generator_inputs_outside_the_root_are_reported_and_never_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(repo.join("app")).expect("mkdir");
+    // A readable file just outside the root: a read would show its content somewhere.
+    std::fs::write(dir.path().join("outside.env"), "LEAKED_TOKEN=hunter2\n").expect("write");
+    std::fs::write(repo.join("app/present.env"), "MODE=production\n").expect("write");
+    std::fs::write(
+        repo.join("app/kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - /etc/passwd\nconfigMapGenerator:\n  - name: settings\n    envs:\n      - present.env\n      - ../../outside.env\n    files:\n      - token=../../outside.env\n      - missing.txt\nsecretGenerator:\n  - name: legacy\n    env: ../../outside.env\n",
+    )
+    .expect("write");
+    let output = run(Some(&repo), &[".", "--format", "json", "--rule", "HUB002"]);
+    let report = json(&output);
+    let got: Vec<(u64, u64, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap_or(0),
+                f["column"].as_u64().unwrap_or(0),
+                f["message"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        (4, 5, "resources of app/kustomization.yaml names \"/etc/passwd\", an absolute path outside the repository; it is not read"),
+        (9, 9, "configMapGenerator of app/kustomization.yaml names \"../../outside.env\", which climbs above the repository root; it is not read"),
+        (11, 9, "configMapGenerator of app/kustomization.yaml names \"token=../../outside.env\", which climbs above the repository root; it is not read"),
+        (12, 9, "configMapGenerator of app/kustomization.yaml names \"missing.txt\", but app/missing.txt does not exist"),
+        (15, 10, "secretGenerator of app/kustomization.yaml names \"../../outside.env\", which climbs above the repository root; it is not read"),
+    ];
+    assert_eq!(
+        got,
+        expected
+            .iter()
+            .map(|(l, c, m)| (*l, *c, (*m).to_owned()))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(code(&output), 1);
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("hunter2"));
 }

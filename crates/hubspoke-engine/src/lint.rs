@@ -274,15 +274,16 @@ fn lint_roots_on_worker(
                     continue;
                 }
                 findings.extend(run_repository_rules(root, || {
-                    let input = crate::evaluate::repository_input_from_files(model, &root.files)
-                        .unwrap_or_else(|| {
-                            *model = hubspoke_manifest::RepoModel::build(
-                                &root.files,
-                                root.path,
-                                options,
-                            );
-                            crate::evaluate::repository_input(model)
-                        });
+                    let input =
+                        crate::evaluate::repository_input_from_files(model, &root.files, options)
+                            .unwrap_or_else(|| {
+                                *model = hubspoke_manifest::RepoModel::build(
+                                    &root.files,
+                                    root.path,
+                                    options,
+                                );
+                                crate::evaluate::repository_input(model)
+                            });
                     evaluator.evaluate_repository_input(input, model, &root.files)
                 }));
             }
