@@ -162,7 +162,7 @@ pub fn lint_repositories(
             Ok(model) => {
                 run_repository_rules(root, || evaluator.evaluate_repository(&model, &root.files))
             }
-            Err(failure) => vec![failure],
+            Err(failure) => vec![*failure],
         })
         .collect()
 }
@@ -176,17 +176,17 @@ fn root_name(root: &RepositoryRoot<'_>) -> String {
 fn build_model(
     root: &RepositoryRoot<'_>,
     options: &hubspoke_manifest::ModelOptions,
-) -> Result<hubspoke_manifest::RepoModel, Finding> {
+) -> Result<hubspoke_manifest::RepoModel, Box<Finding>> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         hubspoke_manifest::test_panic_point("model", &root_name(root));
         hubspoke_manifest::RepoModel::build(&root.files, root.path, options)
     }))
     .map_err(|payload| {
-        internal_error_finding(
+        Box::new(internal_error_finding(
             &root_name(root),
             "building the repository model of this root (its repository rules did not run)",
             payload.as_ref(),
-        )
+        ))
     })
 }
 
@@ -249,7 +249,7 @@ fn lint_roots_on_worker(
         .iter()
         .map(|root| {
             build_model(root, &slim)
-                .map_err(|failure| model_failures.push(failure))
+                .map_err(|failure| model_failures.push(*failure))
                 .ok()
         })
         .collect();

@@ -78,7 +78,7 @@ fn code_part(line: &str) -> String {
                 } else if c == q {
                     quote = None;
                 }
-                out.extend(std::iter::repeat(' ').take(c.len_utf8()));
+                out.extend(std::iter::repeat_n(' ', c.len_utf8()));
             }
             None if c == '#' => break,
             None => {

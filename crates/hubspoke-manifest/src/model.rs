@@ -958,8 +958,8 @@ impl Builder<'_> {
                     continue;
                 };
                 let sops = document.root.get("sops").is_some();
-                let body = if self.options.slim_bodies && !reads_body(meta, &self.options)
-                    || repository_rules_skip_data(meta, &self.options)
+                let body = if self.options.slim_bodies && !reads_body(meta, self.options)
+                    || repository_rules_skip_data(meta, self.options)
                 {
                     slim_body(&document.root)
                 } else {

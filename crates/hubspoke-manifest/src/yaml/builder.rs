@@ -628,7 +628,9 @@ mod tests {
             s.documents[0].root.get("c").map(|n| n.to_json()),
             Some(serde_json::json!("2"))
         );
-        let found: Vec<(String, (u32, u32, u32), (u32, u32))> = s
+        // (name, (line, column, end column) of the second, (line, column) of the first)
+        type Redefinition = (String, (u32, u32, u32), (u32, u32));
+        let found: Vec<Redefinition> = s
             .problems
             .iter()
             .map(|p| match p {
