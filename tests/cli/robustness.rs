@@ -62,6 +62,7 @@ fn every_bad_input_gets_its_exact_diagnostic() {
         f("BP002", "crlf.yaml", 9),
         f("unreadable-file", "dangling.yaml", 0),
         f("yaml-limit", "deep-nesting.yaml", 130),
+        f("duplicate-anchor", "duplicate-anchor.yaml", 8),
         f("duplicate-key", "duplicate-key.yaml", 8),
         f("empty-file", "empty.yaml", 0),
         f("helm-template", "helm-template.yaml", 7),
@@ -100,6 +101,28 @@ fn every_bad_input_gets_its_exact_diagnostic() {
     assert_eq!(
         (latin1["column"].as_u64(), latin1["end_column"].as_u64()),
         (Some(12), Some(13))
+    );
+    let anchor = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|x| x["rule"] == "duplicate-anchor")
+        .expect("duplicate-anchor finding");
+    assert_eq!(
+        (
+            anchor["severity"].as_str(),
+            anchor["column"].as_u64(),
+            anchor["end_column"].as_u64()
+        ),
+        (Some("note"), Some(11), Some(13))
+    );
+    assert_eq!(
+        (
+            anchor["related"][0]["line"].as_u64(),
+            anchor["related"][0]["column"].as_u64(),
+            anchor["related"][0]["message"].as_str()
+        ),
+        (Some(7), Some(10), Some("`&v` first defined here"))
     );
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -259,4 +282,170 @@ fn an_endless_policy_is_stopped_by_the_rule_time_limit() {
         report["findings"][0]["message"],
         "rule SLOW1 (policies/slow.rego) failed on this object: stopped after 200 ms (the per-rule time limit, --rule-timeout-ms)"
     );
+}
+
+/// A repository where every stage has work: a Pod with a BP002 finding, a ConfigMap, and a
+/// Flux Kustomization whose path does not exist (HUB001, a repository rule).
+fn panic_repository() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: apps}\nspec:\n  containers: [{name: c, image: \"nginx:latest\"}]\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("config.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: apps}\ndata: {a: b}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("sync.yaml"),
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\nspec:\n  interval: 10m\n  path: ./missing\n  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system}\n",
+    )
+    .expect("write");
+    dir
+}
+
+/// Lint [`panic_repository`] with the test-only panic trigger set to `trigger`.
+fn lint_with_panic(trigger: &str, rules: &[&str]) -> (serde_json::Value, i32, String) {
+    let dir = panic_repository();
+    let mut args = vec![".", "--format", "json"];
+    for rule in rules {
+        args.extend(["--rule", rule]);
+    }
+    let output = crate::support::hubspoke(Some(dir.path()))
+        .env("HUBSPOKE_LINT_TEST_PANIC", trigger)
+        .args(&args)
+        .output()
+        .expect("binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (json(&output), code(&output), stderr)
+}
+
+fn internal_error_message(report: &serde_json::Value) -> String {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "internal-error")
+        .and_then(|f| f["message"].as_str())
+        .expect("an internal-error finding")
+        .to_owned()
+}
+
+#[test]
+fn a_parser_panic_is_an_internal_error_on_that_file_and_exits_2() {
+    let (report, exit, stderr) = lint_with_panic("parse:config.yaml", &["BP002", "HUB001"]);
+    assert_eq!(
+        findings(&report),
+        vec![
+            f("internal-error", "config.yaml", 0),
+            f("BP002", "pod.yaml", 5),
+            f("HUB001", "sync.yaml", 6),
+        ]
+    );
+    assert_eq!(
+        internal_error_message(&report),
+        "internal error while parsing this file (panic: HUBSPOKE_LINT_TEST_PANIC asked for a panic while parse config.yaml); the other results are reported; please report this bug"
+    );
+    assert_eq!(exit, 2);
+    assert!(!stderr.contains("crashed"), "{stderr}");
+}
+
+#[test]
+fn a_model_panic_is_an_internal_error_on_the_root_and_document_rules_still_run() {
+    let (report, exit, stderr) = lint_with_panic("model", &["BP002", "HUB001"]);
+    assert_eq!(
+        findings(&report),
+        vec![f("internal-error", ".", 0), f("BP002", "pod.yaml", 5),]
+    );
+    assert_eq!(
+        internal_error_message(&report),
+        "internal error while building the repository model of this root (its repository rules did not run) (panic: HUBSPOKE_LINT_TEST_PANIC asked for a panic while model .); the other results are reported; please report this bug"
+    );
+    assert_eq!(exit, 2);
+    assert!(!stderr.contains("crashed"), "{stderr}");
+}
+
+#[test]
+fn a_repository_rule_panic_is_an_internal_error_on_the_root() {
+    let (report, exit, _) = lint_with_panic("repository", &["BP002", "HUB001"]);
+    assert_eq!(
+        findings(&report),
+        vec![f("internal-error", ".", 0), f("BP002", "pod.yaml", 5),]
+    );
+    assert_eq!(exit, 2);
+}
+
+#[test]
+fn a_schema_validation_panic_is_an_internal_error_on_that_file() {
+    let (report, exit, _) = lint_with_panic("schema:pod.yaml", &["BP002", "schema/invalid"]);
+    assert_eq!(
+        findings(&report),
+        vec![
+            f("internal-error", "pod.yaml", 0),
+            f("BP002", "pod.yaml", 5),
+        ]
+    );
+    assert_eq!(exit, 2);
+}
+
+#[test]
+fn a_parser_panic_under_parse_only_still_exits_2() {
+    let dir = panic_repository();
+    let output = crate::support::hubspoke(Some(dir.path()))
+        .env("HUBSPOKE_LINT_TEST_PANIC", "parse:pod.yaml")
+        .args([".", "--format", "json", "--parse-only"])
+        .output()
+        .expect("binary runs");
+    assert_eq!(
+        findings(&json(&output)),
+        vec![f("internal-error", "pod.yaml", 0)]
+    );
+    assert_eq!(code(&output), 2);
+}
+
+#[test]
+fn kustomize_generator_inputs_outside_the_root_are_reported_and_never_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(repo.join("app")).expect("mkdir");
+    // A readable file just outside the root: a read would show its content somewhere.
+    std::fs::write(dir.path().join("outside.env"), "LEAKED_TOKEN=hunter2\n").expect("write");
+    std::fs::write(repo.join("app/present.env"), "MODE=production\n").expect("write");
+    std::fs::write(
+        repo.join("app/kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - /etc/passwd\nconfigMapGenerator:\n  - name: settings\n    envs:\n      - present.env\n      - ../../outside.env\n    files:\n      - token=../../outside.env\n      - missing.txt\nsecretGenerator:\n  - name: legacy\n    env: ../../outside.env\n",
+    )
+    .expect("write");
+    let output = run(Some(&repo), &[".", "--format", "json", "--rule", "HUB002"]);
+    let report = json(&output);
+    let got: Vec<(u64, u64, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap_or(0),
+                f["column"].as_u64().unwrap_or(0),
+                f["message"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        (4, 5, "resources of app/kustomization.yaml names \"/etc/passwd\", an absolute path outside the repository; it is not read"),
+        (9, 9, "configMapGenerator of app/kustomization.yaml names \"../../outside.env\", which climbs above the repository root; it is not read"),
+        (11, 9, "configMapGenerator of app/kustomization.yaml names \"token=../../outside.env\", which climbs above the repository root; it is not read"),
+        (12, 9, "configMapGenerator of app/kustomization.yaml names \"missing.txt\", but app/missing.txt does not exist"),
+        (15, 10, "secretGenerator of app/kustomization.yaml names \"../../outside.env\", which climbs above the repository root; it is not read"),
+    ];
+    assert_eq!(
+        got,
+        expected
+            .iter()
+            .map(|(l, c, m)| (*l, *c, (*m).to_owned()))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(code(&output), 1);
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("hunter2"));
 }

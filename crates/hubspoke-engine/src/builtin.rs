@@ -7,8 +7,8 @@ use crate::metadata::RuleMeta;
 
 /// Rule id for a policy that fails to compile or to evaluate.
 pub const POLICY_ERROR: &str = "policy-error";
-/// Rule id for an internal failure (a caught panic).
-pub const INTERNAL_ERROR: &str = "internal-error";
+/// Rule id for an internal failure (a caught panic); the run exits 2 when one is reported.
+pub const INTERNAL_ERROR: &str = ProblemCode::Internal.id();
 
 fn meta(id: &str, severity: Severity, description: &str, help: &str) -> RuleMeta {
     let mut meta = RuleMeta::built_in(id, id, "input", severity, description, help);
@@ -34,6 +34,8 @@ pub fn problem_meta(code: ProblemCode) -> RuleMeta {
         P::SymlinkOutsideRoot => meta(code.id(), Warning, "A symlink points outside the linted root. It is never followed, so that linting never reads outside the repository.", "Replace the symlink with the file, or lint the target directory itself."),
         P::SymlinkLoop => meta(code.id(), Warning, "A symlink leads back to one of its ancestors. It is not followed.", "Remove the looping symlink."),
         P::HelmTemplate => meta(code.id(), Note, "The file is a Helm or Go template that is not valid YAML before rendering, so it was not linted.", "Lint the rendered output (`helm template … > rendered.yaml`), or exclude chart templates with --exclude."),
+        P::DuplicateAnchor => meta(code.id(), Note, "An anchor (`&name`) is defined a second time in one document. YAML allows it and later aliases take the newer value, but a reader easily follows the wrong one.", "Give the second anchor its own name."),
+        P::Internal => meta(code.id(), Error, "hubspoke-lint failed internally (a bug) while parsing, validating or modelling the named file or repository root. Everything else was still linted and reported, and the run exits with code 2.", "Please report this with the file or repository that triggers it; the message holds the panic text."),
         P::NoFiles => meta(code.id(), Warning, "A path given to lint holds no file matching the include globs.", "Check the path and the --include globs."),
     }
 }
@@ -41,12 +43,6 @@ pub fn problem_meta(code: ProblemCode) -> RuleMeta {
 /// Metadata of every built-in rule, sorted by id.
 pub fn builtin_rules() -> Vec<RuleMeta> {
     let mut rules: Vec<RuleMeta> = ProblemCode::ALL.iter().map(|c| problem_meta(*c)).collect();
-    rules.push(meta(
-        INTERNAL_ERROR,
-        Severity::Error,
-        "hubspoke-lint failed internally on this file. Other files were still linted.",
-        "Please report this with the file that triggers it.",
-    ));
     rules.push(meta(
         POLICY_ERROR,
         Severity::Error,
@@ -105,6 +101,16 @@ pub fn file_problem_finding(file: &str, problem: &FileProblem) -> Finding {
             .collect(),
         effective_namespace: None,
     }
+}
+
+/// The `internal-error` finding for a panic caught while `doing` something to
+/// `file` (a display path, or a repository root).
+pub fn internal_error_finding(
+    file: &str,
+    doing: &str,
+    payload: &(dyn std::any::Any + Send),
+) -> Finding {
+    file_problem_finding(file, &hubspoke_manifest::internal_problem(doing, payload))
 }
 
 /// A finding for a problem met while walking.

@@ -785,9 +785,13 @@ pub(crate) fn repository_input(model: &RepoModel) -> regorus::Value {
 /// the document's tree, and the model's copies are freed first: on the
 /// generated 10,000-file repository this keeps one full copy of every object
 /// (~130 MB) instead of three (benches/README.md).
+///
+/// ConfigMaps and Secrets other than cluster label ConfigMaps get only their
+/// `apiVersion`, `kind` and `metadata` ([`hubspoke_manifest::repository_rules_skip_data`]).
 pub(crate) fn repository_input_from_files(
     model: &mut RepoModel,
     files: &[&ParsedFile],
+    options: &hubspoke_manifest::ModelOptions,
 ) -> Option<regorus::Value> {
     let root = |doc_ref: &hubspoke_manifest::DocRef| {
         files
@@ -795,7 +799,6 @@ pub(crate) fn repository_input_from_files(
             .documents
             .iter()
             .find(|d| d.index == doc_ref.document)
-            .map(|d| &d.root)
     };
     let objects: Vec<_> = model.locations.iter().map(root).collect::<Option<_>>()?;
     let kustomize: Vec<_> = model
@@ -824,9 +827,25 @@ pub(crate) fn repository_input_from_files(
             .get_mut(&regorus::Value::from(key))
             .map(|v| v.as_array_mut())
         {
-            for (item, node) in items.iter_mut().zip(roots) {
+            for (item, document) in items.iter_mut().zip(roots) {
                 if let Ok(fields) = item.as_object_mut() {
-                    let body = sharer.convert(node);
+                    let skip_data = document.object.as_ref().is_some_and(|meta| {
+                        hubspoke_manifest::repository_rules_skip_data(meta, options)
+                    });
+                    let body = if skip_data {
+                        let mut slim = regorus::Value::new_object();
+                        if let Ok(slim_fields) = slim.as_object_mut() {
+                            for key in ["apiVersion", "kind", "metadata"] {
+                                if let Some(node) = document.root.get(key) {
+                                    slim_fields
+                                        .insert(regorus::Value::from(key), sharer.convert(node));
+                                }
+                            }
+                        }
+                        slim
+                    } else {
+                        sharer.convert(&document.root)
+                    };
                     fields.insert(regorus::Value::from("body"), body);
                 }
             }

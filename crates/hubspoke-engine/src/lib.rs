@@ -28,8 +28,8 @@ pub use baseline::{
     Baseline, BaselineEntry, BaselineOutcome, BASELINE_FILE_NAME, BASELINE_VERSION,
 };
 pub use builtin::{
-    builtin_rules, file_problem_finding, path_problem_finding, problem_meta, INTERNAL_ERROR,
-    POLICY_ERROR,
+    builtin_rules, file_problem_finding, internal_error_finding, path_problem_finding,
+    problem_meta, INTERNAL_ERROR, POLICY_ERROR,
 };
 pub use context::{ContextIndex, CONTEXT_BUILTIN};
 pub use convert::to_rego_value;

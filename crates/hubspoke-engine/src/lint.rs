@@ -7,7 +7,7 @@ use hubspoke_manifest::{ParsedFile, PathProblem};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::builtin::{file_problem_finding, path_problem_finding, INTERNAL_ERROR};
+use crate::builtin::{file_problem_finding, internal_error_finding, path_problem_finding};
 use crate::evaluate::Evaluator;
 use crate::finding::{sort_findings, Finding, Severity};
 
@@ -89,22 +89,18 @@ pub fn lint_files_in_context(
                 .iter()
                 .map(|p| file_problem_finding(&file.source.path, p))
                 .collect();
-            let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| evaluator.evaluate_file_in_context(file, context)));
+            let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                evaluator.evaluate_file_in_context(file, context)
+            }));
             match evaluated {
                 Ok(found) => out.extend(found),
-                Err(_) => {
+                Err(payload) => {
                     evaluator.reset_thread_engine();
-                    out.push(Finding {
-                        rule: INTERNAL_ERROR.to_owned(),
-                        severity: Severity::Error,
-                        message: "internal error while evaluating rules on this file; other files were linted".to_owned(),
-                        file: file.source.path.clone(),
-                        region: None,
-                        object: None,
-                        path: Vec::new(),
-                        related: Vec::new(),
-                        effective_namespace: None,
-                    });
+                    out.push(internal_error_finding(
+                        &file.source.path,
+                        "evaluating rules on this file",
+                        payload.as_ref(),
+                    ));
                 }
             }
             out
@@ -158,6 +154,7 @@ pub struct RepositoryRoot<'a> {
 }
 
 /// Build each root's repository model once and run the repository rules on it.
+/// A panic on one root becomes an `internal-error` finding on it; the other roots still run.
 pub fn lint_repositories(
     roots: &[RepositoryRoot<'_>],
     evaluator: &Evaluator<'_>,
@@ -165,11 +162,54 @@ pub fn lint_repositories(
 ) -> Vec<Finding> {
     roots
         .iter()
-        .flat_map(|root| {
-            let model = hubspoke_manifest::RepoModel::build(&root.files, root.path, options);
-            evaluator.evaluate_repository(&model, &root.files)
+        .flat_map(|root| match build_model(root, options) {
+            Ok(model) => {
+                run_repository_rules(root, || evaluator.evaluate_repository(&model, &root.files))
+            }
+            Err(failure) => vec![*failure],
         })
         .collect()
+}
+
+/// The display name of a root in findings about the root as a whole.
+fn root_name(root: &RepositoryRoot<'_>) -> String {
+    root.path.display().to_string()
+}
+
+/// Build a root's model, or the `internal-error` finding naming the root when building panics.
+fn build_model(
+    root: &RepositoryRoot<'_>,
+    options: &hubspoke_manifest::ModelOptions,
+) -> Result<hubspoke_manifest::RepoModel, Box<Finding>> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        hubspoke_manifest::test_panic_point("model", &root_name(root));
+        hubspoke_manifest::RepoModel::build(&root.files, root.path, options)
+    }))
+    .map_err(|payload| {
+        Box::new(internal_error_finding(
+            &root_name(root),
+            "building the repository model of this root (its repository rules did not run)",
+            payload.as_ref(),
+        ))
+    })
+}
+
+/// Run a root's repository rules; a panic becomes an `internal-error` finding naming the root.
+fn run_repository_rules(
+    root: &RepositoryRoot<'_>,
+    run: impl FnOnce() -> Vec<Finding>,
+) -> Vec<Finding> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        hubspoke_manifest::test_panic_point("repository", &root_name(root));
+        run()
+    }))
+    .unwrap_or_else(|payload| {
+        vec![internal_error_finding(
+            &root_name(root),
+            "running the repository rules on this root (their findings are missing)",
+            payload.as_ref(),
+        )]
+    })
 }
 
 impl LintOutcome {
@@ -208,13 +248,20 @@ fn lint_roots_on_worker(
         slim_bodies: true,
         ..options.clone()
     };
-    let mut models: Vec<hubspoke_manifest::RepoModel> = roots
+    let mut model_failures = Vec::new();
+    let mut models: Vec<Option<hubspoke_manifest::RepoModel>> = roots
         .iter()
-        .map(|root| hubspoke_manifest::RepoModel::build(&root.files, root.path, &slim))
+        .map(|root| {
+            build_model(root, &slim)
+                .map_err(|failure| model_failures.push(*failure))
+                .ok()
+        })
         .collect();
     let mut context = crate::context::ContextIndex::default();
     for (root, model) in roots.iter().zip(&models) {
-        context.add_model(model, &root.files);
+        if let Some(model) = model {
+            context.add_model(model, &root.files);
+        }
     }
     let model = started.elapsed();
     // The repository rules are one long serial task: run them next to the
@@ -222,18 +269,27 @@ fn lint_roots_on_worker(
     let ((repository, repository_time), (mut outcome, documents)) = rayon::join(
         || {
             let started = std::time::Instant::now();
-            let mut findings = Vec::new();
+            let mut findings = model_failures;
             for (root, model) in roots.iter().zip(models.iter_mut()) {
+                let Some(model) = model.as_mut() else {
+                    continue;
+                };
                 if !evaluator.has_repository_rules() {
                     continue;
                 }
-                let input = crate::evaluate::repository_input_from_files(model, &root.files)
-                    .unwrap_or_else(|| {
-                        *model =
-                            hubspoke_manifest::RepoModel::build(&root.files, root.path, options);
-                        crate::evaluate::repository_input(model)
-                    });
-                findings.extend(evaluator.evaluate_repository_input(input, model, &root.files));
+                findings.extend(run_repository_rules(root, || {
+                    let input =
+                        crate::evaluate::repository_input_from_files(model, &root.files, options)
+                            .unwrap_or_else(|| {
+                                *model = hubspoke_manifest::RepoModel::build(
+                                    &root.files,
+                                    root.path,
+                                    options,
+                                );
+                                crate::evaluate::repository_input(model)
+                            });
+                    evaluator.evaluate_repository_input(input, model, &root.files)
+                }));
             }
             (findings, started.elapsed())
         },

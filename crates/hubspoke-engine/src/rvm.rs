@@ -607,7 +607,8 @@ mod tests {
             };
             for options in [ModelOptions::default(), slim] {
                 let mut model = RepoModel::build(&files, &root, &options);
-                let actual = crate::evaluate::repository_input_from_files(&mut model, &files);
+                let actual =
+                    crate::evaluate::repository_input_from_files(&mut model, &files, &options);
                 assert!(Some(&expected) == actual.as_ref(), "{name}: inputs differ");
             }
         }

@@ -1,8 +1,17 @@
 //! Property tests: random and mutated YAML never panics the parser or the
-//! pipeline, and the findings do not depend on the thread count.
+//! pipeline, generated repositories never panic discovery, the model or the
+//! repository rules, and the findings do not depend on the thread count.
 
-use hubspoke_engine::{bundled_sources, lint_files, EvalOptions, Evaluator, Finding, RuleSet};
-use hubspoke_manifest::{parse_text, ParseLimits, ParsedFile};
+use std::path::Path;
+
+use hubspoke_engine::{
+    bundled_sources, lint_files, lint_roots, EvalOptions, Evaluator, Finding, RepositoryRoot,
+    RuleSet,
+};
+use hubspoke_manifest::{
+    discover, parse_text, read_and_parse, DiscoverOptions, ModelOptions, ParseLimits, ParsedFile,
+    DEFAULT_MAX_FILE_SIZE,
+};
 use proptest::prelude::*;
 
 const SEEDS: &[&str] = &[
@@ -98,5 +107,136 @@ proptest! {
                 prop_assert!(region.end.offset <= text.len());
             }
         }
+    }
+}
+
+/// Paths a kustomization or a Flux Kustomization may name: present, missing,
+/// escaping the root, absolute, templated and remote.
+const REFERENCES: &[&str] = &[
+    "./apps",
+    "apps",
+    "./apps/base",
+    "./missing",
+    "../../..",
+    "/etc",
+    "/etc/passwd",
+    "deploy.yaml",
+    "base",
+    "../base",
+    "missing.yaml",
+    "key=settings.env",
+    "settings.env",
+    "${CLUSTER}",
+    "https://github.com/example/repo//base?ref=v1",
+    "",
+];
+
+fn reference() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(REFERENCES)
+}
+
+/// One generated repository: cluster sync files, an overlay and a base, and a file of random bytes.
+#[derive(Debug, Clone)]
+struct GeneratedRepo {
+    flux_paths: Vec<&'static str>,
+    resources: Vec<&'static str>,
+    generator_files: Vec<&'static str>,
+    base_resources: Vec<&'static str>,
+    junk: Vec<u8>,
+}
+
+fn generated_repo() -> impl Strategy<Value = GeneratedRepo> {
+    (
+        prop::collection::vec(reference(), 1..4),
+        prop::collection::vec(reference(), 0..5),
+        prop::collection::vec(reference(), 0..3),
+        prop::collection::vec(reference(), 0..3),
+        prop::collection::vec(any::<u8>(), 0..200),
+    )
+        .prop_map(
+            |(flux_paths, resources, generator_files, base_resources, junk)| GeneratedRepo {
+                flux_paths,
+                resources,
+                generator_files,
+                base_resources,
+                junk,
+            },
+        )
+}
+
+fn yaml_list(items: &[&str]) -> String {
+    items.iter().map(|i| format!("  - {i:?}\n")).collect()
+}
+
+fn write_repo(root: &Path, repo: &GeneratedRepo) {
+    let write = |path: &str, text: &[u8]| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    for (i, path) in repo.flux_paths.iter().enumerate() {
+        write(
+            &format!("clusters/c{i}/sync.yaml"),
+            format!("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: apps-{i}, namespace: flux-system}}\nspec:\n  interval: 10m\n  path: {path:?}\n  prune: true\n  sourceRef: {{kind: GitRepository, name: flux-system}}\n  dependsOn: [{{name: apps-{}}}]\n", (i + 1) % repo.flux_paths.len()).as_bytes(),
+        );
+    }
+    write(
+        "apps/kustomization.yaml",
+        format!("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: apps\nresources:\n{}configMapGenerator:\n  - name: settings\n    files:\n{}", yaml_list(&repo.resources), yaml_list(&repo.generator_files)).as_bytes(),
+    );
+    write(
+        "apps/deploy.yaml",
+        b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: nginx:latest}]\n",
+    );
+    write("apps/settings.env", b"MODE=production\n");
+    write(
+        "apps/base/kustomization.yaml",
+        format!("resources:\n{}", yaml_list(&repo.base_resources)).as_bytes(),
+    );
+    write("apps/junk.yaml", &repo.junk);
+}
+
+/// Discover, parse, model and evaluate one root (document and repository rules) on a pool of `threads`.
+fn lint_repository_with_threads(root: &Path, rules: &RuleSet, threads: usize) -> Vec<Finding> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("pool");
+    pool.install(|| {
+        let options = DiscoverOptions::new(&[], &[], DEFAULT_MAX_FILE_SIZE, None).expect("globs");
+        let discovery = discover(&[root.to_path_buf()], &options);
+        let parsed = read_and_parse(&discovery.files, ParseLimits::default());
+        let roots = [RepositoryRoot {
+            path: root,
+            files: parsed.iter().collect(),
+        }];
+        let evaluator = Evaluator::new(rules, EvalOptions::default());
+        lint_roots(
+            &parsed,
+            &discovery.problems,
+            &roots,
+            &evaluator,
+            &ModelOptions::default(),
+        )
+        .findings
+    })
+}
+
+proptest! {
+    // Each case runs the whole bundled library twice on a small repository: few cases
+    // keep the test near ten seconds in a debug build.
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    #[test]
+    fn generated_repositories_give_the_same_findings_with_1_and_2_threads(repo in generated_repo()) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_repo(dir.path(), &repo);
+        let rules = RuleSet::load(bundled_sources());
+        let one = lint_repository_with_threads(dir.path(), &rules, 1);
+        let two = lint_repository_with_threads(dir.path(), &rules, 2);
+        prop_assert_eq!(&one, &two);
+        prop_assert!(one.iter().all(|f| f.rule != hubspoke_engine::INTERNAL_ERROR), "{:?}", one);
+        // The Deployment's `image: nginx:latest` is always found: the run went through.
+        prop_assert!(one.iter().any(|f| f.file.ends_with("apps/deploy.yaml")));
     }
 }

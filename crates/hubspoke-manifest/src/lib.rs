@@ -7,6 +7,7 @@
 mod discover;
 mod document;
 mod error;
+mod internal;
 mod model;
 mod parse;
 mod position;
@@ -20,10 +21,11 @@ pub use discover::{
 };
 pub use document::{parse_dotted_path, Document, Located, ObjectMeta, PathSegment};
 pub use error::ManifestError;
+pub use internal::{internal_problem, panic_message, test_panic_point, TEST_PANIC_VAR};
 pub use model::{
-    index_key, normalize, normalize_git_url, Cluster, DocRef, FluxKustomization, KustomizeFile,
-    ModelObject, ModelOptions, PathRef, RepoModel, FLUX_HELM_GROUP, FLUX_KUSTOMIZE_GROUP,
-    FLUX_SOURCE_GROUP,
+    index_key, normalize, normalize_git_url, repository_rules_skip_data, Cluster, DocRef,
+    FluxKustomization, KustomizeFile, ModelObject, ModelOptions, PathRef, RepoModel,
+    FLUX_HELM_GROUP, FLUX_KUSTOMIZE_GROUP, FLUX_SOURCE_GROUP,
 };
 pub use parse::{parse_bytes, parse_text, ParsedFile, SourceFile};
 pub use position::{LineTable, Mark, Position, Region, Span};
@@ -36,30 +38,30 @@ use rayon::prelude::*;
 ///
 /// A file that cannot be read becomes a [`ParsedFile`] with an `unreadable-file`
 /// problem. A panic while parsing one file (a parser bug) is caught and reported
-/// on that file, so the other files are still linted.
+/// on that file as an `internal-error` (the run then exits 2), so the other files
+/// are still linted.
 pub fn read_and_parse(files: &[DiscoveredFile], limits: ParseLimits) -> Vec<ParsedFile> {
     files
         .par_iter()
         .map(|file| {
-            let unparsed = |code, message: String| ParsedFile {
+            let unparsed = |problem| ParsedFile {
                 source: SourceFile::new(file.display_path.as_str(), file.repo_path.as_str(), ""),
                 documents: Vec::new(),
-                problems: vec![FileProblem::whole_file(code, message)],
+                problems: vec![problem],
             };
             let parse = || match std::fs::read(&file.fs_path) {
-                Ok(bytes) => parse_bytes(&file.display_path, &file.repo_path, bytes, limits),
-                Err(error) => unparsed(
+                Ok(bytes) => {
+                    test_panic_point("parse", &file.display_path);
+                    parse_bytes(&file.display_path, &file.repo_path, bytes, limits)
+                }
+                Err(error) => unparsed(FileProblem::whole_file(
                     ProblemCode::Unreadable,
                     format!("cannot read file: {error}"),
-                ),
+                )),
             };
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)).unwrap_or_else(|_| {
-                unparsed(
-                    ProblemCode::ParseError,
-                    "internal error: the YAML parser panicked on this file; please report it"
-                        .to_owned(),
-                )
-            })
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)).unwrap_or_else(
+                |payload| unparsed(internal_problem("parsing this file", payload.as_ref())),
+            )
         })
         .collect()
 }

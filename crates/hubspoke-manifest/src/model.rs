@@ -104,8 +104,10 @@ pub struct PathRef {
     pub target: String,
     /// Whether the target exists in the repository.
     pub exists: bool,
-    /// `../` climbs above the repository root (never read).
+    /// `../` climbs above the repository root, or the path is absolute (never read).
     pub escapes: bool,
+    /// An absolute path (`/etc/passwd`): outside the repository whatever it names.
+    pub absolute: bool,
     /// A remote URL or a `${VAR}` template: not checkable.
     pub unresolved: bool,
     /// Field path of the reference in its document.
@@ -119,6 +121,16 @@ impl PathRef {
         matches!(
             self.path.first().and_then(Value::as_str),
             Some("patches" | "patchesStrategicMerge" | "patchesJson6902")
+        )
+    }
+
+    /// Whether the reference names what kustomize builds into objects (`resources`,
+    /// `components`, `bases`), as opposed to patches and the input files of generators,
+    /// transformers and CRD definitions, which are read but never applied as they are.
+    pub fn is_resource(&self) -> bool {
+        matches!(
+            self.path.first().and_then(Value::as_str),
+            Some("resources" | "components" | "bases")
         )
     }
 }
@@ -160,7 +172,10 @@ pub struct KustomizeFile {
     pub dir: String,
     /// `namespace:`, if set.
     pub namespace: Option<String>,
-    /// `resources`, `components`, `bases`, `patches[].path`, `patchesStrategicMerge`, `patchesJson6902[].path`.
+    /// Every file it names: `resources`, `components`, `bases`, `patches[].path`,
+    /// `patchesStrategicMerge`, `patchesJson6902[].path`, `replacements[].path`, `crds`,
+    /// `configurations`, `generators`, `transformers`, `validators`, and the `files`
+    /// (without a `key=` prefix), `envs` and `env` of `configMapGenerator`/`secretGenerator`.
     pub references: Vec<PathRef>,
     /// Patches of this file that add a kubeConfig to Flux objects.
     pub kubeconfig_patches: Vec<KubeconfigPatch>,
@@ -365,13 +380,35 @@ pub fn normalize_git_url(url: &str) -> String {
 }
 
 /// Whether the model reads more of an object than its metadata: Flux objects
-/// (sources, reconcilers, `dependsOn`, patches) and ConfigMaps (cluster labels).
-fn reads_body(meta: &crate::ObjectMeta) -> bool {
-    meta.group().ends_with(".fluxcd.io") || (meta.group().is_empty() && meta.kind == "ConfigMap")
+/// (sources, reconcilers, `dependsOn`, patches) and the ConfigMaps that carry a
+/// cluster's labels. Other ConfigMaps only need to exist (`valuesFrom`,
+/// `substituteFrom`): keeping their data made a 50 MB file of ConfigMaps spend
+/// most of its run copying data no rule reads.
+fn reads_body(meta: &crate::ObjectMeta, options: &ModelOptions) -> bool {
+    meta.group().ends_with(".fluxcd.io") || is_cluster_label_configmap(meta, options)
+}
+
+/// A ConfigMap named in [`ModelOptions::cluster_label_configmaps`].
+fn is_cluster_label_configmap(meta: &crate::ObjectMeta, options: &ModelOptions) -> bool {
+    meta.group().is_empty()
+        && meta.kind == "ConfigMap"
+        && meta
+            .name
+            .as_deref()
+            .is_some_and(|name| options.cluster_label_configmaps.iter().any(|n| n == name))
+}
+
+/// Whether repository rules see only the metadata of an object: ConfigMaps and
+/// Secrets other than cluster label ConfigMaps, whose payload (often megabytes of
+/// generated data) no repository rule reads; they only need to exist.
+pub fn repository_rules_skip_data(meta: &crate::ObjectMeta, options: &ModelOptions) -> bool {
+    meta.group().is_empty()
+        && matches!(meta.kind.as_str(), "ConfigMap" | "Secret")
+        && !is_cluster_label_configmap(meta, options)
 }
 
 /// `apiVersion`, `kind` and `metadata` of a document (`ModelOptions::slim_bodies`).
-fn slim_body(root: &Node) -> Value {
+pub fn slim_body(root: &Node) -> Value {
     let mut body = serde_json::Map::new();
     for key in ["apiVersion", "kind", "metadata"] {
         if let Some(value) = root.get(key) {
@@ -921,7 +958,9 @@ impl Builder<'_> {
                     continue;
                 };
                 let sops = document.root.get("sops").is_some();
-                let body = if self.options.slim_bodies && !reads_body(meta) {
+                let body = if self.options.slim_bodies && !reads_body(meta, self.options)
+                    || repository_rules_skip_data(meta, self.options)
+                {
                     slim_body(&document.root)
                 } else {
                     document.root.to_json()
@@ -958,7 +997,7 @@ impl Builder<'_> {
             {
                 if r.is_patch() {
                     patches.insert(r.target.as_str());
-                } else {
+                } else if r.is_resource() {
                     resources.insert(r.target.as_str());
                 }
             }
@@ -979,6 +1018,7 @@ impl Builder<'_> {
                 target: String::new(),
                 exists: false,
                 escapes: false,
+                absolute: false,
                 unresolved: true,
                 path,
             };
@@ -989,6 +1029,7 @@ impl Builder<'_> {
                 target: String::new(),
                 exists: false,
                 escapes: true,
+                absolute: false,
                 unresolved: false,
                 path,
             },
@@ -1003,6 +1044,7 @@ impl Builder<'_> {
                     target,
                     exists,
                     escapes: false,
+                    absolute: false,
                     unresolved: false,
                     path,
                 }
@@ -1010,33 +1052,92 @@ impl Builder<'_> {
         }
     }
 
+    /// A path written in a kustomization.yaml. Unlike Flux's `spec.path` (relative to the
+    /// source root even with a leading `/`), kustomize reads an absolute path from the
+    /// machine's file system: it is outside the repository and never looked at.
+    fn kustomize_ref(&self, dir: &str, raw: &str, path: Vec<Value>) -> PathRef {
+        if raw.starts_with('/') {
+            return PathRef {
+                raw: raw.to_owned(),
+                target: String::new(),
+                exists: false,
+                escapes: true,
+                absolute: true,
+                unresolved: false,
+                path,
+            };
+        }
+        self.path_ref(dir, raw, path)
+    }
+
     fn kustomize_file(&self, repo_path: &str, document: usize, root: &Node) -> KustomizeFile {
+        use crate::yaml::NodeValue;
         let dir = parent_dir(repo_path);
         let mut references = Vec::new();
-        for field in ["resources", "components", "bases", "patchesStrategicMerge"] {
-            if let Some(crate::yaml::NodeValue::Seq(items)) = root.get(field).map(|n| &n.value) {
-                for (i, item) in items.iter().enumerate() {
-                    // An inline strategic-merge patch is YAML text, not a path.
-                    if let Some(raw) = item.as_str().filter(|raw| !raw.contains('\n')) {
-                        references.push(self.path_ref(
-                            &dir,
-                            raw,
-                            vec![Value::from(field), Value::from(i)],
-                        ));
-                    }
+        fn seq(node: Option<&Node>) -> &[Node] {
+            match node.map(|n| &n.value) {
+                Some(NodeValue::Seq(items)) => items,
+                _ => &[],
+            }
+        }
+        // Lists of paths; an item with a line break is inline YAML (a strategic-merge
+        // patch, a transformer or generator configuration), not a path.
+        for field in [
+            "resources",
+            "components",
+            "bases",
+            "patchesStrategicMerge",
+            "crds",
+            "configurations",
+            "generators",
+            "transformers",
+            "validators",
+        ] {
+            for (i, item) in seq(root.get(field)).iter().enumerate() {
+                if let Some(raw) = item.as_str().filter(|raw| !raw.contains('\n')) {
+                    references.push(self.kustomize_ref(
+                        &dir,
+                        raw,
+                        vec![Value::from(field), Value::from(i)],
+                    ));
                 }
             }
         }
-        for field in ["patches", "patchesJson6902"] {
-            if let Some(crate::yaml::NodeValue::Seq(items)) = root.get(field).map(|n| &n.value) {
-                for (i, item) in items.iter().enumerate() {
-                    if let Some(raw) = item.get("path").and_then(Node::as_str) {
-                        references.push(self.path_ref(
-                            &dir,
-                            raw,
-                            vec![Value::from(field), Value::from(i), Value::from("path")],
-                        ));
+        for field in ["patches", "patchesJson6902", "replacements"] {
+            for (i, item) in seq(root.get(field)).iter().enumerate() {
+                if let Some(raw) = item.get("path").and_then(Node::as_str) {
+                    references.push(self.kustomize_ref(
+                        &dir,
+                        raw,
+                        vec![Value::from(field), Value::from(i), Value::from("path")],
+                    ));
+                }
+            }
+        }
+        for field in ["configMapGenerator", "secretGenerator"] {
+            for (i, generator) in seq(root.get(field)).iter().enumerate() {
+                let at = |list: &str, j: Option<usize>| {
+                    let mut path = vec![Value::from(field), Value::from(i), Value::from(list)];
+                    path.extend(j.map(Value::from));
+                    path
+                };
+                // `files` entries are `path` or `key=path`.
+                for (j, item) in seq(generator.get("files")).iter().enumerate() {
+                    if let Some(raw) = item.as_str() {
+                        let file = raw.split_once('=').map_or(raw, |(_, file)| file);
+                        let mut reference = self.kustomize_ref(&dir, file, at("files", Some(j)));
+                        reference.raw = raw.to_owned();
+                        references.push(reference);
                     }
+                }
+                for (j, item) in seq(generator.get("envs")).iter().enumerate() {
+                    if let Some(raw) = item.as_str() {
+                        references.push(self.kustomize_ref(&dir, raw, at("envs", Some(j))));
+                    }
+                }
+                // The single `env:` of kustomize before v4.
+                if let Some(raw) = generator.get("env").and_then(Node::as_str) {
+                    references.push(self.kustomize_ref(&dir, raw, at("env", None)));
                 }
             }
         }
@@ -1270,7 +1371,7 @@ impl Builder<'_> {
                     let kf = &model.kustomize_files[k];
                     out.insert(kf.file.clone());
                     for r in &kf.references {
-                        if r.exists && !r.target.is_empty() && !r.is_patch() {
+                        if r.exists && !r.target.is_empty() && r.is_resource() {
                             queue.push_back(r.target.clone());
                         }
                     }

@@ -150,6 +150,12 @@ fn describe(source: &SourceFile, problem: &YamlProblem) -> FileProblem {
             region: at(span),
             related: vec![(source.region(*first), format!("`{key}` first defined here"))],
         },
+        YamlProblem::DuplicateAnchor { name, at: span, first } => FileProblem {
+            code: ProblemCode::DuplicateAnchor,
+            message: format!("anchor `&{name}` is defined again in this document: aliases after this point take this node"),
+            region: at(span),
+            related: vec![(source.region(*first), format!("`&{name}` first defined here"))],
+        },
         YamlProblem::UnknownTag { tag, at: span } => FileProblem {
             code: ProblemCode::UnknownTag,
             message: format!("unknown YAML tag `{tag}`: Kubernetes ignores custom tags; the value was read as untagged"),

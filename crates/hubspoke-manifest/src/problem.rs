@@ -36,17 +36,23 @@ pub enum ProblemCode {
     NoFiles,
     /// A Helm/Go template that is not valid YAML before rendering.
     HelmTemplate,
+    /// An anchor name defined a second time in one document.
+    DuplicateAnchor,
+    /// hubspoke-lint itself failed (a caught panic) on this file or root.
+    Internal,
 }
 
 impl ProblemCode {
     /// Every code, in id order.
-    pub const ALL: [ProblemCode; 14] = [
+    pub const ALL: [ProblemCode; 16] = [
         ProblemCode::BinaryFile,
+        ProblemCode::DuplicateAnchor,
         ProblemCode::DuplicateKey,
         ProblemCode::EmptyFile,
         ProblemCode::Encoding,
         ProblemCode::FileTooLarge,
         ProblemCode::HelmTemplate,
+        ProblemCode::Internal,
         ProblemCode::NoFiles,
         ProblemCode::ParseError,
         ProblemCode::SymlinkLoop,
@@ -58,7 +64,7 @@ impl ProblemCode {
     ];
 
     /// The stable rule id of this problem.
-    pub fn id(self) -> &'static str {
+    pub const fn id(self) -> &'static str {
         match self {
             ProblemCode::ParseError => "parse-error",
             ProblemCode::DuplicateKey => "duplicate-key",
@@ -74,6 +80,8 @@ impl ProblemCode {
             ProblemCode::SymlinkLoop => "symlink-loop",
             ProblemCode::NoFiles => "no-files",
             ProblemCode::HelmTemplate => "helm-template",
+            ProblemCode::DuplicateAnchor => "duplicate-anchor",
+            ProblemCode::Internal => "internal-error",
         }
     }
 }

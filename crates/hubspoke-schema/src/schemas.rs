@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use hubspoke_engine::{Finding, Severity};
+use hubspoke_engine::{internal_error_finding, Finding, Severity};
 use hubspoke_manifest::yaml::NodeValue;
 use hubspoke_manifest::{
     parse_text, Document, ObjectMeta, ParseLimits, ParsedFile, PathSegment, Region, SourceFile,
@@ -152,9 +152,22 @@ impl Schemas {
             patch_files: BTreeSet::new(),
         };
         for file in files {
-            for document in &file.documents {
-                schemas.read_crd(&file.source, document);
-                read_patches(&file.source, document, &mut schemas.patch_files);
+            let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                for document in &file.documents {
+                    schemas.read_crd(&file.source, document);
+                    read_patches(&file.source, document, &mut schemas.patch_files);
+                }
+            }));
+            if let Err(payload) = read {
+                schemas
+                    .crd_findings
+                    .entry(file.source.path.clone())
+                    .or_default()
+                    .push(internal_error_finding(
+                        &file.source.path,
+                        "reading the CustomResourceDefinitions of this file",
+                        payload.as_ref(),
+                    ));
             }
         }
         Ok(schemas)
@@ -377,12 +390,25 @@ impl Schemas {
     }
 
     /// Validate files in parallel (rayon), then add the findings of repository CRDs
-    /// whose schema failed to compile when first used.
+    /// whose schema failed to compile when first used. A panic on one file becomes
+    /// an `internal-error` finding on it; the other files are still validated.
     pub fn validate_files(&self, files: &[ParsedFile]) -> Vec<Finding> {
         use rayon::prelude::*;
         let mut out: Vec<Finding> = files
             .par_iter()
-            .flat_map_iter(|file| self.validate_file(file))
+            .flat_map_iter(|file| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    hubspoke_manifest::test_panic_point("schema", &file.source.path);
+                    self.validate_file(file)
+                }))
+                .unwrap_or_else(|payload| {
+                    vec![internal_error_finding(
+                        &file.source.path,
+                        "validating this file against the schemas",
+                        payload.as_ref(),
+                    )]
+                })
+            })
             .collect();
         out.extend(self.take_deferred());
         out

@@ -64,6 +64,15 @@ pub enum YamlProblem {
         /// The first occurrence.
         first: Span,
     },
+    /// An anchor name defined again in the same document; later aliases take the new node.
+    DuplicateAnchor {
+        /// The anchor's name (without `&`).
+        name: String,
+        /// The second definition (the `&name` token).
+        at: Span,
+        /// The first definition.
+        first: Span,
+    },
     /// A tag outside the YAML core schema; the value was read as if untagged.
     UnknownTag {
         /// The tag as written.
@@ -105,7 +114,7 @@ pub struct YamlStream {
 
 /// Parse a whole multi-document stream.
 pub fn parse_stream(text: &str, limits: ParseLimits) -> YamlStream {
-    let mut builder = Builder::new(limits);
+    let mut builder = Builder::new(limits, text);
     let mut parser = Parser::new_from_str(text);
     while let Some(next) = parser.next_event() {
         match next {
@@ -157,22 +166,92 @@ enum Frame {
     },
 }
 
-struct Builder {
+/// Reads anchor names from the source: saphyr's events carry only anchor ids, and a
+/// redefined name silently gets a fresh id. Anchored nodes arrive in text order, so a
+/// forward-only line cursor keeps the lookups linear in the file size.
+struct AnchorNames<'t> {
+    text: &'t str,
+    /// Line (1-based) whose first byte is at `line_start`.
+    line: u32,
+    line_start: usize,
+}
+
+impl<'t> AnchorNames<'t> {
+    fn new(text: &'t str) -> Self {
+        AnchorNames {
+            text,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    /// The name and span of the `&name` token of a node whose properties start at `start`
+    /// (an anchor, or a tag followed by an anchor). `None` when the text there is not one,
+    /// which only a disagreement about line breaks with the parser could cause.
+    fn at(&mut self, start: Mark) -> Option<(String, Span)> {
+        if start.line < self.line {
+            self.line = 1;
+            self.line_start = 0;
+        }
+        while self.line < start.line {
+            let next = self.text.get(self.line_start..)?.find('\n')?;
+            self.line_start += next + 1;
+            self.line += 1;
+        }
+        let line_text = self.text.get(self.line_start..)?;
+        let line_text = &line_text[..line_text.find('\n').unwrap_or(line_text.len())];
+        let mut chars = line_text.chars().skip(start.col as usize).peekable();
+        let mut col = start.col;
+        if chars.peek() == Some(&'!') {
+            while chars.next_if(|c| !c.is_whitespace()).is_some() {
+                col += 1;
+            }
+            while chars.next_if(|c| *c == ' ' || *c == '\t').is_some() {
+                col += 1;
+            }
+        }
+        if chars.next() != Some('&') {
+            return None;
+        }
+        let name: String = chars
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
+            .collect();
+        let length = u32::try_from(name.chars().count()).unwrap_or(u32::MAX);
+        let span = Span {
+            start: Mark {
+                line: start.line,
+                col,
+            },
+            end: Mark {
+                line: start.line,
+                col: col.saturating_add(1).saturating_add(length),
+            },
+        };
+        (!name.is_empty()).then_some((name, span))
+    }
+}
+
+struct Builder<'t> {
     limits: ParseLimits,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
+    anchor_names: AnchorNames<'t>,
+    /// First definition of each anchor name in the current document.
+    anchor_definitions: HashMap<String, Span>,
     alias_nodes: usize,
     doc_start: Option<Span>,
     doc_root: Option<Node>,
     out: YamlStream,
 }
 
-impl Builder {
-    fn new(limits: ParseLimits) -> Self {
+impl<'t> Builder<'t> {
+    fn new(limits: ParseLimits, text: &'t str) -> Self {
         Builder {
             limits,
             stack: Vec::new(),
             anchors: HashMap::new(),
+            anchor_names: AnchorNames::new(text),
+            anchor_definitions: HashMap::new(),
             alias_nodes: 0,
             doc_start: None,
             doc_root: None,
@@ -194,6 +273,7 @@ impl Builder {
                 self.doc_start = Some(at);
                 self.doc_root = None;
                 self.stack.clear();
+                self.anchor_definitions.clear();
             }
             Event::DocumentEnd => {
                 let start = self.doc_start.take().unwrap_or(at);
@@ -212,6 +292,7 @@ impl Builder {
                 self.attach(node, false);
             }
             Event::Scalar(text, style, anchor, tag) => {
+                self.check_anchor_name(anchor, at);
                 let is_merge_key = style == ScalarStyle::Plain && tag.is_none() && text == "<<";
                 let value = if self.expects_key() && tag.is_none() {
                     // Keys keep their text: `y:` or `on:` as a key means the word.
@@ -224,6 +305,7 @@ impl Builder {
                 self.attach(node, is_merge_key);
             }
             Event::SequenceStart(anchor, tag) => {
+                self.check_anchor_name(anchor, at);
                 self.check_tag(tag.as_deref(), at, &["seq"]);
                 self.push(Frame::Seq {
                     anchor,
@@ -232,6 +314,7 @@ impl Builder {
                 })?;
             }
             Event::MappingStart(anchor, tag) => {
+                self.check_anchor_name(anchor, at);
                 self.check_tag(tag.as_deref(), at, &["map"]);
                 self.push(Frame::Map {
                     anchor,
@@ -293,6 +376,28 @@ impl Builder {
             });
         }
         Ok(target.clone())
+    }
+
+    /// Report an anchor name defined a second time in the document.
+    fn check_anchor_name(&mut self, anchor: usize, at: Span) {
+        if anchor == 0 {
+            return;
+        }
+        let Some((name, span)) = self.anchor_names.at(at.start) else {
+            return;
+        };
+        match self.anchor_definitions.entry(name) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                self.out.problems.push(YamlProblem::DuplicateAnchor {
+                    name: first.key().clone(),
+                    at: span,
+                    first: *first.get(),
+                });
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(span);
+            }
+        }
     }
 
     fn remember_anchor(&mut self, anchor: usize, node: &Node) {
@@ -512,6 +617,38 @@ mod tests {
             }
             other => panic!("unexpected problems {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_redefined_anchor_is_reported_at_its_second_definition() {
+        let s = parse(
+            "a: &v 1\nb: !!str &v 2\nc: *v\nd: &m {x: 1}\n---\ne: &v 3\nf: &m [1]\ng: &m x\n",
+        );
+        assert_eq!(
+            s.documents[0].root.get("c").map(|n| n.to_json()),
+            Some(serde_json::json!("2"))
+        );
+        // (name, (line, column, end column) of the second, (line, column) of the first)
+        type Redefinition = (String, (u32, u32, u32), (u32, u32));
+        let found: Vec<Redefinition> = s
+            .problems
+            .iter()
+            .map(|p| match p {
+                YamlProblem::DuplicateAnchor { name, at, first } => (
+                    name.clone(),
+                    (at.start.line, at.start.col, at.end.col),
+                    (first.start.line, first.start.col),
+                ),
+                other => panic!("unexpected problem {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("v".to_owned(), (2, 9, 11), (1, 3)),
+                ("m".to_owned(), (8, 3, 5), (7, 3)),
+            ]
+        );
     }
 
     #[test]
