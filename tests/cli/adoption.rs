@@ -508,6 +508,22 @@ fn config_errors_exit_2_with_a_position() {
             ".hubspoke-lint.yaml:2:39: suppression of BP002: until `2099-13-45` is not a YYYY-MM-DD date",
         ),
         (
+            "rules:\n  BP006:\n    params:\n      allowed_registry: [docker.io]\n",
+            ".hubspoke-lint.yaml:4:7: rules.BP006.params.allowed_registry: BP006 has no parameter `allowed_registry` (it has allowed_registries)",
+        ),
+        (
+            "rules:\n  BP006:\n    params: {allowed_registries: {docker.io: true}}\n",
+            ".hubspoke-lint.yaml:3:14: rules.BP006.params.allowed_registries: must be a list of strings",
+        ),
+        (
+            "rules:\n  HUB008:\n    params: {tenant_label: [a]}\n",
+            ".hubspoke-lint.yaml:3:14: rules.HUB008.params.tenant_label: must be a string",
+        ),
+        (
+            "rules:\n  pod-security:\n    params: {allowed_registries: [docker.io]}\n",
+            ".hubspoke-lint.yaml:3:14: rules.pod-security.params.allowed_registries: pod-security has no parameter `allowed_registries` (it has none)",
+        ),
+        (
             "suppressions:\n  - {rule: BP002, path: a, reason: r}\n  - {rule: BP02, path: a, reason: r}\n",
             ".hubspoke-lint.yaml:3:6: suppressions[1].rule: `BP02` is not a rule id; `hubspoke-lint rules` lists them",
         ),

@@ -19,6 +19,7 @@ mod lint;
 mod metadata;
 mod network;
 mod overrides;
+mod parameters;
 mod policy;
 mod ruleset;
 mod rvm;
@@ -42,6 +43,7 @@ pub use lint::{
 };
 pub use metadata::{kind_matches, KyvernoRef, RuleMeta, Scope};
 pub use overrides::{apply_overrides, PathOverride, RuleOverride};
+pub use parameters::{rule_parameters, ParameterKind};
 pub use policy::{
     bundled_sources, is_bundled_source, load_policy_dir, load_policy_tests, rule_examples,
     PolicySource, RuleExamples,

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use hubspoke_engine::{
-    ConfigSuppression, EvalOptions, PathOverride, RuleMeta, RuleOverride, Severity, SuppressOptions,
+    ConfigSuppression, EvalOptions, ParameterKind, PathOverride, RuleMeta, RuleOverride, Severity,
+    SuppressOptions,
 };
 use hubspoke_manifest::{DiscoverOptions, ParseLimits, PathSegment, DEFAULT_MAX_FILE_SIZE};
 use hubspoke_schema::{SchemaOptions, UnknownSchema};
@@ -153,13 +154,78 @@ fn path_overrides(config: &Config, catalog: &[RuleMeta]) -> anyhow::Result<Vec<P
     Ok(out)
 }
 
+/// The parameters each bundled rule reads ([`hubspoke_engine::rule_parameters`]).
+pub type RuleParameters = BTreeMap<String, BTreeMap<String, ParameterKind>>;
+
+/// Every `rules.<id or tag>.params.<name>` must be a parameter one of the named rules reads,
+/// with the shape it reads: a typo (`allowed_registry`) would otherwise leave the rule on its
+/// default without a word. Rules from users' policies read settings their own way and are
+/// not checked.
+fn check_parameters(
+    config: &Config,
+    catalog: &[RuleMeta],
+    parameters: &RuleParameters,
+) -> anyhow::Result<()> {
+    for (name, rule) in &config.rules {
+        let Some(params) = &rule.params else {
+            continue;
+        };
+        let (_, ids) = rules_named(name, catalog, config, &[key("rules"), key(name)])?;
+        if ids.iter().any(|id| !parameters.contains_key(*id)) {
+            continue;
+        }
+        let place = |at: &[PathSegment]| {
+            let file = config.source.as_ref().map(|s| s.at(at)).unwrap_or_default();
+            format!("{file}: {}", crate::config::dotted(at))
+        };
+        let Some(params) = params.as_object() else {
+            let at = [key("rules"), key(name), key("params")];
+            bail!(
+                "{}: must be a mapping of parameter names to values",
+                place(&at)
+            );
+        };
+        for (param, value) in params {
+            let at = [key("rules"), key(name), key("params"), key(param)];
+            let kinds: Vec<ParameterKind> = ids
+                .iter()
+                .filter_map(|id| parameters[*id].get(param).copied())
+                .collect();
+            let Some(kind) = kinds.first() else {
+                let known: BTreeSet<&str> = ids
+                    .iter()
+                    .flat_map(|id| parameters[*id].keys().map(String::as_str))
+                    .collect();
+                let known = if known.is_empty() {
+                    "it has none".to_owned()
+                } else {
+                    format!(
+                        "it has {}",
+                        known.into_iter().collect::<Vec<_>>().join(", ")
+                    )
+                };
+                bail!(
+                    "{}: {name} has no parameter `{param}` ({known})",
+                    place(&at)
+                );
+            };
+            if !kind.accepts(value) {
+                bail!("{}: must be {}", place(&at), kind.describe());
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Engine options from the `rules:` section (enabled, severity, params), `overrides:` and the
 /// rule time limit.
 pub fn eval_options(
     config: &Config,
     catalog: &[RuleMeta],
+    parameters: &RuleParameters,
     rule_timeout_ms: Option<u64>,
 ) -> anyhow::Result<EvalOptions> {
+    check_parameters(config, catalog, parameters)?;
     let mut options = EvalOptions::default();
     let mut params = serde_json::Map::new();
     for (id, rule) in resolve_rules(config, catalog)? {

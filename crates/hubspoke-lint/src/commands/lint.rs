@@ -184,7 +184,12 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
     stats.load_rules = load_time;
     let catalog = super::catalog(&rules);
     let known_ids: BTreeSet<String> = catalog.iter().map(|r| r.id.clone()).collect();
-    let mut options = settings::eval_options(&config, &catalog, args.rule_timeout_ms)?;
+    let mut options = settings::eval_options(
+        &config,
+        &catalog,
+        &hubspoke_engine::rule_parameters(&rules),
+        args.rule_timeout_ms,
+    )?;
     if !args.only_rules.is_empty() {
         if let Some(unknown) = args.only_rules.iter().find(|id| !known_ids.contains(*id)) {
             bail!("--rule {unknown}: no rule has this id; `hubspoke-lint rules` lists them");

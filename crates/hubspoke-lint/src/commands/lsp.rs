@@ -58,7 +58,12 @@ fn settings(root: &Path, config_path: Option<&Path>) -> anyhow::Result<Settings>
     let policy_dirs: Vec<PathBuf> = config.policies.iter().map(|p| config_dir.join(p)).collect();
     let rules = load_rules(&policy_dirs)?;
     let catalog = catalog(&rules);
-    let mut options = crate::settings::eval_options(&config, &catalog, None)?;
+    let mut options = crate::settings::eval_options(
+        &config,
+        &catalog,
+        &hubspoke_engine::rule_parameters(&rules),
+        None,
+    )?;
     let schema = crate::settings::schema_options(
         &crate::settings::SchemaFlags::default(),
         &config,
