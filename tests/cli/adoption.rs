@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::support::{code, findings, hubspoke, json, root, run, stdout};
+use crate::support::{code, f, findings, hubspoke, json, root, run, stdout};
 
 const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: team-a\nspec:\n  hostNetwork: true\n  containers:\n    - name: app\n      image: nginx:latest\n";
 
@@ -22,10 +22,6 @@ fn lint(dir: &Path, extra: &[&str]) -> (Vec<(String, String, u64)>, i32) {
     args.extend_from_slice(extra);
     let output = run(Some(dir), &args);
     (findings(&json(&output)), code(&output))
-}
-
-fn f(rule: &str, file: &str, line: u64) -> (String, String, u64) {
-    (rule.to_owned(), file.to_owned(), line)
 }
 
 #[test]

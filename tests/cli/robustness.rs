@@ -4,11 +4,7 @@
 
 use std::path::Path;
 
-use crate::support::{code, findings, json, root, run};
-
-fn f(rule: &str, file: &str, line: u64) -> (String, String, u64) {
-    (rule.to_owned(), file.to_owned(), line)
-}
+use crate::support::{code, f, findings, json, root, run, user_policy};
 
 fn copy_corpus(to: &Path) {
     for entry in std::fs::read_dir(root().join("fixtures/bad-input"))
@@ -181,12 +177,12 @@ fn an_unreadable_file_is_reported_when_permissions_apply() {
 #[test]
 fn network_builtins_are_unavailable_with_a_clear_error() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir(dir.path().join("policies")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("policies/exfiltrate.rego"),
-        "package user.exfiltrate\n\nmetadata := {\"id\": \"X1\", \"title\": \"exfiltrate\", \"severity\": \"error\", \"description\": \"x.\", \"help\": \"y\", \"scope\": \"document\", \"kinds\": [\"*\"]}\n\nviolations contains v if {\n  r := http.send({\"method\": \"GET\", \"url\": \"http://example.com\"})\n  v := {\"msg\": r.body}\n}\n",
-    )
-    .expect("write");
+    user_policy(
+        dir.path(),
+        "exfiltrate",
+        "X1",
+        "violations contains v if {\n  r := http.send({\"method\": \"GET\", \"url\": \"http://example.com\"})\n  v := {\"msg\": r.body}\n}\n",
+    );
     std::fs::write(
         dir.path().join("a.yaml"),
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
@@ -213,12 +209,12 @@ fn network_builtins_are_unavailable_with_a_clear_error() {
 #[test]
 fn a_policy_asking_for_a_huge_range_fails_alone_instead_of_exhausting_memory() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir(dir.path().join("policies")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("policies/huge.rego"),
-        "package user.huge\n\nmetadata := {\"id\": \"HUGE1\", \"title\": \"huge\", \"severity\": \"error\", \"description\": \"x.\", \"help\": \"y\", \"scope\": \"document\", \"kinds\": [\"*\"]}\n\nviolations contains v if {\n  r := numbers.range(1, 100000000000)\n  v := {\"msg\": sprintf(\"%d\", [count(r)])}\n}\n",
-    )
-    .expect("write");
+    user_policy(
+        dir.path(),
+        "huge",
+        "HUGE1",
+        "violations contains v if {\n  r := numbers.range(1, 100000000000)\n  v := {\"msg\": sprintf(\"%d\", [count(r)])}\n}\n",
+    );
     std::fs::write(
         dir.path().join("a.yaml"),
         "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x}\nspec:\n  containers:\n    - {name: c, image: nginx, securityContext: {privileged: true}}\n",
@@ -246,12 +242,12 @@ fn a_policy_asking_for_a_huge_range_fails_alone_instead_of_exhausting_memory() {
 #[test]
 fn an_endless_policy_is_stopped_by_the_rule_time_limit() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir(dir.path().join("policies")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("policies/slow.rego"),
-        "package user.slow\n\nmetadata := {\"id\": \"SLOW1\", \"title\": \"slow\", \"severity\": \"error\", \"description\": \"x.\", \"help\": \"y\", \"scope\": \"document\", \"kinds\": [\"*\"]}\n\nviolations contains v if {\n  r := numbers.range(1, 50000)\n  c := count([1 | some i in r; some j in r; i == j + 7])\n  v := {\"msg\": sprintf(\"%d\", [c])}\n}\n",
-    )
-    .expect("write");
+    user_policy(
+        dir.path(),
+        "slow",
+        "SLOW1",
+        "violations contains v if {\n  r := numbers.range(1, 50000)\n  c := count([1 | some i in r; some j in r; i == j + 7])\n  v := {\"msg\": sprintf(\"%d\", [c])}\n}\n",
+    );
     std::fs::write(
         dir.path().join("a.yaml"),
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",

@@ -52,3 +52,21 @@ pub fn findings(report: &serde_json::Value) -> Vec<(String, String, u64)> {
 pub fn code(output: &Output) -> i32 {
     output.status.code().expect("exit code")
 }
+
+/// A `(rule, file, line)` triple as [`findings`] returns it.
+pub fn f(rule: &str, file: &str, line: u64) -> (String, String, u64) {
+    (rule.to_owned(), file.to_owned(), line)
+}
+
+/// Write `policies/<name>.rego` under `dir`: package `user.<name>`, rule `id` (error, every
+/// kind), then `rules` from line 5 on, so tests can assert policy line numbers.
+pub fn user_policy(dir: &Path, name: &str, id: &str, rules: &str) {
+    std::fs::create_dir_all(dir.join("policies")).expect("mkdir");
+    std::fs::write(
+        dir.join(format!("policies/{name}.rego")),
+        format!(
+            "package user.{name}\n\nmetadata := {{\"id\": \"{id}\", \"title\": \"{name}\", \"severity\": \"error\", \"description\": \"x.\", \"help\": \"y\", \"scope\": \"document\", \"kinds\": [\"*\"]}}\n\n{rules}"
+        ),
+    )
+    .expect("write");
+}
