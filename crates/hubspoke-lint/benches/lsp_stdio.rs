@@ -12,7 +12,7 @@
 //! `cargo bench -p hubspoke-lint --bench lsp_stdio` prints p50/p95/p99.
 //! `RELINT_ITERATIONS=50` runs fewer iterations.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
@@ -78,26 +78,8 @@ impl Client {
 /// Read framed JSON-RPC messages until the server closes its stdout.
 fn read_messages(stdout: impl Read, sender: std::sync::mpsc::Sender<(Instant, Value)>) {
     let mut reader = BufReader::new(stdout);
-    loop {
-        let mut length = None;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some(n) = line.strip_prefix("Content-Length: ") {
-                length = n.parse::<usize>().ok();
-            }
-        }
-        let mut body = vec![0; length.expect("Content-Length")];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let message: Value = serde_json::from_slice(&body).expect("JSON from the server");
+    while let Ok(Some(message)) = lsp_server::Message::read(&mut reader) {
+        let message = serde_json::to_value(message).expect("JSON from the server");
         if sender.send((Instant::now(), message)).is_err() {
             return;
         }
