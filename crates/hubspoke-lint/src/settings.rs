@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use hubspoke_engine::{
-    ConfigSuppression, EvalOptions, ParameterKind, PathOverride, RuleMeta, RuleOverride, Severity,
-    SuppressOptions,
+    ConfigSuppression, EvalOptions, ParameterKind, PathOverride, RuleMeta, RuleOverride, RuleSet,
+    Severity, SuppressOptions,
 };
 use hubspoke_manifest::{DiscoverOptions, ParseLimits, PathSegment, DEFAULT_MAX_FILE_SIZE};
 use hubspoke_schema::{SchemaOptions, UnknownSchema};
@@ -222,10 +222,13 @@ fn check_parameters(
 pub fn eval_options(
     config: &Config,
     catalog: &[RuleMeta],
-    parameters: &RuleParameters,
+    rules: &RuleSet,
     rule_timeout_ms: Option<u64>,
 ) -> anyhow::Result<EvalOptions> {
-    check_parameters(config, catalog, parameters)?;
+    // Scanning the policies for the parameters they read is only needed to check some.
+    if config.rules.values().any(|rule| rule.params.is_some()) {
+        check_parameters(config, catalog, &hubspoke_engine::rule_parameters(rules))?;
+    }
     let mut options = EvalOptions::default();
     let mut params = serde_json::Map::new();
     for (id, rule) in resolve_rules(config, catalog)? {
@@ -305,13 +308,14 @@ pub fn require_existing(paths: &[PathBuf]) -> anyhow::Result<()> {
 }
 
 /// What to walk: flags, else the configuration (`include`, `exclude`, `max-file-size`);
-/// `--exclude` adds to the configured excludes. Display paths are relative to the
-/// working directory.
+/// `--exclude` adds to the configured excludes. Display paths are relative to
+/// `display_base` (the CLI's working directory; the editor passes none).
 pub fn discover_options(
     config: &Config,
     include: &[String],
     exclude: &[String],
     max_file_size: Option<u64>,
+    display_base: Option<PathBuf>,
 ) -> anyhow::Result<DiscoverOptions> {
     let include = if include.is_empty() {
         config.include.clone()
@@ -327,7 +331,7 @@ pub fn discover_options(
         &include,
         &all_excludes,
         max_file_size,
-        std::env::current_dir().ok(),
+        display_base,
     )?)
 }
 

@@ -18,7 +18,8 @@ pub fn run(args: &GraphArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> 
         None => crate::config::Config::default(),
     };
     // The model must be the one `lint` builds its repository rules on: same files, same limits.
-    let options = settings::discover_options(&config, &[], &[], None)?;
+    let options =
+        settings::discover_options(&config, &[], &[], None, std::env::current_dir().ok())?;
     let discovery = discover(std::slice::from_ref(&root), &options);
     let parsed = read_and_parse(
         &discovery.files,

@@ -151,8 +151,13 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
     let mut policy_dirs: Vec<PathBuf> =
         config.policies.iter().map(|p| config_dir.join(p)).collect();
     policy_dirs.extend(args.policies.iter().cloned());
-    let discover_options =
-        settings::discover_options(&config, &args.include, &args.exclude, args.max_file_size)?;
+    let discover_options = settings::discover_options(
+        &config,
+        &args.include,
+        &args.exclude,
+        args.max_file_size,
+        std::env::current_dir().ok(),
+    )?;
     let limits = settings::parse_limits(
         &config,
         args.max_documents,
@@ -184,12 +189,7 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
     stats.load_rules = load_time;
     let catalog = super::catalog(&rules);
     let known_ids: BTreeSet<String> = catalog.iter().map(|r| r.id.clone()).collect();
-    let mut options = settings::eval_options(
-        &config,
-        &catalog,
-        &hubspoke_engine::rule_parameters(&rules),
-        args.rule_timeout_ms,
-    )?;
+    let mut options = settings::eval_options(&config, &catalog, &rules, args.rule_timeout_ms)?;
     if !args.only_rules.is_empty() {
         if let Some(unknown) = args.only_rules.iter().find(|id| !known_ids.contains(*id)) {
             bail!("--rule {unknown}: no rule has this id; `hubspoke-lint rules` lists them");
@@ -284,14 +284,19 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
             .iter()
             .map(|f| (f.display_path.as_str(), f.fs_path.as_path()))
             .collect();
+        // One file-system lookup per file, not per finding.
+        let mut file_changed: BTreeMap<String, bool> = BTreeMap::new();
         let findings = std::mem::take(&mut outcome.findings)
             .into_iter()
             .filter(|f| {
-                let file = match on_disk.get(f.file.as_str()) {
-                    Some(path) => real_path(&cwd.join(path)),
-                    None => real_path(&cwd.join(&f.file)),
-                };
-                f.rule == hubspoke_engine::POLICY_ERROR || changed.contains(&file)
+                f.rule == hubspoke_engine::POLICY_ERROR
+                    || *file_changed.entry(f.file.clone()).or_insert_with(|| {
+                        let file = match on_disk.get(f.file.as_str()) {
+                            Some(path) => real_path(&cwd.join(path)),
+                            None => real_path(&cwd.join(&f.file)),
+                        };
+                        changed.contains(&file)
+                    })
             })
             .collect();
         outcome.extend(findings);

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use anyhow::Context;
 use hubspoke_engine::BASELINE_FILE_NAME;
 use hubspoke_lsp::{LoadRequest, ServerOptions, Settings, SettingsError, DEFAULT_DEBOUNCE};
-use hubspoke_manifest::{DiscoverOptions, DEFAULT_MAX_FILE_SIZE};
 
 use crate::commands::lint::read_baseline;
 use crate::commands::{catalog, load_rules};
@@ -58,24 +57,14 @@ fn settings(root: &Path, config_path: Option<&Path>) -> anyhow::Result<Settings>
     let policy_dirs: Vec<PathBuf> = config.policies.iter().map(|p| config_dir.join(p)).collect();
     let rules = load_rules(&policy_dirs)?;
     let catalog = catalog(&rules);
-    let mut options = crate::settings::eval_options(
-        &config,
-        &catalog,
-        &hubspoke_engine::rule_parameters(&rules),
-        None,
-    )?;
+    let mut options = crate::settings::eval_options(&config, &catalog, &rules, None)?;
     let schema = crate::settings::schema_options(
         &crate::settings::SchemaFlags::default(),
         &config,
         &mut options,
     )?;
     let limits = crate::settings::parse_limits(&config, None, None, None);
-    let discover = DiscoverOptions::new(
-        &config.include,
-        &config.exclude,
-        config.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
-        None,
-    )?;
+    let discover = crate::settings::discover_options(&config, &[], &[], None, None)?;
     let active_rules = catalog
         .iter()
         .filter(|meta| options.is_active(meta))
