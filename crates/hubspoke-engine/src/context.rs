@@ -28,7 +28,7 @@ pub struct ContextIndex {
     entries: BTreeMap<String, BTreeMap<usize, Value>>,
     /// Effective namespace by display path and object identity, for findings (which name
     /// their object, not its document).
-    namespaces: BTreeMap<String, Vec<(ObjectMeta, String)>>,
+    namespaces: BTreeMap<String, BTreeMap<ObjectMeta, String>>,
 }
 
 impl ContextIndex {
@@ -54,16 +54,21 @@ impl ContextIndex {
             let Some(file) = files.get(location.file) else {
                 continue;
             };
-            let meta = file
-                .documents
-                .iter()
-                .find(|d| d.index == location.document)
-                .and_then(|d| d.object.as_ref());
-            if let (Some(meta), Some(namespace)) = (meta, &object.effective_namespace) {
-                self.namespaces
-                    .entry(file.source.path.clone())
-                    .or_default()
-                    .push((meta.clone(), namespace.clone()));
+            if let Some(namespace) = &object.effective_namespace {
+                // Documents are in index order: a multi-document file is not scanned per object.
+                let meta = file
+                    .documents
+                    .binary_search_by_key(&location.document, |d| d.index)
+                    .ok()
+                    .and_then(|i| file.documents[i].object.as_ref());
+                if let Some(meta) = meta {
+                    // The first object of an identity wins, as it does for the model.
+                    self.namespaces
+                        .entry(file.source.path.clone())
+                        .or_default()
+                        .entry(meta.clone())
+                        .or_insert_with(|| namespace.clone());
+                }
             }
             let json = serde_json::json!({
                 "namespace": object.effective_namespace,
@@ -86,14 +91,12 @@ impl ContextIndex {
             let Some(object) = &finding.object else {
                 continue;
             };
-            let known = self.namespaces.get(&finding.file).and_then(|objects| {
-                objects
-                    .iter()
-                    .find(|(meta, _)| meta == object)
-                    .map(|(_, namespace)| namespace.clone())
-            });
-            if known.is_some() {
-                finding.effective_namespace = known;
+            if let Some(namespace) = self
+                .namespaces
+                .get(&finding.file)
+                .and_then(|objects| objects.get(object))
+            {
+                finding.effective_namespace = Some(namespace.clone());
             }
         }
     }

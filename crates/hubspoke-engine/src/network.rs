@@ -98,6 +98,13 @@ mod tests {
     use super::first_call;
 
     #[test]
+    fn the_bundled_library_calls_no_network_builtin() {
+        for source in crate::bundled_sources() {
+            assert_eq!(first_call(&source.text), None, "{}", source.path);
+        }
+    }
+
+    #[test]
     fn finds_calls_but_not_comments_strings_or_longer_names() {
         assert_eq!(
             first_call("a := 1\n  r := http.send({\"url\": \"x\"})\n"),

@@ -84,14 +84,7 @@ fn decode_utf8(bytes: Vec<u8>) -> Decoded {
 /// columns in characters and UTF-16 units, offsets into the file's bytes.
 fn bad_byte_region(bytes: &[u8], valid: usize) -> Region {
     let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or("");
-    let line_start = prefix.rfind('\n').map_or(0, |i| i + 1);
-    let line_text = &prefix[line_start..];
-    let start = Position {
-        line: prefix.matches('\n').count() as u32 + 1,
-        column: line_text.chars().count() as u32 + 1,
-        column_utf16: line_text.encode_utf16().count() as u32 + 1,
-        offset: valid,
-    };
+    let start = crate::LineTable::new(prefix).position_of_offset(prefix, valid);
     let end = Position {
         column: start.column + 1,
         column_utf16: start.column_utf16 + 1,
