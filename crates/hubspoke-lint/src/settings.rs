@@ -49,24 +49,40 @@ fn rules_named<'a>(
     Ok((false, tagged))
 }
 
+/// The entries of a `rules:` map (of the config or of an override) with the ids each names,
+/// in the order their settings apply: tag entries first, then rule ids, so that a rule's own
+/// entry wins over its tags'. `at` gives the setting path of a name, for errors.
+fn tags_then_ids<'c, 'e, T>(
+    entries: &'e BTreeMap<String, T>,
+    catalog: &'c [RuleMeta],
+    config: &Config,
+    at: impl Fn(&str) -> Vec<PathSegment>,
+) -> anyhow::Result<Vec<(Vec<&'c str>, &'e T)>> {
+    let mut by_tag = Vec::new();
+    let mut by_id = Vec::new();
+    for (name, settings) in entries {
+        let (is_id, ids) = rules_named(name, catalog, config, &at(name))?;
+        if is_id {
+            by_id.push((ids, settings));
+        } else {
+            by_tag.push((ids, settings));
+        }
+    }
+    by_tag.extend(by_id);
+    Ok(by_tag)
+}
+
 /// `rules:` resolved to rule ids. Tags apply first and ids after, so a rule's own entry wins
 /// over its tags' (and, between tags, the later in name order wins).
 fn resolve_rules(
     config: &Config,
     catalog: &[RuleMeta],
 ) -> anyhow::Result<BTreeMap<String, RuleSettings>> {
-    let mut by_tag: Vec<(Vec<&str>, &crate::config::RuleConfig)> = Vec::new();
-    let mut by_id: Vec<(Vec<&str>, &crate::config::RuleConfig)> = Vec::new();
-    for (name, rule) in &config.rules {
-        let (is_id, ids) = rules_named(name, catalog, config, &[key("rules"), key(name)])?;
-        if is_id {
-            by_id.push((ids, rule));
-        } else {
-            by_tag.push((ids, rule));
-        }
-    }
+    let entries = tags_then_ids(&config.rules, catalog, config, |name| {
+        vec![key("rules"), key(name)]
+    })?;
     let mut resolved: BTreeMap<String, RuleSettings> = BTreeMap::new();
-    for (ids, rule) in by_tag.into_iter().chain(by_id) {
+    for (ids, rule) in entries {
         for id in ids {
             let settings = resolved.entry(id.to_owned()).or_default();
             if rule.enabled.is_some() {
@@ -114,28 +130,20 @@ fn path_overrides(config: &Config, catalog: &[RuleMeta]) -> anyhow::Result<Vec<P
                 files.add(glob);
             }
         }
-        let mut by_tag = Vec::new();
-        let mut by_id = Vec::new();
-        for (name, rule) in &entry.rules {
-            let at = [
+        let entries = tags_then_ids(&entry.rules, catalog, config, |name| {
+            vec![
                 key("overrides"),
                 PathSegment::Index(i),
                 key("rules"),
                 key(name),
-            ];
-            let (is_id, ids) = rules_named(name, catalog, config, &at)?;
+            ]
+        })?;
+        let mut rules: BTreeMap<String, RuleOverride> = BTreeMap::new();
+        for (ids, rule) in entries {
             let setting = RuleOverride {
                 enabled: rule.enabled,
                 severity: rule.severity.as_deref().and_then(Severity::parse),
             };
-            if is_id {
-                by_id.push((ids, setting));
-            } else {
-                by_tag.push((ids, setting));
-            }
-        }
-        let mut rules: BTreeMap<String, RuleOverride> = BTreeMap::new();
-        for (ids, setting) in by_tag.into_iter().chain(by_id) {
             for id in ids {
                 let merged = rules.entry(id.to_owned()).or_default();
                 if setting.enabled.is_some() {
