@@ -26,20 +26,21 @@ declared(c, l) if {
 
 # Where the finding lands: the first label source, else what reconciles the
 # cluster, else the first Kustomization applied to it, else the first object or
-# kustomization.yaml of its directory.
-anchors(c) := array.concat(
-	array.concat(
-		[{"object": id, "path": source_path(input.objects[id])} | count(c.label_sources) > 0; id := min(c.label_sources)],
-		[{"object": input.flux_kustomizations[min(c.reconciled_by)].object, "path": ["metadata", "name"]} | count(c.reconciled_by) > 0],
-	),
-	array.concat(
-		[{"object": input.flux_kustomizations[min(c.kustomizations)].object, "path": ["metadata", "name"]} | count(c.kustomizations) > 0],
-		array.concat(
-			[{"object": min(ids), "path": ["metadata", "name"]} | ids := in_directory(c); count(ids) > 0],
-			[{"kustomize_file": min(ks), "path": []} | ks := kustomize_in_directory(c); count(ks) > 0],
-		),
-	),
-)
+# kustomization.yaml of its directory. An `else` chain, not an array of
+# candidates: regorus' bytecode VM put undefined values in such arrays.
+anchor(c) := {"object": min(c.label_sources), "path": source_path(input.objects[min(c.label_sources)])} if {
+	count(c.label_sources) > 0
+} else := {"object": input.flux_kustomizations[min(c.reconciled_by)].object, "path": ["metadata", "name"]} if {
+	count(c.reconciled_by) > 0
+} else := {"object": input.flux_kustomizations[min(c.kustomizations)].object, "path": ["metadata", "name"]} if {
+	count(c.kustomizations) > 0
+} else := {"object": min(ids), "path": ["metadata", "name"]} if {
+	ids := in_directory(c)
+	count(ids) > 0
+} else := {"kustomize_file": min(ks), "path": []} if {
+	ks := kustomize_in_directory(c)
+	count(ks) > 0
+}
 
 in_directory(c) := {o.id | some o in input.objects; is_string(c.directory); repo.within(o.file, c.directory)}
 
@@ -59,8 +60,6 @@ violations contains v if {
 	some c in input.clusters
 	gaps := {l | some l in required; not declared(c, l)}
 	count(gaps) > 0
-	candidates := anchors(c)
-	count(candidates) > 0
-	where := candidates[0]
+	where := anchor(c)
 	v := object.union(where, {"msg": sprintf("cluster %q does not declare the label(s) %s", [c.name, repo.quoted_list(gaps)])})
 }

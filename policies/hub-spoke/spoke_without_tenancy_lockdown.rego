@@ -22,9 +22,13 @@ controllers := params.strings("HUB014", "controllers", ["kustomize-controller", 
 
 kustomize_file_index := {kf.file: k | some k, kf in input.kustomize_files}
 
+# `object.get` and a test, not `k := index[path]`: regorus' bytecode VM lets an
+# assignment of an undefined value through where the interpreter fails the
+# iteration, so the loop's last, missing name made the function undefined.
 bootstrap(c) := k if {
 	some name in ["kustomization.yaml", "kustomization.yml"]
-	k := kustomize_file_index[concat("/", [c.directory, "flux-system", name])]
+	k := object.get(kustomize_file_index, concat("/", [c.directory, "flux-system", name]), null)
+	k != null
 }
 
 # A kustomize target (fields are anchored regular expressions) selects the controller's Deployment.

@@ -196,14 +196,20 @@ tenant_marked(o, label, labelled) if is_string(o.body.metadata.labels[label])
 
 tenant_marked(o, label, labelled) if namespace_of(o) in labelled
 
-# [namespace, cluster] of every tenant namespace.
-tenant_namespaces(label, labelled, reconcilers) := {[o.name, c] |
+# [namespace, cluster] of every tenant namespace. Two functions rather than one
+# union of two comprehensions: regorus' bytecode VM returned an empty set for
+# that union inside a function (the interpreter did not).
+tenant_namespaces(label, labelled, reconcilers) := labelled_namespace_pairs(label, labelled) | reconciled_namespace_pairs(reconcilers)
+
+labelled_namespace_pairs(label, labelled) := {[o.name, c] |
 	some name in labelled
 	some id in ids("", "Namespace", "", name)
 	o := input.objects[id]
 	labelled_tenant_namespace(o, label)
 	some c in clusters_of(o)
-} | {[namespace_of(o), c] |
+}
+
+reconciled_namespace_pairs(reconcilers) := {[namespace_of(o), c] |
 	some id in reconcilers
 	o := input.objects[id]
 	some c in clusters_of(o)
@@ -267,6 +273,9 @@ on_clusters(clusters) := sprintf(" on clusters %s", [quoted_list(known)]) if {
 
 # Every container of a Pod or a controller's pod template in `body`:
 # {"spec": <container>, "path": [...]}.
+# Repository rules get a workload's body cut down to its containers' name, image
+# and args (crates/hubspoke-engine/src/repository_input.rs): a rule reading more
+# of a workload adds the field there.
 containers(body) := [c |
 	some spec in pod_specs(body)
 	some field in ["initContainers", "containers", "ephemeralContainers"]

@@ -611,6 +611,22 @@ struct RepoRelated {
     message: String,
 }
 
+/// Where a model's objects and kustomize files were written: all a repository
+/// violation's ids need, so the rest of the model can be freed before the rules run.
+pub(crate) struct ModelLocations<'m> {
+    pub(crate) objects: &'m [hubspoke_manifest::DocRef],
+    pub(crate) kustomize_files: &'m [hubspoke_manifest::DocRef],
+}
+
+impl<'m> ModelLocations<'m> {
+    pub(crate) fn of(model: &'m RepoModel) -> Self {
+        ModelLocations {
+            objects: &model.locations,
+            kustomize_files: &model.kustomize_locations,
+        }
+    }
+}
+
 /// Where a repository violation lands: file, document and the object it declares.
 struct Target<'f> {
     file: &'f ParsedFile,
@@ -625,17 +641,42 @@ impl Evaluator<'_> {
         })
     }
 
+    /// Whether every active repository rule ships with hubspoke-lint, so that the
+    /// input may leave out what none of them reads.
+    pub(crate) fn repository_rules_are_bundled(&self) -> bool {
+        self.rules
+            .rules
+            .iter()
+            .filter(|r| {
+                r.meta.scope == crate::metadata::Scope::Repository
+                    && self.options.is_active(&r.meta)
+            })
+            .all(|r| self.is_bundled(r))
+    }
+
+    /// Whether a rule ships with hubspoke-lint.
+    fn is_bundled(&self, rule: &Rule) -> bool {
+        self.rules
+            .sources
+            .iter()
+            .any(|s| s.bundled && s.path == rule.meta.source)
+    }
+
     /// Evaluate every repository rule once on a repository model built from `files`.
     pub fn evaluate_repository(&self, model: &RepoModel, files: &[&ParsedFile]) -> Vec<Finding> {
-        self.evaluate_repository_input(repository_input(model), model, files)
+        self.evaluate_repository_input(
+            crate::repository_input::repository_input(model),
+            &ModelLocations::of(model),
+            files,
+        )
     }
 
     /// [`Evaluator::evaluate_repository`] given the model as rules see it
-    /// ([`repository_input`]); only the model's locations are read.
+    /// ([`crate::repository_input::repository_input`]) and where its objects were written.
     pub(crate) fn evaluate_repository_input(
         &self,
         input: regorus::Value,
-        model: &RepoModel,
+        locations: &ModelLocations<'_>,
         files: &[&ParsedFile],
     ) -> Vec<Finding> {
         let rules: Vec<(usize, &Rule)> = self
@@ -650,31 +691,47 @@ impl Evaluator<'_> {
         if rules.is_empty() {
             return findings;
         }
-        // Repository rules run once per model on the interpreter: the bytecode VM gave a
-        // different result for one of them (HUB014 on fixtures/hub-spoke-broken), and
-        // they run next to the document rules, where their time mostly hides.
-        let mut engine = match self.build_engine() {
-            Ok(engine) => engine,
-            Err(message) => {
-                findings.extend(self.rules.rules.first().map(|r| repo_error(r, &message)));
-                return findings;
+        // Bundled repository rules run on the bytecode VM, ~3× faster than the
+        // interpreter on the generated 10,000-file repository (benches/README.md);
+        // tests/vm_matches_interpreter.rs holds them to the interpreter's findings.
+        // Users' rules, rules the VM cannot compile and VM failures (other than the
+        // time limit) go to the interpreter, built only when first needed.
+        let mut on_vm = vec![false; self.rules.rules.len()];
+        if !self.options.interpreter_only {
+            for (index, rule) in &rules {
+                on_vm[*index] = self.is_bundled(rule);
             }
-        };
-        engine.set_input(input);
+        }
+        let mut machine = on_vm
+            .contains(&true)
+            .then(|| {
+                crate::rvm::RepositoryMachine::build(self.rules, &on_vm, self.data(), self.timer())
+            })
+            .flatten();
+        if let Some(machine) = machine.as_mut() {
+            machine.set_input(input.clone());
+        }
+        let mut engine: Option<Engine> = None;
         for (index, rule) in rules {
             let started = self.options.collect_timings.then(Instant::now);
-            let result = engine
-                .eval_rule(rule.entry.clone())
-                .map_err(|e| e.to_string());
+            let mut interpreted = false;
+            let result = match machine.as_mut().and_then(|m| m.run_rule(index)) {
+                Some(Ok(value)) => Ok(value),
+                Some(Err(message)) if message.contains("exceeded time limit") => Err(message),
+                _ => {
+                    interpreted = true;
+                    self.interpret_repository_rule(&mut engine, &input, rule)
+                }
+            };
             if let Ok(mut counters) = self.repository.lock() {
                 counters.evaluations += 1;
-                counters.interpreted += 1;
+                counters.interpreted += u64::from(interpreted);
                 if let Some(started) = started {
                     counters.record(index, started.elapsed());
                 }
             }
             match result {
-                Ok(value) => self.collect_repository(rule, model, files, &value, &mut findings),
+                Ok(value) => self.collect_repository(rule, locations, files, &value, &mut findings),
                 // Worded as for documents (the raw message has nanosecond timings).
                 Err(message) if message.contains("exceeded time limit") => {
                     findings.push(repo_error(
@@ -691,10 +748,30 @@ impl Evaluator<'_> {
         findings
     }
 
+    /// Evaluate a repository rule on the interpreter, building its engine on first use.
+    fn interpret_repository_rule(
+        &self,
+        engine: &mut Option<Engine>,
+        input: &regorus::Value,
+        rule: &Rule,
+    ) -> Result<regorus::Value, String> {
+        let engine = match engine {
+            Some(engine) => engine,
+            None => {
+                let mut built = self.build_engine()?;
+                built.set_input(input.clone());
+                engine.insert(built)
+            }
+        };
+        engine
+            .eval_rule(rule.entry.clone())
+            .map_err(|e| e.to_string())
+    }
+
     fn collect_repository(
         &self,
         rule: &Rule,
-        model: &RepoModel,
+        locations: &ModelLocations<'_>,
         files: &[&ParsedFile],
         value: &regorus::Value,
         findings: &mut Vec<Finding>,
@@ -719,7 +796,7 @@ impl Evaluator<'_> {
                 continue;
             };
             let Some(target) = resolve_target(
-                model,
+                locations,
                 files,
                 v.object,
                 v.kustomize_file,
@@ -741,7 +818,7 @@ impl Evaluator<'_> {
                 .iter()
                 .filter_map(|r| {
                     let t = resolve_target(
-                        model,
+                        locations,
                         files,
                         r.object,
                         r.kustomize_file,
@@ -771,91 +848,8 @@ impl Evaluator<'_> {
     }
 }
 
-/// The repository model as repository rules see it (`input`).
-pub(crate) fn repository_input(model: &RepoModel) -> regorus::Value {
-    regorus::Value::from(model.to_json())
-}
-
-/// [`repository_input`] for a model built from `files` (possibly with
-/// `ModelOptions::slim_bodies`), leaving the model without its `body` copies
-/// (only its locations are read afterwards). `None` when a location does not
-/// resolve (then build a full model and use [`repository_input`]).
-///
-/// Each body is the JSON of a parsed document, so it is converted straight from
-/// the document's tree, and the model's copies are freed first: on the
-/// generated 10,000-file repository this keeps one full copy of every object
-/// (~130 MB) instead of three (benches/README.md).
-///
-/// ConfigMaps and Secrets other than cluster label ConfigMaps get only their
-/// `apiVersion`, `kind` and `metadata` ([`hubspoke_manifest::repository_rules_skip_data`]).
-pub(crate) fn repository_input_from_files(
-    model: &mut RepoModel,
-    files: &[&ParsedFile],
-    options: &hubspoke_manifest::ModelOptions,
-) -> Option<regorus::Value> {
-    let root = |doc_ref: &hubspoke_manifest::DocRef| {
-        files
-            .get(doc_ref.file)?
-            .documents
-            .iter()
-            .find(|d| d.index == doc_ref.document)
-    };
-    let objects: Vec<_> = model.locations.iter().map(root).collect::<Option<_>>()?;
-    let kustomize: Vec<_> = model
-        .kustomize_locations
-        .iter()
-        .map(root)
-        .collect::<Option<_>>()?;
-    if objects.len() != model.objects.len() || kustomize.len() != model.kustomize_files.len() {
-        return None;
-    }
-    for object in &mut model.objects {
-        object.body = serde_json::Value::Null;
-    }
-    for file in &mut model.kustomize_files {
-        file.body = serde_json::Value::Null;
-    }
-    // The rest of the model through JSON text: regorus shares repeated keys, and
-    // the text is smaller than a `serde_json::Value` tree.
-    let mut input = serde_json::to_string(model)
-        .ok()
-        .and_then(|json| regorus::Value::from_json_str(&json).ok())?;
-    let map = input.as_object_mut().ok()?;
-    let mut sharer = crate::convert::Sharer::default();
-    for (key, roots) in [("objects", objects), ("kustomize_files", kustomize)] {
-        if let Some(Ok(items)) = map
-            .get_mut(&regorus::Value::from(key))
-            .map(|v| v.as_array_mut())
-        {
-            for (item, document) in items.iter_mut().zip(roots) {
-                if let Ok(fields) = item.as_object_mut() {
-                    let skip_data = document.object.as_ref().is_some_and(|meta| {
-                        hubspoke_manifest::repository_rules_skip_data(meta, options)
-                    });
-                    let body = if skip_data {
-                        let mut slim = regorus::Value::new_object();
-                        if let Ok(slim_fields) = slim.as_object_mut() {
-                            for key in ["apiVersion", "kind", "metadata"] {
-                                if let Some(node) = document.root.get(key) {
-                                    slim_fields
-                                        .insert(regorus::Value::from(key), sharer.convert(node));
-                                }
-                            }
-                        }
-                        slim
-                    } else {
-                        sharer.convert(&document.root)
-                    };
-                    fields.insert(regorus::Value::from("body"), body);
-                }
-            }
-        }
-    }
-    Some(input)
-}
-
 fn resolve_target<'f>(
-    model: &RepoModel,
+    locations: &ModelLocations<'_>,
     files: &[&'f ParsedFile],
     object: Option<usize>,
     kustomize_file: Option<usize>,
@@ -863,8 +857,8 @@ fn resolve_target<'f>(
     document: Option<usize>,
 ) -> Option<Target<'f>> {
     let doc_ref = match (object, kustomize_file, file) {
-        (Some(id), _, _) => *model.locations.get(id)?,
-        (None, Some(k), _) => *model.kustomize_locations.get(k)?,
+        (Some(id), _, _) => *locations.objects.get(id)?,
+        (None, Some(k), _) => *locations.kustomize_files.get(k)?,
         (None, None, Some(path)) => {
             let index = files.iter().position(|f| f.source.repo_path == path)?;
             hubspoke_manifest::DocRef {

@@ -21,6 +21,7 @@ mod network;
 mod overrides;
 mod parameters;
 mod policy;
+mod repository_input;
 mod ruleset;
 mod rvm;
 mod suppress;

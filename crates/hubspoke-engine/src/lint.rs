@@ -8,8 +8,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::builtin::{file_problem_finding, internal_error_finding, path_problem_finding};
-use crate::evaluate::Evaluator;
+use crate::evaluate::{Evaluator, ModelLocations};
 use crate::finding::{sort_findings, Finding, Severity};
+use crate::repository_input::{repository_input, repository_input_from_files, Bodies};
 
 /// Counts describing a run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -269,9 +270,14 @@ fn lint_roots_on_worker(
     let ((repository, repository_time), (mut outcome, documents)) = rayon::join(
         || {
             let started = std::time::Instant::now();
+            let bodies = if evaluator.repository_rules_are_bundled() {
+                Bodies::ReadByBundledRules
+            } else {
+                Bodies::Whole
+            };
             let mut findings = model_failures;
             for (root, model) in roots.iter().zip(models.iter_mut()) {
-                let Some(model) = model.as_mut() else {
+                let Some(mut model) = model.take() else {
                     continue;
                 };
                 if !evaluator.has_repository_rules() {
@@ -279,16 +285,25 @@ fn lint_roots_on_worker(
                 }
                 findings.extend(run_repository_rules(root, || {
                     let input =
-                        crate::evaluate::repository_input_from_files(model, &root.files, options)
+                        repository_input_from_files(&mut model, &root.files, options, bodies)
                             .unwrap_or_else(|| {
-                                *model = hubspoke_manifest::RepoModel::build(
+                                model = hubspoke_manifest::RepoModel::build(
                                     &root.files,
                                     root.path,
                                     options,
                                 );
-                                crate::evaluate::repository_input(model)
+                                repository_input(&model)
                             });
-                    evaluator.evaluate_repository_input(input, model, &root.files)
+                    // The rules need only where objects were written: the rest of the
+                    // model (tens of MB on a large repository) goes before they run.
+                    let objects = std::mem::take(&mut model.locations);
+                    let kustomize_files = std::mem::take(&mut model.kustomize_locations);
+                    drop(model);
+                    let locations = ModelLocations {
+                        objects: &objects,
+                        kustomize_files: &kustomize_files,
+                    };
+                    evaluator.evaluate_repository_input(input, &locations, &root.files)
                 }));
             }
             (findings, started.elapsed())

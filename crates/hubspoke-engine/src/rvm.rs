@@ -277,15 +277,7 @@ impl Plan {
     /// Decide which of the `active` document rules run on the VM and which
     /// dispatch groups to generate. `None` when nothing can run on the VM.
     pub(crate) fn new(rules: &RuleSet, active: &[bool]) -> Option<Plan> {
-        let mut keys = BTreeSet::new();
-        let sources: Vec<PolicySource> = rules
-            .sources
-            .iter()
-            .map(|s| PolicySource {
-                text: spell_out_imports(&rename_context_calls(&s.text, &mut keys)),
-                ..s.clone()
-            })
-            .collect();
+        let (sources, keys) = vm_sources(rules);
         // Only bundled rules: tests/vm_matches_interpreter.rs proves the VM agrees with the
         // interpreter on their fixtures, and it can differ elsewhere (it did on a repository
         // rule). Users' own policies run on the interpreter.
@@ -307,7 +299,7 @@ impl Plan {
                 .collect(),
             groups: BTreeMap::new(),
             sources,
-            keys: keys.into_iter().collect(),
+            keys,
         };
         let mut engine = plan.engine()?;
         let policy = compiled_policy(&mut engine, rules, &plan.vm_rule)?;
@@ -351,25 +343,113 @@ impl Plan {
 
     /// A new engine holding the VM's policies (add the run's data before compiling).
     pub(crate) fn engine(&self) -> Option<Engine> {
-        let mut engine = crate::ruleset::new_engine();
-        for key in &self.keys {
-            engine
-                .add_extension(
-                    context_name(key),
-                    1,
-                    Box::new(|args: Vec<Value>| {
-                        let key = args.into_iter().next().unwrap_or(Value::Undefined);
-                        Ok(key
-                            .as_string()
-                            .map_or(Value::Undefined, |k| crate::context::current(k)))
-                    }),
-                )
-                .ok()?;
+        vm_engine(&self.sources, &self.keys)
+    }
+}
+
+/// The rule set's policies as the VM compiles them: literal context calls renamed
+/// (their keys returned) and imports spelled out.
+fn vm_sources(rules: &RuleSet) -> (Vec<PolicySource>, Vec<String>) {
+    let mut keys = BTreeSet::new();
+    let sources = rules
+        .sources
+        .iter()
+        .map(|s| PolicySource {
+            text: spell_out_imports(&rename_context_calls(&s.text, &mut keys)),
+            ..s.clone()
+        })
+        .collect();
+    (sources, keys.into_iter().collect())
+}
+
+/// A new engine holding `sources`, with a host function per context key.
+fn vm_engine(sources: &[PolicySource], keys: &[String]) -> Option<Engine> {
+    let mut engine = crate::ruleset::new_engine();
+    for key in keys {
+        engine
+            .add_extension(
+                context_name(key),
+                1,
+                Box::new(|args: Vec<Value>| {
+                    let key = args.into_iter().next().unwrap_or(Value::Undefined);
+                    Ok(key
+                        .as_string()
+                        .map_or(Value::Undefined, |k| crate::context::current(k)))
+                }),
+            )
+            .ok()?;
+    }
+    for source in sources {
+        source.add_to(&mut engine).ok()?;
+    }
+    Some(engine)
+}
+
+/// The repository rules on the VM: one program holding every rule of `on_vm`,
+/// run once per repository model. Repository rules see no `hubspoke.context`
+/// (it is per document): a rule calling it fails on the VM and is redone on the
+/// interpreter.
+pub(crate) struct RepositoryMachine {
+    vm: RegoVM,
+    /// Entry point per index into `RuleSet::rules` (`None`: interpreter).
+    rule_entry: Vec<Option<usize>>,
+}
+
+impl RepositoryMachine {
+    /// `None` when no rule of `on_vm` compiles for the VM.
+    pub(crate) fn build(
+        rules: &RuleSet,
+        on_vm: &[bool],
+        data: Value,
+        timer: regorus::utils::limits::ExecutionTimerConfig,
+    ) -> Option<RepositoryMachine> {
+        let (sources, keys) = vm_sources(rules);
+        let mut engine = vm_engine(&sources, &keys)?;
+        engine.add_data(data.clone()).ok()?;
+        let policy = compiled_policy(&mut engine, rules, on_vm)?;
+        let mut compiles: Vec<bool> = on_vm.to_vec();
+        let all: Vec<&str> = (0..rules.rules.len())
+            .filter(|i| compiles[*i])
+            .map(|i| rules.rules[i].entry.as_str())
+            .collect();
+        if compile(&policy, &all, &keys).is_err() {
+            for (index, on) in compiles.iter_mut().enumerate() {
+                *on = *on && compile(&policy, &[rules.rules[index].entry.as_str()], &keys).is_ok();
+            }
         }
-        for source in &self.sources {
-            source.add_to(&mut engine).ok()?;
+        let mut rule_entry = vec![None; rules.rules.len()];
+        let mut entries: Vec<&str> = Vec::new();
+        for (index, on) in compiles.iter().enumerate() {
+            if *on {
+                rule_entry[index] = Some(entries.len());
+                entries.push(rules.rules[index].entry.as_str());
+            }
         }
-        Some(engine)
+        if entries.is_empty() {
+            return None;
+        }
+        let program = compile(&policy, &entries, &keys).ok()?;
+        let mut vm = RegoVM::new_with_policy(policy);
+        vm.load_program(program);
+        vm.set_max_instructions(usize::MAX);
+        vm.set_data(data).ok()?;
+        vm.set_execution_timer_config(Some(timer));
+        Some(RepositoryMachine { vm, rule_entry })
+    }
+
+    /// Make the repository model's `input` the document the rules see.
+    pub(crate) fn set_input(&mut self, input: Value) {
+        self.vm.set_input(input);
+    }
+
+    /// Run rule `index`; `None` when it is not on the VM.
+    pub(crate) fn run_rule(&mut self, index: usize) -> Option<Result<Value, String>> {
+        let entry = (*self.rule_entry.get(index)?)?;
+        Some(
+            self.vm
+                .execute_entry_point_by_index(entry)
+                .map_err(|e| e.to_string()),
+        )
     }
 }
 
@@ -600,18 +680,42 @@ mod tests {
             let parsed = read_and_parse(&discovery.files, ParseLimits::default());
             let files: Vec<_> = parsed.iter().collect();
             let model = RepoModel::build(&files, &root, &ModelOptions::default());
-            let expected = crate::evaluate::repository_input(&model);
+            let expected = crate::repository_input::repository_input(&model);
             let slim = ModelOptions {
                 slim_bodies: true,
                 ..ModelOptions::default()
             };
             for options in [ModelOptions::default(), slim] {
                 let mut model = RepoModel::build(&files, &root, &options);
-                let actual =
-                    crate::evaluate::repository_input_from_files(&mut model, &files, &options);
+                let actual = crate::repository_input::repository_input_from_files(
+                    &mut model,
+                    &files,
+                    &options,
+                    crate::repository_input::Bodies::Whole,
+                );
                 assert!(Some(&expected) == actual.as_ref(), "{name}: inputs differ");
             }
         }
+    }
+
+    #[test]
+    fn every_bundled_repository_rule_compiles_for_the_vm() {
+        let rules = RuleSet::load(crate::policy::bundled_sources());
+        let repository: Vec<bool> = rules
+            .rules
+            .iter()
+            .map(|r| r.meta.scope == Scope::Repository)
+            .collect();
+        let timer = regorus::utils::limits::ExecutionTimerConfig {
+            limit: std::time::Duration::from_secs(5),
+            check_interval: std::num::NonZeroU32::MIN,
+        };
+        let data = Value::from(serde_json::json!({"hubspoke": {"config": {}}}));
+        let machine =
+            RepositoryMachine::build(&rules, &repository, data, timer).expect("a machine");
+        let on_vm: Vec<bool> = machine.rule_entry.iter().map(Option::is_some).collect();
+        assert_eq!(on_vm, repository);
+        assert!(repository.iter().filter(|r| **r).count() >= 21);
     }
 
     #[test]
@@ -630,5 +734,49 @@ mod tests {
             "every bundled document rule compiles for the VM"
         );
         assert!(!plan.groups.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod vm_differences {
+    use super::*;
+
+    /// `(interpreter, VM)` results of `entry` in a one-module policy.
+    fn both(text: &str, input: &str, entry: &str) -> (Value, Value) {
+        let mut engine = crate::ruleset::new_engine();
+        engine
+            .add_policy("p.rego".into(), text.into())
+            .expect("policy");
+        let input = Value::from_json_str(input).expect("input");
+        engine.set_input(input.clone());
+        let policy = engine
+            .compile_with_entrypoint(&entry.into())
+            .expect("compiles");
+        let interpreted = engine.eval_rule(entry.to_owned()).expect("interpreted");
+        let program = compile(&policy, &[entry], &[]).expect("compiles for the VM");
+        let mut vm = RegoVM::new_with_policy(policy);
+        vm.load_program(program);
+        vm.set_input(input);
+        let on_vm = vm.execute_entry_point_by_index(0).expect("runs on the VM");
+        (interpreted, on_vm)
+    }
+
+    /// A canary for the regorus difference HUB014 works around (see its
+    /// `bootstrap`): the VM does not fail an iteration on `x := <undefined>`, so an
+    /// array comprehension collects undefined values. When regorus fixes it this
+    /// test fails; then the rule may go back to a plain lookup.
+    #[test]
+    fn the_vm_lets_an_undefined_assignment_through() {
+        let (interpreted, on_vm) = both(
+            "package p\n\nr := [x | some c in input.items; x := c.missing]\n",
+            r#"{"items": [{"a": 1}, {"a": 2}]}"#,
+            "data.p.r",
+        );
+        assert_eq!(interpreted, Value::from_json_str("[]").expect("json"));
+        assert_eq!(
+            on_vm,
+            Value::from(vec![Value::Undefined, Value::Undefined]),
+            "regorus' VM now agrees with its interpreter: HUB014's workaround can go"
+        );
     }
 }

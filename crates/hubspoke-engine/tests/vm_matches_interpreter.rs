@@ -1,8 +1,9 @@
-//! Document rules run on regorus' bytecode VM (one dispatch execution per
-//! document, interpreter fallback); this proves the findings are exactly the
-//! interpreter's on every YAML file the repository ships: the example
-//! repositories, the bad-input corpus, the Kyverno conformance cases and every
-//! rule's pass/fail fixtures.
+//! Bundled rules run on regorus' bytecode VM (document rules in one dispatch
+//! execution per document, repository rules once per model; interpreter
+//! fallback); this proves the findings are exactly the interpreter's on every
+//! YAML file the repository ships: the example repositories, the bad-input
+//! corpus, the Kyverno conformance cases and every rule's pass/fail fixtures,
+//! with every rule on (off-by-default ones included).
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +29,7 @@ fn lint(
         rules,
         EvalOptions {
             config: serde_json::json!({"params": {}}),
+            enabled: rules.rules.iter().map(|r| r.meta.id.clone()).collect(),
             interpreter_only,
             collect_timings: timings,
             ..EvalOptions::default()
@@ -72,6 +74,14 @@ fn vm_and_interpreter_report_the_same_findings() {
         entries.sort();
         roots.extend(entries);
     }
+    // Each repository rule's fixture cases are separate repositories: one model of
+    // them all would mix their clusters.
+    let repository_fixtures = workspace().join("policies/hub-spoke/fixtures");
+    for rule in sorted_dirs(&repository_fixtures) {
+        for outcome in ["pass", "fail"] {
+            roots.extend(sorted_dirs(&rule.join(outcome)));
+        }
+    }
     let (mut total, mut dispatched, mut on_vm) = (0, 0, 0);
     for root in &roots {
         let (interpreter, _) = lint(root, &rules, true, false);
@@ -100,4 +110,15 @@ fn vm_and_interpreter_report_the_same_findings() {
         "the VM dispatched only {dispatched} documents"
     );
     assert!(on_vm > 1000, "the VM ran only {on_vm} rule evaluations");
+}
+
+fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("directory")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
 }

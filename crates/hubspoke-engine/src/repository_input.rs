@@ -1,0 +1,298 @@
+//! The repository model as repository rules see it (`input`), built straight
+//! from the parsed documents.
+
+use hubspoke_manifest::yaml::{Node, NodeValue};
+use hubspoke_manifest::{DocRef, ModelOptions, ObjectMeta, ParsedFile, RepoModel};
+use regorus::Value;
+
+use crate::convert::Sharer;
+
+/// How much of each object body the input carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bodies {
+    /// Every body whole, as `hubspoke-lint graph` prints it: what users' own
+    /// repository rules get, since nobody knows what they read.
+    Whole,
+    /// Workload bodies cut to what the bundled repository rules read of them
+    /// ([`WORKLOAD_CONTAINER_FIELDS`]). Pod templates are most of a repository's
+    /// YAML; on the generated 10,000-file repository this is the larger part of
+    /// building the input (benches/README.md).
+    ReadByBundledRules,
+}
+
+/// The only fields of a workload's containers that bundled repository rules
+/// read: `image` (HUB019), `args` (HUB014 looks for controller flags) and
+/// `name`, which says which container it is. A bundled rule that reads another field of a workload
+/// must add it here; the `projected_workloads_give_the_same_findings` test
+/// compares both forms on every fixture.
+const WORKLOAD_CONTAINER_FIELDS: [&str; 3] = ["name", "image", "args"];
+
+const CONTAINER_LISTS: [&str; 3] = ["initContainers", "containers", "ephemeralContainers"];
+
+/// Where a workload kind keeps its pod spec (as `repo.pod_specs` in
+/// policies/lib/repo.rego reads it); `None` for other kinds.
+fn pod_spec_path(meta: &ObjectMeta) -> Option<&'static [&'static str]> {
+    match (meta.group(), meta.kind.as_str()) {
+        ("", "Pod") => Some(&["spec"]),
+        ("apps", "Deployment" | "DaemonSet" | "StatefulSet" | "ReplicaSet") | ("batch", "Job") => {
+            Some(&["spec", "template", "spec"])
+        }
+        ("batch", "CronJob") => Some(&["spec", "jobTemplate", "spec", "template", "spec"]),
+        _ => None,
+    }
+}
+
+/// The whole model through JSON: the reference form, for a model that still holds
+/// its bodies.
+pub(crate) fn repository_input(model: &RepoModel) -> Value {
+    Value::from(model.to_json())
+}
+
+/// [`repository_input`] for a model built from `files` (possibly with
+/// `ModelOptions::slim_bodies`), leaving the model without its `body` copies
+/// (only its locations are read afterwards). `None` when a location does not
+/// resolve (then build a full model and use [`repository_input`]).
+///
+/// Each body is the JSON of a parsed document, so it is converted straight from
+/// the document's tree, and the model's copies are freed first: on the
+/// generated 10,000-file repository this keeps one full copy of every object
+/// (~130 MB) instead of three (benches/README.md).
+///
+/// ConfigMaps and Secrets other than cluster label ConfigMaps get only their
+/// `apiVersion`, `kind` and `metadata` ([`hubspoke_manifest::repository_rules_skip_data`]).
+pub(crate) fn repository_input_from_files(
+    model: &mut RepoModel,
+    files: &[&ParsedFile],
+    options: &ModelOptions,
+    bodies: Bodies,
+) -> Option<Value> {
+    let root = |doc_ref: &DocRef| {
+        files
+            .get(doc_ref.file)?
+            .documents
+            .iter()
+            .find(|d| d.index == doc_ref.document)
+    };
+    let objects: Vec<_> = model.locations.iter().map(root).collect::<Option<_>>()?;
+    let kustomize: Vec<_> = model
+        .kustomize_locations
+        .iter()
+        .map(root)
+        .collect::<Option<_>>()?;
+    if objects.len() != model.objects.len() || kustomize.len() != model.kustomize_files.len() {
+        return None;
+    }
+    for object in &mut model.objects {
+        object.body = serde_json::Value::Null;
+    }
+    for file in &mut model.kustomize_files {
+        file.body = serde_json::Value::Null;
+    }
+    // The rest of the model through JSON text: regorus shares repeated keys, and
+    // the text is smaller than a `serde_json::Value` tree.
+    let mut input = serde_json::to_string(model)
+        .ok()
+        .and_then(|json| Value::from_json_str(&json).ok())?;
+    let map = input.as_object_mut().ok()?;
+    let mut sharer = Sharer::default();
+    for (key, roots) in [("objects", objects), ("kustomize_files", kustomize)] {
+        let Some(Ok(items)) = map.get_mut(&Value::from(key)).map(|v| v.as_array_mut()) else {
+            continue;
+        };
+        for (item, document) in items.iter_mut().zip(roots) {
+            let Ok(fields) = item.as_object_mut() else {
+                continue;
+            };
+            let meta = document.object.as_ref();
+            let body = if meta
+                .is_some_and(|m| hubspoke_manifest::repository_rules_skip_data(m, options))
+            {
+                fields_of(&document.root, &mut sharer)
+            } else if let Some(path) = meta
+                .filter(|_| bodies == Bodies::ReadByBundledRules)
+                .and_then(pod_spec_path)
+            {
+                workload(&document.root, path, &mut sharer)
+            } else {
+                sharer.convert(&document.root)
+            };
+            fields.insert(Value::from("body"), body);
+        }
+    }
+    Some(input)
+}
+
+/// `apiVersion`, `kind` and `metadata` of a document.
+fn fields_of(root: &Node, sharer: &mut Sharer) -> Value {
+    let mut body = Value::new_object();
+    if let Ok(fields) = body.as_object_mut() {
+        for key in ["apiVersion", "kind", "metadata"] {
+            if let Some(node) = root.get(key) {
+                fields.insert(Value::from(key), sharer.convert(node));
+            }
+        }
+    }
+    body
+}
+
+/// [`fields_of`] plus, at `pod_spec_path`, the container lists holding only
+/// [`WORKLOAD_CONTAINER_FIELDS`]. List positions are kept: findings point at
+/// `containers[i]`.
+fn workload(root: &Node, pod_spec_path: &[&str], sharer: &mut Sharer) -> Value {
+    let mut body = fields_of(root, sharer);
+    let mut pod_spec = root;
+    for key in pod_spec_path {
+        match pod_spec.get(key) {
+            Some(node) => pod_spec = node,
+            None => return body,
+        }
+    }
+    let mut projected = if matches!(pod_spec.value, NodeValue::Map(_)) {
+        let mut projected = Value::new_object();
+        if let Ok(fields) = projected.as_object_mut() {
+            for list in CONTAINER_LISTS {
+                if let Some(node) = pod_spec.get(list) {
+                    fields.insert(Value::from(list), containers(node, sharer));
+                }
+            }
+        }
+        projected
+    } else {
+        sharer.convert(pod_spec)
+    };
+    for key in pod_spec_path[1..].iter().rev() {
+        let mut parent = Value::new_object();
+        if let Ok(fields) = parent.as_object_mut() {
+            fields.insert(Value::from(*key), projected);
+        }
+        projected = parent;
+    }
+    if let Ok(fields) = body.as_object_mut() {
+        fields.insert(Value::from(pod_spec_path[0]), projected);
+    }
+    body
+}
+
+fn containers(list: &Node, sharer: &mut Sharer) -> Value {
+    let NodeValue::Seq(items) = &list.value else {
+        return sharer.convert(list);
+    };
+    let items = items
+        .iter()
+        .map(|item| {
+            if !matches!(item.value, NodeValue::Map(_)) {
+                return sharer.convert(item);
+            }
+            let mut container = Value::new_object();
+            if let Ok(fields) = container.as_object_mut() {
+                for key in WORKLOAD_CONTAINER_FIELDS {
+                    if let Some(node) = item.get(key) {
+                        fields.insert(Value::from(key), sharer.convert(node));
+                    }
+                }
+            }
+            container
+        })
+        .collect::<Vec<_>>();
+    Value::from(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use hubspoke_manifest::{discover, read_and_parse, DiscoverOptions, ParseLimits};
+
+    use super::*;
+    use crate::evaluate::{EvalOptions, Evaluator};
+    use crate::ruleset::RuleSet;
+
+    /// Every sample repository: the fixture repositories and each repository
+    /// rule's own pass/fail fixtures.
+    fn repositories() -> Vec<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut dirs: Vec<PathBuf> = [
+            "hub-spoke",
+            "hub-spoke-broken",
+            "flux2-multi-tenancy-like",
+            "flux2-hub-spoke-example-like",
+            "bad-input",
+        ]
+        .iter()
+        .map(|name| root.join("fixtures").join(name))
+        .collect();
+        let rule_fixtures = root.join("policies/hub-spoke/fixtures");
+        for rule in std::fs::read_dir(&rule_fixtures).expect("rule fixtures") {
+            for outcome in ["pass", "fail"] {
+                let cases = rule.as_ref().expect("entry").path().join(outcome);
+                for case in std::fs::read_dir(&cases).expect("fixture cases") {
+                    dirs.push(case.expect("entry").path());
+                }
+            }
+        }
+        dirs.sort();
+        dirs
+    }
+
+    #[test]
+    fn projected_workloads_give_the_same_findings() {
+        let rules = RuleSet::load(crate::policy::bundled_sources());
+        let options = EvalOptions {
+            enabled: rules.rules.iter().map(|r| r.meta.id.clone()).collect(),
+            ..EvalOptions::default()
+        };
+        let evaluator = Evaluator::new(&rules, options);
+        assert!(evaluator.repository_rules_are_bundled());
+        let model_options = ModelOptions {
+            slim_bodies: true,
+            ..ModelOptions::default()
+        };
+        let mut compared = 0;
+        for dir in repositories() {
+            let discover_options = DiscoverOptions::new(&[], &[], u64::MAX, None).expect("globs");
+            let discovery = discover(std::slice::from_ref(&dir), &discover_options);
+            let parsed = read_and_parse(&discovery.files, ParseLimits::default());
+            let files: Vec<_> = parsed.iter().collect();
+            let findings = |bodies| {
+                let mut model = RepoModel::build(&files, &dir, &model_options);
+                let input = repository_input_from_files(&mut model, &files, &model_options, bodies)
+                    .expect("every location resolves");
+                evaluator.evaluate_repository_input(
+                    input,
+                    &crate::evaluate::ModelLocations::of(&model),
+                    &files,
+                )
+            };
+            let whole = findings(Bodies::Whole);
+            assert_eq!(
+                whole,
+                findings(Bodies::ReadByBundledRules),
+                "{}",
+                dir.display()
+            );
+            compared += whole.len();
+        }
+        assert!(compared > 50, "only {compared} findings compared");
+    }
+
+    #[test]
+    fn workloads_keep_only_what_bundled_rules_read_at_their_positions() {
+        let text = "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: nightly}\nspec:\n  schedule: '@daily'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          volumes: [{name: v}]\n          containers:\n            - name: a\n              image: a:1\n              args: [--x]\n              env: [{name: E, value: v}]\n            - not-a-map\n";
+        let parsed =
+            hubspoke_manifest::parse_text("cron.yaml", "cron.yaml", text, ParseLimits::default());
+        let document = &parsed.documents[0];
+        let meta = document.object.as_ref().expect("an object");
+        let body = workload(
+            &document.root,
+            pod_spec_path(meta).expect("a workload"),
+            &mut Sharer::default(),
+        );
+        let expected = Value::from_json_str(
+            r#"{"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "nightly"},
+                "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [
+                    {"name": "a", "image": "a:1", "args": ["--x"]}, "not-a-map"]}}}}}}"#,
+        )
+        .expect("json");
+        assert_eq!(body, expected);
+    }
+}
