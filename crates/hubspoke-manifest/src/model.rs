@@ -2688,4 +2688,190 @@ spec: {sourceRef: {kind: GitRepository, name: tenant-branch}}
             .collect();
         assert_eq!(names, [vec!["a", "b", "c"], vec!["d"]]);
     }
+
+    const REFERENCES: &[(&str, &str)] = &[
+        (
+            "clusters/dev/sources.yaml",
+            r#"
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: platform, namespace: flux-system}
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata: {name: charts}
+"#,
+        ),
+        (
+            "clusters/dev/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: apps\nresources: [sources.yaml, apps.yaml]\n",
+        ),
+        (
+            "clusters/dev/apps.yaml",
+            r#"
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: web}
+spec:
+  sourceRef: {kind: GitRepository, name: platform, namespace: flux-system}
+  dependsOn:
+    - name: base
+    - name: ${CLUSTER_NAME}-infra
+  postBuild:
+    substituteFrom:
+      - {kind: ConfigMap, name: settings, namespace: elsewhere, optional: true}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: web}
+spec:
+  chart: {spec: {chart: web, sourceRef: {kind: HelmRepository, name: charts}}}
+  valuesFrom:
+    - {kind: Secret, name: web-values}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: api, namespace: apps}
+spec:
+  chartRef: {kind: OCIRepository, name: api-chart}
+"#,
+        ),
+    ];
+
+    fn flux_kustomization<'m>(model: &'m RepoModel, name: &str) -> &'m FluxKustomization {
+        model
+            .flux_kustomizations
+            .iter()
+            .find(|f| model.objects[f.object].name == name)
+            .expect("flux kustomization")
+    }
+
+    fn helm_release<'m>(model: &'m RepoModel, name: &str) -> &'m HelmRelease {
+        model
+            .helm_releases
+            .iter()
+            .find(|h| model.objects[h.object].name == name)
+            .expect("helm release")
+    }
+
+    #[test]
+    fn references_resolve_in_the_written_namespace_else_the_referrers() {
+        let model = model_of(REFERENCES);
+        let platform = object(&model, "clusters/dev/sources.yaml", "platform").id;
+        let charts = object(&model, "clusters/dev/sources.yaml", "charts").id;
+        let path = |p: &[&str]| p.iter().map(|s| Value::from(*s)).collect::<Vec<_>>();
+        let web = flux_kustomization(&model, "web");
+        // Across namespaces: the Kustomization is in apps, its source in flux-system.
+        assert_eq!(
+            web.source,
+            Some(ObjectRef {
+                kind: "GitRepository".to_owned(),
+                name: "platform".to_owned(),
+                namespace: Some("flux-system".to_owned()),
+                object: Some(platform),
+                unresolved: false,
+                optional: false,
+                path: path(&["spec", "sourceRef"]),
+            })
+        );
+        // No namespace written: the HelmRelease's own, apps from the enclosing
+        // kustomization.yaml, where the HelmRepository also lands.
+        let chart = helm_release(&model, "web")
+            .chart_source
+            .as_ref()
+            .expect("chart source");
+        assert_eq!(chart.namespace.as_deref(), Some("apps"));
+        assert_eq!(chart.object, Some(charts));
+        assert_eq!(chart.path, path(&["spec", "chart", "spec", "sourceRef"]));
+        // Missing targets stay, with no object.
+        let base = &web.depends_on[0];
+        assert_eq!(
+            (
+                base.kind.as_str(),
+                base.name.as_str(),
+                base.namespace.as_deref()
+            ),
+            ("Kustomization", "base", Some("apps"))
+        );
+        assert!(base.is_dangling());
+        assert_eq!(
+            base.path,
+            [
+                Value::from("spec"),
+                Value::from("dependsOn"),
+                Value::from(0)
+            ]
+        );
+        let values = &helm_release(&model, "web").values_from[0];
+        assert_eq!((values.kind.as_str(), values.object), ("Secret", None));
+        let api = helm_release(&model, "api")
+            .chart_source
+            .as_ref()
+            .expect("chartRef");
+        assert_eq!(
+            (api.kind.as_str(), api.object, api.path.clone()),
+            ("OCIRepository", None, path(&["spec", "chartRef"]))
+        );
+        // A substituted name is not dangling: only the cluster knows it.
+        let templated = &web.depends_on[1];
+        assert!(templated.unresolved && !templated.is_dangling());
+        // substituteFrom has no namespace field: Flux reads the Kustomization's own.
+        let settings = &web.substitute_from[0];
+        assert_eq!(settings.namespace.as_deref(), Some("apps"));
+        assert!(settings.optional);
+    }
+
+    #[test]
+    fn a_reference_prefers_the_definition_on_the_referrers_cluster() {
+        let ks = |name: &str, deps: &str| {
+            format!(
+                "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: {name}, namespace: flux-system}}\nspec: {{dependsOn: [{deps}], path: ./none, sourceRef: {{kind: GitRepository, name: flux-system}}}}\n"
+            )
+        };
+        let production = [ks("infra", ""), ks("apps", "{name: infra}")].concat();
+        let staging = [ks("infra", ""), ks("apps", "{name: infra}")].concat();
+        let model = model_of(&[
+            ("clusters/production/sync.yaml", production.as_str()),
+            ("clusters/staging/sync.yaml", staging.as_str()),
+        ]);
+        for cluster in ["production", "staging"] {
+            let file = format!("clusters/{cluster}/sync.yaml");
+            let apps = object(&model, &file, "apps").id;
+            let infra = object(&model, &file, "infra").id;
+            let fk = model
+                .flux_kustomizations
+                .iter()
+                .find(|f| f.object == apps)
+                .expect("apps");
+            assert_eq!(fk.depends_on[0].object, Some(infra), "{cluster}");
+        }
+        assert_eq!(
+            model.directory_clusters,
+            BTreeMap::from([
+                (
+                    "clusters/production".to_owned(),
+                    vec!["production".to_owned()]
+                ),
+                ("clusters/staging".to_owned(), vec!["staging".to_owned()]),
+            ])
+        );
+    }
+
+    #[test]
+    fn objects_are_placed_at_their_name() {
+        let model = model_of(REFERENCES);
+        let position = |file: &str, name: &str| {
+            let o = object(&model, file, name);
+            (o.line, o.column)
+        };
+        // Flow mappings: `metadata: {name: platform, ...}` on line 4 of the file.
+        assert_eq!(position("clusters/dev/sources.yaml", "platform"), (4, 18));
+        assert_eq!(position("clusters/dev/sources.yaml", "charts"), (8, 18));
+        let nameless = model_of(&[("x.yaml", "apiVersion: v1\nkind: ConfigMap\n")]);
+        // Without a name, the kind.
+        assert_eq!(
+            (nameless.objects[0].line, nameless.objects[0].column),
+            (2, 1)
+        );
+    }
 }
