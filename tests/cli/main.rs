@@ -6,6 +6,7 @@ mod bad_input;
 mod docs;
 mod exit_codes;
 mod formats;
+mod graph;
 mod lint;
 mod lsp;
 mod perf_flags;

@@ -201,7 +201,8 @@ pub struct TestArgs {
 pub struct GraphArgs {
     /// The repository root (default: the current directory).
     pub path: Option<PathBuf>,
-    /// json (the model repository rules see) or dot (Graphviz: Flux Kustomizations and clusters).
+    /// json (the model repository rules see) or dot (Graphviz: clusters, Kustomizations,
+    /// HelmReleases and the sources, dependencies and values they reference).
     #[arg(long, short = 'f', value_enum, default_value_t = GraphFormat::Json)]
     pub format: GraphFormat,
 }

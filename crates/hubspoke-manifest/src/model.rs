@@ -70,6 +70,11 @@ pub struct ModelObject {
     pub file: String,
     /// Document index in the file.
     pub document: usize,
+    /// 1-based line of the object's `metadata.name` value (else of its `kind` key, else of
+    /// the document start): where a finding on the object as a whole lands.
+    pub line: u32,
+    /// 1-based column (in characters) on that line.
+    pub column: u32,
     /// `apiVersion`.
     #[serde(rename = "apiVersion")]
     pub api_version: String,
@@ -133,6 +138,43 @@ impl PathRef {
             Some("resources" | "components" | "bases")
         )
     }
+}
+
+/// A reference from a Flux object to another object by kind and name
+/// (`sourceRef`, `chartRef`, `dependsOn`, `valuesFrom`, `substituteFrom`),
+/// resolved through [`RepoModel::index`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObjectRef {
+    /// Kind referred to (for `dependsOn`, the referrer's own).
+    pub kind: String,
+    /// Name as written.
+    pub name: String,
+    /// Namespace looked in: as written, else the referrer's effective namespace (Flux's
+    /// default); absent when neither is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Id of the object defining it; null when the repository defines none. Among
+    /// several definitions, the first that shares a cluster with the referrer.
+    pub object: Option<usize>,
+    /// The name or namespace is a `${VAR}` substitution: not resolvable, never dangling.
+    #[serde(skip_serializing_if = "is_false")]
+    pub unresolved: bool,
+    /// Marked `optional: true` (`valuesFrom`, `substituteFrom`): Flux goes on without it.
+    #[serde(skip_serializing_if = "is_false")]
+    pub optional: bool,
+    /// Field path of the reference in the referrer.
+    pub path: Vec<Value>,
+}
+
+impl ObjectRef {
+    /// Whether the reference names something the repository does not define.
+    pub fn is_dangling(&self) -> bool {
+        self.object.is_none() && !self.unresolved
+    }
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// Where a kubeconfig reference was written: a Flux object's own
@@ -205,6 +247,15 @@ pub struct FluxKustomization {
     pub kubeconfig_patches: Vec<KubeconfigPatch>,
     /// Files it applies.
     pub files: Vec<String>,
+    /// `spec.sourceRef`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<ObjectRef>,
+    /// `spec.dependsOn` entries.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<ObjectRef>,
+    /// `spec.postBuild.substituteFrom` entries (ConfigMaps and Secrets).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub substitute_from: Vec<ObjectRef>,
     /// Clusters its kubeconfig(s) lead to.
     #[serde(skip)]
     remote: Vec<String>,
@@ -223,6 +274,15 @@ pub struct HelmRelease {
     pub source_clusters: Vec<String>,
     /// Clusters the release is installed into (the kubeconfig's cluster, else where it runs).
     pub target_clusters: Vec<String>,
+    /// Where the chart comes from: `spec.chart.spec.sourceRef`, else `spec.chartRef`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chart_source: Option<ObjectRef>,
+    /// `spec.dependsOn` entries.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<ObjectRef>,
+    /// `spec.valuesFrom` entries (ConfigMaps and Secrets).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values_from: Vec<ObjectRef>,
     #[serde(skip)]
     remote: Vec<String>,
 }
@@ -276,6 +336,10 @@ pub struct RepoModel {
     pub files: BTreeSet<String>,
     /// Every directory holding a linted file, with its ancestors (`.` is the root).
     pub directories: BTreeSet<String>,
+    /// Directory → the clusters its files are applied to (the union over the files
+    /// directly in it, as in [`ModelObject::clusters`]); directories whose files land
+    /// on no known cluster are left out.
+    pub directory_clusters: BTreeMap<String, Vec<String>>,
     #[serde(skip)]
     /// Where each object and kustomize file was written (for locating findings).
     pub locations: Vec<DocRef>,
@@ -895,6 +959,7 @@ impl Builder<'_> {
             dependency_cycles: Vec::new(),
             files: self.file_index.keys().cloned().collect(),
             directories: self.directories.clone(),
+            directory_clusters: BTreeMap::new(),
             locations: Vec::new(),
             kustomize_locations: Vec::new(),
         };
@@ -925,6 +990,7 @@ impl Builder<'_> {
                 .push(object.id);
         }
         self.collect_cluster_labels(&mut model);
+        resolve_references(&mut model);
         model.dependency_cycles = dependency_cycles(&model);
         model
     }
@@ -965,10 +1031,13 @@ impl Builder<'_> {
                 } else {
                     document.root.to_json()
                 };
+                let identity = document.locate(&[]).span.start;
                 model.objects.push(ModelObject {
                     id: model.objects.len(),
                     file: repo_path.clone(),
                     document: document.index,
+                    line: identity.line,
+                    column: identity.col + 1,
                     api_version: meta.api_version.clone(),
                     group: meta.group().to_owned(),
                     kind: meta.kind.clone(),
@@ -1265,6 +1334,9 @@ impl Builder<'_> {
                 kubeconfig_secret,
                 kubeconfig_patches: Vec::new(),
                 files,
+                source: None,
+                depends_on: Vec::new(),
+                substitute_from: Vec::new(),
                 remote,
             });
         }
@@ -1296,6 +1368,9 @@ impl Builder<'_> {
                     kubeconfig_secret,
                     source_clusters: Vec::new(),
                     target_clusters: Vec::new(),
+                    chart_source: None,
+                    depends_on: Vec::new(),
+                    values_from: Vec::new(),
                 }
             })
             .collect();
@@ -1742,6 +1817,19 @@ impl Builder<'_> {
             fk.source_clusters.sort();
             fk.target_clusters.sort();
         }
+        let mut directory_clusters: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (file, clusters) in &file_clusters {
+            if !clusters.is_empty() {
+                directory_clusters
+                    .entry(parent_dir(file))
+                    .or_default()
+                    .extend(clusters.iter().cloned());
+            }
+        }
+        model.directory_clusters = directory_clusters
+            .into_iter()
+            .map(|(dir, clusters)| (dir, clusters.into_iter().collect()))
+            .collect();
         for object in &mut model.objects {
             object.clusters = file_clusters
                 .get(&object.file)
@@ -1948,6 +2036,172 @@ impl Builder<'_> {
     }
 }
 
+/// What a reference field names, which decides where its target is looked up.
+#[derive(Clone, Copy)]
+enum RefField {
+    /// `sourceRef`, `chartRef`: a source of the kind written, in the namespace written.
+    Source,
+    /// `dependsOn`: an object of the referrer's own group and kind, in the namespace written.
+    DependsOn,
+    /// `valuesFrom`, `substituteFrom`: a ConfigMap or Secret, always in the referrer's
+    /// namespace (the entries have no namespace field).
+    Data,
+}
+
+/// The `sourceRef`, `chartRef`, `dependsOn`, `valuesFrom` and `substituteFrom`
+/// of Flux Kustomizations and HelmReleases, each looked up once in the index
+/// (after it is complete), so the graph shows the objects the rules judge.
+fn resolve_references(model: &mut RepoModel) {
+    let resolved = &*model;
+    let kustomizations: Vec<_> = resolved
+        .flux_kustomizations
+        .iter()
+        .map(|fk| {
+            let referrer = &resolved.objects[fk.object];
+            (
+                field_ref(resolved, referrer, RefField::Source, &["spec", "sourceRef"]),
+                list_refs(
+                    resolved,
+                    referrer,
+                    RefField::DependsOn,
+                    &["spec", "dependsOn"],
+                ),
+                list_refs(
+                    resolved,
+                    referrer,
+                    RefField::Data,
+                    &["spec", "postBuild", "substituteFrom"],
+                ),
+            )
+        })
+        .collect();
+    let releases: Vec<_> = resolved
+        .helm_releases
+        .iter()
+        .map(|hr| {
+            let referrer = &resolved.objects[hr.object];
+            (
+                field_ref(
+                    resolved,
+                    referrer,
+                    RefField::Source,
+                    &["spec", "chart", "spec", "sourceRef"],
+                )
+                .or_else(|| field_ref(resolved, referrer, RefField::Source, &["spec", "chartRef"])),
+                list_refs(
+                    resolved,
+                    referrer,
+                    RefField::DependsOn,
+                    &["spec", "dependsOn"],
+                ),
+                list_refs(resolved, referrer, RefField::Data, &["spec", "valuesFrom"]),
+            )
+        })
+        .collect();
+    for (fk, (source, depends_on, substitute_from)) in
+        model.flux_kustomizations.iter_mut().zip(kustomizations)
+    {
+        fk.source = source;
+        fk.depends_on = depends_on;
+        fk.substitute_from = substitute_from;
+    }
+    for (hr, (chart_source, depends_on, values_from)) in
+        model.helm_releases.iter_mut().zip(releases)
+    {
+        hr.chart_source = chart_source;
+        hr.depends_on = depends_on;
+        hr.values_from = values_from;
+    }
+}
+
+fn value_at<'v>(body: &'v Value, path: &[&str]) -> Option<&'v Value> {
+    path.iter().try_fold(body, |v, key| v.get(*key))
+}
+
+/// The reference written as the object at `path`.
+fn field_ref(
+    model: &RepoModel,
+    referrer: &ModelObject,
+    field: RefField,
+    path: &[&str],
+) -> Option<ObjectRef> {
+    let entry = value_at(&referrer.body, path)?;
+    let path = path.iter().map(|key| Value::from(*key)).collect();
+    object_ref(model, referrer, field, entry, path)
+}
+
+/// The references written as the items of the list at `path`.
+fn list_refs(
+    model: &RepoModel,
+    referrer: &ModelObject,
+    field: RefField,
+    path: &[&str],
+) -> Vec<ObjectRef> {
+    value_at(&referrer.body, path)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, entry)| {
+            let mut at: Vec<Value> = path.iter().map(|key| Value::from(*key)).collect();
+            at.push(Value::from(i));
+            object_ref(model, referrer, field, entry, at)
+        })
+        .collect()
+}
+
+/// Resolve one `{kind, name, namespace}` entry; `None` when it has no name.
+fn object_ref(
+    model: &RepoModel,
+    referrer: &ModelObject,
+    field: RefField,
+    entry: &Value,
+    path: Vec<Value>,
+) -> Option<ObjectRef> {
+    let text = |key: &str| entry.get(key).and_then(Value::as_str);
+    let name = text("name")?;
+    let (group, kind, written_namespace) = match field {
+        RefField::Source => (FLUX_SOURCE_GROUP, text("kind"), text("namespace")),
+        RefField::DependsOn => (
+            referrer.group.as_str(),
+            Some(referrer.kind.as_str()),
+            text("namespace"),
+        ),
+        RefField::Data => ("", text("kind"), None),
+    };
+    let kind = kind.unwrap_or_default();
+    let namespace = written_namespace.or(referrer.effective_namespace.as_deref());
+    let unresolved = is_templated(name) || namespace.is_some_and(is_templated);
+    let object = if unresolved {
+        None
+    } else {
+        let key = index_key(group, kind, namespace.unwrap_or(""), name);
+        let candidates = model.index.get(&key).map_or(&[][..], Vec::as_slice);
+        candidates
+            .iter()
+            .copied()
+            .find(|&id| shares_cluster(referrer, &model.objects[id]))
+            .or_else(|| candidates.first().copied())
+    };
+    Some(ObjectRef {
+        kind: kind.to_owned(),
+        name: name.to_owned(),
+        namespace: namespace.map(str::to_owned),
+        object,
+        unresolved,
+        optional: entry.get("optional").and_then(Value::as_bool) == Some(true),
+        path,
+    })
+}
+
+/// Whether two objects can see each other: they land on a common cluster, or
+/// the repository does not say where one of them lands.
+fn shares_cluster(a: &ModelObject, b: &ModelObject) -> bool {
+    a.clusters.is_empty()
+        || b.clusters.is_empty()
+        || a.clusters.iter().any(|c| b.clusters.contains(c))
+}
+
 /// Strongly connected components of the `dependsOn` graph that are cycles
 /// (Tarjan's algorithm, iterative, linear in objects and edges).
 fn dependency_cycles(model: &RepoModel) -> Vec<Vec<usize>> {
@@ -1957,11 +2211,6 @@ fn dependency_cycles(model: &RepoModel) -> Vec<Vec<usize>> {
         .map(|f| f.object)
         .chain(model.helm_releases.iter().map(|h| h.object))
         .collect();
-    let shares_cluster = |a: &ModelObject, b: &ModelObject| {
-        a.clusters.is_empty()
-            || b.clusters.is_empty()
-            || a.clusters.iter().any(|c| b.clusters.contains(c))
-    };
     let mut edges: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for &id in &nodes {
         let object = &model.objects[id];
@@ -2438,5 +2687,191 @@ spec: {sourceRef: {kind: GitRepository, name: tenant-branch}}
             })
             .collect();
         assert_eq!(names, [vec!["a", "b", "c"], vec!["d"]]);
+    }
+
+    const REFERENCES: &[(&str, &str)] = &[
+        (
+            "clusters/dev/sources.yaml",
+            r#"
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: platform, namespace: flux-system}
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata: {name: charts}
+"#,
+        ),
+        (
+            "clusters/dev/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: apps\nresources: [sources.yaml, apps.yaml]\n",
+        ),
+        (
+            "clusters/dev/apps.yaml",
+            r#"
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: web}
+spec:
+  sourceRef: {kind: GitRepository, name: platform, namespace: flux-system}
+  dependsOn:
+    - name: base
+    - name: ${CLUSTER_NAME}-infra
+  postBuild:
+    substituteFrom:
+      - {kind: ConfigMap, name: settings, namespace: elsewhere, optional: true}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: web}
+spec:
+  chart: {spec: {chart: web, sourceRef: {kind: HelmRepository, name: charts}}}
+  valuesFrom:
+    - {kind: Secret, name: web-values}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: api, namespace: apps}
+spec:
+  chartRef: {kind: OCIRepository, name: api-chart}
+"#,
+        ),
+    ];
+
+    fn flux_kustomization<'m>(model: &'m RepoModel, name: &str) -> &'m FluxKustomization {
+        model
+            .flux_kustomizations
+            .iter()
+            .find(|f| model.objects[f.object].name == name)
+            .expect("flux kustomization")
+    }
+
+    fn helm_release<'m>(model: &'m RepoModel, name: &str) -> &'m HelmRelease {
+        model
+            .helm_releases
+            .iter()
+            .find(|h| model.objects[h.object].name == name)
+            .expect("helm release")
+    }
+
+    #[test]
+    fn references_resolve_in_the_written_namespace_else_the_referrers() {
+        let model = model_of(REFERENCES);
+        let platform = object(&model, "clusters/dev/sources.yaml", "platform").id;
+        let charts = object(&model, "clusters/dev/sources.yaml", "charts").id;
+        let path = |p: &[&str]| p.iter().map(|s| Value::from(*s)).collect::<Vec<_>>();
+        let web = flux_kustomization(&model, "web");
+        // Across namespaces: the Kustomization is in apps, its source in flux-system.
+        assert_eq!(
+            web.source,
+            Some(ObjectRef {
+                kind: "GitRepository".to_owned(),
+                name: "platform".to_owned(),
+                namespace: Some("flux-system".to_owned()),
+                object: Some(platform),
+                unresolved: false,
+                optional: false,
+                path: path(&["spec", "sourceRef"]),
+            })
+        );
+        // No namespace written: the HelmRelease's own, apps from the enclosing
+        // kustomization.yaml, where the HelmRepository also lands.
+        let chart = helm_release(&model, "web")
+            .chart_source
+            .as_ref()
+            .expect("chart source");
+        assert_eq!(chart.namespace.as_deref(), Some("apps"));
+        assert_eq!(chart.object, Some(charts));
+        assert_eq!(chart.path, path(&["spec", "chart", "spec", "sourceRef"]));
+        // Missing targets stay, with no object.
+        let base = &web.depends_on[0];
+        assert_eq!(
+            (
+                base.kind.as_str(),
+                base.name.as_str(),
+                base.namespace.as_deref()
+            ),
+            ("Kustomization", "base", Some("apps"))
+        );
+        assert!(base.is_dangling());
+        assert_eq!(
+            base.path,
+            [
+                Value::from("spec"),
+                Value::from("dependsOn"),
+                Value::from(0)
+            ]
+        );
+        let values = &helm_release(&model, "web").values_from[0];
+        assert_eq!((values.kind.as_str(), values.object), ("Secret", None));
+        let api = helm_release(&model, "api")
+            .chart_source
+            .as_ref()
+            .expect("chartRef");
+        assert_eq!(
+            (api.kind.as_str(), api.object, api.path.clone()),
+            ("OCIRepository", None, path(&["spec", "chartRef"]))
+        );
+        // A substituted name is not dangling: only the cluster knows it.
+        let templated = &web.depends_on[1];
+        assert!(templated.unresolved && !templated.is_dangling());
+        // substituteFrom has no namespace field: Flux reads the Kustomization's own.
+        let settings = &web.substitute_from[0];
+        assert_eq!(settings.namespace.as_deref(), Some("apps"));
+        assert!(settings.optional);
+    }
+
+    #[test]
+    fn a_reference_prefers_the_definition_on_the_referrers_cluster() {
+        let ks = |name: &str, deps: &str| {
+            format!(
+                "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: {name}, namespace: flux-system}}\nspec: {{dependsOn: [{deps}], path: ./none, sourceRef: {{kind: GitRepository, name: flux-system}}}}\n"
+            )
+        };
+        let production = [ks("infra", ""), ks("apps", "{name: infra}")].concat();
+        let staging = [ks("infra", ""), ks("apps", "{name: infra}")].concat();
+        let model = model_of(&[
+            ("clusters/production/sync.yaml", production.as_str()),
+            ("clusters/staging/sync.yaml", staging.as_str()),
+        ]);
+        for cluster in ["production", "staging"] {
+            let file = format!("clusters/{cluster}/sync.yaml");
+            let apps = object(&model, &file, "apps").id;
+            let infra = object(&model, &file, "infra").id;
+            let fk = model
+                .flux_kustomizations
+                .iter()
+                .find(|f| f.object == apps)
+                .expect("apps");
+            assert_eq!(fk.depends_on[0].object, Some(infra), "{cluster}");
+        }
+        assert_eq!(
+            model.directory_clusters,
+            BTreeMap::from([
+                (
+                    "clusters/production".to_owned(),
+                    vec!["production".to_owned()]
+                ),
+                ("clusters/staging".to_owned(), vec!["staging".to_owned()]),
+            ])
+        );
+    }
+
+    #[test]
+    fn objects_are_placed_at_their_name() {
+        let model = model_of(REFERENCES);
+        let position = |file: &str, name: &str| {
+            let o = object(&model, file, name);
+            (o.line, o.column)
+        };
+        // Flow mappings: `metadata: {name: platform, ...}` on line 4 of the file.
+        assert_eq!(position("clusters/dev/sources.yaml", "platform"), (4, 18));
+        assert_eq!(position("clusters/dev/sources.yaml", "charts"), (8, 18));
+        let nameless = model_of(&[("x.yaml", "apiVersion: v1\nkind: ConfigMap\n")]);
+        // Without a name, the kind.
+        assert_eq!(
+            (nameless.objects[0].line, nameless.objects[0].column),
+            (2, 1)
+        );
     }
 }
