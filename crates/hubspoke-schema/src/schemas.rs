@@ -73,6 +73,9 @@ type Compiled = OnceLock<Result<Validator, String>>;
 struct CrdEntry {
     schema: Value,
     origin: Option<Origin>,
+    /// For an embedded Flux CRD, the bundle file it comes from
+    /// (`source-controller-v1.7.4/source.toolkit.fluxcd.io_gitrepositories.yaml`).
+    embedded: Option<String>,
     validator: Compiled,
 }
 
@@ -103,7 +106,7 @@ enum Source<'a> {
 pub struct Schemas {
     options: SchemaOptions,
     kubernetes: Kubernetes,
-    flux: OnceLock<Result<BTreeMap<String, CrdEntry>, String>>,
+    flux: OnceLock<Result<Flux, String>>,
     repository: BTreeMap<String, CrdEntry>,
     /// `schema/invalid-crd` findings per display path, found while reading the repository's CRDs.
     crd_findings: BTreeMap<String, Vec<Finding>>,
@@ -258,16 +261,29 @@ impl Schemas {
                     region,
                     object: Some(meta.clone()),
                 }),
+                embedded: None,
                 validator: OnceLock::new(),
             });
         }
     }
 
-    fn flux(&self) -> Result<&BTreeMap<String, CrdEntry>, &str> {
+    fn flux(&self) -> Result<&Flux, &str> {
         self.flux
-            .get_or_init(|| load_flux(self.options.strict))
+            .get_or_init(Flux::load)
             .as_ref()
             .map_err(String::as_str)
+    }
+
+    /// The embedded Flux schemas of `group`/`kind`, by apiVersion. Only `*.fluxcd.io` groups
+    /// are looked up, so that a run without Flux objects never decompresses the bundle.
+    fn flux_kind(&self, group: &str, kind: &str) -> Option<&BTreeMap<String, CrdEntry>> {
+        if !group.ends_with(".fluxcd.io") {
+            return None;
+        }
+        self.flux()
+            .ok()?
+            .versions(group, kind, self.options.strict)?
+            .ok()
     }
 
     fn compile(&self, schema: &Value) -> Result<Validator, String> {
@@ -319,11 +335,12 @@ impl Schemas {
                 return Some((v, Source::Repository(entry)));
             }
         }
-        if let Ok(flux) = self.flux() {
-            if let Some(entry) = flux.get(&key) {
-                if let Some(v) = self.crd_validator(entry) {
-                    return Some((v, Source::Flux(entry)));
-                }
+        if let Some(entry) = self
+            .flux_kind(meta.group(), &meta.kind)
+            .and_then(|versions| versions.get(&meta.api_version))
+        {
+            if let Some(v) = self.crd_validator(entry) {
+                return Some((v, Source::Flux(entry)));
             }
         }
         if let Some((definition, compiled)) = self.kubernetes.kinds.get(&key) {
@@ -364,11 +381,9 @@ impl Schemas {
                 scan(key);
             }
         }
-        if let Ok(flux) = self.flux() {
-            for (key, entry) in flux {
-                if usable(entry) {
-                    scan(key);
-                }
+        for (api_version, entry) in self.flux_kind(group, kind).into_iter().flatten() {
+            if usable(entry) {
+                scan(&gvk_key(api_version, kind));
             }
         }
         self.kubernetes.kinds.keys().for_each(&mut scan);
@@ -640,29 +655,174 @@ fn strip_additional_false(value: &mut Value) {
     }
 }
 
-fn load_flux(strict: bool) -> Result<BTreeMap<String, CrdEntry>, String> {
-    let text = bundle::flux_crds()?;
-    let parsed = parse_text("<embedded Flux CRDs>", "", text, ParseLimits::default());
-    let mut out = BTreeMap::new();
-    for document in &parsed.documents {
-        let value = document.root.to_json();
-        if !crd::is_crd(&value) {
+/// The embedded Flux CRDs, indexed by group and kind from a scan of their text. The bundle
+/// holds every API version any release served (1.6 MB of YAML) and a run meets a handful of
+/// kinds, so a kind's CRD documents are parsed and converted when an object of it is first
+/// validated, not when the bundle is opened.
+struct Flux {
+    text: String,
+    /// `group/Kind` → its documents and, once needed, its schemas.
+    kinds: BTreeMap<String, FluxKind>,
+}
+
+struct FluxKind {
+    /// `(source file, byte range in the bundle)` of each CRD declaring the kind, in bundle
+    /// order: the current file first, then older releases, newest first.
+    documents: Vec<(String, std::ops::Range<usize>)>,
+    /// `apiVersion` → schema; the first document that declares a version wins, so a version
+    /// still served by a newer release comes from that release.
+    versions: OnceLock<Result<BTreeMap<String, CrdEntry>, String>>,
+}
+
+/// What precedes each file in the bundle (`scripts/update-flux-crds.py`).
+const FLUX_SOURCE_MARKER: &str = "---\n# source: ";
+
+impl Flux {
+    fn load() -> Result<Flux, String> {
+        let text = bundle::flux_crds()?;
+        let mut starts: Vec<usize> = text
+            .match_indices(FLUX_SOURCE_MARKER)
+            .map(|(at, _)| at)
+            .filter(|at| *at == 0 || text.as_bytes()[at - 1] == b'\n')
+            .collect();
+        starts.push(text.len());
+        let mut kinds: BTreeMap<String, FluxKind> = BTreeMap::new();
+        for window in starts.windows(2) {
+            let header = window[0] + FLUX_SOURCE_MARKER.len();
+            let body = text[header..window[1]]
+                .find('\n')
+                .map_or(window[1], |n| header + n + 1);
+            let source = text[header..body].trim_end().to_owned();
+            let range = body..window[1];
+            let (group, kind) = match crd_group_kind(&text[range.clone()]) {
+                Some(found) => found,
+                None => parsed_group_kind(&source, &text[range.clone()]).ok_or_else(|| {
+                    format!("embedded Flux CRD {source}: no spec.group or spec.names.kind")
+                })?,
+            };
+            kinds
+                .entry(format!("{group}/{kind}"))
+                .or_insert_with(|| FluxKind {
+                    documents: Vec::new(),
+                    versions: OnceLock::new(),
+                })
+                .documents
+                .push((source, range));
+        }
+        Ok(Flux { text, kinds })
+    }
+
+    fn versions(
+        &self,
+        group: &str,
+        kind: &str,
+        strict: bool,
+    ) -> Option<Result<&BTreeMap<String, CrdEntry>, &str>> {
+        let entry = self.kinds.get(&format!("{group}/{kind}"))?;
+        let versions = entry
+            .versions
+            .get_or_init(|| self.convert(entry, group, kind, strict));
+        Some(versions.as_ref().map_err(String::as_str))
+    }
+
+    fn convert(
+        &self,
+        entry: &FluxKind,
+        group: &str,
+        kind: &str,
+        strict: bool,
+    ) -> Result<BTreeMap<String, CrdEntry>, String> {
+        let mut out = BTreeMap::new();
+        for (source, range) in &entry.documents {
+            let parsed = parse_text(
+                source,
+                "",
+                self.text[range.clone()].to_owned(),
+                ParseLimits::default(),
+            );
+            for document in &parsed.documents {
+                let value = document.root.to_json();
+                if !crd::is_crd(&value) {
+                    continue;
+                }
+                let (versions, problems) = crd::crd_versions(&value, strict);
+                if let Some(p) = problems.first() {
+                    return Err(format!("embedded Flux CRD {source}: {}", p.message));
+                }
+                for version in versions {
+                    // The index comes from a text scan; a document it misread must not
+                    // lend its schemas to another kind.
+                    if version.kind != kind
+                        || !version.api_version.starts_with(&format!("{group}/"))
+                    {
+                        return Err(format!(
+                            "embedded Flux CRD {source}: indexed as {group}/{kind}, declares {} {}",
+                            version.api_version, version.kind
+                        ));
+                    }
+                    out.entry(version.api_version).or_insert_with(|| CrdEntry {
+                        schema: version.schema,
+                        origin: None,
+                        embedded: Some(source.clone()),
+                        validator: OnceLock::new(),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `spec.group` and `spec.names.kind` of a CRD as controller-gen writes it (`  group: X`,
+/// then `    kind: Y` under `  names:`), read without parsing the YAML.
+fn crd_group_kind(text: &str) -> Option<(String, String)> {
+    let mut in_spec = false;
+    let mut in_names = false;
+    let mut group = None;
+    let mut kind = None;
+    let scalar = |v: &str| v.trim().trim_matches(|c| c == '"' || c == '\'').to_owned();
+    for line in text.lines() {
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
             continue;
         }
-        let (versions, problems) = crd::crd_versions(&value, strict);
-        if let Some(p) = problems.first() {
-            return Err(format!("embedded Flux CRD: {}", p.message));
+        let indent = line.len() - line.trim_start().len();
+        if indent == 0 {
+            in_spec = line.trim_end() == "spec:";
+            in_names = false;
+            continue;
         }
-        for version in versions {
-            out.entry(gvk_key(&version.api_version, &version.kind))
-                .or_insert(CrdEntry {
-                    schema: version.schema,
-                    origin: None,
-                    validator: OnceLock::new(),
-                });
+        if !in_spec {
+            continue;
+        }
+        if indent == 2 {
+            in_names = line.trim_end() == "  names:";
+            if let Some(v) = line.strip_prefix("  group:") {
+                group = Some(scalar(v));
+            }
+        } else if indent == 4 && in_names {
+            if let Some(v) = line.strip_prefix("    kind:") {
+                kind = Some(scalar(v));
+            }
+        }
+        if let (Some(g), Some(k)) = (&group, &kind) {
+            return (!g.is_empty() && !k.is_empty()).then(|| (g.clone(), k.clone()));
         }
     }
-    Ok(out)
+    None
+}
+
+/// The slow way, for a CRD written some other way than [`crd_group_kind`] expects.
+fn parsed_group_kind(source: &str, text: &str) -> Option<(String, String)> {
+    let parsed = parse_text(source, "", text.to_owned(), ParseLimits::default());
+    let value = parsed
+        .documents
+        .iter()
+        .map(|d| d.root.to_json())
+        .find(crd::is_crd)?;
+    let spec = value.get("spec")?;
+    let group = spec.get("group")?.as_str()?;
+    let kind = spec.get("names")?.get("kind")?.as_str()?;
+    Some((group.to_owned(), kind.to_owned()))
 }
 
 /// `Kind `name``, the way findings name an object.
@@ -769,7 +929,18 @@ impl Context<'_> {
                 "{} {} (CustomResourceDefinition in the repository)",
                 self.meta.api_version, self.meta.kind
             ),
-            Source::Flux(_) => format!("Flux {} {}", self.meta.api_version, self.meta.kind),
+            Source::Flux(entry) => {
+                // A removed API version's schema comes from the last release serving it:
+                // say which, since that release is what the object must match.
+                let release = entry
+                    .embedded
+                    .as_deref()
+                    .and_then(|source| source.split_once('/'))
+                    .and_then(|(dir, _)| dir.rsplit_once("-v"))
+                    .map(|(controller, version)| format!(" ({controller} v{version})"))
+                    .unwrap_or_default();
+                format!("Flux {} {}{release}", self.meta.api_version, self.meta.kind)
+            }
             Source::Kubernetes => format!(
                 "Kubernetes {} {} {}",
                 self.schemas.kubernetes.version, self.meta.api_version, self.meta.kind
@@ -1406,23 +1577,65 @@ spec:
     fn every_embedded_flux_kind_compiles_and_crds_validate_as_kubernetes_objects() {
         let schemas = Schemas::new(strict(), &[]).expect("schemas");
         let flux = schemas.flux().expect("flux CRDs load");
-        let keys: Vec<&String> = flux.keys().collect();
-        assert!(keys.len() >= 15, "{keys:?}");
-        for key in [
-            "helm.toolkit.fluxcd.io/v2/HelmRelease",
-            "kustomize.toolkit.fluxcd.io/v1/Kustomization",
-            "source.toolkit.fluxcd.io/v1/GitRepository",
-            "notification.toolkit.fluxcd.io/v1beta3/Alert",
-        ] {
-            assert!(flux.contains_key(key), "{key} missing: {keys:?}");
-        }
-        for (key, entry) in flux {
+        let mut keys: Vec<String> = Vec::new();
+        for (group_kind, entry) in &flux.kinds {
+            let (group, kind) = group_kind.split_once('/').expect("group/Kind");
             assert!(
-                schemas.crd_validator(entry).is_some(),
-                "{key} does not compile: {:?}",
-                entry.validator.get()
+                group.ends_with(".fluxcd.io"),
+                "{group_kind}: only *.fluxcd.io is looked up"
             );
+            // The text scan that indexes the bundle agrees with the parsed CRDs.
+            for (source, range) in &entry.documents {
+                assert_eq!(
+                    parsed_group_kind(source, &flux.text[range.clone()]),
+                    Some((group.to_owned(), kind.to_owned())),
+                    "{source}"
+                );
+            }
+            let versions = schemas.flux_kind(group, kind).expect("converts");
+            for (api_version, entry) in versions {
+                keys.push(gvk_key(api_version, kind));
+                assert!(
+                    schemas.crd_validator(entry).is_some(),
+                    "{api_version} {kind} does not compile: {:?}",
+                    entry.validator.get()
+                );
+            }
         }
+        assert!(keys.len() >= 55, "{keys:?}");
+        let from = |api_version: &str, kind: &str| {
+            let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+            schemas
+                .flux_kind(group, kind)
+                .and_then(|v| v.get(api_version))
+                .and_then(|e| e.embedded.clone())
+        };
+        for (api_version, kind, source) in [
+            ("helm.toolkit.fluxcd.io/v2", "HelmRelease", "helm.toolkit.fluxcd.io_helmreleases.yaml"),
+            ("kustomize.toolkit.fluxcd.io/v1", "Kustomization", "kustomize.toolkit.fluxcd.io_kustomizations.yaml"),
+            ("notification.toolkit.fluxcd.io/v1beta3", "Alert", "notification.toolkit.fluxcd.io_alerts.yaml"),
+            // Older releases also carry v1, v1beta2...: the newest file that has a version wins.
+            ("source.toolkit.fluxcd.io/v1", "GitRepository", "source.toolkit.fluxcd.io_gitrepositories.yaml"),
+            ("source.toolkit.fluxcd.io/v1beta2", "GitRepository", "source-controller-v1.7.4/source.toolkit.fluxcd.io_gitrepositories.yaml"),
+            ("source.toolkit.fluxcd.io/v1beta1", "GitRepository", "source-controller-v1.6.2/source.toolkit.fluxcd.io_gitrepositories.yaml"),
+            ("source.toolkit.fluxcd.io/v1alpha1", "GitRepository", "source-controller-v0.0.18/source.toolkit.fluxcd.io_gitrepositories.yaml"),
+            ("source.toolkit.fluxcd.io/v1beta2", "OCIRepository", "source-controller-v1.7.4/source.toolkit.fluxcd.io_ocirepositories.yaml"),
+            ("helm.toolkit.fluxcd.io/v2beta2", "HelmRelease", "helm-controller-v1.4.5/helm.toolkit.fluxcd.io_helmreleases.yaml"),
+            ("helm.toolkit.fluxcd.io/v2beta1", "HelmRelease", "helm-controller-v1.3.0/helm.toolkit.fluxcd.io_helmreleases.yaml"),
+            ("kustomize.toolkit.fluxcd.io/v1beta2", "Kustomization", "kustomize-controller-v1.7.3/kustomize.toolkit.fluxcd.io_kustomizations.yaml"),
+            ("kustomize.toolkit.fluxcd.io/v1beta1", "Kustomization", "kustomize-controller-v1.6.1/kustomize.toolkit.fluxcd.io_kustomizations.yaml"),
+            ("notification.toolkit.fluxcd.io/v1beta2", "Provider", "notification-controller-v1.8.4/notification.toolkit.fluxcd.io_providers.yaml"),
+            ("notification.toolkit.fluxcd.io/v1beta1", "Alert", "notification-controller-v1.6.0/notification.toolkit.fluxcd.io_alerts.yaml"),
+            ("notification.toolkit.fluxcd.io/v1beta2", "Receiver", "notification-controller-v1.8.4/notification.toolkit.fluxcd.io_receivers.yaml"),
+            ("image.toolkit.fluxcd.io/v1beta2", "ImagePolicy", "image-reflector-controller-v1.1.2/image.toolkit.fluxcd.io_imagepolicies.yaml"),
+            ("image.toolkit.fluxcd.io/v1beta1", "ImageRepository", "image-reflector-controller-v0.35.2/image.toolkit.fluxcd.io_imagerepositories.yaml"),
+            ("image.toolkit.fluxcd.io/v1alpha2", "ImagePolicy", "image-reflector-controller-v0.22.1/image.toolkit.fluxcd.io_imagepolicies.yaml"),
+            ("image.toolkit.fluxcd.io/v1beta2", "ImageUpdateAutomation", "image-automation-controller-v1.1.4/image.toolkit.fluxcd.io_imageupdateautomations.yaml"),
+            ("image.toolkit.fluxcd.io/v1beta1", "ImageUpdateAutomation", "image-automation-controller-v0.41.2/image.toolkit.fluxcd.io_imageupdateautomations.yaml"),
+        ] {
+            assert_eq!(from(api_version, kind).as_deref(), Some(source), "{api_version} {kind}");
+        }
+        assert_eq!(from("source.toolkit.fluxcd.io/v9", "GitRepository"), None);
         // The Flux CRDs themselves are valid CustomResourceDefinitions, strictly.
         let text = bundle::flux_crds().expect("flux");
         let file = parse("flux.yaml", &text);
