@@ -274,16 +274,41 @@ impl Schemas {
             .map_err(String::as_str)
     }
 
-    /// The embedded Flux schemas of `group`/`kind`, by apiVersion. Only `*.fluxcd.io` groups
-    /// are looked up, so that a run without Flux objects never decompresses the bundle.
-    fn flux_kind(&self, group: &str, kind: &str) -> Option<&BTreeMap<String, CrdEntry>> {
+    /// The embedded Flux schemas of `group`/`kind`. Only `*.fluxcd.io` groups are looked
+    /// up, so that a run without Flux objects never decompresses the bundle.
+    fn flux_kind(&self, group: &str, kind: &str) -> Option<&FluxKind> {
         if !group.ends_with(".fluxcd.io") {
             return None;
         }
-        self.flux()
-            .ok()?
-            .versions(group, kind, self.options.strict)?
-            .ok()
+        self.flux().ok()?.kinds.get(&format!("{group}/{kind}"))
+    }
+
+    /// The embedded schema of one apiVersion and kind.
+    fn flux_entry(&self, meta: &ObjectMeta) -> Option<&CrdEntry> {
+        let kind = self.flux_kind(meta.group(), &meta.kind)?;
+        let text = &self.flux().ok()?.text;
+        kind.documents.iter().find_map(|document| {
+            document
+                .versions(text, meta.group(), &meta.kind, self.options.strict)
+                .ok()?
+                .get(&meta.api_version)
+        })
+    }
+
+    /// Every embedded apiVersion of `group`/`kind`, each from the first document declaring it.
+    fn flux_versions(&self, group: &str, kind: &str) -> BTreeMap<&str, &CrdEntry> {
+        let mut out = BTreeMap::new();
+        let (Some(flux_kind), Ok(flux)) = (self.flux_kind(group, kind), self.flux()) else {
+            return out;
+        };
+        for document in &flux_kind.documents {
+            if let Ok(versions) = document.versions(&flux.text, group, kind, self.options.strict) {
+                for (api_version, entry) in versions {
+                    out.entry(api_version.as_str()).or_insert(entry);
+                }
+            }
+        }
+        out
     }
 
     fn compile(&self, schema: &Value) -> Result<Validator, String> {
@@ -335,10 +360,7 @@ impl Schemas {
                 return Some((v, Source::Repository(entry)));
             }
         }
-        if let Some(entry) = self
-            .flux_kind(meta.group(), &meta.kind)
-            .and_then(|versions| versions.get(&meta.api_version))
-        {
+        if let Some(entry) = self.flux_entry(meta) {
             if let Some(v) = self.crd_validator(entry) {
                 return Some((v, Source::Flux(entry)));
             }
@@ -381,7 +403,7 @@ impl Schemas {
                 scan(key);
             }
         }
-        for (api_version, entry) in self.flux_kind(group, kind).into_iter().flatten() {
+        for (api_version, entry) in self.flux_versions(group, kind) {
             if usable(entry) {
                 scan(&gvk_key(api_version, kind));
             }
@@ -666,11 +688,18 @@ struct Flux {
 }
 
 struct FluxKind {
-    /// `(source file, byte range in the bundle)` of each CRD declaring the kind, in bundle
-    /// order: the current file first, then older releases, newest first.
-    documents: Vec<(String, std::ops::Range<usize>)>,
-    /// `apiVersion` → schema; the first document that declares a version wins, so a version
-    /// still served by a newer release comes from that release.
+    /// The CRDs declaring the kind, in bundle order: the current file first, then older
+    /// releases, newest first. A version is taken from the first that declares it, so one
+    /// still served by a newer release comes from that release, and an object of a current
+    /// version never makes the older files be parsed.
+    documents: Vec<FluxDocument>,
+}
+
+struct FluxDocument {
+    /// The file in the bundle (`source-controller-v1.7.4/source.toolkit.fluxcd.io_....yaml`).
+    source: String,
+    range: std::ops::Range<usize>,
+    /// `apiVersion` → schema, converted on first use.
     versions: OnceLock<Result<BTreeMap<String, CrdEntry>, String>>,
 }
 
@@ -704,69 +733,71 @@ impl Flux {
                 .entry(format!("{group}/{kind}"))
                 .or_insert_with(|| FluxKind {
                     documents: Vec::new(),
-                    versions: OnceLock::new(),
                 })
                 .documents
-                .push((source, range));
+                .push(FluxDocument {
+                    source,
+                    range,
+                    versions: OnceLock::new(),
+                });
         }
         Ok(Flux { text, kinds })
     }
+}
 
+impl FluxDocument {
     fn versions(
         &self,
+        text: &str,
         group: &str,
         kind: &str,
         strict: bool,
-    ) -> Option<Result<&BTreeMap<String, CrdEntry>, &str>> {
-        let entry = self.kinds.get(&format!("{group}/{kind}"))?;
-        let versions = entry
-            .versions
-            .get_or_init(|| self.convert(entry, group, kind, strict));
-        Some(versions.as_ref().map_err(String::as_str))
+    ) -> Result<&BTreeMap<String, CrdEntry>, &str> {
+        self.versions
+            .get_or_init(|| self.convert(text, group, kind, strict))
+            .as_ref()
+            .map_err(String::as_str)
     }
 
     fn convert(
         &self,
-        entry: &FluxKind,
+        text: &str,
         group: &str,
         kind: &str,
         strict: bool,
     ) -> Result<BTreeMap<String, CrdEntry>, String> {
+        let source = &self.source;
+        let parsed = parse_text(
+            source,
+            "",
+            text[self.range.clone()].to_owned(),
+            ParseLimits::default(),
+        );
         let mut out = BTreeMap::new();
-        for (source, range) in &entry.documents {
-            let parsed = parse_text(
-                source,
-                "",
-                self.text[range.clone()].to_owned(),
-                ParseLimits::default(),
-            );
-            for document in &parsed.documents {
-                let value = document.root.to_json();
-                if !crd::is_crd(&value) {
-                    continue;
+        for document in &parsed.documents {
+            let value = document.root.to_json();
+            if !crd::is_crd(&value) {
+                continue;
+            }
+            let (versions, problems) = crd::crd_versions(&value, strict);
+            if let Some(p) = problems.first() {
+                return Err(format!("embedded Flux CRD {source}: {}", p.message));
+            }
+            for version in versions {
+                // The index comes from a text scan; a document it misread must not
+                // lend its schemas to another kind.
+                if version.kind != kind || !version.api_version.starts_with(&format!("{group}/")) {
+                    return Err(format!(
+                        "embedded Flux CRD {source}: indexed as {group}/{kind}, declares {} {}",
+                        version.api_version, version.kind
+                    ));
                 }
-                let (versions, problems) = crd::crd_versions(&value, strict);
-                if let Some(p) = problems.first() {
-                    return Err(format!("embedded Flux CRD {source}: {}", p.message));
-                }
-                for version in versions {
-                    // The index comes from a text scan; a document it misread must not
-                    // lend its schemas to another kind.
-                    if version.kind != kind
-                        || !version.api_version.starts_with(&format!("{group}/"))
-                    {
-                        return Err(format!(
-                            "embedded Flux CRD {source}: indexed as {group}/{kind}, declares {} {}",
-                            version.api_version, version.kind
-                        ));
-                    }
-                    out.entry(version.api_version).or_insert_with(|| CrdEntry {
-                        schema: version.schema,
-                        origin: None,
-                        embedded: Some(source.clone()),
-                        validator: OnceLock::new(),
-                    });
-                }
+                out.entry(version.api_version).or_insert_with(|| CrdEntry {
+                    schema: version.schema,
+                    origin: None,
+                    embedded: Some(source.clone()),
+                    validator: OnceLock::new(),
+                });
             }
         }
         Ok(out)
@@ -1585,15 +1616,17 @@ spec:
                 "{group_kind}: only *.fluxcd.io is looked up"
             );
             // The text scan that indexes the bundle agrees with the parsed CRDs.
-            for (source, range) in &entry.documents {
+            for document in &entry.documents {
                 assert_eq!(
-                    parsed_group_kind(source, &flux.text[range.clone()]),
+                    parsed_group_kind(&document.source, &flux.text[document.range.clone()]),
                     Some((group.to_owned(), kind.to_owned())),
-                    "{source}"
+                    "{}",
+                    document.source
                 );
+                let converted = document.versions(&flux.text, group, kind, true);
+                assert_eq!(converted.err(), None, "{}", document.source);
             }
-            let versions = schemas.flux_kind(group, kind).expect("converts");
-            for (api_version, entry) in versions {
+            for (api_version, entry) in schemas.flux_versions(group, kind) {
                 keys.push(gvk_key(api_version, kind));
                 assert!(
                     schemas.crd_validator(entry).is_some(),
@@ -1604,11 +1637,13 @@ spec:
         }
         assert!(keys.len() >= 55, "{keys:?}");
         let from = |api_version: &str, kind: &str| {
-            let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-            schemas
-                .flux_kind(group, kind)
-                .and_then(|v| v.get(api_version))
-                .and_then(|e| e.embedded.clone())
+            let meta = ObjectMeta {
+                api_version: api_version.to_owned(),
+                kind: kind.to_owned(),
+                namespace: None,
+                name: None,
+            };
+            schemas.flux_entry(&meta).and_then(|e| e.embedded.clone())
         };
         for (api_version, kind, source) in [
             ("helm.toolkit.fluxcd.io/v2", "HelmRelease", "helm.toolkit.fluxcd.io_helmreleases.yaml"),
