@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use hubspoke_engine::{internal_error_finding, Finding, Severity};
+use hubspoke_engine::{internal_error_finding, Finding, RelatedLocation, Severity};
 use hubspoke_manifest::yaml::NodeValue;
 use hubspoke_manifest::{
     parse_text, Document, ObjectMeta, ParseLimits, ParsedFile, PathSegment, Region, SourceFile,
@@ -81,7 +81,13 @@ struct CrdEntry {
 
 /// Where a repository CRD version was declared, for reporting a schema that does not compile.
 struct Origin {
-    file: String,
+    /// The CRD's file; its text is parsed again to locate a compile error, which is rare
+    /// enough not to keep every CRD's YAML tree for it.
+    source: SourceFile,
+    /// Index of the CRD's document in the file.
+    document: usize,
+    /// The version's `openAPIV3Schema` in the document.
+    path: Vec<PathSegment>,
     region: Option<Region>,
     object: Option<ObjectMeta>,
 }
@@ -112,9 +118,35 @@ pub struct Schemas {
     crd_findings: BTreeMap<String, Vec<Finding>>,
     /// `schema/invalid-crd` findings for repository CRD schemas that failed to compile on use.
     deferred: Mutex<Vec<Finding>>,
+    /// `apiVersion/Kind` → where the repository's CRD version whose schema could not be
+    /// converted is, so that its objects are told why they have no schema.
+    invalid_repository: BTreeMap<String, RelatedLocation>,
     /// Repository paths of files a kustomization.yaml names as patches: partial objects,
     /// so missing required fields are not reported in them.
     patch_files: BTreeSet<String>,
+}
+
+impl Origin {
+    /// The CRD path and region of the node at `pointer` in the converted schema: the
+    /// deepest node of the source that exists along it, else the version's schema.
+    fn locate(&self, pointer: &[PathSegment]) -> (Vec<PathSegment>, Option<Region>) {
+        let mut path = self.path.clone();
+        path.extend(crd::source_path(pointer));
+        let parsed = parse_text(
+            &self.source.path,
+            &self.source.repo_path,
+            self.source.text.to_string(),
+            ParseLimits::default(),
+        );
+        match parsed.documents.iter().find(|d| d.index == self.document) {
+            Some(document) => {
+                let located = document.locate(&path);
+                path.truncate(located.depth);
+                (path, Some(self.source.region(located.span)))
+            }
+            None => (self.path.clone(), self.region),
+        }
+    }
 }
 
 /// Kinds that are build inputs, not API objects: kustomize validates them itself.
@@ -152,6 +184,7 @@ impl Schemas {
             repository: BTreeMap::new(),
             crd_findings: BTreeMap::new(),
             deferred: Mutex::new(Vec::new()),
+            invalid_repository: BTreeMap::new(),
             patch_files: BTreeSet::new(),
         };
         for file in files {
@@ -232,8 +265,25 @@ impl Schemas {
         let value = document.root.to_json();
         let (versions, problems) = crd::crd_versions(&value, self.options.strict);
         if self.enabled(rules::INVALID_CRD) {
-            for CrdProblem { path, message } in problems {
+            for CrdProblem {
+                path,
+                message,
+                version,
+            } in problems
+            {
                 let located = document.locate(&path);
+                if let Some((api_version, kind)) = version {
+                    self.invalid_repository
+                        .entry(gvk_key(&api_version, &kind))
+                        .or_insert_with(|| RelatedLocation {
+                            file: source.path.clone(),
+                            region: Some(source.region(located.span)),
+                            message: format!(
+                                "the invalid schema of {api_version} {kind} in {}",
+                                label(meta)
+                            ),
+                        });
+                }
                 let finding = Finding {
                     rule: rules::INVALID_CRD.to_owned(),
                     severity: self.severity(rules::INVALID_CRD),
@@ -257,7 +307,9 @@ impl Schemas {
             self.repository.entry(key).or_insert_with(|| CrdEntry {
                 schema: version.schema,
                 origin: Some(Origin {
-                    file: source.path.clone(),
+                    source: source.clone(),
+                    document: document.index,
+                    path: version.path.clone(),
                     region,
                     object: Some(meta.clone()),
                 }),
@@ -312,6 +364,11 @@ impl Schemas {
     }
 
     fn compile(&self, schema: &Value) -> Result<Validator, String> {
+        self.compile_located(schema).map_err(|(message, _)| message)
+    }
+
+    /// Compile, and on failure say where in `schema` the problem is.
+    fn compile_located(&self, schema: &Value) -> Result<Validator, (String, Vec<PathSegment>)> {
         jsonschema::options()
             .with_draft(Draft::Draft202012)
             .offline()
@@ -319,14 +376,15 @@ impl Schemas {
             .should_validate_formats(false)
             .with_pattern_options(PatternOptions::regex())
             .build(schema)
-            .map_err(|e| e.to_string())
+            .map_err(|e| (e.to_string(), instance_path(&e)))
     }
 
     fn crd_validator<'a>(&self, entry: &'a CrdEntry) -> Option<&'a Validator> {
         let compiled = entry.validator.get_or_init(|| {
-            let result = self.compile(&entry.schema);
-            if let (Err(message), Some(origin)) = (&result, &entry.origin) {
+            let result = self.compile_located(&entry.schema);
+            if let (Err((message, pointer)), Some(origin)) = (&result, &entry.origin) {
                 if self.enabled(rules::INVALID_CRD) {
+                    let (path, region) = origin.locate(pointer);
                     let finding = Finding {
                         rule: rules::INVALID_CRD.to_owned(),
                         severity: self.severity(rules::INVALID_CRD),
@@ -334,10 +392,10 @@ impl Schemas {
                             "{}: its schema cannot be compiled: {message}",
                             origin.object.as_ref().map_or_else(String::new, label)
                         ),
-                        file: origin.file.clone(),
-                        region: origin.region,
+                        file: origin.source.path.clone(),
+                        region,
                         object: origin.object.clone(),
-                        path: Vec::new(),
+                        path,
                         related: Vec::new(),
                         effective_namespace: None,
                     };
@@ -346,7 +404,7 @@ impl Schemas {
                     }
                 }
             }
-            result
+            result.map_err(|(message, _)| message)
         });
         compiled.as_ref().ok()
     }
@@ -504,7 +562,37 @@ impl Schemas {
             return Vec::new();
         }
         let versions = self.known_versions(meta.group(), &meta.kind);
-        let (message, field) = if versions.is_empty() {
+        let key = gvk_key(&meta.api_version, &meta.kind);
+        let invalid = self.invalid_repository.get(&key).cloned().or_else(|| {
+            let entry = self.repository.get(&key)?;
+            let origin = entry.origin.as_ref()?;
+            matches!(entry.validator.get(), Some(Err(_))).then(|| RelatedLocation {
+                file: origin.source.path.clone(),
+                region: origin.region,
+                message: format!(
+                    "the schema of {} {} that does not compile, in {}",
+                    meta.api_version,
+                    meta.kind,
+                    origin.object.as_ref().map_or_else(String::new, label)
+                ),
+            })
+        });
+        let (message, field) = if let Some(crd) = &invalid {
+            let at = crd.region.map_or_else(String::new, |r| {
+                format!(":{}:{}", r.start.line, r.start.column)
+            });
+            (
+                format!(
+                    "{}: no schema for {} {}: the repository's CustomResourceDefinition for it ({}{at}) is invalid (see schema/invalid-crd there), and neither Kubernetes {} nor Flux has one; not validated",
+                    label(meta),
+                    meta.api_version,
+                    meta.kind,
+                    crd.file,
+                    self.kubernetes.version
+                ),
+                "kind",
+            )
+        } else if versions.is_empty() {
             (
                 format!(
                     "{}: no schema for {} {} (not in Kubernetes {} or Flux, and no CustomResourceDefinition for it among the linted files); not validated",
@@ -539,7 +627,7 @@ impl Schemas {
             region: Some(file.region(located.span)),
             object: Some(meta.clone()),
             path,
-            related: Vec::new(),
+            related: invalid.into_iter().collect(),
             effective_namespace: None,
         }]
     }
@@ -1450,21 +1538,64 @@ spec:
             ]
         );
         assert!(found[0].message.starts_with("CustomResourceDefinition `widgets.example.com`: Widget example.com/v1: invalid openAPIV3Schema: `type` must be one of"), "{}", found[0].message);
-        // A CRD whose schema does not compile (a bad regex) is found when first used.
+        // The object is told that its kind has a CRD, an invalid one, and where.
+        assert_eq!(
+            found[1].message,
+            "Widget `w`: no schema for example.com/v1 Widget: the repository's CustomResourceDefinition for it (crd.yaml:21:30) is invalid (see schema/invalid-crd there), and neither Kubernetes 1.37.0 nor Flux has one; not validated"
+        );
+        let related: Vec<(&str, u32, u32)> = found[1]
+            .related
+            .iter()
+            .map(|r| {
+                let at = r.region.expect("region").start;
+                (r.file.as_str(), at.line, at.column)
+            })
+            .collect();
+        assert_eq!(related, vec![("crd.yaml", 21, 30)]);
+
+        // A schema that converts but does not compile (a bad regex) is found when first used,
+        // and reported at the offending value, not at `openAPIV3Schema`.
         let crd = WIDGET_CRD.replace("minimum: 1}", "pattern: \"([\"}");
         let files = [parse("crd.yaml", &crd), parse("w.yaml", widget)];
         let found = run_files(&files, SchemaOptions::default());
         assert_eq!(
             places(&found),
             vec![
-                (INVALID_CRD_ID.to_owned(), 14, 9),
+                (INVALID_CRD_ID.to_owned(), 21, 48),
                 (UNKNOWN_KIND_ID.to_owned(), 2, 7),
             ]
         );
-        assert!(
-            found[0].message.contains("cannot be compiled"),
-            "{}",
-            found[0].message
+        assert_eq!(
+            found[0].message,
+            "CustomResourceDefinition `widgets.example.com`: its schema cannot be compiled: \"([\" is not a \"regex\""
+        );
+        assert_eq!(
+            dotted(&found[0].path),
+            "spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.size.pattern"
+        );
+        assert_eq!(found[1].message, "Widget `w`: no schema for example.com/v1 Widget: the repository's CustomResourceDefinition for it (crd.yaml:14:9) is invalid (see schema/invalid-crd there), and neither Kubernetes 1.37.0 nor Flux has one; not validated");
+
+        // A Flux kind whose repository CRD does not compile falls back to the embedded schema.
+        let crd = WIDGET_CRD
+            .replace("group: example.com", "group: kustomize.toolkit.fluxcd.io")
+            .replace(
+                "kind: Widget, plural: widgets",
+                "kind: Kustomization, plural: kustomizations",
+            )
+            .replace("minimum: 1}", "pattern: \"([\"}");
+        let ks = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\nspec:\n  interval: 10m\n  prune: yes-please\n  sourceRef: {kind: GitRepository, name: flux-system}\n";
+        let files = [parse("crd.yaml", &crd), parse("ks.yaml", ks)];
+        let found = run_files(&files, SchemaOptions::default());
+        assert_eq!(
+            places(&found),
+            vec![
+                (INVALID_CRD_ID.to_owned(), 21, 48),
+                (INVALID_ID.to_owned(), 6, 10),
+            ]
+        );
+        assert_eq!(
+            found[1].message,
+            "Kustomization `apps`: `spec.prune`: expected a boolean, found the string \"yes-please\""
         );
     }
 
