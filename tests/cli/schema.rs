@@ -427,3 +427,133 @@ fn the_example_repositories_have_no_schema_errors_even_when_strict() {
         );
     }
 }
+
+/// The `schema/` findings of a report with their messages.
+fn schema_messages(report: &serde_json::Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"].as_str().is_some_and(|r| r.starts_with("schema/")))
+        .map(|f| f["message"].as_str().expect("message").to_owned())
+        .collect()
+}
+
+#[test]
+fn removed_flux_api_versions_are_validated_against_the_last_release_serving_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "flux/git.yaml",
+        "\
+apiVersion: source.toolkit.fluxcd.io/v1beta2
+kind: GitRepository
+metadata:
+  name: podinfo
+  namespace: flux-system
+spec:
+  interval: 5m
+  url: https://github.com/stefanprodan/podinfo
+  ref:
+    branch: master
+  timeout: 60
+",
+    );
+    write(
+        dir.path(),
+        "flux/release.yaml",
+        "\
+apiVersion: helm.toolkit.fluxcd.io/v2beta1
+kind: HelmRelease
+metadata:
+  name: podinfo
+  namespace: flux-system
+spec:
+  interval: 10m
+  chart:
+    spec:
+      chart: podinfo
+      version: \"6.x\"
+      sourceRef:
+        kind: HelmRepository
+        name: podinfo
+  install:
+    remediation:
+      retries: 3
+  values:
+    replicaCount: 2
+",
+    );
+    write(
+        dir.path(),
+        "flux/future.yaml",
+        "apiVersion: source.toolkit.fluxcd.io/v9\nkind: GitRepository\nmetadata: {name: later, namespace: flux-system}\nspec: {interval: 5m, url: https://example.com/repo}\n",
+    );
+    let report = json(&run(
+        Some(dir.path()),
+        &[".", "--format", "json", "--strict"],
+    ));
+    assert_eq!(
+        schema_findings(&report),
+        vec![
+            finding("schema/unknown-kind", "flux/future.yaml", 1, 13, "note"),
+            finding("schema/invalid", "flux/git.yaml", 11, 12, "error"),
+        ]
+    );
+    assert_eq!(
+        schema_messages(&report),
+        vec![
+            "GitRepository `later`: no schema for source.toolkit.fluxcd.io/v9 GitRepository (Kubernetes 1.37.0, Flux, repository CRDs); GitRepository has a schema in v1, v1alpha1, v1beta1, v1beta2 only — a removed or misspelt API version?; not validated",
+            "GitRepository `podinfo`: `spec.timeout`: expected a string, found the integer 60",
+        ]
+    );
+    // A typo in a removed version names the release whose schema it was checked against.
+    write(
+        dir.path(),
+        "flux/git.yaml",
+        "apiVersion: source.toolkit.fluxcd.io/v1beta2\nkind: GitRepository\nmetadata: {name: podinfo, namespace: flux-system}\nspec:\n  interval: 5m\n  url: https://github.com/stefanprodan/podinfo\n  reff: {branch: master}\n",
+    );
+    let report = json(&run(
+        Some(dir.path()),
+        &["flux/git.yaml", "--format", "json", "--strict"],
+    ));
+    assert_eq!(
+        schema_messages(&report),
+        vec!["GitRepository `podinfo`: unknown field `spec.reff` (did you mean `ref`?): the Flux source.toolkit.fluxcd.io/v1beta2 GitRepository (source-controller v1.7.4) schema does not define it"]
+    );
+}
+
+#[test]
+fn a_crd_schema_that_does_not_compile_is_reported_at_the_offending_field() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "crds/widget.yaml",
+        &WIDGET_CRD.replace(
+            "size: {type: integer}",
+            "size: {type: string, pattern: \"([\"}",
+        ),
+    );
+    write(
+        dir.path(),
+        "apps/widget.yaml",
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: \"1\"}\n",
+    );
+    let output = run(Some(dir.path()), &[".", "--format", "json"]);
+    assert_eq!(code(&output), 1);
+    let report = json(&output);
+    assert_eq!(
+        schema_findings(&report),
+        vec![
+            finding("schema/unknown-kind", "apps/widget.yaml", 2, 7, "note"),
+            finding("schema/invalid-crd", "crds/widget.yaml", 20, 47, "error"),
+        ]
+    );
+    assert_eq!(
+        schema_messages(&report),
+        vec![
+            "Widget `w`: no schema for example.com/v1 Widget: the repository's CustomResourceDefinition for it (crds/widget.yaml:14:9) is invalid (see schema/invalid-crd there), and neither Kubernetes 1.37.0 nor Flux has one; not validated",
+            "CustomResourceDefinition `widgets.example.com`: its schema cannot be compiled: \"([\" is not a \"regex\"",
+        ]
+    );
+}

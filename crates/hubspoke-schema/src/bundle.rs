@@ -154,17 +154,53 @@ mod tests {
         }
     }
 
-    /// The Flux bundle must be what `scripts/update-flux-crds.py` makes of `fixtures/flux-crds/`.
+    /// The Flux bundle must be what `scripts/update-flux-crds.py` makes of `fixtures/flux-crds/`:
+    /// the current files in name order, then each `<controller>-vX.Y.Z/` directory, per
+    /// controller newest release first (the loader keeps the first definition of a version).
     #[test]
     fn flux_bundle_matches_the_fixture_crds() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/flux-crds");
-        let mut names: Vec<String> = std::fs::read_dir(&dir)
+        let yaml_files = |sub: &str| -> Vec<String> {
+            let mut names: Vec<String> = std::fs::read_dir(dir.join(sub))
+                .expect("readable directory")
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".yaml"))
+                .map(|n| {
+                    if sub.is_empty() {
+                        n
+                    } else {
+                        format!("{sub}/{n}")
+                    }
+                })
+                .collect();
+            names.sort();
+            names
+        };
+        let mut releases: Vec<(String, Vec<u32>, String)> = std::fs::read_dir(&dir)
             .expect("fixtures/flux-crds")
             .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".yaml"))
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let (controller, version) = name.rsplit_once("-v").expect("<controller>-vX.Y.Z");
+                let version: Vec<u32> = version
+                    .split('.')
+                    .map(|p| p.parse().expect("numeric version"))
+                    .collect();
+                (controller.to_owned(), version, name)
+            })
             .collect();
-        names.sort();
+        releases.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1)));
+        let mut names = yaml_files("");
+        for (_, _, release) in &releases {
+            names.extend(yaml_files(release));
+        }
+        assert!(
+            releases.len() >= 15 && names.len() > 50,
+            "older releases missing: {names:?}"
+        );
         let mut expected = String::new();
         for name in &names {
             let text = std::fs::read_to_string(dir.join(name)).expect("readable");

@@ -44,6 +44,9 @@ pub struct CrdProblem {
     pub path: Vec<PathSegment>,
     /// What is wrong.
     pub message: String,
+    /// `group/version` and kind of the version whose schema could not be converted, so
+    /// that objects of it can be told why they have no schema.
+    pub version: Option<(String, String)>,
 }
 
 /// Whether a document (as JSON) is a CustomResourceDefinition.
@@ -67,7 +70,11 @@ fn at(path: &[PathSegment], more: &[PathSegment]) -> Vec<PathSegment> {
 pub fn crd_versions(document: &Value, strict: bool) -> (Vec<CrdVersion>, Vec<CrdProblem>) {
     let mut out = Vec::new();
     let mut problems = Vec::new();
-    let problem = |path: Vec<PathSegment>, message: String| CrdProblem { path, message };
+    let problem = |path: Vec<PathSegment>, message: String| CrdProblem {
+        path,
+        message,
+        version: None,
+    };
     let Some(spec) = document.get("spec").and_then(Value::as_object) else {
         problems.push(problem(
             vec![],
@@ -148,10 +155,11 @@ pub fn crd_versions(document: &Value, strict: bool) -> (Vec<CrdVersion>, Vec<Crd
                 schema,
                 path,
             }),
-            Err((rel, message)) => problems.push(problem(
-                at(&path, &rel),
-                format!("{kind} {api_version}: invalid openAPIV3Schema: {message}"),
-            )),
+            Err((rel, message)) => problems.push(CrdProblem {
+                path: at(&path, &rel),
+                message: format!("{kind} {api_version}: invalid openAPIV3Schema: {message}"),
+                version: Some((api_version, kind.to_owned())),
+            }),
         }
     }
     (out, problems)
@@ -429,6 +437,20 @@ fn convert(
         out.insert("additionalProperties".to_owned(), Value::Bool(false));
     }
     Ok(out)
+}
+
+/// Where in a CRD version's `openAPIV3Schema` the node at `pointer` of its converted schema
+/// comes from. The conversion keeps the structure except that a list of `items` becomes
+/// `prefixItems`; nodes it adds (int-or-string's `anyOf`, the root's `metadata`) have no
+/// source, and locating the result stops at the deepest node that exists.
+pub fn source_path(pointer: &[PathSegment]) -> Vec<PathSegment> {
+    pointer
+        .iter()
+        .map(|segment| match segment {
+            PathSegment::Key(k) if k == "prefixItems" => key("items"),
+            other => other.clone(),
+        })
+        .collect()
 }
 
 fn json_kind(value: &Value) -> &'static str {

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use hubspoke_engine::{internal_error_finding, Finding, Severity};
+use hubspoke_engine::{internal_error_finding, Finding, RelatedLocation, Severity};
 use hubspoke_manifest::yaml::NodeValue;
 use hubspoke_manifest::{
     parse_text, Document, ObjectMeta, ParseLimits, ParsedFile, PathSegment, Region, SourceFile,
@@ -73,12 +73,21 @@ type Compiled = OnceLock<Result<Validator, String>>;
 struct CrdEntry {
     schema: Value,
     origin: Option<Origin>,
+    /// For an embedded Flux CRD, the bundle file it comes from
+    /// (`source-controller-v1.7.4/source.toolkit.fluxcd.io_gitrepositories.yaml`).
+    embedded: Option<String>,
     validator: Compiled,
 }
 
 /// Where a repository CRD version was declared, for reporting a schema that does not compile.
 struct Origin {
-    file: String,
+    /// The CRD's file; its text is parsed again to locate a compile error, which is rare
+    /// enough not to keep every CRD's YAML tree for it.
+    source: SourceFile,
+    /// Index of the CRD's document in the file.
+    document: usize,
+    /// The version's `openAPIV3Schema` in the document.
+    path: Vec<PathSegment>,
     region: Option<Region>,
     object: Option<ObjectMeta>,
 }
@@ -103,15 +112,41 @@ enum Source<'a> {
 pub struct Schemas {
     options: SchemaOptions,
     kubernetes: Kubernetes,
-    flux: OnceLock<Result<BTreeMap<String, CrdEntry>, String>>,
+    flux: OnceLock<Result<Flux, String>>,
     repository: BTreeMap<String, CrdEntry>,
     /// `schema/invalid-crd` findings per display path, found while reading the repository's CRDs.
     crd_findings: BTreeMap<String, Vec<Finding>>,
     /// `schema/invalid-crd` findings for repository CRD schemas that failed to compile on use.
     deferred: Mutex<Vec<Finding>>,
+    /// `apiVersion/Kind` → where the repository's CRD version whose schema could not be
+    /// converted is, so that its objects are told why they have no schema.
+    invalid_repository: BTreeMap<String, RelatedLocation>,
     /// Repository paths of files a kustomization.yaml names as patches: partial objects,
     /// so missing required fields are not reported in them.
     patch_files: BTreeSet<String>,
+}
+
+impl Origin {
+    /// The CRD path and region of the node at `pointer` in the converted schema: the
+    /// deepest node of the source that exists along it, else the version's schema.
+    fn locate(&self, pointer: &[PathSegment]) -> (Vec<PathSegment>, Option<Region>) {
+        let mut path = self.path.clone();
+        path.extend(crd::source_path(pointer));
+        let parsed = parse_text(
+            &self.source.path,
+            &self.source.repo_path,
+            self.source.text.to_string(),
+            ParseLimits::default(),
+        );
+        match parsed.documents.iter().find(|d| d.index == self.document) {
+            Some(document) => {
+                let located = document.locate(&path);
+                path.truncate(located.depth);
+                (path, Some(self.source.region(located.span)))
+            }
+            None => (self.path.clone(), self.region),
+        }
+    }
 }
 
 /// Kinds that are build inputs, not API objects: kustomize validates them itself.
@@ -149,6 +184,7 @@ impl Schemas {
             repository: BTreeMap::new(),
             crd_findings: BTreeMap::new(),
             deferred: Mutex::new(Vec::new()),
+            invalid_repository: BTreeMap::new(),
             patch_files: BTreeSet::new(),
         };
         for file in files {
@@ -229,8 +265,25 @@ impl Schemas {
         let value = document.root.to_json();
         let (versions, problems) = crd::crd_versions(&value, self.options.strict);
         if self.enabled(rules::INVALID_CRD) {
-            for CrdProblem { path, message } in problems {
+            for CrdProblem {
+                path,
+                message,
+                version,
+            } in problems
+            {
                 let located = document.locate(&path);
+                if let Some((api_version, kind)) = version {
+                    self.invalid_repository
+                        .entry(gvk_key(&api_version, &kind))
+                        .or_insert_with(|| RelatedLocation {
+                            file: source.path.clone(),
+                            region: Some(source.region(located.span)),
+                            message: format!(
+                                "the invalid schema of {api_version} {kind} in {}",
+                                label(meta)
+                            ),
+                        });
+                }
                 let finding = Finding {
                     rule: rules::INVALID_CRD.to_owned(),
                     severity: self.severity(rules::INVALID_CRD),
@@ -254,23 +307,68 @@ impl Schemas {
             self.repository.entry(key).or_insert_with(|| CrdEntry {
                 schema: version.schema,
                 origin: Some(Origin {
-                    file: source.path.clone(),
+                    source: source.clone(),
+                    document: document.index,
+                    path: version.path.clone(),
                     region,
                     object: Some(meta.clone()),
                 }),
+                embedded: None,
                 validator: OnceLock::new(),
             });
         }
     }
 
-    fn flux(&self) -> Result<&BTreeMap<String, CrdEntry>, &str> {
+    fn flux(&self) -> Result<&Flux, &str> {
         self.flux
-            .get_or_init(|| load_flux(self.options.strict))
+            .get_or_init(Flux::load)
             .as_ref()
             .map_err(String::as_str)
     }
 
+    /// The embedded Flux schemas of `group`/`kind`. Only `*.fluxcd.io` groups are looked
+    /// up, so that a run without Flux objects never decompresses the bundle.
+    fn flux_kind(&self, group: &str, kind: &str) -> Option<&FluxKind> {
+        if !group.ends_with(".fluxcd.io") {
+            return None;
+        }
+        self.flux().ok()?.kinds.get(&format!("{group}/{kind}"))
+    }
+
+    /// The embedded schema of one apiVersion and kind.
+    fn flux_entry(&self, meta: &ObjectMeta) -> Option<&CrdEntry> {
+        let kind = self.flux_kind(meta.group(), &meta.kind)?;
+        let text = &self.flux().ok()?.text;
+        kind.documents.iter().find_map(|document| {
+            document
+                .versions(text, meta.group(), &meta.kind, self.options.strict)
+                .ok()?
+                .get(&meta.api_version)
+        })
+    }
+
+    /// Every embedded apiVersion of `group`/`kind`, each from the first document declaring it.
+    fn flux_versions(&self, group: &str, kind: &str) -> BTreeMap<&str, &CrdEntry> {
+        let mut out = BTreeMap::new();
+        let (Some(flux_kind), Ok(flux)) = (self.flux_kind(group, kind), self.flux()) else {
+            return out;
+        };
+        for document in &flux_kind.documents {
+            if let Ok(versions) = document.versions(&flux.text, group, kind, self.options.strict) {
+                for (api_version, entry) in versions {
+                    out.entry(api_version.as_str()).or_insert(entry);
+                }
+            }
+        }
+        out
+    }
+
     fn compile(&self, schema: &Value) -> Result<Validator, String> {
+        self.compile_located(schema).map_err(|(message, _)| message)
+    }
+
+    /// Compile, and on failure say where in `schema` the problem is.
+    fn compile_located(&self, schema: &Value) -> Result<Validator, (String, Vec<PathSegment>)> {
         jsonschema::options()
             .with_draft(Draft::Draft202012)
             .offline()
@@ -278,14 +376,15 @@ impl Schemas {
             .should_validate_formats(false)
             .with_pattern_options(PatternOptions::regex())
             .build(schema)
-            .map_err(|e| e.to_string())
+            .map_err(|e| (e.to_string(), instance_path(&e)))
     }
 
     fn crd_validator<'a>(&self, entry: &'a CrdEntry) -> Option<&'a Validator> {
         let compiled = entry.validator.get_or_init(|| {
-            let result = self.compile(&entry.schema);
-            if let (Err(message), Some(origin)) = (&result, &entry.origin) {
+            let result = self.compile_located(&entry.schema);
+            if let (Err((message, pointer)), Some(origin)) = (&result, &entry.origin) {
                 if self.enabled(rules::INVALID_CRD) {
+                    let (path, region) = origin.locate(pointer);
                     let finding = Finding {
                         rule: rules::INVALID_CRD.to_owned(),
                         severity: self.severity(rules::INVALID_CRD),
@@ -293,10 +392,10 @@ impl Schemas {
                             "{}: its schema cannot be compiled: {message}",
                             origin.object.as_ref().map_or_else(String::new, label)
                         ),
-                        file: origin.file.clone(),
-                        region: origin.region,
+                        file: origin.source.path.clone(),
+                        region,
                         object: origin.object.clone(),
-                        path: Vec::new(),
+                        path,
                         related: Vec::new(),
                         effective_namespace: None,
                     };
@@ -305,7 +404,7 @@ impl Schemas {
                     }
                 }
             }
-            result
+            result.map_err(|(message, _)| message)
         });
         compiled.as_ref().ok()
     }
@@ -319,11 +418,9 @@ impl Schemas {
                 return Some((v, Source::Repository(entry)));
             }
         }
-        if let Ok(flux) = self.flux() {
-            if let Some(entry) = flux.get(&key) {
-                if let Some(v) = self.crd_validator(entry) {
-                    return Some((v, Source::Flux(entry)));
-                }
+        if let Some(entry) = self.flux_entry(meta) {
+            if let Some(v) = self.crd_validator(entry) {
+                return Some((v, Source::Flux(entry)));
             }
         }
         if let Some((definition, compiled)) = self.kubernetes.kinds.get(&key) {
@@ -364,11 +461,9 @@ impl Schemas {
                 scan(key);
             }
         }
-        if let Ok(flux) = self.flux() {
-            for (key, entry) in flux {
-                if usable(entry) {
-                    scan(key);
-                }
+        for (api_version, entry) in self.flux_versions(group, kind) {
+            if usable(entry) {
+                scan(&gvk_key(api_version, kind));
             }
         }
         self.kubernetes.kinds.keys().for_each(&mut scan);
@@ -467,7 +562,37 @@ impl Schemas {
             return Vec::new();
         }
         let versions = self.known_versions(meta.group(), &meta.kind);
-        let (message, field) = if versions.is_empty() {
+        let key = gvk_key(&meta.api_version, &meta.kind);
+        let invalid = self.invalid_repository.get(&key).cloned().or_else(|| {
+            let entry = self.repository.get(&key)?;
+            let origin = entry.origin.as_ref()?;
+            matches!(entry.validator.get(), Some(Err(_))).then(|| RelatedLocation {
+                file: origin.source.path.clone(),
+                region: origin.region,
+                message: format!(
+                    "the schema of {} {} that does not compile, in {}",
+                    meta.api_version,
+                    meta.kind,
+                    origin.object.as_ref().map_or_else(String::new, label)
+                ),
+            })
+        });
+        let (message, field) = if let Some(crd) = &invalid {
+            let at = crd.region.map_or_else(String::new, |r| {
+                format!(":{}:{}", r.start.line, r.start.column)
+            });
+            (
+                format!(
+                    "{}: no schema for {} {}: the repository's CustomResourceDefinition for it ({}{at}) is invalid (see schema/invalid-crd there), and neither Kubernetes {} nor Flux has one; not validated",
+                    label(meta),
+                    meta.api_version,
+                    meta.kind,
+                    crd.file,
+                    self.kubernetes.version
+                ),
+                "kind",
+            )
+        } else if versions.is_empty() {
             (
                 format!(
                     "{}: no schema for {} {} (not in Kubernetes {} or Flux, and no CustomResourceDefinition for it among the linted files); not validated",
@@ -502,7 +627,7 @@ impl Schemas {
             region: Some(file.region(located.span)),
             object: Some(meta.clone()),
             path,
-            related: Vec::new(),
+            related: invalid.into_iter().collect(),
             effective_namespace: None,
         }]
     }
@@ -640,29 +765,183 @@ fn strip_additional_false(value: &mut Value) {
     }
 }
 
-fn load_flux(strict: bool) -> Result<BTreeMap<String, CrdEntry>, String> {
-    let text = bundle::flux_crds()?;
-    let parsed = parse_text("<embedded Flux CRDs>", "", text, ParseLimits::default());
-    let mut out = BTreeMap::new();
-    for document in &parsed.documents {
-        let value = document.root.to_json();
-        if !crd::is_crd(&value) {
-            continue;
-        }
-        let (versions, problems) = crd::crd_versions(&value, strict);
-        if let Some(p) = problems.first() {
-            return Err(format!("embedded Flux CRD: {}", p.message));
-        }
-        for version in versions {
-            out.entry(gvk_key(&version.api_version, &version.kind))
-                .or_insert(CrdEntry {
-                    schema: version.schema,
-                    origin: None,
-                    validator: OnceLock::new(),
+/// The embedded Flux CRDs, indexed by group and kind from a scan of their text. The bundle
+/// holds every API version any release served (1.6 MB of YAML) and a run meets a handful of
+/// kinds, so a kind's CRD documents are parsed and converted when an object of it is first
+/// validated, not when the bundle is opened.
+struct Flux {
+    text: String,
+    /// `group/Kind` → its documents and, once needed, its schemas.
+    kinds: BTreeMap<String, FluxKind>,
+}
+
+struct FluxKind {
+    /// The CRDs declaring the kind, in bundle order: the current file first, then older
+    /// releases, newest first. A version is taken from the first that declares it, so one
+    /// still served by a newer release comes from that release, and an object of a current
+    /// version never makes the older files be parsed.
+    documents: Vec<FluxDocument>,
+}
+
+struct FluxDocument {
+    /// The file in the bundle (`source-controller-v1.7.4/source.toolkit.fluxcd.io_....yaml`).
+    source: String,
+    range: std::ops::Range<usize>,
+    /// `apiVersion` → schema, converted on first use.
+    versions: OnceLock<Result<BTreeMap<String, CrdEntry>, String>>,
+}
+
+/// What precedes each file in the bundle (`scripts/update-flux-crds.py`).
+const FLUX_SOURCE_MARKER: &str = "---\n# source: ";
+
+impl Flux {
+    fn load() -> Result<Flux, String> {
+        let text = bundle::flux_crds()?;
+        let mut starts: Vec<usize> = text
+            .match_indices(FLUX_SOURCE_MARKER)
+            .map(|(at, _)| at)
+            .filter(|at| *at == 0 || text.as_bytes()[at - 1] == b'\n')
+            .collect();
+        starts.push(text.len());
+        let mut kinds: BTreeMap<String, FluxKind> = BTreeMap::new();
+        for window in starts.windows(2) {
+            let header = window[0] + FLUX_SOURCE_MARKER.len();
+            let body = text[header..window[1]]
+                .find('\n')
+                .map_or(window[1], |n| header + n + 1);
+            let source = text[header..body].trim_end().to_owned();
+            let range = body..window[1];
+            let (group, kind) = match crd_group_kind(&text[range.clone()]) {
+                Some(found) => found,
+                None => parsed_group_kind(&source, &text[range.clone()]).ok_or_else(|| {
+                    format!("embedded Flux CRD {source}: no spec.group or spec.names.kind")
+                })?,
+            };
+            kinds
+                .entry(format!("{group}/{kind}"))
+                .or_insert_with(|| FluxKind {
+                    documents: Vec::new(),
+                })
+                .documents
+                .push(FluxDocument {
+                    source,
+                    range,
+                    versions: OnceLock::new(),
                 });
         }
+        Ok(Flux { text, kinds })
     }
-    Ok(out)
+}
+
+impl FluxDocument {
+    fn versions(
+        &self,
+        text: &str,
+        group: &str,
+        kind: &str,
+        strict: bool,
+    ) -> Result<&BTreeMap<String, CrdEntry>, &str> {
+        self.versions
+            .get_or_init(|| self.convert(text, group, kind, strict))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    fn convert(
+        &self,
+        text: &str,
+        group: &str,
+        kind: &str,
+        strict: bool,
+    ) -> Result<BTreeMap<String, CrdEntry>, String> {
+        let source = &self.source;
+        let parsed = parse_text(
+            source,
+            "",
+            text[self.range.clone()].to_owned(),
+            ParseLimits::default(),
+        );
+        let mut out = BTreeMap::new();
+        for document in &parsed.documents {
+            let value = document.root.to_json();
+            if !crd::is_crd(&value) {
+                continue;
+            }
+            let (versions, problems) = crd::crd_versions(&value, strict);
+            if let Some(p) = problems.first() {
+                return Err(format!("embedded Flux CRD {source}: {}", p.message));
+            }
+            for version in versions {
+                // The index comes from a text scan; a document it misread must not
+                // lend its schemas to another kind.
+                if version.kind != kind || !version.api_version.starts_with(&format!("{group}/")) {
+                    return Err(format!(
+                        "embedded Flux CRD {source}: indexed as {group}/{kind}, declares {} {}",
+                        version.api_version, version.kind
+                    ));
+                }
+                out.entry(version.api_version).or_insert_with(|| CrdEntry {
+                    schema: version.schema,
+                    origin: None,
+                    embedded: Some(source.clone()),
+                    validator: OnceLock::new(),
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `spec.group` and `spec.names.kind` of a CRD as controller-gen writes it (`  group: X`,
+/// then `    kind: Y` under `  names:`), read without parsing the YAML.
+fn crd_group_kind(text: &str) -> Option<(String, String)> {
+    let mut in_spec = false;
+    let mut in_names = false;
+    let mut group = None;
+    let mut kind = None;
+    let scalar = |v: &str| v.trim().trim_matches(|c| c == '"' || c == '\'').to_owned();
+    for line in text.lines() {
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        if indent == 0 {
+            in_spec = line.trim_end() == "spec:";
+            in_names = false;
+            continue;
+        }
+        if !in_spec {
+            continue;
+        }
+        if indent == 2 {
+            in_names = line.trim_end() == "  names:";
+            if let Some(v) = line.strip_prefix("  group:") {
+                group = Some(scalar(v));
+            }
+        } else if indent == 4 && in_names {
+            if let Some(v) = line.strip_prefix("    kind:") {
+                kind = Some(scalar(v));
+            }
+        }
+        if let (Some(g), Some(k)) = (&group, &kind) {
+            return (!g.is_empty() && !k.is_empty()).then(|| (g.clone(), k.clone()));
+        }
+    }
+    None
+}
+
+/// The slow way, for a CRD written some other way than [`crd_group_kind`] expects.
+fn parsed_group_kind(source: &str, text: &str) -> Option<(String, String)> {
+    let parsed = parse_text(source, "", text.to_owned(), ParseLimits::default());
+    let value = parsed
+        .documents
+        .iter()
+        .map(|d| d.root.to_json())
+        .find(crd::is_crd)?;
+    let spec = value.get("spec")?;
+    let group = spec.get("group")?.as_str()?;
+    let kind = spec.get("names")?.get("kind")?.as_str()?;
+    Some((group.to_owned(), kind.to_owned()))
 }
 
 /// `Kind `name``, the way findings name an object.
@@ -769,7 +1048,18 @@ impl Context<'_> {
                 "{} {} (CustomResourceDefinition in the repository)",
                 self.meta.api_version, self.meta.kind
             ),
-            Source::Flux(_) => format!("Flux {} {}", self.meta.api_version, self.meta.kind),
+            Source::Flux(entry) => {
+                // A removed API version's schema comes from the last release serving it:
+                // say which, since that release is what the object must match.
+                let release = entry
+                    .embedded
+                    .as_deref()
+                    .and_then(|source| source.split_once('/'))
+                    .and_then(|(dir, _)| dir.rsplit_once("-v"))
+                    .map(|(controller, version)| format!(" ({controller} v{version})"))
+                    .unwrap_or_default();
+                format!("Flux {} {}{release}", self.meta.api_version, self.meta.kind)
+            }
             Source::Kubernetes => format!(
                 "Kubernetes {} {} {}",
                 self.schemas.kubernetes.version, self.meta.api_version, self.meta.kind
@@ -1248,21 +1538,64 @@ spec:
             ]
         );
         assert!(found[0].message.starts_with("CustomResourceDefinition `widgets.example.com`: Widget example.com/v1: invalid openAPIV3Schema: `type` must be one of"), "{}", found[0].message);
-        // A CRD whose schema does not compile (a bad regex) is found when first used.
+        // The object is told that its kind has a CRD, an invalid one, and where.
+        assert_eq!(
+            found[1].message,
+            "Widget `w`: no schema for example.com/v1 Widget: the repository's CustomResourceDefinition for it (crd.yaml:21:30) is invalid (see schema/invalid-crd there), and neither Kubernetes 1.37.0 nor Flux has one; not validated"
+        );
+        let related: Vec<(&str, u32, u32)> = found[1]
+            .related
+            .iter()
+            .map(|r| {
+                let at = r.region.expect("region").start;
+                (r.file.as_str(), at.line, at.column)
+            })
+            .collect();
+        assert_eq!(related, vec![("crd.yaml", 21, 30)]);
+
+        // A schema that converts but does not compile (a bad regex) is found when first used,
+        // and reported at the offending value, not at `openAPIV3Schema`.
         let crd = WIDGET_CRD.replace("minimum: 1}", "pattern: \"([\"}");
         let files = [parse("crd.yaml", &crd), parse("w.yaml", widget)];
         let found = run_files(&files, SchemaOptions::default());
         assert_eq!(
             places(&found),
             vec![
-                (INVALID_CRD_ID.to_owned(), 14, 9),
+                (INVALID_CRD_ID.to_owned(), 21, 48),
                 (UNKNOWN_KIND_ID.to_owned(), 2, 7),
             ]
         );
-        assert!(
-            found[0].message.contains("cannot be compiled"),
-            "{}",
-            found[0].message
+        assert_eq!(
+            found[0].message,
+            "CustomResourceDefinition `widgets.example.com`: its schema cannot be compiled: \"([\" is not a \"regex\""
+        );
+        assert_eq!(
+            dotted(&found[0].path),
+            "spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.size.pattern"
+        );
+        assert_eq!(found[1].message, "Widget `w`: no schema for example.com/v1 Widget: the repository's CustomResourceDefinition for it (crd.yaml:14:9) is invalid (see schema/invalid-crd there), and neither Kubernetes 1.37.0 nor Flux has one; not validated");
+
+        // A Flux kind whose repository CRD does not compile falls back to the embedded schema.
+        let crd = WIDGET_CRD
+            .replace("group: example.com", "group: kustomize.toolkit.fluxcd.io")
+            .replace(
+                "kind: Widget, plural: widgets",
+                "kind: Kustomization, plural: kustomizations",
+            )
+            .replace("minimum: 1}", "pattern: \"([\"}");
+        let ks = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\nspec:\n  interval: 10m\n  prune: yes-please\n  sourceRef: {kind: GitRepository, name: flux-system}\n";
+        let files = [parse("crd.yaml", &crd), parse("ks.yaml", ks)];
+        let found = run_files(&files, SchemaOptions::default());
+        assert_eq!(
+            places(&found),
+            vec![
+                (INVALID_CRD_ID.to_owned(), 21, 48),
+                (INVALID_ID.to_owned(), 6, 10),
+            ]
+        );
+        assert_eq!(
+            found[1].message,
+            "Kustomization `apps`: `spec.prune`: expected a boolean, found the string \"yes-please\""
         );
     }
 
@@ -1406,23 +1739,69 @@ spec:
     fn every_embedded_flux_kind_compiles_and_crds_validate_as_kubernetes_objects() {
         let schemas = Schemas::new(strict(), &[]).expect("schemas");
         let flux = schemas.flux().expect("flux CRDs load");
-        let keys: Vec<&String> = flux.keys().collect();
-        assert!(keys.len() >= 15, "{keys:?}");
-        for key in [
-            "helm.toolkit.fluxcd.io/v2/HelmRelease",
-            "kustomize.toolkit.fluxcd.io/v1/Kustomization",
-            "source.toolkit.fluxcd.io/v1/GitRepository",
-            "notification.toolkit.fluxcd.io/v1beta3/Alert",
-        ] {
-            assert!(flux.contains_key(key), "{key} missing: {keys:?}");
-        }
-        for (key, entry) in flux {
+        let mut keys: Vec<String> = Vec::new();
+        for (group_kind, entry) in &flux.kinds {
+            let (group, kind) = group_kind.split_once('/').expect("group/Kind");
             assert!(
-                schemas.crd_validator(entry).is_some(),
-                "{key} does not compile: {:?}",
-                entry.validator.get()
+                group.ends_with(".fluxcd.io"),
+                "{group_kind}: only *.fluxcd.io is looked up"
             );
+            // The text scan that indexes the bundle agrees with the parsed CRDs.
+            for document in &entry.documents {
+                assert_eq!(
+                    parsed_group_kind(&document.source, &flux.text[document.range.clone()]),
+                    Some((group.to_owned(), kind.to_owned())),
+                    "{}",
+                    document.source
+                );
+                let converted = document.versions(&flux.text, group, kind, true);
+                assert_eq!(converted.err(), None, "{}", document.source);
+            }
+            for (api_version, entry) in schemas.flux_versions(group, kind) {
+                keys.push(gvk_key(api_version, kind));
+                assert!(
+                    schemas.crd_validator(entry).is_some(),
+                    "{api_version} {kind} does not compile: {:?}",
+                    entry.validator.get()
+                );
+            }
         }
+        assert!(keys.len() >= 55, "{keys:?}");
+        let from = |api_version: &str, kind: &str| {
+            let meta = ObjectMeta {
+                api_version: api_version.to_owned(),
+                kind: kind.to_owned(),
+                namespace: None,
+                name: None,
+            };
+            schemas.flux_entry(&meta).and_then(|e| e.embedded.clone())
+        };
+        for (api_version, kind, source) in [
+            ("helm.toolkit.fluxcd.io/v2", "HelmRelease", "helm.toolkit.fluxcd.io_helmreleases.yaml"),
+            ("kustomize.toolkit.fluxcd.io/v1", "Kustomization", "kustomize.toolkit.fluxcd.io_kustomizations.yaml"),
+            ("notification.toolkit.fluxcd.io/v1beta3", "Alert", "notification.toolkit.fluxcd.io_alerts.yaml"),
+            // Older releases also carry v1, v1beta2...: the newest file that has a version wins.
+            ("source.toolkit.fluxcd.io/v1", "GitRepository", "source.toolkit.fluxcd.io_gitrepositories.yaml"),
+            ("source.toolkit.fluxcd.io/v1beta2", "GitRepository", "source-controller-v1.7.4/source.toolkit.fluxcd.io_gitrepositories.yaml"),
+            ("source.toolkit.fluxcd.io/v1beta1", "GitRepository", "source-controller-v1.6.2/source.toolkit.fluxcd.io_gitrepositories.yaml"),
+            ("source.toolkit.fluxcd.io/v1alpha1", "GitRepository", "source-controller-v0.0.18/source.toolkit.fluxcd.io_gitrepositories.yaml"),
+            ("source.toolkit.fluxcd.io/v1beta2", "OCIRepository", "source-controller-v1.7.4/source.toolkit.fluxcd.io_ocirepositories.yaml"),
+            ("helm.toolkit.fluxcd.io/v2beta2", "HelmRelease", "helm-controller-v1.4.5/helm.toolkit.fluxcd.io_helmreleases.yaml"),
+            ("helm.toolkit.fluxcd.io/v2beta1", "HelmRelease", "helm-controller-v1.3.0/helm.toolkit.fluxcd.io_helmreleases.yaml"),
+            ("kustomize.toolkit.fluxcd.io/v1beta2", "Kustomization", "kustomize-controller-v1.7.3/kustomize.toolkit.fluxcd.io_kustomizations.yaml"),
+            ("kustomize.toolkit.fluxcd.io/v1beta1", "Kustomization", "kustomize-controller-v1.6.1/kustomize.toolkit.fluxcd.io_kustomizations.yaml"),
+            ("notification.toolkit.fluxcd.io/v1beta2", "Provider", "notification-controller-v1.8.4/notification.toolkit.fluxcd.io_providers.yaml"),
+            ("notification.toolkit.fluxcd.io/v1beta1", "Alert", "notification-controller-v1.6.0/notification.toolkit.fluxcd.io_alerts.yaml"),
+            ("notification.toolkit.fluxcd.io/v1beta2", "Receiver", "notification-controller-v1.8.4/notification.toolkit.fluxcd.io_receivers.yaml"),
+            ("image.toolkit.fluxcd.io/v1beta2", "ImagePolicy", "image-reflector-controller-v1.1.2/image.toolkit.fluxcd.io_imagepolicies.yaml"),
+            ("image.toolkit.fluxcd.io/v1beta1", "ImageRepository", "image-reflector-controller-v0.35.2/image.toolkit.fluxcd.io_imagerepositories.yaml"),
+            ("image.toolkit.fluxcd.io/v1alpha2", "ImagePolicy", "image-reflector-controller-v0.22.1/image.toolkit.fluxcd.io_imagepolicies.yaml"),
+            ("image.toolkit.fluxcd.io/v1beta2", "ImageUpdateAutomation", "image-automation-controller-v1.1.4/image.toolkit.fluxcd.io_imageupdateautomations.yaml"),
+            ("image.toolkit.fluxcd.io/v1beta1", "ImageUpdateAutomation", "image-automation-controller-v0.41.2/image.toolkit.fluxcd.io_imageupdateautomations.yaml"),
+        ] {
+            assert_eq!(from(api_version, kind).as_deref(), Some(source), "{api_version} {kind}");
+        }
+        assert_eq!(from("source.toolkit.fluxcd.io/v9", "GitRepository"), None);
         // The Flux CRDs themselves are valid CustomResourceDefinitions, strictly.
         let text = bundle::flux_crds().expect("flux");
         let file = parse("flux.yaml", &text);
