@@ -1,7 +1,9 @@
 # Facts about the repository model shared by the hub-spoke (repository) rules.
-# `input` is the model's JSON (`hubspoke-lint graph`): objects, index,
-# kustomize_files, flux_kustomizations, helm_releases, clusters, files,
-# directories. Kustomize patch documents (`patch: true`) define nothing: the
+# `input` is the model's JSON (`hubspoke-lint graph`, docs/repository-model.md):
+# objects, index, kinds, kustomize_files, flux_kustomizations and helm_releases
+# (with resolved references: source, chart_source, depends_on, values_from,
+# substitute_from), clusters, dependency_cycles, files, directories,
+# directory_clusters. Kustomize patch documents (`patch: true`) define nothing: the
 # index leaves them out and the helpers below skip them.
 package hubspoke.lib.repo
 
