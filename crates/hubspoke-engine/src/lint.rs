@@ -8,9 +8,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::builtin::{file_problem_finding, internal_error_finding, path_problem_finding};
-use crate::evaluate::{Evaluator, ModelLocations};
+use crate::evaluate::Evaluator;
 use crate::finding::{sort_findings, Finding, Severity};
-use crate::repository_input::{repository_input, repository_input_from_files, Bodies};
+use crate::repository_input::{repository_input_from_files, Bodies, RepositoryInput};
 
 /// Counts describing a run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -277,33 +277,27 @@ fn lint_roots_on_worker(
             };
             let mut findings = model_failures;
             for (root, model) in roots.iter().zip(models.iter_mut()) {
-                let Some(mut model) = model.take() else {
+                let Some(model) = model.take() else {
                     continue;
                 };
                 if !evaluator.has_repository_rules() {
                     continue;
                 }
                 findings.extend(run_repository_rules(root, || {
-                    let input =
-                        repository_input_from_files(&mut model, &root.files, options, bodies)
-                            .unwrap_or_else(|| {
-                                model = hubspoke_manifest::RepoModel::build(
-                                    &root.files,
-                                    root.path,
-                                    options,
-                                );
-                                repository_input(&model)
-                            });
-                    // The rules need only where objects were written: the rest of the
-                    // model (tens of MB on a large repository) goes before they run.
-                    let objects = std::mem::take(&mut model.locations);
-                    let kustomize_files = std::mem::take(&mut model.kustomize_locations);
-                    drop(model);
-                    let locations = ModelLocations {
-                        objects: &objects,
-                        kustomize_files: &kustomize_files,
-                    };
-                    evaluator.evaluate_repository_input(input, &locations, &root.files)
+                    let prepared = repository_input_from_files(model, &root.files, options, bodies)
+                        .unwrap_or_else(|| {
+                            RepositoryInput::of_whole_model(&hubspoke_manifest::RepoModel::build(
+                                &root.files,
+                                root.path,
+                                options,
+                            ))
+                        });
+                    let locations = prepared.locations();
+                    evaluator.evaluate_repository_input(
+                        prepared.input.clone(),
+                        &locations,
+                        &root.files,
+                    )
                 }));
             }
             (findings, started.elapsed())

@@ -42,30 +42,57 @@ fn pod_spec_path(meta: &ObjectMeta) -> Option<&'static [&'static str]> {
     }
 }
 
-/// The whole model through JSON: the reference form, for a model that still holds
-/// its bodies.
+/// The repository model as rules see it, and where its objects were written:
+/// all a violation's ids need once the model itself is gone.
+pub(crate) struct RepositoryInput {
+    pub(crate) input: Value,
+    pub(crate) objects: Vec<DocRef>,
+    pub(crate) kustomize_files: Vec<DocRef>,
+}
+
+impl RepositoryInput {
+    /// The whole model through JSON: the reference form, for a model that still
+    /// holds its bodies.
+    pub(crate) fn of_whole_model(model: &RepoModel) -> RepositoryInput {
+        RepositoryInput {
+            input: repository_input(model),
+            objects: model.locations.clone(),
+            kustomize_files: model.kustomize_locations.clone(),
+        }
+    }
+
+    pub(crate) fn locations(&self) -> crate::evaluate::ModelLocations<'_> {
+        crate::evaluate::ModelLocations {
+            objects: &self.objects,
+            kustomize_files: &self.kustomize_files,
+        }
+    }
+}
+
+/// The whole model through JSON.
 pub(crate) fn repository_input(model: &RepoModel) -> Value {
     Value::from(model.to_json())
 }
 
-/// [`repository_input`] for a model built from `files` (possibly with
-/// `ModelOptions::slim_bodies`), leaving the model without its `body` copies
-/// (only its locations are read afterwards). `None` when a location does not
-/// resolve (then build a full model and use [`repository_input`]).
+/// [`RepositoryInput::of_whole_model`] for a model built from `files` (possibly
+/// with `ModelOptions::slim_bodies`), converting each body straight from its
+/// parsed document. `None` when a location does not resolve (then build a full
+/// model and use [`RepositoryInput::of_whole_model`]).
 ///
-/// Each body is the JSON of a parsed document, so it is converted straight from
-/// the document's tree, and the model's copies are freed first: on the
-/// generated 10,000-file repository this keeps one full copy of every object
-/// (~130 MB) instead of three (benches/README.md).
+/// Memory is the point (issue 9's peak RSS): the model's body copies are freed
+/// first and the model itself as soon as its JSON text exists, so the allocator
+/// reuses both for the values built after; on the generated 10,000-file
+/// repository one copy of every object is kept instead of three
+/// (benches/README.md).
 ///
 /// ConfigMaps and Secrets other than cluster label ConfigMaps get only their
 /// `apiVersion`, `kind` and `metadata` ([`hubspoke_manifest::repository_rules_skip_data`]).
 pub(crate) fn repository_input_from_files(
-    model: &mut RepoModel,
+    mut model: RepoModel,
     files: &[&ParsedFile],
     options: &ModelOptions,
     bodies: Bodies,
-) -> Option<Value> {
+) -> Option<RepositoryInput> {
     let root = |doc_ref: &DocRef| {
         files
             .get(doc_ref.file)?
@@ -88,11 +115,14 @@ pub(crate) fn repository_input_from_files(
     for file in &mut model.kustomize_files {
         file.body = serde_json::Value::Null;
     }
+    let object_locations = std::mem::take(&mut model.locations);
+    let kustomize_locations = std::mem::take(&mut model.kustomize_locations);
     // The rest of the model through JSON text: regorus shares repeated keys, and
     // the text is smaller than a `serde_json::Value` tree.
-    let mut input = serde_json::to_string(model)
-        .ok()
-        .and_then(|json| Value::from_json_str(&json).ok())?;
+    let json = serde_json::to_string(&model).ok()?;
+    drop(model);
+    let mut input = Value::from_json_str(&json).ok()?;
+    drop(json);
     let map = input.as_object_mut().ok()?;
     let mut sharer = Sharer::default();
     for (key, roots) in [("objects", objects), ("kustomize_files", kustomize)] {
@@ -119,7 +149,11 @@ pub(crate) fn repository_input_from_files(
             fields.insert(Value::from("body"), body);
         }
     }
-    Some(input)
+    Some(RepositoryInput {
+        input,
+        objects: object_locations,
+        kustomize_files: kustomize_locations,
+    })
 }
 
 /// `apiVersion`, `kind` and `metadata` of a document.
@@ -254,12 +288,12 @@ mod tests {
             let parsed = read_and_parse(&discovery.files, ParseLimits::default());
             let files: Vec<_> = parsed.iter().collect();
             let findings = |bodies| {
-                let mut model = RepoModel::build(&files, &dir, &model_options);
-                let input = repository_input_from_files(&mut model, &files, &model_options, bodies)
+                let model = RepoModel::build(&files, &dir, &model_options);
+                let prepared = repository_input_from_files(model, &files, &model_options, bodies)
                     .expect("every location resolves");
                 evaluator.evaluate_repository_input(
-                    input,
-                    &crate::evaluate::ModelLocations::of(&model),
+                    prepared.input.clone(),
+                    &prepared.locations(),
                     &files,
                 )
             };

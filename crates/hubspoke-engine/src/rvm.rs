@@ -686,14 +686,17 @@ mod tests {
                 ..ModelOptions::default()
             };
             for options in [ModelOptions::default(), slim] {
-                let mut model = RepoModel::build(&files, &root, &options);
+                let model = RepoModel::build(&files, &root, &options);
+                let locations = (model.locations.clone(), model.kustomize_locations.clone());
                 let actual = crate::repository_input::repository_input_from_files(
-                    &mut model,
+                    model,
                     &files,
                     &options,
                     crate::repository_input::Bodies::Whole,
-                );
-                assert!(Some(&expected) == actual.as_ref(), "{name}: inputs differ");
+                )
+                .expect("every location resolves");
+                assert!(expected == actual.input, "{name}: inputs differ");
+                assert_eq!(locations, (actual.objects, actual.kustomize_files));
             }
         }
     }
