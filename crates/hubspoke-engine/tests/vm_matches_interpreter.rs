@@ -65,14 +65,7 @@ fn vm_and_interpreter_report_the_same_findings() {
     let rules = RuleSet::load(bundled_sources());
     let mut roots: Vec<PathBuf> = Vec::new();
     for dir in ["fixtures", "policies"] {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(workspace().join(dir))
-            .expect("directory")
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.is_dir())
-            .collect();
-        entries.sort();
-        roots.extend(entries);
+        roots.extend(sorted_dirs(&workspace().join(dir)));
     }
     // Each repository rule's fixture cases are separate repositories: one model of
     // them all would mix their clusters.
