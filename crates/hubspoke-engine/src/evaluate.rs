@@ -342,9 +342,7 @@ impl<'a> Evaluator<'a> {
                 crate::rvm::Plan::new(self.rules, &active).map(Arc::new)
             })
             .clone()?;
-        let mut engine = plan.engine()?;
-        engine.add_data(self.data()).ok()?;
-        let mut machine = crate::rvm::Machine::build(self.rules, plan, engine)?;
+        let mut machine = crate::rvm::Machine::build(self.rules, plan)?;
         machine.configure(self.data(), self.timer()).ok()?;
         Some(machine)
     }

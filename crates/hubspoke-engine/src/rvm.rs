@@ -29,7 +29,7 @@
 //! the full path compiles to a direct rule call.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use regorus::languages::rego::compiler::Compiler;
 use regorus::rvm::{Program, RegoVM};
@@ -44,7 +44,7 @@ use crate::ruleset::RuleSet;
 const DISPATCH_PACKAGE: &str = "hubspoke_rvm_dispatch";
 
 /// What runs on the VM, decided once per evaluator.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Plan {
     /// Per index into `RuleSet::rules`: the rule compiles for the VM.
     vm_rule: Vec<bool>,
@@ -56,6 +56,59 @@ pub(crate) struct Plan {
     sources: Vec<PolicySource>,
     /// Context keys called literally (`hubspoke.context("<key>")`).
     keys: Vec<String>,
+    /// The program compiled while planning (to check that the dispatch rules
+    /// compile), handed to the first worker that builds a VM. Later workers
+    /// compile their own: one program shared by several threads made the
+    /// 10,000-file run ~7 % slower (reference counts bouncing between cores),
+    /// as shared engines did (evaluate.rs).
+    program: Mutex<Option<PlanProgram>>,
+}
+
+/// A plan compiled for the VM: its policy, bytecode and entry points.
+pub(crate) struct PlanProgram {
+    policy: CompiledPolicy,
+    program: Arc<Program>,
+    /// Entry point per rule index (`None`: interpreter).
+    rule_entry: Vec<Option<usize>>,
+    /// Entry point per group id.
+    group_entry: Vec<usize>,
+}
+
+impl std::fmt::Debug for PlanProgram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlanProgram")
+            .field("rule_entry", &self.rule_entry)
+            .field("group_entry", &self.group_entry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PlanProgram {
+    fn compile(rules: &RuleSet, plan: &Plan) -> Option<PlanProgram> {
+        let mut engine = plan.engine()?;
+        let policy = compiled_policy(&mut engine, rules, &plan.vm_rule)?;
+        let mut entries: Vec<String> = Vec::new();
+        let mut rule_entry = vec![None; rules.rules.len()];
+        for (index, on) in plan.vm_rule.iter().enumerate() {
+            if *on {
+                rule_entry[index] = Some(entries.len());
+                entries.push(rules.rules[index].entry.clone());
+            }
+        }
+        let mut group_entry = vec![0; plan.groups.len()];
+        for id in plan.groups.values() {
+            group_entry[*id] = entries.len();
+            entries.push(format!("data.{DISPATCH_PACKAGE}.g{id}.result"));
+        }
+        let names: Vec<&str> = entries.iter().map(String::as_str).collect();
+        let program = compile(&policy, &names, &plan.keys).ok()?;
+        Some(PlanProgram {
+            policy,
+            program,
+            rule_entry,
+            group_entry,
+        })
+    }
 }
 
 /// One worker thread's VM, loaded with the plan's program.
@@ -300,6 +353,7 @@ impl Plan {
             groups: BTreeMap::new(),
             sources,
             keys,
+            program: Mutex::new(None),
         };
         let mut engine = plan.engine()?;
         let policy = compiled_policy(&mut engine, rules, &plan.vm_rule)?;
@@ -327,17 +381,14 @@ impl Plan {
                 .map(|(set, id)| dispatch_source(rules, set, *id)),
         );
         plan.groups = groups;
+        let mut program = PlanProgram::compile(rules, &plan);
         // The dispatch rules must compile together with every VM rule, or none is used.
-        if !plan.groups.is_empty() {
-            let plan_copy = Arc::new(plan.clone());
-            let checked = plan
-                .engine()
-                .and_then(|e| Machine::build(rules, plan_copy, e));
-            if checked.is_none() {
-                plan.groups.clear();
-                plan.sources.truncate(without_dispatch);
-            }
+        if program.is_none() && !plan.groups.is_empty() {
+            plan.groups.clear();
+            plan.sources.truncate(without_dispatch);
+            program = PlanProgram::compile(rules, &plan);
         }
+        plan.program = Mutex::new(program);
         Some(plan)
     }
 
@@ -519,24 +570,15 @@ fn dispatch_source(rules: &RuleSet, set: &[usize], id: usize) -> PolicySource {
 }
 
 impl Machine {
-    /// Load a plan into a new VM; `engine` is [`Plan::engine`] (with the run's data).
-    pub(crate) fn build(rules: &RuleSet, plan: Arc<Plan>, mut engine: Engine) -> Option<Machine> {
-        let policy = compiled_policy(&mut engine, rules, &plan.vm_rule)?;
-        let mut entries: Vec<String> = Vec::new();
-        let mut rule_entry = vec![None; rules.rules.len()];
-        for (index, on) in plan.vm_rule.iter().enumerate() {
-            if *on {
-                rule_entry[index] = Some(entries.len());
-                entries.push(rules.rules[index].entry.clone());
-            }
-        }
-        let mut group_entry = vec![0; plan.groups.len()];
-        for id in plan.groups.values() {
-            group_entry[*id] = entries.len();
-            entries.push(format!("data.{DISPATCH_PACKAGE}.g{id}.result"));
-        }
-        let names: Vec<&str> = entries.iter().map(String::as_str).collect();
-        let program = compile(&policy, &names, &plan.keys).ok()?;
+    /// A new VM loaded with the plan's program; `None` when it does not compile.
+    pub(crate) fn build(rules: &RuleSet, plan: Arc<Plan>) -> Option<Machine> {
+        let planned = plan.program.lock().ok().and_then(|mut p| p.take());
+        let PlanProgram {
+            policy,
+            program,
+            rule_entry,
+            group_entry,
+        } = planned.or_else(|| PlanProgram::compile(rules, &plan))?;
         let mut vm = RegoVM::new_with_policy(policy);
         vm.load_program(program);
         vm.set_max_instructions(usize::MAX);
