@@ -177,22 +177,38 @@ fn root_name(root: &RepositoryRoot<'_>) -> String {
     root.path.display().to_string()
 }
 
+/// Run one stage on a root; a panic becomes an `internal-error` finding naming
+/// the root and `what` was being done (`stage` names the test panic point).
+fn guarded<T>(
+    root: &RepositoryRoot<'_>,
+    stage: &str,
+    what: &str,
+    run: impl FnOnce() -> T,
+) -> Result<T, Box<Finding>> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        hubspoke_manifest::test_panic_point(stage, &root_name(root));
+        run()
+    }))
+    .map_err(|payload| {
+        Box::new(internal_error_finding(
+            &root_name(root),
+            what,
+            payload.as_ref(),
+        ))
+    })
+}
+
 /// Build a root's model, or the `internal-error` finding naming the root when building panics.
 fn build_model(
     root: &RepositoryRoot<'_>,
     options: &hubspoke_manifest::ModelOptions,
 ) -> Result<hubspoke_manifest::RepoModel, Box<Finding>> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        hubspoke_manifest::test_panic_point("model", &root_name(root));
-        hubspoke_manifest::RepoModel::build(&root.files, root.path, options)
-    }))
-    .map_err(|payload| {
-        Box::new(internal_error_finding(
-            &root_name(root),
-            "building the repository model of this root (its repository rules did not run)",
-            payload.as_ref(),
-        ))
-    })
+    guarded(
+        root,
+        "model",
+        "building the repository model of this root (its repository rules did not run)",
+        || hubspoke_manifest::RepoModel::build(&root.files, root.path, options),
+    )
 }
 
 /// Run a root's repository rules; a panic becomes an `internal-error` finding naming the root.
@@ -200,17 +216,13 @@ fn run_repository_rules(
     root: &RepositoryRoot<'_>,
     run: impl FnOnce() -> Vec<Finding>,
 ) -> Vec<Finding> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        hubspoke_manifest::test_panic_point("repository", &root_name(root));
-        run()
-    }))
-    .unwrap_or_else(|payload| {
-        vec![internal_error_finding(
-            &root_name(root),
-            "running the repository rules on this root (their findings are missing)",
-            payload.as_ref(),
-        )]
-    })
+    guarded(
+        root,
+        "repository",
+        "running the repository rules on this root (their findings are missing)",
+        run,
+    )
+    .unwrap_or_else(|failure| vec![*failure])
 }
 
 impl LintOutcome {

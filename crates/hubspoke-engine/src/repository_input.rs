@@ -156,11 +156,11 @@ pub(crate) fn repository_input_from_files(
     })
 }
 
-/// `apiVersion`, `kind` and `metadata` of a document.
+/// The [`hubspoke_manifest::IDENTITY_FIELDS`] of a document.
 fn fields_of(root: &Node, sharer: &mut Sharer) -> Value {
     let mut body = Value::new_object();
     if let Ok(fields) = body.as_object_mut() {
-        for key in ["apiVersion", "kind", "metadata"] {
+        for key in hubspoke_manifest::IDENTITY_FIELDS {
             if let Some(node) = root.get(key) {
                 fields.insert(Value::from(key), sharer.convert(node));
             }

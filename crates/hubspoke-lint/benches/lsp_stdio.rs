@@ -23,6 +23,10 @@ use serde_json::{json, Value};
 mod manifest;
 use manifest::manifest;
 
+#[path = "../../hubspoke-lsp/benches/support/latency.rs"]
+mod latency;
+use latency::{iterations, percentile};
+
 /// Iterations not measured: the engines of every thread warm up, and the
 /// first repository pass lints the buffer once more.
 const WARM_UP: usize = 20;
@@ -86,16 +90,8 @@ fn read_messages(stdout: impl Read, sender: std::sync::mpsc::Sender<(Instant, Va
     }
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
-
 fn main() {
-    let iterations: usize = std::env::var("RELINT_ITERATIONS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(300);
+    let iterations = iterations();
     let documents = 25;
     let mut replicas = vec![2u32; documents];
     let text = manifest(&replicas);

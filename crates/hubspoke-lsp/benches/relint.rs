@@ -23,6 +23,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod manifest;
 use manifest::manifest;
 
+#[path = "support/latency.rs"]
+mod latency;
+use latency::{iterations, percentile};
+
 struct Client {
     connection: Connection,
 }
@@ -57,20 +61,12 @@ impl Client {
     }
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
-
 fn main() {
     // As the binary does: regorus' anyhow errors must not capture backtraces.
     if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
         std::env::set_var("RUST_LIB_BACKTRACE", "0");
     }
-    let iterations: usize = std::env::var("RELINT_ITERATIONS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(300);
+    let iterations = iterations();
     let documents = 25;
     let mut replicas = vec![2u32; documents];
     let text = manifest(&replicas);

@@ -471,10 +471,14 @@ pub fn repository_rules_skip_data(meta: &crate::ObjectMeta, options: &ModelOptio
         && !is_cluster_label_configmap(meta, options)
 }
 
-/// `apiVersion`, `kind` and `metadata` of a document (`ModelOptions::slim_bodies`).
-pub fn slim_body(root: &Node) -> Value {
+/// The fields of a body cut down to what identifies the object (`ModelOptions::slim_bodies`,
+/// and objects whose payload repository rules never read).
+pub const IDENTITY_FIELDS: [&str; 3] = ["apiVersion", "kind", "metadata"];
+
+/// The [`IDENTITY_FIELDS`] of a document.
+fn slim_body(root: &Node) -> Value {
     let mut body = serde_json::Map::new();
-    for key in ["apiVersion", "kind", "metadata"] {
+    for key in IDENTITY_FIELDS {
         if let Some(value) = root.get(key) {
             body.insert(key.to_owned(), value.to_json());
         }
