@@ -194,6 +194,38 @@ impl RawPath {
     }
 }
 
+/// The bytecode VM's program for a rule set and its active rules
+/// ([`Evaluator::with_program`]): every active bundled rule that compiles, with
+/// the dispatch rules (`rvm.rs`). Compiling it parses and compiles the whole
+/// library, so the CLI does it while the repository is parsed.
+pub struct VmProgram {
+    candidates: Vec<bool>,
+    plan: Option<Arc<crate::rvm::Plan>>,
+}
+
+impl VmProgram {
+    /// Compile the VM program for `rules` under `options`.
+    pub fn compile(rules: &RuleSet, options: &EvalOptions) -> VmProgram {
+        let candidates = vm_candidates(rules, options);
+        let plan = crate::rvm::Plan::new(rules, &candidates).map(Arc::new);
+        VmProgram { candidates, plan }
+    }
+}
+
+/// Per rule: it may run on the VM. Only active bundled rules:
+/// tests/vm_matches_interpreter.rs proves the VM agrees with the interpreter on
+/// their fixtures, and it can differ elsewhere (it did on a repository rule).
+/// Users' own policies run on the interpreter.
+fn vm_candidates(rules: &RuleSet, options: &EvalOptions) -> Vec<bool> {
+    rules
+        .rules
+        .iter()
+        .map(|rule| {
+            !options.interpreter_only && options.is_active(&rule.meta) && rules.is_bundled(rule)
+        })
+        .collect()
+}
+
 impl<'a> Evaluator<'a> {
     /// An evaluator over a loaded rule set.
     pub fn new(rules: &'a RuleSet, options: EvalOptions) -> Self {
@@ -204,6 +236,17 @@ impl<'a> Evaluator<'a> {
             repository: Mutex::new(Worker::default()),
             plan: OnceLock::new(),
         }
+    }
+
+    /// An evaluator using a VM program compiled beforehand, e.g. while the
+    /// repository was being parsed. A program compiled for other rules or
+    /// other active rules is not used: the evaluator compiles its own.
+    pub fn with_program(rules: &'a RuleSet, options: EvalOptions, program: VmProgram) -> Self {
+        let evaluator = Evaluator::new(rules, options);
+        if program.candidates == vm_candidates(rules, &evaluator.options) {
+            let _ = evaluator.plan.set(program.plan);
+        }
+        evaluator
     }
 
     /// Merge and reset the counters of every worker thread.
@@ -325,26 +368,17 @@ impl<'a> Evaluator<'a> {
         dispatch
     }
 
+    /// What runs on the bytecode VM, planned and compiled on first use unless
+    /// [`Evaluator::with_program`] brought it; `None` when it is off or nothing compiles.
+    fn plan(&self) -> Option<Arc<crate::rvm::Plan>> {
+        self.plan
+            .get_or_init(|| VmProgram::compile(self.rules, &self.options).plan)
+            .clone()
+    }
+
     /// This thread's bytecode VM, or `None` (interpreter only) when it is off or cannot be built.
     fn build_machine(&self) -> Option<crate::rvm::Machine> {
-        if self.options.interpreter_only {
-            return None;
-        }
-        let plan = self
-            .plan
-            .get_or_init(|| {
-                let active: Vec<bool> = self
-                    .rules
-                    .rules
-                    .iter()
-                    .map(|r| self.options.is_active(&r.meta))
-                    .collect();
-                crate::rvm::Plan::new(self.rules, &active).map(Arc::new)
-            })
-            .clone()?;
-        let mut machine = crate::rvm::Machine::build(self.rules, plan)?;
-        machine.configure(self.data(), self.timer()).ok()?;
-        Some(machine)
+        crate::rvm::Machine::build(self.rules, self.plan()?, self.data(), self.timer())
     }
 
     /// Evaluate every applicable rule on every Kubernetes object of a file.
@@ -649,15 +683,7 @@ impl Evaluator<'_> {
                 r.meta.scope == crate::metadata::Scope::Repository
                     && self.options.is_active(&r.meta)
             })
-            .all(|r| self.is_bundled(r))
-    }
-
-    /// Whether a rule ships with hubspoke-lint.
-    fn is_bundled(&self, rule: &Rule) -> bool {
-        self.rules
-            .sources
-            .iter()
-            .any(|s| s.bundled && s.path == rule.meta.source)
+            .all(|r| self.rules.is_bundled(r))
     }
 
     /// Evaluate every repository rule once on a repository model built from `files`.
@@ -694,18 +720,9 @@ impl Evaluator<'_> {
         // tests/vm_matches_interpreter.rs holds them to the interpreter's findings.
         // Users' rules, rules the VM cannot compile and VM failures (other than the
         // time limit) go to the interpreter, built only when first needed.
-        let mut on_vm = vec![false; self.rules.rules.len()];
-        if !self.options.interpreter_only {
-            for (index, rule) in &rules {
-                on_vm[*index] = self.is_bundled(rule);
-            }
-        }
-        let mut machine = on_vm
-            .contains(&true)
-            .then(|| {
-                crate::rvm::RepositoryMachine::build(self.rules, &on_vm, self.data(), self.timer())
-            })
-            .flatten();
+        let mut machine = self
+            .plan()
+            .and_then(|plan| crate::rvm::RepositoryMachine::build(plan, self.data(), self.timer()));
         if let Some(machine) = machine.as_mut() {
             machine.set_input(input.clone());
         }

@@ -36,7 +36,7 @@ pub use builtin::{
 pub use context::{ContextIndex, CONTEXT_BUILTIN};
 pub use convert::to_rego_value;
 pub use error::EngineError;
-pub use evaluate::{EvalOptions, EvalStats, Evaluator, RuleTiming};
+pub use evaluate::{EvalOptions, EvalStats, Evaluator, RuleTiming, VmProgram};
 pub use finding::{sort_findings, Finding, RelatedLocation, Severity};
 pub use lint::{
     count_by_severity, lint_files, lint_files_in_context, lint_repositories, lint_roots,

@@ -34,6 +34,13 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
+    /// Whether `rule` ships with hubspoke-lint.
+    pub fn is_bundled(&self, rule: &Rule) -> bool {
+        self.sources
+            .iter()
+            .any(|s| s.bundled && s.path == rule.meta.source)
+    }
+
     /// Compile `sources` and read every rule's metadata. A broken source is a
     /// `policy-error` finding, and the others still load.
     pub fn load(sources: Vec<PolicySource>) -> RuleSet {

@@ -32,6 +32,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use regorus::languages::rego::compiler::Compiler;
+use regorus::rvm::program::DeserializationResult;
 use regorus::rvm::{Program, RegoVM};
 use regorus::{CompiledPolicy, Engine, Value};
 
@@ -43,81 +44,88 @@ use crate::ruleset::RuleSet;
 /// Package of the generated dispatch rules (not under `data.hubspoke`, where the config lives).
 const DISPATCH_PACKAGE: &str = "hubspoke_rvm_dispatch";
 
-/// What runs on the VM, decided once per evaluator.
+/// What runs on the VM, decided once per evaluator: one program holding every
+/// active bundled rule that compiles (document and repository rules) and the
+/// dispatch rules, compiled once. The first VM built takes the compiled program;
+/// later ones (the other workers, the repository rules) load a copy
+/// deserialized from its binary form, which costs a fraction of parsing and
+/// compiling the library again (benches/README.md) and shares no reference
+/// counts with the other threads' copies (a program shared by several threads
+/// made the 10,000-file run ~7 % slower).
 #[derive(Debug)]
 pub(crate) struct Plan {
-    /// Per index into `RuleSet::rules`: the rule compiles for the VM.
+    /// Per index into `RuleSet::rules`: the rule runs on the VM.
     vm_rule: Vec<bool>,
-    /// Distinct sets (sorted rule indices, VM rules only, at least two) that apply together
-    /// to one object, with the id of the dispatch rule generated for each.
+    /// Distinct sets (sorted rule indices, VM document rules only, at least two) that
+    /// apply together to one object, with the id of the dispatch rule generated for each.
     groups: BTreeMap<Vec<usize>, usize>,
-    /// The VM's policies: the rule set's with literal context calls renamed, then the
-    /// dispatch modules.
-    sources: Vec<PolicySource>,
     /// Context keys called literally (`hubspoke.context("<key>")`).
     keys: Vec<String>,
-    /// The program compiled while planning (to check that the dispatch rules
-    /// compile), handed to the first worker that builds a VM. Later workers
-    /// compile their own: one program shared by several threads made the
-    /// 10,000-file run ~7 % slower (reference counts bouncing between cores),
-    /// as shared engines did (evaluate.rs).
-    program: Mutex<Option<PlanProgram>>,
-}
-
-/// A plan compiled for the VM: its policy, bytecode and entry points.
-pub(crate) struct PlanProgram {
-    policy: CompiledPolicy,
-    program: Arc<Program>,
     /// Entry point per rule index (`None`: interpreter).
     rule_entry: Vec<Option<usize>>,
     /// Entry point per group id.
     group_entry: Vec<usize>,
+    /// The compiled program, until the first VM takes it.
+    compiled: Mutex<Option<Arc<Program>>>,
+    /// The program's binary form, for every later VM.
+    serialized: Vec<u8>,
 }
 
-impl std::fmt::Debug for PlanProgram {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PlanProgram")
-            .field("rule_entry", &self.rule_entry)
-            .field("group_entry", &self.group_entry)
-            .finish_non_exhaustive()
-    }
+/// A plan's program before it is checked and serialized.
+struct Compiled {
+    groups: BTreeMap<Vec<usize>, usize>,
+    rule_entry: Vec<Option<usize>>,
+    group_entry: Vec<usize>,
+    program: Arc<Program>,
 }
 
-impl PlanProgram {
-    fn compile(rules: &RuleSet, plan: &Plan) -> Option<PlanProgram> {
-        let mut engine = plan.engine()?;
-        let policy = compiled_policy(&mut engine, rules, &plan.vm_rule)?;
-        let mut entries: Vec<String> = Vec::new();
-        let mut rule_entry = vec![None; rules.rules.len()];
-        for (index, on) in plan.vm_rule.iter().enumerate() {
-            if *on {
-                rule_entry[index] = Some(entries.len());
-                entries.push(rules.rules[index].entry.clone());
-            }
+/// Compile `vm_rule` (and, `with_groups`, their dispatch rules) into one program.
+fn compile_plan(
+    rules: &RuleSet,
+    sources: &[PolicySource],
+    keys: &[String],
+    vm_rule: &[bool],
+    with_groups: bool,
+) -> Option<Compiled> {
+    let groups = if with_groups {
+        groups(rules, vm_rule)
+    } else {
+        BTreeMap::new()
+    };
+    let mut sources = sources.to_vec();
+    sources.extend(
+        groups
+            .iter()
+            .map(|(set, id)| dispatch_source(rules, set, *id)),
+    );
+    let mut engine = vm_engine(&sources, keys)?;
+    let policy = compiled_policy(&mut engine, rules, vm_rule)?;
+    let mut entries: Vec<String> = Vec::new();
+    let mut rule_entry = vec![None; rules.rules.len()];
+    for (index, on) in vm_rule.iter().enumerate() {
+        if *on {
+            rule_entry[index] = Some(entries.len());
+            entries.push(rules.rules[index].entry.clone());
         }
-        let mut group_entry = vec![0; plan.groups.len()];
-        for id in plan.groups.values() {
-            group_entry[*id] = entries.len();
-            entries.push(format!("data.{DISPATCH_PACKAGE}.g{id}.result"));
-        }
-        let names: Vec<&str> = entries.iter().map(String::as_str).collect();
-        let program = compile(&policy, &names, &plan.keys).ok()?;
-        Some(PlanProgram {
-            policy,
-            program,
-            rule_entry,
-            group_entry,
-        })
     }
+    let mut group_entry = vec![0; groups.len()];
+    for id in groups.values() {
+        group_entry[*id] = entries.len();
+        entries.push(format!("data.{DISPATCH_PACKAGE}.g{id}.result"));
+    }
+    let names: Vec<&str> = entries.iter().map(String::as_str).collect();
+    let program = compile(&policy, &names, keys).ok()?;
+    Some(Compiled {
+        groups,
+        rule_entry,
+        group_entry,
+        program,
+    })
 }
 
 /// One worker thread's VM, loaded with the plan's program.
 pub(crate) struct Machine {
     vm: RegoVM,
-    /// Entry point per rule index (`None`: interpreter).
-    rule_entry: Vec<Option<usize>>,
-    /// Entry point per group id.
-    group_entry: Vec<usize>,
     /// Host-await name, key and this document's answer, per context key.
     context: Vec<(Value, Value, Value)>,
     /// The dispatch result's key of each rule index (`"r<index>"`).
@@ -327,74 +335,64 @@ fn compiled_policy(engine: &mut Engine, rules: &RuleSet, on: &[bool]) -> Option<
 }
 
 impl Plan {
-    /// Decide which of the `active` document rules run on the VM and which
-    /// dispatch groups to generate. `None` when nothing can run on the VM.
-    pub(crate) fn new(rules: &RuleSet, active: &[bool]) -> Option<Plan> {
-        let (sources, keys) = vm_sources(rules);
-        // Only bundled rules: tests/vm_matches_interpreter.rs proves the VM agrees with the
-        // interpreter on their fixtures, and it can differ elsewhere (it did on a repository
-        // rule). Users' own policies run on the interpreter.
-        let bundled: BTreeSet<&str> = rules
-            .sources
-            .iter()
-            .filter(|s| s.bundled)
-            .map(|s| s.path.as_str())
-            .collect();
-        let mut plan = Plan {
-            vm_rule: rules
-                .rules
-                .iter()
-                .zip(active)
-                .map(|(r, on)| {
-                    *on && r.meta.scope == Scope::Document
-                        && bundled.contains(r.meta.source.as_str())
-                })
-                .collect(),
-            groups: BTreeMap::new(),
-            sources,
-            keys,
-            program: Mutex::new(None),
-        };
-        let mut engine = plan.engine()?;
-        let policy = compiled_policy(&mut engine, rules, &plan.vm_rule)?;
-        let indices: Vec<usize> = (0..rules.rules.len())
-            .filter(|i| plan.vm_rule[*i])
-            .collect();
-        let all: Vec<&str> = indices
-            .iter()
-            .map(|i| rules.rules[*i].entry.as_str())
-            .collect();
-        if compile(&policy, &all, &plan.keys).is_err() {
-            for i in indices {
-                plan.vm_rule[i] =
-                    compile(&policy, &[rules.rules[i].entry.as_str()], &plan.keys).is_ok();
-            }
-        }
-        if !plan.vm_rule.iter().any(|on| *on) {
+    /// Decide which of the `candidates` (active bundled rules) run on the VM and
+    /// which dispatch groups to generate, and compile them. `None` when nothing can
+    /// run on the VM.
+    pub(crate) fn new(rules: &RuleSet, candidates: &[bool]) -> Option<Plan> {
+        if !candidates.contains(&true) {
             return None;
         }
-        let groups = groups(rules, &plan.vm_rule);
-        let without_dispatch = plan.sources.len();
-        plan.sources.extend(
-            groups
+        let (sources, keys) = vm_sources(rules);
+        // Every bundled rule compiles (the_bundled_library_runs_on_the_vm_with_dispatch_groups):
+        // one parse and one compile. Otherwise find the rules that do, one by one.
+        let compiled = compile_plan(rules, &sources, &keys, candidates, true).or_else(|| {
+            let mut engine = vm_engine(&sources, &keys)?;
+            let policy = compiled_policy(&mut engine, rules, candidates)?;
+            let vm_rule: Vec<bool> = candidates
                 .iter()
-                .map(|(set, id)| dispatch_source(rules, set, *id)),
-        );
-        plan.groups = groups;
-        let mut program = PlanProgram::compile(rules, &plan);
-        // The dispatch rules must compile together with every VM rule, or none is used.
-        if program.is_none() && !plan.groups.is_empty() {
-            plan.groups.clear();
-            plan.sources.truncate(without_dispatch);
-            program = PlanProgram::compile(rules, &plan);
-        }
-        plan.program = Mutex::new(program);
-        Some(plan)
+                .zip(&rules.rules)
+                .map(|(on, rule)| *on && compile(&policy, &[rule.entry.as_str()], &keys).is_ok())
+                .collect();
+            if !vm_rule.contains(&true) {
+                return None;
+            }
+            // The dispatch rules must compile together with every VM rule, or none is used.
+            compile_plan(rules, &sources, &keys, &vm_rule, true)
+                .or_else(|| compile_plan(rules, &sources, &keys, &vm_rule, false))
+        })?;
+        let serialized = compiled.program.serialize_binary().ok()?;
+        Some(Plan {
+            vm_rule: compiled.rule_entry.iter().map(Option::is_some).collect(),
+            groups: compiled.groups,
+            keys,
+            rule_entry: compiled.rule_entry,
+            group_entry: compiled.group_entry,
+            compiled: Mutex::new(Some(compiled.program)),
+            serialized,
+        })
     }
 
-    /// A new engine holding the VM's policies (add the run's data before compiling).
-    pub(crate) fn engine(&self) -> Option<Engine> {
-        vm_engine(&self.sources, &self.keys)
+    /// A VM loaded with the plan's program and the run's `data` and time limit.
+    fn machine(
+        &self,
+        data: Value,
+        timer: regorus::utils::limits::ExecutionTimerConfig,
+    ) -> Option<RegoVM> {
+        let taken = self.compiled.lock().ok().and_then(|mut p| p.take());
+        let program = match taken {
+            Some(program) => program,
+            None => match Program::deserialize_binary(&self.serialized).ok()? {
+                DeserializationResult::Complete(program) => Arc::new(program),
+                DeserializationResult::Partial(_) => return None,
+            },
+        };
+        // The VM reads nothing of a compiled policy: the program is self-contained.
+        let mut vm = RegoVM::new();
+        vm.load_program(program);
+        vm.set_max_instructions(usize::MAX);
+        vm.set_data(data).ok()?;
+        vm.set_execution_timer_config(Some(timer));
+        Some(vm)
     }
 }
 
@@ -436,56 +434,23 @@ fn vm_engine(sources: &[PolicySource], keys: &[String]) -> Option<Engine> {
     Some(engine)
 }
 
-/// The repository rules on the VM: one program holding every rule of `on_vm`,
-/// run once per repository model. Repository rules see no `hubspoke.context`
-/// (it is per document): a rule calling it fails on the VM and is redone on the
-/// interpreter.
+/// The repository rules on the VM, run once per repository model. Repository
+/// rules see no `hubspoke.context` (it is per document): a rule calling it fails
+/// on the VM and is redone on the interpreter.
 pub(crate) struct RepositoryMachine {
     vm: RegoVM,
-    /// Entry point per index into `RuleSet::rules` (`None`: interpreter).
-    rule_entry: Vec<Option<usize>>,
+    plan: Arc<Plan>,
 }
 
 impl RepositoryMachine {
-    /// `None` when no rule of `on_vm` compiles for the VM.
+    /// `None` when the plan's program cannot be loaded.
     pub(crate) fn build(
-        rules: &RuleSet,
-        on_vm: &[bool],
+        plan: Arc<Plan>,
         data: Value,
         timer: regorus::utils::limits::ExecutionTimerConfig,
     ) -> Option<RepositoryMachine> {
-        let (sources, keys) = vm_sources(rules);
-        let mut engine = vm_engine(&sources, &keys)?;
-        engine.add_data(data.clone()).ok()?;
-        let policy = compiled_policy(&mut engine, rules, on_vm)?;
-        let mut compiles: Vec<bool> = on_vm.to_vec();
-        let all: Vec<&str> = (0..rules.rules.len())
-            .filter(|i| compiles[*i])
-            .map(|i| rules.rules[i].entry.as_str())
-            .collect();
-        if compile(&policy, &all, &keys).is_err() {
-            for (index, on) in compiles.iter_mut().enumerate() {
-                *on = *on && compile(&policy, &[rules.rules[index].entry.as_str()], &keys).is_ok();
-            }
-        }
-        let mut rule_entry = vec![None; rules.rules.len()];
-        let mut entries: Vec<&str> = Vec::new();
-        for (index, on) in compiles.iter().enumerate() {
-            if *on {
-                rule_entry[index] = Some(entries.len());
-                entries.push(rules.rules[index].entry.as_str());
-            }
-        }
-        if entries.is_empty() {
-            return None;
-        }
-        let program = compile(&policy, &entries, &keys).ok()?;
-        let mut vm = RegoVM::new_with_policy(policy);
-        vm.load_program(program);
-        vm.set_max_instructions(usize::MAX);
-        vm.set_data(data).ok()?;
-        vm.set_execution_timer_config(Some(timer));
-        Some(RepositoryMachine { vm, rule_entry })
+        let vm = plan.machine(data, timer)?;
+        Some(RepositoryMachine { vm, plan })
     }
 
     /// Make the repository model's `input` the document the rules see.
@@ -495,7 +460,7 @@ impl RepositoryMachine {
 
     /// Run rule `index`; `None` when it is not on the VM.
     pub(crate) fn run_rule(&mut self, index: usize) -> Option<Result<Value, String>> {
-        let entry = (*self.rule_entry.get(index)?)?;
+        let entry = (*self.plan.rule_entry.get(index)?)?;
         Some(
             self.vm
                 .execute_entry_point_by_index(entry)
@@ -570,18 +535,15 @@ fn dispatch_source(rules: &RuleSet, set: &[usize], id: usize) -> PolicySource {
 }
 
 impl Machine {
-    /// A new VM loaded with the plan's program; `None` when it does not compile.
-    pub(crate) fn build(rules: &RuleSet, plan: Arc<Plan>) -> Option<Machine> {
-        let planned = plan.program.lock().ok().and_then(|mut p| p.take());
-        let PlanProgram {
-            policy,
-            program,
-            rule_entry,
-            group_entry,
-        } = planned.or_else(|| PlanProgram::compile(rules, &plan))?;
-        let mut vm = RegoVM::new_with_policy(policy);
-        vm.load_program(program);
-        vm.set_max_instructions(usize::MAX);
+    /// A new VM loaded with the plan's program and the run's `data` and time limit;
+    /// `None` when it cannot be loaded.
+    pub(crate) fn build(
+        rules: &RuleSet,
+        plan: Arc<Plan>,
+        data: Value,
+        timer: regorus::utils::limits::ExecutionTimerConfig,
+    ) -> Option<Machine> {
+        let vm = plan.machine(data, timer)?;
         let context = plan
             .keys
             .iter()
@@ -598,28 +560,15 @@ impl Machine {
             .collect();
         Some(Machine {
             vm,
-            rule_entry,
-            group_entry,
             context,
             result_keys,
             plan,
         })
     }
 
-    /// The run's `data` document and per-execution time limit.
-    pub(crate) fn configure(
-        &mut self,
-        data: Value,
-        timer: regorus::utils::limits::ExecutionTimerConfig,
-    ) -> Result<(), String> {
-        self.vm.set_data(data).map_err(|e| e.to_string())?;
-        self.vm.set_execution_timer_config(Some(timer));
-        Ok(())
-    }
-
     /// Whether rule `index` runs on the VM.
     pub(crate) fn runs(&self, index: usize) -> bool {
-        self.rule_entry.get(index).is_some_and(Option::is_some)
+        self.plan.vm_rule.get(index).is_some_and(|on| *on)
     }
 
     /// The dispatch group of exactly these (sorted) VM rules, if one was generated.
@@ -649,7 +598,7 @@ impl Machine {
 
     /// Run one rule; `None` when it is not on the VM.
     pub(crate) fn run_rule(&mut self, index: usize) -> Option<Result<Value, String>> {
-        let entry = (*self.rule_entry.get(index)?)?;
+        let entry = (*self.plan.rule_entry.get(index)?)?;
         self.arm_context(4);
         Some(
             self.vm
@@ -660,7 +609,7 @@ impl Machine {
 
     /// Run every rule of a dispatch group in one execution.
     pub(crate) fn run_group(&mut self, group: usize, set: &[usize]) -> Dispatched {
-        let Some(entry) = self.group_entry.get(group).copied() else {
+        let Some(entry) = self.plan.group_entry.get(group).copied() else {
             return Dispatched::Failed;
         };
         self.arm_context(set.len() + 4);
@@ -743,42 +692,78 @@ mod tests {
         }
     }
 
-    #[test]
-    fn every_bundled_repository_rule_compiles_for_the_vm() {
-        let rules = RuleSet::load(crate::policy::bundled_sources());
-        let repository: Vec<bool> = rules
-            .rules
-            .iter()
-            .map(|r| r.meta.scope == Scope::Repository)
-            .collect();
-        let timer = regorus::utils::limits::ExecutionTimerConfig {
+    fn timer() -> regorus::utils::limits::ExecutionTimerConfig {
+        regorus::utils::limits::ExecutionTimerConfig {
             limit: std::time::Duration::from_secs(5),
             check_interval: std::num::NonZeroU32::MIN,
-        };
-        let data = Value::from(serde_json::json!({"hubspoke": {"config": {}}}));
-        let machine =
-            RepositoryMachine::build(&rules, &repository, data, timer).expect("a machine");
-        let on_vm: Vec<bool> = machine.rule_entry.iter().map(Option::is_some).collect();
-        assert_eq!(on_vm, repository);
-        assert!(repository.iter().filter(|r| **r).count() >= 21);
+        }
+    }
+
+    fn no_config() -> Value {
+        Value::from(serde_json::json!({"hubspoke": {"config": {}}}))
     }
 
     #[test]
-    fn the_bundled_library_runs_on_the_vm_with_dispatch_groups() {
+    fn every_bundled_rule_runs_on_the_vm_with_dispatch_groups() {
         let rules = RuleSet::load(crate::policy::bundled_sources());
-        let active = vec![true; rules.rules.len()];
-        let plan = Plan::new(&rules, &active).expect("a plan");
-        let documents = rules
+        let every = vec![true; rules.rules.len()];
+        let plan = Plan::new(&rules, &every).expect("a plan");
+        assert_eq!(
+            plan.vm_rule, every,
+            "every bundled rule compiles for the VM"
+        );
+        let repository = rules
             .rules
             .iter()
-            .filter(|r| r.meta.scope == Scope::Document)
+            .filter(|r| r.meta.scope == Scope::Repository)
             .count();
-        let on_vm = plan.vm_rule.iter().filter(|on| **on).count();
-        assert_eq!(
-            on_vm, documents,
-            "every bundled document rule compiles for the VM"
-        );
+        assert!(repository >= 21, "{repository} repository rules");
         assert!(!plan.groups.is_empty());
+    }
+
+    /// The first VM runs the compiled program, later ones a deserialized copy:
+    /// both must give the same results.
+    #[test]
+    fn a_deserialized_program_runs_like_the_compiled_one() {
+        let rules = RuleSet::load(crate::policy::bundled_sources());
+        let plan = Arc::new(Plan::new(&rules, &vec![true; rules.rules.len()]).expect("a plan"));
+        let input = Value::from_json_str(
+            r#"{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"},
+                "spec": {"template": {"spec": {"hostNetwork": true, "containers": [{"name": "app", "image": "nginx:latest",
+                "securityContext": {"privileged": true}}]}}}}"#,
+        )
+        .expect("json");
+        let mut results = Vec::new();
+        for _ in 0..2 {
+            let mut machine =
+                Machine::build(&rules, Arc::clone(&plan), no_config(), timer()).expect("a VM");
+            machine.set_input(input.clone());
+            let groups: Vec<_> = plan
+                .groups
+                .iter()
+                .map(|(set, id)| (set.clone(), *id))
+                .collect();
+            let values: Vec<Vec<Value>> = groups
+                .iter()
+                .map(|(set, id)| match machine.run_group(*id, set) {
+                    Dispatched::Values(values) => values,
+                    Dispatched::Failed => panic!("group {id} failed"),
+                })
+                .collect();
+            results.push(values);
+        }
+        assert!(
+            plan.compiled.lock().expect("lock").is_none(),
+            "the first VM took the program"
+        );
+        assert_eq!(results[0], results[1]);
+        let findings: usize = results[0]
+            .iter()
+            .flatten()
+            .filter_map(|v| v.as_set().ok())
+            .map(|set| set.len())
+            .sum();
+        assert!(findings >= 5, "{findings} violations");
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use hubspoke_engine::{
     apply_overrides, apply_suppressions, lint_roots, Baseline, EvalOptions, Evaluator,
-    RepositoryRoot, Severity, BASELINE_FILE_NAME,
+    RepositoryRoot, Severity, VmProgram, BASELINE_FILE_NAME,
 };
 use hubspoke_manifest::{discover, read_and_parse, DiscoveredFile, ParsedFile};
 use hubspoke_report::{Format, HumanOptions, Report};
@@ -128,6 +128,52 @@ fn start_threads(threads: Option<usize>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What the configuration and flags make of the loaded rules.
+struct RuleSettings {
+    catalog: Vec<hubspoke_engine::RuleMeta>,
+    options: EvalOptions,
+    schema_options: Option<hubspoke_schema::SchemaOptions>,
+    /// Ids of the rules that run.
+    active_rules: BTreeSet<String>,
+}
+
+fn rule_settings(
+    args: &LintArgs,
+    config: &Config,
+    rules: &hubspoke_engine::RuleSet,
+) -> anyhow::Result<RuleSettings> {
+    let catalog = super::catalog(rules);
+    let known_ids: BTreeSet<String> = catalog.iter().map(|r| r.id.clone()).collect();
+    let mut options = settings::eval_options(config, &catalog, rules, args.rule_timeout_ms)?;
+    if !args.only_rules.is_empty() {
+        if let Some(unknown) = args.only_rules.iter().find(|id| !known_ids.contains(*id)) {
+            bail!("--rule {unknown}: no rule has this id; `hubspoke-lint rules` lists them");
+        }
+        options.disabled.extend(
+            rules
+                .rules
+                .iter()
+                .map(|r| r.meta.id.clone())
+                .filter(|id| !args.only_rules.contains(id)),
+        );
+        // Naming a rule runs it, even one that is off by default.
+        options.enabled.extend(args.only_rules.iter().cloned());
+    }
+    let schema_options = schema_options(args, config, &mut options)?;
+    let active_rules: BTreeSet<String> = catalog
+        .iter()
+        .filter(|meta| options.is_active(meta))
+        .map(|meta| meta.id.clone())
+        .collect();
+    options.collect_timings = args.timings;
+    Ok(RuleSettings {
+        catalog,
+        options,
+        schema_options,
+        active_rules,
+    })
+}
+
 /// Discover, parse, evaluate, suppress: everything but reporting.
 pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun> {
     let paths = if args.paths.is_empty() {
@@ -164,11 +210,19 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
         args.max_depth,
         args.max_alias_nodes,
     );
-    // Compiling the policies is serial: do it while the (mostly serial) walk runs.
+    // Compiling the policies and the VM program is serial: do it while the
+    // (mostly serial) walk runs and the other threads parse.
     let (loaded, (discovery, parsed)) = rayon::join(
         || {
             let started = Instant::now();
-            (!args.parse_only).then(|| (load_rules(&policy_dirs), started.elapsed()))
+            (!args.parse_only).then(|| {
+                let prepared = load_rules(&policy_dirs).and_then(|rules| {
+                    let settings = rule_settings(args, &config, &rules)?;
+                    let program = VmProgram::compile(&rules, &settings.options);
+                    Ok((rules, settings, program))
+                });
+                (prepared, started.elapsed())
+            })
         },
         || {
             let started = Instant::now();
@@ -182,37 +236,18 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
             (discovery, parsed)
         },
     );
-    let Some((rules, load_time)) = loaded else {
+    let Some((prepared, load_time)) = loaded else {
         return Ok(parse_only(&paths, discovery, parsed, config, stats));
     };
-    let rules = rules?;
+    let (rules, settings, program) = prepared?;
     stats.load_rules = load_time;
-    let catalog = super::catalog(&rules);
-    let known_ids: BTreeSet<String> = catalog.iter().map(|r| r.id.clone()).collect();
-    let mut options = settings::eval_options(&config, &catalog, &rules, args.rule_timeout_ms)?;
-    if !args.only_rules.is_empty() {
-        if let Some(unknown) = args.only_rules.iter().find(|id| !known_ids.contains(*id)) {
-            bail!("--rule {unknown}: no rule has this id; `hubspoke-lint rules` lists them");
-        }
-        options.disabled.extend(
-            rules
-                .rules
-                .iter()
-                .map(|r| r.meta.id.clone())
-                .filter(|id| !args.only_rules.contains(id)),
-        );
-        // Naming a rule runs it, even one that is off by default.
-        options.enabled.extend(args.only_rules.iter().cloned());
-    }
-    let schema_options = schema_options(args, &config, &mut options)?;
-
-    let active_rules: BTreeSet<String> = catalog
-        .iter()
-        .filter(|meta| options.is_active(meta))
-        .map(|meta| meta.id.clone())
-        .collect();
-    options.collect_timings = args.timings;
-    let mut evaluator = Evaluator::new(&rules, options);
+    let RuleSettings {
+        catalog,
+        options,
+        schema_options,
+        active_rules,
+    } = settings;
+    let mut evaluator = Evaluator::with_program(&rules, options, program);
     let roots = repository_roots(&paths, &discovery.files, &parsed);
     // Schema validation is independent of the rules: it fills the core the
     // (serial) model building leaves idle.
