@@ -89,6 +89,11 @@ impl Sharer {
         }
     }
 
+    /// `text` as a value, shared with every earlier equal string.
+    pub(crate) fn string_value(&mut self, text: &str) -> Value {
+        self.string(text).0
+    }
+
     fn string(&mut self, text: &str) -> (Value, u64) {
         let hash = mix(0x5354_5249_4e47, hash_str(text));
         if text.len() > 64 {

@@ -24,6 +24,7 @@ mod policy;
 mod repository_input;
 mod ruleset;
 mod rvm;
+mod serialize;
 mod suppress;
 
 pub use baseline::{

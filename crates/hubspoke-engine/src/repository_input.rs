@@ -80,8 +80,8 @@ pub(crate) fn repository_input(model: &RepoModel) -> Value {
 /// model and use [`RepositoryInput::of_whole_model`]).
 ///
 /// Memory is the point (issue 9's peak RSS): the model's body copies are freed
-/// first and the model itself as soon as its JSON text exists, so the allocator
-/// reuses both for the values built after; on the generated 10,000-file
+/// first and the model itself as soon as its value exists, so the allocator
+/// reuses both for the bodies converted after; on the generated 10,000-file
 /// repository one copy of every object is kept instead of three
 /// (benches/README.md).
 ///
@@ -117,14 +117,10 @@ pub(crate) fn repository_input_from_files(
     }
     let object_locations = std::mem::take(&mut model.locations);
     let kustomize_locations = std::mem::take(&mut model.kustomize_locations);
-    // The rest of the model through JSON text: regorus shares repeated keys, and
-    // the text is smaller than a `serde_json::Value` tree.
-    let json = serde_json::to_string(&model).ok()?;
-    drop(model);
-    let mut input = Value::from_json_str(&json).ok()?;
-    drop(json);
-    let map = input.as_object_mut().ok()?;
     let mut sharer = Sharer::default();
+    let mut input = crate::serialize::to_value(&model, &mut sharer).ok()?;
+    drop(model);
+    let map = input.as_object_mut().ok()?;
     for (key, roots) in [("objects", objects), ("kustomize_files", kustomize)] {
         let Some(Ok(items)) = map.get_mut(&Value::from(key)).map(|v| v.as_array_mut()) else {
             continue;
