@@ -19,7 +19,7 @@ metadata := {
 
 default_labels := ["app.kubernetes.io/name"]
 
-required := params.strings(metadata.id, "required_labels", default_labels)
+required := params.strings("BP005", "required_labels", default_labels)
 
 # Where the pod's metadata lives: the Pod itself, or the controller's pod
 # template (Kyverno's auto-gen checks the template, not the controller).

@@ -10,9 +10,9 @@ get(id, name, fallback) := value if {
 # A list-of-strings parameter; any other shape (a bare string, a number) is
 # wrapped or ignored so that a typo in the config cannot make a rule crash.
 strings(id, name, fallback) := [s | some s in value; is_string(s)] if {
-	value := get(id, name, fallback)
+	value := object.get(data.hubspoke.config, ["params", id, name], fallback)
 	is_array(value)
 } else := [value] if {
-	value := get(id, name, fallback)
+	value := object.get(data.hubspoke.config, ["params", id, name], fallback)
 	is_string(value)
 } else := fallback

@@ -19,17 +19,12 @@ host_like(s) if contains(s, ":")
 host_like(s) if s == "localhost"
 
 # The image with its implicit Docker Hub registry (and `library/`) spelled out.
-canonical(image) := image if has_registry(image)
-
-canonical(image) := concat("/", ["docker.io", image]) if {
-	not has_registry(image)
+# One else-chain, so that `has_registry` runs once: BP006 asks for every container.
+canonical(image) := image if {
+	has_registry(image)
+} else := concat("/", ["docker.io", image]) if {
 	contains(images.without_digest(image), "/")
-}
-
-canonical(image) := concat("/", ["docker.io", "library", image]) if {
-	not has_registry(image)
-	not contains(images.without_digest(image), "/")
-}
+} else := concat("/", ["docker.io", "library", image])
 
 # Whether the image comes from any of `registries`: each a host (`ghcr.io`), optionally
 # with a path (`ghcr.io/acme`). The image is compared as written and in canonical form,
@@ -43,6 +38,6 @@ from_any(image, registries) if {
 	startswith(form, p)
 }
 
-prefix(registry) := registry if endswith(registry, "/")
-
-prefix(registry) := concat("", [registry, "/"]) if not endswith(registry, "/")
+prefix(registry) := registry if {
+	endswith(registry, "/")
+} else := concat("", [registry, "/"])

@@ -109,3 +109,59 @@ fn fixture_findings_have_exact_locations_and_messages() {
     assert!(lines.len() >= 200, "only {} lines", lines.len());
     insta::assert_snapshot!(lines.join("\n"));
 }
+
+/// BP006 compares images in canonical form (Docker Hub spelled out); the rule's
+/// fixtures use registries with a host, so the implicit forms are checked here.
+#[test]
+fn registry_helpers_spell_out_docker_hub() {
+    let mut engine = hubspoke_engine::new_engine();
+    for source in bundled_sources() {
+        source.add_to(&mut engine).expect("bundled policy");
+    }
+    let mut query = |q: &str| -> String {
+        let results = engine.eval_query(q.to_owned(), false).expect("query");
+        let value = results
+            .result
+            .first()
+            .and_then(|r| r.expressions.first())
+            .map(|e| e.value.clone());
+        value.map_or_else(|| "undefined".to_owned(), |v| v.to_string())
+    };
+    for (image, canonical) in [
+        ("nginx", "docker.io/library/nginx"),
+        ("nginx:1.27", "docker.io/library/nginx:1.27"),
+        ("bitnami/redis:7", "docker.io/bitnami/redis:7"),
+        (
+            "ghcr.io/fluxcd/flux-cli:v2.4.0",
+            "ghcr.io/fluxcd/flux-cli:v2.4.0",
+        ),
+        ("localhost/app:1", "localhost/app:1"),
+        ("registry:5000/app:1", "registry:5000/app:1"),
+        ("team/app@sha256:00", "docker.io/team/app@sha256:00"),
+    ] {
+        assert_eq!(
+            query(&format!(
+                "data.hubspoke.lib.registries.canonical(\"{image}\")"
+            )),
+            format!("\"{canonical}\""),
+            "{image}"
+        );
+    }
+    for (image, registries, allowed) in [
+        ("nginx:1.27", r#"["docker.io"]"#, true),
+        ("nginx:1.27", r#"["docker.io/library"]"#, true),
+        ("nginx:1.27", r#"["docker.io/bitnami"]"#, false),
+        ("bitnami/redis", r#"["docker.io/bitnami/"]"#, true),
+        ("ghcr.io/fluxcd/x", r#"["ghcr.io/flux"]"#, false),
+        ("ghcr.io/fluxcd/x", r#"["quay.io", "ghcr.io/fluxcd"]"#, true),
+    ] {
+        let answer = query(&format!(
+            "data.hubspoke.lib.registries.from_any(\"{image}\", {registries})"
+        ));
+        assert_eq!(
+            answer == "true",
+            allowed,
+            "{image} in {registries}: {answer}"
+        );
+    }
+}
