@@ -21,13 +21,15 @@ metadata := {
 # Kyverno's sample list, kept as the default so the conformance cases hold.
 default_registries := ["eu.foo.io", "bar.io"]
 
-allowed := params.strings(metadata.id, "allowed_registries", default_registries)
+allowed := params.strings("BP006", "allowed_registries", default_registries)
+
+allowed_prefixes := registries.prefixes(allowed)
 
 violations contains v if {
 	some c in pods.containers
 	image := c.spec.image
 	is_string(image)
-	not registries.from_any(image, allowed)
+	not registries.from_any_prefix(image, allowed_prefixes)
 	v := {
 		"msg": sprintf("%s of %s uses image %q from a registry outside the allowed list (%s)", [pods.name(c), objects.display, image, concat(", ", allowed)]),
 		"path": array.concat(c.path, ["image"]),
