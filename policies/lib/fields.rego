@@ -6,7 +6,9 @@
 # - Kyverno wildcards: `*` is any run of characters, `?` one character.
 package hubspoke.lib.fields
 
-# The object holds the key with a non-null value.
+# The object holds the key with a non-null value. The pod-security rules write
+# `obj.key != null` instead, which means the same for a string key (a lookup in
+# anything but an object is undefined): on the VM the call cost more than the test.
 has(obj, key) if {
 	is_object(obj)
 	obj[key] != null

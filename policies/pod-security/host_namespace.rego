@@ -21,7 +21,7 @@ metadata := {
 violations contains v if {
 	some s in pods.specs
 	some field in ["hostNetwork", "hostPID", "hostIPC"]
-	fields.has(s.spec, field)
+	s.spec[field] != null
 	not fields.is_false(s.spec[field])
 	v := {
 		"msg": sprintf("%s sets %s: %s", [objects.display, field, fields.show(s.spec[field])]),

@@ -1,6 +1,5 @@
 package hubspoke.pod_security.host_path_volume
 
-import data.hubspoke.lib.fields
 import data.hubspoke.lib.objects
 import data.hubspoke.lib.pods
 
@@ -22,7 +21,7 @@ violations contains v if {
 	some s in pods.specs
 	is_array(s.spec.volumes)
 	some i, volume in s.spec.volumes
-	fields.has(volume, "hostPath")
+	volume.hostPath != null
 	v := {
 		"msg": sprintf("volume %s of %s mounts the node path %s", [volume_name(volume, i), objects.display, node_path(volume.hostPath)]),
 		"path": array.concat(s.path, ["volumes", i, "hostPath"]),

@@ -1,6 +1,5 @@
 package hubspoke.pod_security.host_port
 
-import data.hubspoke.lib.fields
 import data.hubspoke.lib.objects
 import data.hubspoke.lib.pods
 
@@ -22,7 +21,7 @@ violations contains v if {
 	some c in pods.containers
 	is_array(c.spec.ports)
 	some i, port in c.spec.ports
-	fields.has(port, "hostPort")
+	port.hostPort != null
 	not zero(port.hostPort)
 	v := {
 		"msg": sprintf("%s of %s binds host port %v", [pods.name(c), objects.display, port.hostPort]),

@@ -22,7 +22,7 @@ metadata := {
 violations contains v if {
 	some c in pods.containers
 	options := c.spec.securityContext.windowsOptions
-	fields.has(options, "hostProcess")
+	options.hostProcess != null
 	not fields.is_false(options.hostProcess)
 	v := {
 		"msg": sprintf("%s of %s sets securityContext.windowsOptions.hostProcess to %s; only false is allowed", [pods.name(c), objects.display, fields.show(options.hostProcess)]),

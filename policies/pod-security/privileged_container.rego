@@ -21,7 +21,7 @@ metadata := {
 violations contains v if {
 	some c in pods.containers
 	sc := c.spec.securityContext
-	fields.has(sc, "privileged")
+	sc.privileged != null
 	not fields.is_false(sc.privileged)
 	v := {
 		"msg": message(c, sc.privileged),

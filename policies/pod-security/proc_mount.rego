@@ -21,7 +21,7 @@ metadata := {
 violations contains v if {
 	some c in pods.containers
 	sc := c.spec.securityContext
-	fields.has(sc, "procMount")
+	sc.procMount != null
 	sc.procMount != "Default"
 	v := {
 		"msg": sprintf("%s of %s sets securityContext.procMount to %s; only Default is allowed", [pods.name(c), objects.display, fields.show(sc.procMount)]),

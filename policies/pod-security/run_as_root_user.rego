@@ -21,7 +21,7 @@ metadata := {
 violations contains v if {
 	some s in pods.specs
 	sc := s.spec.securityContext
-	fields.has(sc, "runAsUser")
+	sc.runAsUser != null
 	not positive(sc.runAsUser)
 	v := {
 		"msg": sprintf("%s sets the pod's runAsUser to %s; it must be greater than 0", [objects.display, fields.show(sc.runAsUser)]),
@@ -32,7 +32,7 @@ violations contains v if {
 violations contains v if {
 	some c in pods.containers
 	sc := c.spec.securityContext
-	fields.has(sc, "runAsUser")
+	sc.runAsUser != null
 	not positive(sc.runAsUser)
 	v := {
 		"msg": sprintf("%s of %s sets runAsUser to %s; it must be greater than 0", [pods.name(c), objects.display, fields.show(sc.runAsUser)]),

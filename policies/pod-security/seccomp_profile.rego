@@ -24,7 +24,7 @@ allowed := {"RuntimeDefault", "Localhost"}
 violations contains v if {
 	some s in pods.specs
 	profile := s.spec.securityContext.seccompProfile
-	fields.has(profile, "type")
+	profile.type != null
 	not profile.type in allowed
 	v := {
 		"msg": sprintf("%s sets the pod's seccompProfile.type to %s", [objects.display, fields.show(profile.type)]),
@@ -35,7 +35,7 @@ violations contains v if {
 violations contains v if {
 	some c in pods.containers
 	profile := c.spec.securityContext.seccompProfile
-	fields.has(profile, "type")
+	profile.type != null
 	not profile.type in allowed
 	v := {
 		"msg": sprintf("%s of %s sets seccompProfile.type to %s", [pods.name(c), objects.display, fields.show(profile.type)]),

@@ -29,7 +29,7 @@ violations contains v if {
 	some c in pods.containers
 	c.pod_path == s.path
 	profile := c.spec.securityContext.seccompProfile
-	fields.has(profile, "type")
+	profile.type != null
 	not profile.type in allowed
 	v := {
 		"msg": sprintf("%s of %s sets seccompProfile.type to %s, overriding the pod's profile", [pods.name(c), objects.display, fields.show(profile.type)]),

@@ -24,7 +24,7 @@ allowed := {"container_t", "container_init_t", "container_kvm_t"}
 violations contains v if {
 	some s in pods.specs
 	options := s.spec.securityContext.seLinuxOptions
-	fields.has(options, "type")
+	options.type != null
 	not options.type in allowed
 	v := {
 		"msg": sprintf("%s sets the pod's seLinuxOptions.type to %s", [objects.display, fields.show(options.type)]),
@@ -35,7 +35,7 @@ violations contains v if {
 violations contains v if {
 	some c in pods.containers
 	options := c.spec.securityContext.seLinuxOptions
-	fields.has(options, "type")
+	options.type != null
 	not options.type in allowed
 	v := {
 		"msg": sprintf("%s of %s sets seLinuxOptions.type to %s", [pods.name(c), objects.display, fields.show(options.type)]),

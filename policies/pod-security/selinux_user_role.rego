@@ -23,7 +23,7 @@ violations contains v if {
 	some s in pods.specs
 	options := s.spec.securityContext.seLinuxOptions
 	some field in ["user", "role"]
-	fields.has(options, field)
+	options[field] != null
 	v := {
 		"msg": sprintf("%s sets the pod's seLinuxOptions.%s to %s", [objects.display, field, fields.show(options[field])]),
 		"path": array.concat(s.path, ["securityContext", "seLinuxOptions", field]),
@@ -34,7 +34,7 @@ violations contains v if {
 	some c in pods.containers
 	options := c.spec.securityContext.seLinuxOptions
 	some field in ["user", "role"]
-	fields.has(options, field)
+	options[field] != null
 	v := {
 		"msg": sprintf("%s of %s sets seLinuxOptions.%s to %s", [pods.name(c), objects.display, field, fields.show(options[field])]),
 		"path": array.concat(c.path, ["securityContext", "seLinuxOptions", field]),

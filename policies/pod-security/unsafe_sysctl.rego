@@ -31,7 +31,7 @@ violations contains v if {
 	sysctls := s.spec.securityContext.sysctls
 	is_array(sysctls)
 	some i, sysctl in sysctls
-	fields.has(sysctl, "name")
+	sysctl.name != null
 	not sysctl.name in allowed
 	v := {
 		"msg": sprintf("%s sets the sysctl %s, which is not in the safe set", [objects.display, fields.show(sysctl.name)]),
