@@ -14,6 +14,8 @@ has(obj, key) if {
 	obj[key] != null
 }
 
+# The pod-security rules write these two inline (`value in {false, "false"}`), as
+# they do `has`.
 # Kyverno's pattern "false": the boolean false or the string "false".
 is_false(value) if value == false
 

@@ -22,7 +22,7 @@ violations contains v if {
 	some s in pods.specs
 	some field in ["hostNetwork", "hostPID", "hostIPC"]
 	s.spec[field] != null
-	not fields.is_false(s.spec[field])
+	not s.spec[field] in {false, "false"}
 	v := {
 		"msg": sprintf("%s sets %s: %s", [objects.display, field, fields.show(s.spec[field])]),
 		"path": array.concat(s.path, [field]),

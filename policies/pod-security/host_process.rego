@@ -23,7 +23,7 @@ violations contains v if {
 	some c in pods.containers
 	options := c.spec.securityContext.windowsOptions
 	options.hostProcess != null
-	not fields.is_false(options.hostProcess)
+	not options.hostProcess in {false, "false"}
 	v := {
 		"msg": sprintf("%s of %s sets securityContext.windowsOptions.hostProcess to %s; only false is allowed", [pods.name(c), objects.display, fields.show(options.hostProcess)]),
 		"path": array.concat(c.path, ["securityContext", "windowsOptions", "hostProcess"]),

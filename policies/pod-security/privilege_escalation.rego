@@ -22,7 +22,7 @@ metadata := {
 violations contains v if {
 	some c in pods.containers
 	value := object.get(c.spec, ["securityContext", "allowPrivilegeEscalation"], null)
-	not fields.is_false(value)
+	not value in {false, "false"}
 	v := {
 		"msg": message(c, value),
 		"path": array.concat(c.path, ["securityContext", "allowPrivilegeEscalation"]),

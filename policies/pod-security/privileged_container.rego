@@ -22,7 +22,7 @@ violations contains v if {
 	some c in pods.containers
 	sc := c.spec.securityContext
 	sc.privileged != null
-	not fields.is_false(sc.privileged)
+	not sc.privileged in {false, "false"}
 	v := {
 		"msg": message(c, sc.privileged),
 		"path": array.concat(c.path, ["securityContext", "privileged"]),

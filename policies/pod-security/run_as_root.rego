@@ -28,7 +28,7 @@ violations contains v if {
 	c.pod_path == s.path
 	value := c.spec.securityContext.runAsNonRoot
 	value != null
-	not fields.is_true(value)
+	not value in {true, "true"}
 	v := {
 		"msg": sprintf("%s of %s sets securityContext.runAsNonRoot to %s, overriding the pod's true", [pods.name(c), objects.display, fields.show(value)]),
 		"path": array.concat(c.path, ["securityContext", "runAsNonRoot"]),
@@ -41,14 +41,14 @@ violations contains v if {
 	some c in pods.containers
 	c.pod_path == s.path
 	value := object.get(c.spec, ["securityContext", "runAsNonRoot"], null)
-	not fields.is_true(value)
+	not value in {true, "true"}
 	v := {
 		"msg": message(c, value),
 		"path": array.concat(c.path, ["securityContext", "runAsNonRoot"]),
 	}
 }
 
-pod_non_root(spec) if fields.is_true(spec.securityContext.runAsNonRoot)
+pod_non_root(spec) if spec.securityContext.runAsNonRoot in {true, "true"}
 
 message(c, value) := sprintf("%s of %s does not set securityContext.runAsNonRoot to true, and neither does the pod", [pods.name(c), objects.display]) if value == null
 
