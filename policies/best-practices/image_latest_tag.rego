@@ -21,9 +21,12 @@ violations contains v if {
 	some c in pods.containers
 	image := c.spec.image
 	is_string(image)
-	images.tag(image) == "latest"
+	# images.tag(image) == "latest", spelled out: a call costs more than the test on the VM.
+	parts := split(images.last_component(image), ":")
+	count(parts) == 2
+	parts[1] == "latest"
 	# A digest pins the image whatever the tag says (Kyverno's `!*:latest` agrees).
-	not images.has_digest(image)
+	not contains(image, "@")
 	v := {
 		"msg": sprintf("%s of %s uses the mutable tag in image %q", [pods.name(c), objects.display, image]),
 		"path": array.concat(c.path, ["image"]),
