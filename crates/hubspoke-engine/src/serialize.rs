@@ -235,49 +235,29 @@ impl Items<'_> {
     }
 }
 
-impl ser::SerializeSeq for Items<'_> {
-    type Ok = Value;
-    type Error = SerializeError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value, SerializeError> {
-        Ok(self.finish())
-    }
+/// The four array-building traits serde splits one shape into: a sequence, a
+/// tuple, a tuple struct and a tuple variant all push elements.
+macro_rules! serialize_items {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for Items<'_> {
+            type Ok = Value;
+            type Error = SerializeError;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
+                self.push(value)
+            }
+            fn end(self) -> Result<Value, SerializeError> {
+                Ok(self.finish())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Items<'_> {
-    type Ok = Value;
-    type Error = SerializeError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value, SerializeError> {
-        Ok(self.finish())
-    }
-}
-
-impl ser::SerializeTupleStruct for Items<'_> {
-    type Ok = Value;
-    type Error = SerializeError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value, SerializeError> {
-        Ok(self.finish())
-    }
-}
-
-impl ser::SerializeTupleVariant for Items<'_> {
-    type Ok = Value;
-    type Error = SerializeError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value, SerializeError> {
-        Ok(self.finish())
-    }
-}
+serialize_items!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl Fields<'_> {
     fn insert<T: Serialize + ?Sized>(
@@ -327,37 +307,28 @@ impl ser::SerializeMap for Fields<'_> {
     }
 }
 
-impl ser::SerializeStruct for Fields<'_> {
-    type Ok = Value;
-    type Error = SerializeError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Self::Error> {
-        let key = self.sharer.string_value(key);
-        self.insert(key, value)
-    }
-    fn end(self) -> Result<Value, SerializeError> {
-        Ok(self.finish())
-    }
+/// A struct and a struct variant both insert named fields.
+macro_rules! serialize_fields {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for Fields<'_> {
+            type Ok = Value;
+            type Error = SerializeError;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), Self::Error> {
+                let key = self.sharer.string_value(key);
+                self.insert(key, value)
+            }
+            fn end(self) -> Result<Value, SerializeError> {
+                Ok(self.finish())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Fields<'_> {
-    type Ok = Value;
-    type Error = SerializeError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Self::Error> {
-        let key = self.sharer.string_value(key);
-        self.insert(key, value)
-    }
-    fn end(self) -> Result<Value, SerializeError> {
-        Ok(self.finish())
-    }
-}
+serialize_fields!(SerializeStruct, SerializeStructVariant);
 
 #[cfg(test)]
 mod tests {
