@@ -156,7 +156,8 @@ pub struct Evaluator<'a> {
     workers: ThreadLocal<RefCell<Worker>>,
     /// Repository-rule counters (evaluated once per model, not per thread).
     repository: Mutex<Worker>,
-    /// Which document rules run on the bytecode VM, decided on first use.
+    /// What runs on the bytecode VM (document and repository rules), brought by
+    /// [`Evaluator::with_program`] or planned on first use.
     plan: OnceLock<Option<Arc<crate::rvm::Plan>>>,
 }
 
@@ -197,7 +198,9 @@ impl RawPath {
 /// The bytecode VM's program for a rule set and its active rules
 /// ([`Evaluator::with_program`]): every active bundled rule that compiles, with
 /// the dispatch rules (`rvm.rs`). Compiling it parses and compiles the whole
-/// library, so the CLI does it while the repository is parsed.
+/// library, so the CLI does it while the repository is parsed. Clones share the
+/// compiled program: each VM built from it loads its own copy.
+#[derive(Clone)]
 pub struct VmProgram {
     candidates: Vec<bool>,
     plan: Option<Arc<crate::rvm::Plan>>,

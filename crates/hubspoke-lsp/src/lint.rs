@@ -443,7 +443,7 @@ mod tests {
     }
 
     fn lint_fresh(text: &str, settings: &Settings) -> Vec<Finding> {
-        let evaluator = Evaluator::new(&settings.rules, settings.options.clone());
+        let evaluator = settings.evaluator();
         let uri = Uri::from_str("file:///fresh.yaml").expect("uri");
         DocumentLinter::default()
             .lint(
@@ -458,7 +458,7 @@ mod tests {
     #[test]
     fn reused_findings_equal_fresh_ones() {
         let settings = Settings::bundled();
-        let evaluator = Evaluator::new(&settings.rules, settings.options.clone());
+        let evaluator = settings.evaluator();
         let uri = Uri::from_str("file:///a.yaml").expect("uri");
         let mut linter = DocumentLinter::default();
         let before = format!("{DEPLOYMENT}---\n{DEPLOYMENT}---\n{DEPLOYMENT}");
@@ -484,7 +484,7 @@ mod tests {
     #[test]
     fn a_broken_buffer_keeps_its_last_good_findings_on_unchanged_lines() {
         let settings = Settings::bundled();
-        let evaluator = Evaluator::new(&settings.rules, settings.options.clone());
+        let evaluator = settings.evaluator();
         let uri = Uri::from_str("file:///a.yaml").expect("uri");
         let mut linter = DocumentLinter::default();
         let good = format!("{DEPLOYMENT}---\n{DEPLOYMENT}");

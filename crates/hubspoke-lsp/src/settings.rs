@@ -5,9 +5,12 @@
 //! [`SettingsLoader`] it was given, at start and whenever the file changes.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use hubspoke_engine::{bundled_sources, Baseline, EvalOptions, RuleMeta, RuleSet, SuppressOptions};
+use hubspoke_engine::{
+    bundled_sources, Baseline, EvalOptions, Evaluator, RuleMeta, RuleSet, SuppressOptions,
+    VmProgram,
+};
 use hubspoke_manifest::{DiscoverOptions, ModelOptions, ParseLimits, DEFAULT_MAX_FILE_SIZE};
 use hubspoke_schema::SchemaOptions;
 
@@ -32,6 +35,9 @@ pub struct Settings {
     pub config_path: Option<PathBuf>,
     /// Schema validation (the `schema:` section), `None` when every schema rule is off.
     pub schema: Option<SchemaOptions>,
+    /// The rules' VM program, compiled by the first evaluator and shared by the
+    /// later ones (every workspace pass builds one).
+    pub program: OnceLock<VmProgram>,
 }
 
 impl Settings {
@@ -64,7 +70,17 @@ impl Settings {
             baseline: None,
             config_path: None,
             schema: Some(SchemaOptions::default()),
+            program: OnceLock::new(),
         }
+    }
+
+    /// An evaluator of these rules and options, with the VM program compiled once
+    /// per settings rather than once per evaluator.
+    pub fn evaluator(&self) -> Evaluator<'_> {
+        let program = self
+            .program
+            .get_or_init(|| VmProgram::compile(&self.rules, &self.options));
+        Evaluator::with_program(&self.rules, self.options.clone(), program.clone())
     }
 
     /// Whether a file at `relative` (to the workspace root) is linted: it

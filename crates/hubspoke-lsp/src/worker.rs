@@ -129,7 +129,7 @@ impl Worker {
         let mut settings = self.load(None);
         loop {
             let next = {
-                let evaluator = Evaluator::new(&settings.rules, settings.options.clone());
+                let evaluator = settings.evaluator();
                 warm_up(&evaluator);
                 self.serve(&settings, &evaluator)
             };

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use hubspoke_engine::{ContextIndex, Evaluator, Finding};
+use hubspoke_engine::{ContextIndex, Finding};
 use hubspoke_manifest::{discover, read_and_parse, ParsedFile, RepoModel};
 use hubspoke_schema::{Schemas, INVALID_CRD};
 use rayon::prelude::*;
@@ -93,7 +93,7 @@ pub(crate) fn run_pass(
     let model = RepoModel::build(&files, root, &settings.model);
     let mut context = ContextIndex::default();
     context.add_model(&model, &files);
-    let evaluator = Evaluator::new(&settings.rules, settings.options.clone());
+    let evaluator = settings.evaluator();
     let mut found = evaluator.evaluate_repository(&model, &files);
     let (schemas, schema_error) = match &settings.schema {
         None => (None, None),

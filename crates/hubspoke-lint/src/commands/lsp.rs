@@ -87,5 +87,6 @@ fn settings(root: &Path, config_path: Option<&Path>) -> anyhow::Result<Settings>
         baseline,
         config_path: config_path.map(Path::to_path_buf),
         schema,
+        program: std::sync::OnceLock::new(),
     })
 }
