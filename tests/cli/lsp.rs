@@ -723,6 +723,12 @@ fn lsp_picks_up_configuration_changes_without_restart() {
     );
     let relinted = client.diagnostics_until(&uri, |d| !d.iter().any(|d| d["code"] == "PSS001"));
     assert!(codes(&relinted).contains(&"FLUX001"));
+    // Publishes of the first settings that `relinted` skipped (the repository
+    // pass can finish after the reload) are still in the backlog: from here on
+    // only what the server publishes next counts.
+    client
+        .backlog
+        .retain(|m| m["params"]["uri"] != uri.as_str());
 
     // A broken configuration, saved in the editor: the error shows in the
     // file, at the bad key, and the last good settings stay in force.
