@@ -29,7 +29,7 @@ violations contains v if {
 	some c in pods.containers
 	image := c.spec.image
 	is_string(image)
-	not registries.from_any_prefix(image, allowed_prefixes)
+	not registries.from_any(image, allowed_prefixes)
 	v := {
 		"msg": sprintf("%s of %s uses image %q from a registry outside the allowed list (%s)", [pods.name(c), objects.display, image, concat(", ", allowed)]),
 		"path": array.concat(c.path, ["image"]),

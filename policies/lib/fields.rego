@@ -6,25 +6,10 @@
 # - Kyverno wildcards: `*` is any run of characters, `?` one character.
 package hubspoke.lib.fields
 
-# The object holds the key with a non-null value. The pod-security rules write
-# `obj.key != null` instead, which means the same for a string key (a lookup in
-# anything but an object is undefined): on the VM the call cost more than the test.
-has(obj, key) if {
-	is_object(obj)
-	obj[key] != null
-}
-
-# The pod-security rules write these two inline (`value in {false, "false"}`), as
-# they do `has`.
-# Kyverno's pattern "false": the boolean false or the string "false".
-is_false(value) if value == false
-
-is_false(value) if value == "false"
-
-# Kyverno's pattern "true": the boolean true or the string "true".
-is_true(value) if value == true
-
-is_true(value) if value == "true"
+# The rules test presence and Kyverno's true/false patterns inline, not through
+# helpers here: `obj.key != null` (a lookup in anything but an object is
+# undefined) and `value in {false, "false"}`. On the VM a helper call costs more
+# than the test.
 
 # A Kyverno wildcard pattern matches a string.
 wildcard_match(pattern, value) if {

@@ -26,19 +26,17 @@ canonical(image) := image if {
 	contains(images.without_digest(image), "/")
 } else := concat("/", ["docker.io", "library", image])
 
-# Whether the image comes from any of `registries`: each a host (`ghcr.io`), optionally
-# with a path (`ghcr.io/acme`). The image is compared as written and in canonical form,
-# so `docker.io` admits `nginx` and `docker.io/library` admits `nginx` too.
-from_any(image, registries) if from_any_prefix(image, prefixes(registries))
-
-# `from_any` given `prefixes(registries)`: a rule asking for every container computes
-# the prefixes once (function calls are most of a rule's cost on the VM).
-from_any_prefix(image, prefixes) if {
+# Whether the image comes from any of the registries whose `prefixes(registries)` are
+# given: each registry a host (`ghcr.io`), optionally with a path (`ghcr.io/acme`).
+# The image is compared as written and in canonical form, so `docker.io` admits
+# `nginx` and `docker.io/library` admits `nginx` too. Prefixes, not registries: a
+# rule asking for every container computes them once per document.
+from_any(image, prefixes) if {
 	some p in prefixes
 	startswith(image, p)
 }
 
-from_any_prefix(image, prefixes) if {
+from_any(image, prefixes) if {
 	form := canonical(image)
 	some p in prefixes
 	startswith(form, p)

@@ -54,8 +54,6 @@ const DISPATCH_PACKAGE: &str = "hubspoke_rvm_dispatch";
 /// made the 10,000-file run ~7 % slower).
 #[derive(Debug)]
 pub(crate) struct Plan {
-    /// Per index into `RuleSet::rules`: the rule runs on the VM.
-    vm_rule: Vec<bool>,
     /// Distinct sets (sorted rule indices, VM document rules only, at least two) that
     /// apply together to one object, with the id of the dispatch rule generated for each.
     groups: BTreeMap<Vec<usize>, usize>,
@@ -362,7 +360,6 @@ impl Plan {
         })?;
         let serialized = compiled.program.serialize_binary().ok()?;
         Some(Plan {
-            vm_rule: compiled.rule_entry.iter().map(Option::is_some).collect(),
             groups: compiled.groups,
             keys,
             rule_entry: compiled.rule_entry,
@@ -568,7 +565,7 @@ impl Machine {
 
     /// Whether rule `index` runs on the VM.
     pub(crate) fn runs(&self, index: usize) -> bool {
-        self.plan.vm_rule.get(index).is_some_and(|on| *on)
+        self.plan.rule_entry.get(index).is_some_and(Option::is_some)
     }
 
     /// The dispatch group of exactly these (sorted) VM rules, if one was generated.
@@ -709,7 +706,11 @@ mod tests {
         let every = vec![true; rules.rules.len()];
         let plan = Plan::new(&rules, &every).expect("a plan");
         assert_eq!(
-            plan.vm_rule, every,
+            plan.rule_entry
+                .iter()
+                .map(Option::is_some)
+                .collect::<Vec<_>>(),
+            every,
             "every bundled rule compiles for the VM"
         );
         let repository = rules

@@ -156,7 +156,7 @@ fn registry_helpers_spell_out_docker_hub() {
         ("ghcr.io/fluxcd/x", r#"["quay.io", "ghcr.io/fluxcd"]"#, true),
     ] {
         let answer = query(&format!(
-            "data.hubspoke.lib.registries.from_any(\"{image}\", {registries})"
+            "data.hubspoke.lib.registries.from_any(\"{image}\", data.hubspoke.lib.registries.prefixes({registries}))"
         ));
         assert_eq!(
             answer == "true",

@@ -129,7 +129,7 @@ fn start_threads(threads: Option<usize>) -> anyhow::Result<()> {
 }
 
 /// What the configuration and flags make of the loaded rules.
-struct RuleSettings {
+struct RulesInForce {
     catalog: Vec<hubspoke_engine::RuleMeta>,
     options: EvalOptions,
     schema_options: Option<hubspoke_schema::SchemaOptions>,
@@ -137,11 +137,11 @@ struct RuleSettings {
     active_rules: BTreeSet<String>,
 }
 
-fn rule_settings(
+fn rules_in_force(
     args: &LintArgs,
     config: &Config,
     rules: &hubspoke_engine::RuleSet,
-) -> anyhow::Result<RuleSettings> {
+) -> anyhow::Result<RulesInForce> {
     let catalog = super::catalog(rules);
     let known_ids: BTreeSet<String> = catalog.iter().map(|r| r.id.clone()).collect();
     let mut options = settings::eval_options(config, &catalog, rules, args.rule_timeout_ms)?;
@@ -166,7 +166,7 @@ fn rule_settings(
         .map(|meta| meta.id.clone())
         .collect();
     options.collect_timings = args.timings;
-    Ok(RuleSettings {
+    Ok(RulesInForce {
         catalog,
         options,
         schema_options,
@@ -217,7 +217,7 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
             let started = Instant::now();
             (!args.parse_only).then(|| {
                 let prepared = load_rules(&policy_dirs).and_then(|rules| {
-                    let settings = rule_settings(args, &config, &rules)?;
+                    let settings = rules_in_force(args, &config, &rules)?;
                     let program = VmProgram::compile(&rules, &settings.options);
                     Ok((rules, settings, program))
                 });
@@ -241,7 +241,7 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
     };
     let (rules, settings, program) = prepared?;
     stats.load_rules = load_time;
-    let RuleSettings {
+    let RulesInForce {
         catalog,
         options,
         schema_options,
