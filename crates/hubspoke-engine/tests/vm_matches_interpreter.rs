@@ -110,7 +110,13 @@ fn compare(roots: &[PathBuf], active: &dyn Fn(&hubspoke_engine::RuleMeta) -> boo
 
 #[test]
 fn vm_and_interpreter_agree_on_the_conformance_cases() {
-    let compared = compare(&[workspace().join("fixtures/conformance")], &every_rule);
+    // The categories our bundled rules are equivalent to; the rest of the vendored policy
+    // library (other/, istio/, …) tests a repository's own Kyverno policies, not these rules.
+    let categories: Vec<PathBuf> = ["pod-security", "best-practices", "flux"]
+        .iter()
+        .map(|c| workspace().join("fixtures/conformance/kyverno-policies").join(c))
+        .collect();
+    let compared = compare(&categories, &every_rule);
     assert!(compared.findings > 100, "{} findings", compared.findings);
     assert!(
         compared.dispatched > 100,
