@@ -1,0 +1,11 @@
+//! A native evaluator of Kyverno `validate` rules: the organisation's own
+//! `ClusterPolicy`/`Policy` objects run offline, in-process, with Kyverno's
+//! pass/fail/skip semantics and the path of every failing field.
+//!
+//! The crate knows nothing of Rego, of output formats or of the repository
+//! model: it takes policies and resources as JSON values (Kubernetes' view of
+//! the YAML) plus what the repository knows (namespace labels, ConfigMaps), and
+//! returns per-(rule, resource) results carrying field paths. The pipeline turns
+//! those into located findings.
+#![warn(missing_docs)]
+#![deny(clippy::unwrap_used)]
