@@ -233,7 +233,7 @@ mod tests {
                 namespace: None,
                 name: name.map(str::to_owned),
             }),
-            path: vec![PathSegment::Key("resources".to_owned())],
+            path: vec![PathSegment::Key("resources".to_owned())].into(),
             related: Vec::new(),
             effective_namespace: namespace.map(str::to_owned),
         }

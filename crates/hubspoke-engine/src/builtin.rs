@@ -89,7 +89,7 @@ pub fn file_problem_finding(file: &str, problem: &FileProblem) -> Finding {
         file: file.to_owned(),
         region: problem.region,
         object: None,
-        path: Vec::new(),
+        path: Default::default(),
         related: problem
             .related
             .iter()

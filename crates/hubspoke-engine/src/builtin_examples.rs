@@ -2,7 +2,7 @@
 //! (the bundled Rego rules take theirs from their fixtures). Problems that are not
 //! YAML text (encodings, binary content, file-system state) are shown as comments.
 
-use crate::policy::RuleExamples;
+use hubspoke_diagnostics::RuleExamples;
 
 const fn pair(
     fail: (&'static str, &'static str),

@@ -8,7 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use hubspoke_manifest::{parse_dotted_path, Document, ParsedFile, PathSegment, RepoModel};
+use hubspoke_manifest::{
+    parse_dotted_path, Document, FieldPath, ParsedFile, PathSegment, RepoModel,
+};
 use regorus::Engine;
 use serde::Deserialize;
 use thread_local::ThreadLocal;
@@ -177,7 +179,7 @@ enum RawPath {
 }
 
 impl RawPath {
-    fn segments(&self) -> Vec<PathSegment> {
+    fn segments(&self) -> FieldPath {
         match self {
             RawPath::Dotted(text) => parse_dotted_path(text),
             RawPath::Segments(items) => items
@@ -595,7 +597,7 @@ impl<'a> Evaluator<'a> {
             file: file.source.path.clone(),
             region: Some(file.source.region(located.span)),
             object: document.object.clone(),
-            path: Vec::new(),
+            path: Default::default(),
             related: Vec::new(),
             effective_namespace: None,
         }
@@ -905,7 +907,7 @@ fn repo_error(rule: &Rule, message: &str) -> Finding {
         file: rule.meta.source.clone(),
         region: None,
         object: None,
-        path: Vec::new(),
+        path: Default::default(),
         related: Vec::new(),
         effective_namespace: None,
     }

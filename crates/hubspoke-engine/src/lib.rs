@@ -48,7 +48,7 @@ pub use overrides::{apply_overrides, PathOverride, RuleOverride};
 pub use parameters::{rule_parameters, ParameterKind};
 pub use policy::{
     bundled_sources, is_bundled_source, load_policy_dir, load_policy_tests, rule_examples,
-    PolicySource, RuleExamples,
+    PolicySource,
 };
 pub use ruleset::{new_engine, policy_error, Rule, RuleSet};
 pub use suppress::{

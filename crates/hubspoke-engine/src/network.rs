@@ -34,7 +34,7 @@ pub(crate) fn network_call(source: &PolicySource) -> Option<Finding> {
         file: source.path.clone(),
         region: Some(file.region(Span { start, end })),
         object: None,
-        path: Vec::new(),
+        path: Default::default(),
         related: Vec::new(),
         effective_namespace: None,
     })

@@ -69,7 +69,7 @@ mod tests {
             file: file.to_owned(),
             region: None,
             object: None,
-            path: Vec::new(),
+            path: Default::default(),
             related: Vec::new(),
             effective_namespace: None,
         }

@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use hubspoke_diagnostics::RuleExamples;
+
 use crate::error::EngineError;
 
 include!(concat!(env!("OUT_DIR"), "/bundled_policies.rs"));
@@ -48,15 +50,6 @@ pub fn is_bundled_source(source: &str) -> bool {
     source
         .strip_prefix("policies/")
         .is_some_and(|rel| BUNDLED_POLICIES.iter().any(|(path, _)| *path == rel))
-}
-
-/// The first failing and passing fixture of a bundled rule: `(file name, YAML)`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RuleExamples {
-    /// A manifest the rule flags.
-    pub fail: Option<(&'static str, &'static str)>,
-    /// A manifest the rule accepts.
-    pub pass: Option<(&'static str, &'static str)>,
 }
 
 /// Examples of the rule whose source is `source` (`policies/<family>/<slug>.rego`).

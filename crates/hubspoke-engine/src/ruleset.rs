@@ -255,9 +255,13 @@ fn conftest_rules(engine: &Engine, source: &PolicySource, package: &str) -> Vec<
                 kinds: vec!["*".to_owned()],
                 kyverno: Vec::new(),
                 default_enabled: true,
+                parameters: Vec::new(),
+                fixes: Vec::new(),
+                workload_container_fields: None,
                 package: package.to_owned(),
                 source: source.path.clone(),
-                examples: crate::RuleExamples::default(),
+                bundled: false,
+                examples: hubspoke_diagnostics::RuleExamples::default(),
             },
         })
         .collect()
@@ -363,6 +367,10 @@ fn read_metadata(
     }
     meta.package = package.to_owned();
     meta.source = source.path.clone();
+    meta.bundled = source.bundled;
+    if source.bundled {
+        meta.examples = crate::policy::rule_examples(&source.path);
+    }
     Some(meta)
 }
 
@@ -378,7 +386,7 @@ pub fn policy_error(source: &PolicySource, message: &str) -> Finding {
         file: source.path.clone(),
         region,
         object: None,
-        path: Vec::new(),
+        path: Default::default(),
         related: Vec::new(),
         effective_namespace: None,
     }

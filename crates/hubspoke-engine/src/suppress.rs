@@ -245,7 +245,7 @@ fn meta_finding(rule: &str, s: &Suppression, message: String) -> Finding {
         file: s.file.clone(),
         region: s.region,
         object: None,
-        path: Vec::new(),
+        path: Default::default(),
         related: Vec::new(),
         effective_namespace: None,
     }
@@ -287,7 +287,7 @@ pub fn apply_suppressions(
                     file: config_file.clone(),
                     region: entry.region,
                     object: None,
-                    path: Vec::new(),
+                    path: Default::default(),
                     related: Vec::new(),
                     effective_namespace: None,
                 });

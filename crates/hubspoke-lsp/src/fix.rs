@@ -387,7 +387,7 @@ mod tests {
             file: "a.yaml".to_owned(),
             region: Some(file.source.region(located.span)),
             object: document.object.clone(),
-            path,
+            path: path.into(),
             related: Vec::new(),
             effective_namespace: None,
         }
@@ -491,7 +491,7 @@ mod tests {
                 hubspoke_manifest::SourceFile::new("a", "a", text).region_of_offsets(7, 8),
             ),
             object: None,
-            path: Vec::new(),
+            path: Default::default(),
             related: Vec::new(),
             effective_namespace: None,
         };

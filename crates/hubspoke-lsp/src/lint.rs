@@ -355,7 +355,7 @@ fn internal_error(file: &ParsedFile) -> Finding {
         file: file.source.path.clone(),
         region: None,
         object: None,
-        path: Vec::new(),
+        path: Default::default(),
         related: Vec::new(),
         effective_namespace: None,
     }
@@ -537,7 +537,7 @@ mod tests {
             region: Some(file.region_of_offsets(line_start, line_start + 1)),
             object: None,
             effective_namespace: None,
-            path: Vec::new(),
+            path: Default::default(),
             related: Vec::new(),
         };
         let carried = carry_over(old, new, &[at(0), at(5), at(10)]);

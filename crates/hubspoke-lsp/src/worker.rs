@@ -525,7 +525,7 @@ fn internal_error(path: &str) -> Finding {
         file: path.to_owned(),
         region: None,
         object: None,
-        path: Vec::new(),
+        path: Default::default(),
         related: Vec::new(),
         effective_namespace: None,
     }

@@ -1,73 +1,31 @@
 //! Documents, the Kubernetes identity of the object each holds, and the
 //! resolution of a field path to the place in the file where it is written.
 
-use serde::Serialize;
-
 use crate::position::Span;
 use crate::yaml::{Node, NodeValue};
 
-/// The identity of a Kubernetes object.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct ObjectMeta {
-    /// `apiVersion` as written, e.g. `apps/v1`.
-    #[serde(rename = "apiVersion")]
-    pub api_version: String,
-    /// `kind`.
-    pub kind: String,
-    /// `metadata.namespace`, if set.
-    pub namespace: Option<String>,
-    /// `metadata.name` (or `generateName`), if set.
-    pub name: Option<String>,
-}
+pub use hubspoke_diagnostics::{FieldPath, ObjectMeta, PathSegment};
 
-impl ObjectMeta {
-    /// The API group: `apps` for `apps/v1`, empty for the core group `v1`.
-    pub fn group(&self) -> &str {
-        match self.api_version.rsplit_once('/') {
-            Some((group, _)) => group,
-            None => "",
-        }
+/// The identity of the object a document's root declares, when it has `apiVersion` and `kind`.
+fn object_meta(root: &Node) -> Option<ObjectMeta> {
+    let api_version = root.get("apiVersion")?.as_str()?.to_owned();
+    let kind = root.get("kind")?.as_str()?.to_owned();
+    if api_version.is_empty() || kind.is_empty() {
+        return None;
     }
-
-    fn from_root(root: &Node) -> Option<Self> {
-        let api_version = root.get("apiVersion")?.as_str()?.to_owned();
-        let kind = root.get("kind")?.as_str()?.to_owned();
-        if api_version.is_empty() || kind.is_empty() {
-            return None;
-        }
-        let metadata = root.get("metadata");
-        let text = |key: &str| {
-            metadata
-                .and_then(|m| m.get(key))
-                .and_then(Node::as_str)
-                .map(str::to_owned)
-        };
-        Some(ObjectMeta {
-            api_version,
-            kind,
-            namespace: text("namespace"),
-            name: text("name").or_else(|| text("generateName")),
-        })
-    }
-}
-
-/// One step of a field path: a mapping key or a sequence index.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(untagged)]
-pub enum PathSegment {
-    /// A mapping key.
-    Key(String),
-    /// A sequence index.
-    Index(usize),
-}
-
-impl std::fmt::Display for PathSegment {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PathSegment::Key(k) => f.write_str(k),
-            PathSegment::Index(i) => write!(f, "{i}"),
-        }
-    }
+    let metadata = root.get("metadata");
+    let text = |key: &str| {
+        metadata
+            .and_then(|m| m.get(key))
+            .and_then(Node::as_str)
+            .map(str::to_owned)
+    };
+    Some(ObjectMeta {
+        api_version,
+        kind,
+        namespace: text("namespace"),
+        name: text("name").or_else(|| text("generateName")),
+    })
 }
 
 /// Where a field path landed.
@@ -96,7 +54,7 @@ pub struct Document {
 impl Document {
     /// Wrap a parsed root node.
     pub fn new(index: usize, root: Node, start: Span) -> Self {
-        let object = ObjectMeta::from_root(&root);
+        let object = object_meta(&root);
         Document {
             index,
             root,
@@ -192,31 +150,11 @@ fn is_scalar(node: &Node) -> bool {
 }
 
 /// Parse a dotted path such as `spec.containers[0].image` into segments.
-pub fn parse_dotted_path(text: &str) -> Vec<PathSegment> {
-    let mut out = Vec::new();
-    for part in text.split('.').filter(|p| !p.is_empty()) {
-        let mut rest = part;
-        if let Some(open) = rest.find('[') {
-            if open > 0 {
-                out.push(PathSegment::Key(rest[..open].to_owned()));
-            }
-            rest = &rest[open..];
-            while let Some(stripped) = rest.strip_prefix('[') {
-                let Some(close) = stripped.find(']') else {
-                    break;
-                };
-                let inner = &stripped[..close];
-                out.push(match inner.parse::<usize>() {
-                    Ok(i) => PathSegment::Index(i),
-                    Err(_) => PathSegment::Key(inner.trim_matches(['"', '\'']).to_owned()),
-                });
-                rest = &stripped[close + 1..];
-            }
-        } else {
-            out.push(PathSegment::Key(rest.to_owned()));
-        }
+pub fn parse_dotted_path(text: &str) -> FieldPath {
+    match text.parse() {
+        Ok(path) => path,
+        Err(never) => match never {},
     }
-    out
 }
 
 #[cfg(test)]
@@ -279,7 +217,7 @@ mod tests {
     #[test]
     fn dotted_paths_parse() {
         assert_eq!(
-            parse_dotted_path("spec.containers[0].image"),
+            parse_dotted_path("spec.containers[0].image").into_segments(),
             vec![
                 key("spec"),
                 key("containers"),

@@ -19,7 +19,7 @@ pub use discover::{
     discover, glob_set, DiscoverOptions, DiscoveredFile, Discovery, DEFAULT_INCLUDE,
     DEFAULT_MAX_FILE_SIZE,
 };
-pub use document::{parse_dotted_path, Document, Located, ObjectMeta, PathSegment};
+pub use document::{parse_dotted_path, Document, FieldPath, Located, ObjectMeta, PathSegment};
 pub use error::ManifestError;
 pub use internal::{internal_problem, panic_message, test_panic_point, TEST_PANIC_VAR};
 pub use model::{

@@ -1703,7 +1703,7 @@ impl Builder<'_> {
                 f.origin,
                 KubeconfigPatch {
                     secret: f.secret,
-                    path: Vec::new(),
+                    path: Default::default(),
                     objects,
                     clusters: clusters.into_iter().collect(),
                 },

@@ -5,41 +5,7 @@
 //! offsets, our CLI and JSON print 1-based character columns, and SARIF and LSP
 //! default to UTF-16 code units. One [`LineTable`] per file converts between them.
 
-use serde::Serialize;
-
-/// A point in a source file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct Position {
-    /// 1-based line.
-    pub line: u32,
-    /// 1-based column, counted in Unicode scalar values (characters).
-    pub column: u32,
-    /// 1-based column, counted in UTF-16 code units (SARIF and LSP default).
-    pub column_utf16: u32,
-    /// 0-based byte offset into the file text.
-    pub offset: usize,
-}
-
-/// A half-open region `[start, end)` of a source file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct Region {
-    /// First position of the region.
-    pub start: Position,
-    /// Position just past the region.
-    pub end: Position,
-}
-
-impl Region {
-    /// Length in bytes (never negative).
-    pub fn len(&self) -> usize {
-        self.end.offset.saturating_sub(self.start.offset)
-    }
-
-    /// Whether the region covers no bytes.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
+pub use hubspoke_diagnostics::{Position, Region};
 
 /// A parser marker as saphyr gives it: 1-based line, 0-based character column.
 /// Kept raw in the tree so that only located nodes pay for conversion.

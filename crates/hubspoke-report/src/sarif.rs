@@ -475,7 +475,7 @@ mod tests {
             region: None,
             object: None,
             effective_namespace: None,
-            path: Vec::new(),
+            path: Default::default(),
             related: Vec::new(),
         }
     }

@@ -291,7 +291,7 @@ impl Schemas {
                     file: source.path.clone(),
                     region: Some(source.region(located.span)),
                     object: Some(meta.clone()),
-                    path,
+                    path: path.into(),
                     related: Vec::new(),
                     effective_namespace: None,
                 };
@@ -395,7 +395,7 @@ impl Schemas {
                         file: origin.source.path.clone(),
                         region,
                         object: origin.object.clone(),
-                        path,
+                        path: path.into(),
                         related: Vec::new(),
                         effective_namespace: None,
                     };
@@ -626,7 +626,7 @@ impl Schemas {
             file: file.path.clone(),
             region: Some(file.region(located.span)),
             object: Some(meta.clone()),
-            path,
+            path: path.into(),
             related: invalid.into_iter().collect(),
             effective_namespace: None,
         }]
@@ -980,7 +980,7 @@ impl Context<'_> {
             file: self.file.path.clone(),
             region: Some(self.file.region(span)),
             object: Some(self.meta.clone()),
-            path,
+            path: path.into(),
             related: Vec::new(),
             effective_namespace: None,
         }

@@ -1,0 +1,86 @@
+//! What a lint run produces: findings with a rule, a severity and a place.
+
+use serde::Serialize;
+
+use crate::field_path::FieldPath;
+use crate::object::ObjectMeta;
+use crate::position::Region;
+use crate::severity::Severity;
+
+/// A second place that explains a finding.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct RelatedLocation {
+    /// Display path of the file.
+    pub file: String,
+    /// Where in it, when known.
+    pub region: Option<Region>,
+    /// What this place has to do with the finding.
+    pub message: String,
+}
+
+/// One finding of one rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// Rule id (`PSS001`, `parse-error`, ...).
+    pub rule: String,
+    /// Severity after configuration.
+    pub severity: Severity,
+    /// What is wrong, naming the object.
+    pub message: String,
+    /// Display path of the file.
+    pub file: String,
+    /// Where in the file; `None` for problems with a whole file.
+    pub region: Option<Region>,
+    /// The object the finding is about, when it is about one.
+    pub object: Option<ObjectMeta>,
+    /// The field path the rule named (empty for file problems).
+    pub path: FieldPath,
+    /// Other places that explain it.
+    pub related: Vec<RelatedLocation>,
+    /// The namespace the object lands in, when the repository model knows it (its own, else
+    /// the enclosing kustomization's or the reconciling Flux Kustomization's). Not reported:
+    /// it keys the baseline, where two directories deploying the same manifest differ only by it.
+    #[serde(skip)]
+    pub effective_namespace: Option<String>,
+}
+
+impl Finding {
+    /// A finding of `rule` in `file` with nothing else known yet: no place, object or path.
+    pub fn new(
+        rule: impl Into<String>,
+        severity: Severity,
+        message: impl Into<String>,
+        file: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            rule: rule.into(),
+            severity,
+            message: message.into(),
+            file: file.into(),
+            region: None,
+            object: None,
+            path: FieldPath::new(),
+            related: Vec::new(),
+            effective_namespace: None,
+        }
+    }
+
+    /// The sort key every output uses: file, line, column, rule, message.
+    pub fn sort_key(&self) -> (&str, u32, u32, &str, &str) {
+        let (line, column) = self
+            .region
+            .map_or((0, 0), |r| (r.start.line, r.start.column));
+        (&self.file, line, column, &self.rule, &self.message)
+    }
+}
+
+/// Sort findings into the one canonical order and drop exact duplicates.
+pub fn sort_findings(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.region.cmp(&b.region))
+            .then_with(|| a.path.cmp(&b.path))
+    });
+    findings.dedup();
+}

@@ -1,0 +1,40 @@
+//! Counts describing a run.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::finding::Finding;
+use crate::severity::Severity;
+
+/// Counts describing a run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Files parsed.
+    pub files: usize,
+    /// YAML documents read.
+    pub documents: usize,
+    /// Documents that declare a Kubernetes object (the ones rules see).
+    pub objects: usize,
+    /// Documents without `apiVersion` and `kind`: counted, not linted.
+    pub non_kubernetes_documents: usize,
+    /// Rules that ran.
+    pub rules: usize,
+    /// Findings per severity.
+    pub findings: BTreeMap<Severity, usize>,
+    /// Findings hidden by suppressions.
+    pub suppressed: usize,
+    /// Findings hidden by the baseline.
+    pub baselined: usize,
+    /// Baseline entries no longer found.
+    pub baseline_fixed: usize,
+}
+
+/// Findings per severity.
+pub fn count_by_severity(findings: &[Finding]) -> BTreeMap<Severity, usize> {
+    let mut counts = BTreeMap::new();
+    for finding in findings {
+        *counts.entry(finding.severity).or_insert(0) += 1;
+    }
+    counts
+}
