@@ -15,11 +15,12 @@ metadata := {
 	"scope": "document",
 	"kinds": pods.kinds,
 	"kyverno": [{"policy": "require-labels", "rule": "check-for-labels"}],
+	"parameters": [
+		{"name": "required_labels", "type": "string-list", "default": ["app.kubernetes.io/name"], "description": "Labels every pod and pod template must carry."},
+	],
 }
 
-default_labels := ["app.kubernetes.io/name"]
-
-required := params.strings("BP005", "required_labels", default_labels)
+required := params.string_list(metadata.id, "required_labels")
 
 # Where the pod's labels live: on the Pod itself, or on the controller's pod
 # template (Kyverno's auto-gen checks the template, not the controller).

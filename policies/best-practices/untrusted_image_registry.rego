@@ -16,12 +16,12 @@ metadata := {
 	"scope": "document",
 	"kinds": pods.kinds,
 	"kyverno": [{"policy": "restrict-image-registries", "rule": "validate-registries"}],
+	"parameters": [
+		{"name": "allowed_registries", "type": "string-list", "default": ["eu.foo.io", "bar.io"], "description": "Registry prefixes images may come from (`ghcr.io/myorg/`, `registry.example.com`); Docker Hub images are `docker.io/...`."},
+	],
 }
 
-# Kyverno's sample list, kept as the default so the conformance cases hold.
-default_registries := ["eu.foo.io", "bar.io"]
-
-allowed := params.strings("BP006", "allowed_registries", default_registries)
+allowed := params.string_list(metadata.id, "allowed_registries")
 
 allowed_prefixes := registries.prefixes(allowed)
 

@@ -13,6 +13,9 @@ metadata := {
 	"scope": "document",
 	"kinds": ["helm.toolkit.fluxcd.io/HelmRelease"],
 	"kyverno": [],
+	"fixes": [
+		{"field": "serviceAccountName", "value_from": "namespace-service-account"},
+	],
 }
 
 violations contains v if {

@@ -13,6 +13,9 @@ metadata := {
 	"scope": "document",
 	"kinds": ["kustomize.toolkit.fluxcd.io/Kustomization"],
 	"kyverno": [],
+	"fixes": [
+		{"field": "serviceAccountName", "value_from": "namespace-service-account"},
+	],
 }
 
 violations contains v if {

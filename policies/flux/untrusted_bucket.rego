@@ -15,14 +15,15 @@ metadata := {
 	"scope": "document",
 	"kinds": ["source.toolkit.fluxcd.io/Bucket"],
 	"kyverno": [{"policy": "verify-flux-sources", "rule": "flux-buckets"}],
+	"parameters": [
+		{"name": "allowed_endpoints", "type": "string-list", "default": ["*.myorg.com"], "description": "Object-storage endpoints Buckets may read from; `*` and `?` are wildcards."},
+		{"name": "excluded_namespaces", "type": "string-list", "default": ["flux-system"], "description": "Namespaces whose Buckets are not checked."},
+	],
 }
 
-# Kyverno's sample patterns, kept as the default so the conformance cases hold.
-default_patterns := ["*.myorg.com"]
+allowed := params.string_list(metadata.id, "allowed_endpoints")
 
-allowed := params.strings(metadata.id, "allowed_endpoints", default_patterns)
-
-excluded := params.strings(metadata.id, "excluded_namespaces", ["flux-system"])
+excluded := params.string_list(metadata.id, "excluded_namespaces")
 
 # Kyverno's exclusion of flux-system: the rule does not apply there (skip).
 skip if objects.namespace in excluded

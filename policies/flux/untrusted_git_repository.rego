@@ -18,14 +18,15 @@ metadata := {
 		{"policy": "verify-git-repositories", "rule": "github-repositories-only"},
 		{"policy": "verify-flux-sources", "rule": "flux-github-repositories"},
 	],
+	"parameters": [
+		{"name": "allowed_urls", "type": "string-list", "default": ["https://github.com/fluxcd/?*", "ssh://git@github.com:fluxcd/?*", "https://github.com/myorg/?*", "ssh://git@github.com:myorg/?*"], "description": "Repository URLs GitRepositories may point at; `*` and `?` are wildcards."},
+		{"name": "excluded_namespaces", "type": "string-list", "default": ["flux-system"], "description": "Namespaces whose GitRepositories are not checked."},
+	],
 }
 
-# Kyverno's sample patterns, kept as the default so the conformance cases hold.
-default_patterns := ["https://github.com/fluxcd/?*", "ssh://git@github.com:fluxcd/?*", "https://github.com/myorg/?*", "ssh://git@github.com:myorg/?*"]
+allowed := params.string_list(metadata.id, "allowed_urls")
 
-allowed := params.strings(metadata.id, "allowed_urls", default_patterns)
-
-excluded := params.strings(metadata.id, "excluded_namespaces", ["flux-system"])
+excluded := params.string_list(metadata.id, "excluded_namespaces")
 
 # Kyverno's exclusion of flux-system: the rule does not apply there (skip).
 skip if objects.namespace in excluded

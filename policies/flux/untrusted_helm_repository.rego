@@ -15,14 +15,15 @@ metadata := {
 	"scope": "document",
 	"kinds": ["source.toolkit.fluxcd.io/HelmRepository"],
 	"kyverno": [{"policy": "verify-flux-sources", "rule": "flux-helm-repositories"}],
+	"parameters": [
+		{"name": "allowed_urls", "type": "string-list", "default": ["https://?*.myorg.com/*"], "description": "Chart repository URLs HelmRepositories may point at; `*` and `?` are wildcards."},
+		{"name": "excluded_namespaces", "type": "string-list", "default": ["flux-system"], "description": "Namespaces whose HelmRepositories are not checked."},
+	],
 }
 
-# Kyverno's sample patterns, kept as the default so the conformance cases hold.
-default_patterns := ["https://?*.myorg.com/*"]
+allowed := params.string_list(metadata.id, "allowed_urls")
 
-allowed := params.strings(metadata.id, "allowed_urls", default_patterns)
-
-excluded := params.strings(metadata.id, "excluded_namespaces", ["flux-system"])
+excluded := params.string_list(metadata.id, "excluded_namespaces")
 
 # Kyverno's exclusion of flux-system: the rule does not apply there (skip).
 skip if objects.namespace in excluded

@@ -15,14 +15,15 @@ metadata := {
 	"scope": "document",
 	"kinds": ["image.toolkit.fluxcd.io/ImageRepository"],
 	"kyverno": [{"policy": "verify-flux-sources", "rule": "flux-image-repositories"}],
+	"parameters": [
+		{"name": "allowed_images", "type": "string-list", "default": ["ghcr.io/myorg/*"], "description": "Image repositories ImageRepositories may scan; `*` and `?` are wildcards."},
+		{"name": "excluded_namespaces", "type": "string-list", "default": ["flux-system"], "description": "Namespaces whose ImageRepositories are not checked."},
+	],
 }
 
-# Kyverno's sample patterns, kept as the default so the conformance cases hold.
-default_patterns := ["ghcr.io/myorg/*"]
+allowed := params.string_list(metadata.id, "allowed_images")
 
-allowed := params.strings(metadata.id, "allowed_images", default_patterns)
-
-excluded := params.strings(metadata.id, "excluded_namespaces", ["flux-system"])
+excluded := params.string_list(metadata.id, "excluded_namespaces")
 
 # Kyverno's exclusion of flux-system: the rule does not apply there (skip).
 skip if objects.namespace in excluded

@@ -14,9 +14,13 @@ metadata := {
 	"scope": "repository",
 	"kinds": [],
 	"kyverno": [],
+	"parameters": [
+		{"name": "required_labels", "type": "string-list", "default": ["environment", "region", "cluster-type", "team", "cost-center"], "description": "Labels every cluster must declare (compared in kebab-case: `cost_center` is `cost-center`)."},
+	],
+	"workload_fields": [],
 }
 
-required := {replace(lower(l), "_", "-") | some l in params.strings("HUB015", "required_labels", ["environment", "region", "cluster-type", "team", "cost-center"])}
+required := {replace(lower(l), "_", "-") | some l in params.string_list(metadata.id, "required_labels")}
 
 declared(c, l) if {
 	value := c.labels[l]

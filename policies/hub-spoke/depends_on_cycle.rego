@@ -13,6 +13,7 @@ metadata := {
 	"scope": "repository",
 	"kinds": [],
 	"kyverno": [],
+	"workload_fields": [],
 }
 
 # The first dependsOn entry of `id` naming another member of the cycle.

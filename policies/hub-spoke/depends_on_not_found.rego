@@ -14,9 +14,13 @@ metadata := {
 	"scope": "repository",
 	"kinds": [],
 	"kyverno": [],
+	"parameters": [
+		{"name": "assume_defined", "type": "string-list", "default": ["Kustomization/flux-system/flux-system"], "description": "Objects created outside the repository that `dependsOn` may name, as `Kind/namespace/name`."},
+	],
+	"workload_fields": [],
 }
 
-assume_defined := params.strings("HUB004", "assume_defined", ["Kustomization/flux-system/flux-system"])
+assume_defined := params.string_list(metadata.id, "assume_defined")
 
 violations contains v if {
 	some id in repo.reconciler_ids

@@ -13,6 +13,7 @@ metadata := {
 	"scope": "repository",
 	"kinds": [],
 	"kyverno": [],
+	"workload_fields": [],
 }
 
 # Pairs [first, later] defining the same object for at least one common cluster.

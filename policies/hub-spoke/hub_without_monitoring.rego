@@ -14,9 +14,13 @@ metadata := {
 	"scope": "repository",
 	"kinds": [],
 	"kyverno": [],
+	"parameters": [
+		{"name": "monitoring_path", "type": "string", "default": "infrastructure/hub/monitoring", "description": "The directory of the hub's monitoring stack, from the repository root."},
+	],
+	"workload_fields": [],
 }
 
-monitoring_path := trim_suffix(trim_prefix(params.get("HUB017", "monitoring_path", "infrastructure/hub/monitoring"), "./"), "/")
+monitoring_path := trim_suffix(trim_prefix(params.value(metadata.id, "monitoring_path"), "./"), "/")
 
 # Kustomization indices applying the monitoring stack to the hub.
 monitoring(hub) := {i |

@@ -14,9 +14,13 @@ metadata := {
 	"scope": "repository",
 	"kinds": [],
 	"kyverno": [],
+	"parameters": [
+		{"name": "charts", "type": "string-list", "default": ["cert-manager"], "description": "Helm chart names that install cert-manager."},
+	],
+	"workload_fields": [],
 }
 
-charts := params.strings("HUB021", "charts", ["cert-manager"])
+charts := params.string_list(metadata.id, "charts")
 
 has_cert_manager(c) if {
 	some hr in input.helm_releases

@@ -14,9 +14,13 @@ metadata := {
 	"scope": "repository",
 	"kinds": [],
 	"kyverno": [],
+	"parameters": [
+		{"name": "assume_defined", "type": "string-list", "default": [], "description": "Kubeconfig Secrets created outside the repository (by Cluster API or a bootstrap script), as `namespace/name`."},
+	],
+	"workload_fields": [],
 }
 
-assume_defined := params.strings("HUB007", "assume_defined", [])
+assume_defined := params.string_list(metadata.id, "assume_defined")
 
 # Reconcilers with a kubeconfig: [object id, secret, origin].
 uses contains [r.object, r.kubeconfig_secret, r.kubeconfig_from] if {

@@ -13,6 +13,7 @@ metadata := {
 	"scope": "repository",
 	"kinds": [],
 	"kyverno": [],
+	"workload_fields": [],
 }
 
 # Kustomizations whose source is this repository, with a checkable spec.path.

@@ -11,6 +11,7 @@ metadata := {
 	"scope": "repository",
 	"kinds": [],
 	"kyverno": [],
+	"workload_fields": [],
 }
 
 violations contains v if {

@@ -14,9 +14,13 @@ metadata := {
 	"scope": "repository",
 	"kinds": [],
 	"kyverno": [],
+	"parameters": [
+		{"name": "istio_root_namespace", "type": "string", "default": "istio-system", "description": "Istio's root namespace, where a mesh-wide PeerAuthentication lives."},
+	],
+	"workload_fields": [],
 }
 
-istio_root := params.get("HUB018", "istio_root_namespace", "istio-system")
+istio_root := params.value(metadata.id, "istio_root_namespace")
 
 strict_linkerd_policies := {"deny", "all-authenticated"}
 

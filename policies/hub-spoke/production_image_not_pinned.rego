@@ -14,11 +14,16 @@ metadata := {
 	"scope": "repository",
 	"kinds": [],
 	"kyverno": [],
+	"parameters": [
+		{"name": "environment_label", "type": "string", "default": "environment", "description": "The cluster label that names a cluster's environment."},
+		{"name": "production_environments", "type": "string-list", "default": ["prod", "production"], "description": "Values of that label that make a cluster production."},
+	],
+	"workload_fields": ["containers.image"],
 }
 
-environment_label := params.get("HUB019", "environment_label", "environment")
+environment_label := params.value(metadata.id, "environment_label")
 
-environments := params.strings("HUB019", "production_environments", ["prod", "production"])
+environments := params.string_list(metadata.id, "production_environments")
 
 production := {c.name |
 	some c in input.clusters

@@ -14,9 +14,13 @@ metadata := {
 	"scope": "repository",
 	"kinds": [],
 	"kyverno": [],
+	"parameters": [
+		{"name": "assume_defined", "type": "string-list", "default": ["GitRepository/flux-system/flux-system", "OCIRepository/flux-system/flux-system"], "description": "Sources created outside the repository (at bootstrap), as `Kind/namespace/name`."},
+	],
+	"workload_fields": [],
 }
 
-assume_defined := params.strings("HUB003", "assume_defined", ["GitRepository/flux-system/flux-system", "OCIRepository/flux-system/flux-system"])
+assume_defined := params.string_list(metadata.id, "assume_defined")
 
 # [object id, reference, field path of the reference] for every source reference.
 references contains [o.id, ref, ["spec", "sourceRef"]] if {

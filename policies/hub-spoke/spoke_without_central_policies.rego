@@ -14,9 +14,13 @@ metadata := {
 	"scope": "repository",
 	"kinds": [],
 	"kyverno": [],
+	"parameters": [
+		{"name": "policies_path", "type": "string", "default": "infrastructure/hub/policies", "description": "The directory of the central policy library, from the repository root."},
+	],
+	"workload_fields": [],
 }
 
-policies_path := trim_suffix(trim_prefix(params.get("HUB012", "policies_path", "infrastructure/hub/policies"), "./"), "/")
+policies_path := trim_suffix(trim_prefix(params.value(metadata.id, "policies_path"), "./"), "/")
 
 receives_policies(c) if {
 	some fk in input.flux_kustomizations

@@ -13,6 +13,7 @@ metadata := {
 	"scope": "repository",
 	"kinds": [],
 	"kyverno": [],
+	"workload_fields": [],
 }
 
 # Where the hub connects to the spoke: the first reconciler's kubeconfig.

@@ -14,11 +14,16 @@ metadata := {
 	"scope": "repository",
 	"kinds": [],
 	"kyverno": [],
+	"parameters": [
+		{"name": "flags", "type": "string-list", "default": ["--no-cross-namespace-refs=true", "--default-service-account"], "description": "Controller flags the lockdown needs (a flag without `=value` matches any value)."},
+		{"name": "controllers", "type": "string-list", "default": ["kustomize-controller", "helm-controller"], "description": "The controllers that must carry them."},
+	],
+	"workload_fields": ["containers.args"],
 }
 
-flags := params.strings("HUB014", "flags", ["--no-cross-namespace-refs=true", "--default-service-account"])
+flags := params.string_list(metadata.id, "flags")
 
-controllers := params.strings("HUB014", "controllers", ["kustomize-controller", "helm-controller"])
+controllers := params.string_list(metadata.id, "controllers")
 
 kustomize_file_index := {kf.file: k | some k, kf in input.kustomize_files}
 

@@ -14,13 +14,19 @@ metadata := {
 	"scope": "repository",
 	"kinds": [],
 	"kyverno": [],
+	"parameters": [
+		{"name": "tenant_label", "type": "string", "default": "toolkit.fluxcd.io/tenant", "description": "The namespace label that marks a tenant."},
+		{"name": "exempt_namespaces", "type": "string-list", "default": ["flux-system"], "description": "Namespaces that are never tenants."},
+		{"name": "forbidden_roles", "type": "string-list", "default": ["cluster-admin"], "description": "ClusterRoles a tenant's service account must not be bound to, even by a RoleBinding in its namespace."},
+	],
+	"workload_fields": [],
 }
 
-label := params.get("HUB010", "tenant_label", repo.tenant_label_default)
+label := params.value(metadata.id, "tenant_label")
 
-exempt := params.strings("HUB010", "exempt_namespaces", ["flux-system"])
+exempt := params.string_list(metadata.id, "exempt_namespaces")
 
-forbidden_roles := params.strings("HUB010", "forbidden_roles", ["cluster-admin"])
+forbidden_roles := params.string_list(metadata.id, "forbidden_roles")
 
 labelled := repo.labelled_tenant_namespaces(label, exempt)
 

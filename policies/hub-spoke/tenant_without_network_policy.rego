@@ -14,11 +14,16 @@ metadata := {
 	"scope": "repository",
 	"kinds": [],
 	"kyverno": [],
+	"parameters": [
+		{"name": "tenant_label", "type": "string", "default": "toolkit.fluxcd.io/tenant", "description": "The namespace label that marks a tenant."},
+		{"name": "exempt_namespaces", "type": "string-list", "default": ["flux-system"], "description": "Namespaces that are never tenants."},
+	],
+	"workload_fields": [],
 }
 
-label := params.get("HUB008", "tenant_label", repo.tenant_label_default)
+label := params.value(metadata.id, "tenant_label")
 
-exempt := params.strings("HUB008", "exempt_namespaces", ["flux-system"])
+exempt := params.string_list(metadata.id, "exempt_namespaces")
 
 labelled := repo.labelled_tenant_namespaces(label, exempt)
 

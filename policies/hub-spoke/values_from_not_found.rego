@@ -14,9 +14,13 @@ metadata := {
 	"scope": "repository",
 	"kinds": [],
 	"kyverno": [],
+	"parameters": [
+		{"name": "assume_defined", "type": "string-list", "default": [], "description": "ConfigMaps and Secrets created outside the repository, as `Kind/namespace/name`."},
+	],
+	"workload_fields": [],
 }
 
-assume_defined := params.strings("HUB006", "assume_defined", [])
+assume_defined := params.string_list(metadata.id, "assume_defined")
 
 references contains [o.id, i, entry, ["spec", "valuesFrom", i]] if {
 	some id in repo.of_kind("helm.toolkit.fluxcd.io/HelmRelease")

@@ -1,5 +1,6 @@
-# Rule parameters: `data.hubspoke.config.params[<rule id>][<name>]`, with the
-# rule's default when the configuration does not set it (or sets no config at all).
+# Rule parameters: `data.hubspoke.config.params[<rule id>][<name>]`. Bundled rules declare
+# theirs in `metadata.parameters` and read them with `value`/`string_list`; `get` and
+# `strings` (with a fallback) serve policies that read settings they do not declare.
 package hubspoke.lib.params
 
 # The value of parameter `name` of rule `id`, else `fallback`.
@@ -16,3 +17,14 @@ strings(id, name, fallback) := [s | some s in value; is_string(s)] if {
 	value := object.get(data.hubspoke.config, ["params", id, name], fallback)
 	is_string(value)
 } else := fallback
+
+# The value of a parameter the rule declares in its metadata (`parameters`): the
+# engine fills every declared default in, and configuration validation guarantees
+# the declared type, so no fallback is needed.
+value(id, name) := data.hubspoke.config.params[id][name]
+
+# A declared `string-list` parameter as a list (a bare string is a list of one).
+string_list(id, name) := [name_value] if {
+	name_value := data.hubspoke.config.params[id][name]
+	is_string(name_value)
+} else := data.hubspoke.config.params[id][name]

@@ -275,9 +275,9 @@ on_clusters(clusters) := sprintf(" on clusters %s", [quoted_list(known)]) if {
 
 # Every container of a Pod or a controller's pod template in `body`:
 # {"spec": <container>, "path": [...]}.
-# Repository rules get a workload's body cut down to its containers' name, image
-# and args (crates/hubspoke-engine/src/repository_input.rs): a rule reading more
-# of a workload adds the field there.
+# Repository rules get a workload's body cut down to what the active repository
+# rules declare in `workload_fields` (`containers.image`): a rule reading more of a
+# workload declares it there.
 containers(body) := [c |
 	some spec in pod_specs(body)
 	some field in ["initContainers", "containers", "ephemeralContainers"]

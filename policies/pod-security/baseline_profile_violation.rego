@@ -1,5 +1,6 @@
 package hubspoke.pod_security.baseline_profile_violation
 
+import data.hubspoke.lib.params
 import data.hubspoke.lib.objects
 import data.hubspoke.lib.pods
 import data.hubspoke.lib.pss
@@ -18,9 +19,15 @@ metadata := {
 	# control and costs about ten of them; enable it for Kyverno podSecurity parity.
 	"default_enabled": false,
 	"kyverno": [{"policy": "podsecurity-subrule-baseline", "rule": "baseline"}],
+	"parameters": [
+		{"name": "exclude", "type": "object-list", "default": [], "description": "Exemptions in the form of Kyverno's podSecurity `exclude`: each entry names a `controlName` and optionally `images` (wildcards), a `restrictedField` and its allowed `values`.", "fields": {"controlName": "string", "images": "string-list", "restrictedField": "string", "values": "string-list"}},
+	],
+	"fixes": [
+		{"field": "securityContext.privileged", "value": false},
+	],
 }
 
-exclusions := object.get(data.hubspoke.config, ["params", "PSS021", "exclude"], [])
+exclusions := params.value(metadata.id, "exclude")
 
 violations contains v if {
 	some problem in pss.baseline

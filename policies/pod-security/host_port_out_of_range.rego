@@ -1,5 +1,6 @@
 package hubspoke.pod_security.host_port_out_of_range
 
+import data.hubspoke.lib.params
 import data.hubspoke.lib.objects
 import data.hubspoke.lib.pods
 
@@ -14,11 +15,15 @@ metadata := {
 	"scope": "document",
 	"kinds": pods.kinds,
 	"kyverno": [{"policy": "disallow-host-ports-range", "rule": "host-port-range"}],
+	"parameters": [
+		{"name": "min", "type": "integer", "default": 5000, "description": "The lowest host port allowed."},
+		{"name": "max", "type": "integer", "default": 6000, "description": "The highest host port allowed."},
+	],
 }
 
-low := object.get(data.hubspoke.config, ["params", "PSS007", "min"], 5000)
+low := params.value(metadata.id, "min")
 
-high := object.get(data.hubspoke.config, ["params", "PSS007", "max"], 6000)
+high := params.value(metadata.id, "max")
 
 # Kyverno denies when some hostPort is outside the range and some hostPort is
 # not 0, two independent conditions over all the pod's host ports; so it also

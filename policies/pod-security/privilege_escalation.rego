@@ -15,6 +15,9 @@ metadata := {
 	"scope": "document",
 	"kinds": pods.kinds,
 	"kyverno": [{"policy": "disallow-privilege-escalation", "rule": "privilege-escalation"}],
+	"fixes": [
+		{"field": "securityContext.allowPrivilegeEscalation", "value": false},
+	],
 }
 
 # Kyverno's pattern `- securityContext: allowPrivilegeEscalation: "false"` on

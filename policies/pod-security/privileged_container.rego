@@ -15,6 +15,9 @@ metadata := {
 	"scope": "document",
 	"kinds": pods.kinds,
 	"kyverno": [{"policy": "disallow-privileged-containers", "rule": "privileged-containers"}],
+	"fixes": [
+		{"field": "securityContext.privileged", "value": false},
+	],
 }
 
 # Kyverno's pattern `=(privileged): "false"`: when set, only false passes.

@@ -1,5 +1,6 @@
 package hubspoke.pod_security.restricted_profile_violation
 
+import data.hubspoke.lib.params
 import data.hubspoke.lib.objects
 import data.hubspoke.lib.pods
 import data.hubspoke.lib.pss
@@ -22,9 +23,17 @@ metadata := {
 		{"policy": "podsecurity-subrule-restricted-capabilities", "rule": "restricted-exempt-capabilities"},
 		{"policy": "podsecurity-subrule-restricted-seccomp", "rule": "restricted-exempt-seccomp"},
 	],
+	"parameters": [
+		{"name": "exclude", "type": "object-list", "default": [], "description": "Exemptions in the form of Kyverno's podSecurity `exclude`: each entry names a `controlName` and optionally `images` (wildcards), a `restrictedField` and its allowed `values`.", "fields": {"controlName": "string", "images": "string-list", "restrictedField": "string", "values": "string-list"}},
+	],
+	"fixes": [
+		{"field": "securityContext.privileged", "value": false},
+		{"field": "securityContext.allowPrivilegeEscalation", "value": false},
+		{"field": "securityContext.runAsNonRoot", "value": true},
+	],
 }
 
-exclusions := object.get(data.hubspoke.config, ["params", "PSS022", "exclude"], [])
+exclusions := params.value(metadata.id, "exclude")
 
 violations contains v if {
 	some problem in pss.restricted

@@ -15,6 +15,9 @@ metadata := {
 	"scope": "document",
 	"kinds": pods.kinds,
 	"kyverno": [{"policy": "require-run-as-nonroot", "rule": "run-as-non-root"}],
+	"fixes": [
+		{"field": "securityContext.runAsNonRoot", "value": true},
+	],
 }
 
 # Kyverno's anyPattern passes a pod when either

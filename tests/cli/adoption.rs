@@ -517,7 +517,19 @@ fn config_errors_exit_2_with_a_position() {
         ),
         (
             "rules:\n  pod-security:\n    params: {allowed_registries: [docker.io]}\n",
-            ".hubspoke-lint.yaml:3:14: rules.pod-security.params.allowed_registries: pod-security has no parameter `allowed_registries` (it has none)",
+            ".hubspoke-lint.yaml:3:14: rules.pod-security.params.allowed_registries: pod-security has no parameter `allowed_registries` (it has exclude, max, min)",
+        ),
+        (
+            "rules:\n  PSS007:\n    params: {min: \"80\"}\n",
+            ".hubspoke-lint.yaml:3:14: rules.PSS007.params.min: must be an integer",
+        ),
+        (
+            "rules:\n  PSS021:\n    params:\n      exclude:\n        - controlName: Capabilities\n        - controlNam: Host Ports\n",
+            ".hubspoke-lint.yaml:6:11: rules.PSS021.params.exclude[1].controlNam: unknown key `controlNam` (an item has controlName, images, restrictedField, values)",
+        ),
+        (
+            "rules:\n  PSS022:\n    params:\n      exclude: [{controlName: Seccomp, images: 3}]\n",
+            ".hubspoke-lint.yaml:4:40: rules.PSS022.params.exclude[0].images: must be a list of strings",
         ),
         (
             "suppressions:\n  - {rule: BP002, path: a, reason: r}\n  - {rule: BP02, path: a, reason: r}\n",
@@ -801,5 +813,37 @@ fn changed_since_works_from_a_subdirectory_and_with_an_absolute_path() {
         ],
         "{}",
         stderr(&output)
+    );
+}
+
+/// Issue 16: parameters are declared by the rules, so the ones `explain` documents are
+/// accepted: PSS007's port range and Kyverno's podSecurity `exclude` form for PSS021.
+#[test]
+fn issue_16_declared_parameters_are_accepted_and_change_findings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: team-a\nspec:\n  containers:\n    - name: app\n      image: nginx:1.27\n      ports:\n        - containerPort: 80\n          hostPort: 80\n";
+    write(dir.path(), "pod.yaml", pod);
+    let lint = |config: &str| {
+        write(dir.path(), ".hubspoke-lint.yaml", config);
+        let output = run(
+            Some(dir.path()),
+            &[
+                ".", "--format", "json", "--rule", "PSS007", "--rule", "PSS021",
+            ],
+        );
+        (findings(&json(&output)), code(&output))
+    };
+    // By default the range is 5000-6000: port 80 is out of it, for both rules.
+    assert_eq!(
+        lint("rules: {}\n"),
+        (
+            vec![f("PSS007", "pod.yaml", 12), f("PSS021", "pod.yaml", 12)],
+            1
+        )
+    );
+    // The range and the profile's exemption, as `explain PSS007` and `explain PSS021` say.
+    assert_eq!(
+        lint("rules:\n  PSS007:\n    params: {min: 1, max: 1024}\n  PSS021:\n    params:\n      exclude:\n        - {controlName: Host Ports, images: [nginx:*], restrictedField: \"spec.containers[*].ports[*].hostPort\", values: [\"80\"]}\n"),
+        (vec![], 0)
     );
 }

@@ -69,7 +69,7 @@ fn parse_only_reports_input_problems_and_no_rule() {
     let report = json(&out);
     let rules: Vec<String> = findings(&report).into_iter().map(|f| f.0).collect();
     assert!(rules.iter().any(|r| r == "parse-error"), "{rules:?}");
-    let builtin = hubspoke_engine::builtin_rules();
+    let builtin = hubspoke_manifest::input_rules();
     assert!(
         rules.iter().all(|r| builtin.iter().any(|b| &b.id == r)),
         "--parse-only ran rules: {rules:?}"

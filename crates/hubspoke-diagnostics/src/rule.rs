@@ -273,11 +273,12 @@ pub struct RuleMeta {
     /// Editor quick fixes for its findings.
     #[serde(default)]
     pub fixes: Vec<QuickFix>,
-    /// Repository rules: the fields of workload containers it reads (`image`, `args`).
-    /// Workload bodies reach it cut to these (pod templates are most of a repository);
-    /// absent, it sees every body whole.
+    /// Repository rules: the fields of workload pod specs it reads, relative to the pod
+    /// spec: `containers.image` (a field of every container), `serviceAccountName` (a key
+    /// of the pod spec). Workload bodies reach it cut to these (pod templates are most of
+    /// a repository); absent, it sees every body whole.
     #[serde(default)]
-    pub workload_container_fields: Option<Vec<String>>,
+    pub workload_fields: Option<Vec<String>>,
     /// Rego package (`data.…`), set by the loader; empty for built-in rules.
     #[serde(default)]
     pub package: String,
@@ -318,7 +319,7 @@ impl RuleMeta {
             default_enabled: true,
             parameters: Vec::new(),
             fixes: Vec::new(),
-            workload_container_fields: None,
+            workload_fields: None,
             package: String::new(),
             source: String::new(),
             bundled: true,
@@ -413,8 +414,8 @@ impl RuleMeta {
         for fix in &self.fixes {
             out.extend(fix.problems());
         }
-        if self.workload_container_fields.is_some() && self.scope == Scope::Document {
-            out.push("`workload_container_fields` is for repository rules".to_owned());
+        if self.workload_fields.is_some() && self.scope == Scope::Document {
+            out.push("`workload_fields` is for repository rules".to_owned());
         }
         out
     }

@@ -9,8 +9,8 @@ use regorus::Value;
 pub const MAX_RANGE_ELEMENTS: u64 = 1_000_000;
 
 /// Register the capped builtins on an engine (extensions are looked up before builtins).
-pub(crate) fn register(engine: &mut regorus::Engine) {
-    let _ = engine.add_extension(
+pub(crate) fn register(engine: &mut regorus::Engine) -> anyhow::Result<()> {
+    engine.add_extension(
         "numbers.range".to_owned(),
         2,
         Box::new(|args: Vec<Value>| {
@@ -19,8 +19,8 @@ pub(crate) fn register(engine: &mut regorus::Engine) {
             };
             stepped("numbers.range", from, to, 1)
         }),
-    );
-    let _ = engine.add_extension(
+    )?;
+    engine.add_extension(
         "numbers.range_step".to_owned(),
         3,
         Box::new(|args: Vec<Value>| {
@@ -34,7 +34,8 @@ pub(crate) fn register(engine: &mut regorus::Engine) {
             }
             stepped("numbers.range_step", from, to, step)
         }),
-    );
+    )?;
+    Ok(())
 }
 
 fn integer(value: &Value) -> Option<i64> {

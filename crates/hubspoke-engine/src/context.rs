@@ -122,13 +122,13 @@ pub(crate) fn current_at(key: &Value) -> Value {
 }
 
 /// Register the builtin on an engine (before policies that call it are added).
-pub(crate) fn register(engine: &mut regorus::Engine) {
-    let _ = engine.add_extension(
+pub(crate) fn register(engine: &mut regorus::Engine) -> anyhow::Result<()> {
+    engine.add_extension(
         CONTEXT_BUILTIN.to_owned(),
         1,
         Box::new(|args: Vec<Value>| {
             let key = args.into_iter().next().unwrap_or(Value::Undefined);
             Ok(CURRENT.with(|c| c.borrow()[&key].clone()))
         }),
-    );
+    )
 }

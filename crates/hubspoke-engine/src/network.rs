@@ -43,54 +43,16 @@ pub(crate) fn network_call(source: &PolicySource) -> Option<Finding> {
 /// Line (1-based), column (0-based, in characters) and name of the first call, outside
 /// comments and string literals.
 fn first_call(text: &str) -> Option<(u32, u32, &'static str)> {
-    for (number, line) in text.lines().enumerate() {
-        let code = code_part(line);
-        for builtin in NETWORK_BUILTINS {
-            let mut from = 0;
-            while let Some(found) = code[from..].find(builtin) {
-                let at = from + found;
-                from = at + builtin.len();
-                let before = code[..at].chars().next_back();
-                let after = code[from..].trim_start().chars().next();
-                let standalone =
-                    !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.');
-                if standalone && after == Some('(') {
-                    let col = code[..at].chars().count() as u32;
-                    return Some((number as u32 + 1, col, builtin));
-                }
-            }
-        }
-    }
-    None
-}
-
-/// `line` with string literals blanked and any comment cut off (byte offsets kept).
-fn code_part(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for c in line.chars() {
-        match quote {
-            Some(q) => {
-                if escaped {
-                    escaped = false;
-                } else if c == '\\' && q == '"' {
-                    escaped = true;
-                } else if c == q {
-                    quote = None;
-                }
-                out.extend(std::iter::repeat_n(' ', c.len_utf8()));
-            }
-            None if c == '#' => break,
-            None => {
-                if c == '"' || c == '`' {
-                    quote = Some(c);
-                }
-                out.push(c);
-            }
-        }
-    }
-    out
+    let tokens = crate::rego_text::tokens(text)?;
+    NETWORK_BUILTINS
+        .iter()
+        .filter_map(|builtin| {
+            let first = crate::rego_text::calls(&tokens, builtin)
+                .into_iter()
+                .next()?;
+            Some((first.line, first.column - 1, *builtin))
+        })
+        .min()
 }
 
 #[cfg(test)]

@@ -8,29 +8,55 @@ use regorus::Value;
 use crate::convert::Sharer;
 
 /// How much of each object body the input carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Bodies {
-    /// Every body whole, as `hubspoke-lint graph` prints it: what users' own
-    /// repository rules get, since nobody knows what they read.
+    /// Every body whole, as `hubspoke-lint graph` prints it: what a repository rule gets
+    /// when it does not declare what it reads.
     Whole,
-    /// Workload bodies cut to what the bundled repository rules read of them
-    /// ([`WORKLOAD_CONTAINER_FIELDS`]). Pod templates are most of a repository's
-    /// YAML; on the generated 10,000-file repository this is the larger part of
-    /// building the input (benches/README.md).
-    ReadByBundledRules,
+    /// Workload bodies cut to what the active repository rules declare they read of them
+    /// (`workload_fields` in their metadata). Pod templates are most of a repository's
+    /// YAML; on the generated 10,000-file repository this is the larger part of building
+    /// the input (benches/README.md).
+    Projected(WorkloadFields),
 }
 
-/// The only fields of a workload's containers that bundled repository rules
-/// read: `image` (HUB019), `args` (HUB014 looks for controller flags) and
-/// `name`, which says which container it is. A bundled rule that reads another field of a workload
-/// must add it here; the `projected_workloads_give_the_same_findings` test
-/// compares both forms on every fixture.
-const WORKLOAD_CONTAINER_FIELDS: [&str; 3] = ["name", "image", "args"];
+/// The fields of workload pod specs that repository rules read, from their
+/// `workload_fields` declarations: `containers.<field>` for a field of every container
+/// (of `initContainers`, `containers` and `ephemeralContainers`), `<key>` for a key of the
+/// pod spec itself. The `projected_workloads_give_the_same_findings` test compares the
+/// projection with whole bodies on every fixture.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct WorkloadFields {
+    /// Keys of each container (`name` is always kept: it says which container it is).
+    container: std::collections::BTreeSet<String>,
+    /// Keys of the pod spec.
+    pod: std::collections::BTreeSet<String>,
+}
+
+impl WorkloadFields {
+    /// Add one rule's declaration.
+    pub(crate) fn add(&mut self, declared: &[String]) {
+        self.container.insert("name".to_owned());
+        for field in declared {
+            match field.strip_prefix("containers.") {
+                Some(container_field) => {
+                    let key = container_field.split('.').next().unwrap_or(container_field);
+                    self.container.insert(key.to_owned());
+                }
+                None => {
+                    let key = field.split('.').next().unwrap_or(field);
+                    self.pod.insert(key.to_owned());
+                }
+            }
+        }
+    }
+}
 
 const CONTAINER_LISTS: [&str; 3] = ["initContainers", "containers", "ephemeralContainers"];
 
 /// Where a workload kind keeps its pod spec (as `repo.pod_specs` in
-/// policies/lib/repo.rego reads it); `None` for other kinds.
+/// policies/lib/repo.rego reads it); `None` for other kinds. This is Kubernetes'
+/// layout, not what any rule reads: rules declare that in `workload_fields`.
 fn pod_spec_path(meta: &ObjectMeta) -> Option<&'static [&'static str]> {
     match (meta.group(), meta.kind.as_str()) {
         ("", "Pod") => Some(&["spec"]),
@@ -61,12 +87,19 @@ impl RepositoryInput {
         }
     }
 
-    pub(crate) fn locations(&self) -> crate::evaluate::ModelLocations<'_> {
-        crate::evaluate::ModelLocations {
+    pub(crate) fn locations(&self) -> ModelLocations<'_> {
+        ModelLocations {
             objects: &self.objects,
             kustomize_files: &self.kustomize_files,
         }
     }
+}
+
+/// Where a model's objects and kustomize files were written: all a repository
+/// violation's ids need, so the rest of the model can be freed before the rules run.
+pub(crate) struct ModelLocations<'m> {
+    pub(crate) objects: &'m [DocRef],
+    pub(crate) kustomize_files: &'m [DocRef],
 }
 
 /// The whole model through JSON.
@@ -74,82 +107,83 @@ pub(crate) fn repository_input(model: &RepoModel) -> Value {
     Value::from(model.to_json())
 }
 
-/// [`RepositoryInput::of_whole_model`] for a model built from `files` (possibly
-/// with `ModelOptions::slim_bodies`), converting each body straight from its
-/// parsed document. `None` when a location does not resolve (then build a full
-/// model and use [`RepositoryInput::of_whole_model`]).
-///
-/// Memory is the point (issue 9's peak RSS): the model's body copies are freed
-/// first and the model itself as soon as its value exists, so the allocator
-/// reuses both for the bodies converted after; on the generated 10,000-file
-/// repository one copy of every object is kept instead of three
-/// (benches/README.md).
-///
-/// ConfigMaps and Secrets other than cluster label ConfigMaps get only their
-/// `apiVersion`, `kind` and `metadata` ([`hubspoke_manifest::repository_rules_skip_data`]).
-pub(crate) fn repository_input_from_files(
-    mut model: RepoModel,
-    files: &[&ParsedFile],
-    options: &ModelOptions,
-    bodies: Bodies,
-) -> Option<RepositoryInput> {
-    let root = |doc_ref: &DocRef| {
-        files
-            .get(doc_ref.file)?
-            .documents
-            .iter()
-            .find(|d| d.index == doc_ref.document)
-    };
-    let objects: Vec<_> = model.locations.iter().map(root).collect::<Option<_>>()?;
-    let kustomize: Vec<_> = model
-        .kustomize_locations
-        .iter()
-        .map(root)
-        .collect::<Option<_>>()?;
-    if objects.len() != model.objects.len() || kustomize.len() != model.kustomize_files.len() {
-        return None;
-    }
-    for object in &mut model.objects {
-        object.body = serde_json::Value::Null;
-    }
-    for file in &mut model.kustomize_files {
-        file.body = serde_json::Value::Null;
-    }
-    let object_locations = std::mem::take(&mut model.locations);
-    let kustomize_locations = std::mem::take(&mut model.kustomize_locations);
-    let mut sharer = Sharer::default();
-    let mut input = crate::serialize::to_value(&model, &mut sharer).ok()?;
-    drop(model);
-    let map = input.as_object_mut().ok()?;
-    for (key, roots) in [("objects", objects), ("kustomize_files", kustomize)] {
-        let Some(Ok(items)) = map.get_mut(&Value::from(key)).map(|v| v.as_array_mut()) else {
-            continue;
+impl RepositoryInput {
+    /// [`RepositoryInput::of_whole_model`] for a model built from `files` (possibly
+    /// with `ModelOptions::slim_bodies`), converting each body straight from its
+    /// parsed document. `None` when a location does not resolve (then build a full
+    /// model and use [`RepositoryInput::of_whole_model`]).
+    ///
+    /// Memory is the point (issue 9's peak RSS): the model's body copies are freed
+    /// first and the model itself as soon as its value exists, so the allocator
+    /// reuses both for the bodies converted after; on the generated 10,000-file
+    /// repository one copy of every object is kept instead of three
+    /// (benches/README.md).
+    ///
+    /// ConfigMaps and Secrets other than cluster label ConfigMaps get only their
+    /// `apiVersion`, `kind` and `metadata` ([`hubspoke_manifest::repository_rules_skip_data`]).
+    pub(crate) fn from_files(
+        mut model: RepoModel,
+        files: &[&ParsedFile],
+        options: &ModelOptions,
+        bodies: &Bodies,
+    ) -> Option<RepositoryInput> {
+        let root = |doc_ref: &DocRef| {
+            files
+                .get(doc_ref.file)?
+                .documents
+                .iter()
+                .find(|d| d.index == doc_ref.document)
         };
-        for (item, document) in items.iter_mut().zip(roots) {
-            let Ok(fields) = item.as_object_mut() else {
+        let objects: Vec<_> = model.locations.iter().map(root).collect::<Option<_>>()?;
+        let kustomize: Vec<_> = model
+            .kustomize_locations
+            .iter()
+            .map(root)
+            .collect::<Option<_>>()?;
+        if objects.len() != model.objects.len() || kustomize.len() != model.kustomize_files.len() {
+            return None;
+        }
+        for object in &mut model.objects {
+            object.body = serde_json::Value::Null;
+        }
+        for file in &mut model.kustomize_files {
+            file.body = serde_json::Value::Null;
+        }
+        let object_locations = std::mem::take(&mut model.locations);
+        let kustomize_locations = std::mem::take(&mut model.kustomize_locations);
+        let mut sharer = Sharer::default();
+        let mut input = crate::serialize::to_value(&model, &mut sharer).ok()?;
+        drop(model);
+        let map = input.as_object_mut().ok()?;
+        for (key, roots) in [("objects", objects), ("kustomize_files", kustomize)] {
+            let Some(Ok(items)) = map.get_mut(&Value::from(key)).map(|v| v.as_array_mut()) else {
                 continue;
             };
-            let meta = document.object.as_ref();
-            let body = if meta
-                .is_some_and(|m| hubspoke_manifest::repository_rules_skip_data(m, options))
-            {
-                fields_of(&document.root, &mut sharer)
-            } else if let Some(path) = meta
-                .filter(|_| bodies == Bodies::ReadByBundledRules)
-                .and_then(pod_spec_path)
-            {
-                workload(&document.root, path, &mut sharer)
-            } else {
-                sharer.convert(&document.root)
-            };
-            fields.insert(Value::from("body"), body);
+            for (item, document) in items.iter_mut().zip(roots) {
+                let Ok(fields) = item.as_object_mut() else {
+                    continue;
+                };
+                let meta = document.object.as_ref();
+                let body = if meta
+                    .is_some_and(|m| hubspoke_manifest::repository_rules_skip_data(m, options))
+                {
+                    fields_of(&document.root, &mut sharer)
+                } else if let (Bodies::Projected(fields), Some(path)) =
+                    (bodies, meta.and_then(pod_spec_path))
+                {
+                    workload(&document.root, path, fields, &mut sharer)
+                } else {
+                    sharer.convert(&document.root)
+                };
+                fields.insert(Value::from("body"), body);
+            }
         }
+        Some(RepositoryInput {
+            input,
+            objects: object_locations,
+            kustomize_files: kustomize_locations,
+        })
     }
-    Some(RepositoryInput {
-        input,
-        objects: object_locations,
-        kustomize_files: kustomize_locations,
-    })
 }
 
 /// The [`hubspoke_manifest::IDENTITY_FIELDS`] of a document.
@@ -165,10 +199,14 @@ fn fields_of(root: &Node, sharer: &mut Sharer) -> Value {
     body
 }
 
-/// [`fields_of`] plus, at `pod_spec_path`, the container lists holding only
-/// [`WORKLOAD_CONTAINER_FIELDS`]. List positions are kept: findings point at
-/// `containers[i]`.
-fn workload(root: &Node, pod_spec_path: &[&str], sharer: &mut Sharer) -> Value {
+/// [`fields_of`] plus, at `pod_spec_path`, the pod spec keys and the container fields of
+/// `fields`. List positions are kept: findings point at `containers[i]`.
+fn workload(
+    root: &Node,
+    pod_spec_path: &[&str],
+    fields: &WorkloadFields,
+    sharer: &mut Sharer,
+) -> Value {
     let mut body = fields_of(root, sharer);
     let mut pod_spec = root;
     for key in pod_spec_path {
@@ -179,10 +217,18 @@ fn workload(root: &Node, pod_spec_path: &[&str], sharer: &mut Sharer) -> Value {
     }
     let mut projected = if matches!(pod_spec.value, NodeValue::Map(_)) {
         let mut projected = Value::new_object();
-        if let Ok(fields) = projected.as_object_mut() {
+        if let Ok(projected_fields) = projected.as_object_mut() {
+            for key in &fields.pod {
+                if let Some(node) = pod_spec.get(key) {
+                    projected_fields.insert(Value::from(key.as_str()), sharer.convert(node));
+                }
+            }
             for list in CONTAINER_LISTS {
                 if let Some(node) = pod_spec.get(list) {
-                    fields.insert(Value::from(list), containers(node, sharer));
+                    projected_fields.insert(
+                        Value::from(list),
+                        containers(node, &fields.container, sharer),
+                    );
                 }
             }
         }
@@ -203,7 +249,11 @@ fn workload(root: &Node, pod_spec_path: &[&str], sharer: &mut Sharer) -> Value {
     body
 }
 
-fn containers(list: &Node, sharer: &mut Sharer) -> Value {
+fn containers(
+    list: &Node,
+    keys: &std::collections::BTreeSet<String>,
+    sharer: &mut Sharer,
+) -> Value {
     let NodeValue::Seq(items) = &list.value else {
         return sharer.convert(list);
     };
@@ -215,9 +265,9 @@ fn containers(list: &Node, sharer: &mut Sharer) -> Value {
             }
             let mut container = Value::new_object();
             if let Ok(fields) = container.as_object_mut() {
-                for key in WORKLOAD_CONTAINER_FIELDS {
+                for key in keys {
                     if let Some(node) = item.get(key) {
-                        fields.insert(Value::from(key), sharer.convert(node));
+                        fields.insert(Value::from(key.as_str()), sharer.convert(node));
                     }
                 }
             }
@@ -272,7 +322,11 @@ mod tests {
             ..EvalOptions::default()
         };
         let evaluator = Evaluator::new(&rules, options);
-        assert!(evaluator.repository_rules_are_bundled());
+        let projected = Bodies::Projected(
+            evaluator
+                .workload_fields()
+                .expect("every bundled repository rule declares what it reads of workloads"),
+        );
         let model_options = ModelOptions {
             slim_bodies: true,
             ..ModelOptions::default()
@@ -285,7 +339,7 @@ mod tests {
             let files: Vec<_> = parsed.iter().collect();
             let findings = |bodies| {
                 let model = RepoModel::build(&files, &dir, &model_options);
-                let prepared = repository_input_from_files(model, &files, &model_options, bodies)
+                let prepared = RepositoryInput::from_files(model, &files, &model_options, bodies)
                     .expect("every location resolves");
                 evaluator.evaluate_repository_input(
                     prepared.input.clone(),
@@ -293,28 +347,26 @@ mod tests {
                     &files,
                 )
             };
-            let whole = findings(Bodies::Whole);
-            assert_eq!(
-                whole,
-                findings(Bodies::ReadByBundledRules),
-                "{}",
-                dir.display()
-            );
+            let whole = findings(&Bodies::Whole);
+            assert_eq!(whole, findings(&projected), "{}", dir.display());
             compared += whole.len();
         }
         assert!(compared > 50, "only {compared} findings compared");
     }
 
     #[test]
-    fn workloads_keep_only_what_bundled_rules_read_at_their_positions() {
+    fn workloads_keep_only_what_rules_declare_at_their_positions() {
         let text = "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: nightly}\nspec:\n  schedule: '@daily'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          volumes: [{name: v}]\n          containers:\n            - name: a\n              image: a:1\n              args: [--x]\n              env: [{name: E, value: v}]\n            - not-a-map\n";
         let parsed =
             hubspoke_manifest::parse_text("cron.yaml", "cron.yaml", text, ParseLimits::default());
         let document = &parsed.documents[0];
         let meta = document.object.as_ref().expect("an object");
+        let mut fields = WorkloadFields::default();
+        fields.add(&["containers.image".to_owned(), "containers.args".to_owned()]);
         let body = workload(
             &document.root,
             pod_spec_path(meta).expect("a workload"),
+            &fields,
             &mut Sharer::default(),
         );
         let expected = Value::from_json_str(

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use hubspoke_manifest::{Mark, Region, SourceFile, Span};
 use regorus::Engine;
 
-use crate::builtin::{builtin_rules, POLICY_ERROR};
+use crate::builtin::POLICY_ERROR;
 use crate::finding::{Finding, Severity};
 use crate::metadata::{kind_matches, RuleMeta, Scope};
 use crate::policy::PolicySource;
@@ -60,7 +60,19 @@ impl RuleSet {
         // module with a semantic error would disable every rule. Drop the module
         // each error names and retry, so a broken policy costs only itself.
         let (mut engine, mut packages) = loop {
-            let mut engine = new_engine();
+            let mut engine = match new_engine() {
+                Ok(engine) => engine,
+                Err(message) => {
+                    set.load_findings.push(Finding::new(
+                        POLICY_ERROR,
+                        Severity::Error,
+                        format!("the rule engine could not be prepared, no rule runs: {message}"),
+                        "policies",
+                    ));
+                    set.sources.clear();
+                    return set;
+                }
+            };
             let mut packages: Vec<(usize, String)> = Vec::new();
             set.sources.clear();
             for mut source in candidates.drain(..) {
@@ -92,7 +104,7 @@ impl RuleSet {
                         set.load_findings.push(policy_error(first, &message));
                     }
                     set.sources.clear();
-                    break (new_engine(), Vec::new());
+                    return set;
                 }
             }
         };
@@ -174,17 +186,9 @@ impl RuleSet {
         out
     }
 
-    /// Metadata of every rule, Rego and built-in, sorted by id.
-    pub fn catalog(&self) -> Vec<RuleMeta> {
-        let mut all: Vec<RuleMeta> = self.rules.iter().map(|r| r.meta.clone()).collect();
-        all.extend(builtin_rules());
-        all.sort_by(|a, b| a.id.cmp(&b.id));
-        all
-    }
-
     /// Build an engine holding every source that compiled.
     pub fn build_engine(&self) -> Result<Engine, String> {
-        let mut engine = new_engine();
+        let mut engine = new_engine()?;
         for source in &self.sources {
             source
                 .add_to(&mut engine)
@@ -211,14 +215,18 @@ fn add_source(engine: &mut Engine, source: &mut PolicySource) -> Result<String, 
     })
 }
 
-/// A regorus engine with our settings: Rego v1, strict builtin errors.
-pub fn new_engine() -> Engine {
+/// A regorus engine with our settings: Rego v1, lenient builtin errors, our builtins
+/// (`hubspoke.context`, the capped `numbers.range`). `Err` says which builtin regorus
+/// refused to register.
+pub fn new_engine() -> Result<Engine, String> {
     let mut engine = Engine::new();
-    crate::context::register(&mut engine);
-    crate::bounded::register(&mut engine);
+    crate::context::register(&mut engine)
+        .map_err(|e| format!("cannot register hubspoke.context: {e}"))?;
+    crate::bounded::register(&mut engine)
+        .map_err(|e| format!("cannot register the capped numbers.range builtins: {e}"))?;
     engine.set_rego_v0(false);
     engine.set_strict_builtin_errors(false);
-    engine
+    Ok(engine)
 }
 
 /// conftest's conventions, so existing policies work unchanged: a package
@@ -257,7 +265,7 @@ fn conftest_rules(engine: &Engine, source: &PolicySource, package: &str) -> Vec<
                 default_enabled: true,
                 parameters: Vec::new(),
                 fixes: Vec::new(),
-                workload_container_fields: None,
+                workload_fields: None,
                 package: package.to_owned(),
                 source: source.path.clone(),
                 bundled: false,
@@ -269,33 +277,27 @@ fn conftest_rules(engine: &Engine, source: &PolicySource, package: &str) -> Vec<
 
 /// The rules conftest evaluates, with the severity of their findings: `deny`, `violation`
 /// and `warn`, and those names followed by `_` and a suffix (`deny_privileged`). Read from
-/// the rule heads (an identifier at the start of a line); the engine confirms each.
+/// the rule heads; the engine confirms each.
 fn conftest_rule_names(text: &str) -> Vec<(String, Severity)> {
-    let mut names: Vec<(String, Severity)> = Vec::new();
-    for line in text.lines() {
-        let head: String = line
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
-        let severity = [
-            ("deny", Severity::Error),
-            ("violation", Severity::Error),
-            ("warn", Severity::Warning),
-        ]
+    let mut names: Vec<(String, Severity)> = crate::rego_text::rule_heads(text)
         .into_iter()
-        .find(|(prefix, _)| {
-            head == *prefix
-                || head
-                    .strip_prefix(prefix)
-                    .is_some_and(|rest| rest.len() > 1 && rest.starts_with('_'))
+        .filter_map(|head| {
+            let severity = [
+                ("deny", Severity::Error),
+                ("violation", Severity::Error),
+                ("warn", Severity::Warning),
+            ]
+            .into_iter()
+            .find(|(prefix, _)| {
+                head == *prefix
+                    || head
+                        .strip_prefix(prefix)
+                        .is_some_and(|rest| rest.len() > 1 && rest.starts_with('_'))
+            })?
+            .1;
+            Some((head.to_owned(), severity))
         })
-        .map(|(_, severity)| severity);
-        if let Some(severity) = severity {
-            if !names.iter().any(|(name, _)| *name == head) {
-                names.push((head, severity));
-            }
-        }
-    }
+        .collect();
     names.sort();
     names
 }
@@ -359,10 +361,21 @@ fn read_metadata(
     };
     let problems = meta.problems();
     if !problems.is_empty() {
-        errors.push(policy_error(
+        // Point at the declaration at fault when a problem names one, else at `metadata`.
+        let named = meta.parameters.iter().find_map(|p| {
+            problems
+                .iter()
+                .any(|problem| problem.contains(&format!("`{}`", p.name)))
+                .then_some(p.name.as_str())
+        });
+        let mut error = policy_error(
             source,
             &format!("invalid metadata: {}", problems.join("; ")),
-        ));
+        );
+        if let Some((line, column)) = crate::rego_text::metadata_position(&source.text, named) {
+            error.region = Some(region_at(source, line, column));
+        }
+        errors.push(error);
         return None;
     }
     meta.package = package.to_owned();
@@ -411,6 +424,11 @@ fn locate_in_message(source: &PolicySource, message: &str) -> Option<Region> {
         .map(|n| n.parse::<u32>().ok());
     let line = numbers.next()??;
     let col = numbers.next()??;
+    Some(region_at(source, line, col))
+}
+
+/// The empty region at a 1-based line and column of a policy.
+fn region_at(source: &PolicySource, line: u32, col: u32) -> Region {
     let file = SourceFile::new(
         source.path.as_str(),
         source.path.as_str(),
@@ -420,8 +438,8 @@ fn locate_in_message(source: &PolicySource, message: &str) -> Option<Region> {
         line,
         col: col.saturating_sub(1),
     };
-    Some(file.region(Span {
+    file.region(Span {
         start: mark,
         end: mark,
-    }))
+    })
 }

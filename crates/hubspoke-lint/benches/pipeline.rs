@@ -27,14 +27,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
-use hubspoke_engine::{
-    bundled_sources, lint_roots, EvalOptions, Evaluator, RepositoryRoot, RuleSet,
-};
+use hubspoke_diagnostics::{sort_findings, Finding, RuleMeta, Summary};
+use hubspoke_engine::{bundled_sources, EvalOptions, Evaluator, RuleSet};
 use hubspoke_manifest::{
     discover, read_and_parse, DiscoverOptions, Discovery, ModelOptions, ParseLimits, ParsedFile,
     RepoModel, DEFAULT_MAX_FILE_SIZE,
 };
 use hubspoke_report::{Format, HumanOptions, Report};
+use hubspoke_workspace::{evaluate_roots, Configuration, Flags, LintRequest, RepositoryRoot};
 
 // As in the `hubspoke-lint` binary.
 #[global_allocator]
@@ -98,6 +98,27 @@ fn discover_root(root: &Path) -> Discovery {
     discover(&[root.to_path_buf()], &options)
 }
 
+/// The rule stage with the bench's evaluator, findings sorted.
+fn evaluate(
+    evaluator: &Evaluator<'_>,
+    parsed: &[ParsedFile],
+    discovery: &Discovery,
+    roots: &[RepositoryRoot<'_>],
+) -> Vec<Finding> {
+    let files: Vec<&ParsedFile> = parsed.iter().collect();
+    let mut findings = evaluate_roots(
+        evaluator,
+        &files,
+        &discovery.problems,
+        roots,
+        &ModelOptions::default(),
+        true,
+    )
+    .findings;
+    sort_findings(&mut findings);
+    findings
+}
+
 fn roots<'a>(root: &'a Path, parsed: &'a [ParsedFile]) -> Vec<RepositoryRoot<'a>> {
     vec![RepositoryRoot {
         path: root,
@@ -113,15 +134,16 @@ fn sources(parsed: &[ParsedFile]) -> BTreeMap<String, Arc<str>> {
 }
 
 fn sarif(
-    outcome: &hubspoke_engine::LintOutcome,
-    catalog: &[hubspoke_engine::RuleMeta],
+    findings: &[Finding],
+    summary: &Summary,
+    catalog: &[RuleMeta],
     sources: &BTreeMap<String, Arc<str>>,
 ) -> usize {
     let report = Report {
-        findings: &outcome.findings,
+        findings,
         rules: catalog,
         sources,
-        summary: &outcome.summary,
+        summary,
         tool_version: env!("CARGO_PKG_VERSION"),
         sarif_category: None,
     };
@@ -131,32 +153,21 @@ fn sarif(
     out.len()
 }
 
-fn catalog(rules: &RuleSet) -> Vec<hubspoke_engine::RuleMeta> {
-    let mut all = rules.catalog();
-    all.extend(hubspoke_schema::rules());
-    all.sort_by(|a, b| a.id.cmp(&b.id));
-    all
-}
-
-/// One whole run in process: discover, parse, load rules, evaluate, schema (unless
-/// `without_schema`), SARIF.
+/// One whole run in process through the pipeline the binary runs: discover, parse, load
+/// rules, model, evaluate, schema (unless `with_schema` is false), filter, SARIF.
 fn run_in_process(root: &Path, with_schema: bool) -> usize {
-    let discovery = discover_root(root);
-    let parsed = read_and_parse(&discovery.files, ParseLimits::default());
-    let rules = RuleSet::load(bundled_sources());
-    let evaluator = Evaluator::new(&rules, eval_options());
-    let mut outcome = lint_roots(
-        &parsed,
-        &discovery.problems,
-        &roots(root, &parsed),
-        &evaluator,
-        &ModelOptions::default(),
-    );
-    if with_schema {
-        let schemas = hubspoke_schema::Schemas::new(schema_options(), &parsed).expect("schemas");
-        outcome.extend(schemas.validate_files(&parsed));
-    }
-    sarif(&outcome, &catalog(&rules), &sources(&parsed))
+    let flags = Flags {
+        no_schema: !with_schema,
+        ..Flags::default()
+    };
+    let configuration =
+        Configuration::load(&[root.to_path_buf()], flags).expect("the configuration loads");
+    let request = LintRequest {
+        paths: vec![root.to_path_buf()],
+        ..LintRequest::default()
+    };
+    let run = hubspoke_workspace::lint(configuration, &request).expect("the run completes");
+    sarif(&run.findings, &run.summary, &run.catalog, &run.sources)
 }
 
 fn stages(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>, root: &Path) {
@@ -166,14 +177,9 @@ fn stages(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>, root
     let rules = RuleSet::load(bundled_sources());
     let evaluator = Evaluator::new(&rules, eval_options());
     let roots = roots(root, &parsed);
-    let outcome = lint_roots(
-        &parsed,
-        &discovery.problems,
-        &roots,
-        &evaluator,
-        &ModelOptions::default(),
-    );
-    let catalog = catalog(&rules);
+    let findings = evaluate(&evaluator, &parsed, &discovery, &roots);
+    let summary = Summary::default();
+    let catalog = hubspoke_workspace::catalog(&rules);
     let sources = sources(&parsed);
 
     group.throughput(Throughput::Elements(parsed.len() as u64));
@@ -197,17 +203,7 @@ fn stages(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>, root
         })
     });
     group.bench_function("evaluate", |b| {
-        b.iter(|| {
-            black_box(lint_roots(
-                &parsed,
-                &discovery.problems,
-                &roots,
-                &evaluator,
-                &ModelOptions::default(),
-            ))
-            .findings
-            .len()
-        })
+        b.iter(|| black_box(evaluate(&evaluator, &parsed, &discovery, &roots)).len())
     });
     group.bench_function("schema", |b| {
         b.iter(|| {
@@ -217,7 +213,7 @@ fn stages(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>, root
         })
     });
     group.bench_function("report", |b| {
-        b.iter(|| black_box(sarif(&outcome, &catalog, &sources)))
+        b.iter(|| black_box(sarif(&findings, &summary, &catalog, &sources)))
     });
     group.bench_function("end-to-end/in-process", |b| {
         b.iter(|| black_box(run_in_process(root, true)))
@@ -290,12 +286,13 @@ fn conformance(c: &mut Criterion) {
     group.throughput(Throughput::Elements(documents as u64));
     group.bench_function("evaluate-documents", |b| {
         b.iter(|| {
-            black_box(hubspoke_engine::lint_files(
-                &parsed,
-                &discovery.problems,
+            let files: Vec<&ParsedFile> = parsed.iter().collect();
+            black_box(hubspoke_workspace::evaluate_files(
                 &evaluator,
+                &files,
+                &discovery.problems,
+                None,
             ))
-            .findings
             .len()
         })
     });

@@ -3,10 +3,7 @@
 
 mod args;
 mod commands;
-mod config;
 mod exit;
-mod settings;
-mod stats;
 
 use std::process::ExitCode;
 

@@ -8,10 +8,9 @@
 //! `RELINT_ITERATIONS=50` runs fewer iterations. `hubspoke-lint`'s bench
 //! `lsp_stdio` measures the same through the binary and its stdio.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hubspoke_lsp::{run, ServerOptions, Settings};
+use hubspoke_lsp::{run, ServerOptions};
 use lsp_server::{Connection, Message, Notification, Request, RequestId};
 use serde_json::{json, Value};
 
@@ -74,8 +73,6 @@ fn main() {
 
     let (server, client) = Connection::memory();
     let options = ServerOptions {
-        loader: Arc::new(|_| Ok(Settings::bundled())),
-        config_file_name: ".hubspoke-lint.yaml".to_owned(),
         debounce: Duration::ZERO,
     };
     let server = std::thread::spawn(move || run(server, options));

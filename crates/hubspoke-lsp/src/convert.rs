@@ -178,7 +178,7 @@ mod tests {
 
     #[test]
     fn documentation_links_land_on_the_rules_heading() {
-        let catalog = crate::settings::Settings::bundled().catalog();
+        let catalog = hubspoke_workspace::Settings::bundled().catalog;
         assert_eq!(
             rule_docs_url(&catalog, "BP005"),
             "https://github.com/hubspoke-lint/hubspoke-lint/blob/main/docs/rules.md#bp005--pod-without-required-labels"

@@ -2,9 +2,9 @@
 //! quick fixes that set one field. Edits are byte ranges of the buffer;
 //! `convert` turns them into LSP ranges.
 
-use hubspoke_engine::{Finding, RuleMeta};
+use hubspoke_diagnostics::{Finding, RuleMeta};
 use hubspoke_manifest::yaml::{Node, NodeValue};
-use hubspoke_manifest::{Document, ObjectMeta, ParsedFile, PathSegment, Span};
+use hubspoke_manifest::{Document, FieldPath, ObjectMeta, ParsedFile, PathSegment, Span};
 
 /// Replace `[start, end)` of the buffer with `text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,98 +55,52 @@ pub(crate) fn suppression(text: &str, finding: &Finding) -> Edit {
     }
 }
 
-/// What a quick fix writes.
-#[derive(Debug, Clone, Copy)]
-enum Value {
-    /// This YAML scalar.
-    Literal(&'static str),
-    /// The name of a service account of the object's namespace.
-    ServiceAccount,
-}
-
-/// A rule a quick fix exists for: the field its finding points at, and the value.
-struct Fixable {
-    ids: &'static [&'static str],
-    /// Kyverno policies the rule is proven equal to: a renumbered or
-    /// user-supplied rule with the same equivalence gets the same fix.
-    kyverno: &'static [&'static str],
-    field: &'static str,
-    value: Value,
-    /// Also fix any pod-security rule pointing at `securityContext.<field>`
-    /// (the whole-profile rules report the same fields).
-    security_context: bool,
-}
-
-const FIXABLE: &[Fixable] = &[
-    Fixable {
-        ids: &["FLUX001", "FLUX002"],
-        kyverno: &[],
-        field: "serviceAccountName",
-        value: Value::ServiceAccount,
-        security_context: false,
-    },
-    Fixable {
-        ids: &["PSS001"],
-        kyverno: &["disallow-privileged-containers"],
-        field: "privileged",
-        value: Value::Literal("false"),
-        security_context: true,
-    },
-    Fixable {
-        ids: &["PSS014"],
-        kyverno: &["disallow-privilege-escalation"],
-        field: "allowPrivilegeEscalation",
-        value: Value::Literal("false"),
-        security_context: true,
-    },
-    Fixable {
-        ids: &["PSS017"],
-        kyverno: &["require-run-as-nonroot"],
-        field: "runAsNonRoot",
-        value: Value::Literal("true"),
-        security_context: true,
-    },
-];
-
-/// The quick fix of a finding, when its rule has one and the YAML around the
-/// field is plain enough to edit safely. `service_account` names a service
-/// account for an object (for FLUX001/FLUX002).
+/// The quick fix of a finding, when its rule declares one for the field the finding
+/// points at (`fixes` in the rule's metadata) and the YAML around the field is plain
+/// enough to edit safely. `service_account` names a service account for an object (for
+/// fixes whose value is `namespace-service-account`).
 pub(crate) fn quick_fix(
     file: &ParsedFile,
     finding: &Finding,
     meta: Option<&RuleMeta>,
     service_account: &dyn Fn(&ObjectMeta) -> Option<String>,
 ) -> Option<QuickFix> {
-    let key = |k: &str| PathSegment::Key(k.to_owned());
-    let fixable = FIXABLE.iter().find(|f| {
-        if finding.path.last() != Some(&key(f.field)) {
-            return false;
-        }
-        f.ids.contains(&finding.rule.as_str())
-            || meta.is_some_and(|m| {
-                m.kyverno
-                    .iter()
-                    .any(|k| f.kyverno.contains(&k.policy.as_str()))
-            })
-            || (f.security_context
-                && finding.path.iter().rev().nth(1) == Some(&key("securityContext"))
-                && meta.is_some_and(|m| m.tags.iter().any(|t| t == "pod-security")))
-    })?;
+    let fix = meta?
+        .fixes
+        .iter()
+        .find(|fix| fix.applies_to(&finding.path))?;
     let document = document_of(file, finding)?;
-    let value = match fixable.value {
-        Value::Literal(text) => text.to_owned(),
-        Value::ServiceAccount => scalar(&service_account(document.object.as_ref()?)?),
+    let value = match (&fix.value, fix.value_from.as_deref()) {
+        (Some(value), _) => yaml_value(value)?,
+        (None, Some("namespace-service-account")) => {
+            scalar(&service_account(document.object.as_ref()?)?)
+        }
+        _ => return None,
     };
     let edit = set_field(file, document, &finding.path, &value)?;
-    let dotted: Vec<String> = finding.path.iter().map(ToString::to_string).collect();
-    let field = match dotted.iter().rposition(|s| s == "securityContext") {
-        Some(at) => dotted[at..].join("."),
-        None => dotted.join("."),
-    };
+    // The field as a reader finds it in the object: the whole path, except inside a
+    // container, where `securityContext.…` says enough.
+    let from = finding
+        .path
+        .iter()
+        .rposition(|s| *s == PathSegment::key("securityContext"))
+        .unwrap_or(0);
+    let field = FieldPath::from(&finding.path[from..]);
     Some(QuickFix {
         title: format!("Set {field}: {value}"),
         edit,
     })
+}
+
+/// A scalar fix value as YAML; `None` for mappings and lists (never written inline).
+fn yaml_value(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::String(s) => Some(scalar(s)),
+        serde_json::Value::Null => Some("null".to_owned()),
+        serde_json::Value::Array(_) | serde_json::Value::Object(_) => None,
+    }
 }
 
 /// The document a finding is in: the last one starting at or before it.
@@ -393,10 +347,17 @@ mod tests {
         }
     }
 
+    /// The bundled rules' metadata, where their fixes are declared.
+    fn catalog() -> &'static [RuleMeta] {
+        static CATALOG: std::sync::OnceLock<Vec<RuleMeta>> = std::sync::OnceLock::new();
+        CATALOG.get_or_init(|| hubspoke_workspace::Settings::bundled().catalog)
+    }
+
     fn fixed(text: &str, rule: &str, path: Vec<PathSegment>) -> Option<String> {
         let file = parse_text("a.yaml", "a.yaml", text, ParseLimits::default());
         let f = finding(&file, rule, path);
-        let fix = quick_fix(&file, &f, None, &|o| o.namespace.clone())?;
+        let meta = catalog().iter().find(|m| m.id == rule);
+        let fix = quick_fix(&file, &f, meta, &|o| o.namespace.clone())?;
         Some(apply(text, &fix.edit))
     }
 

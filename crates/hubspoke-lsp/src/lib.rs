@@ -1,23 +1,16 @@
 //! The language server of hubspoke-lint: the CLI's findings while typing.
 //!
-//! It owns the protocol side only. Rules, evaluation and findings come from
-//! `hubspoke-engine` (the same [`hubspoke_engine::Evaluator`] the CLI runs),
-//! YAML and positions from `hubspoke-manifest`; the configuration file is
-//! read by the host through a [`SettingsLoader`], so that the editor and the
-//! terminal share one config reader. The host also supplies the byte streams
+//! It owns the protocol side only. Settings, the pipeline's stages and the
+//! filters come from `hubspoke-workspace` (the same code the command line
+//! runs, so the editor and the terminal report the same findings), YAML and
+//! positions from `hubspoke-manifest`. The host supplies the byte streams
 //! ([`serve`]); this crate never touches stdio itself.
 //!
 //! ```no_run
 //! use std::io::BufReader;
-//! use std::sync::Arc;
-//! use hubspoke_lsp::{serve, ServerOptions, Settings, DEFAULT_DEBOUNCE};
+//! use hubspoke_lsp::{serve, ServerOptions};
 //!
-//! let options = ServerOptions {
-//!     loader: Arc::new(|_request| Ok(Settings::bundled())),
-//!     config_file_name: ".hubspoke-lint.yaml".to_owned(),
-//!     debounce: DEFAULT_DEBOUNCE,
-//! };
-//! let outcome = serve(BufReader::new(std::io::stdin()), &mut std::io::stdout(), options)?;
+//! let outcome = serve(BufReader::new(std::io::stdin()), &mut std::io::stdout(), ServerOptions::default())?;
 //! # let _ = outcome;
 //! # Ok::<(), hubspoke_lsp::LspError>(())
 //! ```
@@ -30,6 +23,7 @@ mod convert;
 mod error;
 mod fix;
 mod handlers;
+mod jobs;
 mod lint;
 mod main_loop;
 mod parse;
@@ -44,5 +38,5 @@ mod workspace;
 pub use convert::{rule_docs_url, SOURCE};
 pub use error::LspError;
 pub use server::{run, Outcome, ServerOptions, DEFAULT_DEBOUNCE};
-pub use settings::{LoadRequest, Settings, SettingsError, SettingsLoader};
+pub use settings::EditorSettings;
 pub use transport::serve;

@@ -15,17 +15,19 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use hubspoke_engine::{
-    apply_overrides, apply_suppressions, file_problem_finding, sort_findings, ContextIndex,
-    Evaluator, Finding, Scope, Severity, INTERNAL_ERROR,
+use hubspoke_diagnostics::{Finding, Region, Severity};
+use hubspoke_engine::{ContextIndex, Evaluator};
+use hubspoke_manifest::{
+    file_problem_finding, FileProblem, Mark, ParsedFile, ProblemCode, SourceFile, Span,
+    INTERNAL_ERROR,
 };
-use hubspoke_manifest::{FileProblem, Mark, ParsedFile, ProblemCode, Region, SourceFile, Span};
 use hubspoke_schema::Schemas;
+use hubspoke_workspace::filter::{self, FilterOptions};
 use lsp_types::Uri;
 use rayon::prelude::*;
 
 use crate::parse::{parse_buffer, ParsedBuffer};
-use crate::settings::Settings;
+use crate::settings::EditorSettings;
 
 /// A snapshot of an open buffer.
 #[derive(Debug, Clone, Copy)]
@@ -102,7 +104,7 @@ impl DocumentLinter {
     pub(crate) fn lint(
         &mut self,
         buffer: Buffer<'_>,
-        settings: &Settings,
+        settings: &EditorSettings,
         evaluator: &Evaluator<'_>,
         repository: Repository<'_>,
     ) -> (ParsedFile, Vec<Finding>) {
@@ -112,14 +114,15 @@ impl DocumentLinter {
             schemas,
         } = repository;
         let Buffer { uri, path, text } = buffer;
-        if text.len() as u64 > settings.discover.max_file_size {
+        let configuration = &settings.settings.configuration;
+        if text.len() as u64 > configuration.discover.max_file_size {
             self.forget(uri);
             let problem = FileProblem::whole_file(
                 ProblemCode::FileTooLarge,
                 format!(
                     "file is {} bytes, over the {}-byte limit (--max-file-size); not linted",
                     text.len(),
-                    settings.discover.max_file_size
+                    configuration.discover.max_file_size
                 ),
             );
             let finding = file_problem_finding(path, &problem);
@@ -130,7 +133,7 @@ impl DocumentLinter {
             };
             return (file, vec![finding]);
         }
-        let ParsedBuffer { file, broken } = parse_buffer(path, text, settings.limits);
+        let ParsedBuffer { file, broken } = parse_buffer(path, text, configuration.limits);
         let mut findings: Vec<Finding> = Vec::new();
         let slices = slices(&file);
         let Memory {
@@ -159,10 +162,18 @@ impl DocumentLinter {
         // While typing, one document changed: evaluating it here saves two
         // thread hand-offs, which on a busy machine cost more than the work.
         let evaluated: Vec<(usize, Option<Vec<Finding>>)> = match todo.as_slice() {
-            [only] => vec![(*only, evaluate(&file, *only, evaluator, context, schemas))],
+            [only] => vec![(
+                *only,
+                hubspoke_workspace::lint_document(evaluator, &file, *only, context, schemas),
+            )],
             _ => todo
                 .par_iter()
-                .map(|&i| (i, evaluate(&file, i, evaluator, context, schemas)))
+                .map(|&i| {
+                    (
+                        i,
+                        hubspoke_workspace::lint_document(evaluator, &file, i, context, schemas),
+                    )
+                })
                 .collect(),
         };
         for (i, result) in evaluated {
@@ -279,86 +290,40 @@ fn carry_over(old: &str, new: &str, findings: &[Finding]) -> Vec<Finding> {
         .collect()
 }
 
-/// Suppressions and the baseline, as on the command line. Only this buffer's
-/// findings are kept: a configuration entry's problems belong to the
+/// The filters of the command line (overrides, suppressions, the baseline). Only this
+/// buffer's findings are kept: a configuration entry's problems belong to the
 /// configuration file.
 fn filter(
     findings: Vec<Finding>,
     file: &ParsedFile,
     path: &str,
-    settings: &Settings,
+    settings: &EditorSettings,
     with_repository: bool,
 ) -> Vec<Finding> {
-    // Without a repository pass over this text, a suppression of a repository
-    // rule cannot be judged unused.
-    let mut suppress = settings.suppress.clone();
-    if !with_repository {
-        for rule in &settings.rules.rules {
-            if rule.meta.scope == Scope::Repository {
-                suppress.active_rules.remove(&rule.meta.id);
-            }
-        }
-        // Found by the pass too: it reads the saved CRDs.
-        suppress.active_rules.remove(hubspoke_schema::INVALID_CRD);
-    }
-    let findings = apply_overrides(findings, &settings.options.overrides);
-    let mut findings: Vec<Finding> =
-        apply_suppressions(findings, std::slice::from_ref(file), &suppress)
-            .findings
-            .into_iter()
-            .filter(|f| f.file == path)
-            .collect();
-    if let Some(baseline) = &settings.baseline {
-        findings = baseline.filter(findings).new;
-    }
-    sort_findings(&mut findings);
+    let options = FilterOptions {
+        baseline: settings.baseline.as_ref(),
+        changed: None,
+        repository_rules_ran: with_repository,
+    };
+    let mut findings = filter::apply(
+        &settings.settings,
+        findings,
+        std::slice::from_ref(file),
+        options,
+    )
+    .findings;
+    findings.retain(|f| f.file == path);
     findings
 }
 
-/// Evaluate one document as `lint_files_in_context` does and validate it as
-/// the CLI's schema validation does; `None` when either panicked.
-fn evaluate(
-    file: &ParsedFile,
-    index: usize,
-    evaluator: &Evaluator<'_>,
-    context: Option<&ContextIndex>,
-    schemas: Option<&Schemas>,
-) -> Option<Vec<Finding>> {
-    // The engine finds a document's context by its file's path and its index,
-    // which a file holding only this document keeps.
-    let single = ParsedFile {
-        source: file.source.clone(),
-        documents: vec![file.documents[index].clone()],
-        problems: Vec::new(),
-    };
-    let run = || {
-        let mut found = evaluator.evaluate_file_in_context(&single, context);
-        if let Some(schemas) = schemas {
-            found.extend(schemas.validate(&file.documents[index], &file.source));
-        }
-        found
-    };
-    let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).ok();
-    if evaluated.is_none() {
-        evaluator.reset_thread_engine();
-    }
-    evaluated
-}
-
-/// What `lint_files` reports for a panic while evaluating a file.
+/// What the pipeline reports for a panic while evaluating a file.
 fn internal_error(file: &ParsedFile) -> Finding {
-    Finding {
-        rule: INTERNAL_ERROR.to_owned(),
-        severity: Severity::Error,
-        message: "internal error while evaluating rules on this file; other files were linted"
-            .to_owned(),
-        file: file.source.path.clone(),
-        region: None,
-        object: None,
-        path: Default::default(),
-        related: Vec::new(),
-        effective_namespace: None,
-    }
+    Finding::new(
+        INTERNAL_ERROR,
+        Severity::Error,
+        "internal error while evaluating rules on this file; other files were linted",
+        file.source.path.clone(),
+    )
 }
 
 /// The text of each document, from the line it starts on to the line the next
@@ -442,8 +407,8 @@ mod tests {
         }
     }
 
-    fn lint_fresh(text: &str, settings: &Settings) -> Vec<Finding> {
-        let evaluator = settings.evaluator();
+    fn lint_fresh(text: &str, settings: &EditorSettings) -> Vec<Finding> {
+        let evaluator = settings.settings.evaluator();
         let uri = Uri::from_str("file:///fresh.yaml").expect("uri");
         DocumentLinter::default()
             .lint(
@@ -457,8 +422,8 @@ mod tests {
 
     #[test]
     fn reused_findings_equal_fresh_ones() {
-        let settings = Settings::bundled();
-        let evaluator = settings.evaluator();
+        let settings = EditorSettings::bundled();
+        let evaluator = settings.settings.evaluator();
         let uri = Uri::from_str("file:///a.yaml").expect("uri");
         let mut linter = DocumentLinter::default();
         let before = format!("{DEPLOYMENT}---\n{DEPLOYMENT}---\n{DEPLOYMENT}");
@@ -483,8 +448,8 @@ mod tests {
 
     #[test]
     fn a_broken_buffer_keeps_its_last_good_findings_on_unchanged_lines() {
-        let settings = Settings::bundled();
-        let evaluator = settings.evaluator();
+        let settings = EditorSettings::bundled();
+        let evaluator = settings.settings.evaluator();
         let uri = Uri::from_str("file:///a.yaml").expect("uri");
         let mut linter = DocumentLinter::default();
         let good = format!("{DEPLOYMENT}---\n{DEPLOYMENT}");

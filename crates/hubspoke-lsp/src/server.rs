@@ -15,17 +15,23 @@ use lsp_types::{
 };
 
 use crate::session::{Session, Shared};
-use crate::settings::SettingsLoader;
 use crate::{main_loop, uri, worker};
 
 /// How the server is set up by its host (the `hubspoke-lint lsp` command, tests, benches).
+/// The settings come from the workspace root's `.hubspoke-lint.yaml`, read as the command
+/// line reads it.
+#[derive(Debug, Clone)]
 pub struct ServerOptions {
-    /// Loads the settings of a workspace (the host knows the configuration file).
-    pub loader: SettingsLoader,
-    /// The configuration file's name; saving or changing it reloads the settings.
-    pub config_file_name: String,
     /// How long after the last keystroke a buffer is linted.
     pub debounce: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            debounce: DEFAULT_DEBOUNCE,
+        }
+    }
 }
 
 /// How the session ended.
@@ -60,11 +66,11 @@ pub fn run(connection: Connection, options: ServerOptions) -> Outcome {
         .unwrap_or(false);
     let shared = Arc::new(Shared::new(
         root,
-        options.config_file_name.clone(),
+        hubspoke_workspace::CONFIG_FILE_NAME.to_owned(),
         connection.sender.clone(),
     ));
     let (jobs, job_receiver) = crossbeam_channel::unbounded();
-    let worker = match worker::spawn(Arc::clone(&shared), options.loader, job_receiver) {
+    let worker = match worker::spawn(Arc::clone(&shared), job_receiver) {
         Ok(worker) => worker,
         Err(_) => return Outcome { clean_exit: false },
     };

@@ -7,14 +7,14 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
-use hubspoke_engine::{Finding, RuleMeta};
+use hubspoke_diagnostics::{Finding, RuleMeta};
 use hubspoke_manifest::ParsedFile;
 use lsp_server::{Message, Notification};
 use lsp_types::notification::{Notification as _, PublishDiagnostics};
 use lsp_types::{Diagnostic, PublishDiagnosticsParams, Uri};
 
+use crate::jobs::{Job, LintJob};
 use crate::uri;
-use crate::worker::{Job, LintJob};
 
 /// An open buffer.
 #[derive(Debug, Clone)]

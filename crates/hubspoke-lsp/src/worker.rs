@@ -11,9 +11,11 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
-use hubspoke_engine::{Evaluator, Finding, RuleMeta};
-use hubspoke_manifest::{parse_text, ParseLimits};
+use hubspoke_diagnostics::{Finding, RuleMeta, Severity};
+use hubspoke_engine::Evaluator;
+use hubspoke_manifest::{parse_text, ParseLimits, INTERNAL_ERROR};
 use hubspoke_schema::Schemas;
+use hubspoke_workspace::WorkspaceError;
 use lsp_server::Notification;
 use lsp_types::notification::{LogMessage, Notification as _, ShowMessage};
 use lsp_types::{
@@ -22,33 +24,12 @@ use lsp_types::{
 };
 
 use crate::convert::{self, DocumentPlace};
+use crate::jobs::{Job, LintJob};
 use crate::lint::{Buffer, DocumentLinter, Repository};
 use crate::session::{Linted, Shared};
-use crate::settings::{error_location, LoadRequest, Settings, SettingsError, SettingsLoader};
+use crate::settings::{self, EditorSettings};
 use crate::uri;
 use crate::workspace::{run_pass, ParseCache, RepoFindings};
-
-/// Work for the worker, in the order the main loop decided it.
-pub(crate) enum Job {
-    /// Lint a snapshot of a buffer.
-    Lint(LintJob),
-    /// Load the settings again (the configuration or a policy changed).
-    Reload,
-    /// A buffer was closed.
-    Forget(Uri),
-    /// Run the repository rules on the saved tree (a file was saved).
-    Repository,
-}
-
-/// An immutable snapshot of one buffer.
-#[derive(Clone)]
-pub(crate) struct LintJob {
-    pub uri: Uri,
-    pub version: i32,
-    pub generation: u64,
-    pub text: Arc<str>,
-    pub language_id: String,
-}
 
 enum Next {
     Reload,
@@ -64,7 +45,6 @@ const WARM_UP: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: warm-up\nsp
 
 struct Worker {
     shared: Arc<Shared>,
-    loader: SettingsLoader,
     jobs: Receiver<Job>,
     queue: VecDeque<LintJob>,
     reload_requested: bool,
@@ -91,18 +71,13 @@ struct Worker {
 }
 
 /// Start the worker thread; it stops when the job channel closes.
-pub(crate) fn spawn(
-    shared: Arc<Shared>,
-    loader: SettingsLoader,
-    jobs: Receiver<Job>,
-) -> std::io::Result<JoinHandle<()>> {
+pub(crate) fn spawn(shared: Arc<Shared>, jobs: Receiver<Job>) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("hubspoke-lint-worker".to_owned())
         .spawn(move || {
             let (repo_sender, repo_results) = crossbeam_channel::unbounded();
             Worker {
                 shared,
-                loader,
                 jobs,
                 queue: VecDeque::new(),
                 reload_requested: false,
@@ -129,7 +104,7 @@ impl Worker {
         let mut settings = self.load(None);
         loop {
             let next = {
-                let evaluator = settings.evaluator();
+                let evaluator = settings.settings.evaluator();
                 warm_up(&evaluator);
                 self.serve(&settings, &evaluator)
             };
@@ -179,7 +154,7 @@ impl Worker {
         }
     }
 
-    fn start_pass(&mut self, settings: &Arc<Settings>) {
+    fn start_pass(&mut self, settings: &Arc<EditorSettings>) {
         self.pass_wanted = false;
         let Some(root) = self.shared.root.clone() else {
             return;
@@ -193,7 +168,7 @@ impl Worker {
             .spawn(move || {
                 let pass = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
-                    run_pass(&settings, &root, &mut cache, epoch)
+                    run_pass(&settings.settings, &root, &mut cache, epoch)
                 }));
                 let found = pass.unwrap_or_else(|_| {
                     // A parser or model bug: start the next pass from scratch.
@@ -208,7 +183,7 @@ impl Worker {
         self.pass_running = spawned.is_ok();
     }
 
-    fn serve(&mut self, settings: &Arc<Settings>, evaluator: &Evaluator<'_>) -> Next {
+    fn serve(&mut self, settings: &Arc<EditorSettings>, evaluator: &Evaluator<'_>) -> Next {
         loop {
             let pass_due = self.pass_wanted && !self.pass_running;
             if self.queue.is_empty() && !self.reload_requested && !pass_due {
@@ -244,7 +219,7 @@ impl Worker {
         }
     }
 
-    fn lint(&mut self, job: LintJob, settings: &Settings, evaluator: &Evaluator<'_>) {
+    fn lint(&mut self, job: LintJob, settings: &EditorSettings, evaluator: &Evaluator<'_>) {
         let path = uri::to_path(&job.uri);
         let nothing = |catalog: &Arc<Vec<RuleMeta>>| Linted {
             version: job.version,
@@ -328,59 +303,57 @@ impl Worker {
 
     /// Whether a buffer is linted: under the root, the include and exclude
     /// globs decide, as on the command line; elsewhere, YAML files are.
-    fn wanted(&self, path: Option<&Path>, language_id: &str, settings: &Settings) -> bool {
+    fn wanted(&self, path: Option<&Path>, language_id: &str, settings: &EditorSettings) -> bool {
         let Some(path) = path else {
             return language_id == "yaml";
         };
+        let settings = &settings.settings;
         match self.shared.root.as_deref().map(|r| path.strip_prefix(r)) {
             Some(Ok(relative)) => settings.wants(relative),
-            _ => path
-                .file_name()
-                .is_some_and(|n| settings.discover.include.is_match(Path::new(n))),
+            _ => path.file_name().is_some_and(|n| {
+                settings
+                    .configuration
+                    .discover
+                    .include
+                    .is_match(Path::new(n))
+            }),
         }
     }
 
     /// Load the settings; on failure keep the previous ones, or fall back to the defaults.
-    fn load(&mut self, previous: Option<Arc<Settings>>) -> Arc<Settings> {
+    fn load(&mut self, previous: Option<Arc<EditorSettings>>) -> Arc<EditorSettings> {
         let started = Instant::now();
-        let request = LoadRequest {
-            root: self.shared.root.clone(),
-            use_config: true,
-        };
-        let loaded = self.call_loader(&request);
+        let root = self.shared.root.clone();
+        let loaded = load_guarded(root.as_deref(), true);
         let settings = match loaded {
             Ok(settings) => {
-                self.show_config(settings.config_path.as_deref(), None);
+                self.show_config(settings.config_path(), None);
                 Arc::new(settings)
             }
             Err(error) => {
-                self.show_config(error.config_path.as_deref(), Some(&error));
-                let fallback = match previous {
+                let config_path = error.setting_location().map(|(file, _)| file.to_path_buf());
+                self.show_config(config_path.as_deref(), Some(&error));
+                match previous {
                     Some(previous) => {
-                        self.show(MessageType::ERROR, format!("hubspoke-lint: the configuration could not be loaded; the previous settings stay in force until it is fixed: {}", error.message));
+                        self.show(MessageType::ERROR, format!("hubspoke-lint: the configuration could not be loaded; the previous settings stay in force until it is fixed: {error}"));
                         previous
                     }
                     None => {
-                        self.show(MessageType::ERROR, format!("hubspoke-lint: the configuration could not be loaded; the bundled rules run with their defaults until it is fixed: {}", error.message));
-                        let defaults = LoadRequest {
-                            use_config: false,
-                            ..request
-                        };
+                        self.show(MessageType::ERROR, format!("hubspoke-lint: the configuration could not be loaded; the bundled rules run with their defaults until it is fixed: {error}"));
                         Arc::new(
-                            self.call_loader(&defaults)
-                                .unwrap_or_else(|_| Settings::bundled()),
+                            load_guarded(root.as_deref(), false)
+                                .unwrap_or_else(|_| EditorSettings::bundled()),
                         )
                     }
-                };
-                fallback
+                }
             }
         };
-        self.catalog = Arc::new(settings.catalog());
+        self.catalog = Arc::new(settings.settings.catalog.clone());
         self.epoch += 1;
         self.repo = None;
         self.pass_wanted = true;
         self.bundled_schemas = None;
-        if let Some(options) = &settings.schema {
+        if let Some(options) = &settings.settings.schema {
             let no_files: [&hubspoke_manifest::ParsedFile; 0] = [];
             match Schemas::new(options.clone(), no_files) {
                 Ok(schemas) => self.bundled_schemas = Some(Arc::new(schemas)),
@@ -389,13 +362,12 @@ impl Worker {
                 }
             }
         }
-        self.show_policy_errors(&settings.rules.load_findings);
+        self.show_policy_errors(&settings.settings.rules.load_findings);
         self.log(format!(
             "hubspoke-lint: {} rules loaded{} in {} ms",
-            settings.rules.rules.len(),
+            settings.settings.rules.rules.len(),
             settings
-                .config_path
-                .as_deref()
+                .config_path()
                 .map(|p| format!(" with {}", p.display()))
                 .unwrap_or_default(),
             started.elapsed().as_millis()
@@ -403,20 +375,8 @@ impl Worker {
         settings
     }
 
-    fn call_loader(&self, request: &LoadRequest) -> Result<Settings, SettingsError> {
-        let loader = Arc::clone(&self.loader);
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| loader(request))).unwrap_or_else(
-            |_| {
-                Err(SettingsError {
-                    config_path: None,
-                    message: "internal error while loading the settings".to_owned(),
-                })
-            },
-        )
-    }
-
     /// Show a configuration error on the configuration file, or clear it.
-    fn show_config(&mut self, path: Option<&Path>, error: Option<&SettingsError>) {
+    fn show_config(&mut self, path: Option<&Path>, error: Option<&WorkspaceError>) {
         let uri = path.map(absolute).and_then(|p| uri::from_path(&p));
         if let Some((old, _)) = &self.config {
             if Some(old) != uri.as_ref() {
@@ -429,18 +389,20 @@ impl Worker {
         };
         let diagnostics: Vec<Diagnostic> = error
             .map(|error| {
-                let (line, column) = error_location(error).unwrap_or((1, 1));
+                let position = error.setting_location().and_then(|(_, position)| position);
+                let (line, column) = position.unwrap_or((1, 1));
                 let at = Position {
                     line: line.saturating_sub(1),
                     character: column.saturating_sub(1),
                 };
-                let message = match (&error.config_path, error_location(error)) {
-                    (Some(path), Some((line, column))) => error
-                        .message
+                let text = error.to_string();
+                // The message names its place first; the diagnostic is already there.
+                let message = match (error.setting_location(), position) {
+                    (Some((path, _)), Some((line, column))) => text
                         .strip_prefix(&format!("{}:{line}:{column}: ", path.display()))
-                        .unwrap_or(&error.message)
+                        .unwrap_or(&text)
                         .to_owned(),
-                    _ => error.message.clone(),
+                    _ => text.clone(),
                 };
                 Diagnostic {
                     range: Range { start: at, end: at },
@@ -518,17 +480,21 @@ fn absolute(path: &Path) -> PathBuf {
 }
 
 fn internal_error(path: &str) -> Finding {
-    Finding {
-        rule: hubspoke_engine::INTERNAL_ERROR.to_owned(),
-        severity: hubspoke_engine::Severity::Error,
-        message: "internal error while linting this file; please report it".to_owned(),
-        file: path.to_owned(),
-        region: None,
-        object: None,
-        path: Default::default(),
-        related: Vec::new(),
-        effective_namespace: None,
-    }
+    Finding::new(
+        INTERNAL_ERROR,
+        Severity::Error,
+        "internal error while linting this file; please report it",
+        path,
+    )
+}
+
+/// Load the settings; a panic while loading is an error like any other.
+fn load_guarded(root: Option<&Path>, use_config: bool) -> Result<EditorSettings, WorkspaceError> {
+    std::panic::catch_unwind(|| settings::load(root, use_config)).unwrap_or_else(|_| {
+        Err(WorkspaceError::Invalid(
+            "internal error while loading the settings".to_owned(),
+        ))
+    })
 }
 
 /// Build the engines of this thread (it evaluates single changed documents)
@@ -541,10 +507,7 @@ fn warm_up(evaluator: &Evaluator<'_>) {
         ParseLimits::default(),
     );
     let evaluate = || {
-        if let Some(document) = file.documents.first() {
-            let mut sink = Vec::new();
-            evaluator.evaluate_document(&file, document, &mut sink);
-        }
+        let _ = evaluator.evaluate_file(&file, None);
     };
     rayon::broadcast(|_| evaluate());
     evaluate();

@@ -14,12 +14,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use hubspoke_engine::{ContextIndex, Finding};
-use hubspoke_manifest::{discover, read_and_parse, ParsedFile, RepoModel};
-use hubspoke_schema::{Schemas, INVALID_CRD};
-use rayon::prelude::*;
-
-use crate::settings::Settings;
+use hubspoke_diagnostics::Finding;
+use hubspoke_engine::ContextIndex;
+use hubspoke_manifest::{discover, read_and_parse, ParsedFile};
+use hubspoke_schema::Schemas;
+use hubspoke_workspace::{analyze, AnalyzeOptions, RepositoryRoot, SchemaFindings, Settings};
 
 /// What one pass found, by display path (relative to the root).
 #[derive(Default)]
@@ -54,7 +53,8 @@ pub(crate) fn run_pass(
     cache: &mut ParseCache,
     epoch: u64,
 ) -> RepoFindings {
-    let discovery = discover(&[root.to_path_buf()], &settings.discover);
+    let configuration = &settings.configuration;
+    let discovery = discover(&[root.to_path_buf()], &configuration.discover);
     let stamp = |path: &Path| {
         std::fs::metadata(path)
             .map(|m| (m.len(), m.modified().ok()))
@@ -75,7 +75,7 @@ pub(crate) fn run_pass(
             stamps.push((len, time));
         }
     }
-    let parsed = read_and_parse(&changed, settings.limits);
+    let parsed = read_and_parse(&changed, configuration.limits);
     for ((file, parsed), (len, time)) in changed.iter().zip(parsed).zip(stamps) {
         cache
             .files
@@ -89,22 +89,20 @@ pub(crate) fn run_pass(
         .iter()
         .filter_map(|f| cache.files.get(&f.fs_path).map(|(_, _, p)| p))
         .collect();
-    // As `lint_roots` does: one model gives the context and the repository findings.
-    let model = RepoModel::build(&files, root, &settings.model);
-    let mut context = ContextIndex::default();
-    context.add_model(&model, &files);
-    let evaluator = settings.evaluator();
-    let mut found = evaluator.evaluate_repository(&model, &files);
-    let (schemas, schema_error) = match &settings.schema {
-        None => (None, None),
-        Some(options) => match Schemas::new(options.clone(), files.iter().copied()) {
-            Ok(schemas) => (Some(Arc::new(schemas)), None),
-            Err(error) => (None, Some(error.to_string())),
-        },
+    // The pipeline's stages, as on the command line, but for the saved tree: the open
+    // buffers' document rules and schema validation run as they are typed.
+    let roots = [RepositoryRoot {
+        path: root,
+        files: files.clone(),
+    }];
+    let options = AnalyzeOptions {
+        documents: false,
+        schema_findings: SchemaFindings::InvalidCrds,
     };
-    if let Some(schemas) = &schemas {
-        found.extend(crd_findings(schemas, &files));
-    }
+    let analysis = analyze(settings, &files, &[], &roots, options);
+    let (context, schemas, schema_error) =
+        (analysis.context, analysis.schemas, analysis.schema_error);
+    let found = analysis.findings;
     let mut out = RepoFindings {
         context,
         epoch,
@@ -123,19 +121,4 @@ pub(crate) fn run_pass(
             .push(finding);
     }
     out
-}
-
-/// `schema/invalid-crd` findings of the saved tree, as the CLI reports them:
-/// those of reading each CRD, and those of CRD schemas that fail to compile
-/// when an object of their kind is validated. That is why every saved file is
-/// validated here (which also compiles, off the typing path, the validators
-/// the buffers need); the other schema findings are the buffers' own.
-fn crd_findings(schemas: &Schemas, files: &[&ParsedFile]) -> Vec<Finding> {
-    let mut found: Vec<Finding> = files
-        .par_iter()
-        .flat_map_iter(|file| schemas.validate_file(file))
-        .filter(|finding| finding.rule == INVALID_CRD)
-        .collect();
-    found.extend(schemas.take_deferred());
-    found
 }

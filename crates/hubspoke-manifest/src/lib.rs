@@ -7,6 +7,7 @@
 mod discover;
 mod document;
 mod error;
+mod input_rules;
 mod internal;
 mod model;
 mod parse;
@@ -21,6 +22,10 @@ pub use discover::{
 };
 pub use document::{parse_dotted_path, Document, FieldPath, Located, ObjectMeta, PathSegment};
 pub use error::ManifestError;
+pub use input_rules::{
+    file_problem_finding, input_rules, internal_error_finding, path_problem_finding, problem_meta,
+    INTERNAL_ERROR,
+};
 pub use internal::{internal_problem, panic_message, test_panic_point, TEST_PANIC_VAR};
 pub use model::{
     index_key, normalize, normalize_git_url, repository_rules_skip_data, Cluster, DocRef,

@@ -1,7 +1,7 @@
 //! Rule documentation from metadata and fixtures: `explain <ID>` prints one
 //! page, and `docs/rules.md` is every page behind a table (kept in sync by a test).
 
-use hubspoke_engine::{rule_examples, RuleMeta};
+use hubspoke_diagnostics::RuleMeta;
 
 fn ensure_newline(text: &str) -> String {
     if text.ends_with('\n') {
@@ -32,11 +32,34 @@ pub fn rule_page(rule: &RuleMeta, heading: &str) -> String {
         "\n{sub} Why\n\n{}\n\n{sub} Fix\n\n{}\n",
         rule.description, rule.help
     ));
-    // Built-in rules carry their examples; bundled Rego rules take them from their fixtures.
-    let fixtures = rule_examples(&rule.source);
+    if !rule.parameters.is_empty() {
+        text.push_str(&format!(
+            "\n{sub} Parameters\n\nSet under `rules.{}.params` in `.hubspoke-lint.yaml`.\n\n| name | type | default | what it changes |\n|---|---|---|---|\n",
+            rule.id
+        ));
+        for parameter in &rule.parameters {
+            let kind = if parameter.fields.is_empty() {
+                parameter.kind.name().to_owned()
+            } else {
+                let fields: Vec<String> = parameter
+                    .fields
+                    .iter()
+                    .map(|(name, kind)| format!("`{name}` ({})", kind.name()))
+                    .collect();
+                format!("{} of {}", parameter.kind.name(), fields.join(", "))
+            };
+            text.push_str(&format!(
+                "| `{}` | {kind} | `{}` | {} |\n",
+                parameter.name,
+                parameter.default,
+                parameter.description.replace('|', "\\|")
+            ));
+        }
+    }
+    // Built-in rules carry their examples; the loader gives bundled Rego rules their first fixtures.
     let examples = [
-        ("Avoid", rule.examples.fail.or(fixtures.fail)),
-        ("Prefer", rule.examples.pass.or(fixtures.pass)),
+        ("Avoid", rule.examples.fail),
+        ("Prefer", rule.examples.pass),
     ];
     for (heading, example) in examples {
         if let Some((file, example)) = example {
@@ -76,8 +99,8 @@ pub fn rules_document(catalog: &[RuleMeta]) -> String {
             .map(|k| format!("{}/{}", k.policy, k.rule))
             .collect();
         let scope = match rule.scope {
-            hubspoke_engine::Scope::Document => "document",
-            hubspoke_engine::Scope::Repository => "repository",
+            hubspoke_diagnostics::Scope::Document => "document",
+            hubspoke_diagnostics::Scope::Repository => "repository",
         };
         text.push_str(&format!(
             "| [{}](#{}) | {} | {} | {} | {} |\n",

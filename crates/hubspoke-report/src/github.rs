@@ -3,7 +3,7 @@
 
 use std::io;
 
-use hubspoke_engine::Severity;
+use hubspoke_diagnostics::Severity;
 
 use crate::{Report, ReportError};
 

@@ -5,7 +5,7 @@ use std::fmt;
 use std::io;
 use std::sync::Arc;
 
-use hubspoke_engine::{Finding, Severity};
+use hubspoke_diagnostics::{Finding, Severity};
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
 };
@@ -140,7 +140,7 @@ fn label(finding: &Finding) -> String {
     if finding.path.is_empty() {
         "here".to_owned()
     } else {
-        crate::json::dotted(&finding.path)
+        finding.path.to_string()
     }
 }
 

@@ -10,8 +10,8 @@
 
 use std::io;
 
-use hubspoke_engine::{Finding, RelatedLocation};
-use hubspoke_manifest::{PathSegment, Region};
+use hubspoke_diagnostics::Region;
+use hubspoke_diagnostics::{Finding, RelatedLocation};
 use serde::Serialize;
 
 use crate::{Report, ReportError};
@@ -24,7 +24,7 @@ struct JsonReport<'a> {
     version: u32,
     tool: Tool<'a>,
     findings: Vec<JsonFinding<'a>>,
-    summary: &'a hubspoke_engine::Summary,
+    summary: &'a hubspoke_diagnostics::Summary,
 }
 
 #[derive(Serialize)]
@@ -43,7 +43,7 @@ struct JsonFinding<'a> {
     column: Option<u32>,
     end_line: Option<u32>,
     end_column: Option<u32>,
-    object: Option<&'a hubspoke_manifest::ObjectMeta>,
+    object: Option<&'a hubspoke_diagnostics::ObjectMeta>,
     path: String,
     related: Vec<JsonRelated<'a>>,
 }
@@ -70,23 +70,6 @@ fn positions(region: Option<Region>) -> [Option<u32>; 4] {
     }
 }
 
-/// A field path as users write it: `spec.containers[0].image`.
-pub fn dotted(path: &[PathSegment]) -> String {
-    let mut out = String::new();
-    for segment in path {
-        match segment {
-            PathSegment::Index(i) => out.push_str(&format!("[{i}]")),
-            PathSegment::Key(k) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(k);
-            }
-        }
-    }
-    out
-}
-
 fn finding(f: &Finding) -> JsonFinding<'_> {
     let [line, column, end_line, end_column] = positions(f.region);
     JsonFinding {
@@ -99,7 +82,7 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
         end_line,
         end_column,
         object: f.object.as_ref(),
-        path: dotted(&f.path),
+        path: f.path.to_string(),
         related: f.related.iter().map(related).collect(),
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::io;
 
-use hubspoke_engine::Finding;
+use hubspoke_diagnostics::Finding;
 use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatus, TestSuite};
 
 use crate::{Report, ReportError};

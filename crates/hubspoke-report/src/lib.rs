@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::io;
 use std::sync::Arc;
 
-use hubspoke_engine::{Finding, RuleMeta, Summary};
+use hubspoke_diagnostics::{Finding, RuleMeta, Summary};
 
 pub use error::ReportError;
 pub use human::HumanOptions;

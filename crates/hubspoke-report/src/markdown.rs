@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::io;
 
-use hubspoke_engine::Severity;
+use hubspoke_diagnostics::Severity;
 
 use crate::{Report, ReportError};
 

@@ -9,13 +9,12 @@
 use std::collections::BTreeMap;
 use std::io;
 
-use hubspoke_engine::{Finding, RelatedLocation, RuleMeta, Severity};
-use hubspoke_manifest::Region;
+use hubspoke_diagnostics::Region;
+use hubspoke_diagnostics::{Finding, RelatedLocation, RuleMeta, Severity};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::docs::rule_url;
-use crate::json::dotted;
 use crate::{Report, ReportError};
 
 /// The schema URI written into every log.
@@ -191,7 +190,7 @@ fn level(severity: Severity) -> &'static str {
 
 fn descriptor(meta: &RuleMeta) -> Descriptor<'_> {
     // User policies have no page in docs/rules.md; a link to nowhere is worse than none.
-    let documented = meta.source.is_empty() || hubspoke_engine::is_bundled_source(&meta.source);
+    let documented = meta.bundled;
     let mut markdown = format!(
         "**{}** ({})\n\n{}\n\n**Fix:** {}",
         meta.title, meta.id, meta.description, meta.help
@@ -323,7 +322,7 @@ fn fingerprint(f: &Finding) -> String {
             hasher.update([0]);
         }
     }
-    hasher.update(dotted(&f.path).as_bytes());
+    hasher.update(f.path.to_string().as_bytes());
     if f.object.is_none() && f.path.is_empty() {
         // Input problems have no object; their message tells them apart.
         hasher.update(f.message.as_bytes());
@@ -498,7 +497,7 @@ mod tests {
             "Fix it.",
         )];
         let sources = BTreeMap::new();
-        let summary = hubspoke_engine::Summary::default();
+        let summary = hubspoke_diagnostics::Summary::default();
         let report = Report {
             findings: &findings,
             rules: &rules,

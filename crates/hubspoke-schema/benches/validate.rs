@@ -78,12 +78,12 @@ fn bench(c: &mut Criterion) {
     let rules = RuleSet::load(bundled_sources());
     let evaluator = Evaluator::new(&rules, EvalOptions::default());
     for file in &files {
-        black_box(evaluator.evaluate_file(file));
+        black_box(evaluator.evaluate_file(file, None));
     }
     group.bench_function("policies", |b| {
         b.iter(|| {
             for file in &files {
-                black_box(evaluator.evaluate_file(file));
+                black_box(evaluator.evaluate_file(file, None));
             }
         })
     });

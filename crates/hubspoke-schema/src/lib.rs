@@ -6,7 +6,7 @@
 //! - CustomResourceDefinitions found in the linted files are converted at run
 //!   time and take precedence over both;
 //! - every schema is compiled once per run, lazily, and shared by all threads;
-//! - errors become [`hubspoke_engine::Finding`]s with rule ids `schema/...`,
+//! - errors become [`hubspoke_diagnostics::Finding`]s with rule ids `schema/...`,
 //!   located at the offending field by [`hubspoke_manifest::Document::locate`].
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used)]
@@ -17,7 +17,5 @@ mod rules;
 mod schemas;
 
 pub use bundle::{default_kubernetes_version, kubernetes_versions, resolve_kubernetes_version};
-pub use rules::{
-    catalog, rules, ALL as RULE_IDS, INVALID, INVALID_CRD, UNKNOWN_FIELD, UNKNOWN_KIND,
-};
+pub use rules::{rules, ALL as RULE_IDS, INVALID, INVALID_CRD, UNKNOWN_FIELD, UNKNOWN_KIND};
 pub use schemas::{SchemaError, SchemaOptions, Schemas, UnknownSchema};

@@ -1,7 +1,7 @@
 //! The rule ids schema validation reports, with their metadata for `rules`,
 //! `explain` and SARIF `tool.driver.rules`.
 
-use hubspoke_engine::{RuleMeta, RuleSet, Severity};
+use hubspoke_diagnostics::{RuleMeta, Severity};
 
 /// A document does not match its schema (wrong type, missing required field, bad enum value...).
 pub const INVALID: &str = "schema/invalid";
@@ -17,16 +17,6 @@ pub const ALL: [&str; 4] = [INVALID, INVALID_CRD, UNKNOWN_FIELD, UNKNOWN_KIND];
 
 fn meta(id: &str, title: &str, severity: Severity, description: &str, help: &str) -> RuleMeta {
     RuleMeta::built_in(id, title, "schema", severity, description, help)
-}
-
-/// Metadata of every rule of a run, sorted by id: the rule set's (Rego and
-/// built-in) and schema validation's. What `rules` lists, and what the
-/// editor's hovers and documentation links look rules up in.
-pub fn catalog(rules: &RuleSet) -> Vec<RuleMeta> {
-    let mut all = rules.catalog();
-    all.extend(self::rules());
-    all.sort_by(|a, b| a.id.cmp(&b.id));
-    all
 }
 
 /// Metadata of every schema rule, sorted by id.

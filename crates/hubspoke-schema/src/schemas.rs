@@ -5,7 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use hubspoke_engine::{internal_error_finding, Finding, RelatedLocation, Severity};
+use hubspoke_diagnostics::{Finding, RelatedLocation, Severity};
+use hubspoke_manifest::internal_error_finding;
 use hubspoke_manifest::yaml::NodeValue;
 use hubspoke_manifest::{
     parse_text, Document, ObjectMeta, ParseLimits, ParsedFile, PathSegment, Region, SourceFile,
@@ -487,11 +488,15 @@ impl Schemas {
     /// Validate files in parallel (rayon), then add the findings of repository CRDs
     /// whose schema failed to compile when first used. A panic on one file becomes
     /// an `internal-error` finding on it; the other files are still validated.
-    pub fn validate_files(&self, files: &[ParsedFile]) -> Vec<Finding> {
+    pub fn validate_files<F>(&self, files: &[F]) -> Vec<Finding>
+    where
+        F: std::borrow::Borrow<ParsedFile> + Sync,
+    {
         use rayon::prelude::*;
         let mut out: Vec<Finding> = files
             .par_iter()
-            .flat_map_iter(|file| {
+            .map(std::borrow::Borrow::borrow)
+            .flat_map_iter(|file: &ParsedFile| {
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     hubspoke_manifest::test_panic_point("schema", &file.source.path);
                     self.validate_file(file)
@@ -1169,22 +1174,10 @@ fn key_span(
 
 /// `spec.containers[0].image`; `(document)` for the root.
 fn dotted(path: &[PathSegment]) -> String {
-    let mut out = String::new();
-    for segment in path {
-        match segment {
-            PathSegment::Index(i) => out.push_str(&format!("[{i}]")),
-            PathSegment::Key(k) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(k);
-            }
-        }
-    }
-    if out.is_empty() {
+    if path.is_empty() {
         "(document)".to_owned()
     } else {
-        out
+        hubspoke_diagnostics::FieldPath::from(path).to_string()
     }
 }
 
@@ -1293,7 +1286,7 @@ mod tests {
     fn run_files(files: &[ParsedFile], options: SchemaOptions) -> Vec<Finding> {
         let schemas = Schemas::new(options, files).expect("schemas load");
         let mut out = schemas.validate_files(files);
-        hubspoke_engine::sort_findings(&mut out);
+        hubspoke_diagnostics::sort_findings(&mut out);
         out
     }
 

@@ -4,10 +4,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use hubspoke_engine::{Baseline, BASELINE_FILE_NAME};
+use hubspoke_workspace::filter::{Baseline, BASELINE_FILE_NAME};
+use hubspoke_workspace::BaselineUse;
 
 use crate::args::{BaselineAction, BaselineArgs};
-use crate::commands::lint::{collect, parse_formats, report, BaselineUse};
+use crate::commands::lint::{collect, parse_formats, report};
 use crate::exit::ExitStatus;
 
 fn baseline_path(root: &std::path::Path) -> PathBuf {
@@ -23,7 +24,7 @@ pub fn run(args: &BaselineArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitSt
     match args.action {
         BaselineAction::Write => {
             let run = collect(&args.lint, BaselineUse::Ignore)?;
-            let baseline = Baseline::from_findings(&run.outcome.findings);
+            let baseline = Baseline::from_findings(&run.findings);
             let path = baseline_path(&run.root);
             let mut text = serde_json::to_string_pretty(&baseline)?;
             text.push('\n');
@@ -33,7 +34,7 @@ pub fn run(args: &BaselineArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitSt
                 stdout,
                 "Wrote {} ({} findings in {} entries).",
                 path.display(),
-                run.outcome.findings.len(),
+                run.findings.len(),
                 baseline.entries.len()
             )?;
             Ok(ExitStatus::Clean)
@@ -54,7 +55,7 @@ pub fn run(args: &BaselineArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitSt
             }
             let run = collect(&args.lint, BaselineUse::IfPresent)?;
             report(&args.lint, &outputs, &run, stdout)?;
-            Ok(if run.outcome.findings.is_empty() {
+            Ok(if run.findings.is_empty() {
                 ExitStatus::Clean
             } else {
                 ExitStatus::Findings

@@ -8,28 +8,25 @@ use hubspoke_manifest::{
     discover, read_and_parse, ModelObject, ObjectRef, Origin, RepoModel, FLUX_SOURCE_GROUP,
 };
 
+use hubspoke_workspace::{Configuration, Flags};
+
 use crate::args::{GraphArgs, GraphFormat};
 use crate::exit::ExitStatus;
-use crate::settings;
 
 /// Print the repository model.
 pub fn run(args: &GraphArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
-    settings::require_existing(std::slice::from_ref(&root))?;
-    let config = match crate::config::locate(None, std::slice::from_ref(&root)) {
-        Some(path) => crate::config::load(&path)?,
-        None => crate::config::Config::default(),
-    };
+    hubspoke_workspace::require_existing(std::slice::from_ref(&root))?;
     // The model must be the one `lint` builds its repository rules on: same files, same limits.
-    let options =
-        settings::discover_options(&config, &[], &[], None, std::env::current_dir().ok())?;
-    let discovery = discover(std::slice::from_ref(&root), &options);
-    let parsed = read_and_parse(
-        &discovery.files,
-        settings::parse_limits(&config, None, None, None),
-    );
+    let flags = Flags {
+        display_base: std::env::current_dir().ok(),
+        ..Flags::default()
+    };
+    let configuration = Configuration::load(std::slice::from_ref(&root), flags)?;
+    let discovery = discover(std::slice::from_ref(&root), &configuration.discover);
+    let parsed = read_and_parse(&discovery.files, configuration.limits);
     let files: Vec<_> = parsed.iter().collect();
-    let model = RepoModel::build(&files, &root, &config.model.options());
+    let model = RepoModel::build(&files, &root, &configuration.model);
     match args.format {
         GraphFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &model)?;

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 
 use crate::args::InitArgs;
-use crate::config::CONFIG_FILE_NAME;
 use crate::exit::ExitStatus;
+use hubspoke_workspace::CONFIG_FILE_NAME;
 
 /// The starter configuration: every key, commented, with its default.
 pub const STARTER: &str = r#"# hubspoke-lint configuration. Every key is optional; command-line flags win.
@@ -97,7 +97,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join(CONFIG_FILE_NAME);
         std::fs::write(&path, STARTER).expect("write");
-        let config = crate::config::load(&path).expect("the starter config loads");
+        let config = hubspoke_workspace::config::load(&path).expect("the starter config loads");
         assert_eq!(config.fail_on.as_deref(), Some("error"));
         assert!(config.rules.contains_key("BP006"));
         assert!(config.overrides.is_empty());
@@ -116,7 +116,8 @@ mod tests {
             .replace("overrides: []", "overrides:")
             .replace("suppressions: []", "suppressions:");
         std::fs::write(&path, examples).expect("write");
-        let config = crate::config::load(&path).expect("the uncommented starter config loads");
+        let config =
+            hubspoke_workspace::config::load(&path).expect("the uncommented starter config loads");
         assert_eq!(config.overrides.len(), 2);
         assert_eq!(config.overrides[1].files, ["clusters/staging/**"]);
         assert_eq!(config.suppressions.len(), 1);

@@ -27,8 +27,8 @@ pub fn run(args: &RulesArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> 
             )?;
             for rule in &catalog {
                 let scope = match rule.scope {
-                    hubspoke_engine::Scope::Document => "document",
-                    hubspoke_engine::Scope::Repository => "repository",
+                    hubspoke_diagnostics::Scope::Document => "document",
+                    hubspoke_diagnostics::Scope::Repository => "repository",
                 };
                 writeln!(
                     out,

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use hubspoke_engine::fixtures::run_fixtures;
+use hubspoke_workspace::fixtures::run_fixtures;
 use std::collections::BTreeSet;
 
 use hubspoke_engine::{
@@ -19,22 +19,11 @@ use crate::exit::ExitStatus;
 
 /// Names of the `test_…` rules a Rego file declares (rule heads start a line).
 fn test_rule_names(text: &str) -> Vec<String> {
-    let mut names: Vec<String> = text
-        .lines()
-        .filter_map(|line| {
-            let name: String = line
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
-            (name.starts_with("test_")
-                && line[name.len()..]
-                    .trim_start()
-                    .starts_with(['i', '{', ':', '=']))
-            .then_some(name)
-        })
-        .collect();
-    names.dedup();
-    names
+    hubspoke_engine::rule_heads(text)
+        .into_iter()
+        .filter(|name| name.starts_with("test_"))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Run the tests of a policy directory.

@@ -7,10 +7,12 @@
 
 use std::path::{Path, PathBuf};
 
-use hubspoke_engine::{
-    bundled_sources, lint_roots, EvalOptions, Evaluator, RepositoryRoot, RuleSet,
+use hubspoke_diagnostics::sort_findings;
+use hubspoke_engine::{bundled_sources, EvalOptions, Evaluator, RuleSet};
+use hubspoke_manifest::{
+    discover, read_and_parse, DiscoverOptions, ModelOptions, ParseLimits, ParsedFile,
 };
-use hubspoke_manifest::{discover, read_and_parse, DiscoverOptions, ModelOptions, ParseLimits};
+use hubspoke_workspace::{evaluate_roots, RepositoryRoot};
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -47,14 +49,18 @@ fn lint(
         path: root,
         files: parsed.iter().collect(),
     }];
-    let outcome = lint_roots(
-        &parsed,
+    let files: Vec<&ParsedFile> = parsed.iter().collect();
+    let mut found = evaluate_roots(
+        &evaluator,
+        &files,
         &discovery.problems,
         &roots,
-        &evaluator,
         &ModelOptions::default(),
-    );
-    let findings = outcome.findings.iter().map(|f| format!("{f:?}")).collect();
+        true,
+    )
+    .findings;
+    sort_findings(&mut found);
+    let findings = found.iter().map(|f| format!("{f:?}")).collect();
     (findings, evaluator.take_stats())
 }
 

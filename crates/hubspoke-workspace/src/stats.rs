@@ -4,7 +4,10 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use hubspoke_engine::{EvalStats, StageTimings, Summary};
+use hubspoke_diagnostics::Summary;
+use hubspoke_engine::EvalStats;
+
+use crate::pipeline::StageTimings;
 
 /// What a run measured about itself.
 #[derive(Debug, Clone)]

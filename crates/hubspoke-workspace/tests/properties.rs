@@ -4,14 +4,13 @@
 
 use std::path::Path;
 
-use hubspoke_engine::{
-    bundled_sources, lint_files, lint_roots, EvalOptions, Evaluator, Finding, RepositoryRoot,
-    RuleSet,
-};
+use hubspoke_diagnostics::{sort_findings, Finding};
+use hubspoke_engine::{bundled_sources, EvalOptions, Evaluator, RuleSet};
 use hubspoke_manifest::{
     discover, parse_text, read_and_parse, DiscoverOptions, ModelOptions, ParseLimits, ParsedFile,
     DEFAULT_MAX_FILE_SIZE,
 };
+use hubspoke_workspace::{evaluate_files, evaluate_roots, RepositoryRoot};
 use proptest::prelude::*;
 
 const SEEDS: &[&str] = &[
@@ -36,7 +35,10 @@ fn lint_with_threads(files: &[ParsedFile], rules: &RuleSet, threads: usize) -> V
         .expect("pool");
     pool.install(|| {
         let evaluator = Evaluator::new(rules, EvalOptions::default());
-        lint_files(files, &[], &evaluator).findings
+        let files: Vec<&ParsedFile> = files.iter().collect();
+        let mut findings = evaluate_files(&evaluator, &files, &[], None);
+        sort_findings(&mut findings);
+        findings
     })
 }
 
@@ -100,7 +102,7 @@ proptest! {
         let one = lint_with_threads(&files, &rules, 1);
         let three = lint_with_threads(&files, &rules, 3);
         prop_assert_eq!(&one, &three);
-        prop_assert!(one.iter().all(|f| f.rule != hubspoke_engine::INTERNAL_ERROR));
+        prop_assert!(one.iter().all(|f| f.rule != hubspoke_manifest::INTERNAL_ERROR));
         for finding in &one {
             if let Some(region) = finding.region {
                 prop_assert!(region.start.offset <= region.end.offset);
@@ -211,14 +213,18 @@ fn lint_repository_with_threads(root: &Path, rules: &RuleSet, threads: usize) ->
             files: parsed.iter().collect(),
         }];
         let evaluator = Evaluator::new(rules, EvalOptions::default());
-        lint_roots(
-            &parsed,
+        let files: Vec<&ParsedFile> = parsed.iter().collect();
+        let mut findings = evaluate_roots(
+            &evaluator,
+            &files,
             &discovery.problems,
             &roots,
-            &evaluator,
             &ModelOptions::default(),
+            true,
         )
-        .findings
+        .findings;
+        sort_findings(&mut findings);
+        findings
     })
 }
 
@@ -235,7 +241,7 @@ proptest! {
         let one = lint_repository_with_threads(dir.path(), &rules, 1);
         let two = lint_repository_with_threads(dir.path(), &rules, 2);
         prop_assert_eq!(&one, &two);
-        prop_assert!(one.iter().all(|f| f.rule != hubspoke_engine::INTERNAL_ERROR), "{:?}", one);
+        prop_assert!(one.iter().all(|f| f.rule != hubspoke_manifest::INTERNAL_ERROR), "{:?}", one);
         // The Deployment's `image: nginx:latest` is always found: the run went through.
         prop_assert!(one.iter().any(|f| f.file.ends_with("apps/deploy.yaml")));
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::Finding;
+use hubspoke_diagnostics::Finding;
 
 /// The baseline file name, at the repository root.
 pub const BASELINE_FILE_NAME: &str = ".hubspoke-lint-baseline.json";
@@ -50,22 +50,6 @@ pub struct BaselineEntry {
 /// (rule, kind, namespace, name, file, field).
 type Key = (String, String, String, String, String, String);
 
-fn dotted(path: &[hubspoke_manifest::PathSegment]) -> String {
-    let mut out = String::new();
-    for segment in path {
-        match segment {
-            hubspoke_manifest::PathSegment::Index(i) => out.push_str(&format!("[{i}]")),
-            hubspoke_manifest::PathSegment::Key(k) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(k);
-            }
-        }
-    }
-    out
-}
-
 fn kind_of(o: &hubspoke_manifest::ObjectMeta) -> String {
     let group = o.group();
     if group.is_empty() {
@@ -93,7 +77,7 @@ fn key(f: &Finding) -> Key {
                 namespace,
                 name,
                 file,
-                dotted(&f.path),
+                f.path.to_string(),
             )
         }
         None => (
@@ -116,7 +100,7 @@ fn key_v1(f: &Finding) -> Key {
             o.namespace.clone().unwrap_or_default(),
             o.name.clone().unwrap_or_default(),
             String::new(),
-            dotted(&f.path),
+            f.path.to_string(),
         ),
         None => (
             f.rule.clone(),
@@ -130,6 +114,29 @@ fn key_v1(f: &Finding) -> Key {
 }
 
 impl Baseline {
+    /// Read and validate a baseline file.
+    pub fn read(path: &std::path::Path) -> Result<Baseline, crate::WorkspaceError> {
+        let text = std::fs::read_to_string(path).map_err(|source| crate::WorkspaceError::Io {
+            what: format!("cannot read baseline {}", path.display()),
+            source,
+        })?;
+        let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
+            crate::WorkspaceError::Invalid(format!(
+                "{}:{}:{}: invalid baseline: {e}",
+                path.display(),
+                e.line(),
+                e.column()
+            ))
+        })?;
+        if let Some(problem) = baseline.problem() {
+            return Err(crate::WorkspaceError::Invalid(format!(
+                "{}: {problem}",
+                path.display()
+            )));
+        }
+        Ok(baseline)
+    }
+
     /// Record findings.
     pub fn from_findings(findings: &[Finding]) -> Baseline {
         let mut counts: BTreeMap<Key, usize> = BTreeMap::new();
@@ -223,7 +230,7 @@ mod tests {
     fn finding(file: &str, name: Option<&str>, namespace: Option<&str>) -> Finding {
         Finding {
             rule: "HUB001".to_owned(),
-            severity: crate::Severity::Error,
+            severity: hubspoke_diagnostics::Severity::Error,
             message: "m".to_owned(),
             file: file.to_owned(),
             region: None,

@@ -4,10 +4,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
+use hubspoke_diagnostics::{FieldPath, Severity};
 use hubspoke_manifest::yaml::NodeValue;
 use hubspoke_manifest::{parse_text, ParseLimits, ParsedFile, PathSegment, Region};
 use serde::Deserialize;
+
+use crate::error::WorkspaceError;
 
 /// The file name looked for at the root of the first linted path.
 pub const CONFIG_FILE_NAME: &str = ".hubspoke-lint.yaml";
@@ -130,23 +132,20 @@ impl ConfigSource {
             None => file.to_string(),
         }
     }
+
+    /// The error of the setting at `path`: `file:line:col: <message>`.
+    pub fn error(&self, path: &SettingPath, message: impl std::fmt::Display) -> WorkspaceError {
+        WorkspaceError::Setting {
+            file: self.path.clone(),
+            position: self.region(path).map(|r| (r.start.line, r.start.column)),
+            message: format!("{}: {message}", self.at(path)),
+        }
+    }
 }
 
 /// `rules.PSS001.severity`, `suppressions[0].until`: a setting path as users write it.
 pub fn dotted(path: &SettingPath) -> String {
-    let mut out = String::new();
-    for segment in path {
-        match segment {
-            PathSegment::Key(name) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(name);
-            }
-            PathSegment::Index(i) => out.push_str(&format!("[{i}]")),
-        }
-    }
-    out
+    FieldPath::from(path).to_string()
 }
 
 /// `schema:` in the configuration file.
@@ -283,9 +282,11 @@ pub fn locate(explicit: Option<&Path>, paths: &[PathBuf]) -> Option<PathBuf> {
 }
 
 /// Read and validate a config file; errors name the file, line and column.
-pub fn load(path: &Path) -> anyhow::Result<Config> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read config file {}", path.display()))?;
+pub fn load(path: &Path) -> Result<Config, WorkspaceError> {
+    let text = std::fs::read_to_string(path).map_err(|source| WorkspaceError::Io {
+        what: format!("cannot read config file {}", path.display()),
+        source,
+    })?;
     let display = path.display().to_string();
     let parsed = parse_text(&display, &display, text, ParseLimits::default());
     if let Some(problem) = parsed
@@ -293,11 +294,15 @@ pub fn load(path: &Path) -> anyhow::Result<Config> {
         .iter()
         .find(|p| p.code != hubspoke_manifest::ProblemCode::EmptyFile)
     {
-        let at = problem
-            .region
-            .map(|r| format!(":{}:{}", r.start.line, r.start.column))
+        let position = problem.region.map(|r| (r.start.line, r.start.column));
+        let at = position
+            .map(|(line, column)| format!(":{line}:{column}"))
             .unwrap_or_default();
-        bail!("{display}{at}: {}", problem.message);
+        return Err(WorkspaceError::Setting {
+            file: path.to_path_buf(),
+            position,
+            message: format!("{display}{at}: {}", problem.message),
+        });
     }
     let json = match parsed.documents.first() {
         Some(document) if !matches!(document.root.value, NodeValue::Null) => {
@@ -344,10 +349,7 @@ pub fn load(path: &Path) -> anyhow::Result<Config> {
         } else {
             format!("{setting}: ")
         };
-        anyhow::anyhow!(
-            "{}: invalid configuration: {setting}{message}",
-            source.at(&at)
-        )
+        source.error(&at, format!("invalid configuration: {setting}{message}"))
     })?;
     validate(&config, &source)?;
     config.source = Some(source);
@@ -355,27 +357,31 @@ pub fn load(path: &Path) -> anyhow::Result<Config> {
 }
 
 /// Checks serde cannot make: values from a fixed set, globs, dates, Kubernetes versions.
-fn validate(config: &Config, source: &ConfigSource) -> anyhow::Result<()> {
-    let severity = |value: &Option<String>, path: &[PathSegment]| -> anyhow::Result<()> {
+fn validate(config: &Config, source: &ConfigSource) -> Result<(), WorkspaceError> {
+    let severity = |value: &Option<String>, path: &[PathSegment]| -> Result<(), WorkspaceError> {
         if let Some(severity) = value {
-            if hubspoke_engine::Severity::parse(severity).is_none() {
-                bail!(
-                    "{}: {}: severity `{severity}` is not error, warning or note",
-                    source.at(path),
-                    dotted(&path[..path.len() - 1])
-                );
+            if Severity::parse(severity).is_none() {
+                return Err(source.error(
+                    path,
+                    format!(
+                        "{}: severity `{severity}` is not error, warning or note",
+                        dotted(&path[..path.len() - 1])
+                    ),
+                ));
             }
         }
         Ok(())
     };
-    let glob = |pattern: &str, path: &[PathSegment]| -> anyhow::Result<()> {
+    let glob = |pattern: &str, path: &[PathSegment]| -> Result<(), WorkspaceError> {
         if let Err(error) = globset::Glob::new(pattern) {
-            bail!(
-                "{}: {}: `{pattern}` is not a valid glob: {}",
-                source.at(path),
-                dotted(path),
-                error.kind()
-            );
+            return Err(source.error(
+                path,
+                format!(
+                    "{}: `{pattern}` is not a valid glob: {}",
+                    dotted(path),
+                    error.kind()
+                ),
+            ));
         }
         Ok(())
     };
@@ -394,10 +400,10 @@ fn validate(config: &Config, source: &ConfigSource) -> anyhow::Result<()> {
             path
         };
         if entry.files.is_empty() {
-            bail!(
-                "{}: overrides[{i}].files is empty: name the files the entry applies to",
-                source.at(&at(&[key("files")]))
-            );
+            return Err(source.error(
+                &at(&[key("files")]),
+                format!("overrides[{i}].files is empty: name the files the entry applies to"),
+            ));
         }
         for (j, pattern) in entry.files.iter().enumerate() {
             glob(pattern, &at(&[key("files"), PathSegment::Index(j)]))?;
@@ -414,36 +420,38 @@ fn validate(config: &Config, source: &ConfigSource) -> anyhow::Result<()> {
         glob(&suppression.path, &at("path"))?;
         if let Some(until) = &suppression.until {
             if !is_calendar_date(until) {
-                bail!(
-                    "{}: suppression of {}: until `{until}` is not a YYYY-MM-DD date",
-                    source.at(&at("until")),
-                    suppression.rule
-                );
+                return Err(source.error(
+                    &at("until"),
+                    format!(
+                        "suppression of {}: until `{until}` is not a YYYY-MM-DD date",
+                        suppression.rule
+                    ),
+                ));
             }
         }
     }
     if let Some(fail_on) = &config.fail_on {
         if !matches!(fail_on.as_str(), "error" | "warning" | "note" | "never") {
-            bail!(
-                "{}: fail-on `{fail_on}` is not error, warning, note or never",
-                source.at(&[key("fail-on")])
-            );
+            return Err(source.error(
+                &[key("fail-on")],
+                format!("fail-on `{fail_on}` is not error, warning, note or never"),
+            ));
         }
     }
     if let Some(level) = config.schema.unknown_schema_text() {
         if hubspoke_schema::UnknownSchema::parse(&level).is_none() {
-            bail!(
-                "{}: schema.unknown-schema `{level}` is not off, note or warning",
-                source.at(&[key("schema"), key("unknown-schema")])
-            );
+            return Err(source.error(
+                &[key("schema"), key("unknown-schema")],
+                format!("schema.unknown-schema `{level}` is not off, note or warning"),
+            ));
         }
     }
     if let Some(version) = &config.schema.kubernetes_version {
         if let Err(message) = hubspoke_schema::resolve_kubernetes_version(version) {
-            bail!(
-                "{}: schema.kubernetes-version: {message}",
-                source.at(&[key("schema"), key("kubernetes-version")])
-            );
+            return Err(source.error(
+                &[key("schema"), key("kubernetes-version")],
+                format!("schema.kubernetes-version: {message}"),
+            ));
         }
     }
     Ok(())
@@ -479,13 +487,11 @@ fn is_calendar_date(text: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn load_text(text: &str) -> anyhow::Result<Config> {
-        let dir = tempfile::tempdir()?;
+    fn load_text(text: &str) -> Result<Config, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let path = dir.path().join(CONFIG_FILE_NAME);
-        std::fs::write(&path, text)?;
-        load(&path).map_err(|e| {
-            anyhow::anyhow!(e.to_string().replace(&path.display().to_string(), "CONFIG"))
-        })
+        std::fs::write(&path, text).map_err(|e| e.to_string())?;
+        load(&path).map_err(|e| e.to_string().replace(&path.display().to_string(), "CONFIG"))
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use hubspoke_engine::fixtures::run_fixtures;
 use hubspoke_engine::{bundled_sources, EvalOptions, Evaluator, RuleSet, Scope};
+use hubspoke_workspace::fixtures::run_fixtures;
 
 fn policies_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../policies")
@@ -114,7 +114,7 @@ fn fixture_findings_have_exact_locations_and_messages() {
 /// fixtures use registries with a host, so the implicit forms are checked here.
 #[test]
 fn registry_helpers_spell_out_docker_hub() {
-    let mut engine = hubspoke_engine::new_engine();
+    let mut engine = hubspoke_engine::new_engine().expect("a fresh engine");
     for source in bundled_sources() {
         source.add_to(&mut engine).expect("bundled policy");
     }

@@ -5,15 +5,12 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use hubspoke_diagnostics::{Finding, Scope};
+use hubspoke_engine::{Evaluator, RuleSet, POLICY_ERROR};
 use hubspoke_manifest::{
-    discover, parse_text, read_and_parse, DiscoverOptions, ModelOptions, ParseLimits,
-    DEFAULT_MAX_FILE_SIZE,
+    discover, file_problem_finding, parse_text, read_and_parse, DiscoverOptions, ModelOptions,
+    ParseLimits, ParsedFile, RepoModel, DEFAULT_MAX_FILE_SIZE,
 };
-
-use crate::evaluate::Evaluator;
-use crate::finding::Finding;
-use crate::metadata::Scope;
-use crate::ruleset::RuleSet;
 
 /// The verdict on one fixture file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,9 +174,9 @@ fn check_case(
     let mut findings: Vec<Finding> = parsed
         .problems
         .iter()
-        .map(|p| crate::builtin::file_problem_finding(&display, p))
+        .map(|p| file_problem_finding(&display, p))
         .collect();
-    findings.extend(evaluator.evaluate_file(&parsed));
+    findings.extend(evaluator.evaluate_file(&parsed, None));
     let ids: BTreeSet<&str> = expected
         .iter()
         .map(|(id, _)| id.as_str())
@@ -187,7 +184,7 @@ fn check_case(
         .collect();
     let actual: BTreeSet<(String, u32)> = findings
         .iter()
-        .filter(|f| ids.contains(f.rule.as_str()) || f.rule == crate::builtin::POLICY_ERROR)
+        .filter(|f| ids.contains(f.rule.as_str()) || f.rule == POLICY_ERROR)
         .map(|f| (f.rule.clone(), f.region.map_or(0, |r| r.start.line)))
         .collect();
     let mut mismatches = Vec::new();
@@ -261,11 +258,10 @@ fn check_repository_case(
             "{display}: a fail/ case needs a `# expect: {rule}` marker in one of its files"
         ));
     }
-    let roots = [crate::lint::RepositoryRoot {
-        path: case,
-        files: parsed.iter().collect(),
-    }];
-    let findings = crate::lint::lint_repositories(&roots, evaluator, &ModelOptions::default());
+    let files: Vec<&ParsedFile> = parsed.iter().collect();
+    let options = ModelOptions::default();
+    let model = RepoModel::build(&files, case, &options);
+    let findings = evaluator.evaluate_repository(model, &files, case, &options);
     let ids: BTreeSet<&str> = expected
         .iter()
         .map(|(id, _, _)| id.as_str())
@@ -279,7 +275,7 @@ fn check_repository_case(
     };
     let actual: BTreeSet<(String, String, u32)> = findings
         .iter()
-        .filter(|f| ids.contains(f.rule.as_str()) || f.rule == crate::builtin::POLICY_ERROR)
+        .filter(|f| ids.contains(f.rule.as_str()) || f.rule == POLICY_ERROR)
         .map(|f| {
             (
                 f.rule.clone(),

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use globset::GlobSet;
 
-use crate::finding::{Finding, Severity};
+use hubspoke_diagnostics::{Finding, Severity};
 
 /// What one override entry sets for one rule.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -1,18 +1,19 @@
-//! Turning the configuration file (and flags) into engine settings: shared by
-//! `lint` and `lsp`, so that the terminal and the editor report the same findings.
+//! Turning the configuration file (and flags) into what each stage needs: the
+//! engine's options, discovery globs, parser limits, schema and suppression
+//! settings. The terminal and the editor both go through here, so that they
+//! report the same findings.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use anyhow::bail;
-use hubspoke_engine::{
-    ConfigSuppression, EvalOptions, ParameterKind, PathOverride, RuleMeta, RuleOverride, RuleSet,
-    Severity, SuppressOptions,
-};
+use hubspoke_diagnostics::{RuleMeta, Severity};
+use hubspoke_engine::EvalOptions;
 use hubspoke_manifest::{DiscoverOptions, ParseLimits, PathSegment, DEFAULT_MAX_FILE_SIZE};
 use hubspoke_schema::{SchemaOptions, UnknownSchema};
 
-use crate::config::{key, Config};
+use crate::config::{dotted, key, Config};
+use crate::error::{usage, WorkspaceError};
+use crate::filter::{ConfigSuppression, PathOverride, RuleOverride, SuppressOptions};
 
 /// A rule's settings once `rules:` keys (ids and tags) are resolved.
 #[derive(Debug, Default, Clone)]
@@ -30,7 +31,7 @@ fn rules_named<'a>(
     catalog: &'a [RuleMeta],
     config: &Config,
     at: &[PathSegment],
-) -> anyhow::Result<(bool, Vec<&'a str>)> {
+) -> Result<(bool, Vec<&'a str>), WorkspaceError> {
     if let Some(rule) = catalog.iter().find(|r| r.id == name) {
         return Ok((true, vec![rule.id.as_str()]));
     }
@@ -40,11 +41,14 @@ fn rules_named<'a>(
         .map(|r| r.id.as_str())
         .collect();
     if tagged.is_empty() {
-        let place = config.source.as_ref().map(|s| s.at(at)).unwrap_or_default();
-        bail!(
-            "{place}: {}: no rule has this id or tag; `hubspoke-lint rules` lists them",
-            crate::config::dotted(at)
-        );
+        return Err(setting_error(
+            config,
+            at,
+            format!(
+                "{}: no rule has this id or tag; `hubspoke-lint rules` lists them",
+                dotted(at)
+            ),
+        ));
     }
     Ok((false, tagged))
 }
@@ -57,7 +61,7 @@ fn tags_then_ids<'c, 'e, T>(
     catalog: &'c [RuleMeta],
     config: &Config,
     at: impl Fn(&str) -> Vec<PathSegment>,
-) -> anyhow::Result<Vec<(Vec<&'c str>, &'e T)>> {
+) -> Result<Vec<(Vec<&'c str>, &'e T)>, WorkspaceError> {
     let mut by_tag = Vec::new();
     let mut by_id = Vec::new();
     for (name, settings) in entries {
@@ -77,7 +81,7 @@ fn tags_then_ids<'c, 'e, T>(
 fn resolve_rules(
     config: &Config,
     catalog: &[RuleMeta],
-) -> anyhow::Result<BTreeMap<String, RuleSettings>> {
+) -> Result<BTreeMap<String, RuleSettings>, WorkspaceError> {
     let entries = tags_then_ids(&config.rules, catalog, config, |name| {
         vec![key("rules"), key(name)]
     })?;
@@ -117,7 +121,10 @@ fn glob_base(config: &Config) -> String {
 }
 
 /// `overrides:` resolved to rule ids, with globs relative to the working directory.
-fn path_overrides(config: &Config, catalog: &[RuleMeta]) -> anyhow::Result<Vec<PathOverride>> {
+fn path_overrides(
+    config: &Config,
+    catalog: &[RuleMeta],
+) -> Result<Vec<PathOverride>, WorkspaceError> {
     let base = glob_base(config);
     let mut out = Vec::new();
     for (i, entry) in config.overrides.iter().enumerate() {
@@ -155,54 +162,54 @@ fn path_overrides(config: &Config, catalog: &[RuleMeta]) -> anyhow::Result<Vec<P
             }
         }
         out.push(PathOverride {
-            files: files.build()?,
+            files: build_globs(files)?,
             rules,
         });
     }
     Ok(out)
 }
 
-/// The parameters each bundled rule reads ([`hubspoke_engine::rule_parameters`]).
-pub type RuleParameters = BTreeMap<String, BTreeMap<String, ParameterKind>>;
-
-/// Every `rules.<id or tag>.params.<name>` must be a parameter one of the named rules reads,
-/// with the shape it reads: a typo (`allowed_registry`) would otherwise leave the rule on its
-/// default without a word. Rules from users' policies read settings their own way and are
-/// not checked.
-fn check_parameters(
-    config: &Config,
-    catalog: &[RuleMeta],
-    parameters: &RuleParameters,
-) -> anyhow::Result<()> {
+/// Every `rules.<id or tag>.params.<name>` must be a parameter one of the named rules
+/// declares, with the shape it declares: a typo (`allowed_registry`) would otherwise leave the
+/// rule on its default without a word. Rules that declare no parameters and are not bundled
+/// (users' policies read settings their own way) are not checked.
+fn check_parameters(config: &Config, catalog: &[RuleMeta]) -> Result<(), WorkspaceError> {
     for (name, rule) in &config.rules {
         let Some(params) = &rule.params else {
             continue;
         };
         let (_, ids) = rules_named(name, catalog, config, &[key("rules"), key(name)])?;
-        if ids.iter().any(|id| !parameters.contains_key(*id)) {
+        let metas: Vec<&RuleMeta> = ids
+            .iter()
+            .filter_map(|id| catalog.iter().find(|meta| meta.id == *id))
+            .collect();
+        if metas
+            .iter()
+            .any(|meta| !meta.bundled && meta.parameters.is_empty())
+        {
             continue;
         }
-        let place = |at: &[PathSegment]| {
-            let file = config.source.as_ref().map(|s| s.at(at)).unwrap_or_default();
-            format!("{file}: {}", crate::config::dotted(at))
-        };
         let Some(params) = params.as_object() else {
             let at = [key("rules"), key(name), key("params")];
-            bail!(
-                "{}: must be a mapping of parameter names to values",
-                place(&at)
-            );
+            return Err(setting_error(
+                config,
+                &at,
+                format!(
+                    "{}: must be a mapping of parameter names to values",
+                    dotted(&at)
+                ),
+            ));
         };
         for (param, value) in params {
             let at = [key("rules"), key(name), key("params"), key(param)];
-            let kinds: Vec<ParameterKind> = ids
+            let declared: Vec<&hubspoke_diagnostics::ParameterDecl> = metas
                 .iter()
-                .filter_map(|id| parameters[*id].get(param).copied())
+                .filter_map(|meta| meta.parameter(param))
                 .collect();
-            let Some(kind) = kinds.first() else {
-                let known: BTreeSet<&str> = ids
+            let Some(declaration) = declared.first() else {
+                let known: BTreeSet<&str> = metas
                     .iter()
-                    .flat_map(|id| parameters[*id].keys().map(String::as_str))
+                    .flat_map(|meta| meta.parameters.iter().map(|p| p.name.as_str()))
                     .collect();
                 let known = if known.is_empty() {
                     "it has none".to_owned()
@@ -212,17 +219,42 @@ fn check_parameters(
                         known.into_iter().collect::<Vec<_>>().join(", ")
                     )
                 };
-                bail!(
-                    "{}: {name} has no parameter `{param}` ({known})",
-                    place(&at)
-                );
+                return Err(setting_error(
+                    config,
+                    &at,
+                    format!(
+                        "{}: {name} has no parameter `{param}` ({known})",
+                        dotted(&at)
+                    ),
+                ));
             };
-            if !kind.accepts(value) {
-                bail!("{}: must be {}", place(&at), kind.describe());
+            if let Err((inner, message)) = declaration.check(value) {
+                let mut at = at.to_vec();
+                at.extend(inner.into_segments());
+                return Err(setting_error(
+                    config,
+                    &at,
+                    format!("{}: {message}", dotted(&at)),
+                ));
             }
         }
     }
     Ok(())
+}
+
+/// The error of a setting of `config`'s file (or, without a file, of the message alone).
+fn setting_error(config: &Config, at: &[PathSegment], message: String) -> WorkspaceError {
+    match &config.source {
+        Some(source) => source.error(at, message),
+        None => WorkspaceError::Usage(message),
+    }
+}
+
+/// A glob set that was checked when the config was read.
+fn build_globs(builder: globset::GlobSetBuilder) -> Result<globset::GlobSet, WorkspaceError> {
+    builder
+        .build()
+        .map_err(|error| WorkspaceError::Usage(format!("invalid glob: {error}")))
 }
 
 /// Engine options from the `rules:` section (enabled, severity, params), `overrides:` and the
@@ -230,13 +262,9 @@ fn check_parameters(
 pub fn eval_options(
     config: &Config,
     catalog: &[RuleMeta],
-    rules: &RuleSet,
     rule_timeout_ms: Option<u64>,
-) -> anyhow::Result<EvalOptions> {
-    // Scanning the policies for the parameters they read is only needed to check some.
-    if config.rules.values().any(|rule| rule.params.is_some()) {
-        check_parameters(config, catalog, &hubspoke_engine::rule_parameters(rules))?;
-    }
+) -> Result<(EvalOptions, Vec<PathOverride>), WorkspaceError> {
+    check_parameters(config, catalog)?;
     let mut options = EvalOptions::default();
     let mut params = serde_json::Map::new();
     for (id, rule) in resolve_rules(config, catalog)? {
@@ -286,30 +314,31 @@ pub fn eval_options(
             options.enabled.insert(id.clone());
         }
         let mut everything = globset::GlobSetBuilder::new();
-        everything.add(globset::Glob::new("**")?);
+        if let Ok(glob) = globset::Glob::new("**") {
+            everything.add(glob);
+        }
         overrides.insert(
             0,
             PathOverride {
-                files: everything.build()?,
+                files: build_globs(everything)?,
                 rules: off_elsewhere,
             },
         );
     }
-    options.overrides = overrides;
     if let Some(ms) = rule_timeout_ms.or(config.limits.rule_timeout_ms) {
         options.rule_timeout = std::time::Duration::from_millis(ms.max(1));
     }
-    Ok(options)
+    Ok((options, overrides))
 }
 
 /// A path named on the command line that does not exist is a usage error (exit 2),
 /// not a finding: nothing was linted, so no report can be trusted.
-pub fn require_existing(paths: &[PathBuf]) -> anyhow::Result<()> {
+pub fn require_existing(paths: &[PathBuf]) -> Result<(), WorkspaceError> {
     for path in paths {
         // `try_exists` follows symlinks: a dangling one does not exist either. An
         // error (permission denied) is left to discovery, which reports it as a finding.
         if let Ok(false) = path.try_exists() {
-            bail!("{}: no such file or directory", path.display());
+            usage!("{}: no such file or directory", path.display());
         }
     }
     Ok(())
@@ -324,7 +353,7 @@ pub fn discover_options(
     exclude: &[String],
     max_file_size: Option<u64>,
     display_base: Option<PathBuf>,
-) -> anyhow::Result<DiscoverOptions> {
+) -> Result<DiscoverOptions, WorkspaceError> {
     let include = if include.is_empty() {
         config.include.clone()
     } else {
@@ -335,12 +364,8 @@ pub fn discover_options(
     let max_file_size = max_file_size
         .or(config.max_file_size)
         .unwrap_or(DEFAULT_MAX_FILE_SIZE);
-    Ok(DiscoverOptions::new(
-        &include,
-        &all_excludes,
-        max_file_size,
-        display_base,
-    )?)
+    DiscoverOptions::new(&include, &all_excludes, max_file_size, display_base)
+        .map_err(|error| WorkspaceError::Usage(error.to_string()))
 }
 
 /// Command-line overrides of the `schema:` section (the editor has none).
@@ -366,7 +391,7 @@ pub fn schema_options(
     flags: &SchemaFlags<'_>,
     config: &Config,
     options: &mut EvalOptions,
-) -> anyhow::Result<Option<SchemaOptions>> {
+) -> Result<Option<SchemaOptions>, WorkspaceError> {
     let unknown_schema = match flags.unknown_schema {
         Some(level) => level,
         None => config
@@ -382,7 +407,7 @@ pub fn schema_options(
         .or_else(|| config.schema.kubernetes_version.clone());
     if let Some(version) = &kubernetes_version {
         if let Err(message) = hubspoke_schema::resolve_kubernetes_version(version) {
-            bail!("--kubernetes-version: {message}");
+            usage!("--kubernetes-version: {message}");
         }
     }
     let ids = hubspoke_schema::RULE_IDS;
@@ -443,22 +468,21 @@ pub fn suppress_options(
     catalog: &[RuleMeta],
     enabled: bool,
     active_rules: BTreeSet<String>,
-) -> anyhow::Result<SuppressOptions> {
+) -> Result<SuppressOptions, WorkspaceError> {
     let base = glob_base(config);
     let known_rules: BTreeSet<String> = catalog.iter().map(|r| r.id.clone()).collect();
     let mut config_entries = Vec::with_capacity(config.suppressions.len());
     for (i, s) in config.suppressions.iter().enumerate() {
         let entry = [key("suppressions"), PathSegment::Index(i)];
         if !known_rules.contains(&s.rule) {
-            let place = config
-                .source
-                .as_ref()
-                .map(|source| source.at(&[key("suppressions"), PathSegment::Index(i), key("rule")]))
-                .unwrap_or_default();
-            bail!(
-                "{place}: suppressions[{i}].rule: `{}` is not a rule id; `hubspoke-lint rules` lists them",
-                s.rule
-            );
+            return Err(setting_error(
+                config,
+                &[key("suppressions"), PathSegment::Index(i), key("rule")],
+                format!(
+                    "suppressions[{i}].rule: `{}` is not a rule id; `hubspoke-lint rules` lists them",
+                    s.rule
+                ),
+            ));
         }
         config_entries.push(ConfigSuppression {
             rule: s.rule.clone(),

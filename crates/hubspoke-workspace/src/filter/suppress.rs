@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use globset::{Glob, GlobMatcher};
 use hubspoke_manifest::{Mark, ParsedFile, PathSegment, Region, Span};
 
-use crate::finding::{Finding, RelatedLocation, Severity};
+use hubspoke_diagnostics::{Finding, RelatedLocation, Severity};
 
 /// The annotation key that suppresses findings on its object.
 pub const IGNORE_ANNOTATION: &str = "hubspoke-lint.io/ignore";

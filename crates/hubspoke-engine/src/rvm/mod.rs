@@ -36,10 +36,15 @@ use regorus::rvm::program::DeserializationResult;
 use regorus::rvm::{Program, RegoVM};
 use regorus::{CompiledPolicy, Engine, Value};
 
-use crate::context::CONTEXT_BUILTIN;
 use crate::metadata::{kind_matches, Scope};
 use crate::policy::PolicySource;
 use crate::ruleset::RuleSet;
+
+mod machine;
+mod source;
+
+pub(crate) use machine::{Dispatched, Machine, RepositoryMachine};
+use source::{context_name, vm_sources};
 
 /// Package of the generated dispatch rules (not under `data.hubspoke`, where the config lives).
 const DISPATCH_PACKAGE: &str = "hubspoke_rvm_dispatch";
@@ -119,197 +124,6 @@ fn compile_plan(
         group_entry,
         program,
     })
-}
-
-/// One worker thread's VM, loaded with the plan's program.
-pub(crate) struct Machine {
-    vm: RegoVM,
-    /// Host-await name, key and this document's answer, per context key.
-    context: Vec<(Value, Value, Value)>,
-    /// The dispatch result's key of each rule index (`"r<index>"`).
-    result_keys: Vec<Value>,
-    plan: Arc<Plan>,
-}
-
-/// How a dispatch execution went.
-pub(crate) enum Dispatched {
-    /// One value per rule of the group, in the group's order.
-    Values(Vec<Value>),
-    /// Redo rule by rule.
-    Failed,
-}
-
-/// The host-await name of a literal context key.
-fn context_name(key: &str) -> String {
-    format!("{CONTEXT_BUILTIN}__{key}")
-}
-
-/// `text` with every `hubspoke.context("<key>")` outside strings and comments
-/// renamed `hubspoke.context__<key>("<key>")` (keys of letters, digits and `_`).
-fn rename_context_calls(text: &str, keys: &mut BTreeSet<String>) -> String {
-    let call = format!("{CONTEXT_BUILTIN}(\"");
-    let call = call.as_bytes();
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let (mut at, mut copied) = (0, 0);
-    while at < bytes.len() {
-        match bytes[at] {
-            b'#' => {
-                while at < bytes.len() && bytes[at] != b'\n' {
-                    at += 1;
-                }
-            }
-            b'"' => {
-                at += 1;
-                while at < bytes.len() && bytes[at] != b'"' && bytes[at] != b'\n' {
-                    at += if bytes[at] == b'\\' { 2 } else { 1 };
-                }
-                at += 1;
-            }
-            b'`' => {
-                at += 1;
-                while at < bytes.len() && bytes[at] != b'`' {
-                    at += 1;
-                }
-                at += 1;
-            }
-            _ if bytes[at..].starts_with(call)
-                && (at == 0
-                    || !(bytes[at - 1].is_ascii_alphanumeric()
-                        || matches!(bytes[at - 1], b'_' | b'.'))) =>
-            {
-                let start = at + call.len();
-                let len = bytes[start..]
-                    .iter()
-                    .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
-                    .count();
-                if len > 0 && bytes[start + len..].starts_with(b"\")") {
-                    let key = &text[start..start + len];
-                    out.push_str(&text[copied..at]);
-                    out.push_str(&format!("{}(\"{key}\")", context_name(key)));
-                    keys.insert(key.to_owned());
-                    at = start + len + 2;
-                    copied = at;
-                } else {
-                    at += 1;
-                }
-            }
-            _ => at += 1,
-        }
-    }
-    out.push_str(&text[copied.min(text.len())..]);
-    out
-}
-
-/// Identifiers outside strings and comments: `(start, end)` byte ranges, with
-/// whether a `.` follows and whether they sit on an `import` line.
-fn identifiers(text: &str) -> Vec<(usize, usize, bool, bool)> {
-    let bytes = text.as_bytes();
-    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let mut out = Vec::new();
-    let (mut at, mut line_start) = (0, 0);
-    while at < bytes.len() {
-        match bytes[at] {
-            b'\n' => {
-                at += 1;
-                line_start = at;
-            }
-            b'#' => {
-                while at < bytes.len() && bytes[at] != b'\n' {
-                    at += 1;
-                }
-            }
-            b'"' => {
-                at += 1;
-                while at < bytes.len() && bytes[at] != b'"' && bytes[at] != b'\n' {
-                    at += if bytes[at] == b'\\' { 2 } else { 1 };
-                }
-                at += 1;
-            }
-            b'`' => {
-                at += 1;
-                while at < bytes.len() && bytes[at] != b'`' {
-                    at += 1;
-                }
-                at += 1;
-            }
-            b if (b.is_ascii_alphabetic() || b == b'_')
-                && (at == 0 || !(ident(bytes[at - 1]) || bytes[at - 1] == b'.')) =>
-            {
-                let start = at;
-                while at < bytes.len() && ident(bytes[at]) {
-                    at += 1;
-                }
-                let on_import = text[line_start..].trim_start().starts_with("import ");
-                out.push((start, at, bytes.get(at) == Some(&b'.'), on_import));
-            }
-            _ => at += 1,
-        }
-    }
-    out
-}
-
-/// `text` with rule references through `import data.<path> [as <alias>]`
-/// aliases written as `data.<path>.<rest>` (function calls, which the VM
-/// compiles directly either way, are left as written: spelling those out
-/// changed a result). An alias also used on its own (not followed by `.`) is
-/// left alone.
-fn spell_out_imports(text: &str) -> String {
-    let mut aliases: BTreeMap<String, String> = BTreeMap::new();
-    for line in text.lines() {
-        let mut words = line.split('#').next().unwrap_or("").split_whitespace();
-        if words.next() != Some("import") {
-            continue;
-        }
-        let Some(path) = words.next() else { continue };
-        let simple = path.starts_with("data.")
-            && path.split('.').all(|p| {
-                !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-            });
-        if !simple {
-            continue;
-        }
-        let alias = match (words.next(), words.next(), words.next()) {
-            (None, ..) => path.rsplit('.').next().unwrap_or(path).to_owned(),
-            (Some("as"), Some(alias), None) => alias.to_owned(),
-            _ => continue,
-        };
-        // `hubspoke.` is the namespace of our builtins (`hubspoke.context`).
-        if alias != "hubspoke" {
-            aliases.insert(alias, path.to_owned());
-        }
-    }
-    if aliases.is_empty() {
-        return text.to_owned();
-    }
-    let tokens = identifiers(text);
-    for (start, end, dotted, on_import) in &tokens {
-        if !dotted && !on_import {
-            aliases.remove(&text[*start..*end]);
-        }
-    }
-    let bytes = text.as_bytes();
-    let is_call = |end: usize| {
-        let rest = bytes[end..]
-            .iter()
-            .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.')))
-            .map_or(bytes.len(), |n| end + n);
-        bytes.get(rest) == Some(&b'(')
-    };
-    let mut out = String::with_capacity(text.len() + 1024);
-    let mut copied = 0;
-    for (start, end, dotted, on_import) in tokens {
-        if !dotted || on_import || is_call(end) {
-            continue;
-        }
-        if let Some(path) = aliases.get(&text[start..end]) {
-            out.push_str(&text[copied..start]);
-            out.push_str(path);
-            copied = end;
-        }
-    }
-    out.push_str(&text[copied..]);
-    out
 }
 
 fn compile(
@@ -393,24 +207,9 @@ impl Plan {
     }
 }
 
-/// The rule set's policies as the VM compiles them: literal context calls renamed
-/// (their keys returned) and imports spelled out.
-fn vm_sources(rules: &RuleSet) -> (Vec<PolicySource>, Vec<String>) {
-    let mut keys = BTreeSet::new();
-    let sources = rules
-        .sources
-        .iter()
-        .map(|s| PolicySource {
-            text: spell_out_imports(&rename_context_calls(&s.text, &mut keys)),
-            ..s.clone()
-        })
-        .collect();
-    (sources, keys.into_iter().collect())
-}
-
 /// A new engine holding `sources`, with a host function per context key.
 fn vm_engine(sources: &[PolicySource], keys: &[String]) -> Option<Engine> {
-    let mut engine = crate::ruleset::new_engine();
+    let mut engine = crate::ruleset::new_engine().ok()?;
     for key in keys {
         engine
             .add_extension(
@@ -429,41 +228,6 @@ fn vm_engine(sources: &[PolicySource], keys: &[String]) -> Option<Engine> {
         source.add_to(&mut engine).ok()?;
     }
     Some(engine)
-}
-
-/// The repository rules on the VM, run once per repository model. Repository
-/// rules see no `hubspoke.context` (it is per document): a rule calling it fails
-/// on the VM and is redone on the interpreter.
-pub(crate) struct RepositoryMachine {
-    vm: RegoVM,
-    plan: Arc<Plan>,
-}
-
-impl RepositoryMachine {
-    /// `None` when the plan's program cannot be loaded.
-    pub(crate) fn build(
-        plan: Arc<Plan>,
-        data: Value,
-        timer: regorus::utils::limits::ExecutionTimerConfig,
-    ) -> Option<RepositoryMachine> {
-        let vm = plan.machine(data, timer)?;
-        Some(RepositoryMachine { vm, plan })
-    }
-
-    /// Make the repository model's `input` the document the rules see.
-    pub(crate) fn set_input(&mut self, input: Value) {
-        self.vm.set_input(input);
-    }
-
-    /// Run rule `index`; `None` when it is not on the VM.
-    pub(crate) fn run_rule(&mut self, index: usize) -> Option<Result<Value, String>> {
-        let entry = (*self.plan.rule_entry.get(index)?)?;
-        Some(
-            self.vm
-                .execute_entry_point_by_index(entry)
-                .map_err(|e| e.to_string()),
-        )
-    }
 }
 
 /// Every distinct set of VM rules that `rules_for` can return, over the
@@ -531,123 +295,9 @@ fn dispatch_source(rules: &RuleSet, set: &[usize], id: usize) -> PolicySource {
     }
 }
 
-impl Machine {
-    /// A new VM loaded with the plan's program and the run's `data` and time limit;
-    /// `None` when it cannot be loaded.
-    pub(crate) fn build(
-        rules: &RuleSet,
-        plan: Arc<Plan>,
-        data: Value,
-        timer: regorus::utils::limits::ExecutionTimerConfig,
-    ) -> Option<Machine> {
-        let vm = plan.machine(data, timer)?;
-        let context = plan
-            .keys
-            .iter()
-            .map(|k| {
-                (
-                    Value::from(context_name(k)),
-                    Value::from(k.as_str()),
-                    Value::Undefined,
-                )
-            })
-            .collect();
-        let result_keys = (0..rules.rules.len())
-            .map(|i| Value::from(format!("r{i}")))
-            .collect();
-        Some(Machine {
-            vm,
-            context,
-            result_keys,
-            plan,
-        })
-    }
-
-    /// Whether rule `index` runs on the VM.
-    pub(crate) fn runs(&self, index: usize) -> bool {
-        self.plan.rule_entry.get(index).is_some_and(Option::is_some)
-    }
-
-    /// The dispatch group of exactly these (sorted) VM rules, if one was generated.
-    pub(crate) fn group(&self, set: &[usize]) -> Option<usize> {
-        self.plan.groups.get(set).copied()
-    }
-
-    /// Make `input` the document the next executions see, with this thread's
-    /// current `hubspoke.context` answers.
-    pub(crate) fn set_input(&mut self, input: Value) {
-        self.vm.set_input(input);
-        for (_, key, answer) in &mut self.context {
-            *answer = crate::context::current_at(key);
-        }
-    }
-
-    /// Queue `calls` answers per context key for the next execution.
-    fn arm_context(&mut self, calls: usize) {
-        if !self.context.is_empty() {
-            self.vm.set_host_await_responses(
-                self.context
-                    .iter()
-                    .map(|(name, _, answer)| (name.clone(), vec![answer.clone(); calls])),
-            );
-        }
-    }
-
-    /// Run one rule; `None` when it is not on the VM.
-    pub(crate) fn run_rule(&mut self, index: usize) -> Option<Result<Value, String>> {
-        let entry = (*self.plan.rule_entry.get(index)?)?;
-        self.arm_context(4);
-        Some(
-            self.vm
-                .execute_entry_point_by_index(entry)
-                .map_err(|e| e.to_string()),
-        )
-    }
-
-    /// Run every rule of a dispatch group in one execution.
-    pub(crate) fn run_group(&mut self, group: usize, set: &[usize]) -> Dispatched {
-        let Some(entry) = self.plan.group_entry.get(group).copied() else {
-            return Dispatched::Failed;
-        };
-        self.arm_context(set.len() + 4);
-        let Ok(Value::Object(result)) = self.vm.execute_entry_point_by_index(entry) else {
-            return Dispatched::Failed;
-        };
-        let mut values = Vec::with_capacity(set.len());
-        for index in set {
-            match self.result_keys.get(*index).and_then(|key| result.get(key)) {
-                Some(value) => values.push(value.clone()),
-                None => return Dispatched::Failed,
-            }
-        }
-        Dispatched::Values(values)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn literal_context_calls_are_renamed_outside_strings_and_comments() {
-        let mut keys = BTreeSet::new();
-        let text = "a := hubspoke.context(\"patch\")\n# hubspoke.context(\"x\")\nb := \"hubspoke.context(\\\"y\\\")\"\nc := hubspoke.context(k)\nd := hubspoke.context(\"ü\")\ne := \"é\"; f := hubspoke.context(\"remote\")";
-        let renamed = rename_context_calls(text, &mut keys);
-        assert_eq!(
-            renamed,
-            "a := hubspoke.context__patch(\"patch\")\n# hubspoke.context(\"x\")\nb := \"hubspoke.context(\\\"y\\\")\"\nc := hubspoke.context(k)\nd := hubspoke.context(\"ü\")\ne := \"é\"; f := hubspoke.context__remote(\"remote\")"
-        );
-        assert_eq!(keys.into_iter().collect::<Vec<_>>(), ["patch", "remote"]);
-    }
-
-    #[test]
-    fn imported_packages_are_spelled_out() {
-        let text = "package p\n\nimport data.hubspoke.lib.pods\nimport data.x.y as why\nimport data.z.w # note\nimport rego.v1\n\nv contains m if {\n\tsome c in pods.containers\n\tm := why.f(c) # pods.no\n\tw := \"pods.no\"\n\tw.x\n}\n";
-        assert_eq!(
-            spell_out_imports(text),
-            "package p\n\nimport data.hubspoke.lib.pods\nimport data.x.y as why\nimport data.z.w # note\nimport rego.v1\n\nv contains m if {\n\tsome c in data.hubspoke.lib.pods.containers\n\tm := why.f(c) # pods.no\n\tw := \"pods.no\"\n\tw.x\n}\n"
-        );
-    }
 
     #[test]
     fn repository_input_from_files_equals_the_models_json() {
@@ -676,11 +326,11 @@ mod tests {
             for options in [ModelOptions::default(), slim] {
                 let model = RepoModel::build(&files, &root, &options);
                 let locations = (model.locations.clone(), model.kustomize_locations.clone());
-                let actual = crate::repository_input::repository_input_from_files(
+                let actual = crate::repository_input::RepositoryInput::from_files(
                     model,
                     &files,
                     &options,
-                    crate::repository_input::Bodies::Whole,
+                    &crate::repository_input::Bodies::Whole,
                 )
                 .expect("every location resolves");
                 assert!(expected == actual.input, "{name}: inputs differ");
@@ -774,7 +424,7 @@ mod vm_differences {
 
     /// `(interpreter, VM)` results of `entry` in a one-module policy.
     fn both(text: &str, input: &str, entry: &str) -> (Value, Value) {
-        let mut engine = crate::ruleset::new_engine();
+        let mut engine = crate::ruleset::new_engine().expect("a fresh engine");
         engine
             .add_policy("p.rego".into(), text.into())
             .expect("policy");

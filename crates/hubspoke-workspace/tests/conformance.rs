@@ -3,7 +3,7 @@
 //!
 //! For every `kyverno-test.yaml` the harness loads the listed resources, lints
 //! them with the bundled rules through the same library path the CLI uses
-//! (`parse_text` → `Evaluator` → `lint_files`; only the rules the test's
+//! (`parse_text` → `Evaluator` → `evaluate_files`, the pipeline's document stage; only the rules the test's
 //! results map are enabled, the way `--rule` selects them), and compares, for
 //! every expected result whose Kyverno (policy, rule) one of our rules names in
 //! its `kyverno` metadata, Kyverno's `pass`/`fail`/`skip` with ours:
@@ -31,11 +31,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use hubspoke_diagnostics::{sort_findings, Finding};
 use hubspoke_engine::{
-    bundled_sources, kind_matches, lint_files, to_rego_value, EvalOptions, Evaluator, Finding,
-    LintOutcome, Rule, RuleSet,
+    bundled_sources, kind_matches, to_rego_value, EvalOptions, Evaluator, Rule, RuleSet,
 };
 use hubspoke_manifest::{parse_text, Document, ObjectMeta, ParseLimits, ParsedFile};
+use hubspoke_workspace::evaluate_files;
 use serde_json::{json, Value};
 
 /// The vendored categories, in the order the table prints them.
@@ -448,13 +449,17 @@ fn run() -> Run {
                         .push(format!("{test_display}: resource {display}: {e}")),
                 }
             }
-            let outcome = if enabled.is_empty() {
-                LintOutcome::default()
+            let findings = if enabled.is_empty() {
+                Vec::new()
             } else {
-                lint_files(&files, &[], setups.evaluator(&config, &enabled))
+                let refs: Vec<&ParsedFile> = files.iter().collect();
+                let mut findings =
+                    evaluate_files(setups.evaluator(&config, &enabled), &refs, &[], None);
+                sort_findings(&mut findings);
+                findings
             };
             let mut found: BTreeMap<(String, String, ObjectMeta), Vec<&Finding>> = BTreeMap::new();
-            for finding in &outcome.findings {
+            for finding in &findings {
                 match &finding.object {
                     Some(object) if rule_ids.contains(finding.rule.as_str()) => found
                         .entry((finding.rule.clone(), finding.file.clone(), object.clone()))

@@ -1,0 +1,223 @@
+//! Document rules on one object: the VM runs what it compiled (one execution
+//! per document for a whole dispatch group), the interpreter the rest.
+
+use std::cell::RefCell;
+use std::time::Instant;
+
+use hubspoke_manifest::{Document, ParsedFile};
+
+use super::{add_time, RawPath, Violation, Worker};
+use crate::builtin::POLICY_ERROR;
+use crate::context::ContextIndex;
+use crate::convert::to_rego_value;
+use crate::error::RuleFailure;
+use crate::finding::{Finding, Severity};
+use crate::ruleset::Rule;
+use crate::Evaluator;
+
+impl Evaluator<'_> {
+    /// Evaluate every applicable document rule on every Kubernetes object of a file.
+    /// `context` is what the repository model knows of each document (its effective
+    /// namespace, its clusters), which rules read with `hubspoke.context`; without it they
+    /// see the document alone.
+    pub fn evaluate_file(&self, file: &ParsedFile, context: Option<&ContextIndex>) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for document in file.objects() {
+            // The `hubspoke.context` builtin reads the current document's context from
+            // its thread; it is set here, for each document, and nowhere else.
+            crate::context::set_current(
+                context.and_then(|c| c.get(&file.source.path, document.index)),
+            );
+            self.evaluate_document(file, document, &mut findings);
+        }
+        crate::context::set_current(None);
+        findings
+    }
+
+    /// Evaluate every applicable rule on one document, appending findings.
+    fn evaluate_document(
+        &self,
+        file: &ParsedFile,
+        document: &Document,
+        findings: &mut Vec<Finding>,
+    ) {
+        let Some(object) = &document.object else {
+            return;
+        };
+        let cell = self.workers.get_or(|| RefCell::new(Worker::default()));
+        let mut worker = cell.borrow_mut();
+        let worker = &mut *worker;
+        if !worker.machine_tried {
+            worker.machine_tried = true;
+            worker.machine = self.build_machine();
+        }
+        let dispatch = self.dispatch_for(worker, object.group(), &object.kind);
+        let applicable = &dispatch.applicable;
+        if applicable.is_empty() {
+            return;
+        }
+        worker.documents += 1;
+        worker.evaluations += applicable.len() as u64;
+        let timing = self.options.collect_timings;
+        let input = to_rego_value(&document.root);
+        // One result per applicable rule; `None` is left to the interpreter.
+        let mut results: Vec<Option<Result<regorus::Value, RuleFailure>>> =
+            vec![None; applicable.len()];
+        if let Some(machine) = worker.machine.as_mut() {
+            machine.set_input(input.clone());
+            let on_vm = &dispatch.on_vm;
+            let mut dispatched = false;
+            if !timing {
+                if let Some(group) = dispatch.group {
+                    if let crate::rvm::Dispatched::Values(values) = machine.run_group(group, on_vm)
+                    {
+                        for (index, value) in on_vm.iter().zip(values) {
+                            if let Some(slot) = applicable.iter().position(|i| i == index) {
+                                results[slot] = Some(Ok(value));
+                            }
+                        }
+                        dispatched = true;
+                        worker.dispatched += 1;
+                    }
+                }
+            }
+            if !dispatched {
+                for (slot, index) in applicable.iter().enumerate() {
+                    let started = timing.then(Instant::now);
+                    let result = machine.run_rule(*index);
+                    if let (Some(started), Some(_)) = (started, &result) {
+                        add_time(&mut worker.timings, *index, started.elapsed(), 1);
+                    }
+                    match result {
+                        Some(Ok(value)) => results[slot] = Some(Ok(value)),
+                        // The interpreter would stop too; anything else it redoes.
+                        Some(Err(RuleFailure::TimedOut)) => {
+                            results[slot] = Some(Err(RuleFailure::TimedOut));
+                        }
+                        Some(Err(_)) | None => {}
+                    }
+                }
+            }
+        }
+        if results.iter().any(Option::is_none) {
+            if worker.engine.is_none() {
+                match self.build_engine() {
+                    Ok(engine) => worker.engine = Some(engine),
+                    Err(message) => {
+                        let failure = RuleFailure::Failed(message);
+                        findings.push(self.error_finding(file, document, None, &failure));
+                        return;
+                    }
+                }
+            }
+            let Some(engine) = worker.engine.as_mut() else {
+                return;
+            };
+            engine.set_input(input);
+            for (slot, index) in applicable.iter().enumerate() {
+                if results[slot].is_some() {
+                    continue;
+                }
+                let started = timing.then(Instant::now);
+                let result = engine.eval_rule(self.rules.rules[*index].entry.clone());
+                worker.interpreted += 1;
+                if let Some(started) = started {
+                    let count = u64::from(worker.machine.is_none());
+                    add_time(&mut worker.timings, *index, started.elapsed(), count);
+                }
+                results[slot] = Some(result.map_err(|e| RuleFailure::of_interpreter(&e)));
+            }
+        }
+        for (index, result) in applicable.iter().zip(results) {
+            let rule = &self.rules.rules[*index];
+            match result {
+                Some(Ok(value)) => self.collect(rule, file, document, &value, findings),
+                Some(Err(failure)) => {
+                    findings.push(self.error_finding(file, document, Some(rule), &failure));
+                }
+                None => {}
+            }
+        }
+    }
+
+    fn collect(
+        &self,
+        rule: &Rule,
+        file: &ParsedFile,
+        document: &Document,
+        value: &regorus::Value,
+        findings: &mut Vec<Finding>,
+    ) {
+        let items: Vec<&regorus::Value> = match value {
+            regorus::Value::Set(set) => set.iter().collect(),
+            regorus::Value::Array(items) => items.iter().collect(),
+            regorus::Value::Undefined | regorus::Value::Null => return,
+            other => vec![other],
+        };
+        let severity = self
+            .options
+            .severity
+            .get(&rule.meta.id)
+            .copied()
+            .unwrap_or(rule.meta.severity);
+        for item in items {
+            let parsed = serde_json::to_value(item).ok().and_then(|json| match json {
+                serde_json::Value::String(msg) => Some(Violation { msg, path: None }),
+                other => serde_json::from_value::<Violation>(other).ok(),
+            });
+            let Some(violation) = parsed else {
+                let failure = RuleFailure::Failed(format!(
+                    "violation is not a string or an object with `msg` (and optional `path`): {}",
+                    item.to_json_str().unwrap_or_default()
+                ));
+                findings.push(self.error_finding(file, document, Some(rule), &failure));
+                continue;
+            };
+            let path = violation
+                .path
+                .as_ref()
+                .map(RawPath::segments)
+                .unwrap_or_default();
+            let located = document.locate(&path);
+            findings.push(Finding {
+                rule: rule.meta.id.clone(),
+                severity,
+                message: violation.msg,
+                file: file.source.path.clone(),
+                region: Some(file.source.region(located.span)),
+                object: document.object.clone(),
+                path,
+                related: Vec::new(),
+                effective_namespace: None,
+            });
+        }
+    }
+
+    fn error_finding(
+        &self,
+        file: &ParsedFile,
+        document: &Document,
+        rule: Option<&Rule>,
+        failure: &RuleFailure,
+    ) -> Finding {
+        let located = document.locate(&[]);
+        let first_line = failure.reason(self.options.rule_timeout);
+        Finding {
+            rule: POLICY_ERROR.to_owned(),
+            severity: Severity::Error,
+            message: match rule {
+                Some(rule) => format!(
+                    "rule {} ({}) failed on this object: {first_line}",
+                    rule.meta.id, rule.meta.source
+                ),
+                None => format!("policies could not be prepared: {first_line}"),
+            },
+            file: file.source.path.clone(),
+            region: Some(file.source.region(located.span)),
+            object: document.object.clone(),
+            path: Default::default(),
+            related: Vec::new(),
+            effective_namespace: None,
+        }
+    }
+}

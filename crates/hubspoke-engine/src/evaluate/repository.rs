@@ -1,0 +1,312 @@
+//! Repository rules on the model: once per root, on the VM when they compiled.
+
+use std::time::Instant;
+
+use hubspoke_manifest::{Document, ModelOptions, ParsedFile, RepoModel};
+use regorus::Engine;
+use serde::Deserialize;
+
+use super::RawPath;
+use crate::builtin::POLICY_ERROR;
+use crate::error::RuleFailure;
+use crate::finding::{Finding, Severity};
+use crate::repository_input::{Bodies, ModelLocations, RepositoryInput, WorkloadFields};
+use crate::ruleset::Rule;
+use crate::Evaluator;
+
+/// One repository violation as a rule returns it: where (an object id, a
+/// kustomize file index, or a file path) and what.
+#[derive(Debug, Deserialize)]
+struct RepoViolation {
+    msg: String,
+    #[serde(default)]
+    object: Option<usize>,
+    #[serde(default)]
+    kustomize_file: Option<usize>,
+    #[serde(default)]
+    file: Option<String>,
+    #[serde(default)]
+    document: Option<usize>,
+    #[serde(default)]
+    path: Option<RawPath>,
+    #[serde(default)]
+    related: Vec<RepoRelated>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RepoRelated {
+    #[serde(default)]
+    object: Option<usize>,
+    #[serde(default)]
+    kustomize_file: Option<usize>,
+    #[serde(default)]
+    file: Option<String>,
+    #[serde(default)]
+    document: Option<usize>,
+    #[serde(default)]
+    path: Option<RawPath>,
+    #[serde(default)]
+    message: String,
+}
+
+/// Where a repository violation lands: file, document and the object it declares.
+struct Target<'f> {
+    file: &'f ParsedFile,
+    document: Option<&'f Document>,
+}
+
+impl Evaluator<'_> {
+    /// Whether any repository rule runs.
+    pub fn has_repository_rules(&self) -> bool {
+        self.active_repository_rules().next().is_some()
+    }
+
+    fn active_repository_rules(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.rules.iter().filter(|r| {
+            r.meta.scope == crate::metadata::Scope::Repository && self.options.is_active(&r.meta)
+        })
+    }
+
+    /// What the active repository rules read of workload bodies: the union of their
+    /// declarations, or `None` (whole bodies) when one of them declares nothing.
+    pub(crate) fn workload_fields(&self) -> Option<WorkloadFields> {
+        let mut fields = WorkloadFields::default();
+        for rule in self.active_repository_rules() {
+            fields.add(rule.meta.workload_fields.as_deref()?);
+        }
+        Some(fields)
+    }
+
+    /// Evaluate every active repository rule once on `model`, built from `files` (the
+    /// files of `root`, in the order the model indexes them) with `options`. The model
+    /// is consumed: it is freed as soon as the rules' input exists.
+    pub fn evaluate_repository(
+        &self,
+        model: RepoModel,
+        files: &[&ParsedFile],
+        root: &std::path::Path,
+        options: &ModelOptions,
+    ) -> Vec<Finding> {
+        if !self.has_repository_rules() {
+            return Vec::new();
+        }
+        let bodies = match self.workload_fields() {
+            Some(fields) => Bodies::Projected(fields),
+            None => Bodies::Whole,
+        };
+        let prepared =
+            RepositoryInput::from_files(model, files, options, &bodies).unwrap_or_else(|| {
+                // A location that does not resolve: the reference form, from a full model.
+                RepositoryInput::of_whole_model(&RepoModel::build(files, root, options))
+            });
+        let locations = prepared.locations();
+        self.evaluate_repository_input(prepared.input.clone(), &locations, files)
+    }
+
+    /// [`Evaluator::evaluate_repository`] given the model as rules see it
+    /// ([`crate::repository_input::repository_input`]) and where its objects were written.
+    pub(crate) fn evaluate_repository_input(
+        &self,
+        input: regorus::Value,
+        locations: &ModelLocations<'_>,
+        files: &[&ParsedFile],
+    ) -> Vec<Finding> {
+        let rules: Vec<(usize, &Rule)> = self
+            .rules
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.meta.scope == crate::metadata::Scope::Repository)
+            .filter(|(_, r)| self.options.is_active(&r.meta))
+            .collect();
+        let mut findings = Vec::new();
+        if rules.is_empty() {
+            return findings;
+        }
+        // Bundled repository rules run on the bytecode VM, ~3× faster than the
+        // interpreter on the generated 10,000-file repository (benches/README.md);
+        // tests/vm_matches_interpreter.rs holds them to the interpreter's findings.
+        // Users' rules, rules the VM cannot compile and VM failures (other than the
+        // time limit) go to the interpreter, built only when first needed.
+        let mut machine = self
+            .plan()
+            .and_then(|plan| crate::rvm::RepositoryMachine::build(plan, self.data(), self.timer()));
+        if let Some(machine) = machine.as_mut() {
+            machine.set_input(input.clone());
+        }
+        let mut engine: Option<Engine> = None;
+        for (index, rule) in rules {
+            let started = self.options.collect_timings.then(Instant::now);
+            let mut interpreted = false;
+            let result = match machine.as_mut().and_then(|m| m.run_rule(index)) {
+                Some(Ok(value)) => Ok(value),
+                Some(Err(RuleFailure::TimedOut)) => Err(RuleFailure::TimedOut),
+                _ => {
+                    interpreted = true;
+                    self.interpret_repository_rule(&mut engine, &input, rule)
+                }
+            };
+            if let Ok(mut counters) = self.repository.lock() {
+                counters.evaluations += 1;
+                counters.interpreted += u64::from(interpreted);
+                if let Some(started) = started {
+                    counters.record(index, started.elapsed());
+                }
+            }
+            match result {
+                Ok(value) => self.collect_repository(rule, locations, files, &value, &mut findings),
+                // Worded as for documents (the raw message has nanosecond timings).
+                Err(RuleFailure::TimedOut) => findings.push(repo_error(
+                    rule,
+                    &RuleFailure::TimedOut.reason(self.options.rule_timeout),
+                )),
+                Err(RuleFailure::Failed(message)) => findings.push(repo_error(rule, &message)),
+            }
+        }
+        findings
+    }
+
+    /// Evaluate a repository rule on the interpreter, building its engine on first use.
+    fn interpret_repository_rule(
+        &self,
+        engine: &mut Option<Engine>,
+        input: &regorus::Value,
+        rule: &Rule,
+    ) -> Result<regorus::Value, RuleFailure> {
+        let engine = match engine {
+            Some(engine) => engine,
+            None => {
+                let mut built = self.build_engine().map_err(RuleFailure::Failed)?;
+                built.set_input(input.clone());
+                engine.insert(built)
+            }
+        };
+        engine
+            .eval_rule(rule.entry.clone())
+            .map_err(|e| RuleFailure::of_interpreter(&e))
+    }
+
+    fn collect_repository(
+        &self,
+        rule: &Rule,
+        locations: &ModelLocations<'_>,
+        files: &[&ParsedFile],
+        value: &regorus::Value,
+        findings: &mut Vec<Finding>,
+    ) {
+        let items: Vec<&regorus::Value> = match value {
+            regorus::Value::Set(set) => set.iter().collect(),
+            regorus::Value::Array(items) => items.iter().collect(),
+            _ => return,
+        };
+        let severity = self
+            .options
+            .severity
+            .get(&rule.meta.id)
+            .copied()
+            .unwrap_or(rule.meta.severity);
+        for item in items {
+            let parsed = serde_json::to_value(item)
+                .ok()
+                .and_then(|json| serde_json::from_value::<RepoViolation>(json).ok());
+            let Some(v) = parsed else {
+                findings.push(repo_error(rule, &format!("violation is not an object with `msg` and `object`, `kustomize_file` or `file`: {}", item.to_json_str().unwrap_or_default())));
+                continue;
+            };
+            let Some(target) = resolve_target(
+                locations,
+                files,
+                v.object,
+                v.kustomize_file,
+                v.file.as_deref(),
+                v.document,
+            ) else {
+                findings.push(repo_error(
+                    rule,
+                    &format!("violation names no known object or file: {}", v.msg),
+                ));
+                continue;
+            };
+            let path = v.path.as_ref().map(RawPath::segments).unwrap_or_default();
+            let region = target
+                .document
+                .map(|d| target.file.source.region(d.locate(&path).span));
+            let related = v
+                .related
+                .iter()
+                .filter_map(|r| {
+                    let t = resolve_target(
+                        locations,
+                        files,
+                        r.object,
+                        r.kustomize_file,
+                        r.file.as_deref(),
+                        r.document,
+                    )?;
+                    let p = r.path.as_ref().map(RawPath::segments).unwrap_or_default();
+                    Some(crate::finding::RelatedLocation {
+                        file: t.file.source.path.clone(),
+                        region: t.document.map(|d| t.file.source.region(d.locate(&p).span)),
+                        message: r.message.clone(),
+                    })
+                })
+                .collect();
+            findings.push(Finding {
+                rule: rule.meta.id.clone(),
+                severity,
+                message: v.msg,
+                file: target.file.source.path.clone(),
+                region,
+                object: target.document.and_then(|d| d.object.clone()),
+                path,
+                related,
+                effective_namespace: None,
+            });
+        }
+    }
+}
+
+fn resolve_target<'f>(
+    locations: &ModelLocations<'_>,
+    files: &[&'f ParsedFile],
+    object: Option<usize>,
+    kustomize_file: Option<usize>,
+    file: Option<&str>,
+    document: Option<usize>,
+) -> Option<Target<'f>> {
+    let doc_ref = match (object, kustomize_file, file) {
+        (Some(id), _, _) => *locations.objects.get(id)?,
+        (None, Some(k), _) => *locations.kustomize_files.get(k)?,
+        (None, None, Some(path)) => {
+            let index = files.iter().position(|f| f.source.repo_path == path)?;
+            hubspoke_manifest::DocRef {
+                file: index,
+                document: document.unwrap_or(0),
+            }
+        }
+        _ => return None,
+    };
+    let file = *files.get(doc_ref.file)?;
+    Some(Target {
+        file,
+        document: file.documents.iter().find(|d| d.index == doc_ref.document),
+    })
+}
+
+fn repo_error(rule: &Rule, message: &str) -> Finding {
+    Finding {
+        rule: POLICY_ERROR.to_owned(),
+        severity: Severity::Error,
+        message: format!(
+            "repository rule {} failed: {}",
+            rule.meta.id,
+            message.lines().next().unwrap_or(message)
+        ),
+        file: rule.meta.source.clone(),
+        region: None,
+        object: None,
+        path: Default::default(),
+        related: Vec::new(),
+        effective_namespace: None,
+    }
+}

@@ -1,0 +1,30 @@
+//! The hubspoke-lint pipeline, shared by the command line and the language
+//! server (the role `ruff_workspace` plays for ruff): reading
+//! `.hubspoke-lint.yaml`, resolving it with the flags into [`Settings`], and
+//! running the stages — discover → parse → model → (document rules ∥
+//! repository rules ∥ schema) → filter — into findings, a summary and stage
+//! times. Front ends hold no pipeline or filtering code of their own.
+//!
+//! It prints nothing and exits nothing; the binary reports and chooses the exit code.
+#![warn(missing_docs)]
+#![deny(clippy::unwrap_used)]
+
+pub mod config;
+mod error;
+pub mod filter;
+pub mod fixtures;
+mod pipeline;
+mod resolve;
+mod settings;
+mod stats;
+
+pub use config::{Config, ConfigSource, CONFIG_FILE_NAME};
+pub use error::WorkspaceError;
+pub use pipeline::{
+    analyze, evaluate_files, evaluate_roots, lint, lint_document, repository_roots, Analysis,
+    AnalyzeOptions, BaselineUse, LintRequest, LintRun, Outcome, RepositoryRoot, RuleFindings,
+    SchemaFindings, StageTimings,
+};
+pub use resolve::{require_existing, today};
+pub use settings::{catalog, load_rules, Configuration, Flags, Settings};
+pub use stats::{peak_rss, RunStats};

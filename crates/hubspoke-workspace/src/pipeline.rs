@@ -1,0 +1,658 @@
+//! The pipeline: discover → parse → model → (document rules ∥ repository
+//! rules ∥ schema) → filter. [`lint`] runs all of it for the command line; the
+//! language server runs the same stages through [`analyze`] (on the saved tree)
+//! and [`lint_document`] + [`crate::filter::apply`] (on a buffer). A new stage
+//! is added here, once.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hubspoke_diagnostics::{
+    count_by_severity, sort_findings, Finding, RuleMeta, Severity, Summary,
+};
+use hubspoke_engine::{ContextIndex, EvalStats, Evaluator};
+use hubspoke_manifest::{
+    discover, file_problem_finding, internal_error_finding, path_problem_finding, read_and_parse,
+    DiscoveredFile, Discovery, ModelOptions, ParsedFile, PathProblem, RepoModel, INTERNAL_ERROR,
+};
+use hubspoke_schema::Schemas;
+use rayon::prelude::*;
+
+use crate::error::WorkspaceError;
+use crate::filter::{self, Baseline, Filtered, BASELINE_FILE_NAME};
+use crate::settings::{Configuration, Settings};
+use crate::stats::RunStats;
+
+/// What a command-line run lints and how.
+#[derive(Debug, Clone, Default)]
+pub struct LintRequest {
+    /// Files or directories (default: the current directory).
+    pub paths: Vec<PathBuf>,
+    /// Whether the baseline at the first path filters the findings.
+    pub baseline: BaselineUse,
+    /// `--changed-since`: report only findings in files git says changed since this revision.
+    pub changed_since: Option<String>,
+    /// Stop after parsing (the timing floor): only input problems are reported.
+    pub parse_only: bool,
+}
+
+/// Whether the baseline file at the root filters the findings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum BaselineUse {
+    /// Filter when `.hubspoke-lint-baseline.json` exists.
+    #[default]
+    IfPresent,
+    /// Report everything (`baseline write`).
+    Ignore,
+}
+
+/// Everything a run produced, ready to report.
+pub struct LintRun {
+    /// Findings after every filter, sorted.
+    pub findings: Vec<Finding>,
+    /// Counts.
+    pub summary: Summary,
+    /// Metadata of every rule.
+    pub catalog: Vec<RuleMeta>,
+    /// Source texts by display path (linted files and policies), for code frames.
+    pub sources: BTreeMap<String, Arc<str>>,
+    /// The first linted path (where the baseline lives).
+    pub root: PathBuf,
+    /// Findings at or above this severity fail the run.
+    pub fail_on: Option<Severity>,
+    /// Counts and stage times (`--stats`, `--timings`).
+    pub stats: RunStats,
+}
+
+/// How a run ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing at or above the failing severity.
+    Clean,
+    /// Findings at or above the failing severity.
+    Findings,
+    /// An internal error (a caught panic) was reported with the other results.
+    InternalError,
+}
+
+impl LintRun {
+    /// How the run ended.
+    pub fn outcome(&self) -> Outcome {
+        // A crash on one file was reported with the others' results; the run still failed.
+        if self.findings.iter().any(|f| f.rule == INTERNAL_ERROR) {
+            return Outcome::InternalError;
+        }
+        let failing = self
+            .fail_on
+            .is_some_and(|threshold| self.findings.iter().any(|f| f.severity >= threshold));
+        if failing {
+            Outcome::Findings
+        } else {
+            Outcome::Clean
+        }
+    }
+}
+
+/// Wall time of the analysis stages (`hubspoke-lint --stats`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StageTimings {
+    /// Building the repository models and the per-document context.
+    pub model: Duration,
+    /// Document rules on every file, in parallel (plus sorting the findings).
+    pub documents: Duration,
+    /// Repository rules on each model, concurrently with the document rules.
+    pub repository: Duration,
+    /// Schema validation, concurrently with both.
+    pub schema: Duration,
+}
+
+/// Lint `request.paths` as the command line does: every stage, every filter.
+pub fn lint(
+    configuration: Configuration,
+    request: &LintRequest,
+) -> Result<LintRun, WorkspaceError> {
+    let paths = if request.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        request.paths.clone()
+    };
+    crate::resolve::require_existing(&paths)?;
+    let mut stats = RunStats::new(rayon::current_num_threads());
+    let parse_only = request.parse_only;
+    // Loading the rules and compiling their program is serial: do it while the (mostly
+    // serial) walk runs and the other threads parse.
+    let discover_options = configuration.discover.clone();
+    let limits = configuration.limits;
+    let fail_on = configuration.fail_on;
+    let (loaded, (discovery, parsed)) = rayon::join(
+        || {
+            let started = Instant::now();
+            if parse_only {
+                return (Ok(None), started.elapsed());
+            }
+            let settings = configuration.load_rules().map(|settings| {
+                settings.compile();
+                Some(settings)
+            });
+            (settings, started.elapsed())
+        },
+        || {
+            let started = Instant::now();
+            let discovery = discover(&paths, &discover_options);
+            stats.discover = started.elapsed();
+            stats.mark("discover");
+            let started = Instant::now();
+            let parsed = read_and_parse(&discovery.files, limits);
+            stats.parse = started.elapsed();
+            stats.mark("parse");
+            (discovery, parsed)
+        },
+    );
+    let (settings, load_time) = loaded;
+    let Some(settings) = settings? else {
+        return Ok(parse_only_run(&paths, discovery, parsed, fail_on, stats));
+    };
+    stats.load_rules = load_time;
+    let roots = repository_roots(&paths, &discovery.files, &parsed);
+    let file_refs: Vec<&ParsedFile> = parsed.iter().collect();
+    let analysis = analyze(
+        &settings,
+        &file_refs,
+        &discovery.problems,
+        &roots,
+        AnalyzeOptions::default(),
+    );
+    stats.lint = analysis.timings;
+    stats.schema = analysis.timings.schema;
+    stats.eval = analysis.eval;
+    stats.rules = analysis.summary.rules;
+    let mut summary = analysis.summary;
+    let mut findings = analysis.findings;
+    stats.mark("evaluate repository");
+    let started = Instant::now();
+
+    let root = paths[0].clone();
+    let baseline = match request.baseline {
+        BaselineUse::IfPresent => {
+            let path = if root.is_dir() {
+                root.join(BASELINE_FILE_NAME)
+            } else {
+                PathBuf::from(BASELINE_FILE_NAME)
+            };
+            path.is_file().then(|| Baseline::read(&path)).transpose()?
+        }
+        BaselineUse::Ignore => None,
+    };
+    let changed = match &request.changed_since {
+        Some(reference) => Some(filter::ChangedFiles::since(
+            reference,
+            &paths[0],
+            &discovery.files,
+        )?),
+        None => None,
+    };
+    let filtered: Filtered = filter::apply(
+        &settings,
+        std::mem::take(&mut findings),
+        &parsed,
+        filter::FilterOptions {
+            baseline: baseline.as_ref(),
+            changed: changed.as_ref(),
+            repository_rules_ran: true,
+        },
+    );
+    summary.suppressed = filtered.suppressed;
+    summary.baselined = filtered.baselined;
+    summary.baseline_fixed = filtered.baseline_fixed;
+    summary.findings = count_by_severity(&filtered.findings);
+    stats.suppress = started.elapsed();
+    stats.mark("suppress");
+
+    let sources: BTreeMap<String, Arc<str>> = parsed
+        .iter()
+        .map(|f| (f.source.path.clone(), Arc::clone(&f.source.text)))
+        .chain(
+            settings
+                .rules
+                .sources
+                .iter()
+                .map(|s| (s.path.clone(), Arc::from(s.text.as_str()))),
+        )
+        .collect();
+    // The process ends after reporting: freeing every parsed tree (~60 ms on the
+    // 10,000-file repository) would be wasted work.
+    std::mem::forget(parsed);
+    let catalog = settings.catalog.clone();
+    // As above: the rules and their compiled program die with the process.
+    std::mem::forget(settings);
+    Ok(LintRun {
+        findings: filtered.findings,
+        summary,
+        catalog,
+        sources,
+        root,
+        fail_on,
+        stats,
+    })
+}
+
+/// `--parse-only`: the run stops after parsing and reports input problems only.
+fn parse_only_run(
+    paths: &[PathBuf],
+    discovery: Discovery,
+    parsed: Vec<ParsedFile>,
+    fail_on: Option<Severity>,
+    stats: RunStats,
+) -> LintRun {
+    let mut findings: Vec<Finding> = discovery
+        .problems
+        .iter()
+        .map(path_problem_finding)
+        .collect();
+    for file in &parsed {
+        findings.extend(
+            file.problems
+                .iter()
+                .map(|p| file_problem_finding(&file.source.path, p)),
+        );
+    }
+    let mut summary = count_files(&parsed);
+    sort_findings(&mut findings);
+    summary.findings = count_by_severity(&findings);
+    let sources = parsed
+        .iter()
+        .map(|f| (f.source.path.clone(), Arc::clone(&f.source.text)))
+        .collect();
+    // As in `lint`: the process ends soon, freeing the trees is wasted work.
+    std::mem::forget(parsed);
+    let mut catalog = hubspoke_manifest::input_rules();
+    catalog.push(hubspoke_engine::policy_error_rule());
+    catalog.extend(crate::filter::suppression_rules());
+    catalog.sort_by(|a, b| a.id.cmp(&b.id));
+    LintRun {
+        findings,
+        summary,
+        catalog,
+        sources,
+        root: paths[0].clone(),
+        fail_on,
+        stats,
+    }
+}
+
+/// Files, documents, objects and non-Kubernetes documents of `files`.
+fn count_files<F: std::borrow::Borrow<ParsedFile>>(files: &[F]) -> Summary {
+    let mut summary = Summary {
+        files: files.len(),
+        ..Summary::default()
+    };
+    for file in files.iter().map(std::borrow::Borrow::borrow) {
+        summary.documents += file.documents.len();
+        summary.objects += file.objects().count();
+        summary.non_kubernetes_documents += file
+            .documents
+            .iter()
+            .filter(|d| {
+                d.object.is_none()
+                    && !matches!(d.root.value, hubspoke_manifest::yaml::NodeValue::Null)
+            })
+            .count();
+    }
+    summary
+}
+
+/// The files of one linted root, for the repository model and its rules.
+#[derive(Debug, Clone)]
+pub struct RepositoryRoot<'a> {
+    /// The directory on disk (for existence checks of non-YAML files; never read).
+    pub path: &'a Path,
+    /// Its parsed files.
+    pub files: Vec<&'a ParsedFile>,
+}
+
+/// Group parsed files by the directory they were found under; a file given directly is
+/// linted without a repository.
+pub fn repository_roots<'a>(
+    paths: &'a [PathBuf],
+    discovered: &[DiscoveredFile],
+    parsed: &'a [ParsedFile],
+) -> Vec<RepositoryRoot<'a>> {
+    paths
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.is_dir())
+        .map(|(index, path)| RepositoryRoot {
+            path: path.as_path(),
+            files: discovered
+                .iter()
+                .zip(parsed)
+                .filter(|(d, _)| d.root == index)
+                .map(|(_, p)| p)
+                .collect(),
+        })
+        .collect()
+}
+
+/// Which analysis stages run, and what they keep.
+#[derive(Debug, Clone, Copy)]
+pub struct AnalyzeOptions {
+    /// Report every file's input problems and evaluate its document rules (the editor
+    /// does both for open buffers itself).
+    pub documents: bool,
+    /// Which schema findings to report.
+    pub schema_findings: SchemaFindings,
+}
+
+impl Default for AnalyzeOptions {
+    fn default() -> Self {
+        AnalyzeOptions {
+            documents: true,
+            schema_findings: SchemaFindings::All,
+        }
+    }
+}
+
+/// Which schema findings [`analyze`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaFindings {
+    /// Every file validated, every finding.
+    All,
+    /// Only the repository's CRDs that cannot be turned into schemas (the editor
+    /// validates open buffers itself, against the schemas the analysis returns).
+    InvalidCrds,
+}
+
+/// What the analysis stages found, before filtering.
+pub struct Analysis {
+    /// Input problems, rule findings and schema findings, sorted.
+    pub findings: Vec<Finding>,
+    /// Counts (findings per severity before filtering).
+    pub summary: Summary,
+    /// What the repository models say of each document (effective namespace, clusters).
+    pub context: ContextIndex,
+    /// The schemas, with the repository's CRDs; `None` when schema validation is off.
+    pub schemas: Option<Arc<Schemas>>,
+    /// Why the schemas could not be set up, when they could not.
+    pub schema_error: Option<String>,
+    /// Wall time of each stage.
+    pub timings: StageTimings,
+    /// Evaluation counters.
+    pub eval: EvalStats,
+}
+
+/// Model, document rules, repository rules and schema validation over parsed files.
+///
+/// A panic while evaluating one file is reported on that file as an `internal-error`, and
+/// one while modelling a root on that root; everything else is still reported.
+pub fn analyze(
+    settings: &Settings,
+    files: &[&ParsedFile],
+    walk_problems: &[PathProblem],
+    roots: &[RepositoryRoot<'_>],
+    options: AnalyzeOptions,
+) -> Analysis {
+    let mut evaluator = settings.evaluator();
+    // Schema validation is independent of the rules: it fills the core the (serial) model
+    // building leaves idle.
+    let (
+        (mut findings, context, mut timings),
+        (schemas, schema_error, schema_findings, schema_time),
+    ) = rayon::join(
+        // On a worker thread: the model's object bodies are freed by the thread that
+        // allocated them, so the allocator reuses that memory for the rules' input.
+        || {
+            let found = evaluate_roots(
+                &evaluator,
+                files,
+                walk_problems,
+                roots,
+                &settings.configuration.model,
+                options.documents,
+            );
+            (found.findings, found.context, found.timings)
+        },
+        || {
+            let started = Instant::now();
+            let (schemas, error, found) = validate_schemas(settings, files, options);
+            (schemas, error, found, started.elapsed())
+        },
+    );
+    let mut schema_findings = schema_findings;
+    context.fill_namespaces(&mut schema_findings);
+    findings.extend(schema_findings);
+    sort_findings(&mut findings);
+    timings.schema = schema_time;
+    let mut summary = count_files(files);
+    summary.rules = evaluator.active_rule_count();
+    summary.findings = count_by_severity(&findings);
+    Analysis {
+        findings,
+        summary,
+        context,
+        schemas,
+        schema_error,
+        timings,
+        eval: evaluator.take_stats(),
+    }
+}
+
+/// The schemas of a run and their findings.
+fn validate_schemas(
+    settings: &Settings,
+    files: &[&ParsedFile],
+    options: AnalyzeOptions,
+) -> (Option<Arc<Schemas>>, Option<String>, Vec<Finding>) {
+    let Some(schema_options) = &settings.schema else {
+        return (None, None, Vec::new());
+    };
+    let schemas = match Schemas::new(schema_options.clone(), files.iter().copied()) {
+        Ok(schemas) => schemas,
+        Err(error) => return (None, Some(error.to_string()), Vec::new()),
+    };
+    let findings = match options.schema_findings {
+        SchemaFindings::All => schemas.validate_files(files),
+        SchemaFindings::InvalidCrds => {
+            // Those of reading each CRD, and those of CRD schemas that fail to compile
+            // when an object of their kind is validated: that is why every file is
+            // validated here (which also compiles, off the typing path, the validators
+            // the editor's buffers need).
+            let mut found: Vec<Finding> = files
+                .par_iter()
+                .flat_map_iter(|file| schemas.validate_file(file))
+                .filter(|finding| finding.rule == hubspoke_schema::INVALID_CRD)
+                .collect();
+            found.extend(schemas.take_deferred());
+            found
+        }
+    };
+    (Some(Arc::new(schemas)), None, findings)
+}
+
+/// What the rule stage found.
+pub struct RuleFindings {
+    /// Input problems and rule findings, unsorted.
+    pub findings: Vec<Finding>,
+    /// What the repository models say of each document.
+    pub context: ContextIndex,
+    /// Wall time of the model and the two rule stages.
+    pub timings: StageTimings,
+}
+
+/// The rule stage of [`analyze`] with a given evaluator: each root's repository model,
+/// then document rules (with the models' context; with `documents`, also every file's
+/// input problems) next to repository rules. Tests and benches call it with evaluators
+/// of their own options.
+pub fn evaluate_roots(
+    evaluator: &Evaluator<'_>,
+    files: &[&ParsedFile],
+    walk_problems: &[PathProblem],
+    roots: &[RepositoryRoot<'_>],
+    model_options: &ModelOptions,
+    documents: bool,
+) -> RuleFindings {
+    let started = Instant::now();
+    // Repository rules get the objects' bodies from the parsed documents.
+    let slim = ModelOptions {
+        slim_bodies: true,
+        ..model_options.clone()
+    };
+    let mut failures = Vec::new();
+    let mut models: Vec<Option<RepoModel>> = roots
+        .iter()
+        .map(|root| {
+            guarded(root, "model", MODEL_FAILED, || {
+                RepoModel::build(&root.files, root.path, &slim)
+            })
+            .map_err(|failure| failures.push(*failure))
+            .ok()
+        })
+        .collect();
+    let mut context = ContextIndex::default();
+    for (root, model) in roots.iter().zip(&models) {
+        if let Some(model) = model {
+            context.add_model(model, &root.files);
+        }
+    }
+    let model_time = started.elapsed();
+    // The repository rules are one long serial task: run them next to the document rules,
+    // which keep the other cores busy meanwhile.
+    let ((repository, repository_time), (documents, documents_time)) = rayon::join(
+        || {
+            let started = Instant::now();
+            let mut findings = failures;
+            for (root, model) in roots.iter().zip(models.iter_mut()) {
+                let Some(model) = model.take() else {
+                    continue;
+                };
+                findings.extend(
+                    guarded(root, "repository", REPOSITORY_FAILED, || {
+                        evaluator.evaluate_repository(model, &root.files, root.path, model_options)
+                    })
+                    .unwrap_or_else(|failure| vec![*failure]),
+                );
+            }
+            (findings, started.elapsed())
+        },
+        || {
+            let started = Instant::now();
+            let findings = if documents {
+                evaluate_files(evaluator, files, walk_problems, Some(&context))
+            } else {
+                Vec::new()
+            };
+            (findings, started.elapsed())
+        },
+    );
+    let mut findings = documents;
+    findings.extend(repository);
+    context.fill_namespaces(&mut findings);
+    RuleFindings {
+        findings,
+        context,
+        timings: StageTimings {
+            model: model_time,
+            documents: documents_time,
+            repository: repository_time,
+            schema: Duration::ZERO,
+        },
+    }
+}
+
+const MODEL_FAILED: &str =
+    "building the repository model of this root (its repository rules did not run)";
+const REPOSITORY_FAILED: &str =
+    "running the repository rules on this root (their findings are missing)";
+
+/// Every file's input problems and document rules' findings (with what the repository
+/// models say of each document, when known), plus the walk's problems and the policies'
+/// load errors; in parallel, unsorted.
+pub fn evaluate_files(
+    evaluator: &Evaluator<'_>,
+    files: &[&ParsedFile],
+    walk_problems: &[PathProblem],
+    context: Option<&ContextIndex>,
+) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = walk_problems.iter().map(path_problem_finding).collect();
+    findings.extend(evaluator.rules().load_findings.iter().cloned());
+    let per_file: Vec<Vec<Finding>> = files
+        .par_iter()
+        .map(|file| {
+            let mut out: Vec<Finding> = file
+                .problems
+                .iter()
+                .map(|p| file_problem_finding(&file.source.path, p))
+                .collect();
+            out.extend(
+                evaluate_guarded(evaluator, file, context).unwrap_or_else(|payload| {
+                    vec![internal_error_finding(
+                        &file.source.path,
+                        "evaluating rules on this file",
+                        payload.as_ref(),
+                    )]
+                }),
+            );
+            out
+        })
+        .collect();
+    findings.extend(per_file.into_iter().flatten());
+    findings
+}
+
+/// Document rules on one file; a panic is returned, and the thread's engine (which may
+/// be left inconsistent) is dropped.
+fn evaluate_guarded(
+    evaluator: &Evaluator<'_>,
+    file: &ParsedFile,
+    context: Option<&ContextIndex>,
+) -> Result<Vec<Finding>, Box<dyn std::any::Any + Send>> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        evaluator.evaluate_file(file, context)
+    }))
+    .inspect_err(|_| evaluator.reset_thread_engine())
+}
+
+/// Run one stage on a root; a panic becomes an `internal-error` finding naming the root
+/// and what was being done (`stage` names the test panic point).
+fn guarded<T>(
+    root: &RepositoryRoot<'_>,
+    stage: &str,
+    what: &str,
+    run: impl FnOnce() -> T,
+) -> Result<T, Box<Finding>> {
+    let name = root.path.display().to_string();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        hubspoke_manifest::test_panic_point(stage, &name);
+        run()
+    }))
+    .map_err(|payload| Box::new(internal_error_finding(&name, what, payload.as_ref())))
+}
+
+/// Document rules and schema validation on one document of a file, with what the last
+/// analysis knows (its context and schemas): the editor's per-keystroke lint. `None`
+/// when either panicked.
+pub fn lint_document(
+    evaluator: &Evaluator<'_>,
+    file: &ParsedFile,
+    index: usize,
+    context: Option<&ContextIndex>,
+    schemas: Option<&Schemas>,
+) -> Option<Vec<Finding>> {
+    // The engine finds a document's context by its file's path and its index, which a
+    // file holding only this document keeps.
+    let single = ParsedFile {
+        source: file.source.clone(),
+        documents: vec![file.documents.get(index)?.clone()],
+        problems: Vec::new(),
+    };
+    let mut found = evaluate_guarded(evaluator, &single, context).ok()?;
+    if let Some(schemas) = schemas {
+        let validated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            schemas.validate(&single.documents[0], &file.source)
+        }))
+        .ok()?;
+        found.extend(validated);
+    }
+    Some(found)
+}
