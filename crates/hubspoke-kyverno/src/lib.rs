@@ -9,3 +9,6 @@
 //! those into located findings.
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used)]
+
+pub mod duration;
+pub mod quantity;
