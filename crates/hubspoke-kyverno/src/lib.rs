@@ -12,3 +12,11 @@
 
 pub mod duration;
 pub mod quantity;
+
+pub mod conditions;
+pub mod context;
+mod gofmt;
+pub mod image;
+pub mod jmespath;
+pub mod variables;
+mod wildcard;

@@ -247,6 +247,21 @@ impl std::str::FromStr for Quantity {
     }
 }
 
+impl Quantity {
+    /// The exact value as `mantissa × 10^exponent` (for Kyverno's quantity
+    /// arithmetic), `None` when the mantissa does not fit an `i128`.
+    pub(crate) fn to_decimal(&self) -> Option<(i128, i64)> {
+        let mut mantissa: i128 = 0;
+        for &d in &self.digits {
+            mantissa = mantissa.checked_mul(10)?.checked_add(i128::from(d))?;
+        }
+        Some((
+            if self.negative { -mantissa } else { mantissa },
+            self.exponent,
+        ))
+    }
+}
+
 /// The pieces `parseQuantityString` cuts a quantity into.
 struct Parts<'a> {
     positive: bool,
