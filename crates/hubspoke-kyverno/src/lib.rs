@@ -11,4 +11,5 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod duration;
+pub mod pattern;
 pub mod quantity;
