@@ -10,6 +10,8 @@
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used)]
 
+pub mod autogen;
 pub mod duration;
+pub mod matching;
 pub mod pattern;
 pub mod quantity;
