@@ -14,4 +14,5 @@ pub mod autogen;
 pub mod duration;
 pub mod matching;
 pub mod pattern;
+pub mod policy;
 pub mod quantity;

@@ -41,6 +41,9 @@ pub struct PatternProblem {
     pub path: Vec<PathSegment>,
     /// What is wrong.
     pub message: String,
+    /// Whether Kyverno refuses the policy for it (else Kyverno reads the
+    /// pattern anyway, e.g. a malformed anchor as a literal key).
+    pub kyverno_rejects: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -77,14 +80,21 @@ impl Pattern {
     /// does not support, an existence anchor without a list, a pattern too
     /// deep) are all reported, each at its path inside the pattern.
     pub fn compile(pattern: &Value) -> Result<Pattern, Vec<PatternProblem>> {
-        let mut problems = Vec::new();
-        let mut path = Vec::new();
-        let root = compile_node(pattern, &mut path, &mut problems);
+        let (compiled, problems) = Pattern::compile_lenient(pattern);
         if problems.is_empty() {
-            Ok(Pattern { root })
+            Ok(compiled)
         } else {
             Err(problems)
         }
+    }
+
+    /// Compile a pattern as Kyverno reads it whatever its problems (a
+    /// malformed anchor is a literal key), and report the problems too.
+    pub fn compile_lenient(pattern: &Value) -> (Pattern, Vec<PatternProblem>) {
+        let mut problems = Vec::new();
+        let mut path = Vec::new();
+        let root = compile_node(pattern, &mut path, &mut problems);
+        (Pattern { root }, problems)
     }
 }
 
@@ -98,6 +108,7 @@ fn compile_node(
             problems.push(PatternProblem {
                 path: path.clone(),
                 message: format!("pattern nested deeper than {MAX_PATTERN_DEPTH} levels"),
+                kyverno_rejects: true,
             });
         }
         return Node::Scalar(ScalarPattern::Null);
@@ -144,25 +155,28 @@ fn check_key(
     path: &[PathSegment],
     problems: &mut Vec<PatternProblem>,
 ) {
-    let mut problem = |message: String| {
+    let mut problem = |message: String, kyverno_rejects: bool| {
         problems.push(PatternProblem {
             path: path.to_vec(),
             message,
+            kyverno_rejects,
         });
     };
     match parsed {
-        None if anchor::looks_malformed(key) => problem(format!(
-            "malformed anchor `{key}`: an anchor is `(key)`, `=(key)`, `^(key)`, `X(key)` or `<(key)`"
-        )),
-        Some(a) if a.kind == AnchorKind::AddIfNotPresent => problem(format!(
-            "unsupported anchor `{key}`: `+()` adds a field in mutate rules and cannot be used in a validate pattern"
-        )),
+        None if anchor::looks_malformed(key) => problem(
+            format!("malformed anchor `{key}`: an anchor is `(key)`, `=(key)`, `^(key)`, `X(key)` or `<(key)`"),
+            false,
+        ),
+        Some(a) if a.kind == AnchorKind::AddIfNotPresent => problem(
+            format!("unsupported anchor `{key}`: `+()` adds a field in mutate rules and cannot be used in a validate pattern"),
+            true,
+        ),
         Some(a) if a.kind == AnchorKind::Existence => match value {
             Value::Array(items) if items.is_empty() => {
-                problem(format!("existence anchor `{key}` should have at least one value"));
+                problem(format!("existence anchor `{key}` should have at least one value"), true);
             }
             Value::Array(_) => {}
-            _ => problem(format!("existence anchor `{key}` should have a value of type list")),
+            _ => problem(format!("existence anchor `{key}` should have a value of type list"), true),
         },
         _ => {}
     }
