@@ -42,6 +42,10 @@ pub struct Rule {
     pub reads_old_object: bool,
     /// The rule's `match` admits no CREATE operation.
     pub update_only: bool,
+    /// A context entry (in the rule or a `foreach`) that needs the cluster
+    /// (`apiCall`, `imageRegistry`, `globalReference`): what it needs. The
+    /// Kyverno CLI skips such entries, and tests give their values instead.
+    pub cluster_context: Option<String>,
     /// Problems in this rule (for generated rules: those of the source rule).
     pub problems: Vec<PolicyProblem>,
 }
@@ -204,11 +208,6 @@ pub(super) fn compile(
     if body.is_none() && rule.get("celPreconditions").is_some_and(|c| !c.is_null()) {
         body = needs("celPreconditions are CEL expressions, not supported yet");
     }
-    if body.is_none() {
-        if let Some(what) = undecidable_context(rule) {
-            body = Some(RuleBody::NotDecidable { needs: what });
-        }
-    }
     let validate_body =
         validate.map(|v| validate_body(v, &child(&path, "validate"), &mut problems));
     let body = body.or(validate_body).unwrap_or(RuleBody::NotDecidable {
@@ -259,6 +258,7 @@ pub(super) fn compile(
             needs_requester,
             reads_old_object: text.contains("request.oldObject"),
             update_only,
+            cluster_context: undecidable_context(rule),
             problems: problems.clone(),
         },
         problems,

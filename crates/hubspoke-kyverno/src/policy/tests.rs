@@ -120,7 +120,10 @@ fn rule_kinds_and_actions() {
     };
     assert!(needs(0).contains("mutate"));
     assert!(needs(1).contains("cel"));
-    assert!(needs(2).contains("apiCall"));
+    assert!(compiled.rules[2]
+        .cluster_context
+        .as_deref()
+        .is_some_and(|c| c.contains("apiCall")));
     assert!(matches!(&compiled.rules[3].body, RuleBody::PodSecurity(p) if p.level == "baseline"));
     assert_eq!(compiled.rules[3].failure_action, FailureAction::Audit);
     assert_eq!(compiled.rules[4].failure_action, FailureAction::Enforce);
