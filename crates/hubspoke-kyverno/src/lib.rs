@@ -10,7 +10,11 @@
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used)]
 
+pub mod autogen;
 pub mod duration;
+pub mod matching;
+pub mod pattern;
+pub mod policy;
 pub mod quantity;
 
 pub mod conditions;
