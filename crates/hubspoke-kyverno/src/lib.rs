@@ -23,4 +23,3 @@ mod gofmt;
 pub mod image;
 pub mod jmespath;
 pub mod variables;
-mod wildcard;

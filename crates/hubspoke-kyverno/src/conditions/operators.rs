@@ -10,8 +10,8 @@ use serde_json::Value;
 use crate::duration::parse_duration;
 use crate::gofmt::sprint;
 use crate::jmespath::semver::Version;
+use crate::pattern::wildcard;
 use crate::quantity::Quantity;
-use crate::wildcard;
 
 /// A condition operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -358,3 +358,95 @@ fn validate_checks_shape_operators_and_syntax() {
         Err(ConditionError::UnknownOperator { .. })
     ));
 }
+
+#[cfg(test)]
+mod wildcard_table {
+    use crate::pattern::wildcard::matches;
+
+    // Cases from kyverno/kyverno ext/wildcard/match_test.go at
+    // 111e07bbecc66abfde36ab99969af22d7a961003.
+    #[test]
+    fn kyverno_wildcard_table() {
+        let cases: &[(&str, &str, bool)] = &[
+            ("*", "s3:GetObject", true),
+            ("", "s3:GetObject", false),
+            ("", "", true),
+            ("s3:*", "s3:ListMultipartUploadParts", true),
+            ("s3:ListBucketMultipartUploads", "s3:ListBucket", false),
+            ("s3:ListBucket", "s3:ListBucket", true),
+            (
+                "s3:ListBucketMultipartUploads",
+                "s3:ListBucketMultipartUploads",
+                true,
+            ),
+            ("my-bucket/oo*", "my-bucket/oo", true),
+            ("my-bucket/In*", "my-bucket/India/Karnataka/", true),
+            (
+                "my-bucket/In*/Ka*/Ban",
+                "my-bucket/India/Karnataka/Ban/Ban/Ban/Ban/Ban",
+                true,
+            ),
+            (
+                "my-bucket/In*/Ka*/Ban",
+                "my-bucket/India/Karnataka/Area1/Area2/Area3/Ban",
+                true,
+            ),
+            (
+                "my-bucket/In*/Ka*/Ban",
+                "my-bucket/India/State1/State2/Karnataka/Area1/Area2/Area3/Ban",
+                true,
+            ),
+            (
+                "my-bucket/In*/Ka*/Ban",
+                "my-bucket/India/Karnataka/Bangalore",
+                false,
+            ),
+            (
+                "my-bucket/In*/Ka*/Ban*",
+                "my-bucket/India/Karnataka/Bangalore",
+                true,
+            ),
+            ("my-bucket/*", "my-bucket/India", true),
+            ("my-bucket/oo*", "my-bucket/odo", false),
+            ("my-bucket?/abc*", "mybucket/abc", false),
+            ("my-bucket?/abc*", "my-bucket1/abc", true),
+            ("my-?-bucket/abc*", "my--bucket/abc", false),
+            ("my-?-bucket/abc*", "my-1-bucket/abc", true),
+            ("my-?-bucket/abc*", "my-k-bucket/abc", true),
+            ("my??bucket/abc*", "mybucket/abc", false),
+            ("my??bucket/abc*", "my4abucket/abc", true),
+            ("my-bucket?abc*", "my-bucket/abc", true),
+            ("my-bucket/abc?efg", "my-bucket/abcdefg", true),
+            ("my-bucket/abc?efg", "my-bucket/abc/efg", true),
+            ("my-bucket/abc????", "my-bucket/abc", false),
+            ("my-bucket/abc????", "my-bucket/abcde", false),
+            ("my-bucket/abc????", "my-bucket/abcdefg", true),
+            ("my-bucket/abc?", "my-bucket/abc", false),
+            ("my-bucket/abc?", "my-bucket/abcd", true),
+            ("my-bucket/abc?", "my-bucket/abcde", false),
+            ("my-bucket/mnop*?", "my-bucket/mnop", false),
+            ("my-bucket/mnop*?", "my-bucket/mnopqrst/mnopqr", true),
+            ("my-bucket/mnop*?", "my-bucket/mnopqrst/mnopqrs", true),
+            ("my-bucket/mnop*?", "my-bucket/mnopq", true),
+            ("my-bucket/mnop*?", "my-bucket/mnopqr", true),
+            ("my-bucket/mnop*?and", "my-bucket/mnopqand", true),
+            ("my-bucket/mnop*?and", "my-bucket/mnopand", false),
+            ("my-bucket/mnop*?", "my-bucket/mn", false),
+            ("my-bucket/mnop*??", "my-bucket/mnopqrst", true),
+            ("my-bucket/mnop*qrst", "my-bucket/mnopabcdegqrst", true),
+            ("my-bucket/mnop*?and?", "my-bucket/mnopqanda", true),
+            ("my-bucket/mnop*?and", "my-bucket/mnopqanda", false),
+            ("my-?-bucket/abc*", "my-bucket/mnopqanda", false),
+        ];
+        for (pattern, text, want) in cases {
+            assert_eq!(matches(pattern, text), *want, "{pattern:?} vs {text:?}");
+        }
+    }
+
+    #[test]
+    fn pathological_pattern_is_fast() {
+        let text = "a".repeat(5000);
+        let pattern = format!("{}b", "*a".repeat(200));
+        assert!(!matches(&pattern, &text));
+    }
+}

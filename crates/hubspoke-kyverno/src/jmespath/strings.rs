@@ -8,7 +8,7 @@ use sha1::Digest as _;
 
 use super::convert::{floats, to_variable};
 use super::{bool_result, float_result, function_error, signature, string_result, Handler};
-use crate::wildcard;
+use crate::pattern::wildcard;
 
 pub(super) fn functions() -> Vec<(&'static str, ::jmespath::functions::Signature, Handler)> {
     let string_or_number = || T::Union(vec![T::String, T::Number]);
