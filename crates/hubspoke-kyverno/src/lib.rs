@@ -12,6 +12,8 @@
 
 pub mod autogen;
 pub mod duration;
+pub mod evaluate;
+pub mod kyverno_test;
 pub mod matching;
 pub mod pattern;
 pub mod policy;

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::pattern::wildcard;
+use crate::pattern::{has_wildcard, wildcard};
 
 /// A rule's `match` or `exclude` block.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -465,7 +465,7 @@ pub fn selector_matches(
     labels: &BTreeMap<String, String>,
 ) -> Result<bool, String> {
     for (key, value) in &selector.match_labels {
-        let (key, value) = if wildcard::has_wildcard(key) || wildcard::has_wildcard(value) {
+        let (key, value) = if has_wildcard(key) || has_wildcard(value) {
             labels
                 .iter()
                 .find(|(k, v)| wildcard::matches(key, k) && wildcard::matches(value, v))

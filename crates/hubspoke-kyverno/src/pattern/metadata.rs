@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::anchor;
 use super::scalar::{ScalarPattern, TextPattern};
-use super::wildcard;
+use super::{has_wildcard, wildcard};
 use super::{Entry, MapNode, Node};
 
 const TAGS: [&str; 2] = ["labels", "annotations"];
@@ -29,8 +29,7 @@ pub(super) fn needs_expansion(metadata: &Node) -> bool {
     TAGS.iter().any(|tag| {
         tag_entry(metadata, tag).is_some_and(|entry| match &entry.value {
             Node::Map(map) => map.entries.iter().any(|e| {
-                wildcard::has_wildcard(&e.raw_key)
-                    || !matches!(e.value, Node::Scalar(ScalarPattern::Text(_)))
+                has_wildcard(&e.raw_key) || !matches!(e.value, Node::Scalar(ScalarPattern::Text(_)))
             }),
             _ => false,
         })
@@ -100,7 +99,7 @@ fn resource_string_map<'a>(metadata: &'a Value, tag: &str) -> Option<Vec<&'a str
 }
 
 fn expand_key(raw: &str, resource_keys: &[&str]) -> String {
-    if !wildcard::has_wildcard(raw) {
+    if !has_wildcard(raw) {
         return raw.to_owned();
     }
     let first_match = |pattern: &str| {

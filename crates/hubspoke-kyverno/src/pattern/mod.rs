@@ -13,6 +13,8 @@ mod metadata;
 mod scalar;
 pub(crate) mod wildcard;
 
+pub(crate) use wildcard::has_wildcard;
+
 #[cfg(test)]
 mod tests;
 

@@ -102,6 +102,14 @@ impl Policy {
             .map(String::as_str)
     }
 
+    /// `policies.kyverno.io/scored: "false"`: Kyverno reports this policy's
+    /// failures as warnings.
+    pub fn scored(&self) -> bool {
+        self.annotations
+            .get("policies.kyverno.io/scored")
+            .is_none_or(|v| v != "false")
+    }
+
     /// Whether Kyverno would refuse this policy (the Kyverno CLI then skips it).
     pub fn kyverno_rejects(&self) -> bool {
         self.problems.iter().any(|p| p.kyverno_rejects)
