@@ -12,7 +12,7 @@
 //! `cargo test -p hubspoke-kyverno --test conformance -- --nocapture` prints
 //! the agreement table.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use hubspoke_kyverno::kyverno_test::{find_tests, run_test, Actual, Check};
@@ -108,6 +108,8 @@ fn kyverno_conformance() {
     let mut unexpected: Vec<Disagreement> = Vec::new();
     let mut matched_allowances: BTreeSet<Disagreement> = BTreeSet::new();
     let mut total = Tally::default();
+    let mut out_of_scope_reasons: BTreeMap<String, usize> = BTreeMap::new();
+    let mut excluded: Vec<String> = Vec::new();
     println!(
         "{:<44} {:>7} {:>9} {:>9} {:>8} {:>12} {:>7}",
         "directory", "agree", "excluded", "disagree", "allowed", "out-of-scope", "errors"
@@ -144,14 +146,19 @@ fn kyverno_conformance() {
                 }
             };
             for check in &report.checks {
-                if !check.in_scope() {
+                if let Actual::OutOfScope(reason) = &check.actual {
                     tally.out_of_scope += 1;
+                    *out_of_scope_reasons.entry(reason_kind(reason)).or_default() += 1;
                     continue;
                 }
                 if check.kyverno_test_passes() {
                     tally.agree += 1;
                     if matches!(check.actual, Actual::Excluded) {
                         tally.agree_by_exclusion += 1;
+                        excluded.push(format!(
+                            "{test_name} {} {} {} expected {}",
+                            check.policy, check.rule, check.resource_key, check.expected
+                        ));
                     }
                     continue;
                 }
@@ -218,6 +225,16 @@ fn kyverno_conformance() {
         total.agree,
         in_scope
     );
+    println!("out of scope, by what they need:");
+    for (reason, count) in &out_of_scope_reasons {
+        println!("  {count:>4}  {reason}");
+    }
+    println!(
+        "agreeing only because the rule did not answer (kyverno test counts these as passing):"
+    );
+    for line in &excluded {
+        println!("  {line}");
+    }
     for d in &unexpected {
         println!("DISAGREE {d:?}");
     }
@@ -258,5 +275,16 @@ fn classify(
     } else {
         tally.disagree += 1;
         unexpected.push(d);
+    }
+}
+
+/// A reason without the names in it, to count reasons by kind.
+fn reason_kind(reason: &str) -> String {
+    match reason.split_once('`') {
+        Some((before, rest)) => {
+            let after = rest.split_once('`').map_or("", |(_, a)| a);
+            format!("{before}…{after}")
+        }
+        None => reason.to_owned(),
     }
 }

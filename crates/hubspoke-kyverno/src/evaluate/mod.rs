@@ -157,6 +157,20 @@ pub fn evaluate_policy(
     options: &Options,
     repository: &dyn RepositoryData,
 ) -> Vec<RuleResult> {
+    // Values may rewrite the object itself (`request.object.metadata.…`);
+    // the CLI then matches and validates the rewritten object.
+    let injected = injected_object(policy, input);
+    let rewritten;
+    let input = match &injected {
+        Some(object) => {
+            rewritten = ResourceInput {
+                resource: object,
+                ..input.clone()
+            };
+            &rewritten
+        }
+        None => input,
+    };
     let resource = input.resource;
     let text = |pointer: &str| {
         resource
@@ -240,6 +254,34 @@ pub fn evaluate_policy(
         }
     }
     results
+}
+
+/// The resource after the values that set `request.object…` variables, as
+/// the Kyverno CLI reads it back from its context; `None` when no value does.
+fn injected_object(policy: &Policy, input: &ResourceInput<'_>) -> Option<Value> {
+    let values = input.values?;
+    let name = input
+        .resource
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let per_resource = values
+        .per_resource
+        .get(&(policy.name.clone(), name.to_owned()));
+    let object_values: Vec<&(String, Value)> = values
+        .global
+        .iter()
+        .chain(per_resource.into_iter().flatten())
+        .filter(|(k, _)| k.starts_with("request.object"))
+        .collect();
+    if object_values.is_empty() {
+        return None;
+    }
+    let mut ctx = Context::for_resource(input.resource, "CREATE", None);
+    for (name, value) in object_values {
+        ctx.set_variable(name, value.clone());
+    }
+    ctx.query("request.object").ok().filter(Value::is_object)
 }
 
 /// The operation a values file sets for this policy and resource
