@@ -55,7 +55,6 @@ fn ours(check: &Check) -> String {
         Actual::Status(s) => s.clone(),
         Actual::Excluded => "excluded".to_owned(),
         Actual::PolicyRejected(_) => "policy-rejected".to_owned(),
-        Actual::NotFound => "not-found".to_owned(),
         Actual::OutOfScope(_) => "out-of-scope".to_owned(),
     }
 }

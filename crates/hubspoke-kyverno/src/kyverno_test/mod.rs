@@ -77,8 +77,6 @@ pub enum Actual {
     Excluded,
     /// We refused the policy as Kyverno would (`kyverno test` skips it).
     PolicyRejected(String),
-    /// The resource named is not among the test's resources.
-    NotFound,
     /// The rule cannot be decided offline (mutate, CEL…), or the expected
     /// result concerns something this crate does not evaluate.
     OutOfScope(String),
@@ -90,7 +88,7 @@ impl Check {
         match &self.actual {
             Actual::Status(status) => *status == self.expected,
             Actual::Excluded | Actual::PolicyRejected(_) => true,
-            Actual::NotFound | Actual::OutOfScope(_) => false,
+            Actual::OutOfScope(_) => false,
         }
     }
 
@@ -445,7 +443,7 @@ fn compare(
             .collect();
     }
 
-    // Which resources: by name or namespace/name; none found means all.
+    // Which resources: by name or namespace/name.
     let mut keys: Vec<(&str, &str)> = Vec::new();
     for wanted in &named {
         for (key, _) in resources {
@@ -463,15 +461,9 @@ fn compare(
             }
         }
     }
+    // Kyverno checks every resource when the names match none.
     if keys.is_empty() {
-        if named.is_empty() {
-            keys = resources.iter().map(|(k, _)| ("", k.as_str())).collect();
-        } else {
-            return named
-                .iter()
-                .map(|r| check(r, "", None, Actual::NotFound))
-                .collect();
-        }
+        keys = resources.iter().map(|(k, _)| ("", k.as_str())).collect();
     }
     // Kyverno reports the failures of an unscored policy as warnings.
     let unscored = policies
