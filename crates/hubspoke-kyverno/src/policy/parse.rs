@@ -350,8 +350,10 @@ fn condition_list(list: &[Value], path: &[PathSegment], problems: &mut Problems<
     }
 }
 
-/// Unbalanced `{{`/`}}` in every string of a value (keys too), each at its
-/// path: the vars engine would fail on them for every resource.
+/// Variables that cannot work in every string of a value (keys too), each at
+/// its path: unbalanced `{{`/`}}`, JMESPath that does not parse, a function
+/// neither JMESPath nor Kyverno defines. Kyverno accepts such policies and
+/// fails at evaluation, on every resource.
 pub(super) fn variable_syntax(
     value: &Value,
     path: &mut Vec<PathSegment>,
@@ -359,8 +361,8 @@ pub(super) fn variable_syntax(
 ) {
     match value {
         Value::String(s) => {
-            if let Some(message) = unbalanced_braces(s) {
-                problems.lint(path, message);
+            if let Err(e) = crate::variables::validate_syntax(s) {
+                problems.lint(path, e.to_string());
             }
         }
         Value::Array(items) => {
@@ -373,8 +375,8 @@ pub(super) fn variable_syntax(
         Value::Object(map) => {
             for (k, v) in map {
                 path.push(PathSegment::Key(k.clone()));
-                if let Some(message) = unbalanced_braces(k) {
-                    problems.lint(path, message);
+                if let Err(e) = crate::variables::validate_syntax(k) {
+                    problems.lint(path, e.to_string());
                 }
                 variable_syntax(v, path, problems);
                 path.pop();
@@ -384,37 +386,12 @@ pub(super) fn variable_syntax(
     }
 }
 
-/// A `{{` without its `}}` (or the reverse), ignoring escaped `\{{`.
-fn unbalanced_braces(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut depth = 0usize;
-    let mut i = 0;
-    while i + 1 < bytes.len() {
-        if bytes[i] == b'{' && bytes[i + 1] == b'{' && (i == 0 || bytes[i - 1] != b'\\') {
-            depth += 1;
-            i += 2;
-        } else if bytes[i] == b'}' && bytes[i + 1] == b'}' && depth > 0 {
-            depth -= 1;
-            i += 2;
-        } else {
-            i += 1;
-        }
+/// A `foreach.list` is a bare JMESPath expression (no braces).
+pub(super) fn list_expression(text: &str, path: &[PathSegment], problems: &mut Problems<'_>) {
+    if text.is_empty() || text.contains("{{") {
+        return;
     }
-    (depth > 0)
-        .then(|| format!("unbalanced `{{{{` in {text:?}: a variable is `{{{{ expression }}}}`"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn braces() {
-        assert!(unbalanced_braces("{{ request.object }}").is_none());
-        assert!(unbalanced_braces("a {{ b }} c {{ d }}").is_none());
-        assert!(unbalanced_braces("\\{{ literal").is_none());
-        assert!(unbalanced_braces("{{ request.object").is_some());
-        assert!(unbalanced_braces("{{ a }} {{ b").is_some());
-        assert!(unbalanced_braces("{{ {{ a }}").is_some());
+    if let Err(e) = crate::jmespath::compile(text) {
+        problems.lint(path, e.to_string());
     }
 }

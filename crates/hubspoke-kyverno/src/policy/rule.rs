@@ -411,6 +411,7 @@ fn foreach(entry: &Value, path: &[PathSegment], problems: &mut Problems<'_>) -> 
     if list.is_empty() {
         problems.add(path, "foreach.list is required");
     }
+    parse::list_expression(&list, &child(path, "list"), problems);
     let present = ["pattern", "anyPattern", "deny", "foreach"]
         .into_iter()
         .filter(|k| entry.get(*k).is_some_and(|v| !v.is_null()))

@@ -42,6 +42,9 @@ fn problems_point_at_the_offending_field_and_other_rules_survive() {
          "validate": {"pattern": {"spec": {}}}},
         {"name": "bad-braces", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
          "validate": {"message": "{{ request.object.metadata.name", "pattern": {"spec": {}}}},
+        {"name": "bad-function", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+         "validate": {"foreach": [{"list": "request.object.spec.containers[",
+            "deny": {"conditions": [{"key": "{{ no_such_function(element.name) }}", "operator": "Equals", "value": "x"}]}}]}},
         good_rule("last"),
     ]));
     let compiled = Policy::compile(&doc).expect("a policy");
@@ -73,6 +76,16 @@ fn problems_point_at_the_offending_field_and_other_rules_survive() {
                 Some("bad-braces"),
                 false
             ),
+            (
+                path("spec.rules.5.validate.foreach.0.list"),
+                Some("bad-function"),
+                false
+            ),
+            (
+                path("spec.rules.5.validate.foreach.0.deny.conditions.0.key"),
+                Some("bad-function"),
+                false
+            ),
         ]
     );
     let names: Vec<&str> = compiled.rules.iter().map(|r| r.name.as_str()).collect();
@@ -84,15 +97,21 @@ fn problems_point_at_the_offending_field_and_other_rules_survive() {
             "bad-operator",
             "bad-types",
             "bad-braces",
+            "bad-function",
             "last"
         ]
     );
     assert!(compiled.rules[0].problems.is_empty());
-    assert!(compiled.rules[5].problems.is_empty());
+    assert!(compiled.rules[6].problems.is_empty());
     assert!(matches!(
-        compiled.rules[5].body,
+        compiled.rules[6].body,
         RuleBody::Validate(Check::Pattern(_))
     ));
+    assert!(
+        compiled.problems[5].message.contains("no_such_function"),
+        "{}",
+        compiled.problems[5].message
+    );
     assert_eq!(compiled.title(), Some("T"));
     assert_eq!(compiled.severity(), Some("high"));
     assert_eq!(compiled.failure_action, FailureAction::Enforce);
