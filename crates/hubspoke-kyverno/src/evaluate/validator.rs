@@ -2,6 +2,8 @@
 //! `validator` (`validateDeny`, `validatePatterns`, `validateForEach`,
 //! `validateElements`) with its messages, plus the path of every violation.
 
+use std::borrow::Cow;
+
 use hubspoke_manifest::PathSegment;
 use serde_json::Value;
 
@@ -148,13 +150,17 @@ impl<'a> Validator<'a> {
     }
 
     /// The pattern, its variables substituted when it has any.
-    fn pattern(&self, source: &PatternSource, ctx: &Context) -> Result<Pattern, Verdict> {
+    fn pattern<'p>(
+        &self,
+        source: &'p PatternSource,
+        ctx: &Context,
+    ) -> Result<Cow<'p, Pattern>, Verdict> {
         if let Some(compiled) = source.compiled() {
-            return Ok(compiled.clone());
+            return Ok(Cow::Borrowed(compiled));
         }
         let substituted = variables::substitute(&source.raw, ctx)
             .map_err(|e| Verdict::Error(format!("variable substitution failed: {e}")))?;
-        Ok(Pattern::compile_lenient(&substituted).0)
+        Ok(Cow::Owned(Pattern::compile_lenient(&substituted).0))
     }
 
     fn single_pattern(&self, pattern: &Pattern, ctx: &Context, scope: &Scope<'_>) -> Verdict {
