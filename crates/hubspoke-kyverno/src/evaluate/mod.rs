@@ -224,6 +224,8 @@ pub fn evaluate_policy(
         UserInfoMode::Unknown => RequestInfo::default(),
     };
     let mut results = Vec::new();
+    // Built for the first rule that needs it, shared by the others.
+    let mut base_context: Option<Context> = None;
     for (index, rule) in policy.rules.iter().enumerate() {
         if !options.cli_semantics && !rule.problems.is_empty() {
             continue;
@@ -232,7 +234,14 @@ pub fn evaluate_policy(
             continue;
         }
         let (outcome, message) = evaluate_rule(
-            policy, rule, input, namespace, options, &requester, repository,
+            &mut base_context,
+            policy,
+            rule,
+            input,
+            namespace,
+            options,
+            &requester,
+            repository,
         );
         let applied = matches!(
             outcome,
@@ -329,7 +338,9 @@ impl From<Outcome> for MaybeOutcome {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn evaluate_rule(
+    base_context: &mut Option<Context>,
     policy: &Policy,
     rule: &Rule,
     input: &ResourceInput<'_>,
@@ -368,17 +379,31 @@ fn evaluate_rule(
         .pointer("/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or("");
-    let mut ctx = Context::for_resource(input.resource, &options.operation, Some(namespace));
-    if let Some(ns) = &policy.namespace {
-        ctx = ctx.with_policy_namespace(ns);
-    }
-    if !requester.username.is_empty() {
-        ctx.set_service_account(&requester.username);
-    }
+    let base = base_context.get_or_insert_with(|| {
+        let mut ctx = Context::for_resource(input.resource, &options.operation, Some(namespace));
+        if let Some(ns) = &policy.namespace {
+            ctx = ctx.with_policy_namespace(ns);
+        }
+        if !requester.username.is_empty() {
+            ctx.set_service_account(&requester.username);
+        }
+        if let Some(values) = input.values {
+            let policy_values = values
+                .per_resource
+                .get(&(policy.name.clone(), resource_name.to_owned()));
+            for (name, value) in values
+                .global
+                .iter()
+                .chain(policy_values.into_iter().flatten())
+            {
+                ctx.set_variable(name, value.clone());
+            }
+        }
+        ctx
+    });
+    // Contexts share their values: this clone copies the top-level names only.
+    let mut ctx = base.clone();
     if let Some(values) = input.values {
-        let policy_values = values
-            .per_resource
-            .get(&(policy.name.clone(), resource_name.to_owned()));
         // The CLI's store answers `autogen-<rule>` with `<rule>`'s values.
         let rule_values = values
             .per_rule
@@ -388,13 +413,6 @@ fn evaluate_rule(
                     .per_rule
                     .get(&(policy.name.clone(), rule.source_rule.clone()))
             });
-        for (name, value) in values
-            .global
-            .iter()
-            .chain(policy_values.into_iter().flatten())
-        {
-            ctx.set_variable(name, value.clone());
-        }
         for (name, value) in rule_values.into_iter().flatten() {
             ctx.set_variable(name, value.clone());
         }
