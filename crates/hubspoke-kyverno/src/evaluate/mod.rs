@@ -1,0 +1,518 @@
+//! The evaluation driver: a compiled policy against one resource, rule by
+//! rule, as Kyverno's engine does (`pkg/engine/validation.go`,
+//! `pkg/engine/handlers/validation/validate_resource.go`): match and exclude,
+//! the rule's context, preconditions, then the check (pattern, anyPattern,
+//! deny, foreach) — one [`RuleResult`] per rule that produced a response.
+
+mod element_path;
+mod validator;
+
+use std::collections::BTreeMap;
+
+use hubspoke_manifest::PathSegment;
+use serde_json::Value;
+
+use crate::context::{Context, RepositoryData};
+use crate::matching::{rule_applies, MatchTarget, RequestInfo, UserInfoMode};
+use crate::pattern::Violation;
+use crate::policy::{Policy, PolicyKind, Rule, RuleBody};
+
+pub use validator::Verdict;
+
+/// The outcome of one rule on one resource.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The resource satisfies the rule.
+    Pass,
+    /// The resource violates the rule: every failing field.
+    Fail {
+        /// The failing fields (for `deny` rules, the resource or the
+        /// `foreach` element that was denied).
+        violations: Vec<Violation>,
+    },
+    /// The rule does not apply (preconditions, conditional anchors).
+    Skip {
+        /// Why.
+        reason: String,
+    },
+    /// The rule could not be evaluated on this resource (a JMESPath or
+    /// substitution error), as Kyverno reports an error result.
+    Error {
+        /// What went wrong.
+        message: String,
+    },
+    /// The rule cannot be decided offline.
+    NotDecidable {
+        /// What it would need.
+        needs: String,
+    },
+    /// A `validate.podSecurity` rule, left to the Pod Security rules.
+    PodSecurity {
+        /// `baseline`, `restricted`.
+        level: String,
+        /// The version (`None`: latest).
+        version: Option<String>,
+        /// The `exclude` list, as written.
+        exclude: Value,
+    },
+}
+
+/// The result of one rule on one resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleResult {
+    /// The policy's name.
+    pub policy: String,
+    /// The policy's namespace (namespaced `Policy` only).
+    pub policy_namespace: Option<String>,
+    /// The rule's name as Kyverno reports it (`autogen-…` included).
+    pub rule: String,
+    /// Index of the rule in [`Policy::rules`] (its metadata and JSON path).
+    pub rule_index: usize,
+    /// The resource.
+    pub resource: ResourceId,
+    /// What happened.
+    pub outcome: Outcome,
+    /// The rule's message with its variables substituted (Kyverno's text for
+    /// failures and errors).
+    pub message: Option<String>,
+}
+
+/// Which resource a result is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ResourceId {
+    /// `apiVersion`.
+    pub api_version: String,
+    /// `kind`.
+    pub kind: String,
+    /// The namespace (`""` when cluster-scoped).
+    pub namespace: String,
+    /// `metadata.name`.
+    pub name: String,
+}
+
+/// How resources are evaluated.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The admission operation simulated (`CREATE`, as the Kyverno CLI).
+    pub operation: String,
+    /// Whether a values file's `request.operation` for a (policy, resource)
+    /// picks the operation instead (the Kyverno CLI's run without an explicit
+    /// operation).
+    pub values_pick_operation: bool,
+    /// How user fields (`subjects`, `roles`…) are decided.
+    pub user_info: UserInfoMode,
+    /// Kyverno CLI semantics: rules reading `request.oldObject` or matching
+    /// only UPDATE requests are evaluated as the CLI does for the operation,
+    /// and rules with problems Kyverno accepts are evaluated. Off (linting),
+    /// such rules are reported as not decidable and rules with problems are
+    /// not evaluated.
+    pub cli_semantics: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            operation: "CREATE".to_owned(),
+            values_pick_operation: false,
+            user_info: UserInfoMode::Unknown,
+            cli_semantics: false,
+        }
+    }
+}
+
+/// One resource and what the repository knows around it.
+#[derive(Debug, Clone)]
+pub struct ResourceInput<'a> {
+    /// The resource.
+    pub resource: &'a Value,
+    /// Its effective namespace (`None`: its own `metadata.namespace`).
+    pub namespace: Option<&'a str>,
+    /// The labels of that namespace.
+    pub namespace_labels: &'a BTreeMap<String, String>,
+    /// The subresource (`""` for the resource itself).
+    pub subresource: &'a str,
+    /// Values to set in the context (a kyverno-test values file).
+    pub values: Option<&'a Values>,
+}
+
+/// Values a kyverno-test values file gives, by dotted variable name
+/// (`request.object.metadata.name`, `ns.count`).
+#[derive(Debug, Clone, Default)]
+pub struct Values {
+    /// `globalValues`: for every policy and resource.
+    pub global: Vec<(String, Value)>,
+    /// `policies[].resources[].values`: by (policy, resource name).
+    pub per_resource: BTreeMap<(String, String), Vec<(String, Value)>>,
+    /// `policies[].rules[].values`: by (policy, rule); they stand in for the
+    /// rule's context entries, set before those load.
+    pub per_rule: BTreeMap<(String, String), Vec<(String, Value)>>,
+}
+
+/// Evaluate every rule of a policy on a resource. Only rules that produce a
+/// response appear: a rule that does not match the resource yields nothing,
+/// as in Kyverno.
+pub fn evaluate_policy(
+    policy: &Policy,
+    input: &ResourceInput<'_>,
+    options: &Options,
+    repository: &dyn RepositoryData,
+) -> Vec<RuleResult> {
+    // Values may rewrite the object itself (`request.object.metadata.…`);
+    // the CLI then matches and validates the rewritten object.
+    let injected = injected_object(policy, input);
+    let rewritten;
+    let input = match &injected {
+        Some(object) => {
+            rewritten = ResourceInput {
+                resource: object,
+                ..input.clone()
+            };
+            &rewritten
+        }
+        None => input,
+    };
+    let resource = input.resource;
+    let text = |pointer: &str| {
+        resource
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    };
+    let namespace = input
+        .namespace
+        .unwrap_or_else(|| text("/metadata/namespace"));
+    let id = ResourceId {
+        api_version: text("/apiVersion").to_owned(),
+        kind: text("/kind").to_owned(),
+        namespace: namespace.to_owned(),
+        name: text("/metadata/name").to_owned(),
+    };
+    if let (PolicyKind::Policy, Some(policy_namespace)) = (policy.kind, &policy.namespace) {
+        if namespace != policy_namespace || namespace.is_empty() {
+            return Vec::new();
+        }
+    }
+    let picked;
+    let options = match values_operation(policy, &id.name, input.values)
+        .filter(|_| options.values_pick_operation)
+    {
+        Some(operation) => {
+            picked = Options {
+                operation,
+                ..options.clone()
+            };
+            &picked
+        }
+        None => options,
+    };
+    let (group, version) = match id.api_version.split_once('/') {
+        Some((g, v)) => (g, v),
+        None => ("", id.api_version.as_str()),
+    };
+    let target = MatchTarget {
+        resource,
+        group,
+        version,
+        kind: &id.kind,
+        subresource: input.subresource,
+        namespace,
+        namespace_labels: input.namespace_labels,
+        operation: &options.operation,
+    };
+    let requester = match &options.user_info {
+        UserInfoMode::Cli(info) => info.clone(),
+        UserInfoMode::Unknown => RequestInfo::default(),
+    };
+    let mut results = Vec::new();
+    // Built for the first rule that needs it, shared by the others.
+    let mut base_context: Option<Context> = None;
+    for (index, rule) in policy.rules.iter().enumerate() {
+        if !options.cli_semantics && !rule.problems.is_empty() {
+            continue;
+        }
+        if rule_applies(&target, &rule.matching, rule.exclude.as_ref(), &requester).is_err() {
+            continue;
+        }
+        let (outcome, message) = evaluate_rule(
+            &mut base_context,
+            policy,
+            rule,
+            input,
+            namespace,
+            options,
+            &requester,
+            repository,
+        );
+        let applied = matches!(
+            outcome,
+            MaybeOutcome::Some(Outcome::Pass | Outcome::Fail { .. })
+        );
+        if let Some(outcome) = outcome.into_option() {
+            results.push(RuleResult {
+                policy: policy.name.clone(),
+                policy_namespace: policy.namespace.clone(),
+                rule: rule.name.clone(),
+                rule_index: index,
+                resource: id.clone(),
+                outcome,
+                message,
+            });
+        }
+        if policy.apply_one && applied {
+            break;
+        }
+    }
+    results
+}
+
+/// The resource after the values that set `request.object…` variables, as
+/// the Kyverno CLI reads it back from its context; `None` when no value does.
+fn injected_object(policy: &Policy, input: &ResourceInput<'_>) -> Option<Value> {
+    let values = input.values?;
+    let name = input
+        .resource
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let per_resource = values
+        .per_resource
+        .get(&(policy.name.clone(), name.to_owned()));
+    let object_values: Vec<&(String, Value)> = values
+        .global
+        .iter()
+        .chain(per_resource.into_iter().flatten())
+        .filter(|(k, _)| k.starts_with("request.object"))
+        .collect();
+    if object_values.is_empty() {
+        return None;
+    }
+    let mut ctx = Context::for_resource(input.resource, "CREATE", None);
+    for (name, value) in object_values {
+        ctx.set_variable(name, value.clone());
+    }
+    ctx.query("request.object").ok().filter(Value::is_object)
+}
+
+/// The operation a values file sets for this policy and resource
+/// (`policies[].resources[].values["request.operation"]`), as Kyverno's CLI
+/// reads it: UPDATE and DELETE, anything else CREATE.
+fn values_operation(
+    policy: &Policy,
+    resource_name: &str,
+    values: Option<&Values>,
+) -> Option<String> {
+    let values = values?;
+    let set = values
+        .per_resource
+        .get(&(policy.name.clone(), resource_name.to_owned()))?;
+    let (_, operation) = set.iter().find(|(k, _)| k == "request.operation")?;
+    Some(
+        match operation.as_str() {
+            Some("UPDATE") => "UPDATE",
+            Some("DELETE") => "DELETE",
+            _ => "CREATE",
+        }
+        .to_owned(),
+    )
+}
+
+/// An outcome, or none when Kyverno produces no response (a `foreach` that
+/// applied to no element, a pattern on a DELETE request).
+enum MaybeOutcome {
+    Some(Outcome),
+    NoResponse,
+}
+
+impl MaybeOutcome {
+    fn into_option(self) -> Option<Outcome> {
+        match self {
+            MaybeOutcome::Some(o) => Some(o),
+            MaybeOutcome::NoResponse => None,
+        }
+    }
+}
+
+impl From<Outcome> for MaybeOutcome {
+    fn from(o: Outcome) -> Self {
+        MaybeOutcome::Some(o)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn evaluate_rule(
+    base_context: &mut Option<Context>,
+    policy: &Policy,
+    rule: &Rule,
+    input: &ResourceInput<'_>,
+    namespace: &str,
+    options: &Options,
+    requester: &RequestInfo,
+    repository: &dyn RepositoryData,
+) -> (MaybeOutcome, Option<String>) {
+    let check = match &rule.body {
+        RuleBody::NotDecidable { needs } => {
+            return (
+                Outcome::NotDecidable {
+                    needs: needs.clone(),
+                }
+                .into(),
+                None,
+            )
+        }
+        RuleBody::PodSecurity(pss) => {
+            let outcome = Outcome::PodSecurity {
+                level: pss.level.clone(),
+                version: pss.version.clone(),
+                exclude: pss.exclude.clone(),
+            };
+            return (outcome.into(), None);
+        }
+        RuleBody::Validate(check) => check,
+    };
+    if !options.cli_semantics {
+        if let Some(needs) = offline_limit(rule, options) {
+            return (Outcome::NotDecidable { needs }.into(), None);
+        }
+    }
+    let resource_name = input
+        .resource
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let base = base_context.get_or_insert_with(|| {
+        let mut ctx = Context::for_resource(input.resource, &options.operation, Some(namespace));
+        if let Some(ns) = &policy.namespace {
+            ctx = ctx.with_policy_namespace(ns);
+        }
+        if !requester.username.is_empty() {
+            ctx.set_service_account(&requester.username);
+        }
+        if let Some(values) = input.values {
+            let policy_values = values
+                .per_resource
+                .get(&(policy.name.clone(), resource_name.to_owned()));
+            for (name, value) in values
+                .global
+                .iter()
+                .chain(policy_values.into_iter().flatten())
+            {
+                ctx.set_variable(name, value.clone());
+            }
+        }
+        ctx
+    });
+    // Contexts share their values: this clone copies the top-level names only.
+    let mut ctx = base.clone();
+    if let Some(values) = input.values {
+        // The CLI's store answers `autogen-<rule>` with `<rule>`'s values.
+        let rule_values = values
+            .per_rule
+            .get(&(policy.name.clone(), rule.name.clone()))
+            .or_else(|| {
+                values
+                    .per_rule
+                    .get(&(policy.name.clone(), rule.source_rule.clone()))
+            });
+        for (name, value) in rule_values.into_iter().flatten() {
+            ctx.set_variable(name, value.clone());
+        }
+    }
+    let entries = loadable_entries(&rule.context, options.cli_semantics);
+    if let Err(e) = ctx.add_entries(&entries, repository) {
+        return error(format!("failed to load context: {e}"));
+    }
+    if let Some(preconditions) = &rule.preconditions {
+        match crate::conditions::evaluate_with_message(preconditions, &ctx) {
+            Err(e) => return error(format!("failed to evaluate preconditions: {e}")),
+            Ok(o) if !o.passed => {
+                let reason = join_non_empty(&["preconditions not met", &o.message]);
+                return (Outcome::Skip { reason }.into(), None);
+            }
+            Ok(_) => {}
+        }
+    }
+    let verdict = validator::Validator::new(rule, input.resource, options, repository).check(
+        check,
+        &ctx,
+        &[],
+    );
+    verdict.into_outcome()
+}
+
+fn error(message: String) -> (MaybeOutcome, Option<String>) {
+    (
+        Outcome::Error {
+            message: message.clone(),
+        }
+        .into(),
+        Some(message),
+    )
+}
+
+/// The context entries to load. The Kyverno CLI without a cluster skips the
+/// entries that need one (and ConfigMaps, which the repository provides when
+/// linting); a values file stands in for them.
+pub(crate) fn loadable_entries(entries: &Value, cli: bool) -> Value {
+    let Value::Array(list) = entries else {
+        return entries.clone();
+    };
+    let skipped: &[&str] = if cli {
+        &["apiCall", "imageRegistry", "globalReference", "configMap"]
+    } else {
+        &["apiCall", "imageRegistry", "globalReference"]
+    };
+    Value::Array(
+        list.iter()
+            .filter(|e| {
+                !skipped
+                    .iter()
+                    .any(|k| e.get(*k).is_some_and(|v| !v.is_null()))
+            })
+            .cloned()
+            .collect(),
+    )
+}
+
+/// Why a rule cannot be decided when linting (no requester, no old object,
+/// a context entry that needs the cluster).
+fn offline_limit(rule: &Rule, options: &Options) -> Option<String> {
+    if let Some(needs) = &rule.cluster_context {
+        return Some(needs.clone());
+    }
+    if rule.needs_requester && options.user_info == UserInfoMode::Unknown {
+        return Some(
+            "the rule depends on who sends the request (subjects, roles, clusterRoles or request.userInfo), which a repository cannot tell"
+                .to_owned(),
+        );
+    }
+    if rule.update_only {
+        return Some("the rule applies only to UPDATE/DELETE requests, which need the object already in the cluster".to_owned());
+    }
+    if rule.reads_old_object {
+        return Some(
+            "the rule reads request.oldObject, the object already in the cluster".to_owned(),
+        );
+    }
+    None
+}
+
+pub(crate) fn join_non_empty(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A path into the resource, for violations of a whole resource or element.
+pub(crate) fn whole(path: &[PathSegment], message: String) -> Violation {
+    Violation {
+        path: path.to_vec(),
+        missing: None,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests;
