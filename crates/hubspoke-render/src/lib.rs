@@ -7,3 +7,5 @@
 //! No kustomize or flux binary runs; nothing outside the linted root is read.
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used)]
+
+pub mod substitute;
