@@ -8,4 +8,5 @@
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used)]
 
+pub mod flux;
 pub mod substitute;
