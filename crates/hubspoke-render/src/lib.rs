@@ -8,5 +8,6 @@
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used)]
 
+pub mod core_contract;
 pub mod flux;
 pub mod substitute;
