@@ -1,4 +1,8 @@
 //! Flux's layer over kustomize: the kustomization Flux generates and amends,
 //! and the walk down the graph of Flux Kustomizations.
 
+pub mod generator;
 pub mod scan;
+
+#[cfg(test)]
+mod generator_tests;
