@@ -7,7 +7,7 @@ use hubspoke_manifest::Span;
 
 /// A file of the linted root: an index into the parsed files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct FileId(pub usize);
+pub struct FileId(pub u32);
 
 /// Where a rendered value came from: a file and the span in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

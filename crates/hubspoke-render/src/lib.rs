@@ -10,4 +10,10 @@
 
 pub mod core_contract;
 pub mod flux;
+mod render;
 pub mod substitute;
+
+pub use render::{
+    render, ClusterObject, ClusterRender, KustomizationRef, Render, RenderInput, RenderOptions,
+    RenderedKustomization,
+};

@@ -30,13 +30,13 @@ impl Files {
             .find(|(_, f)| f.source.repo_path == path)
             .expect("file");
         file.documents[0].root.map_positions(&mut |span| Origin {
-            file: FileId(id),
+            file: FileId(id as u32),
             span: *span,
         })
     }
 
     fn at(&self, origin: Origin) -> String {
-        let source = &self.0[origin.file.0].source;
+        let source = &self.0[origin.file.0 as usize].source;
         let region = source.region(origin.span);
         format!(
             "{}:{}:{}",

@@ -3,6 +3,9 @@
 
 pub mod generator;
 pub mod scan;
+pub(crate) mod walk;
 
 #[cfg(test)]
 mod generator_tests;
+#[cfg(test)]
+mod walk_tests;

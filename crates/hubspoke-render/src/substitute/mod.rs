@@ -79,7 +79,7 @@ pub trait SourceTexts {
 
 impl SourceTexts for [ParsedFile] {
     fn source(&self, file: FileId) -> Option<&SourceFile> {
-        self.get(file.0).map(|f| &f.source)
+        self.get(file.0 as usize).map(|f| &f.source)
     }
 }
 

@@ -34,13 +34,13 @@ impl Repo {
         file.documents[index]
             .root
             .map_positions(&mut |span| Origin {
-                file: FileId(id),
+                file: FileId(id as u32),
                 span: *span,
             })
     }
 
     fn source(&self, origin: Origin) -> &SourceFile {
-        &self.files[origin.file.0].source
+        &self.files[origin.file.0 as usize].source
     }
 
     /// `path:line:col` of an origin (1-based, characters).
