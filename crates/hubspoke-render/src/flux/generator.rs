@@ -12,7 +12,7 @@
 use hubspoke_manifest::yaml::{Node, NodeValue};
 
 use super::scan::generated_resources;
-use crate::core_contract::{Origin, RenderProblem};
+use crate::core_contract::{Origin, ProblemCode, RenderProblem};
 
 /// What Flux starts from in the Kustomization's directory.
 #[derive(Debug, Clone, Copy)]
@@ -124,11 +124,11 @@ struct Writer<'k, 'p> {
 
 impl Writer<'_, '_> {
     fn problem(&mut self, node: &Node<Origin>, message: String) {
-        self.problems.push(RenderProblem {
-            origin: Some(node.span),
+        self.problems.push(RenderProblem::new(
+            node.span,
+            ProblemCode::FluxInvalidSpec,
             message,
-            related: Vec::new(),
-        });
+        ));
     }
 
     /// A string field Flux copies over the file's (an empty one removes it:

@@ -212,7 +212,7 @@ fn components() {
     let (_, problems) = generate(&files, &[], ".");
     let messages: Vec<String> = problems
         .iter()
-        .map(|p| format!("{} {}", files.at(p.origin.expect("placed")), p.message))
+        .map(|p| format!("{} {}", files.at(p.origin), p.message))
         .collect();
     assert_eq!(
         messages,
@@ -376,7 +376,7 @@ fn empty_and_malformed_strings() {
     let (_, problems) = generate(&files, &[], ".");
     let messages: Vec<String> = problems
         .iter()
-        .map(|p| format!("{} {}", files.at(p.origin.expect("placed")), p.message))
+        .map(|p| format!("{} {}", files.at(p.origin), p.message))
         .collect();
     assert_eq!(
         messages,

@@ -14,7 +14,9 @@ use hubspoke_manifest::{RepoModel, Span, FLUX_KUSTOMIZE_GROUP};
 
 use super::generator::{flux_kustomization, Base};
 use super::scan::KUSTOMIZATION_FILE_NAMES;
-use crate::core_contract::{FileId, Origin, RenderProblem, RenderedObject, Unknown};
+use crate::core_contract::{
+    FileId, Origin, ProblemCode, RenderProblem, RenderedObject, Unknown, UnknownKind,
+};
 use crate::render::{
     ClusterObject, ClusterRender, KustomizationRef, Render, RenderInput, RenderOptions,
     RenderedKustomization,
@@ -282,14 +284,14 @@ impl<'a> Walk<'a> {
                 .chain(std::iter::once(&this))
                 .map(ToString::to_string)
                 .collect();
-            self.cluster(&applies_to).problems.push(RenderProblem {
-                origin: this.origin.or(Some(node.span)),
-                message: format!(
+            self.cluster(&applies_to).problems.push(RenderProblem::new(
+                this.origin.unwrap_or(node.span),
+                ProblemCode::FluxCycle,
+                format!(
                     "Kustomization {this} is applied by its own descendant ({}): a cycle; it is rendered once",
                     chain.join(" → ")
                 ),
-                related: Vec::new(),
-            });
+            ));
             return;
         }
         if !self
@@ -319,7 +321,8 @@ impl<'a> Walk<'a> {
         if raw.contains("${") {
             let cluster = self.cluster(&applies_to);
             cluster.unknowns.push(Unknown {
-                origin: Some(anchor),
+                origin: anchor,
+                kind: UnknownKind::UnknownVariable,
                 reason: format!("spec.path of Kustomization {this} holds a variable whose value is unknown: not rendered"),
             });
             cluster.kustomizations.push(record);
@@ -329,11 +332,11 @@ impl<'a> Walk<'a> {
         record.path = Some(dir.clone());
         if !self.is_dir(&dir) {
             let cluster = self.cluster(&applies_to);
-            cluster.problems.push(RenderProblem {
-                origin: Some(anchor),
-                message: format!("kustomization path not found: {raw:?} holds no file of the repository (Flux fails the reconcile)"),
-                related: Vec::new(),
-            });
+            cluster.problems.push(RenderProblem::new(
+                anchor,
+                ProblemCode::FluxPathNotFound,
+                format!("kustomization path not found: {raw:?} holds no file of the repository (Flux fails the reconcile)"),
+            ));
             cluster.kustomizations.push(record);
             return;
         }
@@ -361,7 +364,8 @@ impl<'a> Walk<'a> {
             }
             if object.root.get("sops").is_some() {
                 unknowns.push(Unknown {
-                    origin: Some(object.source),
+                    origin: object.source,
+                    kind: UnknownKind::Encrypted,
                     reason: if decrypts {
                         "a SOPS-encrypted object: Flux decrypts it with keys the repository does not hold".to_owned()
                     } else {
@@ -377,6 +381,7 @@ impl<'a> Walk<'a> {
                     self.input.files(),
                 );
                 problems.extend(done.problems);
+                unknowns.extend(done.unknowns);
                 substitutions = done.substitutions;
                 unknown_fields = done.unknown_fields;
             }
@@ -509,7 +514,8 @@ impl<'a> Walk<'a> {
             return None;
         }
         Some(Unknown {
-            origin: Some(source.map_or(node.span, |s| s.span)),
+            origin: source.map_or(node.span, |s| s.span),
+            kind: UnknownKind::ForeignSource,
             reason: format!(
                 "Kustomization {this} builds {kind} {namespace}/{name}, a source outside this repository: not rendered"
             ),
@@ -572,13 +578,13 @@ impl<'a> Walk<'a> {
             problems,
         )?;
         for (name, definition) in variables.invalid_names() {
-            problems.push(RenderProblem {
-                origin: Some(definition.at),
-                message: format!(
+            problems.push(RenderProblem::new(
+                definition.at,
+                ProblemCode::SubstituteInvalidName,
+                format!(
                     "'{name}' var name is invalid, must match '^[_[:alpha:]][_[:alpha:][:digit:]]*$': Flux fails every substitution of Kustomization {this}"
                 ),
-                related: Vec::new(),
-            });
+            ));
         }
         Some(variables)
     }
@@ -677,10 +683,12 @@ fn missing_identity(object: &RenderedObject) -> Option<RenderProblem> {
     let ok = present(root.get("apiVersion"))
         && present(root.get("kind"))
         && present(root.get("metadata").and_then(|m| m.get("name")));
-    (!ok).then(|| RenderProblem {
-        origin: Some(object.source),
-        message: "Flux fails: the object lacks apiVersion, kind or metadata.name".to_owned(),
-        related: Vec::new(),
+    (!ok).then(|| {
+        RenderProblem::new(
+            object.source,
+            ProblemCode::FluxInvalidObject,
+            "Flux fails: the object lacks apiVersion, kind or metadata.name",
+        )
     })
 }
 

@@ -292,7 +292,7 @@ fn problems_and_unknowns_at_their_place() {
     let problems: Vec<String> = hub
         .problems
         .iter()
-        .map(|p| format!("{} {}", repo.at(p.origin.expect("placed")), p.message))
+        .map(|p| format!("{} {}", repo.at(p.origin), p.message))
         .collect();
     assert_eq!(
         problems,
@@ -304,7 +304,7 @@ fn problems_and_unknowns_at_their_place() {
     let unknowns: Vec<String> = hub
         .unknowns
         .iter()
-        .map(|u| format!("{} {}", repo.at(u.origin.expect("placed")), u.reason))
+        .map(|u| format!("{} {}", repo.at(u.origin), u.reason))
         .collect();
     assert_eq!(
         unknowns,

@@ -22,7 +22,7 @@ use std::ops::Range;
 use hubspoke_manifest::yaml::{Node, NodeValue};
 use hubspoke_manifest::{Mark, ParsedFile, PathSegment, SourceFile, Span};
 
-use crate::core_contract::{FileId, Origin, RenderProblem};
+use crate::core_contract::{FileId, Origin, ProblemCode, RenderProblem, Unknown, UnknownKind};
 use envsubst::{ParseErrorKind, Reference, VariableState};
 use scalar::{Placement, ScalarError};
 pub use variables::{is_valid_name, Definition, Referent, SourceRef, Variables};
@@ -69,6 +69,8 @@ pub struct ObjectSubstitution {
     pub problems: Vec<RenderProblem>,
     /// Fields whose value is not known offline (left as written).
     pub unknown_fields: Vec<Vec<PathSegment>>,
+    /// Why, at the placeholders of variables whose value is unknown.
+    pub unknowns: Vec<Unknown>,
 }
 
 /// The source text of a file, to place a placeholder inside its scalar.
@@ -176,14 +178,31 @@ impl<S: SourceTexts + ?Sized> Walker<'_, S> {
                     .collect();
                 for reference in &failing {
                     let at = self.locate(origin, text, reference.source.clone());
-                    self.problem(
+                    self.out.problems.push(RenderProblem::new(
                         at,
+                        ProblemCode::SubstituteUndefined,
                         format!(
                             "variable {:?} is not defined and has no default: Flux fails the \
                              reconcile (strict post-build substitution)",
                             reference.variable
                         ),
-                    );
+                    ));
+                }
+                for reference in done
+                    .references
+                    .iter()
+                    .filter(|r| r.state == VariableState::Unknown)
+                {
+                    let at = self.locate(origin, text, reference.source.clone());
+                    self.out.unknowns.push(Unknown {
+                        origin: at,
+                        kind: UnknownKind::UnknownVariable,
+                        reason: format!(
+                            "variable {:?} may come from a substituteFrom object whose values are not \
+                             known offline (SOPS-encrypted, or not in the repository)",
+                            reference.variable
+                        ),
+                    });
                 }
                 if unknown || !failing.is_empty() {
                     self.out.unknown_fields.push(self.path.clone());
@@ -194,51 +213,12 @@ impl<S: SourceTexts + ?Sized> Walker<'_, S> {
                 node.span = placeholder;
             }
             Err(error) => {
-                let (range, message) = self.describe(text, error);
+                let (range, code, message) = describe(text, error);
                 let at = self.locate(origin, text, range);
-                self.problem(at, message);
+                self.out
+                    .problems
+                    .push(RenderProblem::new(at, code, message));
                 self.out.unknown_fields.push(self.path.clone());
-            }
-        }
-    }
-
-    fn describe(&self, text: &str, error: ScalarError) -> (Range<usize>, String) {
-        match error {
-            ScalarError::Template(e) => {
-                let detail = e.kind.message();
-                let hint = if e.kind == ParseErrorKind::TooDeep {
-                    ""
-                } else {
-                    " (write `$${` for a literal `${`, or disable substitution for this object)"
-                };
-                (
-                    e.at,
-                    format!("Flux cannot substitute variables here: {detail}{hint}"),
-                )
-            }
-            ScalarError::Panic(range) => (
-                range,
-                "a negative substring length makes Flux's substitution panic".to_owned(),
-            ),
-            ScalarError::InvalidUtf8 => (
-                0..text.len(),
-                "substitution cuts a character in half: the result is not UTF-8".to_owned(),
-            ),
-            ScalarError::Yaml {
-                message,
-                references,
-            } => {
-                let range = match (references.first(), references.last()) {
-                    (Some(first), Some(last)) => first.source.start..last.source.end,
-                    _ => 0..text.len(),
-                };
-                (
-                    range,
-                    format!(
-                        "after substitution this value is not valid YAML ({message}): Flux fails \
-                         the reconcile"
-                    ),
-                )
             }
         }
     }
@@ -261,14 +241,6 @@ impl<S: SourceTexts + ?Sized> Walker<'_, S> {
         }
     }
 
-    fn problem(&mut self, at: Origin, message: String) {
-        self.out.problems.push(RenderProblem {
-            origin: Some(at),
-            message,
-            related: Vec::new(),
-        });
-    }
-
     /// The span from the first to the last placeholder.
     fn span_of(&self, origin: Origin, text: &str, placeholders: &[Range<usize>]) -> Origin {
         match (placeholders.first(), placeholders.last()) {
@@ -282,6 +254,55 @@ impl<S: SourceTexts + ?Sized> Walker<'_, S> {
     /// its file, else the scalar itself (a value kustomize built).
     fn locate(&self, origin: Origin, text: &str, range: Range<usize>) -> Origin {
         locate_in_scalar(self.sources, origin, text, range).unwrap_or(origin)
+    }
+}
+
+/// Where in the string a failure lies, its code and what to tell users.
+fn describe(text: &str, error: ScalarError) -> (Range<usize>, ProblemCode, String) {
+    match error {
+        ScalarError::Template(e) => {
+            let detail = e.kind.message();
+            let hint = if e.kind == ParseErrorKind::TooDeep {
+                ""
+            } else {
+                " (write `$${` for a literal `${`, or disable substitution for this object)"
+            };
+            (
+                e.at,
+                ProblemCode::SubstituteSyntax,
+                format!("Flux cannot substitute variables here: {detail}{hint}"),
+            )
+        }
+        ScalarError::Panic(range) => (
+            range,
+            ProblemCode::SubstituteSyntax,
+            "a negative substring length makes Flux's substitution panic".to_owned(),
+        ),
+        ScalarError::InvalidUtf8 => (
+            0..text.len(),
+            ProblemCode::SubstituteSyntax,
+            "substitution cuts a character in half: the result is not UTF-8".to_owned(),
+        ),
+        ScalarError::Yaml {
+            message,
+            references,
+        } => {
+            // Nested expressions come first: span from the leftmost to the rightmost.
+            let start = references.iter().map(|r| r.source.start).min();
+            let end = references.iter().map(|r| r.source.end).max();
+            let range = match (start, end) {
+                (Some(start), Some(end)) => start..end,
+                _ => 0..text.len(),
+            };
+            (
+                range,
+                ProblemCode::SubstituteInvalidYaml,
+                format!(
+                    "after substitution this value is not valid YAML ({message}): Flux fails \
+                     the reconcile"
+                ),
+            )
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use hubspoke_manifest::yaml::{Node, NodeValue};
 use hubspoke_manifest::{parse_text, ParseLimits, ParsedFile, PathSegment, SourceFile};
 
 use super::*;
+use crate::core_contract::{ProblemCode, UnknownKind};
 
 /// Parsed files, and every document of them as a rendered tree.
 struct Repo {
@@ -268,7 +269,7 @@ data:
     let problems: Vec<(String, &str)> = result
         .problems
         .iter()
-        .map(|p| (repo.at(p.origin.expect("placed")), p.message.as_str()))
+        .map(|p| (repo.at(p.origin), p.message.as_str()))
         .collect();
     assert_eq!(
         problems,
@@ -284,6 +285,7 @@ data:
             PathSegment::Key("missing".into())
         ]]
     );
+    assert_eq!(result.problems[0].code, ProblemCode::SubstituteUndefined);
     // The field keeps its text; the rest is substituted.
     assert_eq!(at(&strict, "data.missing").value, string("${missing}"));
     assert_eq!(
@@ -643,6 +645,15 @@ spec:
         ]]
     );
     assert_eq!(at(&config, "data.token").value, string("${token}"));
+    let unknowns: Vec<(String, UnknownKind)> = result
+        .unknowns
+        .iter()
+        .map(|u| (repo.at(u.origin), u.kind))
+        .collect();
+    assert_eq!(
+        unknowns,
+        vec![("object.yaml:3:10".to_owned(), UnknownKind::UnknownVariable)]
+    );
     // An inline variable still wins over the unknown Secret.
     assert_eq!(at(&config, "data.other").value, string("yes-known"));
 }
@@ -663,16 +674,16 @@ spec:
 "#;
     let repo = Repo::new(&[("ks.yaml", ks)]);
     let (variables, problems) = repo.variables(&repo.doc("ks.yaml", 0));
-    let placed: Vec<String> = problems
-        .iter()
-        .map(|p| repo.at(p.origin.expect("placed")))
-        .collect();
+    let placed: Vec<String> = problems.iter().map(|p| repo.at(p.origin)).collect();
     assert_eq!(placed, vec!["ks.yaml:5:9"]);
     assert!(
         problems[0].message.contains("ConfigMap \"cluster-vars\""),
         "{}",
         problems[0].message
     );
+    assert_eq!(problems[0].code, ProblemCode::SubstituteFromMissing);
+    // It may exist in the cluster: Flux does not necessarily fail.
+    assert!(!problems[0].kustomize_fails);
     let variables = variables.expect("postBuild");
     assert_eq!(variables.lookup("anything"), envsubst::Lookup::Unknown);
 }
@@ -696,7 +707,7 @@ spec:
     let (variables, problems) = repo.variables(&repo.doc("ks.yaml", 0));
     let placed: Vec<String> = problems
         .iter()
-        .map(|p| format!("{} {}", repo.at(p.origin.expect("placed")), p.message))
+        .map(|p| format!("{} {}", repo.at(p.origin), p.message))
         .collect();
     assert_eq!(
         placed,
@@ -728,14 +739,16 @@ fn unparsable_expressions_and_broken_yaml() {
     let placed: Vec<String> = result
         .problems
         .iter()
-        .map(|p| {
-            format!(
-                "{} {}",
-                repo.at(p.origin.expect("placed")),
-                repo.text(p.origin.expect("placed"))
-            )
-        })
+        .map(|p| format!("{} {}", repo.at(p.origin), repo.text(p.origin)))
         .collect();
     assert_eq!(placed, vec!["object.yaml:3:31 ${", "object.yaml:4:11 ${v}"]);
+    let codes: Vec<ProblemCode> = result.problems.iter().map(|p| p.code).collect();
+    assert_eq!(
+        codes,
+        vec![
+            ProblemCode::SubstituteSyntax,
+            ProblemCode::SubstituteInvalidYaml
+        ]
+    );
     assert_eq!(result.unknown_fields.len(), 2);
 }

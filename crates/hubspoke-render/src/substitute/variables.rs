@@ -15,7 +15,7 @@ use base64::Engine;
 use hubspoke_manifest::yaml::{Node, NodeValue};
 
 use super::envsubst::Lookup;
-use crate::core_contract::{Origin, RenderProblem};
+use crate::core_contract::{Origin, ProblemCode, RenderProblem};
 
 /// Where a variable's value was written.
 #[derive(Debug, Clone, PartialEq)]
@@ -171,9 +171,10 @@ impl Variables {
                 Referent::Found(object) => read_object(kind, object, problems),
                 Referent::Missing => {
                     if !optional {
-                        problems.push(problem(
-                            item,
-                            &format!(
+                        problems.push(RenderProblem::tolerated(
+                            item.span,
+                            ProblemCode::SubstituteFromMissing,
+                            format!(
                                 "substituteFrom names {kind} {name:?}, which the repository does not define \
                                  (Flux fails unless it exists in the cluster; mark it `optional: true` if it may be absent)"
                             ),
@@ -252,11 +253,7 @@ impl Variables {
 }
 
 fn problem(node: &Node<Origin>, message: &str) -> RenderProblem {
-    RenderProblem {
-        origin: Some(node.span),
-        message: message.to_owned(),
-        related: Vec::new(),
-    }
+    RenderProblem::new(node.span, ProblemCode::FluxInvalidSpec, message)
 }
 
 /// A variable from a `key: value` entry; values should be strings.
