@@ -372,3 +372,93 @@ fn secure_join_stays_in_the_root() {
     assert_eq!(secure_join(""), "");
     assert_eq!(secure_join("./"), "");
 }
+
+#[test]
+fn common_metadata_sops_objects_and_unresolved_paths() {
+    let sync = SYNC.replace(
+        "  prune: true\n",
+        "  prune: true\n  commonMetadata:\n    labels:\n      team: platform\n    annotations:\n      owner: sre\n",
+    );
+    let later = kustomization("later", "./apps/${missing_var}", "");
+    let repo = Repo::new(&[
+        ("clusters/hub/flux-system/gotk-sync.yaml", &sync),
+        ("clusters/hub/flux-system/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [gotk-sync.yaml]\n"),
+        ("clusters/hub/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n  labels:\n    team: old\n"),
+        ("clusters/hub/secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\ndata:\n  token: ENC[AES256_GCM,data:x]\nsops:\n  version: 3.8.1\n"),
+        ("clusters/hub/later.yaml", &later),
+    ]);
+    let render = repo.render();
+    let hub = &render.clusters[0];
+    let plain = hub
+        .objects
+        .iter()
+        .find(|o| o.object.root.get("kind").and_then(Node::as_str) == Some("ConfigMap"))
+        .expect("configmap");
+    let metadata = plain.object.root.get("metadata").expect("metadata");
+    let label = metadata
+        .get("labels")
+        .and_then(|l| l.get("team"))
+        .expect("label");
+    assert_eq!(label.as_str(), Some("platform"));
+    assert_eq!(
+        repo.at(label.span),
+        "clusters/hub/flux-system/gotk-sync.yaml:22:13"
+    );
+    let annotation = metadata
+        .get("annotations")
+        .and_then(|a| a.get("owner"))
+        .expect("annotation");
+    assert_eq!(annotation.as_str(), Some("sre"));
+
+    let secret = hub
+        .objects
+        .iter()
+        .find(|o| o.object.root.get("kind").and_then(Node::as_str) == Some("Secret"))
+        .expect("secret");
+    assert_eq!(
+        secret.unknown_fields,
+        vec![Vec::new()],
+        "the whole object is unknown"
+    );
+    let unknowns: Vec<String> = hub
+        .unknowns
+        .iter()
+        .map(|u| format!("{} {:?}", repo.at(u.origin), u.kind))
+        .collect();
+    assert_eq!(
+        unknowns,
+        vec![
+            "clusters/hub/secret.yaml:1:1 Encrypted",
+            "clusters/hub/later.yaml:9:9 UnknownVariable",
+        ]
+    );
+    assert!(hub.problems.is_empty(), "{:?}", hub.problems);
+}
+
+#[test]
+fn invalid_variable_names_fail_the_kustomization_once() {
+    let apps = kustomization(
+        "apps",
+        "./apps",
+        "  postBuild:\n    substitute:\n      good: x\n    substituteFrom:\n      - kind: ConfigMap\n        name: vars\n",
+    );
+    let repo = Repo::new(&[
+        ("clusters/hub/flux-system/gotk-sync.yaml", SYNC),
+        ("clusters/hub/flux-system/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [gotk-sync.yaml]\n"),
+        ("clusters/hub/apps.yaml", &apps),
+        ("clusters/hub/vars.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: vars\n  namespace: flux-system\ndata:\n  cluster-name: hub\n"),
+        ("apps/a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: ${good}\n"),
+        ("apps/b.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  x: ${good}\n"),
+    ]);
+    let render = repo.render();
+    let hub = &render.clusters[0];
+    let problems: Vec<String> = hub
+        .problems
+        .iter()
+        .map(|p| format!("{} {}", repo.at(p.origin), p.code.id()))
+        .collect();
+    assert_eq!(
+        problems,
+        vec!["clusters/hub/vars.yaml:7:3 flux-substitute-invalid-name"]
+    );
+}
