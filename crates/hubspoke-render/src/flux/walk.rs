@@ -41,8 +41,6 @@ pub(crate) struct Walk<'a> {
     options: &'a RenderOptions,
     /// Repository path → file.
     paths: BTreeMap<String, FileId>,
-    /// Every repository path, for Flux's generated kustomizations.
-    all_paths: Vec<String>,
     clusters: BTreeMap<String, ClusterRender>,
     queue: VecDeque<Pending>,
     /// (cluster reconciling it, namespace, name) of every Kustomization reached.
@@ -74,7 +72,6 @@ impl<'a> Walk<'a> {
             input,
             model,
             options,
-            all_paths: paths.keys().cloned().collect(),
             paths,
             clusters,
             queue: VecDeque::new(),
@@ -442,11 +439,17 @@ impl<'a> Walk<'a> {
                 },
             }
         });
+        // Only the files under the directory matter to the listing.
+        let under: Vec<String> = match file_root {
+            Some(_) => Vec::new(),
+            None => self
+                .files_under(dir)
+                .map(|id| self.input.files()[id.0 as usize].source.repo_path.clone())
+                .collect(),
+        };
         let base = match &file_root {
             Some(root) => Base::File(root),
-            None => Base::Generate {
-                files: &self.all_paths,
-            },
+            None => Base::Generate { files: &under },
         };
         let exists = |relative: &str| {
             let path = secure_join(&join(dir, relative));
