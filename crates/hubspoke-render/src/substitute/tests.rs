@@ -752,3 +752,31 @@ fn unparsable_expressions_and_broken_yaml() {
     );
     assert_eq!(result.unknown_fields.len(), 2);
 }
+
+/// A Secret's `data` is base64 (line breaks skipped, as the API server's
+/// decoder does); `stringData` wins over it.
+#[test]
+fn secret_data_is_decoded_and_string_data_wins() {
+    let ks = "kind: Kustomization\nspec:\n  postBuild:\n    substituteFrom:\n      - kind: Secret\n        name: vars\n";
+    let secret = "kind: Secret\nmetadata:\n  name: vars\ndata:\n  zone: |\n    YXot\n    MWM=\n  region: ZXU=\nstringData:\n  region: us\n";
+    let object = "kind: ConfigMap\ndata:\n  zone: ${zone}\n  region: ${region}\n";
+    let repo = Repo::new(&[
+        ("ks.yaml", ks),
+        ("secret.yaml", secret),
+        ("object.yaml", object),
+    ]);
+    let mut config = repo.doc("object.yaml", 0);
+    let result = repo.substitute(&mut config, &repo.doc("ks.yaml", 0), true);
+    assert_eq!(result.problems, vec![]);
+    assert_eq!(at(&config, "data.zone").value, string("az-1c"));
+    assert_eq!(at(&config, "data.region").value, string("us"));
+    let zone = result
+        .substitutions
+        .iter()
+        .find(|s| s.variable == "zone")
+        .expect("zone");
+    assert_eq!(
+        repo.at(zone.defined_at.expect("defined")),
+        "secret.yaml:5:3"
+    );
+}

@@ -303,8 +303,13 @@ fn read_object(kind: &str, object: &Node<Origin>, problems: &mut Vec<RenderProbl
     for (key, value) in entries("data") {
         let definition = if kind == "Secret" {
             let decoded = value.as_str().and_then(|encoded| {
+                // Go's decoder, which the API server uses, skips line breaks.
+                let compact: String = encoded
+                    .chars()
+                    .filter(|c| !matches!(c, '\r' | '\n'))
+                    .collect();
                 base64::engine::general_purpose::STANDARD
-                    .decode(encoded.trim())
+                    .decode(compact.trim())
                     .ok()
                     .and_then(|bytes| String::from_utf8(bytes).ok())
             });
