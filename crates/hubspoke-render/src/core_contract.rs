@@ -20,7 +20,7 @@ pub struct Origin {
 }
 
 /// One object a kustomize build produced.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct RenderedObject {
     /// The object, every value with its origin.
     pub root: Node<Origin>,
@@ -124,7 +124,7 @@ pub struct Unknown {
 }
 
 /// What a kustomize build returns.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct KustomizeOutput {
     /// The objects, in kustomize's order.
     pub objects: Vec<RenderedObject>,

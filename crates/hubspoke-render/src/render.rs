@@ -49,7 +49,7 @@ impl std::fmt::Display for KustomizationRef {
 }
 
 /// One object a cluster receives.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ClusterObject {
     /// The object, every value with its origin.
     pub object: RenderedObject,
@@ -80,7 +80,7 @@ pub struct RenderedKustomization {
 }
 
 /// What one cluster receives.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ClusterRender {
     /// The cluster's name.
     pub cluster: String,
@@ -95,7 +95,7 @@ pub struct ClusterRender {
 }
 
 /// Every cluster's render.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Render {
     /// One per cluster, ordered by name.
     pub clusters: Vec<ClusterRender>,
