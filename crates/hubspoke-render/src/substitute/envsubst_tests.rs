@@ -318,3 +318,61 @@ fn hostile_nesting_stops() {
 fn a_nul_character_ends_the_input_as_in_go() {
     assert_eq!(expand(&[("v", "x")], "a${v}\0b${v}"), "ax");
 }
+
+mod never_panics {
+    use proptest::prelude::*;
+
+    use super::super::envsubst::{Lookup, Template};
+    use super::super::scalar::{substitute_string, Placement};
+
+    /// Strings dense in the characters the grammar reacts to.
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just("$".to_owned()),
+                Just("${".to_owned()),
+                Just("}".to_owned()),
+                Just("$$".to_owned()),
+                Just(":".to_owned()),
+                Just("=".to_owned()),
+                Just("-".to_owned()),
+                Just("#".to_owned()),
+                Just("%".to_owned()),
+                Just("/".to_owned()),
+                Just("\\".to_owned()),
+                Just("^".to_owned()),
+                Just(",".to_owned()),
+                Just("*".to_owned()),
+                Just("[".to_owned()),
+                Just("]".to_owned()),
+                Just("v".to_owned()),
+                Just("é".to_owned()),
+                Just(" ".to_owned()),
+                Just("\n".to_owned()),
+                Just("'".to_owned()),
+                Just("\"".to_owned()),
+                "[0-9]{1,2}".prop_map(|s| s),
+            ],
+            0..24,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn parsing_and_expanding_any_text(input in text(), value in text()) {
+            if let Ok(template) = Template::parse(&input) {
+                let expansion = template.expand(&|name| if name == "v" { Lookup::Value(&value) } else { Lookup::Undefined });
+                for segment in &expansion.segments {
+                    prop_assert!(segment.source.end <= input.len());
+                    prop_assert!(segment.output.end <= expansion.output.len());
+                }
+            }
+            for placement in [Placement::Value, Placement::Item, Placement::Key] {
+                let _ = substitute_string(&input, placement, &|name| if name == "v" { Lookup::Value(&value) } else { Lookup::Unknown });
+            }
+        }
+    }
+}
