@@ -76,6 +76,9 @@ fn build_tree(mut ctx: Ctx<'_>, dir: &str, root: &RNode) -> KustomizeOutput {
             .map(String::as_str)
             != Some("true")
     });
+    for resource in &mut resources {
+        patch::remove_empty_annotations(&mut resource.root);
+    }
     let order = k
         .sort_order
         .clone()

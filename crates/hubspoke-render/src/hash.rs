@@ -32,6 +32,10 @@ pub fn name_hash(root: &RNode) -> String {
 
 /// `{"kind", "name", fields...}`: a field marked `true` is always present (as
 /// `""` when missing), the others only when they are mappings.
+///
+/// `name` is always empty: kustomize looks the name up as one field called
+/// `metadata/name`, which never exists, so its hash ignores the name.
+/// Mirrored so that suffixes match.
 fn encode_object(
     root: &RNode,
     kind: &str,
@@ -40,8 +44,7 @@ fn encode_object(
 ) -> String {
     let mut map = serde_json::Map::new();
     map.insert("kind".to_owned(), Value::String(kind.to_owned()));
-    let name = tree::get_path(root, &["metadata", "name"]);
-    map.insert("name".to_owned(), value_or_empty(name));
+    map.insert("name".to_owned(), Value::String(String::new()));
     for (field, always) in fields {
         let node = root.get(field);
         match node.map(RNode::to_json) {

@@ -140,6 +140,16 @@ impl Resource {
         }
     }
 
+    /// Whether kustomize would carry build annotations on this resource now
+    /// (previous ids, prefixes, generator settings): they make
+    /// `metadata.annotations` exist during the build, which JSON patches see.
+    pub fn has_build_annotations(&self) -> bool {
+        !self.build.previous.is_empty()
+            || !self.build.prefixes.is_empty()
+            || !self.build.suffixes.is_empty()
+            || self.build.generated
+    }
+
     /// Whether the tree is empty (a strategic-merge `$patch: delete` removed it).
     pub fn is_empty(&self) -> bool {
         match &self.root.value {

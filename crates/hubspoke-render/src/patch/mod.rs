@@ -331,7 +331,21 @@ fn apply_json(
         if !legacy {
             resource.store_previous_id();
         }
-        if let Err((origin, message)) = json6902::apply(&mut resource.root, &operations) {
+        // kustomize's build annotations live in `metadata.annotations` during
+        // the build, so a patch adding one annotation finds the map there.
+        let virtual_annotations = resource.has_build_annotations()
+            && tree::get_path(&resource.root, &["metadata", "annotations"]).is_none();
+        if virtual_annotations {
+            let span = resource.root.span;
+            if let Some(metadata) = tree::ensure_map(&mut resource.root, "metadata", span) {
+                tree::ensure_map(metadata, "annotations", span);
+            }
+        }
+        let applied = json6902::apply(&mut resource.root, &operations);
+        if virtual_annotations {
+            remove_empty_annotations(&mut resource.root);
+        }
+        if let Err((origin, message)) = applied {
             let id = resource.cur_id().display();
             ctx.problem(
                 origin,
@@ -395,6 +409,21 @@ fn apply_smp_rule(
     }
     drop_emptied(resources);
     report_conflicts(ctx, rule.origin, resources);
+}
+
+/// Drop `metadata.annotations` when it is empty, null or not a mapping, as
+/// kustomize does when it removes its build annotations at the end.
+pub fn remove_empty_annotations(root: &mut RNode) {
+    let Some(metadata) = tree::get_mut(root, "metadata") else {
+        return;
+    };
+    let keep = matches!(
+        metadata.get("annotations").map(|a| &a.value),
+        Some(NodeValue::Map(e)) if !e.is_empty()
+    );
+    if !keep {
+        tree::remove_field(metadata, "annotations");
+    }
 }
 
 fn report_conflicts(ctx: &mut Ctx<'_>, origin: Origin, resources: &[Resource]) {
