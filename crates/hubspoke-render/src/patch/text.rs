@@ -60,7 +60,8 @@ fn shift(mark: Mark, p: Placement) -> Mark {
 }
 
 /// Find the block scalar's content in its file and check that its lines,
-/// less their indentation, are exactly the scalar's text.
+/// less their indentation, are exactly the scalar's text. The parser's span
+/// of a literal block scalar starts at its first content line.
 pub fn block_placement(fs: &RenderFs<'_>, scalar: &RNode, text: &str) -> Option<Placement> {
     let file = fs.file(scalar.span.file)?;
     let source: &str = &file.source.text;
@@ -69,38 +70,17 @@ pub fn block_placement(fs: &RenderFs<'_>, scalar: &RNode, text: &str) -> Option<
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
         .collect();
     let start = scalar.span.span.start;
-    let header_line = lines.get(start.line.checked_sub(1)? as usize)?;
-    let header: String = header_line.chars().skip(start.col as usize).collect();
-    let header = header.trim_end();
-    let indicator = header.chars().next()?;
-    if indicator != '|' {
+    let leading_blank = u32::try_from(text.chars().take_while(|c| *c == '\n').count()).ok()?;
+    let first_line = start.line.checked_sub(leading_blank)?;
+    let indent = start.col;
+    // The header (`key: |-`) is the line before the content.
+    let header = lines.get(first_line.checked_sub(2)? as usize)?;
+    let header = header.split(" #").next().unwrap_or(header).trim_end();
+    let indicator = header.rsplit([' ', '\t']).next().unwrap_or("");
+    if !indicator.starts_with('|') {
         return None;
     }
-    let explicit: Option<u32> = header
-        .chars()
-        .skip(1)
-        .take_while(|c| !c.is_whitespace())
-        .find_map(|c| c.to_digit(10));
-    let first_line = start.line + 1;
     let content = lines.get(first_line as usize - 1..)?;
-    let indent = match explicit {
-        Some(_) => None,
-        None => content
-            .iter()
-            .find(|l| !l.trim().is_empty())
-            .map(|l| l.chars().take_while(|c| *c == ' ').count() as u32),
-    };
-    let indent = match (indent, explicit) {
-        (Some(i), _) => i,
-        // An explicit indentation indicator is relative to the parent's
-        // indentation, which the header line does not say; measure the first
-        // line and let the check below confirm it.
-        (None, Some(_)) => content
-            .iter()
-            .find(|l| !l.trim().is_empty())
-            .map(|l| l.chars().take_while(|c| *c == ' ').count() as u32)?,
-        (None, None) => return None,
-    };
     let expected: Vec<&str> = text.split('\n').collect();
     for (i, want) in expected.iter().enumerate() {
         let Some(line) = content.get(i) else {
