@@ -19,7 +19,9 @@ pub use discover::{
     discover, glob_set, DiscoverOptions, DiscoveredFile, Discovery, DEFAULT_INCLUDE,
     DEFAULT_MAX_FILE_SIZE,
 };
-pub use document::{parse_dotted_path, Document, Located, ObjectMeta, PathSegment};
+pub use document::{
+    locate_path, parse_dotted_path, Document, JoinPosition, Located, ObjectMeta, PathSegment,
+};
 pub use error::ManifestError;
 pub use internal::{internal_problem, panic_message, test_panic_point, TEST_PANIC_VAR};
 pub use model::{
