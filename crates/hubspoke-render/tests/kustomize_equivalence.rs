@@ -49,14 +49,15 @@ fn kustomization_dirs() -> Vec<String> {
     out
 }
 
-/// The repository a fixture directory belongs to: `fixtures/<name>`, or a
-/// corpus case `fixtures/render/kustomize/<case>`.
+/// The repository a fixture directory belongs to: `fixtures/<name>`,
+/// `fixtures/render/<name>`, or a corpus case `fixtures/render/kustomize/<case>`.
 fn root_of(dir: &str) -> String {
     let parts: Vec<&str> = dir.split('/').collect();
-    let depth = if parts.get(1) == Some(&"render") {
-        4
-    } else {
-        2
+    let depth = match (parts.get(1), parts.get(2)) {
+        (Some(&"render"), Some(&"kustomize")) => 4,
+        // A repository under fixtures/render/ (hub-spoke-overlays).
+        (Some(&"render"), _) => 3,
+        _ => 2,
     };
     parts[..depth.min(parts.len())].join("/")
 }
