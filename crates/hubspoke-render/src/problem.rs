@@ -42,6 +42,24 @@ pub enum ProblemCode {
     AmbiguousReference,
     /// A `configurations:` file that cannot be read.
     InvalidConfiguration,
+    /// Flux: `spec.path` names nothing in the repository.
+    FluxPathNotFound,
+    /// Flux: a Kustomization applied by its own descendant.
+    FluxCycle,
+    /// Flux: a field of a Kustomization's spec Flux cannot use.
+    FluxInvalidSpec,
+    /// Flux: an object Flux refuses (no apiVersion, kind or name).
+    FluxInvalidObject,
+    /// Flux: a variable without value or default under strict substitution.
+    SubstituteUndefined,
+    /// Flux: text its substitution cannot parse or evaluate.
+    SubstituteSyntax,
+    /// Flux: a substituted value that breaks the YAML.
+    SubstituteInvalidYaml,
+    /// Flux: a variable name Flux rejects.
+    SubstituteInvalidName,
+    /// Flux: a `substituteFrom` object the repository does not define.
+    SubstituteFromMissing,
 }
 
 impl ProblemCode {
@@ -66,6 +84,15 @@ impl ProblemCode {
             ProblemCode::InvalidReplacement => "kustomize-invalid-replacement",
             ProblemCode::AmbiguousReference => "kustomize-ambiguous-reference",
             ProblemCode::InvalidConfiguration => "kustomize-invalid-configuration",
+            ProblemCode::FluxPathNotFound => "flux-path-not-found",
+            ProblemCode::FluxCycle => "flux-kustomization-cycle",
+            ProblemCode::FluxInvalidSpec => "flux-invalid-spec",
+            ProblemCode::FluxInvalidObject => "flux-invalid-object",
+            ProblemCode::SubstituteUndefined => "flux-substitute-undefined",
+            ProblemCode::SubstituteSyntax => "flux-substitute-syntax",
+            ProblemCode::SubstituteInvalidYaml => "flux-substitute-invalid-yaml",
+            ProblemCode::SubstituteInvalidName => "flux-substitute-invalid-name",
+            ProblemCode::SubstituteFromMissing => "flux-substitute-from-missing",
         }
     }
 }
@@ -119,6 +146,12 @@ pub enum UnknownKind {
     Vars,
     /// `crds:` name-reference declarations.
     Crds,
+    /// Flux: a source outside this repository (another Git repository, OCI, bucket).
+    ForeignSource,
+    /// Flux: a SOPS-encrypted object.
+    Encrypted,
+    /// Flux: a field reading a variable whose value is not known offline.
+    UnknownVariable,
 }
 
 /// Something the render could not produce offline; never a finding.
