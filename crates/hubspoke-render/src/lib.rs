@@ -50,7 +50,6 @@ pub use fs::{is_remote, resolve, PathError, RenderFs, KUSTOMIZATION_FILE_NAMES};
 pub use origin::{locate, with_file, FileId, Origin, RNode};
 pub use problem::{ProblemCode, RenderProblem, Unknown, UnknownKind};
 
-pub mod core_contract;
 pub mod flux;
 mod render;
 pub mod substitute;

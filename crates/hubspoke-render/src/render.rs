@@ -6,11 +6,9 @@ use std::collections::BTreeSet;
 use hubspoke_manifest::yaml::Node;
 use hubspoke_manifest::{ParsedFile, PathSegment, RepoModel};
 
-use crate::core_contract::{
-    FileId, KustomizeOutput, Origin, RenderProblem, RenderedObject, Unknown,
-};
 use crate::flux::walk::Walk;
 use crate::substitute::{SubstituteOptions, Substitution};
+use crate::{FileId, KustomizeOutput, Origin, RenderProblem, RenderedObject, Unknown};
 
 /// What the Flux layer needs from the rest of the render: the parsed files of
 /// the root (indexed by [`FileId`], in the order the [`RepoModel`] was built
@@ -21,6 +19,16 @@ pub trait RenderInput {
     /// Build directory `dir` (repository-relative, `""` for the root) with
     /// `kustomization` standing for its kustomization file.
     fn build_with(&self, dir: &str, kustomization: &Node<Origin>) -> KustomizeOutput;
+}
+
+impl RenderInput for crate::RenderFs<'_> {
+    fn files(&self) -> &[ParsedFile] {
+        crate::RenderFs::files(self)
+    }
+
+    fn build_with(&self, dir: &str, kustomization: &Node<Origin>) -> KustomizeOutput {
+        crate::build_with(self, dir, kustomization)
+    }
 }
 
 /// How to render.

@@ -12,7 +12,7 @@
 use hubspoke_manifest::yaml::{Node, NodeValue};
 
 use super::scan::generated_resources;
-use crate::core_contract::{Origin, ProblemCode, RenderProblem};
+use crate::{Origin, ProblemCode, RenderProblem};
 
 /// What Flux starts from in the Kustomization's directory.
 #[derive(Debug, Clone, Copy)]

@@ -8,7 +8,7 @@ use hubspoke_manifest::{parse_text, ParseLimits, ParsedFile};
 use serde_json::{json, Value};
 
 use super::generator::{flux_kustomization, is_local_relative_path, Base};
-use crate::core_contract::{FileId, Origin, RenderProblem};
+use crate::{FileId, Origin, RenderProblem};
 
 struct Files(Vec<ParsedFile>);
 

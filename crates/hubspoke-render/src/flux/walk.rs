@@ -14,14 +14,12 @@ use hubspoke_manifest::{RepoModel, Span, FLUX_KUSTOMIZE_GROUP};
 
 use super::generator::{flux_kustomization, Base};
 use super::scan::KUSTOMIZATION_FILE_NAMES;
-use crate::core_contract::{
-    FileId, Origin, ProblemCode, RenderProblem, RenderedObject, Unknown, UnknownKind,
-};
 use crate::render::{
     ClusterObject, ClusterRender, KustomizationRef, Render, RenderInput, RenderOptions,
     RenderedKustomization,
 };
 use crate::substitute::{self, Referent, SourceRef, Variables};
+use crate::{FileId, Origin, ProblemCode, RenderProblem, RenderedObject, Unknown, UnknownKind};
 
 /// A Flux Kustomization waiting to be rendered.
 struct Pending {

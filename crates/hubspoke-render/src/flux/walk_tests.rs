@@ -1,15 +1,14 @@
-//! The walk over a small repository, with a stand-in for the kustomize core
-//! that only follows `resources` and applies `namespace` (enough to test the
-//! graph: bootstraps, kubeconfigs, cycles, sources, substitution per cluster).
+//! The walk over small repositories: bootstraps, kubeconfigs, cycles,
+//! sources, substitution per cluster.
 
 use std::path::Path;
 
-use hubspoke_manifest::yaml::{Node, NodeValue};
+use hubspoke_manifest::yaml::Node;
 use hubspoke_manifest::{parse_text, ModelOptions, ParseLimits, ParsedFile, RepoModel};
 
 use super::walk::secure_join;
-use crate::core_contract::{FileId, KustomizeOutput, Origin, RenderedObject};
-use crate::render::{render, Render, RenderInput, RenderOptions};
+use crate::render::{render, Render, RenderOptions};
+use crate::{Origin, RenderFs};
 
 struct Repo {
     files: Vec<ParsedFile>,
@@ -28,7 +27,11 @@ impl Repo {
     fn render(&self) -> Render {
         let refs: Vec<&ParsedFile> = self.files.iter().collect();
         let model = RepoModel::build(&refs, Path::new("/nonexistent"), &ModelOptions::default());
-        render(self, &model, &RenderOptions::default())
+        render(
+            &RenderFs::parsed_only(&self.files),
+            &model,
+            &RenderOptions::default(),
+        )
     }
 
     fn at(&self, origin: Origin) -> String {
@@ -38,82 +41,6 @@ impl Repo {
             "{}:{}:{}",
             source.repo_path, region.start.line, region.start.column
         )
-    }
-
-    fn id(&self, path: &str) -> Option<FileId> {
-        self.files
-            .iter()
-            .position(|f| f.source.repo_path == path)
-            .map(|i| FileId(i as u32))
-    }
-
-    fn build(&self, dir: &str, kustomization: &Node<Origin>, out: &mut KustomizeOutput) {
-        let Some(NodeValue::Seq(resources)) = kustomization.get("resources").map(|n| &n.value)
-        else {
-            return;
-        };
-        let first = out.objects.len();
-        for resource in resources {
-            let Some(reference) = resource.as_str() else {
-                continue;
-            };
-            let path = secure_join(&format!("{dir}/{reference}"));
-            if let Some(id) = self.id(&path) {
-                for document in &self.files[id.0 as usize].documents {
-                    let root = document.root.map_positions(&mut |span| Origin {
-                        file: id,
-                        span: *span,
-                    });
-                    out.objects.push(RenderedObject {
-                        source: root.span,
-                        root,
-                    });
-                }
-            } else if let Some(id) = self.id(&format!("{path}/kustomization.yaml")) {
-                let root = &self.files[id.0 as usize].documents[0].root;
-                let nested = root.map_positions(&mut |span| Origin {
-                    file: id,
-                    span: *span,
-                });
-                self.build(&path, &nested, out);
-            }
-        }
-        if let Some(namespace) = kustomization
-            .get("namespace")
-            .filter(|n| n.as_str().is_some())
-        {
-            for object in &mut out.objects[first..] {
-                if let NodeValue::Map(entries) = &mut object.root.value {
-                    if let Some((_, metadata)) = entries
-                        .iter_mut()
-                        .find(|(k, _)| k.as_str() == Some("metadata"))
-                    {
-                        if let NodeValue::Map(fields) = &mut metadata.value {
-                            fields.retain(|(k, _)| k.as_str() != Some("namespace"));
-                            fields.push((
-                                Node {
-                                    span: namespace.span,
-                                    value: NodeValue::Str("namespace".into()),
-                                },
-                                namespace.clone(),
-                            ));
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-impl RenderInput for Repo {
-    fn files(&self) -> &[ParsedFile] {
-        &self.files
-    }
-
-    fn build_with(&self, dir: &str, kustomization: &Node<Origin>) -> KustomizeOutput {
-        let mut out = KustomizeOutput::default();
-        self.build(dir, kustomization, &mut out);
-        out
     }
 }
 
@@ -212,15 +139,17 @@ fn every_cluster_gets_what_its_kustomizations_apply() {
     assert_eq!(clusters, vec!["hub", "spoke"]);
     assert_eq!(
         names(&render, "hub"),
+        // kustomize's (legacy) output order within each Kustomization, then
+        // the children breadth first.
         vec![
+            "ConfigMap/spoke-vars by flux-system/flux-system",
             "Kustomization/a by flux-system/flux-system",
             "Kustomization/apps by flux-system/flux-system",
-            "GitRepository/flux-system by flux-system/flux-system",
             "Kustomization/flux-system by flux-system/flux-system",
             "Kustomization/missing by flux-system/flux-system",
             "Kustomization/remote by flux-system/flux-system",
-            "ConfigMap/spoke-vars by flux-system/flux-system",
             "Kustomization/spoke by flux-system/flux-system",
+            "GitRepository/flux-system by flux-system/flux-system",
             "Kustomization/b by flux-system/a",
             "ConfigMap/app-config by flux-system/apps",
             "Kustomization/a by flux-system/b",

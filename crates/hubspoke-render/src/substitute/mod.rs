@@ -22,7 +22,7 @@ use std::ops::Range;
 use hubspoke_manifest::yaml::{Node, NodeValue};
 use hubspoke_manifest::{Mark, ParsedFile, PathSegment, SourceFile, Span};
 
-use crate::core_contract::{FileId, Origin, ProblemCode, RenderProblem, Unknown, UnknownKind};
+use crate::{FileId, Origin, ProblemCode, RenderProblem, Unknown, UnknownKind};
 use envsubst::{ParseErrorKind, Reference, VariableState};
 use scalar::{Placement, ScalarError};
 pub use variables::{is_valid_name, Definition, Referent, SourceRef, Variables};

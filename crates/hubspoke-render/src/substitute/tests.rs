@@ -7,7 +7,7 @@ use hubspoke_manifest::yaml::{Node, NodeValue};
 use hubspoke_manifest::{parse_text, ParseLimits, ParsedFile, PathSegment, SourceFile};
 
 use super::*;
-use crate::core_contract::{ProblemCode, UnknownKind};
+use crate::{ProblemCode, UnknownKind};
 
 /// Parsed files, and every document of them as a rendered tree.
 struct Repo {

@@ -15,7 +15,7 @@ use base64::Engine;
 use hubspoke_manifest::yaml::{Node, NodeValue};
 
 use super::envsubst::Lookup;
-use crate::core_contract::{Origin, ProblemCode, RenderProblem};
+use crate::{Origin, ProblemCode, RenderProblem};
 
 /// Where a variable's value was written.
 #[derive(Debug, Clone, PartialEq)]
