@@ -9,9 +9,7 @@
 
 use std::collections::BTreeMap;
 
-/// The names kustomize recognises as a kustomization file, in its order.
-pub const KUSTOMIZATION_FILE_NAMES: [&str; 3] =
-    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+use crate::KUSTOMIZATION_FILE_NAMES;
 
 /// File names source-controller excludes from artifacts wherever they are
 /// (fluxcd/pkg `sourceignore`: `ExcludeCI` and `ExcludeExtra`; a gitignore

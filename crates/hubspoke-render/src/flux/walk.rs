@@ -13,12 +13,12 @@ use hubspoke_manifest::yaml::{Node, NodeValue};
 use hubspoke_manifest::{RepoModel, Span, FLUX_KUSTOMIZE_GROUP};
 
 use super::generator::{flux_kustomization, Base};
-use super::scan::KUSTOMIZATION_FILE_NAMES;
 use crate::render::{
     ClusterObject, ClusterRender, KustomizationRef, Render, RenderInput, RenderOptions,
     RenderedKustomization,
 };
 use crate::substitute::{self, Referent, SourceRef, Variables};
+use crate::KUSTOMIZATION_FILE_NAMES;
 use crate::{FileId, Origin, ProblemCode, RenderProblem, RenderedObject, Unknown, UnknownKind};
 
 /// A Flux Kustomization waiting to be rendered.
