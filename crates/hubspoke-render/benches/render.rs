@@ -18,7 +18,8 @@ fn workspace() -> PathBuf {
 }
 
 fn repository() -> (PathBuf, Vec<String>) {
-    let count = std::env::var("HUBSPOKE_RENDER_BENCH_KUSTOMIZATIONS").unwrap_or_else(|_| "1000".to_owned());
+    let count =
+        std::env::var("HUBSPOKE_RENDER_BENCH_KUSTOMIZATIONS").unwrap_or_else(|_| "1000".to_owned());
     let out = workspace().join(format!("target/render-bench-repo-{count}"));
     if !out.join("kustomizations.txt").exists() {
         let status = Command::new("python3")
@@ -44,10 +45,18 @@ fn render_all(c: &mut Criterion) {
     let mut group = c.benchmark_group("render");
     group.sample_size(10);
     group.bench_function(format!("{}-kustomizations/one-thread", dirs.len()), |b| {
-        b.iter(|| dirs.iter().map(|d| build(&fs, d).objects.len()).sum::<usize>())
+        b.iter(|| {
+            dirs.iter()
+                .map(|d| build(&fs, d).objects.len())
+                .sum::<usize>()
+        })
     });
     group.bench_function(format!("{}-kustomizations/all-threads", dirs.len()), |b| {
-        b.iter(|| dirs.par_iter().map(|d| build(&fs, d).objects.len()).sum::<usize>())
+        b.iter(|| {
+            dirs.par_iter()
+                .map(|d| build(&fs, d).objects.len())
+                .sum::<usize>()
+        })
     });
     group.finish();
 }
