@@ -2,6 +2,7 @@
 //! and the walk down the graph of Flux Kustomizations.
 
 pub mod generator;
+mod postbuild;
 pub mod scan;
 pub(crate) mod walk;
 

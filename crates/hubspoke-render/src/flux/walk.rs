@@ -13,13 +13,14 @@ use hubspoke_manifest::yaml::{Node, NodeValue};
 use hubspoke_manifest::{RepoModel, Span, FLUX_KUSTOMIZE_GROUP};
 
 use super::generator::{flux_kustomization, Base};
+use super::postbuild::PostBuild;
 use crate::render::{
     ClusterObject, ClusterRender, KustomizationRef, Render, RenderInput, RenderOptions,
     RenderedKustomization,
 };
-use crate::substitute::{self, Referent, SourceRef, Variables};
+use crate::substitute::{Referent, SourceRef, Variables};
 use crate::KUSTOMIZATION_FILE_NAMES;
-use crate::{FileId, Origin, ProblemCode, RenderProblem, RenderedObject, Unknown, UnknownKind};
+use crate::{FileId, Origin, ProblemCode, RenderProblem, Unknown, UnknownKind};
 
 /// A Flux Kustomization waiting to be rendered.
 struct Pending {
@@ -341,8 +342,12 @@ impl<'a> Walk<'a> {
         self.built.insert(dir.clone());
         record.rendered = true;
         let variables = self.variables(&node, &this, &lives_on, &mut problems);
-        let common = spec.and_then(|s| s.get("commonMetadata")).cloned();
-        let decrypts = spec.and_then(|s| s.get("decryption")).is_some();
+        let post_build = PostBuild {
+            variables: variables.as_ref(),
+            options: self.options.substitute,
+            decrypts: spec.and_then(|s| s.get("decryption")).is_some(),
+            common_metadata: spec.and_then(|s| s.get("commonMetadata")),
+        };
         let chain: Vec<KustomizationRef> = ancestors
             .iter()
             .cloned()
@@ -352,37 +357,9 @@ impl<'a> Walk<'a> {
         let mut unknowns = output.unknowns;
         problems.extend(output.problems);
         for mut object in output.objects {
-            let mut substitutions = Vec::new();
-            let mut unknown_fields = Vec::new();
-            if let Some(problem) = missing_identity(&object) {
-                problems.push(problem);
-            }
-            if object.root.get("sops").is_some() {
-                unknowns.push(Unknown {
-                    origin: object.source,
-                    kind: UnknownKind::Encrypted,
-                    reason: if decrypts {
-                        "a SOPS-encrypted object: Flux decrypts it with keys the repository does not hold".to_owned()
-                    } else {
-                        "a SOPS-encrypted object, and the Kustomization has no spec.decryption: Flux applies it encrypted".to_owned()
-                    },
-                });
-                unknown_fields.push(Vec::new());
-            } else if let Some(variables) = &variables {
-                let done = substitute::substitute_object(
-                    &mut object.root,
-                    variables,
-                    self.options.substitute,
-                    self.input.files(),
-                );
-                problems.extend(done.problems);
-                unknowns.extend(done.unknowns);
-                substitutions = done.substitutions;
-                unknown_fields = done.unknown_fields;
-            }
-            if let Some(common) = &common {
-                apply_common_metadata(&mut object.root, common);
-            }
+            let applied = post_build.apply(&mut object, self.input.files());
+            problems.extend(applied.problems);
+            unknowns.extend(applied.unknowns);
             collect_files(&object.root, &mut self.used);
             self.used.insert(object.source.file);
             if is_flux_kustomization(&object.root) {
@@ -396,8 +373,8 @@ impl<'a> Walk<'a> {
             objects.push(ClusterObject {
                 object,
                 kustomization: this.clone(),
-                substitutions,
-                unknown_fields,
+                substitutions: applied.substitutions,
+                unknown_fields: applied.unknown_fields,
             });
         }
         let cluster = self.cluster(&applies_to);
@@ -674,80 +651,6 @@ fn is_flux_kustomization(root: &Node<Origin>) -> bool {
     let api = root.get("apiVersion").and_then(Node::as_str).unwrap_or("");
     root.get("kind").and_then(Node::as_str) == Some("Kustomization")
         && api.split_once('/').map(|(g, _)| g) == Some(FLUX_KUSTOMIZE_GROUP)
-}
-
-/// Flux refuses objects without apiVersion, kind or name.
-fn missing_identity(object: &RenderedObject) -> Option<RenderProblem> {
-    let root = &object.root;
-    let present =
-        |node: Option<&Node<Origin>>| node.and_then(Node::as_str).is_some_and(|s| !s.is_empty());
-    let ok = present(root.get("apiVersion"))
-        && present(root.get("kind"))
-        && present(root.get("metadata").and_then(|m| m.get("name")));
-    (!ok).then(|| {
-        RenderProblem::new(
-            object.source,
-            ProblemCode::FluxInvalidObject,
-            "Flux fails: the object lacks apiVersion, kind or metadata.name",
-        )
-    })
-}
-
-/// `spec.commonMetadata`: labels and annotations set on every object at
-/// apply time (after substitution).
-fn apply_common_metadata(root: &mut Node<Origin>, common: &Node<Origin>) {
-    for field in ["labels", "annotations"] {
-        let Some(NodeValue::Map(pairs)) = common.get(field).map(|n| &n.value) else {
-            continue;
-        };
-        let Some(metadata) = entry_map(root, "metadata", common.span) else {
-            return;
-        };
-        let Some(target) = entry_map(metadata, field, common.span) else {
-            continue;
-        };
-        let NodeValue::Map(entries) = &mut target.value else {
-            continue;
-        };
-        for (key, value) in pairs {
-            match entries.iter_mut().find(|(k, _)| k.as_str() == key.as_str()) {
-                Some(entry) => entry.1 = value.clone(),
-                None => entries.push((key.clone(), value.clone())),
-            }
-        }
-    }
-}
-
-/// The mapping under `key`, created when absent (or null).
-fn entry_map<'n>(
-    node: &'n mut Node<Origin>,
-    key: &str,
-    origin: Origin,
-) -> Option<&'n mut Node<Origin>> {
-    let NodeValue::Map(entries) = &mut node.value else {
-        return None;
-    };
-    let index = match entries.iter().position(|(k, _)| k.as_str() == Some(key)) {
-        Some(i) => i,
-        None => {
-            entries.push((
-                Node {
-                    span: origin,
-                    value: NodeValue::Str(key.to_owned()),
-                },
-                Node {
-                    span: origin,
-                    value: NodeValue::Map(Vec::new()),
-                },
-            ));
-            entries.len() - 1
-        }
-    };
-    let value = &mut entries[index].1;
-    if matches!(value.value, NodeValue::Null) {
-        value.value = NodeValue::Map(Vec::new());
-    }
-    matches!(value.value, NodeValue::Map(_)).then_some(value)
 }
 
 fn collect_files(node: &Node<Origin>, used: &mut BTreeSet<FileId>) {
