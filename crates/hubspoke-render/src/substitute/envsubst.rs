@@ -201,6 +201,25 @@ impl Template {
     }
 }
 
+#[cfg(test)]
+impl Template {
+    /// The parse tree, as `text` and `f(param, op, [args])`, for tests.
+    pub(crate) fn tree(&self) -> String {
+        fn pieces(pieces: &[Piece]) -> String {
+            pieces.iter().map(piece).collect::<Vec<_>>().join(" + ")
+        }
+        fn piece(piece: &Piece) -> String {
+            match piece {
+                Piece::Text { value, .. } => format!("{value:?}"),
+                Piece::Expr(e) => {
+                    format!("f({}, {:?}, [{}])", e.variable, e.operator, pieces(&e.args))
+                }
+            }
+        }
+        pieces(&self.pieces)
+    }
+}
+
 fn evaluate<'v>(expr: &Expr, lookup: &dyn Fn(&str) -> Lookup<'v>, out: &mut Expansion) -> Vec<u8> {
     // Go evaluates the arguments before reading the variable, whatever it holds.
     let args: Vec<Vec<u8>> = expr

@@ -376,3 +376,125 @@ mod never_panics {
         }
     }
 }
+
+/// fluxcd/pkg `envsubst/parse/parse_test.go` `TestParse`: the parse tree of
+/// each case (Go nests lists to the right; ours are flat).
+#[test]
+fn flux_test_parse() {
+    let cases = [
+        ("text", r#""text""#),
+        ("}text", r#""}text""#),
+        ("http://github.com", r#""http://github.com""#),
+        ("$${string}", r#""${string}""#),
+        ("$$string", r#""$string""#),
+        (r"\\.\pipe\pipename", r#""\\\\.\\pipe\\pipename""#),
+        ("${string}", r#"f(string, "", [])"#),
+        ("${string,}", r#"f(string, ",", [])"#),
+        ("${string,,}", r#"f(string, ",,", [])"#),
+        ("${string^}", r#"f(string, "^", [])"#),
+        ("${string^^}", r#"f(string, "^^", [])"#),
+        ("${string:position}", r#"f(string, ":", ["position"])"#),
+        (
+            "${string:position:length}",
+            r#"f(string, ":", ["position" + "length"])"#,
+        ),
+        ("${string#substring}", r##"f(string, "#", ["substring"])"##),
+        (
+            "${string##substring}",
+            r###"f(string, "##", ["substring"])"###,
+        ),
+        ("${string%substring}", r#"f(string, "%", ["substring"])"#),
+        ("${string%%substring}", r#"f(string, "%%", ["substring"])"#),
+        (
+            "${string/substring/replacement}",
+            r#"f(string, "/", ["substring" + "replacement"])"#,
+        ),
+        (
+            "${string//substring/replacement}",
+            r#"f(string, "//", ["substring" + "replacement"])"#,
+        ),
+        (
+            "${string/#substring/replacement}",
+            r##"f(string, "/#", ["substring" + "replacement"])"##,
+        ),
+        (
+            "${string/%substring/replacement}",
+            r#"f(string, "/%", ["substring" + "replacement"])"#,
+        ),
+        ("${string=default}", r#"f(string, "=", ["default"])"#),
+        ("${string:=default}", r#"f(string, ":=", ["default"])"#),
+        ("${string:-default}", r#"f(string, ":-", ["default"])"#),
+        ("${string:?default}", r#"f(string, ":?", ["default"])"#),
+        ("${string:+default}", r#"f(string, ":+", ["default"])"#),
+        ("${#string}", r##"f(string, "#", [])"##),
+        ("${string#$%:*{}", r##"f(string, "#", ["$%:*{"])"##),
+        (
+            "hello ${#string} world",
+            r##""hello " + f(string, "#", []) + " world""##,
+        ),
+        (
+            r"\\ hello ${#string} world \\",
+            r##""\\\\ hello " + f(string, "#", []) + " world \\\\""##,
+        ),
+        (
+            r"${string/\/position/length}",
+            r#"f(string, "/", ["/position" + "length"])"#,
+        ),
+        (
+            r"${string/\/position\\/length}",
+            r#"f(string, "/", ["/position\\" + "length"])"#,
+        ),
+        (
+            r"${string/position/\/length}",
+            r#"f(string, "/", ["position" + "/length"])"#,
+        ),
+        (
+            r"${string/position/\/length\\}",
+            r#"f(string, "/", ["position" + "/length\\"])"#,
+        ),
+        (
+            r"${string/position/\/leng\\th}",
+            r#"f(string, "/", ["position" + "/leng\\th"])"#,
+        ),
+        (
+            "${string:${position}}",
+            r#"f(string, ":", [f(position, "", [])])"#,
+        ),
+        (
+            "${string:${stringy:position:length}:${stringz,,}}",
+            r#"f(string, ":", [f(stringy, ":", ["position" + "length"]) + f(stringz, ",,", [])])"#,
+        ),
+        (
+            "${string#${stringz}}",
+            r##"f(string, "#", [f(stringz, "", [])])"##,
+        ),
+        (
+            "${string=${stringz}}",
+            r#"f(string, "=", [f(stringz, "", [])])"#,
+        ),
+        (
+            "${string=prefix-${var}}",
+            r#"f(string, "=", ["prefix-" + f(var, "", [])])"#,
+        ),
+        (
+            "${string=${var}-suffix}",
+            r#"f(string, "=", [f(var, "", []) + "-suffix"])"#,
+        ),
+        (
+            "${string=prefix-${var}-suffix}",
+            r#"f(string, "=", ["prefix-" + f(var, "", []) + "-suffix"])"#,
+        ),
+        (
+            "${string=prefix${var} suffix}",
+            r#"f(string, "=", ["prefix" + f(var, "", []) + " suffix"])"#,
+        ),
+        (
+            "${string//${stringy}/${stringz}}",
+            r#"f(string, "//", [f(stringy, "", []) + f(stringz, "", [])])"#,
+        ),
+    ];
+    for (input, tree) in cases {
+        let template = Template::parse(input).unwrap_or_else(|e| panic!("{input}: {e:?}"));
+        assert_eq!(template.tree(), tree, "{input}");
+    }
+}

@@ -433,6 +433,36 @@ mod tests {
         String::from_utf8(apply(op, value.as_bytes(), &args).expect("no panic")).expect("utf-8")
     }
 
+    /// fluxcd/pkg `envsubst/funcs_test.go`.
+    #[test]
+    fn flux_funcs_tests() {
+        assert_eq!(run("#", "Hello World", &[]), "11");
+        assert_eq!(run(",,", "Hello World", &[]), "hello world");
+        assert_eq!(run(",", "HELLO WORLD", &[]), "hELLO WORLD");
+        assert_eq!(run(",", "", &[]), "");
+        assert_eq!(run("^^", "Hello World", &[]), "HELLO WORLD");
+        assert_eq!(run("^", "hello world", &[]), "Hello world");
+        assert_eq!(run("^", "", &[]), "");
+        assert_eq!(run(":=", "Hello World", &["Hola Mundo"]), "Hello World");
+        assert_eq!(run(":=", "", &["Hola Mundo"]), "Hola Mundo");
+        assert_eq!(
+            run(
+                ":=",
+                "",
+                &["Hola Mundo", "-Bonjour le monde", "-Halló heimur"]
+            ),
+            "Hola Mundo-Bonjour le monde-Halló heimur"
+        );
+        let digits = "123456789123456789";
+        assert_eq!(run(":", digits, &["0", "8"]), "12345678");
+        assert_eq!(run(":", digits, &["1", "8"]), "23456789");
+        assert_eq!(run(":", digits, &["9"]), "123456789");
+        assert_eq!(run(":", digits, &["9", "50"]), "123456789");
+        assert_eq!(run(":", digits, &["-3", "2"]), "78");
+        assert_eq!(run(":", digits, &["-300", "3"]), "123");
+        assert_eq!(run(":", "12345678", &["9", "1"]), "");
+    }
+
     #[test]
     fn substring_counts_bytes_and_follows_bash_on_bad_numbers() {
         assert_eq!(run(":", "abcdef", &["2"]), "cdef");
