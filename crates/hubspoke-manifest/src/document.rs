@@ -7,7 +7,7 @@ use crate::yaml::{Node, NodeValue};
 pub use hubspoke_diagnostics::{FieldPath, ObjectMeta, PathSegment};
 
 /// The identity of the object a document's root declares, when it has `apiVersion` and `kind`.
-fn object_meta(root: &Node) -> Option<ObjectMeta> {
+pub fn object_meta<S>(root: &Node<S>) -> Option<ObjectMeta> {
     let api_version = root.get("apiVersion")?.as_str()?.to_owned();
     let kind = root.get("kind")?.as_str()?.to_owned();
     if api_version.is_empty() || kind.is_empty() {
@@ -17,7 +17,7 @@ fn object_meta(root: &Node) -> Option<ObjectMeta> {
     let text = |key: &str| {
         metadata
             .and_then(|m| m.get(key))
-            .and_then(Node::as_str)
+            .and_then(Node::<S>::as_str)
             .map(str::to_owned)
     };
     Some(ObjectMeta {
@@ -30,12 +30,103 @@ fn object_meta(root: &Node) -> Option<ObjectMeta> {
 
 /// Where a field path landed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Located {
-    /// The span to underline.
-    pub span: Span,
+pub struct Located<S = Span> {
+    /// The position to underline.
+    pub span: S,
     /// How many segments of the path exist; equal to the path length when the
     /// field itself was found, less when it is missing and `span` is its parent.
     pub depth: usize,
+}
+
+/// A node position that can be stretched from one node to another, as
+/// [`locate_path`] does to underline a mapping's first entry (key and scalar value).
+pub trait JoinPosition: Copy {
+    /// The position from the start of `self` to the end of `end` (or `self`
+    /// when the two cannot be joined, e.g. they lie in different files).
+    fn join(self, end: Self) -> Self;
+}
+
+impl JoinPosition for Span {
+    fn join(self, end: Self) -> Self {
+        Span {
+            start: self.start,
+            end: end.end,
+        }
+    }
+}
+
+/// Resolve a field path in a tree to the position to report.
+///
+/// A scalar is underlined itself; a mapping or sequence reached through a key
+/// is underlined at its key (underlining a whole block helps nobody); a
+/// missing field points at the key of its deepest existing parent, where it
+/// belongs. With an empty path, or a missing field directly under the root,
+/// the answer is `identity` (the object's name, say).
+pub fn locate_path<S: JoinPosition>(
+    root: &Node<S>,
+    path: &[PathSegment],
+    identity: impl FnOnce() -> S,
+) -> Located<S> {
+    if path.is_empty() {
+        return Located {
+            span: identity(),
+            depth: 0,
+        };
+    }
+    let mut node = root;
+    let mut key_span: Option<S> = None;
+    for (depth, segment) in path.iter().enumerate() {
+        let next = match (segment, &node.value) {
+            (PathSegment::Key(key), NodeValue::Map(_)) => {
+                node.get_entry(key).map(|(k, v)| (Some(k.span), v))
+            }
+            (PathSegment::Index(i), NodeValue::Seq(items)) => items.get(*i).map(|v| (None, v)),
+            // Rego paths may carry indices as strings ("0"); accept them on sequences.
+            (PathSegment::Key(key), NodeValue::Seq(items)) => key
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| items.get(i))
+                .map(|v| (None, v)),
+            _ => None,
+        };
+        match next {
+            Some((k, v)) => {
+                key_span = k;
+                node = v;
+            }
+            None => {
+                let span = match key_span {
+                    Some(span) => span,
+                    None if depth == 0 => identity(),
+                    None => match &node.value {
+                        NodeValue::Map(entries) => {
+                            entries.first().map_or(node.span, |(k, _)| k.span)
+                        }
+                        _ => node.span,
+                    },
+                };
+                return Located { span, depth };
+            }
+        }
+    }
+    let span = match (&node.value, key_span) {
+        (NodeValue::Map(_) | NodeValue::Seq(_), Some(key)) => key,
+        (NodeValue::Map(entries), None) => entries
+            .first()
+            .map(|(k, v)| {
+                if is_scalar(v) {
+                    k.span.join(v.span)
+                } else {
+                    k.span
+                }
+            })
+            .unwrap_or(node.span),
+        _ => node.span,
+    };
+    Located {
+        span,
+        depth: path.len(),
+    }
 }
 
 /// One YAML document of a file.
@@ -71,67 +162,7 @@ impl Document {
     /// belongs. With an empty path the object is located by `metadata.name`,
     /// then `kind`, then the document start.
     pub fn locate(&self, path: &[PathSegment]) -> Located {
-        if path.is_empty() {
-            return Located {
-                span: self.identity_span(),
-                depth: 0,
-            };
-        }
-        let mut node = &self.root;
-        let mut key_span: Option<Span> = None;
-        for (depth, segment) in path.iter().enumerate() {
-            let next = match (segment, &node.value) {
-                (PathSegment::Key(key), NodeValue::Map(_)) => {
-                    node.get_entry(key).map(|(k, v)| (Some(k.span), v))
-                }
-                (PathSegment::Index(i), NodeValue::Seq(items)) => items.get(*i).map(|v| (None, v)),
-                // Rego paths may carry indices as strings ("0"); accept them on sequences.
-                (PathSegment::Key(key), NodeValue::Seq(items)) => key
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|i| items.get(i))
-                    .map(|v| (None, v)),
-                _ => None,
-            };
-            match next {
-                Some((k, v)) => {
-                    key_span = k;
-                    node = v;
-                }
-                None => {
-                    return Located {
-                        span: self.parent_span(node, key_span, depth),
-                        depth,
-                    }
-                }
-            }
-        }
-        let span = match (&node.value, key_span) {
-            (NodeValue::Map(_) | NodeValue::Seq(_), Some(key)) => key,
-            (NodeValue::Map(entries), None) => entries
-                .first()
-                .map(|(k, v)| Span {
-                    start: k.span.start,
-                    end: if is_scalar(v) { v.span.end } else { k.span.end },
-                })
-                .unwrap_or(node.span),
-            _ => node.span,
-        };
-        Located {
-            span,
-            depth: path.len(),
-        }
-    }
-
-    fn parent_span(&self, node: &Node, key_span: Option<Span>, depth: usize) -> Span {
-        match key_span {
-            Some(span) => span,
-            None if depth == 0 => self.identity_span(),
-            None => match &node.value {
-                NodeValue::Map(entries) => entries.first().map_or(node.span, |(k, _)| k.span),
-                _ => node.span,
-            },
-        }
+        locate_path(&self.root, path, || self.identity_span())
     }
 
     fn identity_span(&self) -> Span {
@@ -145,7 +176,7 @@ impl Document {
     }
 }
 
-fn is_scalar(node: &Node) -> bool {
+fn is_scalar<S>(node: &Node<S>) -> bool {
     !matches!(node.value, NodeValue::Map(_) | NodeValue::Seq(_))
 }
 

@@ -20,7 +20,10 @@ pub use discover::{
     discover, glob_set, DiscoverOptions, DiscoveredFile, Discovery, DEFAULT_INCLUDE,
     DEFAULT_MAX_FILE_SIZE,
 };
-pub use document::{parse_dotted_path, Document, FieldPath, Located, ObjectMeta, PathSegment};
+pub use document::{
+    locate_path, object_meta, parse_dotted_path, Document, FieldPath, JoinPosition, Located,
+    ObjectMeta, PathSegment,
+};
 pub use error::ManifestError;
 pub use input_rules::{
     file_problem_finding, input_rules, internal_error_finding, path_problem_finding, problem_meta,

@@ -9,7 +9,7 @@ pub use hubspoke_diagnostics::{Position, Region};
 
 /// A parser marker as saphyr gives it: 1-based line, 0-based character column.
 /// Kept raw in the tree so that only located nodes pay for conversion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Mark {
     /// 1-based line.
     pub line: u32,
@@ -18,7 +18,7 @@ pub struct Mark {
 }
 
 /// Raw start and end marks of a node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Span {
     /// Start mark (inclusive).
     pub start: Mark,

@@ -1,19 +1,23 @@
-//! The YAML tree: every node keeps its span, mapping keys included.
+//! The YAML tree: every node keeps its position, mapping keys included.
+//!
+//! The tree is generic over what a position is. A parsed file's tree is
+//! `Node<Span>` (the default: no extra memory on 10,000-file repositories); a
+//! rendered tree (hubspoke-render) carries the file each value came from too.
 
 use crate::position::Span;
 
-/// One YAML node with its span in the file.
+/// One YAML node with its position (by default, its span in the file).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
+pub struct Node<S = Span> {
     /// Where the node's text starts and ends (quotes included for quoted scalars).
-    pub span: Span,
+    pub span: S,
     /// The resolved value.
-    pub value: NodeValue,
+    pub value: NodeValue<S>,
 }
 
 /// The value of a node after Kubernetes' YAML 1.1 scalar resolution.
 #[derive(Debug, Clone, PartialEq)]
-pub enum NodeValue {
+pub enum NodeValue<S = Span> {
     /// `~`, `null`, or an empty plain scalar.
     Null,
     /// A boolean (YAML 1.1: also `yes`/`no`/`on`/`off`).
@@ -25,12 +29,12 @@ pub enum NodeValue {
     /// A string.
     Str(String),
     /// A sequence.
-    Seq(Vec<Node>),
+    Seq(Vec<Node<S>>),
     /// A mapping, in source order; keys are nodes so they keep their spans.
-    Map(Vec<(Node, Node)>),
+    Map(Vec<(Node<S>, Node<S>)>),
 }
 
-impl Node {
+impl<S> Node<S> {
     /// The node as a string when it is a scalar string.
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
@@ -52,12 +56,12 @@ impl Node {
     }
 
     /// The value of `key` in a mapping node (last one wins, as in Kubernetes).
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub fn get(&self, key: &str) -> Option<&Node<S>> {
         self.get_entry(key).map(|(_, v)| v)
     }
 
     /// The key node and value node of `key` in a mapping node.
-    pub fn get_entry(&self, key: &str) -> Option<(&Node, &Node)> {
+    pub fn get_entry(&self, key: &str) -> Option<(&Node<S>, &Node<S>)> {
         match &self.value {
             NodeValue::Map(entries) => entries
                 .iter()
@@ -79,7 +83,7 @@ impl Node {
                 .map(Value::Number)
                 .unwrap_or_else(|| Value::String(f.to_string())),
             NodeValue::Str(s) => Value::String(s.clone()),
-            NodeValue::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            NodeValue::Seq(items) => Value::Array(items.iter().map(Node::<S>::to_json).collect()),
             NodeValue::Map(entries) => {
                 let mut map = serde_json::Map::with_capacity(entries.len());
                 for (k, v) in entries {
@@ -90,10 +94,34 @@ impl Node {
         }
     }
 
+    /// The same tree with every position converted by `position`.
+    pub fn map_positions<T>(&self, position: &mut impl FnMut(&S) -> T) -> Node<T> {
+        let value = match &self.value {
+            NodeValue::Null => NodeValue::Null,
+            NodeValue::Bool(b) => NodeValue::Bool(*b),
+            NodeValue::Int(i) => NodeValue::Int(*i),
+            NodeValue::Float(f) => NodeValue::Float(*f),
+            NodeValue::Str(s) => NodeValue::Str(s.clone()),
+            NodeValue::Seq(items) => {
+                NodeValue::Seq(items.iter().map(|n| n.map_positions(position)).collect())
+            }
+            NodeValue::Map(entries) => NodeValue::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.map_positions(position), v.map_positions(position)))
+                    .collect(),
+            ),
+        };
+        Node {
+            span: position(&self.span),
+            value,
+        }
+    }
+
     /// Number of nodes in this subtree, itself included.
     pub fn size(&self) -> usize {
         match &self.value {
-            NodeValue::Seq(items) => 1 + items.iter().map(Node::size).sum::<usize>(),
+            NodeValue::Seq(items) => 1 + items.iter().map(Node::<S>::size).sum::<usize>(),
             NodeValue::Map(entries) => {
                 1 + entries
                     .iter()

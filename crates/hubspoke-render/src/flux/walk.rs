@@ -1,0 +1,666 @@
+//! The walk down the graph of Flux Kustomizations, as the controllers would
+//! reconcile it: from each cluster's bootstrap, every Kustomization is built
+//! (Flux's kustomization over kustomize), its objects substituted, and the
+//! Kustomizations among them — already patched by their parent, since the
+//! parent's `spec.patches` apply to every object it builds — rendered in turn.
+//!
+//! A Kustomization is reconciled on the cluster it was applied to and applies
+//! its objects there, or through `spec.kubeConfig` to another cluster.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use hubspoke_manifest::yaml::{Node, NodeValue};
+use hubspoke_manifest::{RepoModel, Span, FLUX_KUSTOMIZE_GROUP};
+
+use super::generator::{flux_kustomization, Base};
+use super::postbuild::PostBuild;
+use crate::render::{
+    ClusterObject, ClusterRender, KustomizationRef, Render, RenderInput, RenderOptions,
+    RenderedKustomization,
+};
+use crate::substitute::{Referent, SourceRef, Variables};
+use crate::KUSTOMIZATION_FILE_NAMES;
+use crate::{FileId, Origin, ProblemCode, RenderProblem, Unknown, UnknownKind};
+
+/// A Flux Kustomization waiting to be rendered.
+struct Pending {
+    /// The object as its parent rendered it.
+    node: Node<Origin>,
+    /// Where it is written; none for a bootstrap the repository lacks.
+    origin: Option<Origin>,
+    /// The cluster it was applied to, whose controller reconciles it.
+    lives_on: String,
+    /// The Kustomizations above it, the bootstrap first.
+    ancestors: Vec<KustomizationRef>,
+}
+
+pub(crate) struct Walk<'a> {
+    input: &'a dyn RenderInput,
+    model: &'a RepoModel,
+    options: &'a RenderOptions,
+    /// Repository path → file.
+    paths: BTreeMap<String, FileId>,
+    clusters: BTreeMap<String, ClusterRender>,
+    queue: VecDeque<Pending>,
+    /// (cluster reconciling it, namespace, name) of every Kustomization reached.
+    visited: BTreeSet<(String, String, String)>,
+    /// Directories some Kustomization built.
+    built: BTreeSet<String>,
+    /// Files some rendered value came from.
+    used: BTreeSet<FileId>,
+}
+
+impl<'a> Walk<'a> {
+    pub(crate) fn new(
+        input: &'a dyn RenderInput,
+        model: &'a RepoModel,
+        options: &'a RenderOptions,
+    ) -> Self {
+        let paths: BTreeMap<String, FileId> = input
+            .files()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.source.repo_path.clone(), FileId(i as u32)))
+            .collect();
+        let clusters = model
+            .clusters
+            .iter()
+            .map(|c| (c.name.clone(), empty_cluster(&c.name)))
+            .collect();
+        Walk {
+            input,
+            model,
+            options,
+            paths,
+            clusters,
+            queue: VecDeque::new(),
+            visited: BTreeSet::new(),
+            built: BTreeSet::new(),
+            used: BTreeSet::new(),
+        }
+    }
+
+    pub(crate) fn run(mut self) -> Render {
+        let mut without_bootstrap = Vec::new();
+        for cluster in &self.model.clusters {
+            let Some(dir) = cluster.directory.as_deref() else {
+                continue;
+            };
+            let roots = self.bootstraps(dir);
+            if roots.is_empty() {
+                without_bootstrap.push((cluster.name.clone(), dir.to_owned()));
+            }
+            for root in roots {
+                self.queue.push_back(Pending {
+                    lives_on: cluster.name.clone(),
+                    ..root
+                });
+            }
+        }
+        self.drain();
+        // A cluster directory nothing reconciles is applied as a bootstrap
+        // `flux-system` Kustomization would: the repository may leave
+        // `gotk-sync.yaml` out, it is created by `flux bootstrap`.
+        for (cluster, dir) in without_bootstrap {
+            if self.built.contains(&dir) {
+                continue;
+            }
+            if let Some(root) = self.implicit_bootstrap(&dir) {
+                self.queue.push_back(Pending {
+                    lives_on: cluster,
+                    ..root
+                });
+                self.drain();
+            }
+        }
+        // Files declaring objects (kustomize's own configuration aside) that
+        // no rendered value came from.
+        let unrendered_files = self
+            .input
+            .files()
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                f.documents.iter().any(|d| {
+                    d.object
+                        .as_ref()
+                        .is_some_and(|o| o.group() != "kustomize.config.k8s.io")
+                })
+            })
+            .map(|(i, _)| FileId(i as u32))
+            .filter(|id| !self.used.contains(id))
+            .collect();
+        Render {
+            clusters: self.clusters.into_values().collect(),
+            unrendered_files,
+        }
+    }
+
+    fn drain(&mut self) {
+        while let Some(next) = self.queue.pop_front() {
+            self.process(next);
+        }
+    }
+
+    /// The bootstrap Kustomizations of a cluster directory: local ones written
+    /// in it whose `spec.path` is the directory itself.
+    fn bootstraps(&self, dir: &str) -> Vec<Pending> {
+        let prefix = format!("{dir}/");
+        let mut roots = Vec::new();
+        for fk in &self.model.flux_kustomizations {
+            let object = &self.model.objects[fk.object];
+            let reconciles_dir = fk.path.as_ref().is_some_and(|p| p.target == dir);
+            if object.patch
+                || !fk.local_source
+                || !reconciles_dir
+                || !object.file.starts_with(&prefix)
+            {
+                continue;
+            }
+            let Some(location) = self.model.locations.get(fk.object) else {
+                continue;
+            };
+            let Some(document) = self
+                .input
+                .files()
+                .get(location.file)
+                .and_then(|f| f.documents.get(location.document))
+            else {
+                continue;
+            };
+            let file = FileId(location.file as u32);
+            let node = document
+                .root
+                .map_positions(&mut |span| Origin { file, span: *span });
+            roots.push(Pending {
+                origin: Some(node.span),
+                node,
+                lives_on: String::new(),
+                ancestors: Vec::new(),
+            });
+        }
+        roots
+    }
+
+    /// The `flux-system` Kustomization `flux bootstrap` would create for `dir`.
+    fn implicit_bootstrap(&self, dir: &str) -> Option<Pending> {
+        let file = self.files_under(dir).next()?;
+        let origin = Origin {
+            file,
+            span: Span::default(),
+        };
+        let text = |s: &str| Node {
+            span: origin,
+            value: NodeValue::Str(s.to_owned()),
+        };
+        let map = |entries: Vec<(&str, Node<Origin>)>| Node {
+            span: origin,
+            value: NodeValue::Map(entries.into_iter().map(|(k, v)| (text(k), v)).collect()),
+        };
+        let node = map(vec![
+            ("apiVersion", text("kustomize.toolkit.fluxcd.io/v1")),
+            ("kind", text("Kustomization")),
+            (
+                "metadata",
+                map(vec![
+                    ("name", text("flux-system")),
+                    ("namespace", text("flux-system")),
+                ]),
+            ),
+            (
+                "spec",
+                map(vec![
+                    ("path", text(dir)),
+                    (
+                        "sourceRef",
+                        map(vec![
+                            ("kind", text("GitRepository")),
+                            ("name", text("flux-system")),
+                        ]),
+                    ),
+                ]),
+            ),
+        ]);
+        Some(Pending {
+            node,
+            origin: None,
+            lives_on: String::new(),
+            ancestors: Vec::new(),
+        })
+    }
+
+    fn files_under<'s>(&'s self, dir: &str) -> impl Iterator<Item = FileId> + 's {
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        self.paths
+            .range(prefix.clone()..)
+            .take_while(move |(p, _)| p.starts_with(&prefix))
+            .map(|(_, id)| *id)
+    }
+
+    fn is_dir(&self, dir: &str) -> bool {
+        dir.is_empty() || self.files_under(dir).next().is_some()
+    }
+
+    fn cluster(&mut self, name: &str) -> &mut ClusterRender {
+        self.clusters
+            .entry(name.to_owned())
+            .or_insert_with(|| empty_cluster(name))
+    }
+
+    fn process(&mut self, pending: Pending) {
+        let Pending {
+            node,
+            origin,
+            lives_on,
+            ancestors,
+        } = pending;
+        let meta = |key: &str| {
+            node.get("metadata")
+                .and_then(|m| m.get(key))
+                .and_then(Node::as_str)
+        };
+        let this = KustomizationRef {
+            namespace: meta("namespace").unwrap_or("default").to_owned(),
+            name: meta("name").unwrap_or_default().to_owned(),
+            origin,
+        };
+        let same = |k: &KustomizationRef| k.namespace == this.namespace && k.name == this.name;
+        if ancestors.last().is_some_and(same) {
+            // A Kustomization among its own objects: the bootstrap applying itself.
+            return;
+        }
+        let applies_to = self.applies_to(&node, &this, &lives_on);
+        if ancestors.iter().any(same) {
+            let chain: Vec<String> = ancestors
+                .iter()
+                .chain(std::iter::once(&this))
+                .map(ToString::to_string)
+                .collect();
+            self.cluster(&applies_to).problems.push(RenderProblem::new(
+                this.origin.unwrap_or(node.span),
+                ProblemCode::FluxCycle,
+                format!(
+                    "Kustomization {this} is applied by its own descendant ({}): a cycle; it is rendered once",
+                    chain.join(" → ")
+                ),
+            ));
+            return;
+        }
+        if !self
+            .visited
+            .insert((lives_on.clone(), this.namespace.clone(), this.name.clone()))
+        {
+            return;
+        }
+        let mut record = RenderedKustomization {
+            kustomization: this.clone(),
+            parent: ancestors.last().cloned(),
+            reconciled_on: lives_on.clone(),
+            applies_to: applies_to.clone(),
+            path: None,
+            rendered: false,
+        };
+        let spec = node.get("spec");
+        if let Some(unknown) = self.foreign_source(&node, &this) {
+            let cluster = self.cluster(&applies_to);
+            cluster.unknowns.push(unknown);
+            cluster.kustomizations.push(record);
+            return;
+        }
+        let path_node = spec.and_then(|s| s.get("path"));
+        let raw = path_node.and_then(Node::as_str).unwrap_or("");
+        let anchor = path_node.map_or(node.span, |p| p.span);
+        if raw.contains("${") {
+            let cluster = self.cluster(&applies_to);
+            cluster.unknowns.push(Unknown {
+                origin: anchor,
+                kind: UnknownKind::UnknownVariable,
+                reason: format!("spec.path of Kustomization {this} holds a variable whose value is unknown: not rendered"),
+            });
+            cluster.kustomizations.push(record);
+            return;
+        }
+        let dir = secure_join(raw);
+        record.path = Some(dir.clone());
+        if !self.is_dir(&dir) {
+            let cluster = self.cluster(&applies_to);
+            cluster.problems.push(RenderProblem::new(
+                anchor,
+                ProblemCode::FluxPathNotFound,
+                format!("kustomization path not found: {raw:?} holds no file of the repository (Flux fails the reconcile)"),
+            ));
+            cluster.kustomizations.push(record);
+            return;
+        }
+        let mut problems = Vec::new();
+        let kustomization = self.kustomization_for(&node, &dir, &mut problems);
+        let output = self.input.build_with(&dir, &kustomization);
+        self.built.insert(dir.clone());
+        record.rendered = true;
+        let variables = self.variables(&node, &this, &lives_on, &mut problems);
+        let post_build = PostBuild {
+            variables: variables.as_ref(),
+            options: self.options.substitute,
+            decrypts: spec.and_then(|s| s.get("decryption")).is_some(),
+            common_metadata: spec.and_then(|s| s.get("commonMetadata")),
+        };
+        let chain: Vec<KustomizationRef> = ancestors
+            .iter()
+            .cloned()
+            .chain(std::iter::once(this.clone()))
+            .collect();
+        let mut objects = Vec::with_capacity(output.objects.len());
+        let mut unknowns = output.unknowns;
+        problems.extend(output.problems);
+        for mut object in output.objects {
+            let applied = post_build.apply(&mut object, self.input.files());
+            problems.extend(applied.problems);
+            unknowns.extend(applied.unknowns);
+            collect_files(&object.root, &mut self.used);
+            self.used.insert(object.source.file);
+            if is_flux_kustomization(&object.root) {
+                self.queue.push_back(Pending {
+                    node: object.root.clone(),
+                    origin: Some(object.source),
+                    lives_on: applies_to.clone(),
+                    ancestors: chain.clone(),
+                });
+            }
+            objects.push(ClusterObject {
+                object,
+                kustomization: this.clone(),
+                substitutions: applied.substitutions,
+                unknown_fields: applied.unknown_fields,
+            });
+        }
+        let cluster = self.cluster(&applies_to);
+        cluster.objects.extend(objects);
+        cluster.problems.extend(problems);
+        cluster.unknowns.extend(unknowns);
+        cluster.kustomizations.push(record);
+    }
+
+    /// Flux's kustomization for the directory: its own file, else generated.
+    fn kustomization_for(
+        &self,
+        node: &Node<Origin>,
+        dir: &str,
+        problems: &mut Vec<RenderProblem>,
+    ) -> Node<Origin> {
+        let own = KUSTOMIZATION_FILE_NAMES
+            .iter()
+            .find_map(|name| self.paths.get(&join(dir, name)).copied());
+        let file_root = own.map(|id| {
+            let root = self.input.files()[id.0 as usize]
+                .documents
+                .first()
+                .map(|d| &d.root);
+            match root {
+                Some(root) => root.map_positions(&mut |span| Origin {
+                    file: id,
+                    span: *span,
+                }),
+                // Empty or unparsable: its parse problem is reported with the file.
+                None => Node {
+                    span: Origin {
+                        file: id,
+                        span: Span::default(),
+                    },
+                    value: NodeValue::Map(Vec::new()),
+                },
+            }
+        });
+        // Only the files under the directory matter to the listing.
+        let under: Vec<String> = match file_root {
+            Some(_) => Vec::new(),
+            None => self
+                .files_under(dir)
+                .map(|id| self.input.files()[id.0 as usize].source.repo_path.clone())
+                .collect(),
+        };
+        let base = match &file_root {
+            Some(root) => Base::File(root),
+            None => Base::Generate { files: &under },
+        };
+        let exists = |relative: &str| {
+            let path = secure_join(&join(dir, relative));
+            self.paths.contains_key(&path) || self.is_dir(&path)
+        };
+        flux_kustomization(node, dir, base, &exists, problems)
+    }
+
+    /// The cluster the Kustomization applies its objects to: through
+    /// `spec.kubeConfig`, the kubeconfig's cluster; else where it lives.
+    fn applies_to(&self, node: &Node<Origin>, this: &KustomizationRef, lives_on: &str) -> String {
+        let secret = node
+            .get("spec")
+            .and_then(|s| s.get("kubeConfig"))
+            .and_then(|k| k.get("secretRef"))
+            .and_then(|r| r.get("name"))
+            .and_then(Node::as_str);
+        let Some(secret) = secret else {
+            return lives_on.to_owned();
+        };
+        // The model resolved this Kustomization's kubeconfig (patches included).
+        let key = hubspoke_manifest::index_key(
+            FLUX_KUSTOMIZE_GROUP,
+            "Kustomization",
+            &this.namespace,
+            &this.name,
+        );
+        let known = self
+            .model
+            .index
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .find_map(|&id| {
+                self.model
+                    .flux_kustomizations
+                    .iter()
+                    .find(|fk| fk.object == id && fk.kubeconfig_secret.as_deref() == Some(secret))
+                    .and_then(|fk| fk.target_clusters.first().cloned())
+            });
+        if let Some(cluster) = known {
+            return cluster;
+        }
+        let stripped = secret.strip_suffix("-kubeconfig-secret").unwrap_or(secret);
+        let stripped = stripped.strip_suffix("-kubeconfig").unwrap_or(stripped);
+        let is_cluster = |name: &str| self.model.clusters.iter().any(|c| c.name == name);
+        if is_cluster(stripped) {
+            stripped.to_owned()
+        } else if is_cluster(&this.namespace) {
+            this.namespace.clone()
+        } else {
+            stripped.to_owned()
+        }
+    }
+
+    /// An unknown when the Kustomization builds a source outside this
+    /// repository (another Git repository, an OCI artifact, a bucket).
+    fn foreign_source(&self, node: &Node<Origin>, this: &KustomizationRef) -> Option<Unknown> {
+        let source = node.get("spec").and_then(|s| s.get("sourceRef"));
+        let field = |key: &str| source.and_then(|s| s.get(key)).and_then(Node::as_str);
+        let kind = field("kind").unwrap_or("");
+        let name = field("name").unwrap_or("");
+        let namespace = field("namespace").unwrap_or(&this.namespace);
+        if kind == "GitRepository" && self.is_local_repository(namespace, name) {
+            return None;
+        }
+        Some(Unknown {
+            origin: source.map_or(node.span, |s| s.span),
+            kind: UnknownKind::ForeignSource,
+            reason: format!(
+                "Kustomization {this} builds {kind} {namespace}/{name}, a source outside this repository: not rendered"
+            ),
+        })
+    }
+
+    /// `flux-system`, or a GitRepository the model found to be this repository.
+    fn is_local_repository(&self, namespace: &str, name: &str) -> bool {
+        name == "flux-system"
+            || self.model.flux_kustomizations.iter().any(|fk| {
+                fk.local_source
+                    && fk.source.as_ref().is_some_and(|s| {
+                        s.name == name
+                            && s.namespace.as_deref().unwrap_or("flux-system") == namespace
+                    })
+            })
+    }
+
+    /// The Kustomization's variables; `substituteFrom` objects are looked up
+    /// among what its cluster received so far, then among the repository's
+    /// documents.
+    fn variables(
+        &self,
+        node: &Node<Origin>,
+        this: &KustomizationRef,
+        lives_on: &str,
+        problems: &mut Vec<RenderProblem>,
+    ) -> Option<Variables> {
+        let wanted: Vec<(String, String)> = match node
+            .get("spec")
+            .and_then(|s| s.get("postBuild"))
+            .and_then(|p| p.get("substituteFrom"))
+            .map(|l| &l.value)
+        {
+            Some(NodeValue::Seq(items)) => items
+                .iter()
+                .filter_map(|i| {
+                    let kind = i.get("kind").and_then(Node::as_str)?;
+                    let name = i.get("name").and_then(Node::as_str)?;
+                    Some((kind.to_owned(), name.to_owned()))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let found: Vec<((String, String), Node<Origin>)> = wanted
+            .into_iter()
+            .filter_map(|(kind, name)| {
+                let node = self.find_object(&kind, &this.namespace, &name, lives_on)?;
+                Some(((kind, name), node))
+            })
+            .collect();
+        let variables = Variables::from_kustomization(
+            node,
+            &mut |reference: &SourceRef| {
+                found
+                    .iter()
+                    .find(|((k, n), _)| *k == reference.kind && *n == reference.name)
+                    .map_or(Referent::Missing, |(_, node)| Referent::Found(node))
+            },
+            problems,
+        )?;
+        for (name, definition) in variables.invalid_names() {
+            problems.push(RenderProblem::new(
+                definition.at,
+                ProblemCode::SubstituteInvalidName,
+                format!(
+                    "'{name}' var name is invalid, must match '^[_[:alpha:]][_[:alpha:][:digit:]]*$': Flux fails every substitution of Kustomization {this}"
+                ),
+            ));
+        }
+        Some(variables)
+    }
+
+    fn find_object(
+        &self,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+        cluster: &str,
+    ) -> Option<Node<Origin>> {
+        let matches = |root: &Node<Origin>| {
+            let meta = |key: &str| {
+                root.get("metadata")
+                    .and_then(|m| m.get(key))
+                    .and_then(Node::as_str)
+            };
+            root.get("kind").and_then(Node::as_str) == Some(kind)
+                && meta("name") == Some(name)
+                && meta("namespace").unwrap_or("default") == namespace
+        };
+        if let Some(rendered) = self
+            .clusters
+            .get(cluster)
+            .and_then(|c| c.objects.iter().rev().find(|o| matches(&o.object.root)))
+        {
+            return Some(rendered.object.root.clone());
+        }
+        let key = hubspoke_manifest::index_key("", kind, namespace, name);
+        let ids = self.model.index.get(&key)?;
+        let id = ids
+            .iter()
+            .find(|&&id| self.model.objects[id].clusters.iter().any(|c| c == cluster))
+            .or_else(|| ids.first())?;
+        let location = self.model.locations.get(*id)?;
+        let document = self
+            .input
+            .files()
+            .get(location.file)?
+            .documents
+            .get(location.document)?;
+        let file = FileId(location.file as u32);
+        Some(
+            document
+                .root
+                .map_positions(&mut |span| Origin { file, span: *span }),
+        )
+    }
+}
+
+fn empty_cluster(name: &str) -> ClusterRender {
+    ClusterRender {
+        cluster: name.to_owned(),
+        objects: Vec::new(),
+        kustomizations: Vec::new(),
+        problems: Vec::new(),
+        unknowns: Vec::new(),
+    }
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// `securejoin.SecureJoin(root, path)` as repository path: `..` never climbs
+/// above the root and an absolute path is taken from it (`""` is the root).
+pub(crate) fn secure_join(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+fn is_flux_kustomization(root: &Node<Origin>) -> bool {
+    let api = root.get("apiVersion").and_then(Node::as_str).unwrap_or("");
+    root.get("kind").and_then(Node::as_str) == Some("Kustomization")
+        && api.split_once('/').map(|(g, _)| g) == Some(FLUX_KUSTOMIZE_GROUP)
+}
+
+fn collect_files(node: &Node<Origin>, used: &mut BTreeSet<FileId>) {
+    used.insert(node.span.file);
+    match &node.value {
+        NodeValue::Seq(items) => items.iter().for_each(|i| collect_files(i, used)),
+        NodeValue::Map(entries) => entries.iter().for_each(|(k, v)| {
+            collect_files(k, used);
+            collect_files(v, used);
+        }),
+        _ => {}
+    }
+}

@@ -1,0 +1,222 @@
+//! Bad input is a problem at its line, never a panic, and the rest renders.
+
+use hubspoke_manifest::{parse_text, ParseLimits, ParsedFile};
+use hubspoke_render::{build, KustomizeOutput, ProblemCode, RNode, RenderFs, UnknownKind};
+
+fn file(path: &str, text: &str) -> ParsedFile {
+    parse_text(path, path, text.to_owned(), ParseLimits::default())
+}
+
+const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kept\n";
+
+fn render(files: &[ParsedFile], dir: &str) -> KustomizeOutput {
+    build(&RenderFs::parsed_only(files), dir)
+}
+
+/// (code, line, kustomize fails) of every problem, sorted.
+fn problems(out: &KustomizeOutput, files: &[ParsedFile]) -> Vec<(ProblemCode, u32, bool)> {
+    let mut list: Vec<_> = out
+        .problems
+        .iter()
+        .map(|p| {
+            let line = files
+                .get(p.origin.file.0 as usize)
+                .map_or(0, |f| f.source.region(p.origin.span).start.line);
+            (p.code, line, p.kustomize_fails)
+        })
+        .collect();
+    list.sort();
+    list
+}
+
+fn names(out: &KustomizeOutput) -> Vec<String> {
+    out.objects
+        .iter()
+        .filter_map(|o| {
+            o.root
+                .get("metadata")
+                .and_then(|m| m.get("name"))
+                .and_then(RNode::as_str)
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+#[test]
+fn a_cycle_is_reported_where_it_closes_and_the_rest_renders() {
+    let files = vec![
+        file(
+            "a/kustomization.yaml",
+            "resources:\n  - cm.yaml\n  - ../b\n",
+        ),
+        file("a/cm.yaml", CM),
+        file("b/kustomization.yaml", "resources:\n  - ../a\n"),
+    ];
+    let out = render(&files, "a");
+    assert_eq!(problems(&out, &files), vec![(ProblemCode::Cycle, 2, true)]);
+    assert_eq!(names(&out), vec!["kept"]);
+    assert!(
+        out.problems[0].message.contains("a → b → a"),
+        "{}",
+        out.problems[0].message
+    );
+}
+
+#[test]
+fn missing_files_and_bases_are_reported_at_their_entries() {
+    let files = vec![
+        file("app/kustomization.yaml", "resources:\n  - cm.yaml\n  - gone.yaml\n  - ../nowhere\ncomponents:\n  - ../no-component\n"),
+        file("app/cm.yaml", CM),
+        file("lonely/readme.yaml", "a: 1\n"),
+    ];
+    let out = render(&files, "app");
+    assert_eq!(
+        problems(&out, &files),
+        vec![
+            (ProblemCode::MissingFile, 3, true),
+            (ProblemCode::MissingFile, 4, true),
+            (ProblemCode::MissingFile, 6, true)
+        ]
+    );
+    assert_eq!(names(&out), vec!["kept"]);
+}
+
+#[test]
+fn patch_targets_matching_nothing_follow_kustomize() {
+    let files = vec![
+        file(
+            "app/kustomization.yaml",
+            "resources: [cm.yaml]\npatches:\n  - patch: |-\n      apiVersion: v1\n      kind: ConfigMap\n      metadata:\n        name: absent\n  - target:\n      kind: Secret\n    patch: |-\n      - op: add\n        path: /data\n        value: {}\n",
+        ),
+        file("app/cm.yaml", CM),
+    ];
+    let out = render(&files, "app");
+    // kustomize fails on the strategic-merge patch naming no object, and
+    // accepts a target that selects nothing (still worth a warning).
+    assert_eq!(
+        problems(&out, &files),
+        vec![
+            (ProblemCode::PatchTargetNotFound, 4, true),
+            (ProblemCode::PatchTargetNotFound, 9, false)
+        ]
+    );
+    assert_eq!(names(&out), vec!["kept"]);
+}
+
+#[test]
+fn invalid_json_patches_are_reported_at_the_operation() {
+    let files = vec![
+        file(
+            "app/kustomization.yaml",
+            "resources: [cm.yaml]\npatches:\n  - target: {kind: ConfigMap}\n    patch: |-\n      - op: remove\n        path: /data/missing\n  - target: {kind: ConfigMap}\n    patch: |-\n      - op: frobnicate\n        path: /data\n  - target: {kind: ConfigMap}\n    patch: |-\n      - op: add\n        path: data\n        value: 1\n",
+        ),
+        file("app/cm.yaml", CM),
+    ];
+    let out = render(&files, "app");
+    assert_eq!(
+        problems(&out, &files),
+        vec![
+            (ProblemCode::InvalidJsonPatch, 5, true),
+            (ProblemCode::InvalidJsonPatch, 9, true),
+            (ProblemCode::InvalidJsonPatch, 14, true),
+        ]
+    );
+    assert_eq!(names(&out), vec!["kept"]);
+}
+
+#[test]
+fn a_name_collision_is_reported_at_the_second_object() {
+    let files = vec![
+        file(
+            "app/kustomization.yaml",
+            "namePrefix: x-\nresources:\n  - a\n  - b\n",
+        ),
+        file("app/a/kustomization.yaml", "resources: [cm.yaml]\n"),
+        file("app/a/cm.yaml", CM),
+        file("app/b/kustomization.yaml", "resources: [cm.yaml]\n"),
+        file("app/b/cm.yaml", CM),
+    ];
+    let out = render(&files, "app");
+    let found = problems(&out, &files);
+    assert_eq!(found, vec![(ProblemCode::IdConflict, 1, true)]);
+    assert_eq!(out.problems[0].origin.file, hubspoke_render::FileId(4));
+    assert_eq!(names(&out), vec!["x-kept"]);
+}
+
+#[test]
+fn malformed_fields_are_reported_and_ignored() {
+    let files = vec![
+        file(
+            "app/kustomization.yaml",
+            "namespace: 42\ncommonLabels:\n  version: 1.0\n  team: web\nresources: cm.yaml\nimages:\n  - name: nginx\n    newTag: 1.27\nfrobnicate: true\nresources: [cm.yaml]\n",
+        ),
+        file("app/cm.yaml", CM),
+    ];
+    let out = render(&files, "app");
+    let codes: Vec<(ProblemCode, u32, bool)> = problems(&out, &files);
+    assert_eq!(
+        codes,
+        vec![
+            (ProblemCode::InvalidKustomization, 1, true),
+            (ProblemCode::InvalidKustomization, 3, true),
+            (ProblemCode::InvalidKustomization, 5, true),
+            (ProblemCode::InvalidKustomization, 8, true),
+            (ProblemCode::InvalidKustomization, 9, true),
+            (ProblemCode::InvalidKustomization, 10, true),
+        ]
+    );
+    let labels = out.objects[0]
+        .root
+        .get("metadata")
+        .and_then(|m| m.get("labels"))
+        .map(RNode::to_json);
+    assert_eq!(labels, Some(serde_json::json!({"team": "web"})));
+}
+
+#[test]
+fn remote_bases_are_unknown_not_errors() {
+    let files = vec![
+        file(
+            "app/kustomization.yaml",
+            "resources:\n  - cm.yaml\n  - github.com/example/repo//deploy?ref=v1\n  - https://example.com/manifest.yaml\nhelmCharts:\n  - name: x\n",
+        ),
+        file("app/cm.yaml", CM),
+    ];
+    let out = render(&files, "app");
+    assert!(out.problems.is_empty(), "{:?}", out.problems);
+    let kinds: Vec<UnknownKind> = out.unknowns.iter().map(|u| u.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            UnknownKind::HelmChart,
+            UnknownKind::RemoteResource,
+            UnknownKind::RemoteResource
+        ]
+    );
+    assert_eq!(names(&out), vec!["kept"]);
+}
+
+#[test]
+fn paths_outside_the_root_are_refused() {
+    let files = vec![file(
+        "app/kustomization.yaml",
+        "resources:\n  - ../../etc\n  - /etc/passwd\n",
+    )];
+    let out = render(&files, "app");
+    assert_eq!(
+        problems(&out, &files),
+        vec![
+            (ProblemCode::OutsideRoot, 2, true),
+            (ProblemCode::OutsideRoot, 3, true)
+        ]
+    );
+}
+
+#[test]
+fn a_directory_without_kustomization_is_reported() {
+    let files = vec![file("app/deploy.yaml", CM)];
+    let out = render(&files, "app");
+    assert_eq!(out.problems.len(), 1);
+    assert_eq!(out.problems[0].code, ProblemCode::MissingKustomization);
+    assert!(out.objects.is_empty());
+}
