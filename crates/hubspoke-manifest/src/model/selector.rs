@@ -1,61 +1,108 @@
-//! Which objects a kustomize patch applies to: its `target` (every field a
-//! regular expression, as in kustomize), else the kind and name of a
-//! strategic-merge patch itself; and the small regular-expression matcher that
-//! serves it.
+//! Which objects a kustomize patch applies to: its `target` (kustomize's
+//! `types.Selector`), else the kind and name of a strategic-merge patch itself.
+//!
+//! A target's `group`, `version`, `kind`, `name` and `namespace` are regular
+//! expressions that kustomize anchors as `^(?:pattern)$` and compiles with Go's
+//! `regexp` (RE2 syntax; kustomize `api/types/selector.go`, `NewSelectorRegex` and
+//! `anchorRegex`). An empty or absent field matches every value. The `regex` crate
+//! implements the same RE2 syntax in linear time, so a hostile pattern cannot hang a
+//! run. The rare differences: `\d`, `\w`, `\s` and `\b` are Unicode-aware here (ASCII
+//! in Go), which only matters for non-ASCII values the API server rejects in names; and
+//! a few Go-only escapes (`\Q...\E`, octal `\123`) do not compile here, while a nested
+//! repetition (`a**`) or a count above 1000 (`a{1001}`), which Go rejects, compile here.
+//!
+//! A pattern that does not compile makes kustomize fail the whole build, so the patch
+//! applies to nothing: such a target matches no object, so the model's facts stay
+//! what the cluster would get (nothing patched). The pattern is not reported.
 
-use std::cell::Cell;
-
+use regex::{Regex, RegexBuilder};
 use serde_json::Value;
 
 use super::str_at;
 use super::types::ModelObject;
 
-/// Which objects a kustomize patch applies to: its `target` (every field a
-/// regular expression, as in kustomize), else the kind and name of a
-/// strategic-merge patch itself.
-#[derive(Debug, Clone, Default)]
+/// Upper bound on a compiled target pattern. Kubernetes names are at most 253
+/// characters and real targets a few dozen; the bound only keeps a hostile pattern
+/// (`(a{1000}){1000}`) from costing time and memory to compile: it then does not
+/// compile, and matches nothing.
+const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+
+/// How one field of a target is matched.
+#[derive(Debug, Clone)]
+enum FieldMatch {
+    /// Absent or empty: every value (kustomize's `MatchName` and friends).
+    Any,
+    /// Exactly this text: the implicit target of a strategic-merge patch.
+    Exact(String),
+    /// kustomize's anchored regular expression, compiled once.
+    Pattern(Regex),
+    /// A pattern that does not compile: kustomize fails, nothing is patched.
+    Invalid,
+}
+
+impl FieldMatch {
+    /// The field of a `target`: a regular expression unless absent or empty.
+    fn pattern(pattern: Option<&str>) -> FieldMatch {
+        match pattern {
+            None | Some("") => FieldMatch::Any,
+            Some(pattern) => RegexBuilder::new(&format!("^(?:{pattern})$"))
+                .size_limit(PATTERN_SIZE_LIMIT)
+                .build()
+                .map_or(FieldMatch::Invalid, FieldMatch::Pattern),
+        }
+    }
+
+    fn matches(&self, value: &str) -> bool {
+        match self {
+            FieldMatch::Any => true,
+            FieldMatch::Exact(text) => text == value,
+            FieldMatch::Pattern(regex) => regex.is_match(value),
+            FieldMatch::Invalid => false,
+        }
+    }
+}
+
+/// The objects a kustomize patch targets.
+#[derive(Debug, Clone)]
 pub(super) struct Selector {
-    group: Option<String>,
-    version: Option<String>,
-    kind: Option<String>,
-    name: Option<String>,
-    namespace: Option<String>,
+    group: FieldMatch,
+    version: FieldMatch,
+    kind: FieldMatch,
+    name: FieldMatch,
+    namespace: FieldMatch,
     label_selector: Option<String>,
     annotation_selector: Option<String>,
 }
 
 impl Selector {
+    /// A patch's `target`.
     pub(super) fn from_target(target: &Value) -> Selector {
-        let text = |key: &str| target.get(key).and_then(Value::as_str).map(str::to_owned);
+        let text = |key: &str| target.get(key).and_then(Value::as_str);
         Selector {
-            group: text("group"),
-            version: text("version"),
-            kind: text("kind"),
-            name: text("name"),
-            namespace: text("namespace"),
-            label_selector: text("labelSelector"),
-            annotation_selector: text("annotationSelector"),
+            group: FieldMatch::pattern(text("group")),
+            version: FieldMatch::pattern(text("version")),
+            kind: FieldMatch::pattern(text("kind")),
+            name: FieldMatch::pattern(text("name")),
+            namespace: FieldMatch::pattern(text("namespace")),
+            label_selector: text("labelSelector").map(str::to_owned),
+            annotation_selector: text("annotationSelector").map(str::to_owned),
         }
     }
 
     /// The implicit target of a strategic-merge patch: its own kind, name and namespace (literally).
     pub(super) fn from_patch_object(patch: &Value) -> Option<Selector> {
         let kind = str_at(patch, &["kind"])?;
-        let literal = |s: &str| {
-            let mut out = String::new();
-            for c in s.chars() {
-                if "\\.+*?()|[]{}^$".contains(c) {
-                    out.push('\\');
-                }
-                out.push(c);
-            }
-            out
+        let exact = |text: Option<&str>| {
+            text.map_or(FieldMatch::Any, |text| FieldMatch::Exact(text.to_owned()))
         };
         Some(Selector {
-            kind: Some(literal(kind)),
-            name: str_at(patch, &["metadata", "name"]).map(literal),
-            namespace: str_at(patch, &["metadata", "namespace"]).map(literal),
-            ..Selector::default()
+            group: FieldMatch::Any,
+            version: FieldMatch::Any,
+            kind: exact(Some(kind)),
+            name: exact(str_at(patch, &["metadata", "name"])),
+            namespace: exact(str_at(patch, &["metadata", "namespace"])),
+            label_selector: None,
+            annotation_selector: None,
         })
     }
 
@@ -64,32 +111,25 @@ impl Selector {
             .api_version
             .rsplit_once('/')
             .map_or(object.api_version.as_str(), |(_, v)| v);
-        let field = |pattern: &Option<String>, value: &str| {
-            pattern
-                .as_deref()
-                .is_none_or(|p| regex_full_match(p, value))
-        };
-        field(&self.group, &object.group)
-            && field(&self.version, version)
-            && field(&self.kind, &object.kind)
-            && field(&self.name, &object.name)
-            && field(
-                &self.namespace,
-                object.effective_namespace.as_deref().unwrap_or(""),
-            )
+        self.group.matches(&object.group)
+            && self.version.matches(version)
+            && self.kind.matches(&object.kind)
+            && self.name.matches(&object.name)
+            && self
+                .namespace
+                .matches(object.effective_namespace.as_deref().unwrap_or(""))
             && self
                 .label_selector
                 .as_deref()
-                .is_none_or(|s| selector_matches(s, object.body.pointer("/metadata/labels")))
-            && self
-                .annotation_selector
-                .as_deref()
-                .is_none_or(|s| selector_matches(s, object.body.pointer("/metadata/annotations")))
+                .is_none_or(|s| label_selector_matches(s, object.body.pointer("/metadata/labels")))
+            && self.annotation_selector.as_deref().is_none_or(|s| {
+                label_selector_matches(s, object.body.pointer("/metadata/annotations"))
+            })
     }
 }
 
 /// A Kubernetes label selector (`a=b,c!=d,e,!f,g in (x,y),h notin (z)`) against a map.
-fn selector_matches(selector: &str, labels: Option<&Value>) -> bool {
+fn label_selector_matches(selector: &str, labels: Option<&Value>) -> bool {
     let get = |key: &str| labels.and_then(|l| l.get(key)).and_then(Value::as_str);
     let mut requirements = Vec::new();
     let mut depth = 0usize;
@@ -139,257 +179,279 @@ fn selector_matches(selector: &str, labels: Option<&Value>) -> bool {
     })
 }
 
-/// A regular expression of the subset kustomize targets use: literals and
-/// escapes, `.`, classes `[a-z]`/`[^...]`, groups `(...)`/`(?:...)` with `|`,
-/// and the quantifiers `*`, `+`, `?`. Matched against the whole text, as
-/// kustomize anchors target patterns. A pattern outside the subset matches literally.
-fn regex_full_match(pattern: &str, text: &str) -> bool {
-    let pattern = pattern.strip_prefix('^').unwrap_or(pattern);
-    let pattern = if pattern.ends_with('$') && !pattern.ends_with("\\$") {
-        &pattern[..pattern.len() - 1]
-    } else {
-        pattern
-    };
-    let chars: Vec<char> = pattern.chars().collect();
-    let mut pos = 0;
-    let Some(alternatives) = parse_alternatives(&chars, &mut pos) else {
-        return pattern == text;
-    };
-    if pos != chars.len() {
-        return pattern == text;
-    }
-    let text: Vec<char> = text.chars().collect();
-    let node = Re::Group(alternatives);
-    let budget = Cell::new(100_000usize);
-    match_seq(std::slice::from_ref(&node), &text, 0, &budget, &mut |end| {
-        end == text.len()
-    })
-}
-
-#[derive(Debug, Clone)]
-enum Re {
-    Char(char),
-    Any,
-    Class(Vec<(char, char)>, bool),
-    Group(Vec<Vec<Re>>),
-    Repeat(Box<Re>, usize, bool),
-}
-
-fn parse_alternatives(chars: &[char], pos: &mut usize) -> Option<Vec<Vec<Re>>> {
-    let mut alternatives = vec![Vec::new()];
-    while *pos < chars.len() {
-        let c = chars[*pos];
-        let atom = match c {
-            '|' => {
-                *pos += 1;
-                alternatives.push(Vec::new());
-                continue;
-            }
-            ')' => break,
-            '(' => {
-                *pos += 1;
-                if chars.get(*pos) == Some(&'?') && chars.get(*pos + 1) == Some(&':') {
-                    *pos += 2;
-                }
-                let inner = parse_alternatives(chars, pos)?;
-                if chars.get(*pos) != Some(&')') {
-                    return None;
-                }
-                *pos += 1;
-                Re::Group(inner)
-            }
-            '[' => {
-                *pos += 1;
-                let negated = chars.get(*pos) == Some(&'^');
-                if negated {
-                    *pos += 1;
-                }
-                let mut ranges = Vec::new();
-                let mut first = true;
-                loop {
-                    let c = *chars.get(*pos)?;
-                    if c == ']' && !first {
-                        *pos += 1;
-                        break;
-                    }
-                    first = false;
-                    let c = if c == '\\' {
-                        *pos += 1;
-                        *chars.get(*pos)?
-                    } else {
-                        c
-                    };
-                    *pos += 1;
-                    if chars.get(*pos) == Some(&'-')
-                        && chars.get(*pos + 1).is_some_and(|n| *n != ']')
-                    {
-                        let end = chars[*pos + 1];
-                        *pos += 2;
-                        ranges.push((c, end));
-                    } else {
-                        ranges.push((c, c));
-                    }
-                }
-                Re::Class(ranges, negated)
-            }
-            '.' => {
-                *pos += 1;
-                Re::Any
-            }
-            '\\' => {
-                *pos += 1;
-                let escaped = *chars.get(*pos)?;
-                *pos += 1;
-                match escaped {
-                    'd' => Re::Class(vec![('0', '9')], false),
-                    'w' => Re::Class(vec![('a', 'z'), ('A', 'Z'), ('0', '9'), ('_', '_')], false),
-                    's' => Re::Class(
-                        vec![(' ', ' '), ('\t', '\t'), ('\n', '\n'), ('\r', '\r')],
-                        false,
-                    ),
-                    other => Re::Char(other),
-                }
-            }
-            '*' | '+' | '?' | '{' => return None,
-            other => {
-                *pos += 1;
-                Re::Char(other)
-            }
-        };
-        let atom = match chars.get(*pos) {
-            Some('*') => {
-                *pos += 1;
-                Re::Repeat(Box::new(atom), 0, true)
-            }
-            Some('+') => {
-                *pos += 1;
-                Re::Repeat(Box::new(atom), 1, true)
-            }
-            Some('?') => {
-                *pos += 1;
-                Re::Repeat(Box::new(atom), 0, false)
-            }
-            _ => atom,
-        };
-        if let Some(last) = alternatives.last_mut() {
-            last.push(atom);
-        }
-    }
-    Some(alternatives)
-}
-
-/// Backtracking match of `seq` at `pos`, calling `k` with every end position
-/// until it accepts; `budget` bounds the work on pathological patterns.
-fn match_seq(
-    seq: &[Re],
-    text: &[char],
-    pos: usize,
-    budget: &Cell<usize>,
-    k: &mut dyn FnMut(usize) -> bool,
-) -> bool {
-    if budget.get() == 0 {
-        return false;
-    }
-    budget.set(budget.get() - 1);
-    let Some((first, rest)) = seq.split_first() else {
-        return k(pos);
-    };
-    match first {
-        Re::Char(_) | Re::Any | Re::Class(..) => {
-            let ok = text.get(pos).is_some_and(|c| match first {
-                Re::Char(x) => x == c,
-                Re::Class(ranges, negated) => {
-                    ranges.iter().any(|(a, b)| a <= c && c <= b) != *negated
-                }
-                _ => true,
-            });
-            ok && match_seq(rest, text, pos + 1, budget, k)
-        }
-        Re::Group(alternatives) => alternatives.iter().any(|alt| {
-            match_seq(alt, text, pos, budget, &mut |p| {
-                match_seq(rest, text, p, budget, k)
-            })
-        }),
-        Re::Repeat(inner, min, many) => {
-            let repeat = Repeat {
-                inner,
-                min: *min,
-                many: *many,
-                rest,
-                text,
-                budget,
-            };
-            repeat.run(0, pos, k)
-        }
-    }
-}
-
-struct Repeat<'a> {
-    inner: &'a Re,
-    min: usize,
-    many: bool,
-    rest: &'a [Re],
-    text: &'a [char],
-    budget: &'a Cell<usize>,
-}
-
-impl Repeat<'_> {
-    /// Greedy: one more repetition first (never an empty one), then the rest.
-    fn run(&self, count: usize, pos: usize, k: &mut dyn FnMut(usize) -> bool) -> bool {
-        if (self.many || count == 0)
-            && match_seq(
-                std::slice::from_ref(self.inner),
-                self.text,
-                pos,
-                self.budget,
-                &mut |p| p != pos && self.run(count + 1, p, k),
-            )
-        {
-            return true;
-        }
-        count >= self.min && match_seq(self.rest, self.text, pos, self.budget, k)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    /// Whether a target field written as `pattern` matches `value`.
+    fn field(pattern: &str, value: &str) -> bool {
+        FieldMatch::pattern(Some(pattern)).matches(value)
+    }
+
+    /// An object as the model holds it, with its resolved namespace.
+    fn object(api_version: &str, kind: &str, name: &str, namespace: Option<&str>) -> ModelObject {
+        object_with(api_version, kind, name, namespace, json!({}))
+    }
+
+    fn object_with(
+        api_version: &str,
+        kind: &str,
+        name: &str,
+        namespace: Option<&str>,
+        metadata: Value,
+    ) -> ModelObject {
+        ModelObject {
+            id: 0,
+            file: "f.yaml".to_owned(),
+            document: 0,
+            line: 1,
+            column: 1,
+            api_version: api_version.to_owned(),
+            group: api_version
+                .rsplit_once('/')
+                .map_or("", |(group, _)| group)
+                .to_owned(),
+            kind: kind.to_owned(),
+            name: name.to_owned(),
+            namespace: namespace.map(str::to_owned),
+            effective_namespace: namespace.map(str::to_owned),
+            clusters: Vec::new(),
+            sops: false,
+            patch: false,
+            body: json!({"apiVersion": api_version, "kind": kind, "metadata": metadata}),
+        }
+    }
+
+    fn target(target: Value) -> Selector {
+        Selector::from_target(&target)
+    }
+
+    /// kustomize `api/types/selector_test.go`, `TestSelectorRegexMatchGvk`.
+    #[test]
+    fn group_version_and_kind_match_as_kustomize_does() {
+        let gvk = |group: &str, version: &str, kind: &str| {
+            object(&format!("{group}/{version}"), kind, "n", None)
+        };
+        let exact = target(json!({"group": "group", "version": "version", "kind": "kind"}));
+        assert!(exact.matches(&gvk("group", "version", "kind")));
+        assert!(!exact.matches(&gvk("group", "version", "")));
+        assert!(!exact.matches(&gvk("group", "version", "kind2")));
+        // Empty fields match every value.
+        let group_only = target(json!({"group": "group", "version": "", "kind": ""}));
+        assert!(group_only.matches(&gvk("group", "version", "kind")));
+        let patterns = target(json!({"group": "g.*", "version": "\\d+", "kind": ".{4}"}));
+        assert!(patterns.matches(&gvk("group", "123", "abcd")));
+        assert!(!patterns.matches(&gvk("group", "123", "abc")));
+        // The core group is empty: only a pattern that matches "" selects it.
+        let core = object("v1", "ConfigMap", "n", None);
+        assert!(target(json!({"version": "v1", "kind": "ConfigMap"})).matches(&core));
+        assert!(!target(json!({"group": "apps"})).matches(&core));
+        assert!(target(json!({"group": "(apps)?"})).matches(&core));
+    }
+
+    /// kustomize `TestSelectorRegexMatchName` and `TestSelectorRegexMatchNamespace`.
+    #[test]
+    fn names_and_namespaces_match_as_kustomize_does() {
+        assert!(field("foo", "foo"));
+        assert!(!field("foo", "bar"));
+        assert!(field("f.*", "foo"));
+        assert!(!field("b.*", "foo"));
+        let foo_in_bar = target(json!({"name": "foo", "namespace": "bar"}));
+        assert!(foo_in_bar.matches(&object("v1", "ConfigMap", "foo", Some("bar"))));
+        assert!(!foo_in_bar.matches(&object("v1", "ConfigMap", "bar", Some("bar"))));
+        assert!(!foo_in_bar.matches(&object("v1", "ConfigMap", "foo", Some("foo"))));
+        assert!(target(json!({"namespace": "f.*"})).matches(&object(
+            "v1",
+            "ConfigMap",
+            "x",
+            Some("foo")
+        )));
+        assert!(!target(json!({"namespace": "b.*"})).matches(&object(
+            "v1",
+            "ConfigMap",
+            "x",
+            Some("foo")
+        )));
+    }
+
+    /// kustomize `api/resmap/selector_test.go`, `TestFindPatchTargets`: how many of
+    /// four objects each target selects. kustomize reads the third object's missing
+    /// namespace as `default`; the model resolves namespaces itself (`namespaces.rs`),
+    /// so here it is written as the model would resolve it.
+    #[test]
+    fn patch_targets_select_what_kustomize_selects() {
+        let objects = [
+            object_with(
+                "group1/v1",
+                "Kind1",
+                "name1",
+                Some("ns1"),
+                json!({"labels": {"app": "name1"}, "annotations": {"foo": "bar"}}),
+            ),
+            object_with(
+                "group1/v1",
+                "Kind1",
+                "name2",
+                Some("default"),
+                json!({"labels": {"app": "name2"}, "annotations": {"foo": "bar"}}),
+            ),
+            object_with(
+                "group1/v1",
+                "Kind2",
+                "name3",
+                Some("default"),
+                json!({"labels": {"app": "name3"}, "annotations": {"bar": "baz"}}),
+            ),
+            object("group1/v1", "Kind2", "x-name1", Some("x-default")),
+        ];
+        let count = |t: Value| {
+            objects
+                .iter()
+                .filter(|o| target(t.clone()).matches(o))
+                .count()
+        };
+        assert_eq!(count(json!({"name": "name.*"})), 3, "select_01");
+        assert_eq!(
+            count(json!({"name": "name.*", "annotationSelector": "foo=bar"})),
+            2,
+            "select_02"
+        );
+        assert_eq!(count(json!({"labelSelector": "app=name1"})), 1, "select_03");
+        assert_eq!(
+            count(json!({"kind": "Kind1", "name": "name.*"})),
+            2,
+            "select_04"
+        );
+        assert_eq!(count(json!({"name": "NotMatched"})), 0, "select_05");
+        assert_eq!(count(json!({"name": ""})), 4, "select_06");
+        assert_eq!(count(json!({"namespace": "default"})), 2, "select_07");
+        assert_eq!(count(json!({"namespace": ""})), 4, "select_08");
+        assert_eq!(
+            count(json!({"namespace": "default", "name": "name.*", "kind": "Kind1"})),
+            1,
+            "select_09"
+        );
+        assert_eq!(count(json!({"name": "^name.*"})), 3, "select_10");
+        assert_eq!(count(json!({"name": "name.*$"})), 3, "select_11");
+        assert_eq!(count(json!({"name": "^name.*$"})), 3, "select_12");
+        assert_eq!(count(json!({"namespace": "^def.*"})), 2, "select_13");
+        assert_eq!(count(json!({"namespace": "def.*$"})), 2, "select_14");
+        assert_eq!(count(json!({"namespace": "^def.*$"})), 2, "select_15");
+        assert_eq!(count(json!({"namespace": "NotMatched"})), 0, "select_17");
+        assert_eq!(count(json!({"namespace": "ns1"})), 1, "select_18");
+    }
+
+    /// What the hand-written matcher this replaced supported, unchanged.
+    #[test]
+    fn patterns_are_anchored_regular_expressions() {
+        assert!(field("kustomize-controller", "kustomize-controller"));
+        assert!(!field("kustomize", "kustomize-controller"));
+        assert!(!field("controller", "kustomize-controller"));
+        let flux = "(kustomize-controller|helm-controller|notification-controller)";
+        assert!(field(flux, "helm-controller"));
+        assert!(!field(flux, "source-controller"));
+        // Alternation binds loosest, but the anchors still hold for every branch.
+        assert!(field("cert|metrics", "metrics"));
+        assert!(!field("cert|metrics", "metrics-server"));
+        assert!(field("^(?:cert|metrics)-.*$", "metrics-server"));
+        assert!(field("Helm[A-Z][a-z]+", "HelmRelease"));
+        assert!(!field("Helm[A-Z][a-z]+", "Helm"));
+        assert!(field("v1(beta[0-9]+)?", "v1beta2"));
+        assert!(field("v1(beta[0-9]+)?", "v1"));
+        assert!(!field("v1(beta[0-9]+)?", "v1beta"));
+        assert!(!field("[^h].*", "helm"));
+        assert!(field("[^h].*", "podinfo"));
+        assert!(field("a.c", "abc"));
+        assert!(!field("a.c", "ac"));
+        assert!(field("a\\.b", "a.b"));
+        assert!(!field("a\\.b", "axb"));
+        assert!(field("ab*c", "ac"));
+        assert!(field("ab*c", "abbbc"));
+        assert!(!field("ab+c", "ac"));
+        assert!(field("\\d+-\\w+\\s?", "123-abc "));
+    }
+
+    /// Full RE2 syntax, as kustomize compiles it (the old matcher compared these literally).
+    #[test]
+    fn the_whole_regular_expression_syntax_is_understood() {
+        assert!(field("a{2}", "aa"));
+        assert!(!field("a{2}", "a{2}"));
+        assert!(field("(?i)helmrelease", "HelmRelease"));
+        assert!(field("[[:alpha:]]+", "Kustomization"));
+        assert!(field("spoke-[0-9]{3}", "spoke-042"));
+        assert!(!field("spoke-[0-9]{3}", "spoke-42"));
+    }
 
     #[test]
-    fn kustomize_target_patterns_are_anchored_regular_expressions() {
-        assert!(regex_full_match(
-            "kustomize-controller",
-            "kustomize-controller"
+    fn a_pattern_that_does_not_compile_matches_nothing() {
+        for pattern in ["(unclosed", "[a-", "*a", "\\", "(?<", "a)", "x{2,1}"] {
+            assert!(
+                matches!(FieldMatch::pattern(Some(pattern)), FieldMatch::Invalid),
+                "{pattern}"
+            );
+            assert!(!field(pattern, pattern), "{pattern}");
+            assert!(!field(pattern, ""), "{pattern}");
+        }
+        // One invalid field and the whole target selects nothing.
+        let broken = target(json!({"kind": "HelmRelease", "name": "(unclosed"}));
+        assert!(!broken.matches(&object(
+            "helm.toolkit.fluxcd.io/v2",
+            "HelmRelease",
+            "(unclosed",
+            None
+        )));
+        // Too large to compile within the bound: rejected, not built.
+        assert!(matches!(
+            FieldMatch::pattern(Some("(a{1000}){1000}")),
+            FieldMatch::Invalid
         ));
-        assert!(!regex_full_match("kustomize", "kustomize-controller"));
-        let flux = "(kustomize-controller|helm-controller|notification-controller)";
-        assert!(regex_full_match(flux, "helm-controller"));
-        assert!(!regex_full_match(flux, "source-controller"));
-        assert!(regex_full_match("^(?:cert|metrics)-.*$", "metrics-server"));
-        assert!(regex_full_match("Helm[A-Z][a-z]+", "HelmRelease"));
-        assert!(regex_full_match("v1(beta[0-9]+)?", "v1beta2"));
-        assert!(regex_full_match("v1(beta[0-9]+)?", "v1"));
-        assert!(!regex_full_match("[^h].*", "helm"));
-        assert!(regex_full_match("a\\.b", "a.b"));
-        assert!(!regex_full_match("a\\.b", "axb"));
-        // Outside the subset: compared literally, never a panic.
-        assert!(regex_full_match("a{2}", "a{2}"));
-        assert!(!regex_full_match("(unclosed", "unclosed"));
-        // Pathological patterns stop at the budget instead of hanging.
-        assert!(!regex_full_match("(a*)*b", &"a".repeat(40)));
+    }
+
+    /// Patterns that take exponential time in a backtracking matcher; the old one gave
+    /// up after a step budget and then answered "no match" even where there is one.
+    #[test]
+    fn pathological_patterns_get_the_right_answer() {
+        let long = "a".repeat(10_000);
+        assert!(!field("(a*)*b", &long));
+        assert!(field("(a*)*", &long));
+        assert!(field("(a|aa)*", &long));
+        assert!(!field("(a|aa)*c", &long));
+        assert!(!field("(x+x+)+y", &"x".repeat(5_000)));
+        assert!(field("(a?){30}a{30}", &"a".repeat(30)));
+    }
+
+    #[test]
+    fn a_strategic_merge_patch_targets_its_own_kind_name_and_namespace_literally() {
+        let patch =
+            json!({"kind": "HelmRelease", "metadata": {"name": "web.*", "namespace": "apps"}});
+        let selector = Selector::from_patch_object(&patch).expect("has a kind");
+        let release = |name: &str, ns: Option<&str>| {
+            object("helm.toolkit.fluxcd.io/v2", "HelmRelease", name, ns)
+        };
+        assert!(selector.matches(&release("web.*", Some("apps"))));
+        assert!(!selector.matches(&release("web-1", Some("apps"))));
+        assert!(!selector.matches(&release("web.*", None)));
+        // Without a namespace, any namespace; without a kind, no selector at all.
+        let anywhere = Selector::from_patch_object(
+            &json!({"kind": "HelmRelease", "metadata": {"name": "web"}}),
+        )
+        .expect("has a kind");
+        assert!(anywhere.matches(&release("web", Some("other"))));
+        assert!(Selector::from_patch_object(&json!({"metadata": {"name": "web"}})).is_none());
     }
 
     #[test]
     fn label_selectors_follow_kubernetes() {
-        let labels = serde_json::json!({"app": "web", "tier": "front"});
-        assert!(selector_matches("app=web", Some(&labels)));
-        assert!(selector_matches("app==web,tier", Some(&labels)));
-        assert!(!selector_matches("app!=web", Some(&labels)));
-        assert!(selector_matches(
+        let labels = json!({"app": "web", "tier": "front"});
+        assert!(label_selector_matches("app=web", Some(&labels)));
+        assert!(label_selector_matches("app==web,tier", Some(&labels)));
+        assert!(!label_selector_matches("app!=web", Some(&labels)));
+        assert!(label_selector_matches(
             "tier in (front, back),!debug",
             Some(&labels)
         ));
-        assert!(!selector_matches("tier notin (front)", Some(&labels)));
-        assert!(!selector_matches("app=web", None));
+        assert!(!label_selector_matches("tier notin (front)", Some(&labels)));
+        assert!(!label_selector_matches("app=web", None));
     }
 }

@@ -160,6 +160,38 @@ fn patches_that_add_a_kubeconfig_send_their_targets_to_the_spoke() {
 }
 
 #[test]
+fn a_patch_target_that_does_not_compile_patches_nothing() {
+    // kustomize fails the build on such a target: no release is sent to the spoke.
+    let broken: Vec<(&str, String)> = HUB_SPOKE_EXAMPLE
+        .iter()
+        .map(|(path, text)| (*path, text.replace("(cert|metrics)-.*", "(cert|metrics-.*")))
+        .collect();
+    assert_ne!(
+        broken[2].1, HUB_SPOKE_EXAMPLE[2].1,
+        "the target was rewritten"
+    );
+    let files: Vec<(&str, &str)> = broken.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    let model = model_of(&files);
+    let id = object(&model, "clusters/edge/addons/releases.yaml", "cert-manager").id;
+    let cert_manager = model
+        .helm_releases
+        .iter()
+        .find(|h| h.object == id)
+        .expect("helm release");
+    assert_eq!(cert_manager.kubeconfig_secret, None);
+    assert_eq!(cert_manager.target_clusters, ["hub"]);
+    let addons = flux_kustomization(&model, "addons");
+    let patch = &addons.kubeconfig_patches[0];
+    assert_eq!(
+        patch.path,
+        [Value::from("spec"), Value::from("patches"), Value::from(0)]
+    );
+    assert_eq!((patch.objects.len(), patch.clusters.len()), (0, 0));
+    // The other patch of the same Kustomization still applies.
+    assert_eq!(addons.kubeconfig_patches[1].clusters, ["edge"]);
+}
+
+#[test]
 fn patch_files_define_nothing_and_are_not_applied() {
     let model = model_of(&[
             ("clusters/dev/sync.yaml", r#"
