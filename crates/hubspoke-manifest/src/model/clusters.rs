@@ -117,6 +117,10 @@ impl Builder<'_> {
         }
     }
 
+    /// The clusters of every Flux Kustomization (where it runs, where it applies),
+    /// file, object, directory and HelmRelease: seeded by each cluster directory's
+    /// `flux-system`, then propagated along the files each Kustomization applies; and
+    /// the clusters themselves, with their roles (hub, spoke, standalone).
     pub(super) fn assign_clusters(&self, model: &mut RepoModel) {
         let mut file_clusters: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut objects_in_file: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -323,6 +327,8 @@ impl Builder<'_> {
         model.clusters = clusters.into_values().collect();
     }
 
+    /// Each cluster's labels: the data and labels of its label ConfigMaps, and the
+    /// `postBuild.substitute` of the Kustomizations applying to it; keys in kebab-case.
     pub(super) fn collect_cluster_labels(&self, model: &mut RepoModel) {
         let normalize_key = |k: &str| k.to_ascii_lowercase().replace('_', "-");
         // One pass over the label ConfigMaps, grouped by the clusters they land on.

@@ -10,6 +10,8 @@ use super::types::{DocRef, ModelObject, RepoModel};
 use super::Builder;
 
 impl Builder<'_> {
+    /// Every Kubernetes object and kustomization.yaml of the parsed files, in file
+    /// and document order (an object's id is its index).
     pub(super) fn collect_documents(&self, model: &mut RepoModel) {
         for (file_idx, file) in self.files.iter().enumerate() {
             let repo_path = &file.source.repo_path;

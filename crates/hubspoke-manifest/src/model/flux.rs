@@ -34,6 +34,8 @@ impl Builder<'_> {
             .collect()
     }
 
+    /// The Flux Kustomizations: whether their source is this repository, their
+    /// resolved `spec.path`, the files they apply and the kubeconfig they name.
     pub(super) fn collect_flux_kustomizations(
         &self,
         model: &mut RepoModel,
@@ -132,6 +134,7 @@ impl Builder<'_> {
         model.flux_kustomizations = flux;
     }
 
+    /// The HelmReleases, with the kubeconfig they name.
     pub(super) fn collect_helm_releases(&self, model: &mut RepoModel) {
         model.helm_releases = model
             .objects

@@ -27,6 +27,7 @@ impl Builder<'_> {
         self.path_ref(dir, raw, path)
     }
 
+    /// A kustomization.yaml and every file it names, resolved against its directory.
     pub(super) fn kustomize_file(
         &self,
         repo_path: &str,

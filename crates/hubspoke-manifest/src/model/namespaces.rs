@@ -44,6 +44,7 @@ pub fn is_cluster_scoped(kind: &str) -> bool {
 }
 
 impl Builder<'_> {
+    /// Every object's effective namespace (see the module documentation).
     pub(super) fn resolve_namespaces(
         &self,
         model: &mut RepoModel,

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::types::PathRef;
 use super::Builder;
 
+/// The directory of a repository path (`.` for a file at the root).
 pub(super) fn parent_dir(path: &str) -> String {
     match path.rsplit_once('/') {
         Some((dir, _)) => dir.to_owned(),
@@ -16,6 +17,7 @@ pub(super) fn parent_dir(path: &str) -> String {
     }
 }
 
+/// The last component of a repository path.
 pub(super) fn base_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
@@ -40,6 +42,7 @@ pub fn normalize(base: &str, rel: &str) -> Option<String> {
     })
 }
 
+/// A remote reference (a URL, `github.com/...`, `git@...`, `?ref=`): not in the tree.
 pub(super) fn is_remote(reference: &str) -> bool {
     reference.contains("://")
         || reference.starts_with("github.com/")
@@ -47,6 +50,7 @@ pub(super) fn is_remote(reference: &str) -> bool {
         || reference.contains("?ref=")
 }
 
+/// A reference holding a `${VAR}` substitution: only the cluster knows its value.
 pub(super) fn is_templated(reference: &str) -> bool {
     reference.contains("${")
 }
@@ -77,6 +81,9 @@ pub(super) fn directories_of<'a>(files: impl Iterator<Item = &'a String>) -> BTr
 }
 
 impl Builder<'_> {
+    /// A path reference resolved against `base_dir`: remote and `${VAR}` references
+    /// are unresolved, one climbing above the root escapes, and the rest exist when the
+    /// tree (or, for files that are not YAML, the disk inside the root) has them.
     pub(super) fn path_ref(&self, base_dir: &str, raw: &str, path: Vec<Value>) -> PathRef {
         if is_remote(raw) || is_templated(raw) {
             return PathRef {

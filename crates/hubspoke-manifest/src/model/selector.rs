@@ -106,6 +106,7 @@ impl Selector {
         })
     }
 
+    /// Whether the target selects `object` (every field must match).
     pub(super) fn matches(&self, object: &ModelObject) -> bool {
         let version = object
             .api_version
