@@ -302,7 +302,9 @@ fn panic_repository() -> tempfile::TempDir {
     dir
 }
 
-/// Lint [`panic_repository`] with the test-only panic trigger set to `trigger`.
+/// Lint [`panic_repository`] with the test-only panic trigger set to `trigger`. The binary
+/// reads it because `cargo test` builds it with hubspoke-manifest's `test-panic` feature
+/// (a dev-dependency of hubspoke-lint); a normal build ignores the variable.
 fn lint_with_panic(trigger: &str, rules: &[&str]) -> (serde_json::Value, i32, String) {
     let dir = panic_repository();
     let mut args = vec![".", "--format", "json"];

@@ -1,13 +1,14 @@
 //! Containing a bug: a panic while processing one file (or one repository root)
 //! becomes an `internal-error` problem on it, so the rest of the run is still
-//! reported. Also the test-only hook that provokes such a panic on purpose.
+//! reported. Also the test-only hook that provokes such a panic on purpose, compiled
+//! in only with the `test-panic` cargo feature.
 
 use std::any::Any;
-use std::sync::OnceLock;
 
 use crate::problem::{FileProblem, ProblemCode};
 
-/// Environment variable that makes one stage panic on purpose.
+/// Environment variable that makes one stage panic on purpose, read only by a
+/// build with the `test-panic` cargo feature.
 ///
 /// **Test-only**: the CLI tests set it to prove that a panic is reported on the
 /// file or root being processed while the other results are kept. It is not a
@@ -20,10 +21,13 @@ use crate::problem::{FileProblem, ProblemCode};
 pub const TEST_PANIC_VAR: &str = "HUBSPOKE_LINT_TEST_PANIC";
 
 /// Panic when [`TEST_PANIC_VAR`] names this `stage` (and `subject`, a display
-/// path, when the value has one). Test-only; costs one atomic load otherwise.
+/// path, when the value has one). Test-only: the `test-panic` feature, which the
+/// binary's tests turn on (`hubspoke-lint`'s dev-dependencies); without it this is
+/// empty and no environment variable is read.
+#[cfg(feature = "test-panic")]
 #[doc(hidden)]
 pub fn test_panic_point(stage: &str, subject: &str) {
-    static TRIGGER: OnceLock<Option<String>> = OnceLock::new();
+    static TRIGGER: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     let Some(trigger) = TRIGGER.get_or_init(|| std::env::var(TEST_PANIC_VAR).ok()) else {
         return;
     };
@@ -39,6 +43,12 @@ pub fn test_panic_point(stage: &str, subject: &str) {
         panic!("{TEST_PANIC_VAR} asked for a panic while {stage} {subject}");
     }
 }
+
+/// Without the `test-panic` feature (every normal build): nothing.
+#[cfg(not(feature = "test-panic"))]
+#[doc(hidden)]
+#[inline(always)]
+pub fn test_panic_point(_stage: &str, _subject: &str) {}
 
 /// The message a panic carried (`panic!` gives a `&str` or a `String`).
 pub fn panic_message(payload: &(dyn Any + Send)) -> String {

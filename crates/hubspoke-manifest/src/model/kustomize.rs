@@ -1,0 +1,120 @@
+//! kustomization.yaml files: the files they name (resources, patches, generator
+//! inputs...) as path references, relative to their directory.
+
+use serde_json::Value;
+
+use super::paths::parent_dir;
+use super::types::{KustomizeFile, PathRef};
+use super::Builder;
+use crate::yaml::Node;
+
+impl Builder<'_> {
+    /// A path written in a kustomization.yaml. Unlike Flux's `spec.path` (relative to the
+    /// source root even with a leading `/`), kustomize reads an absolute path from the
+    /// machine's file system: it is outside the repository and never looked at.
+    fn kustomize_ref(&self, dir: &str, raw: &str, path: Vec<Value>) -> PathRef {
+        if raw.starts_with('/') {
+            return PathRef {
+                raw: raw.to_owned(),
+                target: String::new(),
+                exists: false,
+                escapes: true,
+                absolute: true,
+                unresolved: false,
+                path,
+            };
+        }
+        self.path_ref(dir, raw, path)
+    }
+
+    /// A kustomization.yaml and every file it names, resolved against its directory.
+    pub(super) fn kustomize_file(
+        &self,
+        repo_path: &str,
+        document: usize,
+        root: &Node,
+    ) -> KustomizeFile {
+        use crate::yaml::NodeValue;
+        let dir = parent_dir(repo_path);
+        let mut references = Vec::new();
+        fn seq(node: Option<&Node>) -> &[Node] {
+            match node.map(|n| &n.value) {
+                Some(NodeValue::Seq(items)) => items,
+                _ => &[],
+            }
+        }
+        // Lists of paths; an item with a line break is inline YAML (a strategic-merge
+        // patch, a transformer or generator configuration), not a path.
+        for field in [
+            "resources",
+            "components",
+            "bases",
+            "patchesStrategicMerge",
+            "crds",
+            "configurations",
+            "generators",
+            "transformers",
+            "validators",
+        ] {
+            for (i, item) in seq(root.get(field)).iter().enumerate() {
+                if let Some(raw) = item.as_str().filter(|raw| !raw.contains('\n')) {
+                    references.push(self.kustomize_ref(
+                        &dir,
+                        raw,
+                        vec![Value::from(field), Value::from(i)],
+                    ));
+                }
+            }
+        }
+        for field in ["patches", "patchesJson6902", "replacements"] {
+            for (i, item) in seq(root.get(field)).iter().enumerate() {
+                if let Some(raw) = item.get("path").and_then(Node::as_str) {
+                    references.push(self.kustomize_ref(
+                        &dir,
+                        raw,
+                        vec![Value::from(field), Value::from(i), Value::from("path")],
+                    ));
+                }
+            }
+        }
+        for field in ["configMapGenerator", "secretGenerator"] {
+            for (i, generator) in seq(root.get(field)).iter().enumerate() {
+                let at = |list: &str, j: Option<usize>| {
+                    let mut path = vec![Value::from(field), Value::from(i), Value::from(list)];
+                    path.extend(j.map(Value::from));
+                    path
+                };
+                // `files` entries are `path` or `key=path`.
+                for (j, item) in seq(generator.get("files")).iter().enumerate() {
+                    if let Some(raw) = item.as_str() {
+                        let file = raw.split_once('=').map_or(raw, |(_, file)| file);
+                        let mut reference = self.kustomize_ref(&dir, file, at("files", Some(j)));
+                        reference.raw = raw.to_owned();
+                        references.push(reference);
+                    }
+                }
+                for (j, item) in seq(generator.get("envs")).iter().enumerate() {
+                    if let Some(raw) = item.as_str() {
+                        references.push(self.kustomize_ref(&dir, raw, at("envs", Some(j))));
+                    }
+                }
+                // The single `env:` of kustomize before v4.
+                if let Some(raw) = generator.get("env").and_then(Node::as_str) {
+                    references.push(self.kustomize_ref(&dir, raw, at("env", None)));
+                }
+            }
+        }
+        KustomizeFile {
+            file: repo_path.to_owned(),
+            document,
+            dir,
+            namespace: root
+                .get("namespace")
+                .and_then(Node::as_str)
+                .map(str::to_owned),
+            references,
+            kubeconfig_patches: Vec::new(),
+            body: root.to_json(),
+        }
+    }
+}

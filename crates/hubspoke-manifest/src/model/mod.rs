@@ -1,0 +1,162 @@
+//! The repository model: what a hub-and-spoke repository declares across files
+//! and clusters, computed once per run in linear time and handed to repository
+//! rules as JSON.
+//!
+//! Rust resolves the facts (paths, references, effective namespaces, which
+//! cluster each file lands on); Rego rules only judge them. Every object keeps
+//! its `(file, document)` so that findings land on the exact field.
+//!
+//! [`RepoModel::build`] runs the stages of `Builder::build` in order. The modules,
+//! in dependency order: each uses only the ones listed before it, and this module's
+//! `Builder` and its JSON readers `value_at` and `str_at`.
+//!
+//! 1. `types`: the model's data types (what repository rules receive);
+//! 2. `paths`: repository path arithmetic, and path references resolved in the tree;
+//! 3. `slim`: how much of an object's body the model and the repository rules keep;
+//! 4. `selector`: kustomize patch targets (anchored regular expressions, label selectors);
+//! 5. `kustomize`: kustomization.yaml files and the files they name;
+//! 6. `documents`: objects and kustomization.yaml files from the parsed documents; patch files;
+//! 7. `clusters`: cluster directories, where a path or kubeconfig leads, cluster assignment, labels;
+//! 8. `flux`: Flux Kustomizations (local source, applied files) and HelmReleases;
+//! 9. `kubeconfig`: patches that add a kubeConfig and send their targets to another cluster;
+//! 10. `namespaces`: cluster-scoped kinds and effective namespaces;
+//! 11. `references`: `sourceRef`, `dependsOn`, `valuesFrom`... looked up in the index;
+//! 12. `cycles`: `dependsOn` cycles.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::parse::ParsedFile;
+
+mod clusters;
+mod cycles;
+mod documents;
+mod flux;
+mod kubeconfig;
+mod kustomize;
+mod namespaces;
+mod paths;
+mod references;
+mod selector;
+mod slim;
+mod types;
+
+pub use paths::{normalize, normalize_git_url};
+pub use slim::{repository_rules_skip_data, IDENTITY_FIELDS};
+pub use types::{
+    index_key, Cluster, DocRef, FluxKustomization, HelmRelease, KustomizeFile, ModelObject,
+    ModelOptions, ObjectRef, Origin, PathRef, RepoModel, FLUX_HELM_GROUP, FLUX_KUSTOMIZE_GROUP,
+    FLUX_SOURCE_GROUP,
+};
+
+use clusters::cluster_directories;
+use cycles::dependency_cycles;
+use paths::directories_of;
+use references::resolve_references;
+
+/// What every stage of the build reads: the parsed files and where they are.
+struct Builder<'a> {
+    files: &'a [&'a ParsedFile],
+    root: &'a Path,
+    options: &'a ModelOptions,
+    file_index: BTreeMap<String, usize>,
+    directories: BTreeSet<String>,
+    /// Cluster directory → cluster name.
+    cluster_dirs: BTreeMap<String, String>,
+}
+
+impl RepoModel {
+    /// Build the model of parsed files found under `root`.
+    pub fn build(files: &[&ParsedFile], root: &Path, options: &ModelOptions) -> RepoModel {
+        let file_index: BTreeMap<String, usize> = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.source.repo_path.clone(), i))
+            .collect();
+        let directories = directories_of(file_index.keys());
+        let cluster_dirs =
+            cluster_directories(&options.clusters_dir, &directories, file_index.keys());
+        let builder = Builder {
+            files,
+            root,
+            options,
+            file_index,
+            directories,
+            cluster_dirs,
+        };
+        builder.build()
+    }
+
+    /// The model as the JSON repository rules see as `input`.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+impl Builder<'_> {
+    /// The stages, in the order their inputs need: namespaces before kubeconfig
+    /// patches (targets match on them), clusters before the index is used by
+    /// references and cycles (a reference prefers a definition on its own cluster).
+    fn build(&self) -> RepoModel {
+        let mut model = RepoModel {
+            objects: Vec::new(),
+            index: BTreeMap::new(),
+            kinds: BTreeMap::new(),
+            kustomize_files: Vec::new(),
+            flux_kustomizations: Vec::new(),
+            helm_releases: Vec::new(),
+            clusters: Vec::new(),
+            dependency_cycles: Vec::new(),
+            files: self.file_index.keys().cloned().collect(),
+            directories: self.directories.clone(),
+            directory_clusters: BTreeMap::new(),
+            locations: Vec::new(),
+            kustomize_locations: Vec::new(),
+        };
+        self.collect_documents(&mut model);
+        let kustomize_by_dir: BTreeMap<String, usize> = model
+            .kustomize_files
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.dir.clone(), i))
+            .collect();
+        self.mark_patches(&mut model);
+        self.collect_flux_kustomizations(&mut model, &kustomize_by_dir);
+        self.collect_helm_releases(&mut model);
+        self.resolve_namespaces(&mut model, &kustomize_by_dir);
+        self.apply_kubeconfig_patches(&mut model, &kustomize_by_dir);
+        self.assign_clusters(&mut model);
+        for object in model.objects.iter().filter(|o| !o.patch) {
+            let ns = object.effective_namespace.as_deref().unwrap_or("");
+            model
+                .index
+                .entry(index_key(&object.group, &object.kind, ns, &object.name))
+                .or_default()
+                .push(object.id);
+            model
+                .kinds
+                .entry(format!("{}/{}", object.group, object.kind))
+                .or_default()
+                .push(object.id);
+        }
+        self.collect_cluster_labels(&mut model);
+        resolve_references(&mut model);
+        model.dependency_cycles = dependency_cycles(&model);
+        model
+    }
+}
+
+/// The value at a key path of a JSON body (`["spec", "sourceRef"]`).
+fn value_at<'v>(body: &'v Value, path: &[&str]) -> Option<&'v Value> {
+    path.iter().try_fold(body, |v, key| v.get(*key))
+}
+
+/// The string at a key path of a JSON body (`["spec", "sourceRef", "name"]`).
+fn str_at<'v>(body: &'v Value, path: &[&str]) -> Option<&'v str> {
+    value_at(body, path)?.as_str()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,94 @@
+//! Effective namespaces: an object's own, else the enclosing kustomization.yaml's,
+//! else the targetNamespace of the Flux Kustomization applying it; none for
+//! cluster-scoped kinds.
+
+use std::collections::BTreeMap;
+
+use super::paths::parent_dir;
+use super::types::RepoModel;
+use super::{str_at, Builder};
+
+/// Kinds that live outside namespaces: a kustomize or Flux namespace never applies to them.
+const CLUSTER_SCOPED_KINDS: &[&str] = &[
+    "APIService",
+    "CSIDriver",
+    "CSINode",
+    "CertificateSigningRequest",
+    "ClusterExternalSecret",
+    "ClusterIssuer",
+    "ClusterPolicy",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ClusterSecretStore",
+    "CustomResourceDefinition",
+    "FlowSchema",
+    "IngressClass",
+    "MutatingWebhookConfiguration",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "PodSecurityPolicy",
+    "PriorityClass",
+    "PriorityLevelConfiguration",
+    "RuntimeClass",
+    "StorageClass",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "ValidatingWebhookConfiguration",
+    "VolumeAttachment",
+];
+
+/// Whether objects of `kind` are cluster-scoped (a fixed list of well-known kinds).
+pub fn is_cluster_scoped(kind: &str) -> bool {
+    CLUSTER_SCOPED_KINDS.binary_search(&kind).is_ok()
+}
+
+impl Builder<'_> {
+    /// Every object's effective namespace (see the module documentation).
+    pub(super) fn resolve_namespaces(
+        &self,
+        model: &mut RepoModel,
+        kustomize_by_dir: &BTreeMap<String, usize>,
+    ) {
+        // targetNamespace of the Flux Kustomization that applies a file, per file.
+        let mut target_ns: BTreeMap<&str, String> = BTreeMap::new();
+        for fk in &model.flux_kustomizations {
+            if let Some(ns) = str_at(&model.objects[fk.object].body, &["spec", "targetNamespace"]) {
+                for file in &fk.files {
+                    target_ns
+                        .entry(file.as_str())
+                        .or_insert_with(|| ns.to_owned());
+                }
+            }
+        }
+        let target_ns: BTreeMap<String, String> = target_ns
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        for object in &mut model.objects {
+            if is_cluster_scoped(&object.kind) {
+                object.effective_namespace = None;
+                continue;
+            }
+            if object.namespace.is_some() {
+                continue;
+            }
+            let mut dir = parent_dir(&object.file);
+            let mut found = None;
+            loop {
+                if let Some(ns) = kustomize_by_dir
+                    .get(&dir)
+                    .and_then(|&k| model.kustomize_files[k].namespace.clone())
+                {
+                    found = Some(ns);
+                    break;
+                }
+                if dir == "." {
+                    break;
+                }
+                dir = parent_dir(&dir);
+            }
+            object.effective_namespace = found.or_else(|| target_ns.get(&object.file).cloned());
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! How much of an object's body is kept: the model reads Flux objects and the
+//! cluster label ConfigMaps whole; of the others it (optionally) keeps only the
+//! identity, and repository rules never see the payload of ConfigMaps and Secrets.
+
+use serde_json::Value;
+
+use super::types::ModelOptions;
+use crate::yaml::Node;
+
+/// Whether the model reads more of an object than its metadata: Flux objects
+/// (sources, reconcilers, `dependsOn`, patches) and the ConfigMaps that carry a
+/// cluster's labels. Other ConfigMaps only need to exist (`valuesFrom`,
+/// `substituteFrom`): keeping their data made a 50 MB file of ConfigMaps spend
+/// most of its run copying data no rule reads.
+pub(super) fn reads_body(meta: &crate::ObjectMeta, options: &ModelOptions) -> bool {
+    meta.group().ends_with(".fluxcd.io") || is_cluster_label_configmap(meta, options)
+}
+
+/// A ConfigMap named in [`ModelOptions::cluster_label_configmaps`].
+fn is_cluster_label_configmap(meta: &crate::ObjectMeta, options: &ModelOptions) -> bool {
+    meta.group().is_empty()
+        && meta.kind == "ConfigMap"
+        && meta
+            .name
+            .as_deref()
+            .is_some_and(|name| options.cluster_label_configmaps.iter().any(|n| n == name))
+}
+
+/// Whether repository rules see only the metadata of an object: ConfigMaps and
+/// Secrets other than cluster label ConfigMaps, whose payload (often megabytes of
+/// generated data) no repository rule reads; they only need to exist.
+pub fn repository_rules_skip_data(meta: &crate::ObjectMeta, options: &ModelOptions) -> bool {
+    meta.group().is_empty()
+        && matches!(meta.kind.as_str(), "ConfigMap" | "Secret")
+        && !is_cluster_label_configmap(meta, options)
+}
+
+/// The fields of a body cut down to what identifies the object (`ModelOptions::slim_bodies`,
+/// and objects whose payload repository rules never read).
+pub const IDENTITY_FIELDS: [&str; 3] = ["apiVersion", "kind", "metadata"];
+
+/// The [`IDENTITY_FIELDS`] of a document.
+pub(super) fn slim_body(root: &Node) -> Value {
+    let mut body = serde_json::Map::new();
+    for key in IDENTITY_FIELDS {
+        if let Some(value) = root.get(key) {
+            body.insert(key.to_owned(), value.to_json());
+        }
+    }
+    Value::Object(body)
+}
