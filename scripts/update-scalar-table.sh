@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates crates/hubspoke-manifest/tests/data/scalars.json: how Kubernetes' API machinery
-# (sigs.k8s.io/yaml over go-yaml v2, as vendored by kubectl) reads each scalar below, as a
+# (sigs.k8s.io/yaml over go-yaml v2, whose versions the table records) reads each scalar below, as a
 # mapping value and as a mapping key, and how its JSON decoder reads numbers in a file that
 # starts with `{`. Each row is decoded offline by the pinned kubectl
 # (`kubectl label --local -f FILE k=v -o json`), one file per row so that a row kubectl rejects
@@ -128,10 +128,20 @@ with tempfile.TemporaryDirectory() as tmp:
 
 version = json.loads(subprocess.run([kubectl, "version", "--client", "-o", "json"],
                                     capture_output=True, text=True, check=True).stdout)
+# The decoder's own versions, from the Go build information kubectl carries.
+with open(os.path.realpath(kubectl), "rb") as f:
+    binary = f.read()
+decoder = ", ".join(
+    "%s %s" % (module, m.group(1).decode())
+    for module in ("sigs.k8s.io/yaml", "go.yaml.in/yaml/v2")
+    for m in [re.search(rb"dep\t" + re.escape(module.encode()) + rb"\t(v[^\t\n]+)", binary)]
+    if m
+)
 with open(out, "w") as f:
     f.write("{\n")
     f.write('"generated_by": "scripts/update-scalar-table.sh",\n')
     f.write('"kubectl": %s,\n' % json.dumps(version["clientVersion"]["gitVersion"]))
+    f.write('"decoder": %s,\n' % json.dumps(decoder))
     f.write('"yaml": [\n')
     f.write(",\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
     f.write('\n],\n"json": [\n')

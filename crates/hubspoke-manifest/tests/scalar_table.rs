@@ -126,6 +126,10 @@ fn the_table_comes_from_kubectl_and_covers_the_issue() {
     assert!(table["kubectl"]
         .as_str()
         .is_some_and(|v| v.starts_with("v1.")));
+    // The YAML 1.1 rules below are go-yaml v2's; v3 would read `y` and `0777` otherwise.
+    assert!(table["decoder"]
+        .as_str()
+        .is_some_and(|d| d.contains("go.yaml.in/yaml/v2 v2.")));
     let inputs: Vec<&str> = rows(&table, "yaml")
         .iter()
         .map(|r| text(r, "input").expect("every row has an input"))

@@ -1,6 +1,7 @@
 //! Scalars read exactly as Kubernetes' API machinery reads them.
 //!
-//! kubectl and the API server decode YAML with sigs.k8s.io/yaml over its copy of go-yaml v2:
+//! kubectl and the API server decode YAML with sigs.k8s.io/yaml over go-yaml v2
+//! (go.yaml.in/yaml/v2; kubectl 1.37 embeds sigs.k8s.io/yaml 1.6.0 and go.yaml.in/yaml/v2 2.4.4):
 //! go-yaml resolves each scalar (YAML 1.1 booleans such as `y` and `off`, Go's integer
 //! syntax such as `0o17`, `1_000` or `017`), sigs.k8s.io/yaml turns the result into JSON
 //! (mapping keys become strings, floats keys through a 32-bit format), and the API machinery
