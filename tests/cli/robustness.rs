@@ -68,6 +68,7 @@ fn every_bad_input_gets_its_exact_diagnostic() {
         f("symlink-outside-root", "outside.yaml", 0),
         f("parse-error", "tab-indentation.yaml", 5),
         f("parse-error", "unclosed-quote.yaml", 5),
+        f("parse-error", "undecodable-value.yaml", 7),
         f("unknown-tag", "unknown-tag.yaml", 7),
         f("utf16-file", "utf16-bom.yaml", 0),
         f("BP002", "utf16-bom.yaml", 8),

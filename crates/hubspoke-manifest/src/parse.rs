@@ -97,28 +97,36 @@ pub fn parse_text(
 ) -> ParsedFile {
     let source = SourceFile::new(path, repo_path, text);
     let stream = parse_stream(&source.text, limits);
-    let mut problems: Vec<FileProblem> = stream
-        .problems
-        .iter()
-        .map(|p| describe(&source, p))
-        .collect();
     let documents: Vec<Document> = stream
         .documents
         .into_iter()
         .map(|raw| Document::new(raw.index, raw.root, raw.start))
         .collect();
-    // A Helm template is not YAML until rendered; say so instead of a parse error.
-    if source.text.contains("{{") {
-        for problem in &mut problems {
-            if problem.code == ProblemCode::ParseError {
+    let helm_template = source.text.contains("{{");
+    let mut problems: Vec<FileProblem> = stream
+        .problems
+        .iter()
+        .filter(|p| match p {
+            // Only Kubernetes objects go through Kubernetes' decoder; other YAML (an
+            // application's configuration, a kustomization) is read by other tools.
+            YamlProblem::Undecodable { document, .. } => {
+                documents.get(*document).is_some_and(|d| d.object.is_some())
+            }
+            _ => true,
+        })
+        .map(|p| {
+            let mut problem = describe(&source, p);
+            // A Helm template is not YAML until rendered; say so instead of a parse error.
+            if helm_template && matches!(p, YamlProblem::Syntax { .. }) {
                 problem.code = ProblemCode::HelmTemplate;
                 problem.message = format!(
                     "looks like a Helm/Go template (`{{{{ … }}}}`), not YAML; render it (helm template) to lint it, or exclude it — {}",
                     problem.message
                 );
             }
-        }
-    }
+            problem
+        })
+        .collect();
     let has_content = documents
         .iter()
         .any(|d| !matches!(d.root.value, crate::yaml::NodeValue::Null));
@@ -158,7 +166,13 @@ fn describe(source: &SourceFile, problem: &YamlProblem) -> FileProblem {
         },
         YamlProblem::UnknownTag { tag, at: span } => FileProblem {
             code: ProblemCode::UnknownTag,
-            message: format!("unknown YAML tag `{tag}`: Kubernetes ignores custom tags; the value was read as untagged"),
+            message: format!("unknown YAML tag `{tag}`: Kubernetes ignores custom tags and reads a tagged scalar as a string"),
+            region: at(span),
+            related: Vec::new(),
+        },
+        YamlProblem::Undecodable { message, at: span, .. } => FileProblem {
+            code: ProblemCode::ParseError,
+            message: format!("Kubernetes cannot decode this: {message}; kubectl rejects the whole file"),
             region: at(span),
             related: Vec::new(),
         },
@@ -200,6 +214,44 @@ mod tests {
         let p = &f.problems[0];
         assert_eq!(p.code, ProblemCode::ParseError);
         assert!(p.region.is_some());
+    }
+
+    #[test]
+    fn what_kubernetes_cannot_decode_is_an_error_in_kubernetes_objects_only() {
+        let f = parse_text(
+            "a.yaml",
+            "a.yaml",
+            "limits: {max: .inf}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  a: 0-0\n  b: .inf\n",
+            ParseLimits::default(),
+        );
+        // (code, message, line and column)
+        type Found<'a> = (ProblemCode, &'a str, Option<(u32, u32)>);
+        let found: Vec<Found> = f
+            .problems
+            .iter()
+            .map(|p| {
+                (
+                    p.code,
+                    p.message.as_str(),
+                    p.region.map(|r| (r.start.line, r.start.column)),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [(
+                ProblemCode::ParseError,
+                "Kubernetes cannot decode this: `.inf` is +Inf, which JSON cannot hold (json: unsupported value: +Inf); kubectl rejects the whole file",
+                Some((8, 6))
+            )]
+        );
+        assert_eq!(
+            f.documents[1]
+                .root
+                .get("data")
+                .map(crate::yaml::Node::to_json),
+            Some(serde_json::json!({"a": "0-0", "b": ".inf"}))
+        );
     }
 
     #[test]

@@ -2,15 +2,19 @@
 //!
 //! We drive the parser ourselves rather than use saphyr's loader because we need
 //! what it cannot give: duplicate keys reported rather than fatal or silent,
-//! YAML 1.1 scalar rules, merge keys, alias budgets against "billion laughs",
-//! a nesting limit, and the documents completed before a syntax error.
+//! Kubernetes' scalar rules (keys included), its tags and merge keys, alias budgets
+//! against "billion laughs", a nesting limit, and the documents completed before a
+//! syntax error.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use saphyr_parser::{Event, Parser, ScalarStyle, Span as SaphyrSpan, Tag};
+use saphyr_parser::{Event, Parser, Span as SaphyrSpan};
 
+use super::merge::{apply_merge_keys, is_mergeable};
 use super::node::{Node, NodeValue};
-use super::scalar::{resolve_plain, resolve_tagged};
+use super::scalar::{is_overflowing_json_number, key_of, value_of, Decode, Undecodable};
+use super::tag::{tag_text, TagKind};
 use crate::position::{Mark, Span};
 
 /// Bounds that keep hostile input from exhausting time or memory.
@@ -73,12 +77,23 @@ pub enum YamlProblem {
         /// The first definition.
         first: Span,
     },
-    /// A tag outside the YAML core schema; the value was read as if untagged.
+    /// A tag that is not one of YAML's standard `tag:yaml.org,2002:` tags; Kubernetes
+    /// ignores it on a mapping or sequence and reads a tagged scalar as a string.
     UnknownTag {
         /// The tag as written.
         tag: String,
         /// The tagged node.
         at: Span,
+    },
+    /// Valid YAML that Kubernetes' decoder rejects (`!!int abc`, `.inf` as a value, a null
+    /// key, a merge of something other than mappings); kubectl refuses the file.
+    Undecodable {
+        /// Why, in a sentence.
+        message: String,
+        /// The node it is about.
+        at: Span,
+        /// 0-based index of the document holding it.
+        document: usize,
     },
     /// Aliases expanded to more nodes than allowed; parsing stopped.
     AliasBudget {
@@ -241,6 +256,8 @@ struct Builder<'t> {
     alias_nodes: usize,
     doc_start: Option<Span>,
     doc_root: Option<Node>,
+    /// The stream is JSON for Kubernetes (its first character is `{`).
+    json_stream: bool,
     out: YamlStream,
 }
 
@@ -255,6 +272,9 @@ impl<'t> Builder<'t> {
             alias_nodes: 0,
             doc_start: None,
             doc_root: None,
+            // kubectl decodes a stream that starts with `{` as JSON, which rejects numbers
+            // too large for a float64 where YAML keeps them as strings.
+            json_stream: text.trim_start().starts_with('{'),
             out: YamlStream::default(),
         }
     }
@@ -293,12 +313,18 @@ impl<'t> Builder<'t> {
             }
             Event::Scalar(text, style, anchor, tag) => {
                 self.check_anchor_name(anchor, at);
-                let is_merge_key = style == ScalarStyle::Plain && tag.is_none() && text == "<<";
-                let value = if self.expects_key() && tag.is_none() {
-                    // Keys keep their text: `y:` or `on:` as a key means the word.
-                    NodeValue::Str(text.to_string())
+                let kind = TagKind::of(tag.as_deref());
+                self.check_tag(kind, at);
+                let is_key = self.expects_key();
+                let is_merge_key = is_key && text == "<<" && kind.marks_merge_key(style);
+                let value = if is_merge_key {
+                    NodeValue::Str(text.into_owned())
+                } else if is_key {
+                    let (key, error) = key_of(text, kind.decode(style));
+                    self.undecodable(error, at);
+                    NodeValue::Str(key)
                 } else {
-                    self.resolve_scalar(&text, style, tag.as_deref(), at)
+                    self.value(text, kind.decode(style), at)
                 };
                 let node = Node { span: at, value };
                 self.remember_anchor(anchor, &node);
@@ -306,7 +332,7 @@ impl<'t> Builder<'t> {
             }
             Event::SequenceStart(anchor, tag) => {
                 self.check_anchor_name(anchor, at);
-                self.check_tag(tag.as_deref(), at, &["seq"]);
+                self.check_tag(TagKind::of(tag.as_deref()), at);
                 self.push(Frame::Seq {
                     anchor,
                     start: at,
@@ -315,7 +341,7 @@ impl<'t> Builder<'t> {
             }
             Event::MappingStart(anchor, tag) => {
                 self.check_anchor_name(anchor, at);
-                self.check_tag(tag.as_deref(), at, &["map"]);
+                self.check_tag(TagKind::of(tag.as_deref()), at);
                 self.push(Frame::Map {
                     anchor,
                     start: at,
@@ -406,42 +432,39 @@ impl<'t> Builder<'t> {
         }
     }
 
-    fn check_tag(&mut self, tag: Option<&Tag>, at: Span, allowed: &[&str]) {
-        if let Some(tag) = tag {
-            let known = tag.is_yaml_core_schema() && allowed.contains(&tag.suffix.as_str());
-            if !known {
-                self.out.problems.push(YamlProblem::UnknownTag {
-                    tag: tag.to_string(),
-                    at,
-                });
-            }
-        }
-    }
-
-    fn resolve_scalar(
-        &mut self,
-        text: &str,
-        style: ScalarStyle,
-        tag: Option<&Tag>,
-        at: Span,
-    ) -> NodeValue {
-        if let Some(tag) = tag {
-            if tag.is_yaml_core_schema() {
-                if let Some(value) = resolve_tagged(text, &tag.suffix) {
-                    return value;
-                }
-            } else if tag.handle == "!" && tag.suffix.is_empty() {
-                // The non-specific tag `!` forces a string.
-                return NodeValue::Str(text.to_string());
-            }
+    fn check_tag(&mut self, kind: TagKind<'_>, at: Span) {
+        if let TagKind::Custom(tag) = kind {
             self.out.problems.push(YamlProblem::UnknownTag {
-                tag: tag.to_string(),
+                tag: tag_text(tag),
                 at,
             });
         }
-        match style {
-            ScalarStyle::Plain => resolve_plain(text),
-            _ => NodeValue::Str(text.to_string()),
+    }
+
+    /// The value of a scalar in value position.
+    fn value(&mut self, text: Cow<'_, str>, decode: Decode, at: Span) -> NodeValue {
+        let (value, error) = value_of(text, decode);
+        self.undecodable(error, at);
+        if self.json_stream && decode == Decode::Implicit {
+            if let NodeValue::Str(text) = &value {
+                if is_overflowing_json_number(text) {
+                    let error = Undecodable(format!(
+                        "{text} does not fit a float64, and this file is JSON for Kubernetes (it starts with `{{`) (json: cannot unmarshal number {text} into Go value of type float64)"
+                    ));
+                    self.undecodable(Some(error), at);
+                }
+            }
+        }
+        value
+    }
+
+    fn undecodable(&mut self, error: Option<Undecodable>, at: Span) {
+        if let Some(Undecodable(message)) = error {
+            self.out.problems.push(YamlProblem::Undecodable {
+                message,
+                at,
+                document: self.out.documents.len(),
+            });
         }
     }
 
@@ -455,9 +478,25 @@ impl<'t> Builder<'t> {
                 pending_key,
                 ..
             }) => match pending_key.take() {
-                None => *pending_key = Some((node, is_merge_key)),
+                None => {
+                    if matches!(node.value, NodeValue::Seq(_) | NodeValue::Map(_)) {
+                        self.out.problems.push(YamlProblem::Undecodable {
+                            message: "a sequence or mapping cannot be a key: JSON keys are strings (invalid map key)".to_owned(),
+                            at: node.span,
+                            document: self.out.documents.len(),
+                        });
+                    }
+                    *pending_key = Some((node, is_merge_key));
+                }
                 Some((key, merge)) => {
                     if merge {
+                        if !is_mergeable(&node) {
+                            self.out.problems.push(YamlProblem::Undecodable {
+                                message: "`<<` merges a mapping or a sequence of mappings, nothing else (map merge requires map or sequence of maps as the value)".to_owned(),
+                                at: node.span,
+                                document: self.out.documents.len(),
+                            });
+                        }
                         merge_entries.push(entries.len());
                     }
                     entries.push((key, node));
@@ -545,44 +584,6 @@ impl<'t> Builder<'t> {
     }
 }
 
-/// Resolve `<<` merge keys: explicit keys win, then earlier merge sources.
-fn apply_merge_keys(entries: Vec<(Node, Node)>, merge_entries: &[usize]) -> Vec<(Node, Node)> {
-    let explicit: std::collections::HashSet<String> = entries
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !merge_entries.contains(i))
-        .map(|(_, (k, _))| k.key_text())
-        .collect();
-    let mut merged_keys = std::collections::HashSet::new();
-    let mut out = Vec::with_capacity(entries.len());
-    for (i, (key, value)) in entries.into_iter().enumerate() {
-        if !merge_entries.contains(&i) {
-            out.push((key, value));
-            continue;
-        }
-        let sources = match value.value {
-            NodeValue::Map(_) => vec![value],
-            NodeValue::Seq(items) => items,
-            // Merging a scalar is meaningless; keep it visible as a plain entry.
-            _ => {
-                out.push((key, value));
-                continue;
-            }
-        };
-        for source in sources {
-            if let NodeValue::Map(source_entries) = source.value {
-                for (k, v) in source_entries {
-                    let text = k.key_text();
-                    if !explicit.contains(&text) && merged_keys.insert(text) {
-                        out.push((k, v));
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -653,12 +654,111 @@ mod tests {
 
     #[test]
     fn anchors_aliases_and_merge_keys_resolve() {
-        let s = parse("base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  y: 3\nd: *b\n");
+        let s = parse("base: &b {x: 1, z: 2}\nc:\n  <<: *b\n  z: 3\nd: *b\n");
         assert_eq!(
             s.documents[0].root.to_json(),
-            serde_json::json!({"base": {"x": 1, "y": 2}, "c": {"x": 1, "y": 3}, "d": {"x": 1, "y": 2}})
+            serde_json::json!({"base": {"x": 1, "z": 2}, "c": {"x": 1, "z": 3}, "d": {"x": 1, "z": 2}})
         );
         assert!(s.problems.is_empty(), "{:?}", s.problems);
+    }
+
+    #[test]
+    fn what_kubernetes_cannot_merge_or_use_as_a_key_is_reported_where_it_is_written() {
+        let undecodable = |yaml: &str| -> Vec<(String, u32, u32)> {
+            parse(yaml)
+                .problems
+                .iter()
+                .map(|p| match p {
+                    YamlProblem::Undecodable {
+                        message,
+                        at,
+                        document,
+                    } => {
+                        assert_eq!(*document, 0);
+                        (message.clone(), at.start.line, at.start.col)
+                    }
+                    other => panic!("unexpected problem {other:?}"),
+                })
+                .collect()
+        };
+        let merge = "`<<` merges a mapping or a sequence of mappings, nothing else (map merge requires map or sequence of maps as the value)";
+        assert_eq!(
+            undecodable("a: 1\nb:\n  <<: 1\n"),
+            [(merge.to_owned(), 3, 6)]
+        );
+        assert_eq!(
+            undecodable("b: {<<: [{a: 1}, 2]}\n"),
+            [(merge.to_owned(), 1, 8)]
+        );
+        assert_eq!(
+            undecodable("b: {? [a] : 1}\n"),
+            [(
+                "a sequence or mapping cannot be a key: JSON keys are strings (invalid map key)"
+                    .to_owned(),
+                1,
+                6
+            )]
+        );
+        assert_eq!(
+            undecodable("a: .inf\n~: 1\nc: !!int abc\n"),
+            [
+                (
+                    "`.inf` is +Inf, which JSON cannot hold (json: unsupported value: +Inf)"
+                        .to_owned(),
+                    1,
+                    3
+                ),
+                (
+                    "`~` as a key is null, which a JSON object cannot have as a key (unsupported map key of type <nil>)".to_owned(),
+                    2,
+                    0
+                ),
+                ("cannot decode !!str `abc` as a !!int".to_owned(), 3, 3),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_json_stream_rejects_numbers_beyond_float64() {
+        let s = parse("{\"a\": 1e400, \"b\": 1e300}\n");
+        assert!(
+            matches!(
+                &s.problems[..],
+                [YamlProblem::Undecodable { message, at, .. }]
+                    if message.contains("json: cannot unmarshal number 1e400") && at.start.col == 6
+            ),
+            "{:?}",
+            s.problems
+        );
+        // YAML keeps it as a string.
+        let s = parse("a: 1e400\n");
+        assert!(s.problems.is_empty());
+        assert_eq!(
+            s.documents[0].root.to_json(),
+            serde_json::json!({"a": "1e400"})
+        );
+    }
+
+    /// kubectl 1.37: standard tags on collections are ignored, `!!binary` is base64 with
+    /// line breaks allowed.
+    #[test]
+    fn standard_tags_are_applied_without_a_report() {
+        let s = parse(concat!(
+            "b: !!binary |\n  aGVs\n  bG8=\n",
+            "s: !!set {a, b}\n",
+            "m: !!seq {a: 1}\n",
+            "o: !!omap [{a: 1}]\n",
+            "i: !!int \"12\"\n",
+            "t: !!str 123\n",
+        ));
+        assert!(s.problems.is_empty(), "{:?}", s.problems);
+        assert_eq!(
+            s.documents[0].root.to_json(),
+            serde_json::json!({
+                "b": "hello", "s": {"a": null, "b": null}, "m": {"a": 1},
+                "o": [{"a": 1}], "i": 12, "t": "123"
+            })
+        );
     }
 
     #[test]
@@ -715,12 +815,37 @@ mod tests {
     }
 
     #[test]
-    fn unknown_tags_are_reported() {
-        let s = parse("a: !Ref foo\n");
-        assert!(matches!(&s.problems[..], [YamlProblem::UnknownTag { tag, .. }] if tag == "!Ref"));
+    fn unknown_tags_are_reported_and_tagged_scalars_read_as_strings() {
+        let s = parse(concat!(
+            "%TAG !e! tag:example.com,2000:\n",
+            "---\n",
+            "a: !Ref foo\n",
+            "b: !vault 12\n",
+            "c: !!python/tuple [1]\n",
+            "d: !<tag:example.com,2000:app/foo> x\n",
+            "e: !e!foo {k: 1}\n",
+        ));
+        let tags: Vec<(&str, u32)> = s
+            .problems
+            .iter()
+            .map(|p| match p {
+                YamlProblem::UnknownTag { tag, at } => (tag.as_str(), at.start.line),
+                other => panic!("unexpected problem {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            tags,
+            [
+                ("!Ref", 3),
+                ("!vault", 4),
+                ("!!python/tuple", 5),
+                ("!<tag:example.com,2000:app/foo>", 6),
+                ("!<tag:example.com,2000:foo>", 7),
+            ]
+        );
         assert_eq!(
             s.documents[0].root.to_json(),
-            serde_json::json!({"a": "foo"})
+            serde_json::json!({"a": "foo", "b": "12", "c": [1], "d": "x", "e": {"k": 1}})
         );
     }
 }
