@@ -39,7 +39,10 @@ bindings contains [o.id, i, subject] if {
 	some kind in ["rbac.authorization.k8s.io/ClusterRoleBinding", "rbac.authorization.k8s.io/RoleBinding"]
 	some id in repo.of_kind(kind)
 	o := input.objects[id]
-	some i, subject in object.get(o.body, "subjects", [])
+	# A list, or iterating it is an error (`subjects: team-a` must not stop the rule).
+	subjects := object.get(o.body, "subjects", [])
+	is_array(subjects)
+	some i, subject in subjects
 	subject.kind == "ServiceAccount"
 	ns := object.get(subject, "namespace", repo.namespace_of(o))
 	[ns, subject.name] in tenant_accounts

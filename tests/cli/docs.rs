@@ -103,3 +103,24 @@ fn built_in_examples_show_what_they_claim() {
         }
     }
 }
+
+/// Users mapping trivy and checkov findings find the ids in `rules --format json` and `explain`.
+#[test]
+fn trivy_and_checkov_equivalents_are_shown() {
+    let rules = crate::support::json(&run(None, &["rules", "--format", "json"]));
+    let rules = rules.as_array().expect("rules array");
+    assert!(rules
+        .iter()
+        .all(|r| r["trivy"].is_array() && r["checkov"].is_array()));
+    let rule = rules
+        .iter()
+        .find(|r| r["id"] == "RBAC010")
+        .expect("RBAC010 listed");
+    assert_eq!(rule["trivy"], serde_json::json!(["KSV041"]));
+    assert_eq!(rule["checkov"], serde_json::json!(["CKV2_K8S_5"]));
+    let page = stdout(&run(None, &["explain", "RBAC010"]));
+    assert!(
+        page.ends_with("## Other tools\n\nChecks that flag the same problem (similar, not proven equal):\n- Trivy: `KSV041`\n- Checkov: `CKV2_K8S_5`\n"),
+        "{page}"
+    );
+}

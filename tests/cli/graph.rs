@@ -198,7 +198,7 @@ fn json_objects_carry_the_line_and_column_of_their_name() {
             "ClusterRoleBinding",
             "ingress-nginx-helm-reconciler"
         ),
-        (json!(23), json!(9))
+        (json!(24), json!(9))
     );
 }
 

@@ -420,7 +420,8 @@ fn the_example_repositories_have_no_schema_errors_even_when_strict() {
                 "ExternalSecret",
                 "ClusterSecretStore",
                 "SealedSecret",
-                "ClusterPolicy"
+                "ClusterPolicy",
+                "ClusterIssuer"
             ]
             .contains(&k.as_str())),
             "{repo}: {kinds:?}"
@@ -556,4 +557,61 @@ fn a_crd_schema_that_does_not_compile_is_reported_at_the_offending_field() {
             "CustomResourceDefinition `widgets.example.com`: its schema cannot be compiled: \"([\" is not a \"regex\"",
         ]
     );
+}
+
+/// Malformed RBAC rules (issue 20): schema validation reports each at its line, and the RBAC
+/// rules neither fail nor report anything there. The same file is a `pass/` case of every rule
+/// about Roles and ClusterRoles, so the fixture harness proves each of them silent on it too.
+#[test]
+fn malformed_rbac_rules_are_schema_findings_and_nothing_else() {
+    let file = "policies/rbac/fixtures/wildcard_verb/pass/written-wrong.yaml";
+    let output = run(None, &[file, "--format", "json"]);
+    let report = json(&output);
+    let all: Vec<(String, u64, u64)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().expect("rule").to_owned(),
+                f["line"].as_u64().unwrap_or(0),
+                f["column"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let invalid = |line, column| ("schema/invalid".to_owned(), line, column);
+    assert_eq!(
+        all,
+        vec![
+            invalid(8, 8),   // rules: "*"
+            invalid(16, 5),  // - "*"
+            invalid(19, 12), // verbs: "*"
+            invalid(20, 5),  // a rule without verbs
+            invalid(22, 16), // apiGroups: "*"
+            invalid(23, 5),  // resources as a mapping
+            invalid(24, 14), // a verb that is a mapping
+            invalid(24, 26), // a verb that is a number
+        ]
+    );
+    assert_eq!(code(&output), 1);
+    let text = std::fs::read_to_string(crate::support::root().join(file)).expect("fixture");
+    for rule in [
+        "wildcard_resource",
+        "escalation_verb",
+        "nodes_proxy",
+        "csr_approval",
+        "admission_webhook_write",
+        "pod_exec",
+        "workload_write",
+        "service_account_token_create",
+        "cluster_role_secret_read",
+        "role_secret_read",
+    ] {
+        let copy = format!("policies/rbac/fixtures/{rule}/pass/written-wrong.yaml");
+        assert_eq!(
+            std::fs::read_to_string(crate::support::root().join(&copy)).expect("copy"),
+            text,
+            "{copy} differs from {file}"
+        );
+    }
 }

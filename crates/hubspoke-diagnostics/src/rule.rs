@@ -264,6 +264,14 @@ pub struct RuleMeta {
     /// Kyverno rules it is equivalent to.
     #[serde(default)]
     pub kyverno: Vec<KyvernoRef>,
+    /// Trivy checks (KSV ids, e.g. `KSV041`) that flag the same problem, for users
+    /// mapping their findings; similar, not proven equal (the description says where
+    /// the rule differs).
+    #[serde(default)]
+    pub trivy: Vec<String>,
+    /// Checkov checks (`CKV_K8S_…`, `CKV2_K8S_…`) that flag the same problem; as `trivy`.
+    #[serde(default)]
+    pub checkov: Vec<String>,
     /// Whether it runs without being enabled in the configuration (or by `--rule`).
     #[serde(default = "enabled_by_default")]
     pub default_enabled: bool,
@@ -316,6 +324,8 @@ impl RuleMeta {
             scope: Scope::Document,
             kinds: vec!["*".to_owned()],
             kyverno: Vec::new(),
+            trivy: Vec::new(),
+            checkov: Vec::new(),
             default_enabled: true,
             parameters: Vec::new(),
             fixes: Vec::new(),
@@ -404,6 +414,18 @@ impl RuleMeta {
                 out.push(format!("kind `{kind}` is not `Kind`, `group/Kind` or `*`"));
             }
         }
+        for id in &self.trivy {
+            if !id.starts_with("KSV") {
+                out.push(format!("trivy check `{id}` is not a KSV id"));
+            }
+        }
+        for id in &self.checkov {
+            if !(id.starts_with("CKV_K8S_") || id.starts_with("CKV2_K8S_")) {
+                out.push(format!(
+                    "checkov check `{id}` is not a CKV_K8S_ or CKV2_K8S_ id"
+                ));
+            }
+        }
         let mut seen = std::collections::BTreeSet::new();
         for parameter in &self.parameters {
             if !seen.insert(parameter.name.as_str()) {
@@ -437,6 +459,24 @@ pub fn kind_matches(selector: &str, group: &str, kind: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn other_tools_ids_are_checked() {
+        let mut meta = RuleMeta::built_in("X1", "x", "t", Severity::Error, "d.", "h");
+        meta.trivy = vec!["KSV041".to_owned(), "AVD-KSV-0041".to_owned()];
+        meta.checkov = vec![
+            "CKV_K8S_49".to_owned(),
+            "CKV2_K8S_5".to_owned(),
+            "CKV_AWS_1".to_owned(),
+        ];
+        assert_eq!(
+            meta.problems(),
+            vec![
+                "trivy check `AVD-KSV-0041` is not a KSV id".to_owned(),
+                "checkov check `CKV_AWS_1` is not a CKV_K8S_ or CKV2_K8S_ id".to_owned(),
+            ]
+        );
+    }
 
     #[test]
     fn selectors_match_groups_exactly() {

@@ -32,7 +32,7 @@ pub use builtin::{policy_error_rule, POLICY_ERROR};
 pub use context::{ContextIndex, CONTEXT_BUILTIN};
 pub use convert::to_rego_value;
 pub use error::EngineError;
-pub use evaluate::{EvalOptions, EvalStats, Evaluator, RuleTiming, VmProgram};
+pub use evaluate::{rule_data, EvalOptions, EvalStats, Evaluator, RuleTiming, VmProgram};
 pub use finding::{sort_findings, Finding, RelatedLocation, Severity};
 pub use metadata::{kind_matches, KyvernoRef, RuleMeta, Scope};
 pub use policy::{

@@ -262,6 +262,8 @@ fn conftest_rules(engine: &Engine, source: &PolicySource, package: &str) -> Vec<
                 scope: Scope::Document,
                 kinds: vec!["*".to_owned()],
                 kyverno: Vec::new(),
+                trivy: Vec::new(),
+                checkov: Vec::new(),
                 default_enabled: true,
                 parameters: Vec::new(),
                 fixes: Vec::new(),

@@ -82,6 +82,17 @@ pub fn rule_page(rule: &RuleMeta, heading: &str) -> String {
             text.push_str(&format!("- `{}` / `{}`\n", k.policy, k.rule));
         }
     }
+    if !rule.trivy.is_empty() || !rule.checkov.is_empty() {
+        text.push_str(&format!(
+            "\n{sub} Other tools\n\nChecks that flag the same problem (similar, not proven equal):\n"
+        ));
+        for (tool, ids) in [("Trivy", &rule.trivy), ("Checkov", &rule.checkov)] {
+            if !ids.is_empty() {
+                let ids: Vec<String> = ids.iter().map(|id| format!("`{id}`")).collect();
+                text.push_str(&format!("- {tool}: {}\n", ids.join(", ")));
+            }
+        }
+    }
     text
 }
 
@@ -150,6 +161,31 @@ pub fn heading_anchor(id: &str, title: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_name_the_other_tools_checks() {
+        let mut rule = RuleMeta::built_in(
+            "RBAC999",
+            "example",
+            "rbac",
+            hubspoke_diagnostics::Severity::Warning,
+            "A rule.",
+            "Fix it.",
+        );
+        assert!(!rule_page(&rule, "#").contains("Other tools"));
+        rule.trivy = vec!["KSV041".to_owned()];
+        rule.checkov = vec!["CKV_K8S_49".to_owned(), "CKV2_K8S_5".to_owned()];
+        let page = rule_page(&rule, "##");
+        assert!(
+            page.ends_with(
+                "\n### Other tools\n\nChecks that flag the same problem (similar, not proven equal):\n\
+                 - Trivy: `KSV041`\n- Checkov: `CKV_K8S_49`, `CKV2_K8S_5`\n"
+            ),
+            "{page}"
+        );
+        rule.trivy.clear();
+        assert!(rule_page(&rule, "#").ends_with("\n- Checkov: `CKV_K8S_49`, `CKV2_K8S_5`\n"));
+    }
 
     #[test]
     fn anchors_are_the_ones_github_gives_the_headings() {

@@ -116,17 +116,24 @@ fn compare(roots: &[PathBuf], active: &dyn Fn(&hubspoke_engine::RuleMeta) -> boo
 
 #[test]
 fn vm_and_interpreter_agree_on_the_conformance_cases() {
-    // The categories our bundled rules are equivalent to; the rest of the vendored policy
-    // library (other/, istio/, …) tests a repository's own Kyverno policies, not these rules.
-    let categories: Vec<PathBuf> = ["pod-security", "best-practices", "flux"]
+    // The categories our bundled rules are equivalent to, and the policies of other/ they
+    // map; the rest of the vendored policy library (istio/, …) tests a repository's own
+    // Kyverno policies, not these rules.
+    let conformance = workspace().join("fixtures/conformance");
+    let mut roots: Vec<PathBuf> = ["pod-security", "best-practices", "flux"]
         .iter()
-        .map(|c| {
-            workspace()
-                .join("fixtures/conformance/kyverno-policies")
-                .join(c)
-        })
+        .map(|c| conformance.join("kyverno-policies").join(c))
         .collect();
-    let compared = compare(&categories, &every_rule);
+    let mapped = std::fs::read_to_string(conformance.join("mapped-other-policies.txt"))
+        .expect("mapped-other-policies.txt");
+    roots.extend(
+        mapped
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(|policy| conformance.join("kyverno-policies/other").join(policy)),
+    );
+    let compared = compare(&roots, &every_rule);
     assert!(compared.findings > 100, "{} findings", compared.findings);
     assert!(
         compared.dispatched > 100,

@@ -218,9 +218,9 @@ impl VmProgram {
     }
 }
 
-/// `data.hubspoke.config`: the configured settings with every rule's declared parameter
-/// defaults filled in.
-fn rule_data(rules: &RuleSet, config: &serde_json::Value) -> regorus::Value {
+/// The `data` document rules see: `data.hubspoke.config`, the configured settings with
+/// every rule's declared parameter defaults filled in.
+pub fn rule_data(rules: &RuleSet, config: &serde_json::Value) -> regorus::Value {
     let mut config = config.clone();
     if !config.is_object() {
         config = serde_json::json!({});
