@@ -114,7 +114,11 @@ fn vm_and_interpreter_agree_on_the_conformance_cases() {
     // library (other/, istio/, …) tests a repository's own Kyverno policies, not these rules.
     let categories: Vec<PathBuf> = ["pod-security", "best-practices", "flux"]
         .iter()
-        .map(|c| workspace().join("fixtures/conformance/kyverno-policies").join(c))
+        .map(|c| {
+            workspace()
+                .join("fixtures/conformance/kyverno-policies")
+                .join(c)
+        })
         .collect();
     let compared = compare(&categories, &every_rule);
     assert!(compared.findings > 100, "{} findings", compared.findings);

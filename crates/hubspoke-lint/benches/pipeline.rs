@@ -268,7 +268,11 @@ fn conformance(c: &mut Criterion) {
     // tests a repository's own Kyverno policies).
     let categories: Vec<PathBuf> = ["pod-security", "best-practices", "flux"]
         .iter()
-        .map(|c| workspace().join("fixtures/conformance/kyverno-policies").join(c))
+        .map(|c| {
+            workspace()
+                .join("fixtures/conformance/kyverno-policies")
+                .join(c)
+        })
         .collect();
     let options =
         DiscoverOptions::new(&[], &[], DEFAULT_MAX_FILE_SIZE, None).expect("default globs");
