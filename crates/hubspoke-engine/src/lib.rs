@@ -21,6 +21,7 @@ mod network;
 mod overrides;
 mod parameters;
 mod policy;
+pub mod rego_tests;
 mod repository_input;
 mod ruleset;
 mod rvm;
