@@ -220,6 +220,32 @@ fn conftest_policies_work_unchanged() {
     assert_eq!(report["findings"][0]["severity"], "warning");
 }
 
+/// BP006 compares images as Docker normalises them: `docker.io/nginx` and
+/// `index.docker.io/nginx` are `docker.io/library/nginx` (they were flagged
+/// when only `docker.io/library` was allowed).
+#[test]
+fn allowed_registries_admit_every_spelling_of_docker_hub() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        ".hubspoke-lint.yaml",
+        "rules:\n  BP006:\n    enabled: true\n    params:\n      allowed_registries: [docker.io/library]\n",
+    );
+    write(
+        dir.path(),
+        "pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: team-a\nspec:\n  containers:\n    - {name: a, image: nginx:1.27}\n    - {name: b, image: docker.io/nginx:1.27}\n    - {name: c, image: index.docker.io/library/nginx:1.27}\n    - {name: d, image: docker.io/bitnami/redis:7}\n    - {name: e, image: ghcr.io/acme/nginx:1.27}\n",
+    );
+    let output = run(
+        Some(dir.path()),
+        &[".", "--rule", "BP006", "--format", "json"],
+    );
+    assert_eq!(
+        findings(&json(&output)),
+        vec![f("BP006", "pod.yaml", 11), f("BP006", "pod.yaml", 12)]
+    );
+}
+
 #[test]
 fn ci_formats_on_the_broken_example() {
     // Two files of the broken example: stable while the example grows.
