@@ -1,6 +1,6 @@
 //! Adopting the linter in an existing repository: suppressions, baselines,
 //! user policies (conftest style), CI formats, --changed-since, the action
-//! (`test`: policy_tests.rs).
+//! (`test` and the rule scaffold: policy_tests.rs).
 
 use std::path::Path;
 
