@@ -6,11 +6,15 @@
 # are not vendored), then the patch.
 #
 #   scripts/vendor-regorus.sh ~/.cargo/registry/src/*/regorus-0.14.1
+#   scripts/vendor-regorus.sh <unpacked crate> <elsewhere>   # build a copy there instead
+#                                                            # (scripts/check-vendor-regorus.sh)
 set -euo pipefail
-SRC="${1:?usage: vendor-regorus.sh <unpacked regorus-0.14.1 crate>}"
+SRC="${1:?usage: vendor-regorus.sh <unpacked regorus crate> [destination, default vendor/regorus]}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-DEST="$ROOT/vendor/regorus"
-FILES=$(cd "$DEST" && find src -type f | sort)
+DEST="${2:-$ROOT/vendor/regorus}"
+# Which files to take is always what vendor/regorus holds today.
+FILES=$(cd "$ROOT/vendor/regorus" && find src -type f | sort)
+PATCHES=("$ROOT"/vendor/regorus-*.patch)
 rm -rf "$DEST.new" && mkdir -p "$DEST.new"
 for f in $FILES README.md LICENSE build.rs; do
     mkdir -p "$DEST.new/$(dirname "$f")"
@@ -26,6 +30,8 @@ for line in open(sys.argv[1]):
         out.append(line)
 open(sys.argv[2], 'w').write(''.join(out))
 PY
-(cd "$DEST.new" && patch -p1 -s < "$ROOT"/vendor/regorus-0.14.1-vm-hot-path.patch)
+for p in "${PATCHES[@]}"; do
+    (cd "$DEST.new" && patch -p1 -s --no-backup-if-mismatch < "$p")
+done
 rm -rf "$DEST" && mv "$DEST.new" "$DEST"
-echo "vendor/regorus rebuilt from $SRC"
+echo "$DEST rebuilt from $SRC"

@@ -51,7 +51,7 @@ moving(image) if {
 }
 
 violations contains v if {
-	some kind in ["/Pod", "apps/Deployment", "apps/DaemonSet", "apps/StatefulSet", "apps/ReplicaSet", "batch/Job", "batch/CronJob"]
+	some kind in ["/Pod", "/ReplicationController", "apps/Deployment", "apps/DaemonSet", "apps/StatefulSet", "apps/ReplicaSet", "batch/Job", "batch/CronJob"]
 	some id in repo.of_kind(kind)
 	o := input.objects[id]
 	clusters := {c | some c in o.clusters; c in production}

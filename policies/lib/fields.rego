@@ -3,26 +3,13 @@
 # - an explicit null is an absent field, as Kubernetes decodes it (Kyverno's
 #   patterns would reject a null; no Kyverno conformance case writes one);
 # - a pattern value such as "false" accepts the boolean and the string;
-# - Kyverno wildcards: `*` is any run of characters, `?` one character.
+# - Kyverno wildcards (`*` any run of characters, `?` one) are wildcard.rego's.
 package hubspoke.lib.fields
 
 # The rules test presence and Kyverno's true/false patterns inline, not through
 # helpers here: `obj.key != null` (a lookup in anything but an object is
 # undefined) and `value in {false, "false"}`. On the VM a helper call costs more
 # than the test.
-
-# A Kyverno wildcard pattern matches a string.
-wildcard_match(pattern, value) if {
-	is_string(pattern)
-	is_string(value)
-	glob.match(strings.replace_n({"\\*": "*", "\\?": "?"}, glob.quote_meta(pattern)), null, value)
-}
-
-# The string matches one of the patterns (Kyverno's "a | b | c").
-matches_any(patterns, value) if {
-	some pattern in patterns
-	wildcard_match(pattern, value)
-}
 
 # A value for messages: strings quoted, everything else as JSON.
 show(value) := sprintf("%q", [value]) if is_string(value)

@@ -26,6 +26,7 @@ package hubspoke.lib.pss
 
 import data.hubspoke.lib.pod_metadata
 import data.hubspoke.lib.pods
+import data.hubspoke.lib.wildcard
 
 # The restricted checks that replace a baseline check in pod-security-admission.
 overrides := {"capabilities_baseline", "hostPathVolumes", "seccompProfile_baseline"}
@@ -63,35 +64,32 @@ exempt(v, exclusions) if {
 	values_match(e, v)
 }
 
+# An exclusion's fields read as Kyverno's Go struct decodes them: an absent or
+# null `images`, `restrictedField` or `values` is an empty one.
 scope_matches(e, v) if {
-	count(object.get(e, "images", [])) == 0
+	count(list(e, "images")) == 0
 	not v.image
 }
 
 scope_matches(e, v) if {
 	is_string(v.image)
-	some pattern in object.get(e, "images", [])
-	wildcard(pattern, v.image)
+	some pattern in list(e, "images")
+	wildcard.match(pattern, v.image)
 }
 
-field_matches(e, _) if object.get(e, "restrictedField", "") == ""
+field_matches(e, _) if text(e, "restrictedField") == ""
 
 field_matches(e, v) if e.restrictedField == v.field
 
-values_match(e, _) if count(object.get(e, "values", [])) == 0
+values_match(e, _) if count(list(e, "values")) == 0
 
 values_match(e, v) if {
-	count(e.values) > 0
+	patterns := list(e, "values")
+	count(patterns) > 0
 	every value in v.values {
-		some pattern in e.values
-		wildcard(pattern, value)
+		some pattern in patterns
+		wildcard.match(pattern, value)
 	}
-}
-
-wildcard(pattern, value) if {
-	is_string(pattern)
-	is_string(value)
-	glob.match(strings.replace_n({"\\*": "*", "\\?": "?"}, glob.quote_meta(pattern)), null, value)
 }
 
 # --- helpers ------------------------------------------------------------------

@@ -18,13 +18,23 @@ host_like(s) if contains(s, ":")
 
 host_like(s) if s == "localhost"
 
-# The image with its implicit Docker Hub registry (and `library/`) spelled out.
+# The image with its implicit Docker Hub registry (and `library/`) spelled out,
+# as Docker normalises it (distribution/reference): no host is docker.io,
+# index.docker.io is docker.io, and an image directly under docker.io is an
+# official one (`docker.io/nginx` is `docker.io/library/nginx`).
 # One else-chain, so that `has_registry` runs once: BP006 asks for every container.
-canonical(image) := image if {
-	has_registry(image)
-} else := concat("/", ["docker.io", image]) if {
-	contains(images.without_digest(image), "/")
-} else := concat("/", ["docker.io", "library", image])
+canonical(image) := docker_hub(image) if {
+	not has_registry(image)
+} else := docker_hub(substring(image, count("docker.io/"), -1)) if {
+	startswith(image, "docker.io/")
+} else := docker_hub(substring(image, count("index.docker.io/"), -1)) if {
+	startswith(image, "index.docker.io/")
+} else := image
+
+# A repository path on Docker Hub, official images under `library/`.
+docker_hub(path) := concat("/", ["docker.io", path]) if {
+	contains(images.without_digest(path), "/")
+} else := concat("/", ["docker.io", "library", path])
 
 # Whether the image comes from any of the registries whose `prefixes(registries)` are
 # given: each registry a host (`ghcr.io`), optionally with a path (`ghcr.io/acme`).

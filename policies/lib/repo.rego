@@ -281,7 +281,9 @@ on_clusters(clusters) := sprintf(" on clusters %s", [quoted_list(known)]) if {
 containers(body) := [c |
 	some spec in pod_specs(body)
 	some field in ["initContainers", "containers", "ephemeralContainers"]
-	some i, container in object.get(spec.spec, field, [])
+	list := spec.spec[field]
+	is_array(list) # `some .. in` a null or a string is an error, not nothing
+	some i, container in list
 	is_object(container)
 	c := {"spec": container, "path": array.concat(spec.path, [field, i])}
 ]
@@ -292,7 +294,7 @@ pod_specs(body) := [{"spec": body.spec, "path": ["spec"]}] if {
 }
 
 pod_specs(body) := [{"spec": body.spec.template.spec, "path": ["spec", "template", "spec"]}] if {
-	body.kind in {"Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job"}
+	body.kind in {"Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "ReplicationController", "Job"}
 	is_object(body.spec.template.spec)
 }
 

@@ -14,11 +14,16 @@ host_paths contains h if {
 	path := volume.hostPath.path
 	is_string(path)
 	h := {
-		"name": object.get(volume, "name", sprintf("#%d", [i])),
+		"name": volume_name(volume, i),
 		"path": path,
 		"field": array.concat(s.path, ["volumes", i, "hostPath", "path"]),
 	}
 }
+
+# A volume's name for messages; by its index when it has none (or not a string).
+volume_name(volume, _) := volume.name if is_string(volume.name)
+
+volume_name(volume, i) := sprintf("#%d", [i]) if not is_string(volume.name)
 
 # A host path in a comparable form: repeated and trailing slashes removed, and
 # /run spelled /var/run (on every mainstream distribution one links to the other).

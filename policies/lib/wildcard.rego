@@ -9,6 +9,7 @@ regex_of(pattern) := concat("", ["^", replace(replace(escaped, "?", "."), "*", "
 
 # Whether `value` matches the wildcard `pattern`.
 match(pattern, value) if {
+	is_string(pattern)
 	is_string(value)
 	regex.match(regex_of(pattern), value)
 }

@@ -1,9 +1,9 @@
 package hubspoke.pod_security.apparmor_profile
 
-import data.hubspoke.lib.fields
 import data.hubspoke.lib.objects
 import data.hubspoke.lib.pod_metadata
 import data.hubspoke.lib.pods
+import data.hubspoke.lib.wildcard
 
 metadata := {
 	"id": "PSS011",
@@ -29,7 +29,7 @@ violations contains v if {
 	some key, value in pod_metadata.annotations(s.path)
 	startswith(key, prefix)
 	is_string(value)
-	not fields.matches_any(["runtime/default", "localhost/*"], value)
+	not wildcard.match_any(["runtime/default", "localhost/*"], value)
 	v := {
 		"msg": sprintf("%s selects the AppArmor profile %q for container %q; only runtime/default and localhost/* are allowed", [objects.display, value, substring(key, count(prefix), -1)]),
 		"path": array.concat(pod_metadata.path(s.path), ["annotations", key]),

@@ -10,6 +10,7 @@ mod graph;
 mod lint;
 mod lsp;
 mod perf_flags;
+mod policy_tests;
 mod regression;
 mod robustness;
 mod schema;

@@ -22,6 +22,7 @@ mod finding;
 mod metadata;
 mod network;
 mod policy;
+pub mod rego_tests;
 mod rego_text;
 mod repository_input;
 mod ruleset;

@@ -194,6 +194,9 @@ pub struct InitArgs {
 pub struct TestArgs {
     /// Policy directory (default: policies).
     pub dir: Option<PathBuf>,
+    /// List every test and fixture that passed too (default: failures and the counts).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 /// `hubspoke-lint graph [PATH]`.

@@ -73,7 +73,8 @@ pub fn expected_markers(text: &str) -> BTreeSet<(String, u32)> {
     out
 }
 
-/// Run every fixture under `policies_dir` (a directory of `<family>/` folders).
+/// Run every fixture under `policies_dir`: a directory of `<family>/` folders, or
+/// one family folder (it holds `fixtures/`).
 ///
 /// `require_fixtures` makes a rule loaded from `policies_dir` without fixtures an error.
 pub fn run_fixtures(
@@ -84,7 +85,12 @@ pub fn run_fixtures(
 ) -> FixtureReport {
     let mut report = FixtureReport::default();
     let mut covered = BTreeSet::new();
-    for family in sorted_dirs(policies_dir) {
+    let families = if policies_dir.join("fixtures").is_dir() {
+        vec![policies_dir.to_path_buf()]
+    } else {
+        sorted_dirs(policies_dir)
+    };
+    for family in families {
         let fixtures_dir = family.join("fixtures");
         for case_dir in sorted_dirs(&fixtures_dir) {
             let slug = name(&case_dir);

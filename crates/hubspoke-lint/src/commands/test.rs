@@ -1,29 +1,32 @@
-//! `hubspoke-lint test [DIR]`: a policy directory's Rego unit tests (`test_`
-//! rules in `*_test.rego`, like `opa test`) and fixture expectations (like
-//! `kyverno test`), through the same engine a lint run uses.
+//! `hubspoke-lint test [DIR]`: a policy directory's rules load cleanly, its
+//! Rego unit tests pass (`test_` rules in `*_test.rego`, like `opa test`) and
+//! its fixtures meet their expectations (like `kyverno test`), through the
+//! same engine a lint run uses.
+//!
+//! Output: one `FAIL` line per failure, `file:line:` first so editors and CI
+//! logs link to it (`--verbose` adds `PASS` and `SKIP` lines), then the counts.
+//! Exit 0 when everything passed, 1 on any failure, 2 on a usage error.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use hubspoke_workspace::fixtures::run_fixtures;
-use std::collections::BTreeSet;
-
+use hubspoke_engine::rego_tests::{run_rego_tests, RegoTestOutcome};
 use hubspoke_engine::{
     bundled_sources, load_policy_dir, load_policy_tests, EvalOptions, Evaluator, PolicySource,
     RuleSet,
 };
+use hubspoke_workspace::fixtures::run_fixtures;
 
 use crate::args::TestArgs;
 use crate::exit::ExitStatus;
 
-/// Names of the `test_…` rules a Rego file declares (rule heads start a line).
-fn test_rule_names(text: &str) -> Vec<String> {
-    hubspoke_engine::rule_heads(text)
-        .into_iter()
-        .filter(|name| name.starts_with("test_"))
-        .map(str::to_owned)
-        .collect()
+/// Passed and failed counts of one kind of check.
+#[derive(Debug, Default)]
+struct Tally {
+    passed: usize,
+    failed: usize,
+    skipped: usize,
 }
 
 /// Run the tests of a policy directory.
@@ -35,119 +38,149 @@ pub fn run(args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     if !dir.is_dir() {
         bail!("{} is not a directory of policies", dir.display());
     }
-    // The directory's own files win over bundled ones at the same relative path,
-    // so `hubspoke-lint test policies` tests the working copy, and user policies
+    // The directory's own files win over the bundled ones they are copies of (a
+    // file whose path ends with a bundled one's, `lib/pods.rego`), so `test
+    // policies` or `test policies/lib` tests the working copy, and user policies
     // can still import the bundled helpers (`data.hubspoke.lib.*`).
     let own = load_policy_dir(&dir)
         .with_context(|| format!("cannot read policies in {}", dir.display()))?;
-    let prefix = format!("{}/", dir.to_string_lossy().trim_end_matches('/'));
-    let own_relative: BTreeSet<String> = own
+    let tests = load_policy_tests(&dir)
+        .with_context(|| format!("cannot read tests in {}", dir.display()))?;
+    if own.is_empty() && tests.is_empty() {
+        bail!(
+            "{} holds no Rego files (*.rego) to test, in it or below it",
+            dir.display()
+        );
+    }
+    let own_paths: Vec<String> = own
         .iter()
-        .map(|s| s.path.strip_prefix(&prefix).unwrap_or(&s.path).to_owned())
+        .map(|s| {
+            std::fs::canonicalize(&s.path).map_or_else(
+                |_| s.path.clone(),
+                |p| p.to_string_lossy().replace('\\', "/"),
+            )
+        })
         .collect();
     let mut sources: Vec<PolicySource> = bundled_sources()
         .into_iter()
-        .filter(|s| !own_relative.contains(s.path.strip_prefix("policies/").unwrap_or(&s.path)))
+        .filter(|bundled| {
+            let rel = bundled
+                .path
+                .strip_prefix("policies")
+                .unwrap_or(&bundled.path);
+            !own_paths.iter().any(|own| own.ends_with(rel))
+        })
         .collect();
     sources.extend(own);
     let rules = RuleSet::load(sources);
-    let mut failures = 0usize;
-    let mut passes = 0usize;
+
+    // Rules that do not load (syntax, metadata) are failures of the directory.
+    let mut load = Tally::default();
     for finding in &rules.load_findings {
         let at = finding
             .region
             .map(|r| format!(":{}:{}", r.start.line, r.start.column))
             .unwrap_or_default();
         writeln!(out, "FAIL {}{at}: {}", finding.file, finding.message)?;
-        failures += 1;
+        load.failed += 1;
     }
-    let tests = load_policy_tests(&dir)
-        .with_context(|| format!("cannot read tests in {}", dir.display()))?;
-    if !tests.is_empty() {
-        let mut engine = rules.build_engine().map_err(|e| anyhow::anyhow!(e))?;
-        for test in &tests {
-            let package = match engine.add_policy(test.path.clone(), test.text.clone()) {
-                Ok(package) => package,
-                Err(error) => {
-                    let first = error
-                        .to_string()
-                        .lines()
-                        .find(|l| l.trim_start().starts_with("error:"))
-                        .unwrap_or("does not compile")
-                        .trim()
-                        .to_owned();
-                    writeln!(out, "FAIL {}: {first}", test.path)?;
-                    failures += 1;
-                    continue;
+
+    let mut unit = Tally::default();
+    let report = run_rego_tests(&rules, &tests);
+    for error in &report.errors {
+        // regorus' message usually starts with the file's own `path:line:col`.
+        if error.message.starts_with(&error.file) {
+            writeln!(out, "FAIL {}", error.message)?;
+        } else {
+            writeln!(out, "FAIL {}: {}", error.file, error.message)?;
+        }
+        unit.failed += 1;
+    }
+    for case in &report.cases {
+        let at = format!("{}:{}: {}", case.file, case.line, case.rule);
+        match &case.outcome {
+            RegoTestOutcome::Passed => {
+                unit.passed += 1;
+                if args.verbose {
+                    writeln!(out, "PASS {at}")?;
                 }
-            };
-            for name in test_rule_names(&test.text) {
-                let outcome = engine.eval_rule(format!("{package}.{name}"));
-                match outcome {
-                    Ok(regorus::Value::Bool(true)) => {
-                        passes += 1;
-                        writeln!(out, "PASS {package}.{name}")?;
-                    }
-                    Ok(other) => {
-                        failures += 1;
-                        let got = if other == regorus::Value::Undefined {
-                            "undefined".to_owned()
-                        } else {
-                            other.to_json_str().unwrap_or_default()
-                        };
-                        writeln!(out, "FAIL {package}.{name} ({}): got {got}", test.path)?;
-                    }
-                    Err(error) => {
-                        failures += 1;
-                        writeln!(
-                            out,
-                            "FAIL {package}.{name} ({}): {}",
-                            test.path,
-                            error.to_string().lines().next().unwrap_or("")
-                        )?;
-                    }
+            }
+            RegoTestOutcome::Skipped => {
+                unit.skipped += 1;
+                if args.verbose {
+                    writeln!(out, "SKIP {at}")?;
+                }
+            }
+            RegoTestOutcome::Failed(why) => {
+                unit.failed += 1;
+                writeln!(out, "FAIL {at}: {why}")?;
+                for line in &case.prints {
+                    writeln!(out, "     {line}")?;
                 }
             }
         }
     }
+
     // Fixtures exercise every rule, including those off by default.
     let all_rules = EvalOptions {
         enabled: rules.rules.iter().map(|r| r.meta.id.clone()).collect(),
         ..EvalOptions::default()
     };
     let evaluator = Evaluator::new(&rules, all_rules);
-    let report = run_fixtures(&dir, &rules, &evaluator, false);
-    for error in &report.layout_errors {
-        failures += 1;
+    let fixtures = run_fixtures(&dir, &rules, &evaluator, false);
+    let mut cases = Tally::default();
+    for error in &fixtures.layout_errors {
+        cases.failed += 1;
         writeln!(out, "FAIL layout: {error}")?;
     }
-    for case in &report.cases {
+    for case in &fixtures.cases {
         if case.mismatches.is_empty() {
-            passes += 1;
-            writeln!(out, "PASS {} ({})", case.file, case.rule)?;
+            cases.passed += 1;
+            if args.verbose {
+                writeln!(out, "PASS {} ({})", case.file, case.rule)?;
+            }
         } else {
-            failures += 1;
+            cases.failed += 1;
             writeln!(out, "FAIL {} ({})", case.file, case.rule)?;
             for m in &case.mismatches {
                 writeln!(out, "     {m}")?;
             }
         }
     }
-    writeln!(out, "{passes} passed, {failures} failed")?;
-    Ok(if failures == 0 {
+
+    if load.failed > 0 {
+        writeln!(out, "rules:      {} failed to load", load.failed)?;
+    }
+    writeln!(
+        out,
+        "Rego tests: {} passed, {} failed, {} skipped ({} {})",
+        unit.passed,
+        unit.failed,
+        unit.skipped,
+        tests.len(),
+        if tests.len() == 1 { "file" } else { "files" }
+    )?;
+    writeln!(
+        out,
+        "fixtures:   {} passed, {} failed",
+        cases.passed, cases.failed
+    )?;
+    let failed = load.failed + unit.failed + cases.failed;
+    writeln!(
+        out,
+        "{}",
+        if failed == 0 {
+            "ok".to_owned()
+        } else {
+            format!(
+                "FAILED: {failed} {}",
+                if failed == 1 { "failure" } else { "failures" }
+            )
+        }
+    )?;
+    Ok(if failed == 0 {
         ExitStatus::Clean
     } else {
         ExitStatus::Findings
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn test_rules_are_found_by_their_heads() {
-        let text = "package x_test\n\ntest_denies if {\n  true\n}\ntest_allows := true\nnot_a_test if true\n";
-        assert_eq!(test_rule_names(text), ["test_denies", "test_allows"]);
-    }
 }
