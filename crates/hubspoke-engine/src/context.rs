@@ -104,6 +104,13 @@ impl ContextIndex {
     pub(crate) fn get(&self, path: &str, document: usize) -> Option<&Value> {
         self.entries.get(path)?.get(&document)
     }
+
+    /// Whether the models say document `document` of the file shown as `path` reconciles
+    /// another cluster through a kubeconfig (its own, or one it patches into what it applies).
+    pub fn is_remote(&self, path: &str, document: usize) -> bool {
+        self.get(path, document)
+            .is_some_and(|context| context[&Value::from("remote")] == Value::from(true))
+    }
 }
 
 /// Make `value` what `hubspoke.context` answers on this thread.

@@ -344,6 +344,7 @@ mod tests {
             path: path.into(),
             related: Vec::new(),
             effective_namespace: None,
+            clusters: Vec::new(),
         }
     }
 
@@ -455,6 +456,7 @@ mod tests {
             path: Default::default(),
             related: Vec::new(),
             effective_namespace: None,
+            clusters: Vec::new(),
         };
         assert_eq!(
             apply(text, &suppression(text, &f)),

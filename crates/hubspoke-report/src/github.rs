@@ -41,11 +41,33 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), 
             None => f.rule.clone(),
         };
         properties.push(format!("title={}", escape_property(&title)));
+        let message = if f.clusters.is_empty() {
+            f.message.clone()
+        } else {
+            format!("{} [clusters: {}]", f.message, f.clusters.join(", "))
+        };
         writeln!(
             out,
             "::{command} {}::{}",
             properties.join(","),
-            escape_data(&f.message)
+            escape_data(&message)
+        )?;
+    }
+    for note in report.notes {
+        let mut properties = Vec::new();
+        if let Some(file) = &note.file {
+            properties.push(format!("file={}", escape_property(file)));
+            if let Some(r) = note.region {
+                properties.push(format!("line={}", r.start.line));
+                properties.push(format!("col={}", r.start.column));
+            }
+        }
+        properties.push("title=not checked".to_owned());
+        writeln!(
+            out,
+            "::notice {}::{}",
+            properties.join(","),
+            escape_data(&note.message)
         )?;
     }
     Ok(())

@@ -89,6 +89,20 @@ fn diagnostic<'a>(report: &Report<'a>, finding: &'a Finding) -> FindingDiagnosti
     let mut labels = Vec::new();
     let mut notes = Vec::new();
     let mut source = None;
+    let message = if finding.clusters.is_empty() {
+        finding.message.clone()
+    } else {
+        format!(
+            "{} [{}: {}]",
+            finding.message,
+            if finding.clusters.len() == 1 {
+                "cluster"
+            } else {
+                "clusters"
+            },
+            finding.clusters.join(", ")
+        )
+    };
     let headline = match (finding.region, source_text) {
         (Some(region), Some(text)) => {
             source = Some(NamedSource::new(&finding.file, Arc::clone(text)));
@@ -96,13 +110,13 @@ fn diagnostic<'a>(report: &Report<'a>, finding: &'a Finding) -> FindingDiagnosti
                 Some(label(finding)),
                 SourceSpan::new(region.start.offset.into(), region.len()),
             ));
-            finding.message.clone()
+            message
         }
         (Some(region), None) => format!(
-            "{}:{}:{}: {}",
-            finding.file, region.start.line, region.start.column, finding.message
+            "{}:{}:{}: {message}",
+            finding.file, region.start.line, region.start.column
         ),
-        (None, _) => format!("{}: {}", finding.file, finding.message),
+        (None, _) => format!("{}: {message}", finding.file),
     };
     for related in &finding.related {
         match related.region {
@@ -168,6 +182,12 @@ pub(crate) fn write(
         out.write_all(b"\n")?;
     }
     out.write_all(summary_line(report).as_bytes())?;
+    if !report.notes.is_empty() {
+        out.write_all(b"\nNot checked:\n")?;
+        for note in report.notes {
+            writeln!(out, "  note: {}{}", crate::note_place(note), note.message)?;
+        }
+    }
     Ok(())
 }
 
@@ -205,6 +225,19 @@ fn summary_line(report: &Report<'_>) -> String {
     } else {
         format!(" Not shown: {}.", hidden.join(", "))
     };
+    let rendered = s.render.as_ref().map_or_else(String::new, |r| {
+        format!(
+            " Rendered {} cluster{} ({} object{}, {} evaluated); {} file{} no cluster renders judged as written.",
+            r.clusters,
+            plural(r.clusters),
+            r.objects,
+            plural(r.objects),
+            r.evaluated,
+            r.unrendered_files,
+            plural(r.unrendered_files)
+        )
+    });
+    let hidden = format!("{rendered}{hidden}");
     if total == 0 {
         format!("No findings in {files}.{hidden}\n")
     } else {

@@ -25,7 +25,7 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), 
             "✅ No findings in {} files ({} Kubernetes objects, {} rules).",
             s.files, s.objects, s.rules
         )?;
-        return Ok(());
+        return write_notes(report, out);
     }
     writeln!(
         out,
@@ -46,13 +46,18 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), 
             || f.file.clone(),
             |r| format!("{}:{}:{}", f.file, r.start.line, r.start.column),
         );
+        let message = if f.clusters.is_empty() {
+            f.message.clone()
+        } else {
+            format!("{} (clusters: {})", f.message, f.clusters.join(", "))
+        };
         writeln!(
             out,
             "| {} | `{}` | `{}` | {} |",
             f.severity,
             f.rule,
             cell(&location),
-            cell(&f.message)
+            cell(&message)
         )?;
     }
     if report.findings.len() > MAX_ROWS {
@@ -73,5 +78,22 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), 
         writeln!(out, "- **{id}** {title} ({n}): {}", cell(help))?;
     }
     writeln!(out, "\n</details>")?;
+    write_notes(report, out)
+}
+
+/// What the run could not check, when there is anything.
+fn write_notes(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), ReportError> {
+    if report.notes.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n### Not checked\n")?;
+    for note in report.notes {
+        writeln!(
+            out,
+            "- {}{}",
+            cell(&crate::note_place(note)),
+            cell(&note.message)
+        )?;
+    }
     Ok(())
 }

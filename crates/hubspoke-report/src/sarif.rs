@@ -130,6 +130,8 @@ struct Invocation {
 struct Notification {
     level: &'static str,
     message: Text,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<Location>,
 }
 
 #[derive(Serialize)]
@@ -143,6 +145,14 @@ struct SarifResult<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Location>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<ResultProperties<'a>>,
+}
+
+/// Properties of a result: the clusters a finding on what they receive applies to.
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    clusters: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -392,6 +402,24 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), 
                     kept.len() + omitted
                 ),
             },
+            locations: Vec::new(),
+        });
+    }
+    for note in report.notes {
+        notifications.push(Notification {
+            level: "note",
+            message: Text {
+                text: note.message.clone(),
+            },
+            locations: note
+                .file
+                .iter()
+                .map(|file| Location {
+                    id: None,
+                    physical_location: location(file, note.region, report),
+                    message: None,
+                })
+                .collect(),
         });
     }
     let results = kept
@@ -415,6 +443,9 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), 
                 .map(|(i, r)| related(r, i + 1, report))
                 .collect(),
             partial_fingerprints: BTreeMap::from([("hubspokeFindingHash/v1", fingerprint(f))]),
+            properties: (!f.clusters.is_empty()).then(|| ResultProperties {
+                clusters: &f.clusters,
+            }),
         })
         .collect();
     let log = Log {
@@ -474,6 +505,7 @@ mod tests {
             region: None,
             object: None,
             effective_namespace: None,
+            clusters: Vec::new(),
             path: Default::default(),
             related: Vec::new(),
         }
@@ -505,6 +537,7 @@ mod tests {
             summary: &summary,
             tool_version: "0.0.0",
             sarif_category: None,
+            notes: &[],
         };
         let index = BTreeMap::from([("r", 0)]);
         let (kept, omitted) = select(&report, &index);

@@ -49,6 +49,9 @@ pub struct Config {
     /// Schema validation settings (flags win).
     #[serde(default)]
     pub schema: SchemaConfig,
+    /// Rendering what each cluster receives (kustomize and Flux) before judging it.
+    #[serde(default)]
+    pub render: RenderConfig,
     /// The file this configuration was read from (`None` for the defaults), to point at settings.
     #[serde(skip)]
     pub source: Option<ConfigSource>,
@@ -169,6 +172,14 @@ impl SchemaConfig {
             other => Some(other.to_string()),
         }
     }
+}
+
+/// `render:` in the configuration file (`--no-render` wins).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RenderConfig {
+    /// `false`: judge every file as written, as without rendering (default `true`).
+    pub enabled: Option<bool>,
 }
 
 /// `model:`: where clusters live and where their labels are declared.

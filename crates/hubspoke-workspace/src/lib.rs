@@ -16,6 +16,7 @@ pub mod fixtures;
 mod pipeline;
 mod resolve;
 mod settings;
+mod stages;
 mod stats;
 
 pub use config::{Config, ConfigSource, CONFIG_FILE_NAME};

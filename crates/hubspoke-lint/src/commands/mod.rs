@@ -6,6 +6,7 @@ pub mod graph;
 pub mod init;
 pub mod lint;
 pub mod lsp;
+pub mod render;
 pub mod rules;
 pub mod test;
 

@@ -248,6 +248,7 @@ fn meta_finding(rule: &str, s: &Suppression, message: String) -> Finding {
         path: Default::default(),
         related: Vec::new(),
         effective_namespace: None,
+        clusters: Vec::new(),
     }
 }
 
@@ -290,6 +291,7 @@ pub fn apply_suppressions(
                     path: Default::default(),
                     related: Vec::new(),
                     effective_namespace: None,
+                    clusters: Vec::new(),
                 });
                 continue;
             }
