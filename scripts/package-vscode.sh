@@ -26,7 +26,7 @@ npx --no-install @vscode/vsce package --out "$vsix"
 # The package holds the extension's code and its runtime dependency, not the tests.
 listing="$(unzip -Z1 "$vsix")"
 for entry in extension/package.json extension/src/extension.js extension/src/server.js \
-  extension/README.md extension/LICENSE.txt extension/node_modules/vscode-languageclient/package.json; do
+  extension/readme.md extension/LICENSE.txt extension/node_modules/vscode-languageclient/package.json; do
   grep -qx "$entry" <<<"$listing" || { echo "package-vscode.sh: $vsix has no $entry" >&2; exit 1; }
 done
 if grep -q '^extension/test/' <<<"$listing"; then

@@ -71,7 +71,13 @@ read -r got _ < <(sha256 "$archive")
 
 mkdir "$work/unpacked"
 case "$file" in
-  *.zip) (cd "$work/unpacked" && unzip -q "$archive") ;;
+  *.zip)
+    if command -v unzip >/dev/null; then
+      (cd "$work/unpacked" && unzip -q "$archive")
+    else
+      (cd "$work/unpacked" && 7z x -bso0 "$archive")
+    fi
+    ;;
   *) tar -C "$work/unpacked" -xzf "$archive" ;;
 esac
 exe=
