@@ -126,7 +126,7 @@ code=0
   code=$?
 [ "$code" -eq 1 ] || { cat "$work/lint.err" >&2; fail "linting a privileged Pod exited $code, expected 1"; }
 tr -d '\r' <"$work/lint.out" >"$work/lint.txt"
-if ! grep -q '^::error file=pod.yaml,line=11,col=21,' "$work/lint.txt" ||
+if ! grep -q '^::error file=pod.yaml,line=11,endLine=11,col=21,endColumn=25,title=PSS001 ' "$work/lint.txt" ||
   [ "$(grep -c '^::' "$work/lint.txt")" -ne 1 ]; then
   cat "$work/lint.txt" >&2
   fail "expected exactly one annotation, PSS001 at pod.yaml:11:21"
