@@ -64,7 +64,11 @@ test("serverOptions: `<path> lsp` in the workspace folder", () => {
   assert.deepEqual(documentSelector, [{ scheme: "file", language: "yaml" }]);
 });
 
-test("the server started and initialized as the extension does publishes PSS001, then clears it", async (t) => {
+/**
+ * Starts the server as the extension does (serverOptions, initializationOptions) on a copy of
+ * test/fixture, initializes it and opens pod.yaml. Returns what the tests drive and observe.
+ */
+async function openFixture(t, settings) {
   assert.ok(
     fs.existsSync(binary),
     `no hubspoke-lint at ${binary}: run cargo build or set HUBSPOKE_LINT_BIN`,
@@ -73,7 +77,6 @@ test("the server started and initialized as the extension does publishes PSS001,
   t.after(() => fs.rmSync(root, { recursive: true, force: true }));
   fs.cpSync(path.join(__dirname, "fixture"), root, { recursive: true });
 
-  const settings = { path: binary, debounceMs: 0 };
   const { command, args, options } = serverOptions(settings, root);
   const server = spawn(command, args, { ...options, stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
@@ -97,12 +100,13 @@ test("the server started and initialized as the extension does publishes PSS001,
     onPublish();
   });
   connection.listen();
-  /** The first publication for `uri` after `from` that satisfies `accept`. */
-  const nextDiagnostics = (uri, from, accept) =>
+  t.after(() => connection.dispose());
+  /** The first publication for `uri` from index `from` on that satisfies `accept`. */
+  const nextDiagnostics = (uri, from, accept, timeoutMs = 60_000) =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`no diagnostics for ${uri}; stderr: ${stderr}`)),
-        60_000,
+        () => reject(new Error(`no diagnostics for ${uri} in ${timeoutMs} ms; stderr: ${stderr}`)),
+        timeoutMs,
       );
       onPublish = () => {
         const found = published.slice(from).find((p) => p.uri === uri && accept(p));
@@ -125,7 +129,6 @@ test("the server started and initialized as the extension does publishes PSS001,
     },
     initializationOptions: initializationOptions(settings),
   });
-  assert.equal(result.serverInfo.name, "hubspoke-lint");
   connection.sendNotification(InitializedNotification.type, {});
 
   const uri = pathToFileURL(path.join(root, "pod.yaml")).href;
@@ -133,7 +136,24 @@ test("the server started and initialized as the extension does publishes PSS001,
   connection.sendNotification(DidOpenTextDocumentNotification.type, {
     textDocument: { uri, languageId: "yaml", version: 1, text },
   });
-  const broken = await nextDiagnostics(uri, 0, (p) => p.diagnostics.length > 0);
+  const fix = () =>
+    connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ text: text.replace("privileged: true", "privileged: false") }],
+    });
+  const shutdown = async () => {
+    await connection.sendRequest(ShutdownRequest.type);
+    connection.sendNotification(ExitNotification.type);
+    return exited;
+  };
+  return { result, uri, published, nextDiagnostics, registrations, fix, shutdown };
+}
+
+test("the server started and initialized as the extension does publishes PSS001, then clears it", async (t) => {
+  const session = await openFixture(t, { path: binary, debounceMs: 0 });
+  assert.equal(session.result.serverInfo.name, "hubspoke-lint");
+  const { uri } = session;
+  const broken = await session.nextDiagnostics(uri, 0, (p) => p.diagnostics.length > 0);
   assert.deepEqual(
     broken.diagnostics.map((d) => ({ code: d.code, source: d.source, severity: d.severity, range: d.range })),
     [
@@ -147,23 +167,30 @@ test("the server started and initialized as the extension does publishes PSS001,
   );
   assert.match(broken.diagnostics[0].message, /runs privileged/);
 
-  // debounceMs: 0 reached the server: the fix is linted at once.
-  const from = published.length;
-  connection.sendNotification(DidChangeTextDocumentNotification.type, {
-    textDocument: { uri, version: 2 },
-    contentChanges: [{ text: text.replace("privileged: true", "privileged: false") }],
-  });
-  const fixed = await nextDiagnostics(uri, from, (p) => p.version === 2 || p.diagnostics.length === 0);
+  const from = session.published.length;
+  session.fix();
+  const fixed = await session.nextDiagnostics(uri, from, (p) => p.version === 2 || p.diagnostics.length === 0);
   assert.deepEqual(fixed.diagnostics, []);
 
   // The server watches its configuration through the client's file watcher.
   assert.ok(
-    registrations.includes("workspace/didChangeWatchedFiles"),
-    `registrations: ${registrations}`,
+    session.registrations.includes("workspace/didChangeWatchedFiles"),
+    `registrations: ${session.registrations}`,
   );
+  assert.equal(await session.shutdown(), 0);
+});
 
-  await connection.sendRequest(ShutdownRequest.type);
-  connection.sendNotification(ExitNotification.type);
-  assert.equal(await exited, 0);
-  connection.dispose();
+test("hubspoke-lint.debounceMs reaches the server: a 4 s debounce holds the re-lint back", async (t) => {
+  const session = await openFixture(t, { path: binary, debounceMs: 4000 });
+  const { uri } = session;
+  await session.nextDiagnostics(uri, 0, (p) => p.diagnostics.length > 0);
+  const from = session.published.length;
+  const sent = Date.now();
+  session.fix();
+  // The server's default (150 ms) would have published the fix long before a second.
+  await assert.rejects(session.nextDiagnostics(uri, from, () => true, 1000), /no diagnostics/);
+  const fixed = await session.nextDiagnostics(uri, from, () => true, 60_000);
+  assert.deepEqual(fixed.diagnostics, []);
+  assert.ok(Date.now() - sent >= 3500, `re-linted after ${Date.now() - sent} ms`);
+  assert.equal(await session.shutdown(), 0);
 });
