@@ -80,9 +80,16 @@ checkout)
         fi
         rm -rf "$dest"
         mkdir -p "$dest"
-        # Snapshots may lack their largest blobs (over 4 MiB, Git LFS): extract blob by blob and
-        # list what is missing rather than failing the whole archive.
         missing=0
+        if git --git-dir="$git_dir" archive "$commit" 2>/dev/null | tar -x -C "$dest" 2>/dev/null; then
+            echo "$commit" >"$repos/$s.commit"
+            echo "$repo @ ${commit:0:12}: $(find "$dest" -type f | wc -l) files -> $dest"
+            continue
+        fi
+        # Snapshots may lack their largest blobs (over 4 MiB, Git LFS), which makes git archive
+        # fail: extract blob by blob instead and list what is missing.
+        rm -rf "$dest"
+        mkdir -p "$dest"
         while IFS=$'\t' read -r meta path; do
             read -r mode type object <<<"$meta"
             [ "$type" = blob ] || continue

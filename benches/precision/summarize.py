@@ -31,6 +31,9 @@ def load_findings(json_dir, repo):
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f)["findings"]
+    except FileNotFoundError:
+        # Not run this time (run.sh --only): left out of the tables.
+        return None
     except (OSError, ValueError, KeyError) as err:
         print(f"summarize: {repo}: {err}", file=sys.stderr)
         return None

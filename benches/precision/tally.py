@@ -7,13 +7,17 @@
 A finding's id is the first 12 hex digits of sha1("rule|file|line|column|message"): stable across
 runs of the same binary on the same commit, and changed when any of those change.
 
-Sampling: a (repository, rule) group of more than GROUP_LIMIT findings is judged on a random
+Sampling: a (repository, rule) group of more than GROUP_LIMIT findings is read on a random
 sample of SAMPLE_SIZE findings: the group sorted by (file, line, column, message), shuffled by
-random.Random(f"{SEED}:{repo}:{rule}"), the first SAMPLE_SIZE kept. The sample's verdict shares
-are extrapolated to the whole group (largest-remainder rounding, so each group's counts add up
-to its size). Smaller groups are judged in full.
+random.Random(f"{SEED}:{repo}:{rule}"), the first SAMPLE_SIZE kept. Smaller groups are read in
+full. When judgements.tsv holds a verdict for every finding of a group (the rest classified by
+the rule that the sample's reading established, basis "rule"), the group is counted exactly;
+otherwise the sample's verdict shares are extrapolated to the whole group (largest-remainder
+rounding, so each group's counts add up to its size).
 
-judgements.tsv columns: id, repo, rule, severity, file, line, verdict, cause, note.
+judgements.tsv columns: id, repo, rule, severity, file, line, verdict, cause, note, basis
+(basis: "read", the finding was read at its line; "rule", classified by a rule established by
+reading the sample of its group).
 verdict is TRUE, FALSE, OPINION or INFO (a note about the linter's own coverage, such as "no
 schema for kind X", which says nothing right or wrong about the repository; counted apart).
 Standard library only.
@@ -31,6 +35,9 @@ SEED = 17
 GROUP_LIMIT = 40
 SAMPLE_SIZE = 20
 VERDICTS = ("TRUE", "FALSE", "OPINION", "INFO")
+NOTES = {}
+EXTRA = collections.Counter()
+BASIS = {}
 SEVERITIES = ("error", "warning", "note")
 
 
@@ -95,6 +102,8 @@ def read_judgements(path):
                 sys.exit(f"{path}:{number}: expected id, repo, rule, severity, file, line, verdict, cause, note")
             cause = fields[7] if len(fields) > 7 else ""
             verdicts[(fields[1], fields[0])] = (fields[6], cause)
+            NOTES[(fields[1], fields[0])] = fields[8] if len(fields) > 8 else ""
+            BASIS[(fields[1], fields[0])] = fields[9] if len(fields) > 9 else "read"
     return verdicts
 
 
@@ -118,6 +127,8 @@ def tally(args):
     for repo, _commit in read_list(args.list):
         for rule, group in groups(load(args.json_dir, repo)).items():
             chosen, sampled = to_judge(repo, rule, group)
+            if sampled and all((repo, finding_id(f)) in verdicts for f in group):
+                chosen, sampled = group, False
             # Severity is per rule (config may change it, but not in these runs); keep it per finding.
             shares = collections.Counter()
             for f in chosen:
@@ -128,6 +139,11 @@ def tally(args):
                 verdict, cause = verdicts[key]
                 shares[(f["severity"], verdict, cause)] += 1
                 judged[repo] += 1
+                EXTRA["basis " + BASIS[key]] += 1
+                if "[message: cause 11" in NOTES[key]:
+                    EXTRA["message names the wrong namespace (cause 11)"] += 1
+                if "[unapplied" in NOTES[key]:
+                    EXTRA[f"{verdict} on a file no kustomization applies"] += 1
             if not shares:
                 continue
             if sampled:
@@ -175,7 +191,7 @@ def cmd_report(args):
     table("Warnings only", lambda rule, severity: severity == "warning")
     table("Notes only", lambda rule, severity: severity == "note")
 
-    out.append("### FALSE findings by cause (estimated counts; errors in brackets)")
+    out.append("### FALSE findings by cause")
     out.append("")
     out.append("| cause | FALSE | of which errors | rules |")
     out.append("|---|---:|---:|---|")
@@ -193,7 +209,7 @@ def cmd_report(args):
         out.append(f"| {cause} | {n} | {cause_errors[cause]} | {rules} |")
     out.append("")
 
-    out.append("### Verdicts per rule (estimated counts, all repositories)")
+    out.append("### Verdicts per rule (all repositories)")
     out.append("")
     out.append("| rule | severity | TRUE | FALSE | OPINION | INFO |")
     out.append("|---|---|---:|---:|---:|---:|")
@@ -202,6 +218,12 @@ def cmd_report(args):
         per_rule[(rule, severity)][verdict] += n
     for (rule, severity), c in sorted(per_rule.items()):
         out.append(f"| {rule} | {severity} | {c['TRUE']} | {c['FALSE']} | {c['OPINION']} | {c['INFO']} |")
+    out.append("")
+
+    out.append("### Annotations (counted findings)")
+    out.append("")
+    for key, n in sorted(EXTRA.items()):
+        out.append(f"- {key}: {n}")
     out.append("")
 
     if missing:
