@@ -100,9 +100,17 @@ impl<'a> Walk<'a> {
         self.drain();
         // A cluster directory nothing reconciles is applied as a bootstrap
         // `flux-system` Kustomization would: the repository may leave
-        // `gotk-sync.yaml` out, it is created by `flux bootstrap`.
+        // `gotk-sync.yaml` out, it is created by `flux bootstrap`. Not when some
+        // Kustomization already builds it or a directory inside it: then the
+        // cluster is reconciled from elsewhere (a hub applying `clusters/<spoke>/apps`
+        // through a kubeconfig), and a bootstrap would apply its objects twice.
         for (cluster, dir) in without_bootstrap {
-            if self.built.contains(&dir) {
+            let inside = format!("{dir}/");
+            if self
+                .built
+                .iter()
+                .any(|built| *built == dir || built.starts_with(&inside))
+            {
                 continue;
             }
             if let Some(root) = self.implicit_bootstrap(&dir) {

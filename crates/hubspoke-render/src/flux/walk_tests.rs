@@ -293,6 +293,29 @@ fn a_cluster_directory_without_bootstrap_is_applied_as_flux_bootstrap_would() {
     assert_eq!(solo.kustomizations[0].kustomization.origin, None);
 }
 
+/// A hub applying a spoke's subdirectories through a kubeconfig reconciles that spoke:
+/// its directory gets no implicit bootstrap, so nothing lands on it twice.
+#[test]
+fn a_cluster_directory_a_hub_reconciles_from_inside_gets_no_implicit_bootstrap() {
+    let spoke_apps = kustomization(
+        "spoke-apps",
+        "./clusters/spoke/apps",
+        "  kubeConfig:\n    secretRef:\n      name: spoke-kubeconfig\n",
+    );
+    let repo = Repo::new(&[
+        ("clusters/hub/flux-system/gotk-sync.yaml", SYNC),
+        ("clusters/hub/flux-system/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [gotk-sync.yaml]\n"),
+        ("clusters/hub/spoke-apps.yaml", &spoke_apps),
+        ("clusters/spoke/apps/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [cm.yaml]\n"),
+        ("clusters/spoke/apps/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: in-apps\n"),
+    ]);
+    let render = repo.render();
+    assert_eq!(
+        names(&render, "spoke"),
+        vec!["ConfigMap/in-apps by flux-system/spoke-apps"]
+    );
+}
+
 #[test]
 fn secure_join_stays_in_the_root() {
     assert_eq!(secure_join("./apps/../base"), "base");
