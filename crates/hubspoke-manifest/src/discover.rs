@@ -626,8 +626,11 @@ mod tests {
             fs::write(dir.join("local.yml"), "a: 1").expect("write");
         }
         fs::write(root.join(".gitignore"), "*.local.yaml\nbuild/\n").expect("write");
-        fs::write(root.join("apps/team-03/.gitignore"), "base/*\n!base/app-2.yaml\n")
-            .expect("write");
+        fs::write(
+            root.join("apps/team-03/.gitignore"),
+            "base/*\n!base/app-2.yaml\n",
+        )
+        .expect("write");
         fs::write(root.join("apps/team-05/.hubspokeignore"), "local.yml\n").expect("write");
         fs::write(root.join("apps/team-07/x.local.yaml"), "a: 1").expect("write");
         fs::create_dir_all(root.join("build")).expect("mkdir");
@@ -647,7 +650,11 @@ mod tests {
     }
 
     #[cfg(unix)]
-    fn discover_with_threads(threads: usize, roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
+    fn discover_with_threads(
+        threads: usize,
+        roots: &[PathBuf],
+        opts: &DiscoverOptions,
+    ) -> Discovery {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()

@@ -77,7 +77,7 @@ mod tests {
             text: format!("line {n}\nwith \"quotes\", a tab\t and ünïcödé"),
             list: (0..n % 4).collect(),
             empty: Vec::new(),
-            nested: (n % 3 == 0).then(|| Box::new(item(n + 1))),
+            nested: n.is_multiple_of(3).then(|| Box::new(item(n + 1))),
         }
     }
 

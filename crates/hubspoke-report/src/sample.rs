@@ -31,7 +31,8 @@ impl Sample {
     }
 }
 
-const TEXT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ünï \"web\"\nspec:\n  replicas: 1\n";
+const TEXT: &str =
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ünï \"web\"\nspec:\n  replicas: 1\n";
 
 fn position(text: &str, offset: usize) -> Position {
     let before = &text[..offset];
@@ -75,7 +76,12 @@ pub(crate) fn sample(count: usize) -> Sample {
                 region: region(TEXT, "replicas: 1"),
                 object: Some(object),
                 path: "spec.replicas".parse().unwrap_or_default(),
-                ..Finding::new("A001", Severity::Error, format!("finding {n}: one\nline more"), &file)
+                ..Finding::new(
+                    "A001",
+                    Severity::Error,
+                    format!("finding {n}: one\nline more"),
+                    &file,
+                )
             },
             1 => Finding {
                 region: region(TEXT, "ünï \"web\""),
@@ -95,7 +101,12 @@ pub(crate) fn sample(count: usize) -> Sample {
                 ],
                 ..Finding::new("A002", Severity::Warning, format!("finding {n} ⚠"), &file)
             },
-            2 => Finding::new("parse-error", Severity::Note, format!("file {n} % 100"), &file),
+            2 => Finding::new(
+                "parse-error",
+                Severity::Note,
+                format!("file {n} % 100"),
+                &file,
+            ),
             _ => Finding {
                 region: region(TEXT, "spec:"),
                 ..Finding::new("USER1", Severity::Error, format!("unknown rule {n}"), &file)
@@ -104,9 +115,30 @@ pub(crate) fn sample(count: usize) -> Sample {
         findings.push(finding);
     }
     let rules = vec![
-        RuleMeta::built_in("A001", "first-rule", "t", Severity::Error, "One.", "Fix one."),
-        RuleMeta::built_in("A002", "second-rule", "t", Severity::Warning, "Two.", "Fix two."),
-        RuleMeta::built_in("parse-error", "parse-error", "input", Severity::Note, "P.", "Fix p."),
+        RuleMeta::built_in(
+            "A001",
+            "first-rule",
+            "t",
+            Severity::Error,
+            "One.",
+            "Fix one.",
+        ),
+        RuleMeta::built_in(
+            "A002",
+            "second-rule",
+            "t",
+            Severity::Warning,
+            "Two.",
+            "Fix two.",
+        ),
+        RuleMeta::built_in(
+            "parse-error",
+            "parse-error",
+            "input",
+            Severity::Note,
+            "P.",
+            "Fix p.",
+        ),
     ];
     let summary = Summary {
         files: count.div_ceil(4),

@@ -462,9 +462,7 @@ fn rule_indices<'a>(report: &Report<'a>) -> BTreeMap<&'a str, usize> {
 /// placed in report order: the bytes do not depend on the thread count.
 pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), ReportError> {
     let (kept, omitted) = select(report, &rule_indices(report));
-    let results = pretty::elements(&kept, RESULT_DEPTH, |(f, index)| {
-        result(f, *index, report)
-    })?;
+    let results = pretty::elements(&kept, RESULT_DEPTH, |(f, index)| result(f, *index, report))?;
     serde_json::to_writer_pretty(&mut *out, &log(report, results, kept.len(), omitted))?;
     out.write_all(b"\n")?;
     Ok(())
