@@ -2,8 +2,8 @@
 # `input` is the model's JSON (`hubspoke-lint graph`, docs/repository-model.md):
 # objects, index, kinds, kustomize_files, flux_kustomizations and helm_releases
 # (with resolved references: source, chart_source, depends_on, values_from,
-# substitute_from), clusters, dependency_cycles, files, directories,
-# directory_clusters. Kustomize patch documents (`patch: true`) define nothing: the
+# substitute_from), clusters, flux_instances, generated, dependency_cycles, files,
+# directories, directory_clusters. Kustomize patch documents (`patch: true`) define nothing: the
 # index leaves them out and the helpers below skip them.
 package hubspoke.lib.repo
 
@@ -43,6 +43,13 @@ reconciler_ids := array.concat(of_kind("kustomize.toolkit.fluxcd.io/Kustomizatio
 ids(group, kind, ns, name) := object.get(input.index, sprintf("%s/%s/%s/%s", [group, kind, ns, name]), [])
 
 defined(group, kind, ns, name) if count(ids(group, kind, ns, name)) > 0
+
+# Or another object generates it: an ArtifactGenerator its ExternalArtifacts, a
+# FluxInstance the source and Kustomization of its sync (`input.generated`).
+defined(group, kind, ns, name) if count(generators(group, kind, ns, name)) > 0
+
+# Ids of the objects generating group/kind/namespace/name.
+generators(group, kind, ns, name) := object.get(object.get(input, "generated", {}), sprintf("%s/%s/%s/%s", [group, kind, ns, name]), [])
 
 # Clusters an object lands on; [""] when the repository says nothing about it.
 clusters_of(o) := o.clusters if count(o.clusters) > 0

@@ -9,7 +9,10 @@ use serde_json::Value;
 use super::*;
 use crate::parse::ParsedFile;
 
-fn model_of(files: &[(&str, &str)]) -> RepoModel {
+mod bootstrap;
+
+/// The model of a repository given as `(path, text)` pairs.
+pub(super) fn model_of(files: &[(&str, &str)]) -> RepoModel {
     let parsed: Vec<ParsedFile> = files
         .iter()
         .map(|(path, text)| {
@@ -24,7 +27,8 @@ fn model_of(files: &[(&str, &str)]) -> RepoModel {
     )
 }
 
-fn object<'m>(model: &'m RepoModel, file: &str, name: &str) -> &'m ModelObject {
+/// The object `name` of `file`.
+pub(super) fn object<'m>(model: &'m RepoModel, file: &str, name: &str) -> &'m ModelObject {
     model
         .objects
         .iter()
@@ -32,7 +36,8 @@ fn object<'m>(model: &'m RepoModel, file: &str, name: &str) -> &'m ModelObject {
         .expect("object in model")
 }
 
-fn cluster<'m>(model: &'m RepoModel, name: &str) -> &'m Cluster {
+/// The cluster `name`.
+pub(super) fn cluster<'m>(model: &'m RepoModel, name: &str) -> &'m Cluster {
     model
         .clusters
         .iter()
@@ -380,7 +385,8 @@ spec:
         ),
     ];
 
-fn flux_kustomization<'m>(model: &'m RepoModel, name: &str) -> &'m FluxKustomization {
+/// The Flux Kustomization `name`.
+pub(super) fn flux_kustomization<'m>(model: &'m RepoModel, name: &str) -> &'m FluxKustomization {
     model
         .flux_kustomizations
         .iter()
