@@ -55,23 +55,38 @@ anchor_path(kf) := [] if {
 	not kf.body.resources
 }
 
-# Where the finding lands: the bootstrap's kustomization.yaml, else its FluxInstance.
-anchor(c) := {"kustomize_file": k, "path": anchor_path(input.kustomize_files[k])} if {
-	k := bootstrap_file(c)
-} else := {"object": id, "path": ["spec", "cluster"]} if {
-	id := min({i | some i in c.bootstrap; input.objects[i].kind == "FluxInstance"})
+# Lockdown flags the spoke's controllers lack, as "flag on controller".
+gaps(c) := {sprintf("%s on %s", [flag, controller]) |
+	some flag in flags
+	some controller in controllers
+	not flag_set(c, flag, controller)
 }
 
-violations contains v if {
+message(c, missing) := sprintf("spoke %q bootstraps its own Flux without the multi-tenancy lockdown: missing %s", [c.name, concat(", ", sort(missing))])
+
+spokes contains c if {
 	some c in input.clusters
 	c.role == "spoke"
 	is_string(c.directory)
-	where := anchor(c)
-	gaps := {sprintf("%s on %s", [flag, controller]) |
-		some flag in flags
-		some controller in controllers
-		not flag_set(c, flag, controller)
-	}
-	count(gaps) > 0
-	v := object.union(where, {"msg": sprintf("spoke %q bootstraps its own Flux without the multi-tenancy lockdown: missing %s", [c.name, concat(", ", sort(gaps))])})
+}
+
+# Reported on the bootstrap's kustomization.yaml ...
+violations contains v if {
+	some c in spokes
+	k := bootstrap_file(c)
+	kf := input.kustomize_files[k]
+	missing := gaps(c)
+	count(missing) > 0
+	v := {"msg": message(c, missing), "kustomize_file": k, "path": anchor_path(kf)}
+}
+
+# ... or, for a spoke the Flux Operator bootstraps, on its FluxInstance.
+violations contains v if {
+	some c in spokes
+	not bootstrap_file(c)
+	instances := {i | some i in c.bootstrap; input.objects[i].kind == "FluxInstance"}
+	count(instances) > 0
+	missing := gaps(c)
+	count(missing) > 0
+	v := {"msg": message(c, missing), "object": min(instances), "path": ["spec", "cluster"]}
 }
