@@ -9,7 +9,7 @@ metadata := {
 	"security_severity": 7.5,
 	"description": "A Flux HelmRelease outside flux-system installs its chart without its own service account. helm-controller then installs with cluster-admin rights, so a tenant's chart can create cluster-wide objects; Flux multi-tenancy lockdown requires a namespaced service account. Not reported where the cluster's helm-controller runs with `--default-service-account` (patched in by the bootstrap's `flux-system/kustomization.yaml`, or set by a FluxInstance with `spec.cluster.multitenant: true`): it then impersonates that account.",
 	"help": "Set spec.serviceAccountName to a service account of the release's namespace that is bound to a namespaced Role (run the controller with --default-service-account to enforce it cluster-wide).",
-	"tags": ["flux", "multi-tenancy", "security"],
+	"tags": ["flux", "multi-tenancy", "tenancy-lockdown", "security"],
 	"scope": "document",
 	"kinds": ["helm.toolkit.fluxcd.io/HelmRelease"],
 	"kyverno": [],

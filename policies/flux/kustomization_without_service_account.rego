@@ -9,7 +9,7 @@ metadata := {
 	"security_severity": 7.5,
 	"description": "A Flux Kustomization outside flux-system reconciles without its own service account. It then acts with kustomize-controller's cluster-admin rights, so a tenant can create anything anywhere; Flux multi-tenancy lockdown requires every tenant reconciler to impersonate a namespaced service account. Not reported where the cluster's kustomize-controller runs with `--default-service-account` (patched in by the bootstrap's `flux-system/kustomization.yaml`, or set by a FluxInstance with `spec.cluster.multitenant: true`): it then impersonates that account.",
 	"help": "Set spec.serviceAccountName to a service account of the tenant's namespace that is bound to a namespaced Role (run the controller with --default-service-account to enforce it cluster-wide).",
-	"tags": ["flux", "multi-tenancy", "security"],
+	"tags": ["flux", "multi-tenancy", "tenancy-lockdown", "security"],
 	"scope": "document",
 	"kinds": ["kustomize.toolkit.fluxcd.io/Kustomization"],
 	"kyverno": [],

@@ -28,3 +28,10 @@ string_list(id, name) := [name_value] if {
 	name_value := data.hubspoke.config.params[id][name]
 	is_string(name_value)
 } else := data.hubspoke.config.params[id][name]
+
+# A declared `string-list` parameter whose default depends on the repository's profile
+# (`profile_defaults` in its declaration; `input.profile` of a repository rule): the
+# configured value, else the profile's default, else the declared default.
+profile_string_list(id, name) := value if {
+	value := data.hubspoke.config.profile_defaults[id][name][input.profile]
+} else := string_list(id, name)

@@ -24,6 +24,7 @@
 //! 11. `flux`: Flux Kustomizations (local source, applied files) and HelmReleases;
 //! 12. `kubeconfig`: patches that add a kubeConfig and send their targets to another cluster;
 //! 13. `controllers`: the Flux controllers' flags each cluster's bootstrap sets;
+//!     then `profile`: the profile configured, or detected from clusters and flags;
 //! 14. `references`: `sourceRef`, `dependsOn`, `valuesFrom`... looked up in the index;
 //! 15. `cycles`: `dependsOn` cycles.
 
@@ -45,6 +46,7 @@ mod kubeconfig;
 mod kustomize;
 mod namespaces;
 mod paths;
+mod profile;
 mod references;
 mod selector;
 mod slim;
@@ -54,7 +56,7 @@ pub use paths::{normalize, normalize_git_url};
 pub use slim::{repository_rules_skip_data, IDENTITY_FIELDS};
 pub use types::{
     index_key, Cluster, DocRef, FluxInstance, FluxKustomization, FluxSync, HelmRelease,
-    KustomizeFile, ModelObject, ModelOptions, ObjectRef, Origin, PathRef, RepoModel,
+    KustomizeFile, ModelObject, ModelOptions, ObjectRef, Origin, PathRef, Profile, RepoModel,
     FLUX_HELM_GROUP, FLUX_KUSTOMIZE_GROUP, FLUX_OPERATOR_GROUP, FLUX_SOURCE_EXTENSIONS_GROUP,
     FLUX_SOURCE_GROUP,
 };
@@ -118,6 +120,8 @@ impl Builder<'_> {
             helm_releases: Vec::new(),
             clusters: Vec::new(),
             flux_instances: Vec::new(),
+            profile: Profile::SingleTenant,
+            profile_reason: String::new(),
             generated: BTreeMap::new(),
             dependency_cycles: Vec::new(),
             files: self.file_index.keys().cloned().collect(),
@@ -168,6 +172,13 @@ impl Builder<'_> {
         }
         self.collect_generated(&mut model);
         self.collect_controller_args(&mut model);
+        // The profile reads the clusters' roles and the controllers' flags.
+        let (profile, reason) = match self.options.profile {
+            Some(profile) => (profile, "configured"),
+            None => profile::detect_profile(&model),
+        };
+        model.profile = profile;
+        model.profile_reason = reason.to_owned();
         self.collect_cluster_labels(&mut model);
         resolve_references(&mut model);
         model.dependency_cycles = dependency_cycles(&model);

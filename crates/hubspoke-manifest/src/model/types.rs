@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::Value;
 
+pub use super::profile::Profile;
+
 /// Flux API groups.
 pub const FLUX_KUSTOMIZE_GROUP: &str = "kustomize.toolkit.fluxcd.io";
 /// Flux helm-controller group.
@@ -30,6 +32,8 @@ pub struct ModelOptions {
     /// 10,000-file repository the full bodies were ~90 MB and a fifth of the model's
     /// build time (benches/README.md).
     pub slim_bodies: bool,
+    /// The profile the configuration sets (`profile:`); detected from the model when `None`.
+    pub profile: Option<Profile>,
 }
 
 impl Default for ModelOptions {
@@ -42,6 +46,7 @@ impl Default for ModelOptions {
                 "cluster-info".to_owned(),
             ],
             slim_bodies: false,
+            profile: None,
         }
     }
 }
@@ -401,6 +406,10 @@ pub struct RepoModel {
     pub clusters: Vec<Cluster>,
     /// FluxInstances (Flux Operator).
     pub flux_instances: Vec<FluxInstance>,
+    /// The repository's profile: configured, else detected (see `profile_reason`).
+    pub profile: Profile,
+    /// Why: `configured`, or what the detection saw ("a hub reconciles spokes"...).
+    pub profile_reason: String,
     /// `group/kind/namespace/name` → ids of the objects that generate it: the
     /// ExternalArtifacts of an ArtifactGenerator (`spec.artifacts[].name`), the source
     /// and Kustomization of a FluxInstance's `spec.sync`. Kept apart from `index`: a
