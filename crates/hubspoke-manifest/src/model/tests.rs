@@ -10,9 +10,15 @@ use super::*;
 use crate::parse::ParsedFile;
 
 mod bootstrap;
+mod profile;
 
 /// The model of a repository given as `(path, text)` pairs.
 pub(super) fn model_of(files: &[(&str, &str)]) -> RepoModel {
+    model_with(files, &ModelOptions::default())
+}
+
+/// [`model_of`] with `options`.
+pub(super) fn model_with(files: &[(&str, &str)], options: &ModelOptions) -> RepoModel {
     let parsed: Vec<ParsedFile> = files
         .iter()
         .map(|(path, text)| {
@@ -20,11 +26,7 @@ pub(super) fn model_of(files: &[(&str, &str)]) -> RepoModel {
         })
         .collect();
     let refs: Vec<&ParsedFile> = parsed.iter().collect();
-    RepoModel::build(
-        &refs,
-        Path::new("/nonexistent-root"),
-        &ModelOptions::default(),
-    )
+    RepoModel::build(&refs, Path::new("/nonexistent-root"), options)
 }
 
 /// The object `name` of `file`.
