@@ -468,6 +468,27 @@ spec:
 }
 
 #[test]
+fn a_malformed_artifact_generator_is_reported_at_its_line() {
+    // The model reads what it can of it (outputs without a name generate nothing); schema
+    // validation says what is wrong, where.
+    let text = "\
+apiVersion: source.extensions.fluxcd.io/v1beta1
+kind: ArtifactGenerator
+metadata: {name: podinfo, namespace: apps}
+spec:
+  sources:
+    - {alias: repo, kind: GitRepository, name: podinfo}
+  artifacts: not-a-list
+";
+    let found = run(text, strict());
+    assert_eq!(
+        places(&found),
+        vec![(INVALID_ID.to_owned(), 7, 14)],
+        "{found:#?}"
+    );
+}
+
+#[test]
 fn alerts_and_receivers_accept_the_flux_operator_kinds() {
     // The Flux Operator patches notification-controller's CRDs to accept its kinds.
     let text = "\
