@@ -83,7 +83,7 @@ test_success_ids_and_defined if {
 
 test_success_generated_objects_are_defined if {
 	generated := object.union(lookup_model, {"generated": {"source.toolkit.fluxcd.io/ExternalArtifact/apps/manifests": [3]}})
-	repo.generators("source.toolkit.fluxcd.io", "ExternalArtifact", "apps", "manifests") == [3] with input as generated
+	repo.generated_by("source.toolkit.fluxcd.io", "ExternalArtifact", "apps", "manifests") == [3] with input as generated
 	repo.defined("source.toolkit.fluxcd.io", "ExternalArtifact", "apps", "manifests") with input as generated
 	not repo.defined("source.toolkit.fluxcd.io", "ExternalArtifact", "apps", "other") with input as generated
 	# A model without `generated` (a user's hand-written input) generates nothing.
