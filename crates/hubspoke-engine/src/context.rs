@@ -30,11 +30,18 @@ pub struct ContextIndex {
     /// Effective namespace by display path and object identity, for findings (which name
     /// their object, not its document).
     namespaces: BTreeMap<String, BTreeMap<ObjectMeta, String>>,
+    /// Display paths of the files of single-tenant repositories (their profile), whose
+    /// tenancy-lockdown findings the linter drops.
+    single_tenant: std::collections::BTreeSet<String>,
 }
 
 impl ContextIndex {
     /// Index the effective namespace and clusters of every object of a model built from `files`.
     pub fn add_model(&mut self, model: &RepoModel, files: &[&ParsedFile]) {
+        if model.profile == hubspoke_manifest::Profile::SingleTenant {
+            self.single_tenant
+                .extend(files.iter().map(|f| f.source.path.clone()));
+        }
         // Reconcilers that reach another cluster through a kubeconfig (their own
         // or patched in) act with that kubeconfig's identity, not the local controller's.
         let remote: std::collections::BTreeSet<usize> = model
@@ -112,6 +119,11 @@ impl ContextIndex {
                 .or_default()
                 .insert(location.document, Value::from(json));
         }
+    }
+
+    /// Whether `file` (a display path) belongs to a single-tenant repository.
+    pub fn is_single_tenant(&self, file: &str) -> bool {
+        self.single_tenant.contains(file)
     }
 
     /// Set [`Finding::effective_namespace`](crate::Finding) of every finding about an object

@@ -578,7 +578,7 @@ pub fn evaluate_roots(
     );
     let mut findings = documents;
     findings.extend(repository);
-    drop_single_tenant_lockdown(evaluator, roots, &profiles, &mut findings);
+    drop_single_tenant_lockdown(evaluator, &context, &mut findings);
     context.fill_namespaces(&mut findings);
     RuleFindings {
         findings,
@@ -598,11 +598,11 @@ pub const TENANCY_LOCKDOWN_TAG: &str = "tenancy-lockdown";
 
 /// A single-tenant repository has no tenants to lock down: the findings of the rules
 /// tagged [`TENANCY_LOCKDOWN_TAG`] on its files are dropped, unless the configuration
-/// switches the rule on by name (`rules: {FLUX001: {enabled: true}}`).
+/// switches the rule on by name (`rules: {FLUX001: {enabled: true}}`). The command line
+/// and the editor ([`lint_document`]) both drop them, by what the models say of each file.
 fn drop_single_tenant_lockdown(
     evaluator: &Evaluator<'_>,
-    roots: &[RepositoryRoot<'_>],
-    profiles: &[Option<(Profile, String)>],
+    context: &ContextIndex,
     findings: &mut Vec<Finding>,
 ) {
     let lockdown: BTreeSet<&str> = evaluator
@@ -613,18 +613,10 @@ fn drop_single_tenant_lockdown(
         .filter(|r| !evaluator.options().enabled.contains(&r.meta.id))
         .map(|r| r.meta.id.as_str())
         .collect();
-    let single_tenant_files: BTreeSet<&str> = roots
-        .iter()
-        .zip(profiles)
-        .filter(|(_, p)| matches!(p, Some((Profile::SingleTenant, _))))
-        .flat_map(|(root, _)| root.files.iter().map(|f| f.source.path.as_str()))
-        .collect();
-    if lockdown.is_empty() || single_tenant_files.is_empty() {
+    if lockdown.is_empty() {
         return;
     }
-    findings.retain(|f| {
-        !(lockdown.contains(f.rule.as_str()) && single_tenant_files.contains(f.file.as_str()))
-    });
+    findings.retain(|f| !(lockdown.contains(f.rule.as_str()) && context.is_single_tenant(&f.file)));
 }
 
 const MODEL_FAILED: &str =
@@ -714,6 +706,9 @@ pub fn lint_document(
         problems: Vec::new(),
     };
     let mut found = evaluate_guarded(evaluator, &single, context).ok()?;
+    if let Some(context) = context {
+        drop_single_tenant_lockdown(evaluator, context, &mut found);
+    }
     if let Some(schemas) = schemas {
         let validated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             schemas.validate(&single.documents[0], &file.source)
