@@ -485,7 +485,9 @@ fn lsp_publishes_the_cli_findings_and_keeps_them_through_half_typed_yaml() {
 
 #[test]
 fn lsp_code_actions_fix_suppress_and_hover_explains() {
+    // Multi-tenant, so that FLUX001 (whose quick fix is tested) reports.
     let dir = workspace(&[
+        (".hubspoke-lint.yaml", "profile: multi-tenant\n"),
         ("tenant/m.yaml", MANIFEST),
         (
             "tenant/rbac.yaml",
