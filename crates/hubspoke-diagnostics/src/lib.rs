@@ -24,7 +24,8 @@ pub use note::{sort_notes, Note};
 pub use object::ObjectMeta;
 pub use position::{Place, Position, Region};
 pub use rule::{
-    kind_matches, KyvernoRef, ParameterDecl, ParameterType, QuickFix, RuleExamples, RuleMeta, Scope,
+    kind_matches, KyvernoRef, ParameterDecl, ParameterType, QuickFix, RuleExamples, RuleMeta,
+    Scope, PROFILES,
 };
 pub use severity::Severity;
 pub use summary::{count_by_severity, RenderSummary, Summary};

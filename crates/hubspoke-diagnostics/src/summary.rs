@@ -31,6 +31,14 @@ pub struct Summary {
     /// What the render stage did; absent when rendering is off.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub render: Option<RenderSummary>,
+    /// The repository profile the rules ran with (`hub-spoke`, `multi-tenant`,
+    /// `single-tenant`; several, comma-separated, when linted roots differ); absent when
+    /// no repository model was built.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Why: `configured`, or what detection saw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile_reason: Option<String>,
 }
 
 /// What the render stage did (`Summary::render`).

@@ -52,6 +52,9 @@ pub struct Config {
     /// Rendering what each cluster receives (kustomize and Flux) before judging it.
     #[serde(default)]
     pub render: RenderConfig,
+    /// The repository's profile: hub-spoke, multi-tenant or single-tenant; detected from
+    /// the repository model when not set.
+    pub profile: Option<String>,
     /// The file this configuration was read from (`None` for the defaults), to point at settings.
     #[serde(skip)]
     pub source: Option<ConfigSource>,
@@ -399,6 +402,17 @@ fn validate(config: &Config, source: &ConfigSource) -> Result<(), WorkspaceError
     for (name, list) in [("include", &config.include), ("exclude", &config.exclude)] {
         for (i, pattern) in list.iter().enumerate() {
             glob(pattern, &[key(name), PathSegment::Index(i)])?;
+        }
+    }
+    if let Some(profile) = &config.profile {
+        if hubspoke_manifest::Profile::parse(profile).is_none() {
+            return Err(source.error(
+                &[key("profile")],
+                format!(
+                    "profile: `{profile}` is not {}",
+                    hubspoke_diagnostics::PROFILES.join(", ")
+                ),
+            ));
         }
     }
     for (id, rule) in &config.rules {

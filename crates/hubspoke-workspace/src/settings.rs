@@ -138,9 +138,15 @@ impl Configuration {
             },
         };
         let render = !flags.no_render && config.render.enabled.unwrap_or(true);
+        let mut model = config.model.options();
+        // Checked when the file was read.
+        model.profile = config
+            .profile
+            .as_deref()
+            .and_then(hubspoke_manifest::Profile::parse);
         Ok(Configuration {
             render,
-            model: config.model.options(),
+            model,
             config,
             flags,
             discover,

@@ -277,18 +277,25 @@ pub struct ObjectContext<'a> {
     pub file: &'a str,
     /// It reconciles another cluster through a kubeconfig (`"remote"`).
     pub remote: bool,
+    /// The account its controller impersonates when it names none
+    /// (`"default_service_account"`, absent when the controller has none).
+    pub default_service_account: Option<&'a str>,
 }
 
 impl ObjectContext<'_> {
     fn to_value(&self) -> regorus::Value {
-        regorus::Value::from(serde_json::json!({
+        let mut json = serde_json::json!({
             "namespace": self.namespace,
             "clusters": self.clusters,
             "file": self.file,
             // A whole object, never a kustomize patch.
             "patch": false,
             "remote": self.remote,
-        }))
+        });
+        if let Some(account) = self.default_service_account {
+            json["default_service_account"] = serde_json::Value::from(account);
+        }
+        regorus::Value::from(json)
     }
 }
 

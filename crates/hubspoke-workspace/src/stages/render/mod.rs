@@ -28,14 +28,15 @@ use hubspoke_diagnostics::{
     count_by_severity, sort_findings, sort_notes, Finding, Note, RenderSummary,
 };
 use hubspoke_engine::{ContextIndex, Evaluator, RenderedBodies};
-use hubspoke_manifest::{ModelOptions, ParsedFile, PathProblem, RepoModel};
+use hubspoke_manifest::{ModelOptions, ParsedFile, PathProblem, Profile, RepoModel};
 use hubspoke_render::{FileId, Render, RenderFs, RenderOptions};
 use hubspoke_schema::Schemas;
 use rayon::prelude::*;
 
 use crate::pipeline::{
-    count_files, evaluate_files_judging, guarded, Analysis, AnalyzeOptions, RepositoryRoot,
-    SchemaFindings, StageTimings, MODEL_FAILED, REPOSITORY_FAILED,
+    count_files, drop_single_tenant_lockdown, evaluate_files_judging, guarded, profile_summary,
+    Analysis, AnalyzeOptions, RepositoryRoot, SchemaFindings, StageTimings, MODEL_FAILED,
+    REPOSITORY_FAILED,
 };
 use crate::settings::Settings;
 use objects::{groups, ObjectEvaluation, ObjectGroup, RootFiles};
@@ -166,6 +167,11 @@ pub(crate) fn analyze_rendered(
             rendered.extend(rendered_files(&item.root.files, render));
         }
     }
+    let profiles: Vec<(Profile, String)> = prepared
+        .iter()
+        .filter_map(|p| p.model.as_ref())
+        .map(|m| (m.profile, m.profile_reason.clone()))
+        .collect();
     let judged_as_written = |file: &ParsedFile| !rendered.contains(&file.source.path);
     let schemas_ref = schemas.as_deref();
     let evaluator_ref = &evaluator;
@@ -262,6 +268,8 @@ pub(crate) fn analyze_rendered(
     let mut schema_found = schema_found;
     context.fill_namespaces(&mut schema_found);
     findings.extend(schema_found);
+    // As without rendering: a single-tenant root is not held to the lockdown.
+    drop_single_tenant_lockdown(&evaluator, &context, &mut findings);
     sort_findings(&mut findings);
     timings.documents = documents_time;
     timings.repository = repository_time;
@@ -294,6 +302,7 @@ pub(crate) fn analyze_rendered(
     summary.rules = evaluator.active_rule_count();
     summary.findings = count_by_severity(&findings);
     summary.render = Some(render_summary);
+    (summary.profile, summary.profile_reason) = profile_summary(&profiles);
     Analysis {
         findings,
         summary,

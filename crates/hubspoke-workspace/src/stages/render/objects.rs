@@ -196,6 +196,12 @@ impl ObjectEvaluation<'_> {
             || source.is_some_and(|(file, document)| {
                 self.context.is_remote(&file.source.path, document.index)
             });
+        // The controllers' flags belong to the cluster, not to the rendered object: the
+        // model's answer for the document as written holds for what it renders.
+        let default_service_account = source.and_then(|(file, document)| {
+            self.context
+                .default_service_account(&file.source.path, document.index)
+        });
         let file = self
             .files
             .file(object.object.source)
@@ -205,6 +211,7 @@ impl ObjectEvaluation<'_> {
             clusters: &group.clusters,
             file,
             remote,
+            default_service_account: default_service_account.as_deref(),
         };
         let locator = RenderedLocator {
             root,
