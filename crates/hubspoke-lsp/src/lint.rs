@@ -272,6 +272,8 @@ impl DocumentLinter {
             carry_over(pass.saved, text, pass.findings)
         };
         findings.extend(file.problems.iter().map(|p| file_problem_finding(path, p)));
+        // The buffer's own duplicate key is also the pass's invalid kustomization.
+        hubspoke_workspace::drop_reported_twice(&mut findings);
         if let Some(context) = context {
             context.fill_namespaces(&mut findings);
         }

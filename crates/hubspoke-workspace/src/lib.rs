@@ -28,4 +28,5 @@ pub use pipeline::{
 };
 pub use resolve::{require_existing, today};
 pub use settings::{catalog, load_rules, Configuration, Flags, Settings};
+pub use stages::render::duplicates::drop_reported_twice;
 pub use stats::{peak_rss, RunStats};

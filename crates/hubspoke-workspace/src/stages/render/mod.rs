@@ -11,11 +11,13 @@
 //!   as without rendering; a file that is rendered is not also judged as written;
 //! - the repository rules see the model with the rendered objects ([`model`]);
 //! - render problems are findings `render/<problem>` and what is unknown offline is a
-//!   note ([`problems`]).
+//!   note ([`problems`]); one an established rule reports at the same place is not
+//!   reported twice ([`duplicates`]).
 //!
 //! [`analyze_rendered`] is the pipeline's `analyze` with this stage; without it
 //! (`--no-render`) the pipeline runs exactly as before.
 
+pub(crate) mod duplicates;
 mod model;
 mod objects;
 mod problems;
@@ -270,6 +272,7 @@ pub(crate) fn analyze_rendered(
     findings.extend(schema_found);
     // As without rendering: a single-tenant root is not held to the lockdown.
     drop_single_tenant_lockdown(&evaluator, &context, &mut findings);
+    duplicates::drop_reported_twice(&mut findings);
     sort_findings(&mut findings);
     timings.documents = documents_time;
     timings.repository = repository_time;
