@@ -23,7 +23,7 @@ pub use error::WorkspaceError;
 pub use pipeline::{
     analyze, evaluate_files, evaluate_roots, lint, lint_document, repository_roots, Analysis,
     AnalyzeOptions, BaselineUse, LintRequest, LintRun, Outcome, RepositoryRoot, RuleFindings,
-    SchemaFindings, StageTimings,
+    SchemaFindings, StageTimings, StdinInput, STDIN_NAME,
 };
 pub use resolve::{require_existing, today};
 pub use settings::{catalog, load_rules, Configuration, Flags, Settings};

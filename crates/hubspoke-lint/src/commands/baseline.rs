@@ -5,10 +5,11 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use hubspoke_workspace::filter::{Baseline, BASELINE_FILE_NAME};
-use hubspoke_workspace::BaselineUse;
+use hubspoke_report::count;
+use hubspoke_workspace::{BaselineUse, Outcome};
 
 use crate::args::{BaselineAction, BaselineArgs};
-use crate::commands::lint::{collect, parse_formats, report};
+use crate::commands::lint::{collect, nothing_linted, parse_formats, report};
 use crate::exit::ExitStatus;
 
 fn baseline_path(root: &std::path::Path) -> PathBuf {
@@ -24,6 +25,9 @@ pub fn run(args: &BaselineArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitSt
     match args.action {
         BaselineAction::Write => {
             let run = collect(&args.lint, BaselineUse::Ignore)?;
+            if run.outcome() == Outcome::NothingLinted {
+                bail!("{}", nothing_linted(&args.lint));
+            }
             let baseline = Baseline::from_findings(&run.findings);
             let path = baseline_path(&run.root);
             let mut text = serde_json::to_string_pretty(&baseline)?;
@@ -32,10 +36,10 @@ pub fn run(args: &BaselineArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitSt
                 .with_context(|| format!("cannot write {}", path.display()))?;
             writeln!(
                 stdout,
-                "Wrote {} ({} findings in {} entries).",
+                "Wrote {} ({} in {}).",
                 path.display(),
-                run.findings.len(),
-                baseline.entries.len()
+                count(run.findings.len(), "finding", "findings"),
+                count(baseline.entries.len(), "entry", "entries")
             )?;
             Ok(ExitStatus::Clean)
         }
@@ -55,6 +59,10 @@ pub fn run(args: &BaselineArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitSt
             }
             let run = collect(&args.lint, BaselineUse::IfPresent)?;
             report(&args.lint, &outputs, &run, stdout)?;
+            if run.outcome() == Outcome::NothingLinted {
+                eprintln!("error: {}", nothing_linted(&args.lint));
+                return Ok(ExitStatus::Error);
+            }
             Ok(if run.findings.is_empty() {
                 ExitStatus::Clean
             } else {
