@@ -89,7 +89,11 @@ fn a_directory_without_yaml_says_so() {
         findings(&json(&output)),
         vec![("no-files".to_owned(), ".".to_owned(), 0)]
     );
-    assert_eq!(code(&output), 2, "nothing was linted: the run must not pass");
+    assert_eq!(
+        code(&output),
+        2,
+        "nothing was linted: the run must not pass"
+    );
 }
 
 #[test]

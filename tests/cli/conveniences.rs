@@ -63,9 +63,22 @@ fn dash_lints_standard_input_under_its_stdin_filename() {
     assert_eq!(report["summary"]["files"], 1);
     assert_eq!(report["findings"][0]["column"], 12);
 
-    let named = ["-", "--stdin-filename", "./apps/web.yaml", "--format", "json"];
-    let output = run_stdin(dir.path(), &[&named[..], &["--rule", "PSS003"]].concat(), HOST_PID_POD);
-    assert_eq!(findings(&json(&output)), vec![f("PSS003", "apps/web.yaml", 6)]);
+    let named = [
+        "-",
+        "--stdin-filename",
+        "./apps/web.yaml",
+        "--format",
+        "json",
+    ];
+    let output = run_stdin(
+        dir.path(),
+        &[&named[..], &["--rule", "PSS003"]].concat(),
+        HOST_PID_POD,
+    );
+    assert_eq!(
+        findings(&json(&output)),
+        vec![f("PSS003", "apps/web.yaml", 6)]
+    );
 }
 
 #[test]
@@ -73,14 +86,18 @@ fn standard_input_runs_document_rules_and_says_repository_rules_did_not_run() {
     let dir = tempfile::tempdir().expect("tempdir");
     let output = run_stdin(
         dir.path(),
-        &["-", "--color", "never", "--rule", "PSS003", "--rule", "HUB001"],
+        &[
+            "-", "--color", "never", "--rule", "PSS003", "--rule", "HUB001",
+        ],
         HOST_PID_POD,
     );
     assert_eq!(code(&output), 1);
     insta::assert_snapshot!("stdin_human", stdout(&output));
     let report = json(&run_stdin(
         dir.path(),
-        &["-", "--format", "json", "--rule", "PSS003", "--rule", "HUB001"],
+        &[
+            "-", "--format", "json", "--rule", "PSS003", "--rule", "HUB001",
+        ],
         HOST_PID_POD,
     ));
     assert_eq!(report["summary"]["repository_rules_not_run"], 1);
@@ -176,7 +193,13 @@ fn completions_and_the_man_page_come_from_the_clap_definitions() {
     assert!(page.starts_with(".ie \\n(.g .ds Aq \\(aq"), "{page}");
     let title = page.lines().find(|l| l.starts_with(".TH ")).expect(".TH");
     assert!(title.starts_with(".TH hubspoke-lint 1 "), "{title}");
-    for section in [".SH NAME", ".SH SYNOPSIS", ".SH DESCRIPTION", ".SH OPTIONS", ".SH SUBCOMMANDS"] {
+    for section in [
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH DESCRIPTION",
+        ".SH OPTIONS",
+        ".SH SUBCOMMANDS",
+    ] {
         assert!(page.lines().any(|l| l == section), "no {section}");
     }
     assert!(page.contains("hubspoke\\-lint\\-explain(1)"), "{page}");
@@ -207,7 +230,10 @@ fn a_mistyped_subcommand_gets_a_suggestion_not_no_such_file() {
     // A directory of that name is linted.
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), "expalin/pod.yaml", HOST_PID_POD);
-    let output = run(Some(dir.path()), &["expalin", "--format", "json", "--rule", "PSS003"]);
+    let output = run(
+        Some(dir.path()),
+        &["expalin", "--format", "json", "--rule", "PSS003"],
+    );
     assert_eq!(
         findings(&json(&output)),
         vec![f("PSS003", "expalin/pod.yaml", 6)]
@@ -271,7 +297,10 @@ fn a_run_that_lints_no_file_exits_2() {
     // `baseline write` records nothing for a path that holds nothing.
     let baseline = run(Some(dir.path()), &["baseline", "write", "empty"]);
     assert_eq!(code(&baseline), 2);
-    assert!(!dir.path().join("empty/.hubspoke-lint-baseline.json").exists());
+    assert!(!dir
+        .path()
+        .join("empty/.hubspoke-lint-baseline.json")
+        .exists());
 }
 
 #[test]
@@ -280,7 +309,14 @@ fn the_summary_counts_in_the_singular_and_ends_with_findings_per_rule() {
     write(dir.path(), "pod.yaml", HOST_PID_POD);
     let output = run(
         Some(dir.path()),
-        &["pod.yaml", "--color", "never", "--rule", "PSS003", "--no-schema"],
+        &[
+            "pod.yaml",
+            "--color",
+            "never",
+            "--rule",
+            "PSS003",
+            "--no-schema",
+        ],
     );
     let text = stdout(&output);
     let summary = &text[text.rfind("\n\n").expect("blank line") + 2..];
@@ -313,12 +349,20 @@ fn the_rule_count_is_the_same_in_the_summary_and_the_catalogue() {
     let configured = json(&run(None, &["fixtures/hub-spoke", "--format", "json"]));
     assert_eq!(configured["summary"]["rules"], on - 1);
     // The rules off by default are marked, and repository rules say where they run.
-    let pss021 = rules.lines().find(|l| l.starts_with("PSS021 ")).expect("PSS021");
+    let pss021 = rules
+        .lines()
+        .find(|l| l.starts_with("PSS021 "))
+        .expect("PSS021");
     assert!(pss021.contains("  document    off  "), "{pss021}");
-    let hub001 = rules.lines().find(|l| l.starts_with("HUB001 ")).expect("HUB001");
+    let hub001 = rules
+        .lines()
+        .find(|l| l.starts_with("HUB001 "))
+        .expect("HUB001");
     assert!(hub001.contains("  repository  on  "), "{hub001}");
     assert!(
-        rules.contains("they run only when a directory is linted, not on single files or standard input"),
+        rules.contains(
+            "they run only when a directory is linted, not on single files or standard input"
+        ),
         "{rules}"
     );
 }
@@ -333,10 +377,7 @@ fn two_outputs_to_the_same_file_are_an_error() {
         ("json=out.json", "sarif=./out.json"),
         ("json=out/report", "junit=out/../out/report"),
     ] {
-        let output = run(
-            Some(dir.path()),
-            &["pod.yaml", "-f", first, "-f", second],
-        );
+        let output = run(Some(dir.path()), &["pod.yaml", "-f", first, "-f", second]);
         assert_eq!(code(&output), 2, "{first} {second}");
         assert_eq!(
             stderr(&output),
@@ -375,18 +416,37 @@ fn changed_since_counts_the_findings_it_hides() {
     git(dir.path(), &["add", "."]);
     git(dir.path(), &["commit", "-q", "-m", "old"]);
     write(dir.path(), "new.yaml", HOST_PID_POD);
-    let args = [".", "--changed-since", "HEAD", "--rule", "PSS003", "--no-schema"];
-    let report = json(&run(Some(dir.path()), &[&args[..], &["-f", "json"]].concat()));
+    let args = [
+        ".",
+        "--changed-since",
+        "HEAD",
+        "--rule",
+        "PSS003",
+        "--no-schema",
+    ];
+    let report = json(&run(
+        Some(dir.path()),
+        &[&args[..], &["-f", "json"]].concat(),
+    ));
     assert_eq!(findings(&report), vec![f("PSS003", "new.yaml", 6)]);
     assert_eq!(report["summary"]["unchanged"], 2);
-    let human = stdout(&run(Some(dir.path()), &[&args[..], &["--color", "never"]].concat()));
-    let summary = human.lines().find(|l| l.starts_with("1 finding")).expect("summary");
+    let human = stdout(&run(
+        Some(dir.path()),
+        &[&args[..], &["--color", "never"]].concat(),
+    ));
+    let summary = human
+        .lines()
+        .find(|l| l.starts_with("1 finding"))
+        .expect("summary");
     assert!(
         summary.ends_with(" Not shown: 2 in unchanged files (--changed-since)."),
         "{summary}"
     );
     // Without the flag nothing is hidden.
-    let all = json(&run(Some(dir.path()), &[".", "-f", "json", "--rule", "PSS003"]));
+    let all = json(&run(
+        Some(dir.path()),
+        &[".", "-f", "json", "--rule", "PSS003"],
+    ));
     assert_eq!(all["summary"]["unchanged"], 0);
 }
 
@@ -395,14 +455,31 @@ fn baseline_check_does_not_call_findings_in_an_unparsed_file_fixed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let rules = ["--rule", "PSS003", "--no-schema"];
     write(dir.path(), "a.yaml", HOST_PID_POD);
-    write(dir.path(), "b.yaml", &HOST_PID_POD.replace("name: web", "name: api"));
-    let wrote = run(Some(dir.path()), &[&["baseline", "write", "."][..], &rules].concat());
-    assert_eq!(stdout(&wrote), "Wrote ./.hubspoke-lint-baseline.json (2 findings in 2 entries).\n");
+    write(
+        dir.path(),
+        "b.yaml",
+        &HOST_PID_POD.replace("name: web", "name: api"),
+    );
+    let wrote = run(
+        Some(dir.path()),
+        &[&["baseline", "write", "."][..], &rules].concat(),
+    );
+    assert_eq!(
+        stdout(&wrote),
+        "Wrote ./.hubspoke-lint-baseline.json (2 findings in 2 entries).\n"
+    );
 
     // a.yaml no longer parses: its Pod's finding cannot have been looked for.
-    write(dir.path(), "a.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: web\n");
+    write(
+        dir.path(),
+        "a.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web\n",
+    );
     let check = |dir: &Path| {
-        let output = run(Some(dir), &[&["baseline", "check", ".", "-f", "json"][..], &rules].concat());
+        let output = run(
+            Some(dir),
+            &[&["baseline", "check", ".", "-f", "json"][..], &rules].concat(),
+        );
         let report = json(&output);
         (
             findings(&report),
@@ -414,7 +491,13 @@ fn baseline_check_does_not_call_findings_in_an_unparsed_file_fixed() {
     };
     assert_eq!(
         check(dir.path()),
-        (vec![f("parse-error", "a.yaml", 4)], Some(1), Some(0), Some(1), 1)
+        (
+            vec![f("parse-error", "a.yaml", 4)],
+            Some(1),
+            Some(0),
+            Some(1),
+            1
+        )
     );
     let human = stdout(&run(
         Some(dir.path()),
@@ -426,7 +509,11 @@ fn baseline_check_does_not_call_findings_in_an_unparsed_file_fixed() {
     );
 
     // Fixed for real: the Pod is still there, without the problem.
-    write(dir.path(), "a.yaml", &HOST_PID_POD.replace("hostPID: true", "hostPID: false"));
+    write(
+        dir.path(),
+        "a.yaml",
+        &HOST_PID_POD.replace("hostPID: true", "hostPID: false"),
+    );
     assert_eq!(check(dir.path()), (vec![], Some(1), Some(1), Some(0), 0));
     // Deleted while every file parses: fixed too.
     std::fs::remove_file(dir.path().join("a.yaml")).expect("rm");
@@ -443,7 +530,10 @@ fn the_editor_placeholder_is_no_reason() {
         )
     };
     write(dir.path(), "pod.yaml", &with_reason("<reason>"));
-    let output = run(Some(dir.path()), &["pod.yaml", "-f", "json", "--rule", "PSS003"]);
+    let output = run(
+        Some(dir.path()),
+        &["pod.yaml", "-f", "json", "--rule", "PSS003"],
+    );
     let report = json(&output);
     assert_eq!(
         findings(&report),
@@ -457,8 +547,15 @@ fn the_editor_placeholder_is_no_reason() {
         "comment suppression of PSS003 still has the placeholder reason `<reason>`; replace it with why the finding is acceptable"
     );
     assert_eq!(code(&output), 1);
-    write(dir.path(), "pod.yaml", &with_reason("node exporter needs the host's processes"));
-    let output = run(Some(dir.path()), &["pod.yaml", "-f", "json", "--rule", "PSS003"]);
+    write(
+        dir.path(),
+        "pod.yaml",
+        &with_reason("node exporter needs the host's processes"),
+    );
+    let output = run(
+        Some(dir.path()),
+        &["pod.yaml", "-f", "json", "--rule", "PSS003"],
+    );
     assert_eq!(findings(&json(&output)), vec![]);
     assert_eq!(json(&output)["summary"]["suppressed"], 1);
 }

@@ -490,8 +490,12 @@ fn lsp_logs_the_rule_count_of_the_command_line() {
                 .as_str()
                 .is_some_and(|s| s.contains(" rules enabled "))
     });
-    let message = log["params"]["message"].as_str().expect("message").to_owned();
-    let summary = json_output(&run(Some(dir.path()), &[".", "--format", "json"]))["summary"]["rules"]
+    let message = log["params"]["message"]
+        .as_str()
+        .expect("message")
+        .to_owned();
+    let summary = json_output(&run(Some(dir.path()), &[".", "--format", "json"]))["summary"]
+        ["rules"]
         .as_u64()
         .expect("rules");
     let known = json_output(&run(None, &["rules", "--format", "json"]))
@@ -631,7 +635,10 @@ fn lsp_code_actions_fix_suppress_and_hover_explains() {
     client.change(&uri, 3, &suppressed);
     let after = client.diagnostics(&uri, 3);
     assert!(!codes(&after).contains(&"PSS001"), "{after:#?}");
-    assert!(!codes(&after).contains(&"suppression-without-reason"), "{after:#?}");
+    assert!(
+        !codes(&after).contains(&"suppression-without-reason"),
+        "{after:#?}"
+    );
     assert!(codes(&after).contains(&"FLUX001"), "{after:#?}");
     assert!(client.exit().success());
 }

@@ -203,10 +203,7 @@ impl RuleSet {
 /// both come through here. When neither parses, the error reported is the one found
 /// further into the file: a v0 policy with a typo fails as v1 on its first `deny[msg] {`
 /// but as v0 at the typo, and a v1 policy with a typo the other way round.
-pub(crate) fn add_source(
-    engine: &mut Engine,
-    source: &mut PolicySource,
-) -> Result<String, String> {
+pub(crate) fn add_source(engine: &mut Engine, source: &mut PolicySource) -> Result<String, String> {
     let v1_error = match source.add_to(engine) {
         Ok(package) => return Ok(package),
         Err(error) => error,

@@ -163,7 +163,11 @@ pub(crate) fn write(
         .with_context_lines(1)
         .with_links(false);
     // `--quiet` keeps the summary only.
-    let shown = if options.quiet { &[][..] } else { report.findings };
+    let shown = if options.quiet {
+        &[][..]
+    } else {
+        report.findings
+    };
     for finding in shown {
         let diag = diagnostic(report, finding);
         let mut text = String::new();
@@ -196,8 +200,16 @@ fn summary_line(report: &Report<'_>) -> String {
     if s.repository_rules_not_run > 0 {
         rules.push_str(&format!(
             " ({} did not run: {} a directory)",
-            count(s.repository_rules_not_run, "repository rule", "repository rules"),
-            if s.repository_rules_not_run == 1 { "it needs" } else { "they need" }
+            count(
+                s.repository_rules_not_run,
+                "repository rule",
+                "repository rules"
+            ),
+            if s.repository_rules_not_run == 1 {
+                "it needs"
+            } else {
+                "they need"
+            }
         ));
     }
     let files = format!(
@@ -271,7 +283,11 @@ fn findings_by_rule(report: &Report<'_>) -> String {
     // Stable: ids stay in order among equal counts.
     ranked.sort_by(|a, b| b.1.cmp(&a.1));
     let shown = &ranked[..ranked.len().min(TOP_RULES)];
-    let count_width = shown.iter().map(|(_, n)| n.to_string().len()).max().unwrap_or(1);
+    let count_width = shown
+        .iter()
+        .map(|(_, n)| n.to_string().len())
+        .max()
+        .unwrap_or(1);
     let id_width = shown.iter().map(|(id, _)| id.len()).max().unwrap_or(0);
     let mut text = String::from("Findings by rule:\n");
     for (id, n) in shown {
@@ -283,9 +299,10 @@ fn findings_by_rule(report: &Report<'_>) -> String {
     let rest = &ranked[shown.len()..];
     if !rest.is_empty() {
         let findings: usize = rest.iter().map(|(_, n)| n).sum();
+        let rules = if rest.len() == 1 { "rule" } else { "rules" };
         text.push_str(&format!(
-            "  and {} more with {}\n",
-            count(rest.len(), "rule", "rules"),
+            "  and {} more {rules} with {}\n",
+            rest.len(),
             count(findings, "finding", "findings")
         ));
     }
@@ -336,7 +353,14 @@ mod tests {
             unchanged: 1,
             ..Summary::default()
         };
-        let rules = [RuleMeta::built_in("R1", "one-rule", "t", Severity::Warning, "d.", "h")];
+        let rules = [RuleMeta::built_in(
+            "R1",
+            "one-rule",
+            "t",
+            Severity::Warning,
+            "d.",
+            "h",
+        )];
         assert_eq!(
             render(&findings, &summary, &rules, true),
             "1 finding (0 errors, 1 warning, 0 notes) in 1 file (1 document, 1 Kubernetes object, 0 not Kubernetes), 1 rule enabled (1 repository rule did not run: it needs a directory). Not shown: 1 suppressed, 1 in the baseline, 1 in unchanged files (--changed-since), 1 baselined finding fixed, 1 baselined finding not checked (a file failed to parse or could not be read).\nFindings by rule:\n  1  R1  one-rule\n"
@@ -347,7 +371,10 @@ mod tests {
     fn the_ten_rules_with_most_findings_are_listed_then_the_rest_counted() {
         // Rule Rn has n findings, for n in 1..=12.
         let findings: Vec<Finding> = (1..=12)
-            .flat_map(|n| (0..n).map(move |_| Finding::new(format!("R{n:02}"), Severity::Error, "m", "a.yaml")))
+            .flat_map(|n| {
+                (0..n)
+                    .map(move |_| Finding::new(format!("R{n:02}"), Severity::Error, "m", "a.yaml"))
+            })
             .collect();
         let summary = Summary {
             files: 2,

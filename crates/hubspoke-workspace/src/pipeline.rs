@@ -15,8 +15,8 @@ use hubspoke_diagnostics::{
 use hubspoke_engine::{ContextIndex, EvalStats, Evaluator};
 use hubspoke_manifest::{
     discover, file_problem_finding, internal_error_finding, parse_bytes, path_problem_finding,
-    read_and_parse,
-    DiscoveredFile, Discovery, ModelOptions, ParsedFile, PathProblem, RepoModel, INTERNAL_ERROR,
+    read_and_parse, DiscoveredFile, Discovery, ModelOptions, ParsedFile, PathProblem, RepoModel,
+    INTERNAL_ERROR,
 };
 use hubspoke_schema::Schemas;
 use rayon::prelude::*;
@@ -217,7 +217,8 @@ pub fn lint(
             .rules
             .iter()
             .filter(|rule| {
-                rule.meta.scope == Scope::Repository && settings.active_rules.contains(&rule.meta.id)
+                rule.meta.scope == Scope::Repository
+                    && settings.active_rules.contains(&rule.meta.id)
             })
             .count();
     }

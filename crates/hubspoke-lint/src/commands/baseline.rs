@@ -4,8 +4,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use hubspoke_workspace::filter::{Baseline, BASELINE_FILE_NAME};
 use hubspoke_report::count;
+use hubspoke_workspace::filter::{Baseline, BASELINE_FILE_NAME};
 use hubspoke_workspace::{BaselineUse, Outcome};
 
 use crate::args::{BaselineAction, BaselineArgs};

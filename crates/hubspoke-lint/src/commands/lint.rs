@@ -154,7 +154,9 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
 fn reads_stdin(args: &LintArgs) -> anyhow::Result<bool> {
     let dash = args.paths.iter().any(|p| p.as_os_str() == "-");
     if dash && args.paths.len() > 1 {
-        bail!("`-` (standard input) cannot be combined with other paths; a file named `-` is `./-`");
+        bail!(
+            "`-` (standard input) cannot be combined with other paths; a file named `-` is `./-`"
+        );
     }
     if !dash && args.stdin_filename.is_some() {
         bail!("--stdin-filename names standard input: give `-` as the path");
