@@ -227,6 +227,32 @@ fn a_mistyped_subcommand_gets_a_suggestion_not_no_such_file() {
         stderr(&output),
         "error: kustomize-overlays: no such file or directory\n"
     );
+    // A mistyped rule id, on the command line or in the configuration.
+    let output = run(None, &["explain", "PSS0001"]);
+    assert_eq!(code(&output), 2);
+    assert_eq!(
+        stderr(&output),
+        "error: no rule `PSS0001` (did you mean `PSS001`?); `hubspoke-lint rules` lists them all\n"
+    );
+    let output = run(None, &["fixtures/hub-spoke", "--rule", "hub01"]);
+    assert_eq!(code(&output), 2);
+    assert_eq!(
+        stderr(&output),
+        "error: --rule hub01: no rule has this id (did you mean `HUB001`?); `hubspoke-lint rules` lists them\n"
+    );
+    let output = run(None, &["fixtures/hub-spoke", "--rule", "zzz"]);
+    assert_eq!(
+        stderr(&output),
+        "error: --rule zzz: no rule has this id; `hubspoke-lint rules` lists them\n"
+    );
+    // A mistyped flag: clap's own suggestion.
+    let output = run(None, &["fixtures/hub-spoke", "--quite"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).starts_with("error: unexpected argument '--quite' found\n\n  tip: a similar argument exists: '--quiet'\n"),
+        "{}",
+        stderr(&output)
+    );
     // A directory of that name is linted.
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), "expalin/pod.yaml", HOST_PID_POD);
@@ -301,6 +327,18 @@ fn a_run_that_lints_no_file_exits_2() {
         .path()
         .join("empty/.hubspoke-lint-baseline.json")
         .exists());
+}
+
+#[test]
+fn baseline_write_refuses_standard_input() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = run_stdin(dir.path(), &["baseline", "write", "-"], HOST_PID_POD);
+    assert_eq!(code(&output), 2);
+    assert_eq!(
+        stderr(&output),
+        "error: baseline write records a repository's findings: give it paths, not `-` (standard input)\n"
+    );
+    assert!(!dir.path().join(".hubspoke-lint-baseline.json").exists());
 }
 
 #[test]

@@ -24,6 +24,10 @@ fn baseline_path(root: &std::path::Path) -> PathBuf {
 pub fn run(args: &BaselineArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     match args.action {
         BaselineAction::Write => {
+            // One file's findings would replace the whole repository's baseline.
+            if args.lint.paths.iter().any(|path| path.as_os_str() == "-") {
+                bail!("baseline write records a repository's findings: give it paths, not `-` (standard input)");
+            }
             let run = collect(&args.lint, BaselineUse::Ignore)?;
             if run.outcome() == Outcome::NothingLinted {
                 bail!("{}", nothing_linted(&args.lint));

@@ -215,13 +215,9 @@ fn suggest_subcommand(first: &Path) -> anyhow::Result<()> {
         return Ok(());
     };
     let command = Cli::command();
-    // clap's own measure and threshold for its suggestions.
-    let closest = command
-        .get_subcommands()
-        .map(|sub| (strsim::jaro(typed, sub.get_name()), sub.get_name()))
-        .filter(|(confidence, _)| *confidence > 0.7)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    if let Some((_, name)) = closest {
+    let closest =
+        hubspoke_workspace::closest(typed, command.get_subcommands().map(|sub| sub.get_name()));
+    if let Some(name) = closest {
         bail!("`{typed}` is neither a file or directory nor a subcommand; did you mean `{name}`?");
     }
     Ok(())
