@@ -202,7 +202,39 @@ fn completions_and_the_man_page_come_from_the_clap_definitions() {
     ] {
         assert!(page.lines().any(|l| l == section), "no {section}");
     }
-    assert!(page.contains("hubspoke\\-lint\\-explain(1)"), "{page}");
+    // One page: no reference to per-subcommand pages that are not shipped.
+    assert!(!page.contains("hubspoke\\-lint\\-explain(1)"), "{page}");
+    let subcommands = &page[page.find(".SH SUBCOMMANDS\n").expect("SUBCOMMANDS")..];
+    let subcommands = &subcommands[..subcommands.find("\n.SH VERSION").expect("VERSION")];
+    assert_eq!(
+        subcommands.lines().take(4).collect::<Vec<_>>(),
+        [
+            ".SH SUBCOMMANDS",
+            ".TP",
+            "\\fBhubspoke\\-lint rules [OPTIONS]\\fR",
+            "List every rule with its id, severity, scope and title"
+        ]
+    );
+    assert!(
+        subcommands.contains(".TP\n\\fBhubspoke\\-lint completions <SHELL>\\fR\nPrint a shell completion script to standard output\n"),
+        "{subcommands}"
+    );
+    assert!(
+        subcommands
+            .ends_with(".PP\nA subcommand's options: \\fBhubspoke\\-lint help SUBCOMMAND\\fR."),
+        "{subcommands}"
+    );
+    // groff, where installed, reads it without a warning.
+    let path = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(path.path(), &page).expect("write");
+    if let Ok(checked) = std::process::Command::new("groff")
+        .args(["-man", "-ww", "-z"])
+        .arg(path.path())
+        .output()
+    {
+        assert!(checked.status.success(), "{}", stderr(&checked));
+        assert_eq!(stderr(&checked), "");
+    }
     assert!(page.contains("\\-\\-stdin\\-filename"), "{page}");
 }
 

@@ -281,7 +281,7 @@ fn findings_by_rule(report: &Report<'_>) -> String {
     }
     let mut ranked: Vec<(&str, usize)> = per_rule.into_iter().collect();
     // Stable: ids stay in order among equal counts.
-    ranked.sort_by(|a, b| b.1.cmp(&a.1));
+    ranked.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
     let shown = &ranked[..ranked.len().min(TOP_RULES)];
     let count_width = shown
         .iter()
