@@ -437,11 +437,6 @@ mod tests {
             "No findings in 3 files (0 documents, 0 Kubernetes objects, 0 not Kubernetes), 0 rules enabled. Not shown: 2 suppressed.\n"
         );
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
 
     #[test]
     fn the_text_is_the_same_bytes_as_a_serial_rendering_whatever_the_thread_count() {
@@ -453,6 +448,7 @@ mod tests {
                 HumanOptions {
                     color: true,
                     width: 60,
+                    quiet: false,
                 },
             ] {
                 let mut serial = Vec::new();
@@ -477,6 +473,6 @@ mod tests {
             out.extend_from_slice(text.as_bytes());
             out.push(b'\n');
         }
-        out.extend_from_slice(summary_line(report).as_bytes());
+        out.extend_from_slice(summary(report).as_bytes());
     }
 }
