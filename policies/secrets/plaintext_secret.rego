@@ -11,7 +11,7 @@ metadata := {
 	"help": "Encrypt the file with SOPS (it then carries a top-level `sops:` key), or replace the Secret by an ExternalSecret or a SealedSecret; then rotate the leaked values.",
 	"tags": ["secrets", "security"],
 	"scope": "document",
-	"kinds": ["Secret"],
+	"kinds": ["core/Secret"],
 	"kyverno": [],
 }
 
