@@ -367,7 +367,11 @@ fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
 
 #[test]
 fn lsp_publishes_the_cli_findings_and_keeps_them_through_half_typed_yaml() {
-    let dir = workspace(&[("m.yaml", MANIFEST)]);
+    // Multi-tenant, so that the lockdown rules (FLUX001, FLUX002) report on this one file.
+    let dir = workspace(&[
+        ("m.yaml", MANIFEST),
+        (".hubspoke-lint.yaml", "profile: multi-tenant\n"),
+    ]);
     let mut client = Client::start(dir.path());
     let uri = client.open("m.yaml", MANIFEST);
     let opened = client.diagnostics(&uri, 1);
@@ -509,7 +513,9 @@ fn lsp_logs_the_rule_count_of_the_command_line() {
 
 #[test]
 fn lsp_code_actions_fix_suppress_and_hover_explains() {
+    // Multi-tenant, so that FLUX001 (whose quick fix is tested) reports.
     let dir = workspace(&[
+        (".hubspoke-lint.yaml", "profile: multi-tenant\n"),
         ("tenant/m.yaml", MANIFEST),
         (
             "tenant/rbac.yaml",

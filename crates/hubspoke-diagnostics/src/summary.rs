@@ -38,6 +38,14 @@ pub struct Summary {
     pub baseline_unchecked: usize,
     /// Findings hidden by `--changed-since` (in files that did not change).
     pub unchanged: usize,
+    /// The repository profile the rules ran with (`hub-spoke`, `multi-tenant`,
+    /// `single-tenant`; several, comma-separated, when linted roots differ); absent when
+    /// no repository model was built.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Why: `configured`, or what detection saw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile_reason: Option<String>,
 }
 
 /// Findings per severity.

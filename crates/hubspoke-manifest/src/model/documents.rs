@@ -64,6 +64,7 @@ impl Builder<'_> {
                     clusters: Vec::new(),
                     sops,
                     patch: false,
+                    unapplied: false,
                     body,
                 });
                 model.locations.push(doc_ref);
