@@ -10,12 +10,15 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod config;
+pub mod dynamic;
 mod error;
 pub mod filter;
 pub mod fixtures;
+pub mod kyverno_tests;
 mod pipeline;
 mod resolve;
 mod settings;
+pub mod stages;
 mod stats;
 
 pub use config::{Config, ConfigSource, CONFIG_FILE_NAME};
@@ -27,4 +30,5 @@ pub use pipeline::{
 };
 pub use resolve::{require_existing, today};
 pub use settings::{catalog, load_rules, Configuration, Flags, Settings};
+pub use stages::kyverno::{KyvernoOptions, KyvernoStage, KyvernoStats};
 pub use stats::{peak_rss, RunStats};

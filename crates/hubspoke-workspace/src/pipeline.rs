@@ -23,6 +23,7 @@ use rayon::prelude::*;
 use crate::error::WorkspaceError;
 use crate::filter::{self, Baseline, Filtered, BASELINE_FILE_NAME};
 use crate::settings::{Configuration, Settings};
+use crate::stages::kyverno::KyvernoStage;
 use crate::stats::RunStats;
 
 /// What a command-line run lints and how.
@@ -106,6 +107,8 @@ pub struct StageTimings {
     pub repository: Duration,
     /// Schema validation, concurrently with both.
     pub schema: Duration,
+    /// The repository's Kyverno policies, after the model (they need its context).
+    pub kyverno: Duration,
 }
 
 /// Lint `request.paths` as the command line does: every stage, every filter.
@@ -157,16 +160,21 @@ pub fn lint(
     stats.load_rules = load_time;
     let roots = repository_roots(&paths, &discovery.files, &parsed);
     let file_refs: Vec<&ParsedFile> = parsed.iter().collect();
+    let kyverno = KyvernoStage::prepare(&settings, &file_refs)?;
     let analysis = analyze(
         &settings,
         &file_refs,
         &discovery.problems,
         &roots,
-        AnalyzeOptions::default(),
+        AnalyzeOptions {
+            kyverno: Some(&kyverno),
+            ..AnalyzeOptions::default()
+        },
     );
     stats.lint = analysis.timings;
     stats.schema = analysis.timings.schema;
     stats.eval = analysis.eval;
+    stats.kyverno = kyverno.stats();
     stats.rules = analysis.summary.rules;
     let mut summary = analysis.summary;
     let mut findings = analysis.findings;
@@ -201,6 +209,7 @@ pub fn lint(
             baseline: baseline.as_ref(),
             changed: changed.as_ref(),
             repository_rules_ran: true,
+            dynamic: Some(kyverno.dynamic()),
         },
     );
     summary.suppressed = filtered.suppressed;
@@ -220,11 +229,12 @@ pub fn lint(
                 .iter()
                 .map(|s| (s.path.clone(), Arc::from(s.text.as_str()))),
         )
+        .chain(kyverno.sources().iter().cloned())
         .collect();
     // The process ends after reporting: freeing every parsed tree (~60 ms on the
     // 10,000-file repository) would be wasted work.
     std::mem::forget(parsed);
-    let catalog = settings.catalog.clone();
+    let catalog = kyverno.dynamic().catalog(&settings.catalog);
     // As above: the rules and their compiled program die with the process.
     std::mem::forget(settings);
     Ok(LintRun {
@@ -336,20 +346,24 @@ pub fn repository_roots<'a>(
 }
 
 /// Which analysis stages run, and what they keep.
-#[derive(Debug, Clone, Copy)]
-pub struct AnalyzeOptions {
+#[derive(Clone, Copy)]
+pub struct AnalyzeOptions<'a> {
     /// Report every file's input problems and evaluate its document rules (the editor
     /// does both for open buffers itself).
     pub documents: bool,
     /// Which schema findings to report.
     pub schema_findings: SchemaFindings,
+    /// The repository's Kyverno policies, loaded with [`KyvernoStage::prepare`]; `None`
+    /// runs none.
+    pub kyverno: Option<&'a KyvernoStage>,
 }
 
-impl Default for AnalyzeOptions {
+impl Default for AnalyzeOptions<'_> {
     fn default() -> Self {
         AnalyzeOptions {
             documents: true,
             schema_findings: SchemaFindings::All,
+            kyverno: None,
         }
     }
 }
@@ -391,7 +405,7 @@ pub fn analyze(
     files: &[&ParsedFile],
     walk_problems: &[PathProblem],
     roots: &[RepositoryRoot<'_>],
-    options: AnalyzeOptions,
+    options: AnalyzeOptions<'_>,
 ) -> Analysis {
     let mut evaluator = settings.evaluator();
     // Schema validation is independent of the rules: it fills the core the (serial) model
@@ -403,7 +417,7 @@ pub fn analyze(
         // On a worker thread: the model's object bodies are freed by the thread that
         // allocated them, so the allocator reuses that memory for the rules' input.
         || {
-            let found = evaluate_roots(
+            let mut found = evaluate_roots(
                 &evaluator,
                 files,
                 walk_problems,
@@ -411,6 +425,12 @@ pub fn analyze(
                 &settings.configuration.model,
                 options.documents,
             );
+            if let Some(stage) = options.kyverno {
+                let started = Instant::now();
+                let kyverno = stage.evaluate(settings, files, &found.context);
+                found.findings.extend(kyverno);
+                found.timings.kyverno = started.elapsed();
+            }
             (found.findings, found.context, found.timings)
         },
         || {
@@ -425,7 +445,10 @@ pub fn analyze(
     sort_findings(&mut findings);
     timings.schema = schema_time;
     let mut summary = count_files(files);
-    summary.rules = evaluator.active_rule_count();
+    summary.rules = evaluator.active_rule_count()
+        + options
+            .kyverno
+            .map_or(0, |stage| stage.dynamic().active.len());
     summary.findings = count_by_severity(&findings);
     Analysis {
         findings,
@@ -442,7 +465,7 @@ pub fn analyze(
 fn validate_schemas(
     settings: &Settings,
     files: &[&ParsedFile],
-    options: AnalyzeOptions,
+    options: AnalyzeOptions<'_>,
 ) -> (Option<Arc<Schemas>>, Option<String>, Vec<Finding>) {
     let Some(schema_options) = &settings.schema else {
         return (None, None, Vec::new());
@@ -556,6 +579,7 @@ pub fn evaluate_roots(
             documents: documents_time,
             repository: repository_time,
             schema: Duration::ZERO,
+            kyverno: Duration::ZERO,
         },
     }
 }
