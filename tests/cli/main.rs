@@ -7,6 +7,7 @@ mod docs;
 mod exit_codes;
 mod formats;
 mod graph;
+mod kyverno;
 mod lint;
 mod lsp;
 mod perf_flags;

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use hubspoke_manifest::{parse_text, ParseLimits};
 use serde_json::Value;
 
-const BEGIN: &str = "<!-- BEGIN disagreements: generated from fixtures/conformance/kyverno-allow-list.yaml -->";
+const BEGIN: &str =
+    "<!-- BEGIN disagreements: generated from fixtures/conformance/kyverno-allow-list.yaml -->";
 const END: &str = "<!-- END disagreements -->";
 
 fn root() -> PathBuf {
@@ -18,7 +19,12 @@ fn root() -> PathBuf {
 
 /// The Markdown table of the allow-list's entries.
 fn table(allow_list: &str) -> String {
-    let parsed = parse_text("allow-list", "allow-list", allow_list, ParseLimits::default());
+    let parsed = parse_text(
+        "allow-list",
+        "allow-list",
+        allow_list,
+        ParseLimits::default(),
+    );
     let entries = parsed
         .documents
         .first()
@@ -53,8 +59,9 @@ fn table(allow_list: &str) -> String {
 
 #[test]
 fn the_docs_list_every_disagreement_with_its_reason() {
-    let allow_list = std::fs::read_to_string(root().join("fixtures/conformance/kyverno-allow-list.yaml"))
-        .expect("the allow-list exists");
+    let allow_list =
+        std::fs::read_to_string(root().join("fixtures/conformance/kyverno-allow-list.yaml"))
+            .expect("the allow-list exists");
     let docs_path = root().join("docs/kyverno.md");
     let docs = std::fs::read_to_string(&docs_path).expect("docs/kyverno.md exists");
     let (Some(begin), Some(end)) = (docs.find(BEGIN), docs.find(END)) else {

@@ -127,7 +127,10 @@ fn result_lines(path: &Path) -> Vec<u32> {
         .unwrap_or(0);
     (0..count)
         .map(|i| {
-            let at = [PathSegment::Key("results".to_owned()), PathSegment::Index(i)];
+            let at = [
+                PathSegment::Key("results".to_owned()),
+                PathSegment::Index(i),
+            ];
             parsed.source.region(document.locate(&at).span).start.line
         })
         .collect()

@@ -78,10 +78,7 @@ fn rules_named<'a>(
         .collect();
     // The family tag of the repository's Kyverno rules is valid in every repository, with
     // or without policies, so that one configuration serves many repositories.
-    if tagged.is_empty()
-        && !known.deferred(name)
-        && name != crate::dynamic::REPOSITORY_RULES_TAG
-    {
+    if tagged.is_empty() && !known.deferred(name) && name != crate::dynamic::REPOSITORY_RULES_TAG {
         return Err(setting_error(
             config,
             at,

@@ -243,7 +243,10 @@ fn failures_carry_the_rule_message_without_kyverno_framing() {
         {"name": "silent", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
          "validate": {"pattern": {"spec": {"hostNetwork": true}}}}
     ]));
-    let results = run(&p, &pod(json!([{"name": "b", "ports": [{"hostPort": 80}]}])));
+    let results = run(
+        &p,
+        &pod(json!([{"name": "b", "ports": [{"hostPort": 80}]}])),
+    );
     let messages: Vec<Option<&str>> = results.iter().map(|r| r.rule_message.as_deref()).collect();
     // The element's own variables are substituted where the element failed.
     assert_eq!(
@@ -266,7 +269,9 @@ fn a_rule_past_its_time_limit_stops_with_an_error() {
             "foreach": [{"list": "request.object.spec.containers",
                 "deny": {"conditions": {"any": [{"key": "{{ element.name }}", "operator": "Equals", "value": "never"}]}}}]}]}
     }]));
-    let containers: Vec<Value> = (0..2000).map(|i| json!({"name": format!("c{i}")})).collect();
+    let containers: Vec<Value> = (0..2000)
+        .map(|i| json!({"name": format!("c{i}")}))
+        .collect();
     let limited = Options {
         time_limit: Some(std::time::Duration::from_millis(1)),
         ..Options::default()
@@ -293,8 +298,14 @@ fn rules_not_decidable_offline_are_known_without_a_resource() {
         {"name": "fine", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]}, "validate": {"deny": {}}}
     ]));
     let needs: Vec<Option<String>> = p.rules.iter().map(undecidable_offline).collect();
-    assert!(needs[0].as_deref().is_some_and(|n| n.contains("mutate")), "{needs:?}");
-    assert!(needs[1].as_deref().is_some_and(|n| n.contains("oldObject")), "{needs:?}");
+    assert!(
+        needs[0].as_deref().is_some_and(|n| n.contains("mutate")),
+        "{needs:?}"
+    );
+    assert!(
+        needs[1].as_deref().is_some_and(|n| n.contains("oldObject")),
+        "{needs:?}"
+    );
     assert_eq!(needs[2], None);
     assert_eq!(needs[3], None);
 }

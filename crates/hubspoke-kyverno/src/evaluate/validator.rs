@@ -103,7 +103,9 @@ impl<'a> Validator<'a> {
             resource,
             options,
             repository,
-            deadline: options.time_limit.map(|limit| (Instant::now() + limit, limit)),
+            deadline: options
+                .time_limit
+                .map(|limit| (Instant::now() + limit, limit)),
         }
     }
 

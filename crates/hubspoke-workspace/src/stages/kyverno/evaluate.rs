@@ -47,7 +47,10 @@ impl Target<'_> {
             rule.source_rule, self.policy.name
         );
         if rule.name != rule.source_rule {
-            message.push_str(&format!(" (applied to the pod template as `{}`)", rule.name));
+            message.push_str(&format!(
+                " (applied to the pod template as `{}`)",
+                rule.name
+            ));
         }
         vec![RelatedLocation {
             file: self.loaded.file.clone(),
@@ -109,17 +112,15 @@ pub(super) fn run(
         .par_iter()
         .enumerate()
         .map(|(file_index, file)| {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                run.file(file_index, file)
-            }))
-            .unwrap_or_else(|payload| {
-                let finding = internal_error_finding(
-                    &file.source.path,
-                    "evaluating the repository's Kyverno policies on this file",
-                    payload.as_ref(),
-                );
-                (vec![finding], Vec::new())
-            })
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run.file(file_index, file)))
+                .unwrap_or_else(|payload| {
+                    let finding = internal_error_finding(
+                        &file.source.path,
+                        "evaluating the repository's Kyverno policies on this file",
+                        payload.as_ref(),
+                    );
+                    (vec![finding], Vec::new())
+                })
         })
         .collect();
     let mut findings = Vec::new();
@@ -234,7 +235,11 @@ struct Run<'r, 's> {
 
 impl Run<'_, '_> {
     /// The findings of every object of one file, and its `podSecurity` checks to run.
-    fn file(&self, file_index: usize, file: &ParsedFile) -> (Vec<Finding>, Vec<PodSecurityRequest>) {
+    fn file(
+        &self,
+        file_index: usize,
+        file: &ParsedFile,
+    ) -> (Vec<Finding>, Vec<PodSecurityRequest>) {
         let mut findings = Vec::new();
         let mut requests = Vec::new();
         let (mut objects, mut evaluations, mut results_seen) = (0, 0, 0);
@@ -339,9 +344,7 @@ impl Run<'_, '_> {
                 finding.related = target.related(result.rule_index);
                 findings.push(finding);
             }
-            Outcome::PodSecurity {
-                level, exclude, ..
-            } => requests.push(PodSecurityRequest {
+            Outcome::PodSecurity { level, exclude, .. } => requests.push(PodSecurityRequest {
                 file: place.file_index,
                 position: place.position,
                 target: target_index,
@@ -432,9 +435,10 @@ pub(super) fn prepared(document: &Document, effective_namespace: Option<&str>) -
     let mut resource = prepare_resource(resource);
     if !written {
         // Set only where the CLI set `default`: namespaced kinds.
-        if let (Some(namespace), Some(slot)) =
-            (effective_namespace, resource.pointer_mut("/metadata/namespace"))
-        {
+        if let (Some(namespace), Some(slot)) = (
+            effective_namespace,
+            resource.pointer_mut("/metadata/namespace"),
+        ) {
             *slot = Value::String(namespace.to_owned());
         }
     }

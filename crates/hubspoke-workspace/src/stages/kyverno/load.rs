@@ -3,7 +3,7 @@
 //! once, its problems located in its file.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use hubspoke_diagnostics::{FieldPath, Finding, ObjectMeta, Region, Severity};
@@ -14,7 +14,7 @@ use hubspoke_kyverno::policy::{
 };
 use hubspoke_manifest::{
     discover, file_problem_finding, path_problem_finding, read_and_parse, DiscoverOptions,
-    Document, ParsedFile, DEFAULT_MAX_FILE_SIZE,
+    DiscoveredFile, Document, ParsedFile, DEFAULT_MAX_FILE_SIZE,
 };
 use serde_json::Value;
 
@@ -58,8 +58,6 @@ pub(super) struct LoadedPolicy {
     pub file: String,
     /// Its identity.
     pub object: Option<ObjectMeta>,
-    /// Where its name is written.
-    pub name_region: Option<Region>,
     /// One per entry of `policy.rules`.
     pub rules: Vec<RuleSite>,
     /// The linted documents defining it, `(display path, document index)`: where the
@@ -107,10 +105,21 @@ pub(super) fn load(
         loader
             .findings
             .extend(discovery.problems.iter().map(path_problem_finding));
+        let base = configuration
+            .discover
+            .display_base
+            .as_deref()
+            .and_then(|b| b.canonicalize().ok());
         // A file both linted and given is read once, as a linted file.
         let extra: Vec<_> = discovery
             .files
             .into_iter()
+            .map(|mut file| {
+                if let Some(given) = paths.get(file.root) {
+                    file.display_path = given_display(given, base.as_deref(), &file);
+                }
+                file
+            })
             .filter(|f| !linted.contains(f.display_path.as_str()))
             .collect();
         let parsed = read_and_parse(&extra, configuration.limits);
@@ -134,6 +143,27 @@ pub(super) fn load(
         findings: loader.findings,
         sources,
     })
+}
+
+/// How a policy file given by path is shown. Discovery shows files relative to the
+/// working directory when they lie under it, else relative to the path given
+/// (`require-team.yaml` for `--kyverno-policy ../platform`), which names no file a reader
+/// can open: those are shown under the path as given (`../platform/require-team.yaml`).
+fn given_display(given: &Path, base: Option<&Path>, file: &DiscoveredFile) -> String {
+    let inside = match (base, given.canonicalize()) {
+        (Some(base), Ok(canonical)) => canonical.starts_with(base),
+        _ => false,
+    };
+    if inside {
+        return file.display_path.clone();
+    }
+    let given_text = given.to_string_lossy().replace('\\', "/");
+    let given_text = given_text.trim_end_matches('/');
+    if given.is_file() {
+        given_text.to_owned()
+    } else {
+        format!("{given_text}/{}", file.repo_path)
+    }
 }
 
 #[derive(Default)]
@@ -245,7 +275,6 @@ impl Loader {
             cel_kind: None,
             file: file.source.path.clone(),
             object: Some(object.clone()),
-            name_region: region(&[]),
             rules,
             deliveries: if given {
                 Vec::new()
@@ -303,7 +332,6 @@ impl Loader {
             cel_kind: Some(object.kind.clone()),
             file: file.source.path.clone(),
             object: Some(object.clone()),
-            name_region: Some(file.source.region(document.locate(&[]).span)),
             rules: vec![RuleSite {
                 id: meta::rule_id(&name, &object.kind),
                 path: FieldPath::from(spec.to_vec()),

@@ -70,7 +70,10 @@ impl KyvernoOptions {
     ) -> Result<KyvernoOptions, WorkspaceError> {
         for path in &flags.kyverno_policies {
             if let Ok(false) = path.try_exists() {
-                usage!("--kyverno-policy {}: no such file or directory", path.display());
+                usage!(
+                    "--kyverno-policy {}: no such file or directory",
+                    path.display()
+                );
             }
         }
         let mut policy_paths: Vec<PathBuf> = config

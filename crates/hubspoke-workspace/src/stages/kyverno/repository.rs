@@ -76,7 +76,10 @@ impl<'a> Repository<'a> {
 
     /// The labels of namespace `name`: those the repository gives it, else only the
     /// name label the API server sets on every namespace.
-    pub(super) fn namespace_labels(&self, name: &str) -> std::borrow::Cow<'_, BTreeMap<String, String>> {
+    pub(super) fn namespace_labels(
+        &self,
+        name: &str,
+    ) -> std::borrow::Cow<'_, BTreeMap<String, String>> {
         match self.namespaces.get(name) {
             Some(labels) => std::borrow::Cow::Borrowed(labels),
             None if name.is_empty() => std::borrow::Cow::Borrowed(&self.empty),
