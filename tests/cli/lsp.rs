@@ -892,6 +892,23 @@ fn lsp_runs_repository_rules_over_the_saved_tree() {
     assert!(client.exit().success());
 }
 
+#[test]
+fn lsp_reports_the_repositorys_kyverno_policies_with_the_repository_pass() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: nginx:1.27\n";
+    let policy = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: require-team\nspec:\n  validationFailureAction: Enforce\n  rules:\n    - name: team-label\n      match:\n        any:\n          - resources:\n              kinds: [Pod]\n      validate:\n        message: Pods name their team.\n        pattern:\n          metadata:\n            labels:\n              team: \"?*\"\n";
+    let dir = workspace(&[("pod.yaml", pod), ("policies/require-team.yaml", policy)]);
+    let mut client = Client::start(dir.path());
+    let uri = client.open("pod.yaml", pod);
+    let code = "kyverno/require-team/team-label";
+    let with = client.diagnostics_until(&uri, |d| d.iter().any(|d| d["code"] == code));
+    let expected = cli_findings(&cli_report(dir.path()), "pod.yaml", &BTreeSet::new());
+    assert_eq!(lsp_findings(&with, &BTreeSet::new()), expected);
+    let finding = with_code(&with, code);
+    assert_eq!(finding["range"], range((2, 0), (2, 8)));
+    assert_eq!(finding["severity"], 1);
+    assert!(client.exit().success());
+}
+
 const WIDGET_CRD: &str = "\
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition

@@ -9,6 +9,7 @@ mod exit_codes;
 mod formats;
 mod graph;
 mod issue_17_flux_model;
+mod kyverno;
 mod lint;
 mod lsp;
 mod perf_flags;

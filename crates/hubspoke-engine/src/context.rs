@@ -146,6 +146,38 @@ impl ContextIndex {
     pub(crate) fn get(&self, path: &str, document: usize) -> Option<&Value> {
         self.entries.get(path)?.get(&document)
     }
+
+    /// What the models say of document `document` of the file shown as `path`: its
+    /// effective namespace and the clusters it lands on. `None` when no model holds it.
+    pub fn document(&self, path: &str, document: usize) -> Option<DocumentContext> {
+        let value = self.get(path, document)?;
+        let namespace = value["namespace"].as_string().ok().map(|s| s.to_string());
+        let clusters = value["clusters"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|c| c.as_string().ok().map(|s| s.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(DocumentContext {
+            namespace,
+            clusters,
+            patch: value["patch"] == Value::from(true),
+        })
+    }
+}
+
+/// What the repository models say of one document (see [`ContextIndex::document`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocumentContext {
+    /// Its effective namespace, when known.
+    pub namespace: Option<String>,
+    /// The clusters it lands on (empty when the model cannot tell).
+    pub clusters: Vec<String>,
+    /// Whether it is a kustomize patch (a partial object merged into another).
+    pub patch: bool,
 }
 
 /// Make `value` what `hubspoke.context` answers on this thread.

@@ -34,7 +34,8 @@ pub enum Command {
     Graph(GraphArgs),
     /// Record current findings (`write`) or report only findings not recorded (`check`).
     Baseline(BaselineArgs),
-    /// Run a policy directory's Rego unit tests and fixture expectations.
+    /// Run a policy directory's Rego unit tests and fixture expectations, and its Kyverno
+    /// CLI tests (kyverno-test.yaml).
     Test(TestArgs),
     /// Write a commented starter .hubspoke-lint.yaml.
     Init(InitArgs),
@@ -85,6 +86,13 @@ pub struct LintArgs {
     /// A directory of extra Rego policies (repeatable; extends the config's list).
     #[arg(long = "policy", value_name = "DIR")]
     pub policies: Vec<PathBuf>,
+    /// A Kyverno policy file or directory to run besides the repository's own policies
+    /// (repeatable; extends the config's kyverno.policies); its policies apply to every object.
+    #[arg(long = "kyverno-policy", value_name = "PATH")]
+    pub kyverno_policies: Vec<PathBuf>,
+    /// Do not read or run the repository's Kyverno policies (ClusterPolicy, Policy).
+    #[arg(long)]
+    pub no_kyverno: bool,
     /// Run only this rule (repeatable); input problems such as parse errors are always reported.
     #[arg(long = "rule", value_name = "ID")]
     pub only_rules: Vec<String>,
@@ -214,7 +222,8 @@ pub struct InitArgs {
 /// `hubspoke-lint test [DIR]`.
 #[derive(Debug, Args)]
 pub struct TestArgs {
-    /// Policy directory (default: policies).
+    /// Policy directory: Rego rules and tests, Kyverno policies with kyverno-test.yaml, or
+    /// both (default: policies).
     pub dir: Option<PathBuf>,
     /// List every test and fixture that passed too (default: failures and the counts).
     #[arg(long, short = 'v')]

@@ -22,6 +22,7 @@ use hubspoke_manifest::{
     INTERNAL_ERROR,
 };
 use hubspoke_schema::Schemas;
+use hubspoke_workspace::dynamic::DynamicRules;
 use hubspoke_workspace::filter::{self, FilterOptions};
 use lsp_types::Uri;
 use rayon::prelude::*;
@@ -47,6 +48,8 @@ pub(crate) struct Repository<'a> {
     pub context: Option<&'a ContextIndex>,
     /// The schemas, with the workspace's CRDs; `None` when schema validation is off.
     pub schemas: Option<&'a Schemas>,
+    /// The rules of the repository's Kyverno policies, for the filters.
+    pub dynamic: Option<&'a DynamicRules>,
 }
 
 /// Findings of one document, with regions relative to the start of its text.
@@ -112,6 +115,7 @@ impl DocumentLinter {
             findings: repository,
             context,
             schemas,
+            dynamic,
         } = repository;
         let Buffer { uri, path, text } = buffer;
         let configuration = &settings.settings.configuration;
@@ -229,7 +233,14 @@ impl DocumentLinter {
         if let Some(context) = context {
             context.fill_namespaces(&mut findings);
         }
-        let findings = filter(findings, &file, path, settings, repository.is_some());
+        let findings = filter(
+            findings,
+            &file,
+            path,
+            settings,
+            repository.is_some(),
+            dynamic,
+        );
         (file, findings)
     }
 }
@@ -299,11 +310,13 @@ fn filter(
     path: &str,
     settings: &EditorSettings,
     with_repository: bool,
+    dynamic: Option<&DynamicRules>,
 ) -> Vec<Finding> {
     let options = FilterOptions {
         baseline: settings.baseline.as_ref(),
         changed: None,
         repository_rules_ran: with_repository,
+        dynamic,
     };
     let mut findings = filter::apply(
         &settings.settings,

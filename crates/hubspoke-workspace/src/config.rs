@@ -52,6 +52,9 @@ pub struct Config {
     /// The repository's profile: hub-spoke, multi-tenant or single-tenant; detected from
     /// the repository model when not set.
     pub profile: Option<String>,
+    /// The repository's own Kyverno policies, run beside the bundled rules.
+    #[serde(default)]
+    pub kyverno: KyvernoConfig,
     /// The file this configuration was read from (`None` for the defaults), to point at settings.
     #[serde(skip)]
     pub source: Option<ConfigSource>,
@@ -172,6 +175,19 @@ impl SchemaConfig {
             other => Some(other.to_string()),
         }
     }
+}
+
+/// `kyverno:`: the repository's own Kyverno policies (`kyverno.io` `ClusterPolicy` and
+/// `Policy`), found among the linted files and run offline beside the bundled rules.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KyvernoConfig {
+    /// `false` turns the stage off: no policy is read or run (`--no-kyverno` does the same).
+    pub enabled: Option<bool>,
+    /// More policy files or directories, relative to this file (`--kyverno-policy` adds to
+    /// them); their policies apply to every linted object.
+    #[serde(default)]
+    pub policies: Vec<PathBuf>,
 }
 
 /// `model:`: where clusters live and where their labels are declared.
@@ -442,6 +458,19 @@ fn validate(config: &Config, source: &ConfigSource) -> Result<(), WorkspaceError
                     ),
                 ));
             }
+        }
+    }
+    let config_dir = source.path.parent().unwrap_or(Path::new(""));
+    for (i, policy) in config.kyverno.policies.iter().enumerate() {
+        let path = config_dir.join(policy);
+        if !path.exists() {
+            return Err(source.error(
+                &[key("kyverno"), key("policies"), PathSegment::Index(i)],
+                format!(
+                    "kyverno.policies[{i}]: {} does not exist (paths are relative to this file)",
+                    path.display()
+                ),
+            ));
         }
     }
     if let Some(fail_on) = &config.fail_on {

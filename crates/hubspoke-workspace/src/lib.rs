@@ -10,12 +10,15 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod config;
+pub mod dynamic;
 mod error;
 pub mod filter;
 pub mod fixtures;
+pub mod kyverno_tests;
 mod pipeline;
 mod resolve;
 mod settings;
+pub mod stages;
 mod stats;
 mod suggest;
 
@@ -28,5 +31,6 @@ pub use pipeline::{
 };
 pub use resolve::{require_existing, today};
 pub use settings::{catalog, load_rules, Configuration, Flags, Settings};
+pub use stages::kyverno::{KyvernoOptions, KyvernoStage, KyvernoStats};
 pub use stats::{peak_rss, RunStats};
 pub use suggest::{closest, did_you_mean_rule};

@@ -24,6 +24,7 @@ use rayon::prelude::*;
 use crate::error::WorkspaceError;
 use crate::filter::{self, Baseline, Filtered, BASELINE_FILE_NAME};
 use crate::settings::{Configuration, Settings};
+use crate::stages::kyverno::KyvernoStage;
 use crate::stats::RunStats;
 
 /// What a command-line run lints and how.
@@ -130,6 +131,8 @@ pub struct StageTimings {
     pub repository: Duration,
     /// Schema validation, concurrently with both.
     pub schema: Duration,
+    /// The repository's Kyverno policies, after the model (they need its context).
+    pub kyverno: Duration,
 }
 
 /// Lint `request.paths` (or `request.stdin`) as the command line does: every stage, every
@@ -200,16 +203,21 @@ pub fn lint(
         None => repository_roots(&paths, &discovery.files, &parsed),
     };
     let file_refs: Vec<&ParsedFile> = parsed.iter().collect();
+    let kyverno = KyvernoStage::prepare(&settings, &file_refs)?;
     let analysis = analyze(
         &settings,
         &file_refs,
         &discovery.problems,
         &roots,
-        AnalyzeOptions::default(),
+        AnalyzeOptions {
+            kyverno: Some(&kyverno),
+            ..AnalyzeOptions::default()
+        },
     );
     stats.lint = analysis.timings;
     stats.schema = analysis.timings.schema;
     stats.eval = analysis.eval;
+    stats.kyverno = kyverno.stats();
     let mut summary = analysis.summary;
     if roots.is_empty() {
         summary.repository_rules_not_run = settings
@@ -257,6 +265,7 @@ pub fn lint(
             baseline: baseline.as_ref(),
             changed: changed.as_ref(),
             repository_rules_ran: !roots.is_empty(),
+            dynamic: Some(kyverno.dynamic()),
         },
     );
     summary.suppressed = filtered.suppressed;
@@ -280,11 +289,12 @@ pub fn lint(
                 .iter()
                 .map(|s| (s.path.clone(), Arc::from(s.text.as_str()))),
         )
+        .chain(kyverno.sources().iter().cloned())
         .collect();
     // The process ends after reporting: freeing every parsed tree (~60 ms on the
     // 10,000-file repository) would be wasted work.
     std::mem::forget(parsed);
-    let catalog = settings.catalog.clone();
+    let catalog = kyverno.dynamic().catalog(&settings.catalog);
     // As above: the rules and their compiled program die with the process.
     std::mem::forget(settings);
     Ok(LintRun {
@@ -398,20 +408,24 @@ pub fn repository_roots<'a>(
 }
 
 /// Which analysis stages run, and what they keep.
-#[derive(Debug, Clone, Copy)]
-pub struct AnalyzeOptions {
+#[derive(Clone, Copy)]
+pub struct AnalyzeOptions<'a> {
     /// Report every file's input problems and evaluate its document rules (the editor
     /// does both for open buffers itself).
     pub documents: bool,
     /// Which schema findings to report.
     pub schema_findings: SchemaFindings,
+    /// The repository's Kyverno policies, loaded with [`KyvernoStage::prepare`]; `None`
+    /// runs none.
+    pub kyverno: Option<&'a KyvernoStage>,
 }
 
-impl Default for AnalyzeOptions {
+impl Default for AnalyzeOptions<'_> {
     fn default() -> Self {
         AnalyzeOptions {
             documents: true,
             schema_findings: SchemaFindings::All,
+            kyverno: None,
         }
     }
 }
@@ -453,7 +467,7 @@ pub fn analyze(
     files: &[&ParsedFile],
     walk_problems: &[PathProblem],
     roots: &[RepositoryRoot<'_>],
-    options: AnalyzeOptions,
+    options: AnalyzeOptions<'_>,
 ) -> Analysis {
     let mut evaluator = settings.evaluator();
     // Schema validation is independent of the rules: it fills the core the (serial) model
@@ -465,7 +479,7 @@ pub fn analyze(
         // On a worker thread: the model's object bodies are freed by the thread that
         // allocated them, so the allocator reuses that memory for the rules' input.
         || {
-            let found = evaluate_roots(
+            let mut found = evaluate_roots(
                 &evaluator,
                 files,
                 walk_problems,
@@ -473,6 +487,12 @@ pub fn analyze(
                 &settings.configuration.model,
                 options.documents,
             );
+            if let Some(stage) = options.kyverno {
+                let started = Instant::now();
+                let kyverno = stage.evaluate(settings, files, &found.context);
+                found.findings.extend(kyverno);
+                found.timings.kyverno = started.elapsed();
+            }
             (
                 found.findings,
                 (found.context, found.profiles),
@@ -492,7 +512,10 @@ pub fn analyze(
     sort_findings(&mut findings);
     timings.schema = schema_time;
     let mut summary = count_files(files);
-    summary.rules = settings.active_rules.len();
+    summary.rules = settings.active_rules.len()
+        + options
+            .kyverno
+            .map_or(0, |stage| stage.dynamic().active.len());
     summary.findings = count_by_severity(&findings);
     (summary.profile, summary.profile_reason) = profile_summary(&profiles);
     Analysis {
@@ -528,7 +551,7 @@ fn profile_summary(profiles: &[(Profile, String)]) -> (Option<String>, Option<St
 fn validate_schemas(
     settings: &Settings,
     files: &[&ParsedFile],
-    options: AnalyzeOptions,
+    options: AnalyzeOptions<'_>,
 ) -> (Option<Arc<Schemas>>, Option<String>, Vec<Finding>) {
     let Some(schema_options) = &settings.schema else {
         return (None, None, Vec::new());
@@ -650,6 +673,7 @@ pub fn evaluate_roots(
             documents: documents_time,
             repository: repository_time,
             schema: Duration::ZERO,
+            kyverno: Duration::ZERO,
         },
     }
 }

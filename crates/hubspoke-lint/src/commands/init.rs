@@ -28,6 +28,14 @@ fail-on: error
 # conftest-style `package main` deny/warn/violation rules work unchanged).
 # policies: [policies/custom]
 
+# The repository's own Kyverno policies (kyverno.io ClusterPolicy and Policy) run offline beside
+# the bundled rules, each where the repository delivers it. Their rules are kyverno/<policy>/<rule>,
+# tagged kyverno and kyverno/<policy>. `policies` adds policy files or directories from elsewhere,
+# relative to this file (--kyverno-policy adds more); `enabled: false` (--no-kyverno) turns it off.
+# kyverno:
+#   enabled: true
+#   policies: [../platform/kyverno-policies]
+
 # Per-rule settings by id or tag (an id wins over a tag): enabled, severity
 # (error | warning | note), params, suppressible. `hubspoke-lint rules` lists the ids,
 # `hubspoke-lint explain <ID>` a rule's tags.
@@ -38,6 +46,7 @@ rules:
     params:
       allowed_registries: ["ghcr.io", "docker.io", "registry.k8s.io", "quay.io"]
   # HUB010: {suppressible: false}         # tenants cannot silence it
+  # kyverno: {severity: warning}           # every rule of the repository's Kyverno policies
 
 # Rule settings for some files only: globs relative to this file, rules by id or tag with
 # enabled and severity. A later entry wins over an earlier one.

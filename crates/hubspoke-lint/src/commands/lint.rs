@@ -82,6 +82,8 @@ pub fn flags(args: &LintArgs) -> Flags {
         config: args.config.clone(),
         no_config: false,
         policies: args.policies.clone(),
+        kyverno_policies: args.kyverno_policies.clone(),
+        no_kyverno: args.no_kyverno,
         only_rules: args.only_rules.clone(),
         include: args.include.clone(),
         exclude: args.exclude.clone(),

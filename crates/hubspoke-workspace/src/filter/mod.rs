@@ -16,6 +16,7 @@ use hubspoke_diagnostics::{sort_findings, Finding, RuleMeta, Scope, Severity};
 use hubspoke_engine::POLICY_ERROR;
 use hubspoke_manifest::{DiscoveredFile, ParsedFile};
 
+use crate::dynamic::DynamicRules;
 use crate::error::WorkspaceError;
 use crate::settings::Settings;
 
@@ -35,6 +36,8 @@ pub struct FilterOptions<'a> {
     /// editor buffer before its first save), a suppression of a repository rule cannot be
     /// judged unused.
     pub repository_rules_ran: bool,
+    /// The repository's own rules (its Kyverno policies'), when loaded.
+    pub dynamic: Option<&'a DynamicRules>,
 }
 
 /// The findings left, and how many each filter hid.
@@ -69,8 +72,12 @@ pub fn apply(
         .baseline
         .is_some()
         .then(|| Unread::of(&findings, files));
-    let findings = apply_overrides(findings, &settings.overrides);
+    let mut findings = apply_overrides(findings, &settings.overrides);
     let mut suppress = settings.suppress.clone();
+    if let Some(dynamic) = options.dynamic {
+        findings = apply_overrides(findings, &dynamic.overrides);
+        dynamic.extend_suppress(&mut suppress);
+    }
     if !options.repository_rules_ran {
         for rule in &settings.rules.rules {
             if rule.meta.scope == Scope::Repository {

@@ -65,6 +65,10 @@ pub struct SuppressOptions {
     pub known_rules: BTreeSet<String>,
     /// Rules that ran (a suppression of a rule that did not run is not "unused").
     pub active_rules: BTreeSet<String>,
+    /// Rule ids with this prefix count as known rules that did not run: the repository's
+    /// Kyverno rules (`kyverno/`) when their stage is off, so a suppression of one is
+    /// neither unknown nor unused.
+    pub unchecked_prefix: Option<String>,
     /// Today, `YYYY-MM-DD`.
     pub today: String,
 }
@@ -317,6 +321,13 @@ pub fn apply_suppressions(
     for s in &suppressions {
         let mut ok = true;
         for rule in &s.rules {
+            let unchecked = options
+                .unchecked_prefix
+                .as_deref()
+                .is_some_and(|prefix| rule.starts_with(prefix));
+            if unchecked {
+                continue;
+            }
             if !options.known_rules.contains(rule) {
                 problems.push(meta_finding(
                     ids::UNKNOWN_RULE,

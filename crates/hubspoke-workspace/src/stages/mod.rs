@@ -1,0 +1,4 @@
+//! Stages of the pipeline that live in this crate rather than in a library of their
+//! own, each in its module; `pipeline.rs` calls them.
+
+pub mod kyverno;
