@@ -17,6 +17,7 @@ mod pipeline;
 mod resolve;
 mod settings;
 mod stats;
+mod trusted_sources;
 
 pub use config::{Config, ConfigSource, CONFIG_FILE_NAME};
 pub use error::WorkspaceError;
@@ -28,3 +29,4 @@ pub use pipeline::{
 pub use resolve::{require_existing, today};
 pub use settings::{catalog, load_rules, Configuration, Flags, Settings};
 pub use stats::{peak_rss, RunStats};
+pub use trusted_sources::TrustedSources;

@@ -15,7 +15,8 @@
 //! 3. `slim`: how much of an object's body the model and the repository rules keep;
 //! 4. `selector`: kustomize patch targets (anchored regular expressions, label selectors);
 //! 5. `kustomize`: kustomization.yaml files and the files they name;
-//! 6. `documents`: objects and kustomization.yaml files from the parsed documents; patch files;
+//! 6. `documents`: kustomization.yaml files, then objects from the parsed documents (not
+//!    from generator inputs, which are data); patch files;
 //! 7. `clusters`: cluster directories, where a path or kubeconfig leads, cluster assignment, labels;
 //! 8. `flux`: Flux Kustomizations (local source, applied files) and HelmReleases;
 //! 9. `kubeconfig`: patches that add a kubeConfig and send their targets to another cluster;
@@ -46,9 +47,9 @@ mod types;
 pub use paths::{normalize, normalize_git_url};
 pub use slim::{repository_rules_skip_data, IDENTITY_FIELDS};
 pub use types::{
-    index_key, Cluster, DocRef, FluxKustomization, HelmRelease, KustomizeFile, ModelObject,
-    ModelOptions, ObjectRef, Origin, PathRef, RepoModel, FLUX_HELM_GROUP, FLUX_KUSTOMIZE_GROUP,
-    FLUX_SOURCE_GROUP,
+    index_key, Cluster, DeclaredExternalSecret, DocRef, FluxKustomization, HelmRelease,
+    KustomizeFile, ModelObject, ModelOptions, ObjectRef, Origin, PathRef, RepoModel,
+    FLUX_HELM_GROUP, FLUX_KUSTOMIZE_GROUP, FLUX_SOURCE_GROUP,
 };
 
 use clusters::cluster_directories;
@@ -110,6 +111,8 @@ impl Builder<'_> {
             clusters: Vec::new(),
             dependency_cycles: Vec::new(),
             files: self.file_index.keys().cloned().collect(),
+            data_files: BTreeSet::new(),
+            external_secrets: self.options.external_secrets.clone(),
             directories: self.directories.clone(),
             directory_clusters: BTreeMap::new(),
             locations: Vec::new(),

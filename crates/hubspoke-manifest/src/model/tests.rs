@@ -247,6 +247,76 @@ spec:
 }
 
 #[test]
+fn generator_inputs_and_helm_values_are_data_not_objects() {
+    let model = model_of(&[
+            ("clusters/home/apps.yaml", r#"
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec:
+  path: ./apps
+  sourceRef: {kind: GitRepository, name: flux-system}
+"#),
+            ("apps/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [deployment.yaml, shared.yaml]\nconfigMapGenerator:\n  - name: config\n    files: [app.yaml, shared.yaml, 'kube=scheduler.yaml']\nsecretGenerator:\n  - name: env\n    envs: [secret.yaml]\nhelmCharts:\n  - name: mosquitto\n    valuesFile: values.yaml\n    additionalValuesFiles: [values-home.yaml, missing.yaml]\n"),
+            ("apps/deployment.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"),
+            // Shaped like objects, named only as generator input or Helm values.
+            ("apps/app.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"),
+            ("apps/scheduler.yaml", "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n"),
+            ("apps/secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"),
+            ("apps/values.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: v}\n"),
+            ("apps/values-home.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: w}\n"),
+            // Also a resource: a manifest, whatever else reads it.
+            ("apps/shared.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shared}\n"),
+        ]);
+    assert_eq!(
+        model
+            .data_files
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        [
+            "apps/app.yaml",
+            "apps/scheduler.yaml",
+            "apps/secret.yaml",
+            "apps/values-home.yaml",
+            "apps/values.yaml"
+        ]
+    );
+    let objects: Vec<(&str, &str)> = model
+        .objects
+        .iter()
+        .map(|o| (o.file.as_str(), o.name.as_str()))
+        .collect();
+    assert_eq!(
+        objects,
+        [
+            ("clusters/home/apps.yaml", "apps"),
+            ("apps/deployment.yaml", "web"),
+            ("apps/shared.yaml", "shared")
+        ]
+    );
+    // Ids stay indices after the data files are left out.
+    assert!(model.objects.iter().enumerate().all(|(i, o)| o.id == i));
+    assert_eq!(model.index["apps/Deployment//web"], [1]);
+    // Helm values are references like any path of a kustomization.yaml (a missing one
+    // breaks `kustomize build`).
+    let values: Vec<(&str, bool)> = model.kustomize_files[0]
+        .references
+        .iter()
+        .filter(|r| r.path.first() == Some(&Value::from("helmCharts")))
+        .map(|r| (r.target.as_str(), r.exists))
+        .collect();
+    assert_eq!(
+        values,
+        [
+            ("apps/values.yaml", true),
+            ("apps/values-home.yaml", true),
+            ("apps/missing.yaml", false)
+        ]
+    );
+}
+
+#[test]
 fn a_source_on_another_branch_is_not_this_repository() {
     let model = model_of(&[
         (
