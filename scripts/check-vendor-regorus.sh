@@ -22,7 +22,7 @@ fi
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 CRATE="$WORK/regorus-$VERSION.crate"
-CACHED=$(ls "${CARGO_HOME:-$HOME/.cargo}"/registry/cache/*/"regorus-$VERSION.crate" 2>/dev/null | head -n 1 || true)
+CACHED=$(find "${CARGO_HOME:-$HOME/.cargo}/registry/cache" -name "regorus-$VERSION.crate" -print -quit 2>/dev/null || true)
 URL="https://static.crates.io/crates/regorus/regorus-$VERSION.crate"
 if [[ -n "$CACHED" ]]; then
     cp "$CACHED" "$CRATE"
@@ -58,4 +58,4 @@ if ! diff -r "$WORK/rebuilt" vendor/regorus > "$WORK/diff"; then
     echo "  (changes to the vendored sources go into the patch: vendor/README.md)" >&2
     exit 1
 fi
-echo "vendor/regorus is regorus $VERSION (sha256 $SHA256) + $(cd vendor && ls regorus-*.patch | tr '\n' ' ')"
+echo "vendor/regorus is regorus $VERSION (sha256 $SHA256) + $(cd vendor && find . -maxdepth 1 -name 'regorus-*.patch' -printf '%f\n' | sort | tr '\n' ' ')"

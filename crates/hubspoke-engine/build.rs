@@ -7,7 +7,17 @@ use std::path::{Path, PathBuf};
 fn main() {
     let manifest_dir =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let policies = manifest_dir.join("../../policies");
+    // `policies` in the crate is a symlink to the workspace's `policies/`, so that a packaged
+    // (published) crate carries the library; a checkout without symlinks (Git for Windows'
+    // default) has a plain file there instead, and the workspace folder is read directly.
+    let in_crate = manifest_dir.join("policies");
+    let policies = if in_crate.is_dir() {
+        in_crate
+    } else {
+        manifest_dir.join("../../policies")
+    };
+    // The real folder, not the symlink: `rerun-if-changed` must watch the files themselves.
+    let policies = policies.canonicalize().expect("the policies folder exists");
     println!("cargo:rerun-if-changed={}", policies.display());
     let mut files = Vec::new();
     collect(&policies, &policies, &mut files);

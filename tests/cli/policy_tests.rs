@@ -334,3 +334,25 @@ fn walk(dir: &Path) -> Vec<String> {
     out.sort();
     out
 }
+
+/// Issue 16: a rule declares its parameters; a malformed declaration fails `test` at the
+/// declaration's file and line, and the directory's other rules still load.
+#[test]
+fn issue_16_a_malformed_parameter_declaration_fails_at_its_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    team_policies(dir.path());
+    write(
+        dir.path(),
+        "policies/team/max_replicas.rego",
+        "package hubspoke.team.max_replicas\n\nimport data.hubspoke.lib.params\n\nmetadata := {\n\t\"id\": \"TEAM002\", \"title\": \"max-replicas\", \"severity\": \"warning\",\n\t\"description\": \"Too many replicas.\", \"help\": \"Run fewer.\",\n\t\"scope\": \"document\", \"kinds\": [\"apps/Deployment\"], \"tags\": [\"team\"],\n\t\"parameters\": [\n\t\t{\"name\": \"limit\", \"type\": \"integer\", \"default\": \"ten\", \"description\": \"The most replicas allowed.\"},\n\t],\n}\n\nviolations contains v if {\n  input.spec.replicas > params.value(metadata.id, \"limit\")\n  v := {\"msg\": \"too many replicas\", \"path\": [\"spec\", \"replicas\"]}\n}\n",
+    );
+    let output = run(Some(dir.path()), &["test", "policies"]);
+    let text = stdout(&output);
+    assert!(
+        text.starts_with("FAIL policies/team/max_replicas.rego:10:12: policy failed to load: invalid metadata: parameter `limit`: its default must be an integer\n"),
+        "{text}"
+    );
+    // TEAM001 still loads and passes its fixtures.
+    assert!(text.contains("fixtures:   2 passed, 0 failed"), "{text}");
+    assert_eq!(code(&output), 1);
+}

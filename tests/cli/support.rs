@@ -5,9 +5,9 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
+/// The workspace root, which is the `hubspoke-lint` package's own directory.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
         .canonicalize()
         .expect("workspace root")
 }

@@ -236,6 +236,19 @@ pub struct RuleExamples {
     pub pass: Option<(&'static str, &'static str)>,
 }
 
+impl RuleExamples {
+    /// Both examples, `(file name, text)` each.
+    pub const fn pair(
+        fail: (&'static str, &'static str),
+        pass: (&'static str, &'static str),
+    ) -> RuleExamples {
+        RuleExamples {
+            fail: Some(fail),
+            pass: Some(pass),
+        }
+    }
+}
+
 /// Everything known about a rule, from its Rego metadata or built in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -2,20 +2,10 @@
 
 use hubspoke_diagnostics::RuleExamples;
 
-const fn pair(
-    fail: (&'static str, &'static str),
-    pass: (&'static str, &'static str),
-) -> RuleExamples {
-    RuleExamples {
-        fail: Some(fail),
-        pass: Some(pass),
-    }
-}
-
 /// The examples of the engine's built-in rule.
 pub(crate) fn examples(id: &str) -> RuleExamples {
     match id {
-        "policy-error" => pair(
+        "policy-error" => RuleExamples::pair(
             ("policies/org/min_replicas.rego", "package org.min_replicas\n\nviolations contains v if {\n\tinput.spec.replicas < 2\n\tv := {\"msg\": \"fewer than 2 replicas\", \"path\": [\"spec\", \"replicas\"]}\n# The closing brace is missing: the policy does not compile.\n"),
             ("policies/org/min_replicas.rego", "package org.min_replicas\n\nviolations contains v if {\n\tinput.spec.replicas < 2\n\tv := {\"msg\": \"fewer than 2 replicas\", \"path\": [\"spec\", \"replicas\"]}\n}\n"),
         ),

@@ -57,7 +57,7 @@ pub mod quantity;
 
 pub mod conditions;
 pub mod context;
-mod gofmt;
+use hubspoke_manifest::go_text as gofmt;
 pub mod image;
 pub mod jmespath;
 pub mod variables;

@@ -7,6 +7,7 @@
 mod discover;
 mod document;
 mod error;
+pub mod go_text;
 mod input_rules;
 mod internal;
 mod model;

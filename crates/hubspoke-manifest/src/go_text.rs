@@ -1,6 +1,7 @@
-//! Go's text forms of JSON values, byte for byte.
-//!
-//! Kyverno turns values into text in two ways and both leak into verdicts:
+//! Go's text forms of JSON values, byte for byte: what Go tools that this linter
+//! imitates print and hash. kustomize hashes generated ConfigMaps and Secrets over
+//! `encoding/json`'s output; Kyverno turns values into text in two ways and both leak
+//! into verdicts:
 //! `encoding/json`'s `Marshal` when a variable's value is embedded in a longer
 //! string (`"x-{{ request.object.spec.replicas }}"`, object keys sorted, `<`
 //! escaped as `\u003c`, `1e+21`), and `fmt.Sprint` when the `AnyIn` family
