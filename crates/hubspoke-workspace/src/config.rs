@@ -171,7 +171,8 @@ impl SchemaConfig {
     }
 }
 
-/// `model:`: where clusters live and where their labels are declared.
+/// `model:`: where clusters live, where their labels are declared, and which Secrets are
+/// created outside the repository.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ModelConfig {
@@ -179,6 +180,25 @@ pub struct ModelConfig {
     pub clusters_dir: Option<String>,
     /// Names of ConfigMaps holding a cluster's labels (default cluster-labels, cluster-config, cluster-info).
     pub cluster_label_configmaps: Option<Vec<String>>,
+    /// Secrets created outside the repository (a bootstrap script, by hand): references to
+    /// them are satisfied.
+    #[serde(default)]
+    pub external_secrets: Vec<ExternalSecretConfig>,
+}
+
+/// One entry of `model.external-secrets`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `name`, `reason` and optionally `namespace`"
+)]
+pub struct ExternalSecretConfig {
+    /// The Secret's name.
+    pub name: String,
+    /// Its namespace; without one, a Secret of that name in any namespace.
+    pub namespace: Option<String>,
+    /// Why it is not in the repository (required: the configuration is reviewed like code).
+    pub reason: String,
 }
 
 impl ModelConfig {
@@ -191,6 +211,15 @@ impl ModelConfig {
         if let Some(names) = &self.cluster_label_configmaps {
             options.cluster_label_configmaps = names.clone();
         }
+        options.external_secrets = self
+            .external_secrets
+            .iter()
+            .map(|secret| hubspoke_manifest::DeclaredExternalSecret {
+                name: secret.name.clone(),
+                namespace: secret.namespace.clone(),
+                reason: secret.reason.clone(),
+            })
+            .collect();
         options
     }
 }
@@ -430,6 +459,28 @@ fn validate(config: &Config, source: &ConfigSource) -> Result<(), WorkspaceError
             }
         }
     }
+    for (i, secret) in config.model.external_secrets.iter().enumerate() {
+        let at = |name: &str| {
+            vec![
+                key("model"),
+                key("external-secrets"),
+                PathSegment::Index(i),
+                key(name),
+            ]
+        };
+        for (field, value) in [
+            ("name", Some(&secret.name)),
+            ("namespace", secret.namespace.as_ref()),
+            ("reason", Some(&secret.reason)),
+        ] {
+            if value.is_some_and(|v| v.trim().is_empty()) {
+                return Err(source.error(
+                    &at(field),
+                    format!("model.external-secrets[{i}].{field} is empty"),
+                ));
+            }
+        }
+    }
     if let Some(fail_on) = &config.fail_on {
         if !matches!(fail_on.as_str(), "error" | "warning" | "note" | "never") {
             return Err(source.error(
@@ -607,6 +658,50 @@ mod tests {
             assert!(is_calendar_date(good), "{good}");
         }
         assert!(!is_calendar_date("1900-02-29"));
+    }
+
+    #[test]
+    fn external_secrets_load_and_are_checked_at_their_line() {
+        let config = load_text(
+            "model:\n  external-secrets:\n    - {name: edge-kubeconfig, namespace: flux-system, reason: bootstrap.sh}\n    - name: lab-kubeconfig\n      reason: created by hand\n",
+        )
+        .expect("valid");
+        let options = config.model.options();
+        assert_eq!(
+            options.external_secrets,
+            [
+                hubspoke_manifest::DeclaredExternalSecret {
+                    name: "edge-kubeconfig".to_owned(),
+                    namespace: Some("flux-system".to_owned()),
+                    reason: "bootstrap.sh".to_owned(),
+                },
+                hubspoke_manifest::DeclaredExternalSecret {
+                    name: "lab-kubeconfig".to_owned(),
+                    namespace: None,
+                    reason: "created by hand".to_owned(),
+                },
+            ]
+        );
+        assert_eq!(
+            error_of("model:\n  external-secrets:\n    - {name: a, reason: r}\n    - name: b\n"),
+            "CONFIG:4:7: invalid configuration: model.external-secrets[1]: missing field `reason`"
+        );
+        assert_eq!(
+            error_of("model:\n  external-secrets:\n    - {name: a, reason: r, why: w}\n"),
+            "CONFIG:3:28: invalid configuration: model.external-secrets[0].why: unknown field `why`, expected one of `name`, `namespace`, `reason`"
+        );
+        assert_eq!(
+            error_of("model:\n  external-secrets:\n    - {name: a, reason: ' '}\n"),
+            "CONFIG:3:17: model.external-secrets[0].reason is empty"
+        );
+        assert_eq!(
+            error_of("model:\n  external-secrets: edge-kubeconfig\n"),
+            "CONFIG:2:3: invalid configuration: model.external-secrets: invalid type: string \"edge-kubeconfig\", expected a sequence"
+        );
+        assert_eq!(
+            error_of("model:\n  external-secrets:\n    - edge-kubeconfig\n"),
+            "CONFIG:3:7: invalid configuration: model.external-secrets[0]: invalid type: string \"edge-kubeconfig\", expected a mapping with `name`, `reason` and optionally `namespace`"
+        );
     }
 
     #[test]
