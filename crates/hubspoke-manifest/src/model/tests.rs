@@ -247,6 +247,48 @@ spec:
 }
 
 #[test]
+fn a_target_namespace_overrides_every_other_namespace() {
+    let model = model_of(&[
+            ("clusters/home/apps.yaml", r#"
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: media, namespace: flux-system}
+spec:
+  path: ./apps/media
+  targetNamespace: media
+  sourceRef: {kind: GitRepository, name: flux-system}
+"#),
+            // Above the applied directory, including only the Flux Kustomization's file.
+            ("apps/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: default\nresources: [other.yaml]\n"),
+            ("apps/other.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other}\n"),
+            ("apps/media/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: video\nresources: [release.yaml]\n"),
+            ("apps/media/release.yaml", "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: jellyfin}\n---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: sonarr, namespace: default}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: reader}\n"),
+        ]);
+    let namespace = |file: &str, name: &str| object(&model, file, name).effective_namespace.clone();
+    // kustomize-controller sets targetNamespace over the build: over an enclosing
+    // kustomization.yaml's namespace and over the object's own.
+    assert_eq!(
+        namespace("apps/media/release.yaml", "jellyfin").as_deref(),
+        Some("media")
+    );
+    assert_eq!(
+        namespace("apps/media/release.yaml", "sonarr").as_deref(),
+        Some("media")
+    );
+    // Never on cluster-scoped kinds.
+    assert_eq!(namespace("apps/media/release.yaml", "reader"), None);
+    // Not applied by that Kustomization: its enclosing kustomization.yaml's.
+    assert_eq!(
+        namespace("apps/other.yaml", "other").as_deref(),
+        Some("default")
+    );
+    assert_eq!(
+        model.index["helm.toolkit.fluxcd.io/HelmRelease/media/sonarr"].len(),
+        1
+    );
+}
+
+#[test]
 fn generator_inputs_and_helm_values_are_data_not_objects() {
     let model = model_of(&[
             ("clusters/home/apps.yaml", r#"
