@@ -934,6 +934,13 @@ fn init_proposes_the_registries_and_sources_the_repository_uses() {
     assert_eq!(code(&output), 0);
     let written = std::fs::read_to_string(dir.path().join(".hubspoke-lint.yaml")).expect("written");
     assert_eq!(written, text);
+    // The written configuration loads (its sections with everything commented out are
+    // empty), and the proposals are off until uncommented.
+    let mut args = vec![".", "--format", "json"];
+    args.extend_from_slice(&TRUSTED_SOURCE_RULES);
+    let lint = run(Some(dir.path()), &args);
+    assert_eq!(findings(&json(&lint)), vec![]);
+    assert_eq!(code(&lint), 0);
     let again = run(Some(dir.path()), &["init"]);
     assert_eq!(code(&again), 2);
     // An empty repository gets the same starter, saying what it did not find.

@@ -19,39 +19,49 @@ pub const CONFIG_FILE_NAME: &str = ".hubspoke-lint.yaml";
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Config {
     /// Globs of files to lint (replaces the default `**/*.yaml`, `**/*.yml`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub include: Vec<String>,
     /// Globs of files and directories to skip.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub exclude: Vec<String>,
     /// Exit 1 on findings at or above: error, warning, note, never.
     pub fail_on: Option<String>,
     /// Skip files larger than this many bytes.
     pub max_file_size: Option<u64>,
     /// Directories of extra Rego policies, relative to the config file.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub policies: Vec<PathBuf>,
     /// Per-rule settings, by rule id or tag (an id wins over a tag).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub rules: BTreeMap<String, RuleConfig>,
     /// Rule settings for the files some globs match; a later entry wins over an earlier one.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub overrides: Vec<OverrideConfig>,
     /// How the repository model reads the layout.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub model: ModelConfig,
     /// Limits that protect the run from hostile input.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub limits: LimitsConfig,
     /// Suppressions: rule, path glob, reason and an optional expiry date.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub suppressions: Vec<SuppressionConfig>,
     /// Schema validation settings (flags win).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub schema: SchemaConfig,
     /// The file this configuration was read from (`None` for the defaults), to point at settings.
     #[serde(skip)]
     pub source: Option<ConfigSource>,
+}
+
+/// A section written with nothing under it (`rules:` whose entries are all commented out, as
+/// `hubspoke-lint init` writes them) is YAML null: read it as empty, not as a type error.
+fn null_as_empty<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// One entry of `overrides:`.
@@ -182,7 +192,7 @@ pub struct ModelConfig {
     pub cluster_label_configmaps: Option<Vec<String>>,
     /// Secrets created outside the repository (a bootstrap script, by hand): references to
     /// them are satisfied.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub external_secrets: Vec<ExternalSecretConfig>,
 }
 
@@ -701,6 +711,24 @@ mod tests {
         assert_eq!(
             error_of("model:\n  external-secrets:\n    - edge-kubeconfig\n"),
             "CONFIG:3:7: invalid configuration: model.external-secrets[0]: invalid type: string \"edge-kubeconfig\", expected a mapping with `name`, `reason` and optionally `namespace`"
+        );
+    }
+
+    #[test]
+    fn sections_with_everything_commented_out_are_empty() {
+        let config = load_text(
+            "include:\nexclude:\npolicies:\nrules:\n  # BP006: {enabled: false}\noverrides:\nsuppressions:\nmodel:\n  external-secrets:\nlimits:\nschema:\n",
+        )
+        .expect("valid");
+        assert!(config.include.is_empty() && config.exclude.is_empty());
+        assert!(config.policies.is_empty() && config.rules.is_empty());
+        assert!(config.overrides.is_empty() && config.suppressions.is_empty());
+        assert!(config.model.external_secrets.is_empty());
+        assert_eq!(config.limits.max_depth, None);
+        // Anything else that is not a mapping is still an error at its line.
+        assert_eq!(
+            error_of("exclude: []\nrules: BP006\n"),
+            "CONFIG:2:1: invalid configuration: rules: invalid type: string \"BP006\", expected a map"
         );
     }
 
