@@ -195,9 +195,20 @@ mod tests {
         assert!(config.rules.is_empty());
         assert!(config.overrides.is_empty());
         // Uncommented, the examples are valid too.
+        let mut in_model = false;
         let examples = text
             .lines()
             .map(|l| {
+                // The whole `model:` section, down to its blank line.
+                if l == "# model:" {
+                    in_model = true;
+                }
+                if in_model {
+                    match l.strip_prefix('#') {
+                        Some(rest) => return rest.strip_prefix(' ').unwrap_or(rest).to_owned(),
+                        None => in_model = false,
+                    }
+                }
                 // The list items of `overrides:` and `suppressions:` (other sections are
                 // commented with fewer spaces).
                 if let Some(rest) = l
@@ -228,6 +239,12 @@ mod tests {
         assert_eq!(config.overrides.len(), 2);
         assert_eq!(config.overrides[1].files, ["clusters/staging/**"]);
         assert_eq!(config.suppressions.len(), 1);
+        assert_eq!(config.model.clusters_dir.as_deref(), Some("clusters"));
+        assert_eq!(config.model.external_secrets.len(), 1);
+        assert_eq!(
+            config.model.external_secrets[0].name,
+            "production-kubeconfig"
+        );
         let params = |id: &str| config.rules[id].params.clone().expect("params");
         assert_eq!(
             params("BP006"),
