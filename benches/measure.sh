@@ -15,10 +15,12 @@ BIN="${HUBSPOKE_LINT:-$ROOT/target/release/hubspoke-lint}"
 OUT="$ROOT/target/bench-repos"
 [ -x "$BIN" ] || (cd "$ROOT" && cargo build --release -p hubspoke-lint)
 
-gen() { # files broken-percent
+gen() { # files broken-percent [violating-percent]
+    local violating="${3:-10}"
     local dir="$OUT/repo-$1-$2"
-    if [ ! -f "$dir/.hubspoke-gen-repo" ] || ! grep -q "files=$1 seed=1 broken-percent=$2" "$dir/.hubspoke-gen-repo" 2>/dev/null; then
-        python3 "$ROOT/benches/gen_repo.py" --files "$1" --broken-percent "$2" --out "$dir" >&2
+    [ "$violating" = 10 ] || dir="$dir-v$violating"
+    if [ ! -f "$dir/.hubspoke-gen-repo" ] || ! grep -q "files=$1 seed=1 broken-percent=$2.* violating-percent=$violating" "$dir/.hubspoke-gen-repo" 2>/dev/null; then
+        python3 "$ROOT/benches/gen_repo.py" --files "$1" --broken-percent "$2" --violating-percent "$violating" --out "$dir" >&2
     fi
     echo "$dir"
 }
@@ -53,16 +55,26 @@ echo "|---|---|---|---|" >&2
 R10=$(gen 10000 0)
 R10B=$(gen 10000 1)
 R50=$(gen 50000 0)
+# Every workload file violates a rule (~55,000 findings): the report is no small serial tail.
+RHEAVY=$(gen 10000 0 100)
+RONE="$OUT/one-file"
+mkdir -p "$RONE"
+cp "$ROOT/fixtures/hub-spoke/apps/podinfo/base/deployment.yaml" "$RONE/"
 FLOOR10=$(row "10k parse-only floor" "$R10" --parse-only --format sarif=/dev/null)
 FULL10=$(row "10k full, 2 threads" "$R10" --format sarif=/dev/null)
 ONE10=$(row "10k full, 1 thread" "$R10" --format sarif=/dev/null --threads 1)
 BROKEN10=$(row "10k full, 1 % broken" "$R10B" --format sarif=/dev/null)
+HEAVY2=$(row "10k findings-heavy, 2 threads" "$RHEAVY" --format sarif=/dev/null)
+HEAVY1=$(row "10k findings-heavy, 1 thread" "$RHEAVY" --format sarif=/dev/null --threads 1)
+START=$(row "one file (start-up)" "$RONE" --format sarif=/dev/null)
 FLOOR50=$(row "50k parse-only floor" "$R50" --parse-only --format sarif=/dev/null)
 FULL50=$(row "50k full, 2 threads" "$R50" --format sarif=/dev/null)
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-awk -v f="$FLOOR10" -v a="$FULL10" -v o="$ONE10" -v b="$BROKEN10" -v f5="$FLOOR50" -v a5="$FULL50" 'BEGIN {
+awk -v h2="$HEAVY2" -v h1="$HEAVY1" -v s="$START" -v f="$FLOOR10" -v a="$FULL10" -v o="$ONE10" -v b="$BROKEN10" -v f5="$FLOOR50" -v a5="$FULL50" 'BEGIN {
     printf "end-to-end / parse-only floor (10k): %.2fx\n", a / f
     printf "1 thread / 2 threads (10k): %.2fx\n", o / a
+    printf "1 thread / 2 threads (10k findings-heavy): %.2fx\n", h1 / h2
+    printf "start-up on one file: %.0f ms\n", s * 1000
     printf "1 %% broken files: %+.1f %%\n", (b / a - 1) * 100
     printf "10k -> 50k: files x5, wall x%.2f (floor x%.2f)\n", a5 / a, f5 / f
     printf "files/s (10k, 2 threads): %.0f\n", 10000 / a

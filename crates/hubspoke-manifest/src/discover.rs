@@ -2,10 +2,10 @@
 //! size limits, and symlinks that are never followed out of the root.
 
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use ignore::WalkBuilder;
+use ignore::{ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 
 use crate::error::ManifestError;
 use crate::problem::{FileProblem, PathProblem, ProblemCode};
@@ -108,10 +108,12 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Discovery {
     }
     out.files.sort();
     out.files.dedup_by(|a, b| a.display_path == b.display_path);
+    // Walk problems are whole-file problems: path, message and code order them fully.
     out.problems.sort_by(|a, b| {
         a.path
             .cmp(&b.path)
             .then_with(|| a.problem.message.cmp(&b.problem.message))
+            .then_with(|| a.problem.code.cmp(&b.problem.code))
     });
     out.problems.dedup();
     out
@@ -170,6 +172,9 @@ fn discover_root(root: &Path, options: &DiscoverOptions, out: &mut Discovery) {
         .parents(false)
         .git_global(false)
         .add_custom_ignore_filename(".hubspokeignore")
+        // As many walker threads as the run has workers (`--threads`): the walk is
+        // stat and readdir calls, which scale with cores on a warm page cache.
+        .threads(rayon::current_num_threads())
         .filter_entry(move |entry| {
             if entry.file_name() == ".git" {
                 return false;
@@ -193,59 +198,33 @@ fn discover_root(root: &Path, options: &DiscoverOptions, out: &mut Discovery) {
                     format!("cannot follow symlink: {error}"),
                 ),
             };
-            if let Ok(mut problems) = filter_problems.lock() {
-                problems.push((entry.path().to_path_buf(), problem));
-            }
+            problems_of_filter(&filter_problems).push((entry.path().to_path_buf(), problem));
             false
         })
-        .build();
-    let mut found_any = false;
-    for result in walker {
-        let entry = match result {
-            Ok(entry) => entry,
-            Err(error) => {
-                record_walk_error(root, &error, &display_of, out);
-                continue;
-            }
-        };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let Ok(rel) = entry.path().strip_prefix(root) else {
-            continue;
-        };
-        if !options.include.is_match(rel) {
-            continue;
-        }
-        found_any = true;
-        let repo_path = slash(rel);
-        let display_path = display_of(&repo_path);
-        match entry.metadata() {
-            Ok(m) if m.len() > options.max_file_size => {
-                out.problems
-                    .push(too_large(&display_path, m.len(), options.max_file_size));
-            }
-            _ => out.files.push(DiscoveredFile {
-                display_path,
-                repo_path,
-                fs_path: entry.path().to_path_buf(),
-                root: 0,
-            }),
-        }
+        .build_parallel();
+    let merged = Mutex::new(Visited::default());
+    walker.visit(&mut Collector {
+        root,
+        options,
+        display_of: &display_of,
+        merged: &merged,
+    });
+    // Each walker thread saw part of the tree, in an order that depends on scheduling;
+    // `discover` sorts what they found, so the result does not.
+    let visited = merged.into_inner().unwrap_or_else(PoisonError::into_inner);
+    out.files.extend(visited.files);
+    out.problems.extend(visited.problems);
+    for (path, problem) in problems_of_filter(&walk_problems).drain(..) {
+        let repo_path = path
+            .strip_prefix(root)
+            .map(slash)
+            .unwrap_or_else(|_| slash(&path));
+        out.problems.push(PathProblem {
+            path: display_of(&repo_path),
+            problem,
+        });
     }
-    if let Ok(problems) = walk_problems.lock() {
-        for (path, problem) in problems.iter() {
-            let repo_path = path
-                .strip_prefix(root)
-                .map(slash)
-                .unwrap_or_else(|_| slash(path));
-            out.problems.push(PathProblem {
-                path: display_of(&repo_path),
-                problem: problem.clone(),
-            });
-        }
-    }
-    if !found_any {
+    if !visited.found_any {
         out.problems.push(PathProblem {
             path: match display_root {
                 Some(r) if r.is_empty() => ".".to_owned(),
@@ -261,21 +240,118 @@ fn discover_root(root: &Path, options: &DiscoverOptions, out: &mut Discovery) {
     }
 }
 
-fn record_walk_error(
+/// The problems the entry filter met (symlinks out of the root, unreadable links), also
+/// when a walker thread panicked while holding them.
+fn problems_of_filter(
+    problems: &Mutex<Vec<(PathBuf, FileProblem)>>,
+) -> MutexGuard<'_, Vec<(PathBuf, FileProblem)>> {
+    problems.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What the walker threads found under one root, merged.
+#[derive(Default)]
+struct Visited {
+    /// Files to lint (unsorted).
+    files: Vec<DiscoveredFile>,
+    /// Files too large, and walk errors (unsorted).
+    problems: Vec<PathProblem>,
+    /// Whether any file matched the include globs (too large ones included).
+    found_any: bool,
+}
+
+/// Hands each walker thread a [`RootVisitor`] that collects into its own [`Visited`].
+struct Collector<'s> {
+    root: &'s Path,
+    options: &'s DiscoverOptions,
+    display_of: &'s (dyn Fn(&str) -> String + Sync),
+    merged: &'s Mutex<Visited>,
+}
+
+impl<'s> ParallelVisitorBuilder<'s> for Collector<'s> {
+    fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
+        Box::new(RootVisitor {
+            root: self.root,
+            options: self.options,
+            display_of: self.display_of,
+            merged: self.merged,
+            visited: Visited::default(),
+        })
+    }
+}
+
+/// One walker thread's view: collects without locking, merges once when the thread ends.
+struct RootVisitor<'s> {
+    root: &'s Path,
+    options: &'s DiscoverOptions,
+    display_of: &'s (dyn Fn(&str) -> String + Sync),
+    merged: &'s Mutex<Visited>,
+    visited: Visited,
+}
+
+impl ParallelVisitor for RootVisitor<'_> {
+    fn visit(&mut self, result: Result<ignore::DirEntry, ignore::Error>) -> WalkState {
+        let entry = match result {
+            Ok(entry) => entry,
+            Err(error) => {
+                let problem = walk_problem(self.root, &error, self.display_of);
+                self.visited.problems.push(problem);
+                return WalkState::Continue;
+            }
+        };
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            return WalkState::Continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(self.root) else {
+            return WalkState::Continue;
+        };
+        if !self.options.include.is_match(rel) {
+            return WalkState::Continue;
+        }
+        self.visited.found_any = true;
+        let repo_path = slash(rel);
+        let display_path = (self.display_of)(&repo_path);
+        let limit = self.options.max_file_size;
+        match entry.metadata() {
+            Ok(m) if m.len() > limit => {
+                self.visited
+                    .problems
+                    .push(too_large(&display_path, m.len(), limit));
+            }
+            _ => self.visited.files.push(DiscoveredFile {
+                display_path,
+                repo_path,
+                fs_path: entry.path().to_path_buf(),
+                root: 0,
+            }),
+        }
+        WalkState::Continue
+    }
+}
+
+impl Drop for RootVisitor<'_> {
+    fn drop(&mut self) {
+        let visited = std::mem::take(&mut self.visited);
+        let mut merged = self.merged.lock().unwrap_or_else(PoisonError::into_inner);
+        merged.files.extend(visited.files);
+        merged.problems.extend(visited.problems);
+        merged.found_any |= visited.found_any;
+    }
+}
+
+fn walk_problem(
     root: &Path,
     error: &ignore::Error,
     display_of: &dyn Fn(&str) -> String,
-    out: &mut Discovery,
-) {
+) -> PathProblem {
     let (path, problem) = walk_error(error);
     let repo_path = path
         .as_deref()
         .map(|p| p.strip_prefix(root).map(slash).unwrap_or_else(|_| slash(p)))
         .unwrap_or_default();
-    out.problems.push(PathProblem {
+    PathProblem {
         path: display_of(&repo_path),
         problem,
-    });
+    }
 }
 
 fn walk_error(error: &ignore::Error) -> (Option<PathBuf>, FileProblem) {
@@ -532,5 +608,110 @@ mod tests {
                 )
             ]
         );
+    }
+
+    /// A tree with every rule the walk applies: nested ignore files (with a negation),
+    /// `.hubspokeignore`, an exclude glob, `.git`, an oversized file, symlinks inside,
+    /// outside, looping and dangling, and enough directories to spread over threads.
+    #[cfg(unix)]
+    fn tricky_tree(root: &Path, outside: &Path) {
+        fs::write(outside.join("secret.yaml"), "a: 1").expect("write");
+        for team in 0..24 {
+            let dir = root.join(format!("apps/team-{team:02}"));
+            fs::create_dir_all(dir.join("base")).expect("mkdir");
+            for app in 0..6 {
+                fs::write(dir.join(format!("base/app-{app}.yaml")), "a: 1").expect("write");
+            }
+            fs::write(dir.join("notes.txt"), "x").expect("write");
+            fs::write(dir.join("local.yml"), "a: 1").expect("write");
+        }
+        fs::write(root.join(".gitignore"), "*.local.yaml\nbuild/\n").expect("write");
+        fs::write(
+            root.join("apps/team-03/.gitignore"),
+            "base/*\n!base/app-2.yaml\n",
+        )
+        .expect("write");
+        fs::write(root.join("apps/team-05/.hubspokeignore"), "local.yml\n").expect("write");
+        fs::write(root.join("apps/team-07/x.local.yaml"), "a: 1").expect("write");
+        fs::create_dir_all(root.join("build")).expect("mkdir");
+        fs::write(root.join("build/out.yaml"), "a: 1").expect("write");
+        fs::create_dir_all(root.join("vendor/charts")).expect("mkdir");
+        fs::write(root.join("vendor/charts/c.yaml"), "a: 1").expect("write");
+        fs::create_dir_all(root.join(".git")).expect("mkdir");
+        fs::write(root.join(".git/config.yaml"), "a: 1").expect("write");
+        fs::write(root.join("apps/big.yaml"), "a: 1234567890").expect("write");
+        std::os::unix::fs::symlink(root.join("apps/team-01"), root.join("linked"))
+            .expect("symlink");
+        std::os::unix::fs::symlink(root.join("apps"), root.join("apps/team-02/loop"))
+            .expect("symlink");
+        std::os::unix::fs::symlink(outside, root.join("apps/team-04/out")).expect("symlink");
+        std::os::unix::fs::symlink(root.join("gone.yaml"), root.join("apps/dangling.yaml"))
+            .expect("symlink");
+    }
+
+    #[cfg(unix)]
+    fn discover_with_threads(
+        threads: usize,
+        roots: &[PathBuf],
+        opts: &DiscoverOptions,
+    ) -> Discovery {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool")
+            .install(|| discover(roots, opts))
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_walk_is_the_same_whatever_the_thread_count() {
+        let outside = tempfile::tempdir().expect("tempdir");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().to_path_buf();
+        tricky_tree(&root, outside.path());
+        let mut opts = options();
+        opts.exclude = glob_set(&["vendor/**".to_owned()]).expect("glob");
+        opts.max_file_size = 8;
+        opts.display_base = Some(root.clone());
+        // Two roots, one inside the other: the files both walks find are kept once.
+        let roots = [root.clone(), root.join("apps/team-01")];
+        let reference = discover_with_threads(1, &roots, &opts);
+        let names: Vec<&str> = reference
+            .files
+            .iter()
+            .map(|f| f.display_path.as_str())
+            .collect();
+        // 24 teams of 7 files, less team-03's five ignored ones and team-05's
+        // `.hubspokeignore`d one, plus the 7 files seen again through `linked`.
+        assert_eq!(names.len(), 24 * 7 - 5 - 1 + 7, "{names:#?}");
+        assert!(names.contains(&"apps/team-03/base/app-2.yaml"));
+        assert!(!names.contains(&"apps/team-03/base/app-1.yaml"));
+        assert!(!names.contains(&"apps/team-05/local.yml"));
+        assert!(names.contains(&"linked/base/app-0.yaml"));
+        assert!(names.iter().all(|n| !n.starts_with("vendor")
+            && !n.starts_with("build")
+            && !n.starts_with(".git")
+            && !n.ends_with(".local.yaml")));
+        let problems: Vec<(&str, ProblemCode)> = reference
+            .problems
+            .iter()
+            .map(|p| (p.path.as_str(), p.problem.code))
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                ("apps/big.yaml", ProblemCode::FileTooLarge),
+                ("apps/dangling.yaml", ProblemCode::Unreadable),
+                ("apps/team-02/loop", ProblemCode::SymlinkLoop),
+                ("apps/team-04/out", ProblemCode::SymlinkOutsideRoot),
+            ]
+        );
+        for threads in [2, 3, 4, 8] {
+            for _ in 0..5 {
+                let again = discover_with_threads(threads, &roots, &opts);
+                assert_eq!(again.files, reference.files, "{threads} threads");
+                assert_eq!(again.problems, reference.problems, "{threads} threads");
+            }
+        }
     }
 }

@@ -10,6 +10,8 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
 };
 
+use rayon::prelude::*;
+
 use crate::{rule_meta, Report, ReportError};
 
 /// How to render for a person.
@@ -144,31 +146,62 @@ fn label(finding: &Finding) -> String {
     }
 }
 
-pub(crate) fn write(
-    report: &Report<'_>,
-    options: &HumanOptions,
-    out: &mut dyn io::Write,
-) -> Result<(), ReportError> {
+/// Findings rendered per parallel task: enough to amortise a task, few enough that
+/// two threads share the last chunk's work.
+const FINDINGS_PER_TASK: usize = 64;
+
+/// Findings rendered before their text is written: bounds the memory the rendered text
+/// holds on a run with hundreds of thousands of findings.
+const FINDINGS_PER_BATCH: usize = 4096;
+
+fn handler(options: &HumanOptions) -> GraphicalReportHandler {
     let theme = if options.color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme)
+    GraphicalReportHandler::new_themed(theme)
         .with_width(options.width)
         .with_context_lines(1)
-        .with_links(false);
-    for finding in report.findings {
-        let diag = diagnostic(report, finding);
-        let mut text = String::new();
-        handler
-            .render_report(&mut text, &diag)
-            .map_err(|e| ReportError::Render(e.to_string()))?;
-        out.write_all(text.as_bytes())?;
-        out.write_all(b"\n")?;
+        .with_links(false)
+}
+
+/// Code frames are rendered in parallel and written in report order: the bytes do not
+/// depend on the thread count.
+pub(crate) fn write(
+    report: &Report<'_>,
+    options: &HumanOptions,
+    out: &mut dyn io::Write,
+) -> Result<(), ReportError> {
+    let handler = handler(options);
+    for batch in report.findings.chunks(FINDINGS_PER_BATCH) {
+        let texts: Vec<String> = batch
+            .par_chunks(FINDINGS_PER_TASK)
+            .map(|findings| render(report, &handler, findings))
+            .collect::<Result<_, _>>()?;
+        for text in texts {
+            out.write_all(text.as_bytes())?;
+        }
     }
     out.write_all(summary_line(report).as_bytes())?;
     Ok(())
+}
+
+/// The code frames of `findings`, each followed by an empty line.
+fn render(
+    report: &Report<'_>,
+    handler: &GraphicalReportHandler,
+    findings: &[Finding],
+) -> Result<String, ReportError> {
+    let mut text = String::new();
+    for finding in findings {
+        let diag = diagnostic(report, finding);
+        handler
+            .render_report(&mut text, &diag)
+            .map_err(|e| ReportError::Render(e.to_string()))?;
+        text.push('\n');
+    }
+    Ok(text)
 }
 
 fn summary_line(report: &Report<'_>) -> String {
@@ -226,5 +259,47 @@ fn plural(n: usize) -> &'static str {
         ""
     } else {
         "s"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_is_the_same_bytes_as_a_serial_rendering_whatever_the_thread_count() {
+        for count in [0, 1, 9, 300] {
+            let sample = crate::sample::sample(count);
+            let report = sample.report();
+            for options in [
+                HumanOptions::default(),
+                HumanOptions {
+                    color: true,
+                    width: 60,
+                },
+            ] {
+                let mut serial = Vec::new();
+                write_serially(&report, &options, &mut serial);
+                crate::sample::assert_same_on_every_pool(&serial, || {
+                    let mut out = Vec::new();
+                    write(&report, &options, &mut out).expect("write");
+                    out
+                });
+            }
+        }
+    }
+
+    /// One finding after the other on this thread, as the reporter used to.
+    fn write_serially(report: &Report<'_>, options: &HumanOptions, out: &mut Vec<u8>) {
+        let handler = handler(options);
+        for finding in report.findings {
+            let mut text = String::new();
+            handler
+                .render_report(&mut text, &diagnostic(report, finding))
+                .expect("render");
+            out.extend_from_slice(text.as_bytes());
+            out.push(b'\n');
+        }
+        out.extend_from_slice(summary_line(report).as_bytes());
     }
 }

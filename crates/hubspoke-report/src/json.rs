@@ -14,18 +14,22 @@ use hubspoke_diagnostics::Region;
 use hubspoke_diagnostics::{Finding, RelatedLocation};
 use serde::Serialize;
 
-use crate::{Report, ReportError};
+use crate::{pretty, Report, ReportError};
 
 /// The schema version of the JSON output.
 pub const JSON_SCHEMA_VERSION: u32 = 1;
 
+/// The document; `F` is the findings array: [`JsonFinding`]s, or the same already printed.
 #[derive(Serialize)]
-struct JsonReport<'a> {
+struct JsonReport<'a, F> {
     version: u32,
     tool: Tool<'a>,
-    findings: Vec<JsonFinding<'a>>,
+    findings: F,
     summary: &'a hubspoke_diagnostics::Summary,
 }
+
+/// How deep a finding is in the document: its fields, then `findings`' elements.
+const FINDING_DEPTH: usize = 2;
 
 #[derive(Serialize)]
 struct Tool<'a> {
@@ -99,17 +103,44 @@ fn related(r: &RelatedLocation) -> JsonRelated<'_> {
     }
 }
 
-pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), ReportError> {
-    let json = JsonReport {
+fn document<'a, F>(report: &Report<'a>, findings: F) -> JsonReport<'a, F> {
+    JsonReport {
         version: JSON_SCHEMA_VERSION,
         tool: Tool {
             name: "hubspoke-lint",
             version: report.tool_version,
         },
-        findings: report.findings.iter().map(finding).collect(),
+        findings,
         summary: report.summary,
-    };
-    serde_json::to_writer_pretty(&mut *out, &json)?;
+    }
+}
+
+/// The findings are printed in parallel and placed in report order: the bytes do not
+/// depend on the thread count.
+pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), ReportError> {
+    let findings = pretty::elements(report.findings, FINDING_DEPTH, finding)?;
+    serde_json::to_writer_pretty(&mut *out, &document(report, findings))?;
     out.write_all(b"\n")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_is_the_same_bytes_as_a_serial_rendering_whatever_the_thread_count() {
+        for count in [0, 1, 9, 300] {
+            let sample = crate::sample::sample(count);
+            let report = sample.report();
+            let findings: Vec<JsonFinding<'_>> = report.findings.iter().map(finding).collect();
+            let mut serial = serde_json::to_vec_pretty(&document(&report, findings)).expect("json");
+            serial.push(b'\n');
+            crate::sample::assert_same_on_every_pool(&serial, || {
+                let mut out = Vec::new();
+                write(&report, &mut out).expect("write");
+                out
+            });
+        }
+    }
 }

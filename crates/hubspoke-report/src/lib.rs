@@ -11,6 +11,9 @@ mod human;
 mod json;
 mod junit;
 mod markdown;
+mod pretty;
+#[cfg(test)]
+mod sample;
 mod sarif;
 
 use std::collections::BTreeMap;

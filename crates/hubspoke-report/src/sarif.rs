@@ -15,7 +15,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::docs::rule_url;
-use crate::{Report, ReportError};
+use crate::{pretty, Report, ReportError};
 
 /// The schema URI written into every log.
 pub const SARIF_SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -30,24 +30,29 @@ pub const SARIF_RESULT_LIMIT: usize = GITHUB_RESULT_LIMIT - 1;
 /// The base every result URI is relative to.
 const SRCROOT: &str = "%SRCROOT%";
 
+/// The log; `R` is the results array: [`SarifResult`]s, or the same already printed.
 #[derive(Serialize)]
-struct Log<'a> {
+struct Log<'a, R> {
     #[serde(rename = "$schema")]
     schema: &'static str,
     version: &'static str,
-    runs: Vec<Run<'a>>,
+    runs: Vec<Run<'a, R>>,
 }
+
+/// How deep a result is in the log: the log's fields, `runs`' elements, a run's fields,
+/// `results`' elements.
+const RESULT_DEPTH: usize = 4;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Run<'a> {
+struct Run<'a, R> {
     tool: Tool<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     automation_details: Option<AutomationDetails<'a>>,
     invocations: Vec<Invocation>,
     original_uri_base_ids: BTreeMap<&'static str, BaseLocation>,
     column_kind: &'static str,
-    results: Vec<SarifResult<'a>>,
+    results: R,
 }
 
 /// `%SRCROOT%` without a `uri`: the repository root is not known in a portable form,
@@ -374,14 +379,31 @@ pub fn sarif_omitted(report: &Report<'_>) -> usize {
     known.saturating_sub(SARIF_RESULT_LIMIT)
 }
 
-pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), ReportError> {
-    let rule_index: BTreeMap<&str, usize> = report
-        .rules
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id.as_str(), i))
-        .collect();
-    let (kept, omitted) = select(report, &rule_index);
+fn result<'a>(f: &'a Finding, rule_index: usize, report: &Report<'_>) -> SarifResult<'a> {
+    SarifResult {
+        rule_id: &f.rule,
+        rule_index,
+        level: level(f.severity),
+        message: Text {
+            text: f.message.clone(),
+        },
+        locations: vec![Location {
+            id: None,
+            physical_location: location(&f.file, f.region, report),
+            message: None,
+        }],
+        related_locations: f
+            .related
+            .iter()
+            .enumerate()
+            .map(|(i, r)| related(r, i + 1, report))
+            .collect(),
+        partial_fingerprints: BTreeMap::from([("hubspokeFindingHash/v1", fingerprint(f))]),
+    }
+}
+
+/// The log around `results`, with a notification when `omitted` results were left out.
+fn log<'a, R>(report: &Report<'a>, results: R, kept: usize, omitted: usize) -> Log<'a, R> {
     let mut notifications = Vec::new();
     if omitted > 0 {
         notifications.push(Notification {
@@ -389,35 +411,12 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), 
             message: Text {
                 text: format!(
                     "{} results exceed GitHub's limit of {GITHUB_RESULT_LIMIT} per run; the {SARIF_RESULT_LIMIT} most severe are included, {omitted} omitted",
-                    kept.len() + omitted
+                    kept + omitted
                 ),
             },
         });
     }
-    let results = kept
-        .into_iter()
-        .map(|(f, index)| SarifResult {
-            rule_id: &f.rule,
-            rule_index: index,
-            level: level(f.severity),
-            message: Text {
-                text: f.message.clone(),
-            },
-            locations: vec![Location {
-                id: None,
-                physical_location: location(&f.file, f.region, report),
-                message: None,
-            }],
-            related_locations: f
-                .related
-                .iter()
-                .enumerate()
-                .map(|(i, r)| related(r, i + 1, report))
-                .collect(),
-            partial_fingerprints: BTreeMap::from([("hubspokeFindingHash/v1", fingerprint(f))]),
-        })
-        .collect();
-    let log = Log {
+    Log {
         schema: SARIF_SCHEMA_URI,
         version: "2.1.0",
         runs: vec![Run {
@@ -447,8 +446,24 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), 
             column_kind: "utf16CodeUnits",
             results,
         }],
-    };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
+    }
+}
+
+fn rule_indices<'a>(report: &Report<'a>) -> BTreeMap<&'a str, usize> {
+    report
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect()
+}
+
+/// The results (snippets, fingerprints, their JSON text) are built in parallel and
+/// placed in report order: the bytes do not depend on the thread count.
+pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), ReportError> {
+    let (kept, omitted) = select(report, &rule_indices(report));
+    let results = pretty::elements(&kept, RESULT_DEPTH, |(f, index)| result(f, *index, report))?;
+    serde_json::to_writer_pretty(&mut *out, &log(report, results, kept.len(), omitted))?;
     out.write_all(b"\n")?;
     Ok(())
 }
@@ -530,6 +545,33 @@ mod tests {
             (r.start_line, r.start_column, r.end_line, r.end_column),
             (1, 1, 1, 1)
         );
+    }
+
+    /// The log as one serial `to_writer_pretty` of typed results writes it.
+    fn write_serially(report: &Report<'_>) -> Vec<u8> {
+        let (kept, omitted) = select(report, &rule_indices(report));
+        let results: Vec<SarifResult<'_>> = kept
+            .iter()
+            .map(|(f, index)| result(f, *index, report))
+            .collect();
+        let mut out =
+            serde_json::to_vec_pretty(&log(report, results, kept.len(), omitted)).expect("log");
+        out.push(b'\n');
+        out
+    }
+
+    #[test]
+    fn the_log_is_the_same_bytes_as_a_serial_rendering_whatever_the_thread_count() {
+        for count in [0, 1, 9, 300] {
+            let sample = crate::sample::sample(count);
+            let report = sample.report();
+            let serial = write_serially(&report);
+            crate::sample::assert_same_on_every_pool(&serial, || {
+                let mut out = Vec::new();
+                write(&report, &mut out).expect("write");
+                out
+            });
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use anyhow::{bail, Context};
 use hubspoke_diagnostics::Severity;
 use hubspoke_report::{Format, HumanOptions, Report};
 use hubspoke_workspace::{BaselineUse, Configuration, Flags, LintRequest, LintRun, Outcome};
+use rayon::prelude::*;
 
 use crate::args::{ColorChoice, FailOn, LintArgs, UnknownSchemaLevel};
 use crate::exit::ExitStatus;
@@ -164,21 +165,29 @@ pub fn report(
             hubspoke_report::GITHUB_RESULT_LIMIT,
         );
     }
-    for output in outputs {
-        let color = output.path.is_none()
-            && match args.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => {
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                }
+    let stdout_color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    // Several outputs are rendered concurrently (each also renders its findings in
+    // parallel), then written in the order given.
+    let rendered: Vec<Result<Vec<u8>, hubspoke_report::ReportError>> = outputs
+        .par_iter()
+        .map(|output| {
+            let human = HumanOptions {
+                color: output.path.is_none() && stdout_color,
+                ..HumanOptions::default()
             };
-        let human = HumanOptions {
-            color,
-            ..HumanOptions::default()
-        };
-        let mut buffer = Vec::new();
-        hubspoke_report::write(output.format, &report, &human, &mut buffer)?;
+            let mut buffer = Vec::new();
+            hubspoke_report::write(output.format, &report, &human, &mut buffer)?;
+            Ok(buffer)
+        })
+        .collect();
+    for (output, buffer) in outputs.iter().zip(rendered) {
+        let buffer = buffer?;
         match &output.path {
             None => write_stdout(stdout, &buffer)?,
             Some(path) => std::fs::write(path, buffer)
