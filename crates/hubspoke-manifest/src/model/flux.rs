@@ -10,7 +10,7 @@ use super::types::{
     FluxKustomization, HelmRelease, ModelObject, Origin, RepoModel, FLUX_HELM_GROUP,
     FLUX_KUSTOMIZE_GROUP, FLUX_SOURCE_GROUP,
 };
-use super::{str_at, Builder};
+use super::{str_at, value_at, Builder};
 
 impl Builder<'_> {
     /// `(url, branch)` of the GitRepositories named `flux-system`: the repository being linted.
@@ -91,7 +91,11 @@ impl Builder<'_> {
                 .map(|raw| self.path_ref(".", raw, vec![Value::from("spec"), Value::from("path")]));
             let files = match (&path, local_source) {
                 (Some(p), true) if !p.unresolved && !p.escapes && p.exists => {
-                    self.applied_files(&p.target, kustomize_by_dir, model)
+                    let mut files = self.applied_files(&p.target, kustomize_by_dir, model);
+                    files.extend(self.component_files(object, &p.target, kustomize_by_dir, model));
+                    files.sort();
+                    files.dedup();
+                    files
                 }
                 (None, true) => self.applied_files(".", kustomize_by_dir, model),
                 _ => Vec::new(),
@@ -166,6 +170,36 @@ impl Builder<'_> {
                 }
             })
             .collect();
+    }
+
+    /// Files of the kustomize Components a Flux Kustomization adds to its build
+    /// (`spec.components`, relative to `spec.path`): applied like its own, with its
+    /// targetNamespace.
+    fn component_files(
+        &self,
+        object: &ModelObject,
+        dir: &str,
+        kustomize_by_dir: &BTreeMap<String, usize>,
+        model: &RepoModel,
+    ) -> Vec<String> {
+        let Some(Value::Array(components)) = value_at(&object.body, &["spec", "components"]) else {
+            return Vec::new();
+        };
+        components
+            .iter()
+            .enumerate()
+            .filter_map(|(i, raw)| {
+                let at = vec![
+                    Value::from("spec"),
+                    Value::from("components"),
+                    Value::from(i),
+                ];
+                let component = self.path_ref(dir, raw.as_str()?, at);
+                (!component.unresolved && !component.escapes && component.exists)
+                    .then(|| self.applied_files(&component.target, kustomize_by_dir, model))
+            })
+            .flatten()
+            .collect()
     }
 
     /// Files a Flux Kustomization applies: what its directory's kustomization.yaml

@@ -289,6 +289,42 @@ spec:
 }
 
 #[test]
+fn components_of_a_flux_kustomization_are_applied_with_its_target_namespace() {
+    let model = model_of(&[
+            ("apps/atuin/ks.yaml", r#"
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: atuin, namespace: flux-system}
+spec:
+  path: ./apps/atuin/app
+  targetNamespace: development
+  components: [../../../components/cnpg/, ../../../components/missing, "https://example.com/c"]
+  sourceRef: {kind: GitRepository, name: flux-system}
+"#),
+            ("apps/atuin/app/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [release.yaml]\n"),
+            ("apps/atuin/app/release.yaml", "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: atuin}\n"),
+            ("components/cnpg/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [seed.job.yaml]\n"),
+            ("components/cnpg/seed.job.yaml", "apiVersion: batch/v1\nkind: Job\nmetadata: {name: seed}\n"),
+        ]);
+    let atuin = &model.flux_kustomizations[0];
+    assert_eq!(
+        atuin.files,
+        [
+            "apps/atuin/app/kustomization.yaml",
+            "apps/atuin/app/release.yaml",
+            "components/cnpg/kustomization.yaml",
+            "components/cnpg/seed.job.yaml"
+        ]
+    );
+    assert_eq!(
+        object(&model, "components/cnpg/seed.job.yaml", "seed")
+            .effective_namespace
+            .as_deref(),
+        Some("development")
+    );
+}
+
+#[test]
 fn generator_inputs_and_helm_values_are_data_not_objects() {
     let model = model_of(&[
             ("clusters/home/apps.yaml", r#"
