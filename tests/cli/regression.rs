@@ -356,11 +356,14 @@ fn real_findings(name: &str) -> std::collections::BTreeSet<(String, String, u64)
     findings(&json(&output)).into_iter().collect()
 }
 
+/// `(rule, file, line)` of findings.
+type Locations<'a> = &'a [(&'a str, &'a str, u64)];
+
 /// Issue 17 on real repositories (fixtures/real/*/SOURCE.md): the false findings of items 3,
 /// 5, 6 and 11 are gone; the true findings listed there stay.
 #[test]
 fn issue_17_real_repositories_lose_their_false_findings_and_keep_the_true_ones() {
-    let cases: [(&str, &[(&str, &str, u64)], &[(&str, &str, u64)]); 3] = [
+    let cases: [(&str, Locations, Locations); 3] = [
         (
             "Apocrathia-homelab",
             &[
