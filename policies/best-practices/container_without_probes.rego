@@ -13,7 +13,7 @@ metadata := {
 	"tags": ["best-practices", "reliability"],
 	"scope": "document",
 	# Kyverno's require-pod-probes limits auto-generation to these controllers.
-	"kinds": ["Pod", "apps/Deployment", "apps/DaemonSet", "apps/StatefulSet"],
+	"kinds": ["core/Pod", "apps/Deployment", "apps/DaemonSet", "apps/StatefulSet"],
 	"kyverno": [{"policy": "require-pod-probes", "rule": "validate-probes"}],
 }
 

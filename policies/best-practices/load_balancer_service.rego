@@ -11,7 +11,7 @@ metadata := {
 	"help": "Use type ClusterIP behind the shared Ingress or Gateway. For the ingress controller's own Service (or another reviewed exception), suppress the finding with the reason; restrict sources with `loadBalancerSourceRanges` or an internal load balancer where the cloud offers one.",
 	"tags": ["best-practices", "networking"],
 	"scope": "document",
-	"kinds": ["Service"],
+	"kinds": ["core/Service"],
 	"kyverno": [{"policy": "no-loadbalancer-service", "rule": "no-LoadBalancer"}],
 	"trivy": [],
 	"checkov": [],

@@ -11,7 +11,7 @@ metadata := {
 	"help": "Use type ClusterIP behind an Ingress or Gateway, or a LoadBalancer with source ranges, unless an upstream firewall guards the node ports.",
 	"tags": ["best-practices", "networking"],
 	"scope": "document",
-	"kinds": ["Service"],
+	"kinds": ["core/Service"],
 	"kyverno": [{"policy": "restrict-nodeport", "rule": "validate-nodeport"}],
 }
 

@@ -11,7 +11,7 @@ metadata := {
 	"help": "Set metadata.namespace to the application's own namespace (or let the enclosing kustomization.yaml or Flux Kustomization set it).",
 	"tags": ["best-practices", "multi-tenancy"],
 	"scope": "document",
-	"kinds": ["Pod"],
+	"kinds": ["core/Pod"],
 	"kyverno": [{"policy": "disallow-default-namespace", "rule": "validate-namespace"}],
 }
 

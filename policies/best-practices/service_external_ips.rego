@@ -11,7 +11,7 @@ metadata := {
 	"help": "Remove spec.externalIPs and publish the service through a LoadBalancer or an Ingress; if external IPs are truly needed, restrict them with an admission policy to a known list. An empty list is accepted (Kyverno's restrict-external-ips rejects the key itself).",
 	"tags": ["best-practices", "networking", "security"],
 	"scope": "document",
-	"kinds": ["Service"],
+	"kinds": ["core/Service"],
 	"kyverno": [{"policy": "restrict-external-ips", "rule": "check-ips"}],
 }
 

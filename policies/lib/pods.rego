@@ -4,7 +4,7 @@
 package hubspoke.lib.pods
 
 # Kinds whose documents hold a pod spec.
-kinds := ["Pod", "ReplicationController", "apps/Deployment", "apps/DaemonSet", "apps/StatefulSet", "apps/ReplicaSet", "batch/Job", "batch/CronJob"]
+kinds := ["core/Pod", "core/ReplicationController", "apps/Deployment", "apps/DaemonSet", "apps/StatefulSet", "apps/ReplicaSet", "batch/Job", "batch/CronJob"]
 
 template_kinds := {"Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "ReplicationController", "Job"}
 

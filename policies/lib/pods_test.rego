@@ -131,7 +131,7 @@ test_success_kinds_cover_every_template_kind if {
 		some declared in pods.kinds
 		declared_kind(declared) == kind
 	}
-	"Pod" in pods.kinds
+	"core/Pod" in pods.kinds
 	"batch/CronJob" in pods.kinds
 	count(pods.kinds) == count(pods.template_kinds) + 2
 }

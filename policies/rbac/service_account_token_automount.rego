@@ -12,7 +12,7 @@ metadata := {
 	"help": "Set `automountServiceAccountToken: false` on the ServiceAccount. A workload that does call the API opts back in with `automountServiceAccountToken: true` in its own pod spec, which wins over the account's setting. Parameter `exempt_namespaces`: namespaces whose ServiceAccounts are not checked (default `[\"flux-system\"]`: Flux's controllers call the API by design, and `flux bootstrap` regenerates their manifests).",
 	"tags": ["rbac", "service-accounts", "security"],
 	"scope": "document",
-	"kinds": ["ServiceAccount"],
+	"kinds": ["core/ServiceAccount"],
 	"kyverno": [{"policy": "restrict-sa-automount-sa-token", "rule": "validate-sa-automountServiceAccountToken"}],
 	"trivy": [],
 	"checkov": ["CKV_K8S_41"],

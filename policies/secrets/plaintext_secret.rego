@@ -11,7 +11,7 @@ metadata := {
 	"help": "Encrypt the file with SOPS (it then carries a top-level `sops:` key), replace the Secret by an ExternalSecret or a SealedSecret, or leave only references in it (`${VAR}` substitutions from a SOPS-encrypted Secret, a secret manager's references); then rotate the leaked values. Put plain text under `stringData`, not `data`, which holds base64.",
 	"tags": ["secrets", "security"],
 	"scope": "document",
-	"kinds": ["Secret"],
+	"kinds": ["core/Secret"],
 	"kyverno": [],
 }
 

@@ -11,7 +11,7 @@ metadata := {
 	"help": "Delete the Secret and let pods use their projected token; a client outside the cluster gets a bounded token with `kubectl create token` (the TokenRequest API).",
 	"tags": ["secrets", "service-accounts", "security"],
 	"scope": "document",
-	"kinds": ["Secret"],
+	"kinds": ["core/Secret"],
 	"kyverno": [{"policy": "deny-secret-service-account-token-type", "rule": "deny-secret-service-account-token-type"}],
 	"trivy": [],
 	"checkov": [],

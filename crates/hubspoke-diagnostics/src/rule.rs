@@ -424,7 +424,9 @@ impl RuleMeta {
         }
         for kind in &self.kinds {
             if kind.is_empty() || kind.matches('/').count() > 1 {
-                out.push(format!("kind `{kind}` is not `Kind`, `group/Kind` or `*`"));
+                out.push(format!(
+                    "kind `{kind}` is not `Kind`, `group/Kind`, `core/Kind` or `*`"
+                ));
             }
         }
         for id in &self.trivy {
@@ -460,10 +462,14 @@ fn enabled_by_default() -> bool {
     true
 }
 
-/// Whether a kind selector (`Kind`, `group/Kind`, `*`) matches an object.
+/// Whether a kind selector (`Kind`, `group/Kind`, `core/Kind`, `*`) matches an object of
+/// API group `group` (empty for `apiVersion: v1`). A bare `Kind` matches it in every group, as
+/// Kyverno's `kinds: [Pod]` does; built-in rules about a core kind say `core/Kind`, so a custom
+/// resource that reuses the name (a `talos.dev` ServiceAccount) is not judged as the core one.
 pub fn kind_matches(selector: &str, group: &str, kind: &str) -> bool {
     match selector.rsplit_once('/') {
         None => selector == "*" || selector == kind,
+        Some(("core", k)) => group.is_empty() && (k == kind || k == "*"),
         Some((g, k)) => g == group && (k == kind || k == "*"),
     }
 }
@@ -472,6 +478,26 @@ pub fn kind_matches(selector: &str, group: &str, kind: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn kind_selectors_match_by_group() {
+        assert!(kind_matches(
+            "ServiceAccount",
+            "talos.dev",
+            "ServiceAccount"
+        ));
+        assert!(kind_matches("core/ServiceAccount", "", "ServiceAccount"));
+        assert!(!kind_matches(
+            "core/ServiceAccount",
+            "talos.dev",
+            "ServiceAccount"
+        ));
+        assert!(kind_matches("apps/Deployment", "apps", "Deployment"));
+        assert!(!kind_matches("apps/Deployment", "", "Deployment"));
+        assert!(kind_matches("core/*", "", "Secret"));
+        assert!(!kind_matches("core/*", "apps", "Deployment"));
+        assert!(kind_matches("*", "x.io", "Y"));
+    }
 
     #[test]
     fn other_tools_ids_are_checked() {

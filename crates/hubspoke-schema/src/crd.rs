@@ -1,7 +1,8 @@
 //! CustomResourceDefinition → JSON Schema (draft 2020-12), the rewrite
 //! kubeconform's `openapi2jsonschema` does, done in process:
 //!
-//! - `nullable: true` adds `"null"` to `type` (and to `enum`);
+//! - `nullable: true` adds `"null"` to `type` (and to `enum`); so does a field that is not
+//!   `required`, because the API server prunes such a `null` before validation;
 //! - `x-kubernetes-int-or-string: true` becomes `anyOf: [{type: integer}, {type: string}]`;
 //! - `x-kubernetes-preserve-unknown-fields: true` never gets `additionalProperties: false`;
 //! - strict mode adds `additionalProperties: false` wherever `properties` exist (structural
@@ -330,13 +331,20 @@ fn convert(
             let Some(props) = props.as_object() else {
                 return err(path, format!("`{container}` must be a mapping"));
             };
+            let required = src.get("required").and_then(Value::as_array);
             let mut converted = Map::with_capacity(props.len());
             for (name, child) in props {
                 path.push(key(name));
-                converted.insert(
-                    name.clone(),
-                    Value::Object(convert(child, strict, structural, path)?),
-                );
+                let mut child = convert(child, strict, structural, path)?;
+                // The API server prunes a `null` field the schema does not call nullable
+                // before it validates (a `postBuild:` left empty): absent, so fine unless
+                // required. Value validations (`allOf`/`anyOf`/...) are not structural.
+                let is_required =
+                    required.is_some_and(|r| r.iter().any(|n| n.as_str() == Some(name)));
+                if container == "properties" && structural && !is_required {
+                    admit_null(&mut child);
+                }
+                converted.insert(name.clone(), Value::Object(child));
                 path.pop();
             }
             path.pop();
@@ -439,6 +447,32 @@ fn convert(
     Ok(out)
 }
 
+/// Lets a converted schema accept `null` (what `nullable: true` does), for fields whose `null`
+/// the API server prunes before validation.
+fn admit_null(schema: &mut Map<String, Value>) {
+    match schema.get_mut("type") {
+        Some(Value::String(name)) => {
+            let name = std::mem::take(name);
+            schema.insert("type".to_owned(), json!([name, "null"]));
+        }
+        Some(Value::Array(names)) if !names.contains(&Value::from("null")) => {
+            names.push(Value::from("null"));
+        }
+        _ => {}
+    }
+    if let Some(Value::Array(branches)) = schema.get_mut("anyOf") {
+        let null = json!({"type": "null"});
+        if !branches.contains(&null) {
+            branches.push(null);
+        }
+    }
+    if let Some(Value::Array(items)) = schema.get_mut("enum") {
+        if !items.contains(&Value::Null) {
+            items.push(Value::Null);
+        }
+    }
+}
+
 /// Where in a CRD version's `openAPIV3Schema` the node at `pointer` of its converted schema
 /// comes from. The conversion keeps the structure except that a list of `items` becomes
 /// `prefixItems`; nodes it adds (int-or-string's `anyOf`, the root's `metadata`) have no
@@ -485,8 +519,11 @@ mod tests {
             "properties": {
                 "spec": {
                     "type": "object",
+                    "required": ["port", "size"],
                     "properties": {
                         "port": {"x-kubernetes-int-or-string": true},
+                        "optional": {"type": "string"},
+                        "level": {"x-kubernetes-int-or-string": true},
                         "note": {"type": "string", "nullable": true, "enum": ["a", "b"]},
                         "size": {"type": "integer", "format": "int32", "maximum": 10, "exclusiveMaximum": true},
                         "values": {"type": "object", "x-kubernetes-preserve-unknown-fields": true,
@@ -510,6 +547,15 @@ mod tests {
         assert_eq!(
             spec["properties"]["size"],
             json!({"type": "integer", "exclusiveMaximum": 10})
+        );
+        // The API server prunes a null field that is neither nullable nor required.
+        assert_eq!(
+            spec["properties"]["optional"],
+            json!({"type": ["string", "null"]})
+        );
+        assert_eq!(
+            spec["properties"]["level"],
+            json!({"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "null"}]})
         );
         assert!(spec["properties"]["values"]
             .get("additionalProperties")

@@ -417,6 +417,30 @@ spec:
 }
 
 #[test]
+fn a_null_field_is_pruned_as_the_api_server_does_unless_required() {
+    // `postBuild:` left empty is null: the API server drops it before validating (it is
+    // neither nullable nor required); `prune:` left empty is dropped too, and then missing.
+    let text = "\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: dns, namespace: flux-system}
+spec:
+  interval: 30m
+  path: ./apps/dns
+  prune:
+  sourceRef: {kind: GitRepository, name: flux-system}
+  postBuild:
+";
+    let found = run(text, strict());
+    assert_eq!(places(&found), vec![(INVALID_ID.to_owned(), 7, 8)]);
+    assert!(
+        found[0].message.contains("`spec.prune`"),
+        "{}",
+        found[0].message
+    );
+}
+
+#[test]
 fn kustomize_patches_are_partial_objects() {
     let kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../base]\npatches:\n  - path: replicas.yaml\npatchesStrategicMerge:\n  - ./sub/../image.yaml\n";
     let replicas = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: many\n  $patch: merge\n";
