@@ -8,7 +8,8 @@ code that converts a linted repository's own CRDs.
 
 Order matters, because the loader keeps the first definition of each group/version/kind:
 the files of `fixtures/flux-crds/` itself (each controller's current `main`) come first,
-in name order; then the directories `<controller>-v<X.Y.Z>/` (older releases, kept for
+in name order; then those of `flux-operator/` (the Flux Operator's APIs, written for
+hubspoke-lint: see the README); then the directories `<controller>-v<X.Y.Z>/` (older releases, kept for
 the API versions `main` no longer serves), per controller newest release first, each
 directory's files in name order. A version that an older release also carries is thus
 taken from the newest file that has it.
@@ -27,10 +28,14 @@ OUT = os.path.join(ROOT, "crates", "hubspoke-schema", "schemas", "flux-crds.yaml
 RELEASE_DIR = re.compile(r"^(?P<controller>[a-z-]+)-v(?P<major>\d+)\.(?P<minor>\d+)\.(?P<patch>\d+)$")
 
 
+# Current APIs kept apart from the controllers' files (not a `<controller>-vX.Y.Z/` release).
+CURRENT_DIRS = ["flux-operator"]
+
+
 def release_dirs():
     found = []
     for name in os.listdir(SRC):
-        if not os.path.isdir(os.path.join(SRC, name)):
+        if not os.path.isdir(os.path.join(SRC, name)) or name in CURRENT_DIRS:
             continue
         m = RELEASE_DIR.match(name)
         if not m:
@@ -48,7 +53,7 @@ def yaml_files(rel_dir):
 
 def stream():
     files = yaml_files("")
-    for directory in release_dirs():
+    for directory in CURRENT_DIRS + release_dirs():
         files.extend(yaml_files(directory))
     parts = []
     for rel in files:

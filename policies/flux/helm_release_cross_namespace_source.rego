@@ -9,7 +9,7 @@ metadata := {
 	"security_severity": 6.5,
 	"description": "A Flux HelmRelease takes its chart from another namespace. Cross-namespace references let one tenant use another tenant's (or the platform's) chart sources; Flux multi-tenancy lockdown (--no-cross-namespace-refs) rejects them.",
 	"help": "Define the HelmRepository, GitRepository, OCIRepository or HelmChart in the release's own namespace and drop the sourceRef's namespace.",
-	"tags": ["flux", "multi-tenancy", "security"],
+	"tags": ["flux", "multi-tenancy", "tenancy-lockdown", "security"],
 	"scope": "document",
 	"kinds": ["helm.toolkit.fluxcd.io/HelmRelease"],
 	"kyverno": [],

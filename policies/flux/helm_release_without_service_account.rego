@@ -7,9 +7,9 @@ metadata := {
 	"title": "helm-release-without-service-account",
 	"severity": "error",
 	"security_severity": 7.5,
-	"description": "A Flux HelmRelease outside flux-system installs its chart without its own service account. helm-controller then installs with cluster-admin rights, so a tenant's chart can create cluster-wide objects; Flux multi-tenancy lockdown requires a namespaced service account.",
+	"description": "A Flux HelmRelease outside flux-system installs its chart without its own service account. helm-controller then installs with cluster-admin rights, so a tenant's chart can create cluster-wide objects; Flux multi-tenancy lockdown requires a namespaced service account. Not reported where the cluster's helm-controller runs with `--default-service-account` (patched in by the bootstrap's `flux-system/kustomization.yaml`, or set by a FluxInstance with `spec.cluster.multitenant: true`): it then impersonates that account.",
 	"help": "Set spec.serviceAccountName to a service account of the release's namespace that is bound to a namespaced Role (run the controller with --default-service-account to enforce it cluster-wide).",
-	"tags": ["flux", "multi-tenancy", "security"],
+	"tags": ["flux", "multi-tenancy", "tenancy-lockdown", "security"],
 	"scope": "document",
 	"kinds": ["helm.toolkit.fluxcd.io/HelmRelease"],
 	"kyverno": [],
@@ -22,12 +22,17 @@ violations contains v if {
 	objects.namespace != "flux-system"
 	# A hub reconciler of a spoke acts with the spoke's kubeconfig, not the local controller.
 	not hubspoke.context("remote")
+	# The cluster's helm-controller runs with --default-service-account (a bootstrap patch, or
+	# a FluxInstance with spec.cluster.multitenant): it impersonates that account instead.
+	not controller_default_account
 	not has_service_account
 	v := {
 		"msg": sprintf("%s in namespace %q has no spec.serviceAccountName, so helm-controller installs it with cluster-admin rights", [objects.display, objects.namespace]),
 		"path": ["spec", "serviceAccountName"],
 	}
 }
+
+controller_default_account if is_string(hubspoke.context("default_service_account"))
 
 has_service_account if {
 	sa := input.spec.serviceAccountName

@@ -9,7 +9,7 @@ metadata := {
 	"security_severity": 6.5,
 	"description": "A Flux Kustomization takes its source from another namespace. Cross-namespace references let one tenant read another tenant's (or the platform's) sources; Flux multi-tenancy lockdown (--no-cross-namespace-refs) rejects them.",
 	"help": "Define the GitRepository, OCIRepository or Bucket in the Kustomization's own namespace and drop spec.sourceRef.namespace.",
-	"tags": ["flux", "multi-tenancy", "security"],
+	"tags": ["flux", "multi-tenancy", "tenancy-lockdown", "security"],
 	"scope": "document",
 	"kinds": ["kustomize.toolkit.fluxcd.io/Kustomization"],
 	"kyverno": [],

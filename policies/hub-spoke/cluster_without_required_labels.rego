@@ -8,19 +8,19 @@ metadata := {
 	"title": "cluster-without-required-labels",
 	"severity": "error",
 	"security_severity": 1.0,
-	"description": "A cluster does not declare every label the fleet selects clusters by. Placement, cost reports and policy exceptions keyed on environment, region, cluster-type, team or cost-center then miss it. Labels are read from ConfigMaps named cluster-labels, cluster-config or cluster-info applied to the cluster (metadata.labels and data), and from the postBuild.substitute of the Kustomizations applied to it; keys are compared in kebab-case (cost_center is cost-center). The parameter `required_labels` lists them.",
+	"description": "A cluster does not declare every label the fleet selects clusters by. Placement, cost reports and policy exceptions keyed on environment, region, cluster-type, team or cost-center then miss it. Labels are read from ConfigMaps named cluster-labels, cluster-config or cluster-info applied to the cluster (metadata.labels and data), and from the postBuild.substitute of the Kustomizations applied to it; keys are compared in kebab-case (cost_center is cost-center). The parameter `required_labels` lists them; its default depends on the repository's profile (the five labels for hub-spoke, none otherwise).",
 	"help": "Add the missing keys to the cluster's cluster-labels ConfigMap (e.g. clusters/<name>/cluster-labels.yaml), or to the postBuild.substitute of the Kustomization that reconciles it.",
 	"tags": ["hub-spoke", "topology"],
 	"scope": "repository",
 	"kinds": [],
 	"kyverno": [],
 	"parameters": [
-		{"name": "required_labels", "type": "string-list", "default": ["environment", "region", "cluster-type", "team", "cost-center"], "description": "Labels every cluster must declare (compared in kebab-case: `cost_center` is `cost-center`)."},
+		{"name": "required_labels", "type": "string-list", "default": ["environment", "region", "cluster-type", "team", "cost-center"], "profile_defaults": {"multi-tenant": [], "single-tenant": []}, "description": "Labels every cluster must declare (compared in kebab-case: `cost_center` is `cost-center`). The five labels are the hub-spoke profile's convention; under the multi-tenant and single-tenant profiles none is required unless configured."},
 	],
 	"workload_fields": [],
 }
 
-required := {replace(lower(l), "_", "-") | some l in params.string_list(metadata.id, "required_labels")}
+required := {replace(lower(l), "_", "-") | some l in params.profile_string_list(metadata.id, "required_labels")}
 
 declared(c, l) if {
 	value := c.labels[l]

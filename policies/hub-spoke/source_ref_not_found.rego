@@ -8,7 +8,7 @@ metadata := {
 	"title": "source-ref-not-found",
 	"severity": "error",
 	"security_severity": 5.0,
-	"description": "A Flux Kustomization or HelmRelease takes its source from a GitRepository, OCIRepository, Bucket, HelmRepository or HelmChart that the repository does not define. It never becomes ready, and everything that depends on it waits. The namespace defaults to the referencing object's own. The bootstrap source `flux-system/flux-system` is assumed to exist (parameter `assume_defined`: a list of `Kind/namespace/name`).",
+	"description": "A Flux Kustomization or HelmRelease (or an ArtifactGenerator, in `spec.sources`) takes its source from a GitRepository, OCIRepository, Bucket, HelmRepository, HelmChart or ExternalArtifact that the repository does not define. It never becomes ready, and everything that depends on it waits. The namespace defaults to the referencing object's own. Generated sources count as defined: the ExternalArtifacts an ArtifactGenerator's `spec.artifacts` name, and the source a FluxInstance's `spec.sync` creates. The bootstrap source `flux-system/flux-system` is assumed to exist (parameter `assume_defined`: a list of `Kind/namespace/name`).",
 	"help": "Define the source in the referencing object's namespace (or name its namespace in sourceRef), or fix the kind or name.",
 	"tags": ["hub-spoke", "references"],
 	"scope": "repository",
@@ -33,6 +33,15 @@ references contains [o.id, ref, ["spec", "chart", "spec", "sourceRef"]] if {
 	some id in repo.of_kind("helm.toolkit.fluxcd.io/HelmRelease")
 	o := input.objects[id]
 	ref := o.body.spec.chart.spec.sourceRef
+}
+
+# The sources an ArtifactGenerator (Flux source-watcher) composes its artifacts from.
+references contains [o.id, ref, ["spec", "sources", i]] if {
+	some id in repo.of_kind("source.extensions.fluxcd.io/ArtifactGenerator")
+	o := input.objects[id]
+	sources := o.body.spec.sources
+	is_array(sources)
+	some i, ref in sources
 }
 
 references contains [o.id, ref, ["spec", "chartRef"]] if {

@@ -28,3 +28,13 @@ string_list(id, name) := [name_value] if {
 	name_value := data.hubspoke.config.params[id][name]
 	is_string(name_value)
 } else := data.hubspoke.config.params[id][name]
+
+# A declared `string-list` parameter whose default depends on the repository's profile
+# (`profile_defaults` in its declaration; `input.profile` of a repository rule): the
+# configured value, else the profile's default, else the declared default.
+# `object.get` and a test, not `value := data...[input.profile]`: regorus' bytecode VM
+# lets an assignment of an undefined value through, so the `else` was never taken.
+profile_string_list(id, name) := value if {
+	value := object.get(data.hubspoke.config, ["profile_defaults", id, name, input.profile], null)
+	value != null
+} else := string_list(id, name)

@@ -76,3 +76,22 @@ test_success_string_list_wraps_a_bare_string if {
 	params.string_list("BP006", "allowed_registries") == ["a", "b"] with data.hubspoke.config as config(["a", "b"])
 	params.string_list("BP006", "allowed_registries") == [] with data.hubspoke.config as config([])
 }
+
+# --- profile_string_list: defaults by the repository's profile ---------------------
+
+labels_config := {
+	"params": {"HUB015": {"required_labels": ["environment", "team"]}},
+	"profile_defaults": {"HUB015": {"required_labels": {"single-tenant": [], "multi-tenant": ["team"]}}},
+}
+
+test_success_profile_string_list_takes_the_profile_default if {
+	params.profile_string_list("HUB015", "required_labels") == [] with data.hubspoke.config as labels_config with input as {"profile": "single-tenant"}
+	params.profile_string_list("HUB015", "required_labels") == ["team"] with data.hubspoke.config as labels_config with input as {"profile": "multi-tenant"}
+}
+
+test_success_profile_string_list_falls_back_to_the_parameter if {
+	# hub-spoke has no entry: the declared default (or the configured value, which the
+	# engine then leaves out of profile_defaults).
+	params.profile_string_list("HUB015", "required_labels") == ["environment", "team"] with data.hubspoke.config as labels_config with input as {"profile": "hub-spoke"}
+	params.profile_string_list("HUB015", "required_labels") == ["environment", "team"] with data.hubspoke.config as {"params": labels_config.params} with input as {"profile": "single-tenant"}
+}

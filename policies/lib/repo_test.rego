@@ -81,6 +81,15 @@ test_success_ids_and_defined if {
 	repo.defined("helm.toolkit.fluxcd.io", "HelmRelease", "team-a", "web") with input as lookup_model
 }
 
+test_success_generated_objects_are_defined if {
+	generated := object.union(lookup_model, {"generated": {"source.toolkit.fluxcd.io/ExternalArtifact/apps/manifests": [3]}})
+	repo.generated_by("source.toolkit.fluxcd.io", "ExternalArtifact", "apps", "manifests") == [3] with input as generated
+	repo.defined("source.toolkit.fluxcd.io", "ExternalArtifact", "apps", "manifests") with input as generated
+	not repo.defined("source.toolkit.fluxcd.io", "ExternalArtifact", "apps", "other") with input as generated
+	# A model without `generated` (a user's hand-written input) generates nothing.
+	not repo.defined("source.toolkit.fluxcd.io", "ExternalArtifact", "apps", "manifests") with input as lookup_model
+}
+
 test_fail_defined_needs_group_kind_namespace_and_name if {
 	not repo.defined("", "ConfigMap", "team-b", "settings") with input as lookup_model
 	not repo.defined("", "Secret", "team-a", "settings") with input as lookup_model

@@ -234,7 +234,7 @@ fn dot_shows_kubeconfigs_patched_into_helm_releases_and_escapes_names() {
     };
     write(
         "hub/flux-system/kustomization.yaml",
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../edge.yaml]\n",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [gotk-components.yaml, gotk-sync.yaml, ../edge.yaml]\n",
     );
     write(
         "hub/edge.yaml",

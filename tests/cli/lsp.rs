@@ -367,12 +367,13 @@ fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
 
 #[test]
 fn lsp_publishes_the_cli_findings_and_keeps_them_through_half_typed_yaml() {
+    // Multi-tenant, so that the lockdown rules (FLUX001, FLUX002) report on this one file;
     // BP006 checks nothing until its list is set: set one the Pod's image is not in.
     let dir = workspace(&[
         ("m.yaml", MANIFEST),
         (
             ".hubspoke-lint.yaml",
-            "rules:\n  BP006: {params: {allowed_registries: [registry.example.com]}}\n",
+            "profile: multi-tenant\nrules:\n  BP006: {params: {allowed_registries: [registry.example.com]}}\n",
         ),
     ]);
     let mut client = Client::start(dir.path());
@@ -488,7 +489,9 @@ fn lsp_publishes_the_cli_findings_and_keeps_them_through_half_typed_yaml() {
 
 #[test]
 fn lsp_code_actions_fix_suppress_and_hover_explains() {
+    // Multi-tenant, so that FLUX001 (whose quick fix is tested) reports.
     let dir = workspace(&[
+        (".hubspoke-lint.yaml", "profile: multi-tenant\n"),
         ("tenant/m.yaml", MANIFEST),
         (
             "tenant/rbac.yaml",

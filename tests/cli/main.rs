@@ -7,6 +7,7 @@ mod docs;
 mod exit_codes;
 mod formats;
 mod graph;
+mod issue_17_flux_model;
 mod lint;
 mod lsp;
 mod perf_flags;

@@ -21,7 +21,8 @@ pub use finding::{sort_findings, Finding, RelatedLocation};
 pub use object::ObjectMeta;
 pub use position::{Position, Region};
 pub use rule::{
-    kind_matches, KyvernoRef, ParameterDecl, ParameterType, QuickFix, RuleExamples, RuleMeta, Scope,
+    kind_matches, KyvernoRef, ParameterDecl, ParameterType, QuickFix, RuleExamples, RuleMeta,
+    Scope, PROFILES,
 };
 pub use severity::Severity;
 pub use summary::{count_by_severity, Summary};

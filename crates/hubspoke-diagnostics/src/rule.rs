@@ -104,7 +104,15 @@ pub struct ParameterDecl {
     /// For `object-list`: the keys an item may have and their shapes.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, ParameterType>,
+    /// The default under a repository profile ([`PROFILES`]) where it differs from
+    /// `default` (which is the `hub-spoke` one). A configured value wins over both.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub profile_defaults: BTreeMap<String, serde_json::Value>,
 }
+
+/// The repository profiles (`profile:` in the configuration), in documentation order:
+/// what conventions a repository opted into. `hubspoke-manifest`'s `Profile` names them.
+pub const PROFILES: [&str; 3] = ["hub-spoke", "multi-tenant", "single-tenant"];
 
 impl ParameterDecl {
     /// Why `value` is not acceptable for this parameter, with the setting path of the
@@ -164,6 +172,20 @@ impl ParameterDecl {
                 "parameter `{}`: its default{at} {message}",
                 self.name
             ));
+        }
+        for (profile, default) in &self.profile_defaults {
+            if !PROFILES.contains(&profile.as_str()) {
+                out.push(format!(
+                    "parameter `{}`: `profile_defaults` names `{profile}`, not one of {}",
+                    self.name,
+                    PROFILES.join(", ")
+                ));
+            } else if let Err((_, message)) = self.check(default) {
+                out.push(format!(
+                    "parameter `{}`: its `{profile}` default {message}",
+                    self.name
+                ));
+            }
         }
         if !self.fields.is_empty() && self.kind != ParameterType::ObjectList {
             out.push(format!(
@@ -539,6 +561,7 @@ mod tests {
                 ("controlName".to_owned(), ParameterType::String),
                 ("images".to_owned(), ParameterType::StringList),
             ]),
+            profile_defaults: BTreeMap::new(),
         }
     }
 
@@ -577,6 +600,11 @@ mod tests {
             default: json!("5000"),
             description: String::new(),
             fields: BTreeMap::new(),
+            profile_defaults: BTreeMap::from([
+                ("single-tenant".to_owned(), json!(0)),
+                ("multi-tenant".to_owned(), json!([])),
+                ("home-lab".to_owned(), json!(1)),
+            ]),
         };
         assert_eq!(
             bad.problems(),
@@ -584,6 +612,8 @@ mod tests {
                 "parameter name `Min` is not snake_case (a-z, 0-9, _)",
                 "parameter `Min` has no description",
                 "parameter `Min`: its default must be an integer",
+                "parameter `Min`: `profile_defaults` names `home-lab`, not one of hub-spoke, multi-tenant, single-tenant",
+                "parameter `Min`: its `multi-tenant` default must be an integer",
             ]
         );
         assert!(exclude().problems().is_empty());

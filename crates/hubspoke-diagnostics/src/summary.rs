@@ -28,6 +28,14 @@ pub struct Summary {
     pub baselined: usize,
     /// Baseline entries no longer found.
     pub baseline_fixed: usize,
+    /// The repository profile the rules ran with (`hub-spoke`, `multi-tenant`,
+    /// `single-tenant`; several, comma-separated, when linted roots differ); absent when
+    /// no repository model was built.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Why: `configured`, or what detection saw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile_reason: Option<String>,
 }
 
 /// Findings per severity.

@@ -1,8 +1,10 @@
 //! What a document rule may know beyond its object: the effective namespace
 //! (from an enclosing kustomization.yaml or the reconciling Flux Kustomization)
-//! the clusters the object lands on, and whether the document is a kustomize
-//! patch (a partial object) or a reconciler of a remote cluster, from the
-//! repository model; and which files are not manifests at all (generator input).
+//! the clusters the object lands on, whether the document is a kustomize
+//! patch (a partial object) or a reconciler of a remote cluster, and for a Flux
+//! Kustomization or HelmRelease the service account its controller impersonates
+//! when it names none (`default_service_account`), from the repository model;
+//! and which files are not manifests at all (generator input).
 //!
 //! Rules read it with the builtin `hubspoke.context(key)`; the value is set per
 //! document on the evaluating thread, so one compiled engine serves every
@@ -42,11 +44,18 @@ pub struct ContextIndex {
     /// Effective namespace by display path and object identity, for findings (which name
     /// their object, not its document).
     namespaces: BTreeMap<String, BTreeMap<ObjectMeta, String>>,
+    /// Display paths of the files of single-tenant repositories (their profile), whose
+    /// tenancy-lockdown findings the linter drops.
+    single_tenant: std::collections::BTreeSet<String>,
 }
 
 impl ContextIndex {
     /// Index the effective namespace and clusters of every object of a model built from `files`.
     pub fn add_model(&mut self, model: &RepoModel, files: &[&ParsedFile]) {
+        if model.profile == hubspoke_manifest::Profile::SingleTenant {
+            self.single_tenant
+                .extend(files.iter().map(|f| f.source.path.clone()));
+        }
         // Reconcilers that reach another cluster through a kubeconfig (their own
         // or patched in) act with that kubeconfig's identity, not the local controller's.
         let remote: BTreeSet<usize> = model
@@ -71,6 +80,32 @@ impl ContextIndex {
                     .map(|file| file.source.path.clone()),
             );
         }
+        // The account the controller reconciling a Flux Kustomization or HelmRelease
+        // impersonates when it names none (`--default-service-account`): only when every
+        // cluster it runs on sets one, and the same.
+        let clusters: BTreeMap<&str, &hubspoke_manifest::Cluster> = model
+            .clusters
+            .iter()
+            .map(|c| (c.name.as_str(), c))
+            .collect();
+        let default_account = |object: &hubspoke_manifest::ModelObject| -> Option<String> {
+            let controller = match (object.group.as_str(), object.kind.as_str()) {
+                (hubspoke_manifest::FLUX_KUSTOMIZE_GROUP, "Kustomization") => {
+                    "kustomize-controller"
+                }
+                (hubspoke_manifest::FLUX_HELM_GROUP, "HelmRelease") => "helm-controller",
+                _ => return None,
+            };
+            let mut accounts = object.clusters.iter().map(|name| {
+                clusters
+                    .get(name.as_str())
+                    .and_then(|c| c.default_service_account(controller))
+            });
+            let first = accounts.next()??;
+            accounts
+                .all(|account| account == Some(first))
+                .then(|| first.to_owned())
+        };
         for (object, location) in model.objects.iter().zip(&model.locations) {
             let Some(file) = files.get(location.file) else {
                 continue;
@@ -91,13 +126,16 @@ impl ContextIndex {
                         .or_insert_with(|| namespace.clone());
                 }
             }
-            let json = serde_json::json!({
+            let mut json = serde_json::json!({
                 "namespace": object.effective_namespace,
                 "clusters": object.clusters,
                 "file": object.file,
                 "patch": object.patch,
                 "remote": remote.contains(&object.id),
             });
+            if let Some(account) = default_account(object) {
+                json["default_service_account"] = serde_json::Value::from(account);
+            }
             self.entries
                 .entry(file.source.path.clone())
                 .or_default()
@@ -109,6 +147,11 @@ impl ContextIndex {
                     },
                 );
         }
+    }
+
+    /// Whether `file` (a display path) belongs to a single-tenant repository.
+    pub fn is_single_tenant(&self, file: &str) -> bool {
+        self.single_tenant.contains(file)
     }
 
     /// Set [`Finding::effective_namespace`](crate::Finding) of every finding about an object

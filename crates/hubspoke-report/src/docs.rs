@@ -48,10 +48,14 @@ pub fn rule_page(rule: &RuleMeta, heading: &str) -> String {
                     .collect();
                 format!("{} of {}", parameter.kind.name(), fields.join(", "))
             };
+            // The default is the hub-spoke profile's; other profiles may declare their own.
+            let mut default = format!("`{}`", parameter.default);
+            for (profile, value) in &parameter.profile_defaults {
+                default.push_str(&format!("; {profile}: `{value}`"));
+            }
             text.push_str(&format!(
-                "| `{}` | {kind} | `{}` | {} |\n",
+                "| `{}` | {kind} | {default} | {} |\n",
                 parameter.name,
-                parameter.default,
                 parameter.description.replace('|', "\\|")
             ));
         }

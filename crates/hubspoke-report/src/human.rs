@@ -233,16 +233,27 @@ fn summary_line(report: &Report<'_>) -> String {
             plural(s.baseline_fixed)
         ));
     }
-    let hidden = if hidden.is_empty() {
+    let mut trailer = if hidden.is_empty() {
         String::new()
     } else {
         format!(" Not shown: {}.", hidden.join(", "))
     };
+    // The profile explains which conventions were checked (a single-tenant repository
+    // is not held to the multi-tenancy lockdown).
+    if let Some(profile) = &s.profile {
+        let reason = s.profile_reason.as_deref().unwrap_or("");
+        let how = if reason == "configured" {
+            "configured".to_owned()
+        } else {
+            format!("detected: {reason}")
+        };
+        trailer.push_str(&format!(" Profile: {profile} ({how})."));
+    }
     if total == 0 {
-        format!("No findings in {files}.{hidden}\n")
+        format!("No findings in {files}.{trailer}\n")
     } else {
         format!(
-            "{total} finding{} ({} error{}, {} warning{}, {} note{}) in {files}.{hidden}\n",
+            "{total} finding{} ({} error{}, {} warning{}, {} note{}) in {files}.{trailer}\n",
             plural(total),
             count(Severity::Error),
             plural(count(Severity::Error)),

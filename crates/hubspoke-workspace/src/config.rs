@@ -49,6 +49,9 @@ pub struct Config {
     /// Schema validation settings (flags win).
     #[serde(default, deserialize_with = "null_as_empty")]
     pub schema: SchemaConfig,
+    /// The repository's profile: hub-spoke, multi-tenant or single-tenant; detected from
+    /// the repository model when not set.
+    pub profile: Option<String>,
     /// The file this configuration was read from (`None` for the defaults), to point at settings.
     #[serde(skip)]
     pub source: Option<ConfigSource>,
@@ -427,6 +430,17 @@ fn validate(config: &Config, source: &ConfigSource) -> Result<(), WorkspaceError
     for (name, list) in [("include", &config.include), ("exclude", &config.exclude)] {
         for (i, pattern) in list.iter().enumerate() {
             glob(pattern, &[key(name), PathSegment::Index(i)])?;
+        }
+    }
+    if let Some(profile) = &config.profile {
+        if hubspoke_manifest::Profile::parse(profile).is_none() {
+            return Err(source.error(
+                &[key("profile")],
+                format!(
+                    "profile: `{profile}` is not {}",
+                    hubspoke_diagnostics::PROFILES.join(", ")
+                ),
+            ));
         }
     }
     for (id, rule) in &config.rules {

@@ -4,7 +4,7 @@
 //! and [`lint_document`] + [`crate::filter::apply`] (on a buffer). A new stage
 //! is added here, once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,7 +15,8 @@ use hubspoke_diagnostics::{
 use hubspoke_engine::{ContextIndex, EvalStats, Evaluator};
 use hubspoke_manifest::{
     discover, file_problem_finding, internal_error_finding, path_problem_finding, read_and_parse,
-    DiscoveredFile, Discovery, ModelOptions, ParsedFile, PathProblem, RepoModel, INTERNAL_ERROR,
+    DiscoveredFile, Discovery, ModelOptions, ParsedFile, PathProblem, Profile, RepoModel,
+    INTERNAL_ERROR,
 };
 use hubspoke_schema::Schemas;
 use rayon::prelude::*;
@@ -411,7 +412,11 @@ pub fn analyze(
                 &settings.configuration.model,
                 options.documents,
             );
-            (found.findings, found.context, found.timings)
+            (
+                found.findings,
+                (found.context, found.profiles),
+                found.timings,
+            )
         },
         || {
             let started = Instant::now();
@@ -419,6 +424,7 @@ pub fn analyze(
             (schemas, error, found, started.elapsed())
         },
     );
+    let (context, profiles) = context;
     let mut schema_findings = schema_findings;
     // Validation ran next to the model, which says afterwards which files are only data.
     context.drop_data_file_findings(&mut schema_findings);
@@ -429,6 +435,7 @@ pub fn analyze(
     let mut summary = count_files(files);
     summary.rules = evaluator.active_rule_count();
     summary.findings = count_by_severity(&findings);
+    (summary.profile, summary.profile_reason) = profile_summary(&profiles);
     Analysis {
         findings,
         summary,
@@ -438,6 +445,24 @@ pub fn analyze(
         timings,
         eval: evaluator.take_stats(),
     }
+}
+
+/// The profile line of the summary: the profiles of the linted roots (each once, in
+/// their order) and the first one's reason.
+fn profile_summary(profiles: &[(Profile, String)]) -> (Option<String>, Option<String>) {
+    let mut names: Vec<&str> = Vec::new();
+    for (profile, _) in profiles {
+        if !names.contains(&profile.as_str()) {
+            names.push(profile.as_str());
+        }
+    }
+    if names.is_empty() {
+        return (None, None);
+    }
+    (
+        Some(names.join(", ")),
+        profiles.first().map(|(_, reason)| reason.clone()),
+    )
 }
 
 /// The schemas of a run and their findings.
@@ -478,6 +503,8 @@ pub struct RuleFindings {
     pub findings: Vec<Finding>,
     /// What the repository models say of each document.
     pub context: ContextIndex,
+    /// Each modelled root's profile and why (configured, or what detection saw).
+    pub profiles: Vec<(Profile, String)>,
     /// Wall time of the model and the two rule stages.
     pub timings: StageTimings,
 }
@@ -517,6 +544,10 @@ pub fn evaluate_roots(
             context.add_model(model, &root.files);
         }
     }
+    let profiles: Vec<Option<(Profile, String)>> = models
+        .iter()
+        .map(|m| m.as_ref().map(|m| (m.profile, m.profile_reason.clone())))
+        .collect();
     let model_time = started.elapsed();
     // The repository rules are one long serial task: run them next to the document rules,
     // which keep the other cores busy meanwhile.
@@ -552,9 +583,11 @@ pub fn evaluate_roots(
     // Files kustomize reads only as generator input are data (an application's config
     // with its own YAML tags): their input problems are not the repository's.
     context.drop_data_file_findings(&mut findings);
+    drop_single_tenant_lockdown(evaluator, &context, &mut findings);
     context.fill_namespaces(&mut findings);
     RuleFindings {
         findings,
+        profiles: profiles.into_iter().flatten().collect(),
         context,
         timings: StageTimings {
             model: model_time,
@@ -563,6 +596,32 @@ pub fn evaluate_roots(
             schema: Duration::ZERO,
         },
     }
+}
+
+/// The tag of the rules that enforce Flux's multi-tenancy lockdown (FLUX001–FLUX004).
+pub const TENANCY_LOCKDOWN_TAG: &str = "tenancy-lockdown";
+
+/// A single-tenant repository has no tenants to lock down: the findings of the rules
+/// tagged [`TENANCY_LOCKDOWN_TAG`] on its files are dropped, unless the configuration
+/// switches the rule on by name (`rules: {FLUX001: {enabled: true}}`). The command line
+/// and the editor ([`lint_document`]) both drop them, by what the models say of each file.
+fn drop_single_tenant_lockdown(
+    evaluator: &Evaluator<'_>,
+    context: &ContextIndex,
+    findings: &mut Vec<Finding>,
+) {
+    let lockdown: BTreeSet<&str> = evaluator
+        .rules()
+        .rules
+        .iter()
+        .filter(|r| r.meta.tags.iter().any(|t| t == TENANCY_LOCKDOWN_TAG))
+        .filter(|r| !evaluator.options().enabled.contains(&r.meta.id))
+        .map(|r| r.meta.id.as_str())
+        .collect();
+    if lockdown.is_empty() {
+        return;
+    }
+    findings.retain(|f| !(lockdown.contains(f.rule.as_str()) && context.is_single_tenant(&f.file)));
 }
 
 const MODEL_FAILED: &str =
@@ -652,6 +711,9 @@ pub fn lint_document(
         problems: Vec::new(),
     };
     let mut found = evaluate_guarded(evaluator, &single, context).ok()?;
+    if let Some(context) = context {
+        drop_single_tenant_lockdown(evaluator, context, &mut found);
+    }
     if let Some(schemas) = schemas {
         let validated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             schemas.validate(&single.documents[0], &file.source)

@@ -133,8 +133,14 @@ impl Configuration {
                 other => Some(Severity::parse(other).unwrap_or(Severity::Error)),
             },
         };
+        let mut model = config.model.options();
+        // Checked when the file was read.
+        model.profile = config
+            .profile
+            .as_deref()
+            .and_then(hubspoke_manifest::Profile::parse);
         Ok(Configuration {
-            model: config.model.options(),
+            model,
             config,
             flags,
             discover,

@@ -219,7 +219,9 @@ impl VmProgram {
 }
 
 /// The `data` document rules see: `data.hubspoke.config`, the configured settings with
-/// every rule's declared parameter defaults filled in.
+/// every rule's declared parameter defaults filled in, and under `profile_defaults`
+/// (`{ID: {name: {profile: value}}}`) the profile-dependent defaults of the parameters
+/// the configuration does not set (`params.for_profile` picks one by `input.profile`).
 pub fn rule_data(rules: &RuleSet, config: &serde_json::Value) -> regorus::Value {
     let mut config = config.clone();
     if !config.is_object() {
@@ -232,12 +234,30 @@ pub fn rule_data(rules: &RuleSet, config: &serde_json::Value) -> regorus::Value 
         if !params.is_object() {
             *params = serde_json::json!({});
         }
+        let mut profile_defaults = serde_json::Map::new();
         if let Some(params) = params.as_object_mut() {
             for rule in rules.rules.iter().filter(|r| !r.meta.parameters.is_empty()) {
-                let values = rule.meta.parameter_values(params.get(&rule.meta.id));
+                let configured = params.get(&rule.meta.id);
+                let mut by_name = serde_json::Map::new();
+                for parameter in &rule.meta.parameters {
+                    let set = configured.and_then(|c| c.get(&parameter.name)).is_some();
+                    if !set && !parameter.profile_defaults.is_empty() {
+                        let defaults = parameter.profile_defaults.clone().into_iter().collect();
+                        by_name.insert(parameter.name.clone(), serde_json::Value::Object(defaults));
+                    }
+                }
+                if !by_name.is_empty() {
+                    profile_defaults
+                        .insert(rule.meta.id.clone(), serde_json::Value::Object(by_name));
+                }
+                let values = rule.meta.parameter_values(configured);
                 params.insert(rule.meta.id.clone(), serde_json::Value::Object(values));
             }
         }
+        fields.insert(
+            "profile_defaults".to_owned(),
+            serde_json::Value::Object(profile_defaults),
+        );
     }
     regorus::Value::from(serde_json::json!({"hubspoke": {"config": config}}))
 }

@@ -6,46 +6,45 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde_json::Value;
 
-use super::paths::{base_name, is_templated, parent_dir};
-use super::types::{Cluster, FluxKustomization, ModelObject, RepoModel};
+use super::paths::{is_templated, parent_dir};
+use super::types::{Cluster, FluxKustomization, KustomizeFile, ModelObject, RepoModel};
 use super::Builder;
 
-/// Cluster directories: each child of the clusters directory, and each
-/// directory elsewhere that holds a Flux bootstrap (`<dir>/flux-system/` with
-/// `gotk-components.yaml`, `gotk-sync.yaml` or `kustomization.yaml`), named
-/// after its last component (`hub/flux-system/` makes the cluster `hub`).
-pub(super) fn cluster_directories<'a>(
-    clusters_dir: &str,
-    directories: &BTreeSet<String>,
-    files: impl Iterator<Item = &'a String>,
-) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let mut names = BTreeSet::new();
-    for dir in directories {
-        if dir != "." && parent_dir(dir) == clusters_dir {
-            out.insert(dir.clone(), base_name(dir).to_owned());
-            names.insert(base_name(dir).to_owned());
+/// The files no kustomization.yaml lists: those below a directory holding a
+/// kustomization.yaml (the nearest one at or above their own directory) that no
+/// kustomization.yaml names as a resource, directly or through a directory without a
+/// kustomization.yaml (whose files kustomize and Flux take whole). Only `candidates`
+/// (files nothing applies) are judged.
+fn unlisted_files<'f>(
+    candidates: impl Iterator<Item = &'f String>,
+    kustomize_files: &[KustomizeFile],
+    kustomize_by_dir: &BTreeMap<String, usize>,
+) -> BTreeSet<String> {
+    let mut listed: BTreeSet<&str> = BTreeSet::new();
+    for kf in kustomize_files {
+        for r in &kf.references {
+            if r.is_resource() && r.exists && !r.target.is_empty() {
+                listed.insert(r.target.as_str());
+            }
         }
     }
-    let prefix = format!("{clusters_dir}/");
-    for file in files {
-        if !matches!(
-            base_name(file),
-            "gotk-components.yaml" | "gotk-sync.yaml" | "kustomization.yaml" | "kustomization.yml"
-        ) {
+    let mut out = BTreeSet::new();
+    'files: for file in candidates {
+        if listed.contains(file.as_str()) {
             continue;
         }
-        let flux_dir = parent_dir(file);
-        if base_name(&flux_dir) != "flux-system" {
-            continue;
-        }
-        let dir = parent_dir(&flux_dir);
-        if dir == "." || dir == clusters_dir || dir.starts_with(&prefix) {
-            continue;
-        }
-        let name = base_name(&dir).to_owned();
-        if names.insert(name.clone()) {
-            out.insert(dir, name);
+        let mut dir = parent_dir(file);
+        loop {
+            if kustomize_by_dir.contains_key(&dir) {
+                out.insert(file.clone());
+                continue 'files;
+            }
+            // A directory named as a resource without its own kustomization.yaml:
+            // kustomize and Flux take every file below it.
+            if listed.contains(dir.as_str()) || dir == "." {
+                continue 'files;
+            }
+            dir = parent_dir(&dir);
         }
     }
     out
@@ -119,9 +118,14 @@ impl Builder<'_> {
 
     /// The clusters of every Flux Kustomization (where it runs, where it applies),
     /// file, object, directory and HelmRelease: seeded by each cluster directory's
-    /// `flux-system`, then propagated along the files each Kustomization applies; and
-    /// the clusters themselves, with their roles (hub, spoke, standalone).
-    pub(super) fn assign_clusters(&self, model: &mut RepoModel) {
+    /// `flux-system` and by each FluxInstance's sync, then propagated along the files each
+    /// Kustomization applies; the files nothing applies that no kustomization.yaml lists
+    /// (unapplied); and the clusters themselves, with their roles (hub, spoke, standalone).
+    pub(super) fn assign_clusters(
+        &self,
+        model: &mut RepoModel,
+        kustomize_by_dir: &BTreeMap<String, usize>,
+    ) {
         let mut file_clusters: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut objects_in_file: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, fk) in model.flux_kustomizations.iter().enumerate() {
@@ -163,8 +167,30 @@ impl Builder<'_> {
                     }
                 }
             };
-        // Seed: a cluster directory's flux-system is applied by that cluster's own Flux.
+        // Seed: a FluxInstance syncs its directory onto its cluster ...
         let mut queue: VecDeque<(usize, String)> = VecDeque::new();
+        for instance in &mut model.flux_instances {
+            let synced = instance
+                .sync
+                .as_ref()
+                .and_then(|s| Self::synced_directory(s.path.as_ref()))
+                .and_then(|dir| self.cluster_of(dir));
+            instance.cluster =
+                synced.or_else(|| self.cluster_of(&model.objects[instance.object].file));
+            let Some(cluster) = &instance.cluster else {
+                continue;
+            };
+            for file in &instance.files {
+                file_clusters
+                    .entry(file.clone())
+                    .or_default()
+                    .insert(cluster.clone());
+                for next in objects_in_file.get(file).into_iter().flatten() {
+                    queue.push_back((*next, cluster.clone()));
+                }
+            }
+        }
+        // ... and a cluster directory's flux-system is applied by that cluster's own Flux.
         for (i, fk) in flux.iter().enumerate() {
             let file = &model.objects[fk.object].file;
             if let Some(cluster) = self.cluster_of(file) {
@@ -192,9 +218,19 @@ impl Builder<'_> {
             }
             propagate(&mut queue, flux, &mut file_clusters);
         }
-        // Files no Flux Kustomization reaches still belong to their cluster directory.
+        // Files nothing reaches that no kustomization.yaml lists are applied by
+        // nothing; the others still belong to their cluster directory (their bootstrap
+        // may be generated, or reach them through a source the model cannot follow).
+        let unapplied = unlisted_files(
+            model
+                .files
+                .iter()
+                .filter(|f| !file_clusters.contains_key(*f)),
+            &model.kustomize_files,
+            kustomize_by_dir,
+        );
         for file in &model.files {
-            if !file_clusters.contains_key(file) {
+            if !file_clusters.contains_key(file) && !unapplied.contains(file) {
                 if let Some(cluster) = self.cluster_of(file) {
                     file_clusters
                         .entry(file.clone())
@@ -241,6 +277,7 @@ impl Builder<'_> {
                 .flatten()
                 .cloned()
                 .collect();
+            object.unapplied = unapplied.contains(&object.file);
         }
         for hr in &mut model.helm_releases {
             hr.source_clusters = model.objects[hr.object].clusters.clone();
@@ -264,6 +301,8 @@ impl Builder<'_> {
                 helm_releases: Vec::new(),
                 labels: BTreeMap::new(),
                 label_sources: Vec::new(),
+                bootstrap: Vec::new(),
+                controller_args: BTreeMap::new(),
             });
         };
         for (dir, name) in &self.cluster_dirs {
@@ -308,7 +347,26 @@ impl Builder<'_> {
                 hubs.extend(hr.source_clusters.iter().cloned());
             }
         }
+        // What bootstraps each cluster: its flux-system Kustomization, its FluxInstance.
+        for fk in &model.flux_kustomizations {
+            let object = &model.objects[fk.object];
+            if self.is_bootstrap_kustomization(object) {
+                if let Some(c) = self
+                    .cluster_of(&object.file)
+                    .and_then(|c| clusters.get_mut(&c))
+                {
+                    c.bootstrap.push(object.id);
+                }
+            }
+        }
+        for instance in &model.flux_instances {
+            if let Some(c) = instance.cluster.as_ref().and_then(|c| clusters.get_mut(c)) {
+                c.bootstrap.push(instance.object);
+            }
+        }
         for cluster in clusters.values_mut() {
+            cluster.bootstrap.sort_unstable();
+            cluster.bootstrap.dedup();
             cluster.reconciled_by.sort_unstable();
             cluster.role = if hubs.contains(&cluster.name) {
                 "hub"

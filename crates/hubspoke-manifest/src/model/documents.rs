@@ -71,6 +71,7 @@ impl Builder<'_> {
                     clusters: Vec::new(),
                     sops,
                     patch: false,
+                    unapplied: false,
                     body,
                 });
                 model.locations.push(DocRef {

@@ -5,33 +5,46 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde_json::Value;
 
-use super::paths::normalize_git_url;
+use super::bootstrap::LocalSources;
 use super::types::{
-    FluxKustomization, HelmRelease, ModelObject, Origin, RepoModel, FLUX_HELM_GROUP,
-    FLUX_KUSTOMIZE_GROUP, FLUX_SOURCE_GROUP,
+    FluxKustomization, HelmRelease, ModelObject, Origin, PathRef, RepoModel, FLUX_HELM_GROUP,
+    FLUX_KUSTOMIZE_GROUP,
 };
 use super::{str_at, value_at, Builder};
 
 impl Builder<'_> {
-    /// `(url, branch)` of the GitRepositories named `flux-system`: the repository being linted.
-    fn local_sources(&self, model: &RepoModel) -> Vec<(String, Option<String>)> {
-        model
-            .objects
-            .iter()
-            .filter(|o| {
-                !o.patch
-                    && o.group == FLUX_SOURCE_GROUP
-                    && o.kind == "GitRepository"
-                    && o.name == "flux-system"
-            })
-            .filter_map(|o| {
-                let url = str_at(&o.body, &["spec", "url"])?;
-                Some((
-                    normalize_git_url(url),
-                    str_at(&o.body, &["spec", "ref", "branch"]).map(str::to_owned),
-                ))
-            })
-            .collect()
+    /// Whether a Flux Kustomization's `spec.sourceRef` is this repository; `namespace` is
+    /// the Kustomization's (a `sourceRef` without one names a source of its own namespace).
+    fn takes_local_source(object: &ModelObject, namespace: &str, local: &LocalSources) -> bool {
+        let source_kind = str_at(&object.body, &["spec", "sourceRef", "kind"]).unwrap_or("");
+        let source_name = str_at(&object.body, &["spec", "sourceRef", "name"]).unwrap_or("");
+        let source_ns =
+            str_at(&object.body, &["spec", "sourceRef", "namespace"]).unwrap_or(namespace);
+        local.contains(source_kind, source_ns, source_name)
+    }
+
+    /// The files a Flux Kustomization applies: those below its `spec.path` when its
+    /// source is this repository (the root without a path), else none.
+    /// Its own `spec.components` are applied with them.
+    fn kustomization_files(
+        &self,
+        object: &ModelObject,
+        path: Option<&PathRef>,
+        local_source: bool,
+        kustomize_by_dir: &BTreeMap<String, usize>,
+        model: &RepoModel,
+    ) -> Vec<String> {
+        match (path, local_source) {
+            (Some(p), true) if !p.unresolved && !p.escapes && p.exists => {
+                let mut files = self.applied_files(&p.target, kustomize_by_dir, model);
+                files.extend(self.component_files(object, &p.target, kustomize_by_dir, model));
+                files.sort();
+                files.dedup();
+                files
+            }
+            (None, true) => self.applied_files(".", kustomize_by_dir, model),
+            _ => Vec::new(),
+        }
     }
 
     /// The Flux Kustomizations: whether their source is this repository, their
@@ -40,33 +53,8 @@ impl Builder<'_> {
         &self,
         model: &mut RepoModel,
         kustomize_by_dir: &BTreeMap<String, usize>,
+        local: &LocalSources,
     ) {
-        let local = self.local_sources(model);
-        // A GitRepository is this repository when its URL is, and it does not
-        // follow another branch (tags and commits are versions of this tree).
-        let is_local = |o: &ModelObject| {
-            str_at(&o.body, &["spec", "url"]).is_some_and(|url| {
-                let url = normalize_git_url(url);
-                let branch = str_at(&o.body, &["spec", "ref", "branch"]);
-                local.iter().any(|(u, b)| {
-                    *u == url
-                        && match (b.as_deref(), branch) {
-                            (Some(a), Some(b)) => a == b,
-                            _ => true,
-                        }
-                })
-            })
-        };
-        let mut local_repositories: BTreeSet<(String, String)> = BTreeSet::new();
-        for o in &model.objects {
-            if !o.patch && o.group == FLUX_SOURCE_GROUP && o.kind == "GitRepository" && is_local(o)
-            {
-                local_repositories.insert((
-                    o.namespace.clone().unwrap_or_else(|| "default".to_owned()),
-                    o.name.clone(),
-                ));
-            }
-        }
         let mut flux = Vec::new();
         for object in &model.objects {
             if object.patch
@@ -75,31 +63,17 @@ impl Builder<'_> {
             {
                 continue;
             }
-            let ns = object
-                .namespace
-                .clone()
-                .unwrap_or_else(|| "default".to_owned());
-            let source_kind = str_at(&object.body, &["spec", "sourceRef", "kind"]).unwrap_or("");
-            let source_name = str_at(&object.body, &["spec", "sourceRef", "name"]).unwrap_or("");
-            let source_ns =
-                str_at(&object.body, &["spec", "sourceRef", "namespace"]).unwrap_or(&ns);
-            let local_source = source_kind == "GitRepository"
-                && (source_name == "flux-system"
-                    || local_repositories
-                        .contains(&(source_ns.to_owned(), source_name.to_owned())));
+            let ns = self.early_namespace(object, model, kustomize_by_dir);
+            let local_source = Self::takes_local_source(object, &ns, local);
             let path = str_at(&object.body, &["spec", "path"])
                 .map(|raw| self.path_ref(".", raw, vec![Value::from("spec"), Value::from("path")]));
-            let files = match (&path, local_source) {
-                (Some(p), true) if !p.unresolved && !p.escapes && p.exists => {
-                    let mut files = self.applied_files(&p.target, kustomize_by_dir, model);
-                    files.extend(self.component_files(object, &p.target, kustomize_by_dir, model));
-                    files.sort();
-                    files.dedup();
-                    files
-                }
-                (None, true) => self.applied_files(".", kustomize_by_dir, model),
-                _ => Vec::new(),
-            };
+            let files = self.kustomization_files(
+                object,
+                path.as_ref(),
+                local_source,
+                kustomize_by_dir,
+                model,
+            );
             let kubeconfig_secret =
                 str_at(&object.body, &["spec", "kubeConfig", "secretRef", "name"])
                     .map(str::to_owned);
@@ -136,6 +110,48 @@ impl Builder<'_> {
             });
         }
         model.flux_kustomizations = flux;
+    }
+
+    /// Look again, with the effective namespaces (targetNamespace included), at the
+    /// Kustomizations whose source was not found to be this repository; `true` when one is.
+    pub(super) fn find_more_local_sources(
+        &self,
+        model: &mut RepoModel,
+        kustomize_by_dir: &BTreeMap<String, usize>,
+    ) -> bool {
+        let namespace_of = |o: &ModelObject| {
+            o.effective_namespace
+                .clone()
+                .unwrap_or_else(|| "default".to_owned())
+        };
+        let local = self.local_sources(model, namespace_of);
+        let found: Vec<(usize, Vec<String>)> = model
+            .flux_kustomizations
+            .iter()
+            .enumerate()
+            .filter(|(_, fk)| !fk.local_source)
+            .filter(|(_, fk)| {
+                let object = &model.objects[fk.object];
+                Self::takes_local_source(object, &namespace_of(object), &local)
+            })
+            .map(|(i, fk)| {
+                let files = self.kustomization_files(
+                    &model.objects[fk.object],
+                    fk.path.as_ref(),
+                    true,
+                    kustomize_by_dir,
+                    model,
+                );
+                (i, files)
+            })
+            .collect();
+        let any = !found.is_empty();
+        for (i, files) in found {
+            let fk = &mut model.flux_kustomizations[i];
+            fk.local_source = true;
+            fk.files = files;
+        }
+        any
     }
 
     /// The HelmReleases, with the kubeconfig they name.
@@ -203,7 +219,9 @@ impl Builder<'_> {
     }
 
     /// Files a Flux Kustomization applies: what its directory's kustomization.yaml
-    /// includes (transitively, patches excluded), or every YAML file below the directory without one.
+    /// includes (transitively, patches excluded), or, for a directory without one, what
+    /// Flux generates: every YAML file below it, except that a sub-directory holding a
+    /// kustomization.yaml is included as that kustomization (its unlisted files are not).
     pub(super) fn applied_files(
         &self,
         dir: &str,
@@ -237,16 +255,40 @@ impl Builder<'_> {
                     } else {
                         format!("{target}/")
                     };
-                    out.extend(
-                        self.file_index
-                            .range(prefix.clone()..)
-                            .map(|(f, _)| f)
-                            .take_while(|f| f.starts_with(&prefix))
-                            .cloned(),
-                    );
+                    for file in self
+                        .file_index
+                        .range(prefix.clone()..)
+                        .map(|(f, _)| f)
+                        .take_while(|f| f.starts_with(&prefix))
+                    {
+                        match kustomization_below(&prefix, file, kustomize_by_dir) {
+                            Some(sub) => {
+                                if !visited.contains(sub) {
+                                    queue.push_back(sub.to_owned());
+                                }
+                            }
+                            None => {
+                                out.insert(file.clone());
+                            }
+                        }
+                    }
                 }
             }
         }
         out.into_iter().collect()
     }
+}
+
+/// The highest directory strictly between `prefix` (a directory with a trailing `/`, or
+/// empty for the root) and `file` that holds a kustomization.yaml.
+fn kustomization_below<'f>(
+    prefix: &str,
+    file: &'f str,
+    kustomize_by_dir: &BTreeMap<String, usize>,
+) -> Option<&'f str> {
+    let relative = file.get(prefix.len()..)?;
+    relative
+        .match_indices('/')
+        .map(|(i, _)| &file[..prefix.len() + i])
+        .find(|dir| kustomize_by_dir.contains_key(*dir))
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::paths::normalize;
+use super::kustomize::parse_patch_text;
 use super::selector::Selector;
 use super::types::{KubeconfigPatch, Origin, RepoModel, FLUX_HELM_GROUP, FLUX_KUSTOMIZE_GROUP};
 use super::{str_at, Builder};
@@ -34,16 +34,6 @@ fn kubeconfig_secret_of_patch(patch: &Value) -> Option<String> {
         }
         _ => None,
     }
-}
-
-/// The documents of a patch written inline (`patch: |`).
-fn parse_patch_text(text: &str) -> Vec<Value> {
-    crate::yaml::parse_stream(text, crate::yaml::ParseLimits::default())
-        .documents
-        .iter()
-        .map(|d| d.root.to_json())
-        .filter(|v| !v.is_null())
-        .collect()
 }
 
 impl Builder<'_> {
@@ -105,68 +95,11 @@ impl Builder<'_> {
             }
         }
         for (k, kf) in model.kustomize_files.iter().enumerate() {
-            let mut patches: Vec<(Vec<Value>, Option<&Value>, Vec<Value>)> = Vec::new();
-            for field in ["patches", "patchesJson6902"] {
-                let Some(items) = kf.body.get(field).and_then(Value::as_array) else {
-                    continue;
-                };
-                for (i, p) in items.iter().enumerate() {
-                    if let Some(text) = p.get("patch").and_then(Value::as_str) {
-                        patches.push((
-                            vec![Value::from(field), Value::from(i)],
-                            p.get("target"),
-                            parse_patch_text(text),
-                        ));
-                    } else if let Some(raw) = p.get("path").and_then(Value::as_str) {
-                        let values = normalize(&kf.dir, raw)
-                            .and_then(|target| self.file_index.get(&target))
-                            .map(|&f| {
-                                self.files[f]
-                                    .documents
-                                    .iter()
-                                    .map(|d| d.root.to_json())
-                                    .collect()
-                            })
-                            .unwrap_or_default();
-                        patches.push((
-                            vec![Value::from(field), Value::from(i)],
-                            p.get("target"),
-                            values,
-                        ));
-                    }
-                }
-            }
-            if let Some(items) = kf
-                .body
-                .get("patchesStrategicMerge")
-                .and_then(Value::as_array)
-            {
-                for (i, item) in items.iter().enumerate() {
-                    let Some(text) = item.as_str() else { continue };
-                    let values = if text.contains('\n') {
-                        parse_patch_text(text)
-                    } else {
-                        normalize(&kf.dir, text)
-                            .and_then(|target| self.file_index.get(&target))
-                            .map(|&f| {
-                                self.files[f]
-                                    .documents
-                                    .iter()
-                                    .map(|d| d.root.to_json())
-                                    .collect()
-                            })
-                            .unwrap_or_default()
-                    };
-                    patches.push((
-                        vec![Value::from("patchesStrategicMerge"), Value::from(i)],
-                        None,
-                        values,
-                    ));
-                }
-            }
+            let patches = self.kustomize_patches(kf);
             let mut files: Option<Vec<String>> = None;
-            for (path, target, values) in patches {
-                for value in values {
+            for patch in patches {
+                let (path, target) = (patch.path, patch.target);
+                for value in patch.values {
                     let Some(secret) = kubeconfig_secret_of_patch(&value) else {
                         continue;
                     };

@@ -3,12 +3,92 @@
 
 use serde_json::Value;
 
-use super::paths::parent_dir;
+use super::paths::{normalize, parent_dir};
 use super::types::{KustomizeFile, PathRef};
 use super::Builder;
 use crate::yaml::Node;
 
+/// The documents of a patch written inline (`patch: |`).
+pub(super) fn parse_patch_text(text: &str) -> Vec<Value> {
+    crate::yaml::parse_stream(text, crate::yaml::ParseLimits::default())
+        .documents
+        .iter()
+        .map(|d| d.root.to_json())
+        .filter(|v| !v.is_null())
+        .collect()
+}
+
+/// One patch of a kustomization.yaml: where it is written, its `target` (if any) and
+/// its documents (inline, or read from the file it names).
+pub(super) struct KustomizePatch<'k> {
+    /// Field path of the patch's list item (`patches`, 0).
+    pub(super) path: Vec<Value>,
+    /// Its `target`; a strategic-merge patch without one selects its own kind and name.
+    pub(super) target: Option<&'k Value>,
+    /// Its documents (a JSON 6902 list of operations, or strategic-merge objects).
+    pub(super) values: Vec<Value>,
+}
+
 impl Builder<'_> {
+    /// The documents of the linted file at `raw`, relative to `dir`.
+    fn documents_at(&self, dir: &str, raw: &str) -> Vec<Value> {
+        normalize(dir, raw)
+            .and_then(|target| self.file_index.get(&target))
+            .map(|&f| {
+                self.files[f]
+                    .documents
+                    .iter()
+                    .map(|d| d.root.to_json())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every patch of a kustomization.yaml: `patches` and `patchesJson6902` (inline or
+    /// from a file), and `patchesStrategicMerge` (inline or a file name).
+    pub(super) fn kustomize_patches<'k>(&self, kf: &'k KustomizeFile) -> Vec<KustomizePatch<'k>> {
+        let mut patches = Vec::new();
+        for field in ["patches", "patchesJson6902"] {
+            let Some(items) = kf.body.get(field).and_then(Value::as_array) else {
+                continue;
+            };
+            for (i, p) in items.iter().enumerate() {
+                let values = if let Some(text) = p.get("patch").and_then(Value::as_str) {
+                    parse_patch_text(text)
+                } else if let Some(raw) = p.get("path").and_then(Value::as_str) {
+                    self.documents_at(&kf.dir, raw)
+                } else {
+                    continue;
+                };
+                patches.push(KustomizePatch {
+                    path: vec![Value::from(field), Value::from(i)],
+                    target: p.get("target"),
+                    values,
+                });
+            }
+        }
+        if let Some(items) = kf
+            .body
+            .get("patchesStrategicMerge")
+            .and_then(Value::as_array)
+        {
+            for (i, item) in items.iter().enumerate() {
+                let Some(text) = item.as_str() else { continue };
+                let values = if text.contains('\n') {
+                    parse_patch_text(text)
+                } else {
+                    self.documents_at(&kf.dir, text)
+                };
+                patches.push(KustomizePatch {
+                    path: vec![Value::from("patchesStrategicMerge"), Value::from(i)],
+                    target: None,
+                    values,
+                });
+            }
+        }
+        patches
+    }
+
     /// A path written in a kustomization.yaml. Unlike Flux's `spec.path` (relative to the
     /// source root even with a leading `/`), kustomize reads an absolute path from the
     /// machine's file system: it is outside the repository and never looked at.

@@ -14,15 +14,20 @@
 //! 2. `paths`: repository path arithmetic, and path references resolved in the tree;
 //! 3. `slim`: how much of an object's body the model and the repository rules keep;
 //! 4. `selector`: kustomize patch targets (anchored regular expressions, label selectors);
-//! 5. `kustomize`: kustomization.yaml files and the files they name;
+//! 5. `kustomize`: kustomization.yaml files and the files they name, patches' documents;
 //! 6. `documents`: kustomization.yaml files, then objects from the parsed documents (not
 //!    from generator inputs, which are data); patch files;
-//! 7. `clusters`: cluster directories, where a path or kubeconfig leads, cluster assignment, labels;
-//! 8. `flux`: Flux Kustomizations (local source, applied files) and HelmReleases;
-//! 9. `kubeconfig`: patches that add a kubeConfig and send their targets to another cluster;
-//! 10. `namespaces`: cluster-scoped kinds and effective namespaces;
-//! 11. `references`: `sourceRef`, `dependsOn`, `valuesFrom`... looked up in the index;
-//! 12. `cycles`: `dependsOn` cycles.
+//! 7. `namespaces`: cluster-scoped kinds and effective namespaces;
+//! 8. `bootstrap`: FluxInstances, `flux-system/` bootstrap directories, cluster directories,
+//!    the sources that are this repository;
+//! 9. `generated`: objects other objects generate (ArtifactGenerator outputs, a FluxInstance's sync);
+//! 10. `clusters`: where a path or kubeconfig leads, cluster assignment, unapplied files, labels;
+//! 11. `flux`: Flux Kustomizations (local source, applied files) and HelmReleases;
+//! 12. `kubeconfig`: patches that add a kubeConfig and send their targets to another cluster;
+//! 13. `controllers`: the Flux controllers' flags each cluster's bootstrap sets;
+//!     then `profile`: the profile configured, or detected from clusters and flags;
+//! 14. `references`: `sourceRef`, `dependsOn`, `valuesFrom`... looked up in the index;
+//! 15. `cycles`: `dependsOn` cycles.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -31,14 +36,18 @@ use serde_json::Value;
 
 use crate::parse::ParsedFile;
 
+mod bootstrap;
 mod clusters;
+mod controllers;
 mod cycles;
 mod documents;
 mod flux;
+mod generated;
 mod kubeconfig;
 mod kustomize;
 mod namespaces;
 mod paths;
+mod profile;
 mod references;
 mod selector;
 mod slim;
@@ -47,12 +56,12 @@ mod types;
 pub use paths::{normalize, normalize_git_url};
 pub use slim::{repository_rules_skip_data, IDENTITY_FIELDS};
 pub use types::{
-    index_key, Cluster, DeclaredExternalSecret, DocRef, FluxKustomization, HelmRelease,
-    KustomizeFile, ModelObject, ModelOptions, ObjectRef, Origin, PathRef, RepoModel,
-    FLUX_HELM_GROUP, FLUX_KUSTOMIZE_GROUP, FLUX_SOURCE_GROUP,
+    index_key, Cluster, DeclaredExternalSecret, DocRef, FluxInstance, FluxKustomization, FluxSync,
+    HelmRelease, KustomizeFile, ModelObject, ModelOptions, ObjectRef, Origin, PathRef, Profile,
+    RepoModel, FLUX_HELM_GROUP, FLUX_KUSTOMIZE_GROUP, FLUX_OPERATOR_GROUP,
+    FLUX_SOURCE_EXTENSIONS_GROUP, FLUX_SOURCE_GROUP,
 };
 
-use clusters::cluster_directories;
 use cycles::dependency_cycles;
 use paths::directories_of;
 use references::resolve_references;
@@ -64,8 +73,10 @@ struct Builder<'a> {
     options: &'a ModelOptions,
     file_index: BTreeMap<String, usize>,
     directories: BTreeSet<String>,
-    /// Cluster directory → cluster name.
+    /// Cluster directory → cluster name (known once the documents are read).
     cluster_dirs: BTreeMap<String, String>,
+    /// `<dir>/flux-system` directories holding a Flux bootstrap.
+    bootstrap_dirs: BTreeSet<String>,
 }
 
 impl RepoModel {
@@ -77,15 +88,14 @@ impl RepoModel {
             .map(|(i, f)| (f.source.repo_path.clone(), i))
             .collect();
         let directories = directories_of(file_index.keys());
-        let cluster_dirs =
-            cluster_directories(&options.clusters_dir, &directories, file_index.keys());
         let builder = Builder {
             files,
             root,
             options,
             file_index,
             directories,
-            cluster_dirs,
+            cluster_dirs: BTreeMap::new(),
+            bootstrap_dirs: BTreeSet::new(),
         };
         builder.build()
     }
@@ -97,10 +107,11 @@ impl RepoModel {
 }
 
 impl Builder<'_> {
-    /// The stages, in the order their inputs need: namespaces before kubeconfig
-    /// patches (targets match on them), clusters before the index is used by
+    /// The stages, in the order their inputs need: bootstraps (which read the
+    /// documents) before anything asks which cluster a path is in; namespaces before
+    /// kubeconfig patches (targets match on them); clusters before the index is used by
     /// references and cycles (a reference prefers a definition on its own cluster).
-    fn build(&self) -> RepoModel {
+    fn build(mut self) -> RepoModel {
         let mut model = RepoModel {
             objects: Vec::new(),
             index: BTreeMap::new(),
@@ -109,6 +120,10 @@ impl Builder<'_> {
             flux_kustomizations: Vec::new(),
             helm_releases: Vec::new(),
             clusters: Vec::new(),
+            flux_instances: Vec::new(),
+            profile: Profile::SingleTenant,
+            profile_reason: String::new(),
+            generated: BTreeMap::new(),
             dependency_cycles: Vec::new(),
             files: self.file_index.keys().cloned().collect(),
             data_files: BTreeSet::new(),
@@ -126,11 +141,23 @@ impl Builder<'_> {
             .map(|(i, k)| (k.dir.clone(), i))
             .collect();
         self.mark_patches(&mut model);
-        self.collect_flux_kustomizations(&mut model, &kustomize_by_dir);
+        self.collect_flux_instances(&mut model, &kustomize_by_dir);
+        self.bootstrap_dirs = self.bootstrap_directories(&model);
+        self.cluster_dirs = self.cluster_directories(&model);
+        let local = self.local_sources(&model, |o| {
+            self.early_namespace(o, &model, &kustomize_by_dir)
+        });
+        self.collect_flux_kustomizations(&mut model, &kustomize_by_dir, &local);
         self.collect_helm_releases(&mut model);
         self.resolve_namespaces(&mut model, &kustomize_by_dir);
+        // A source and its Kustomization may share a namespace only through a
+        // targetNamespace, known now: look again at the sources not found local.
+        if self.find_more_local_sources(&mut model, &kustomize_by_dir) {
+            self.resolve_namespaces(&mut model, &kustomize_by_dir);
+        }
+        self.collect_flux_instance_files(&mut model, &kustomize_by_dir);
         self.apply_kubeconfig_patches(&mut model, &kustomize_by_dir);
-        self.assign_clusters(&mut model);
+        self.assign_clusters(&mut model, &kustomize_by_dir);
         for object in model.objects.iter().filter(|o| !o.patch) {
             let ns = object.effective_namespace.as_deref().unwrap_or("");
             model
@@ -138,12 +165,23 @@ impl Builder<'_> {
                 .entry(index_key(&object.group, &object.kind, ns, &object.name))
                 .or_default()
                 .push(object.id);
-            model
-                .kinds
-                .entry(format!("{}/{}", object.group, object.kind))
-                .or_default()
-                .push(object.id);
+            if !object.unapplied {
+                model
+                    .kinds
+                    .entry(format!("{}/{}", object.group, object.kind))
+                    .or_default()
+                    .push(object.id);
+            }
         }
+        self.collect_generated(&mut model);
+        self.collect_controller_args(&mut model);
+        // The profile reads the clusters' roles and the controllers' flags.
+        let (profile, reason) = match self.options.profile {
+            Some(profile) => (profile, "configured"),
+            None => profile::detect_profile(&model),
+        };
+        model.profile = profile;
+        model.profile_reason = reason.to_owned();
         self.collect_cluster_labels(&mut model);
         resolve_references(&mut model);
         model.dependency_cycles = dependency_cycles(&model);

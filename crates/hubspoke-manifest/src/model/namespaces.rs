@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::paths::parent_dir;
-use super::types::RepoModel;
+use super::types::{KustomizeFile, ModelObject, RepoModel};
 use super::{str_at, Builder};
 
 /// Kinds that live outside namespaces: a kustomize or Flux namespace never applies to them.
@@ -45,6 +45,52 @@ pub fn is_cluster_scoped(kind: &str) -> bool {
 }
 
 impl Builder<'_> {
+    /// The `namespace:` of the nearest kustomization.yaml at or above `file`'s directory.
+    fn kustomize_namespace(
+        file: &str,
+        kustomize_files: &[KustomizeFile],
+        kustomize_by_dir: &BTreeMap<String, usize>,
+    ) -> Option<String> {
+        let mut dir = parent_dir(file);
+        loop {
+            if let Some(ns) = kustomize_by_dir
+                .get(&dir)
+                .and_then(|&k| kustomize_files.get(k)?.namespace.clone())
+            {
+                return Some(ns);
+            }
+            if dir == "." {
+                return None;
+            }
+            dir = parent_dir(&dir);
+        }
+    }
+
+    /// An object's namespace before Flux Kustomizations are known: its own, else its
+    /// kustomization.yaml's.
+    pub(super) fn kustomize_or_own_namespace(
+        &self,
+        object: &ModelObject,
+        model: &RepoModel,
+        kustomize_by_dir: &BTreeMap<String, usize>,
+    ) -> Option<String> {
+        object.namespace.clone().or_else(|| {
+            Self::kustomize_namespace(&object.file, &model.kustomize_files, kustomize_by_dir)
+        })
+    }
+
+    /// [`Self::kustomize_or_own_namespace`], else `default` (where the API server puts
+    /// an object without one).
+    pub(super) fn early_namespace(
+        &self,
+        object: &ModelObject,
+        model: &RepoModel,
+        kustomize_by_dir: &BTreeMap<String, usize>,
+    ) -> String {
+        self.kustomize_or_own_namespace(object, model, kustomize_by_dir)
+            .unwrap_or_else(|| "default".to_owned())
+    }
+
     /// Every object's effective namespace (see the module documentation).
     pub(super) fn resolve_namespaces(
         &self,
@@ -66,7 +112,12 @@ impl Builder<'_> {
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
             .collect();
-        for object in &mut model.objects {
+        let RepoModel {
+            objects,
+            kustomize_files,
+            ..
+        } = model;
+        for object in objects {
             if is_cluster_scoped(&object.kind) {
                 object.effective_namespace = None;
                 continue;
@@ -78,21 +129,7 @@ impl Builder<'_> {
             if object.namespace.is_some() {
                 continue;
             }
-            let mut dir = parent_dir(&object.file);
-            let mut found = None;
-            loop {
-                if let Some(ns) = kustomize_by_dir
-                    .get(&dir)
-                    .and_then(|&k| model.kustomize_files[k].namespace.clone())
-                {
-                    found = Some(ns);
-                    break;
-                }
-                if dir == "." {
-                    break;
-                }
-                dir = parent_dir(&dir);
-            }
+            let found = Self::kustomize_namespace(&object.file, kustomize_files, kustomize_by_dir);
             object.effective_namespace = found;
         }
     }

@@ -143,7 +143,12 @@ fn object_ref(
         None
     } else {
         let key = index_key(group, kind, namespace.unwrap_or(""), name);
-        let candidates = model.index.get(&key).map_or(&[][..], Vec::as_slice);
+        // A definition in the repository, else the object that generates it.
+        let candidates = model
+            .index
+            .get(&key)
+            .or_else(|| model.generated.get(&key))
+            .map_or(&[][..], Vec::as_slice);
         candidates
             .iter()
             .copied()

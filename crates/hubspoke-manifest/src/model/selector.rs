@@ -106,6 +106,17 @@ impl Selector {
         })
     }
 
+    /// Whether the target selects the Deployment `name` of a Flux controller
+    /// (`apps/v1`, in flux-system). Label and annotation selectors are not judged: the
+    /// controllers' labels are not in the repository, so they count as matching.
+    pub(super) fn matches_controller(&self, name: &str) -> bool {
+        self.group.matches("apps")
+            && self.version.matches("v1")
+            && self.kind.matches("Deployment")
+            && self.name.matches(name)
+            && self.namespace.matches("flux-system")
+    }
+
     /// Whether the target selects `object` (every field must match).
     pub(super) fn matches(&self, object: &ModelObject) -> bool {
         let version = object
@@ -220,6 +231,7 @@ mod tests {
             clusters: Vec::new(),
             sops: false,
             patch: false,
+            unapplied: false,
             body: json!({"apiVersion": api_version, "kind": kind, "metadata": metadata}),
         }
     }

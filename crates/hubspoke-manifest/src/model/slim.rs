@@ -7,13 +7,15 @@ use serde_json::Value;
 use super::types::ModelOptions;
 use crate::yaml::Node;
 
-/// Whether the model reads more of an object than its metadata: Flux objects
-/// (sources, reconcilers, `dependsOn`, patches) and the ConfigMaps that carry a
+/// Whether the model reads more of an object than its metadata: Flux and Flux Operator
+/// objects (sources, reconcilers, `dependsOn`, patches, FluxInstances) and the ConfigMaps that carry a
 /// cluster's labels. Other ConfigMaps only need to exist (`valuesFrom`,
 /// `substituteFrom`): keeping their data made a 50 MB file of ConfigMaps spend
 /// most of its run copying data no rule reads.
 pub(super) fn reads_body(meta: &crate::ObjectMeta, options: &ModelOptions) -> bool {
-    meta.group().ends_with(".fluxcd.io") || is_cluster_label_configmap(meta, options)
+    meta.group().ends_with(".fluxcd.io")
+        || meta.group() == super::types::FLUX_OPERATOR_GROUP
+        || is_cluster_label_configmap(meta, options)
 }
 
 /// A ConfigMap named in [`ModelOptions::cluster_label_configmaps`].

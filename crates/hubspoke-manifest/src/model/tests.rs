@@ -9,7 +9,16 @@ use serde_json::Value;
 use super::*;
 use crate::parse::ParsedFile;
 
-fn model_of(files: &[(&str, &str)]) -> RepoModel {
+mod bootstrap;
+mod profile;
+
+/// The model of a repository given as `(path, text)` pairs.
+pub(super) fn model_of(files: &[(&str, &str)]) -> RepoModel {
+    model_with(files, &ModelOptions::default())
+}
+
+/// [`model_of`] with `options`.
+pub(super) fn model_with(files: &[(&str, &str)], options: &ModelOptions) -> RepoModel {
     let parsed: Vec<ParsedFile> = files
         .iter()
         .map(|(path, text)| {
@@ -17,14 +26,11 @@ fn model_of(files: &[(&str, &str)]) -> RepoModel {
         })
         .collect();
     let refs: Vec<&ParsedFile> = parsed.iter().collect();
-    RepoModel::build(
-        &refs,
-        Path::new("/nonexistent-root"),
-        &ModelOptions::default(),
-    )
+    RepoModel::build(&refs, Path::new("/nonexistent-root"), options)
 }
 
-fn object<'m>(model: &'m RepoModel, file: &str, name: &str) -> &'m ModelObject {
+/// The object `name` of `file`.
+pub(super) fn object<'m>(model: &'m RepoModel, file: &str, name: &str) -> &'m ModelObject {
     model
         .objects
         .iter()
@@ -32,7 +38,8 @@ fn object<'m>(model: &'m RepoModel, file: &str, name: &str) -> &'m ModelObject {
         .expect("object in model")
 }
 
-fn cluster<'m>(model: &'m RepoModel, name: &str) -> &'m Cluster {
+/// The cluster `name`.
+pub(super) fn cluster<'m>(model: &'m RepoModel, name: &str) -> &'m Cluster {
     model
         .clusters
         .iter()
@@ -528,7 +535,8 @@ spec:
         ),
     ];
 
-fn flux_kustomization<'m>(model: &'m RepoModel, name: &str) -> &'m FluxKustomization {
+/// The Flux Kustomization `name`.
+pub(super) fn flux_kustomization<'m>(model: &'m RepoModel, name: &str) -> &'m FluxKustomization {
     model
         .flux_kustomizations
         .iter()

@@ -6,12 +6,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::Value;
 
+pub use super::profile::Profile;
+
 /// Flux API groups.
 pub const FLUX_KUSTOMIZE_GROUP: &str = "kustomize.toolkit.fluxcd.io";
 /// Flux helm-controller group.
 pub const FLUX_HELM_GROUP: &str = "helm.toolkit.fluxcd.io";
 /// Flux source-controller group.
 pub const FLUX_SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
+/// Flux source-watcher group (ArtifactGenerator).
+pub const FLUX_SOURCE_EXTENSIONS_GROUP: &str = "source.extensions.fluxcd.io";
+/// The Flux Operator's group (FluxInstance, ResourceSet...).
+pub const FLUX_OPERATOR_GROUP: &str = "fluxcd.controlplane.io";
 
 /// Choices that shape the model.
 #[derive(Debug, Clone)]
@@ -29,6 +35,8 @@ pub struct ModelOptions {
     /// Secrets the configuration declares as created outside the repository
     /// (`model.external-secrets`): references to them are satisfied.
     pub external_secrets: Vec<DeclaredExternalSecret>,
+    /// The profile the configuration sets (`profile:`); detected from the model when `None`.
+    pub profile: Option<Profile>,
 }
 
 /// A Secret created outside the repository (by a bootstrap script, by hand), declared in
@@ -55,6 +63,7 @@ impl Default for ModelOptions {
             ],
             slim_bodies: false,
             external_secrets: Vec::new(),
+            profile: None,
         }
     }
 }
@@ -103,6 +112,11 @@ pub struct ModelObject {
     /// The document is a kustomize patch (its file is named only by `patches`,
     /// `patchesStrategicMerge` or `patchesJson6902`), not a resource: it defines nothing.
     pub patch: bool,
+    /// Nothing applies the file: no Flux Kustomization reaches it, and the nearest
+    /// kustomization.yaml at or above its directory does not list it (Flux and kustomize
+    /// then leave it out). Such an object lands on no cluster, and `kinds` leaves it out.
+    #[serde(skip_serializing_if = "is_false")]
+    pub unapplied: bool,
     /// The object itself.
     pub body: Value,
 }
@@ -171,8 +185,9 @@ pub struct ObjectRef {
     /// default); absent when neither is known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
-    /// Id of the object defining it; null when the repository defines none. Among
-    /// several definitions, the first that shares a cluster with the referrer.
+    /// Id of the object defining it (or, for an object only generated, of its generator:
+    /// an ArtifactGenerator, a FluxInstance); null when the repository defines none.
+    /// Among several definitions, the first that shares a cluster with the referrer.
     pub object: Option<usize>,
     /// The name or namespace is a `${VAR}` substitution: not resolvable, never dangling.
     #[serde(skip_serializing_if = "is_false")]
@@ -326,6 +341,77 @@ pub struct Cluster {
     pub labels: BTreeMap<String, String>,
     /// Object ids the labels came from.
     pub label_sources: Vec<usize>,
+    /// How Flux is bootstrapped on it: the objects that sync its directory (the
+    /// `flux-system` Kustomization of its `flux-system/` directory, or a FluxInstance
+    /// whose `spec.sync.path` it is).
+    pub bootstrap: Vec<usize>,
+    /// Command-line arguments its bootstrap gives each Flux controller (by Deployment
+    /// name): patches of `<directory>/flux-system/kustomization.yaml` and a FluxInstance's
+    /// `spec.kustomize.patches` that add container args, args of the controllers'
+    /// Deployments in `<directory>/flux-system/`, and the flags a FluxInstance's
+    /// `spec.cluster.multitenant` sets.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub controller_args: BTreeMap<String, Vec<String>>,
+}
+
+impl Cluster {
+    /// The service account a controller impersonates for objects that name none
+    /// (`--default-service-account=<name>`, the last one set), if its bootstrap sets one.
+    pub fn default_service_account(&self, controller: &str) -> Option<&str> {
+        self.controller_args
+            .get(controller)?
+            .iter()
+            .rev()
+            .find_map(|arg| arg.strip_prefix("--default-service-account="))
+            .filter(|name| !name.is_empty())
+    }
+}
+
+/// The sync of a FluxInstance (`spec.sync`): the source and Kustomization the Flux
+/// Operator creates, named `spec.sync.name` (else the FluxInstance's namespace) in the
+/// FluxInstance's namespace.
+#[derive(Debug, Clone, Serialize)]
+pub struct FluxSync {
+    /// `spec.sync.kind`: GitRepository, OCIRepository or Bucket.
+    pub kind: String,
+    /// Name of the generated source and Kustomization.
+    pub name: String,
+    /// Their namespace.
+    pub namespace: String,
+    /// `spec.sync.url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// `spec.sync.ref` (`refs/heads/main`, a tag, a semver range...).
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// `spec.sync.path`, resolved from the repository root.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathRef>,
+    /// `spec.sync.pullSecret`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pull_secret: Option<String>,
+}
+
+/// A FluxInstance of the Flux Operator: a cluster's Flux installation and bootstrap.
+#[derive(Debug, Clone, Serialize)]
+pub struct FluxInstance {
+    /// Object id.
+    pub object: usize,
+    /// Its `spec.sync`, when it is a mapping with a `kind`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync: Option<FluxSync>,
+    /// `spec.cluster.multitenant: true`: the controllers run with the multi-tenancy lockdown.
+    pub multitenant: bool,
+    /// The service account reconcilers without their own impersonate when multitenant
+    /// (`spec.cluster.tenantDefaultServiceAccount`, default `default`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_service_account: Option<String>,
+    /// The cluster it bootstraps: the one whose directory `spec.sync.path` is, else the
+    /// one its own file lands on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// Files its sync applies (when `spec.sync.path` is a directory of this repository).
+    pub files: Vec<String>,
 }
 
 /// The whole repository as repository rules see it.
@@ -336,8 +422,8 @@ pub struct RepoModel {
     /// `group/kind/namespace/name` (effective namespace; empty segments allowed) → object ids
     /// (patches excluded: they define nothing).
     pub index: BTreeMap<String, Vec<usize>>,
-    /// `group/Kind` (`/Namespace` for the core group) → object ids, patches excluded:
-    /// rules iterate the kinds they judge instead of every object.
+    /// `group/Kind` (`/Namespace` for the core group) → object ids, patches and unapplied
+    /// objects excluded: rules iterate the kinds they judge instead of every object.
     pub kinds: BTreeMap<String, Vec<usize>>,
     /// Kustomize configuration files.
     pub kustomize_files: Vec<KustomizeFile>,
@@ -347,6 +433,17 @@ pub struct RepoModel {
     pub helm_releases: Vec<HelmRelease>,
     /// Clusters.
     pub clusters: Vec<Cluster>,
+    /// FluxInstances (Flux Operator).
+    pub flux_instances: Vec<FluxInstance>,
+    /// The repository's profile: configured, else detected (see `profile_reason`).
+    pub profile: Profile,
+    /// Why: `configured`, or what the detection saw ("a hub reconciles spokes"...).
+    pub profile_reason: String,
+    /// `group/kind/namespace/name` → ids of the objects that generate it: the
+    /// ExternalArtifacts of an ArtifactGenerator (`spec.artifacts[].name`), the source
+    /// and Kustomization of a FluxInstance's `spec.sync`. Kept apart from `index`: a
+    /// generated object is not a second definition of one the repository also holds.
+    pub generated: BTreeMap<String, Vec<usize>>,
     /// Cycles of `dependsOn` (Flux Kustomizations, HelmReleases), each once: its
     /// members' object ids, sorted by namespace/name. Dependencies are followed
     /// within a cluster (between objects sharing one, or on none).

@@ -109,10 +109,11 @@ impl FluxDocument {
         );
         let mut out = BTreeMap::new();
         for document in &parsed.documents {
-            let value = document.root.to_json();
+            let mut value = document.root.to_json();
             if !crd::is_crd(&value) {
                 continue;
             }
+            add_flux_operator_kinds(group, kind, &mut value);
             let (versions, problems) = crd::crd_versions(&value, strict);
             if let Some(p) = problems.first() {
                 return Err(format!("embedded Flux CRD {source}: {}", p.message));
@@ -136,6 +137,48 @@ impl FluxDocument {
         }
         Ok(out)
     }
+}
+
+/// The Flux Operator's kinds, which emit Flux events and can be the target of a Receiver.
+const FLUX_OPERATOR_KINDS: [&str; 3] = ["FluxInstance", "ResourceSet", "ResourceSetInputProvider"];
+
+/// The Flux Operator installs notification-controller with its Alert and Receiver CRDs
+/// patched to accept its own kinds (`Alert.spec.eventSources[].kind: FluxInstance`,
+/// `Receiver.spec.resources[].kind: ResourceSet`...). Those objects are valid on every
+/// cluster the operator manages, and the linted repository cannot tell which clusters
+/// those are, so the embedded CRDs accept them everywhere: the same enum extension, on
+/// every version that has the enum.
+fn add_flux_operator_kinds(group: &str, kind: &str, crd: &mut serde_json::Value) {
+    let list = match (group, kind) {
+        ("notification.toolkit.fluxcd.io", "Alert") => "eventSources",
+        ("notification.toolkit.fluxcd.io", "Receiver") => "resources",
+        _ => return,
+    };
+    let pointer = format!(
+        "/schema/openAPIV3Schema/properties/spec/properties/{list}/items/properties/kind/enum"
+    );
+    let versions = crd
+        .pointer_mut("/spec/versions")
+        .and_then(serde_json::Value::as_array_mut);
+    for version in versions.into_iter().flatten() {
+        let Some(kinds) = version
+            .pointer_mut(&pointer)
+            .and_then(serde_json::Value::as_array_mut)
+        else {
+            continue;
+        };
+        for extra in FLUX_OPERATOR_KINDS {
+            if !kinds.iter().any(|k| k == extra) {
+                kinds.push(serde_json::Value::from(extra));
+            }
+        }
+    }
+}
+
+/// Whether the embedded bundle may hold `group`: Flux's `*.fluxcd.io` groups and the
+/// Flux Operator's `fluxcd.controlplane.io`.
+pub(super) fn is_flux_group(group: &str) -> bool {
+    group.ends_with(".fluxcd.io") || group == "fluxcd.controlplane.io"
 }
 
 /// `spec.group` and `spec.names.kind` of a CRD as controller-gen writes it (`  group: X`,
@@ -198,10 +241,10 @@ impl Schemas {
             .map_err(String::as_str)
     }
 
-    /// The embedded Flux schemas of `group`/`kind`. Only `*.fluxcd.io` groups are looked
-    /// up, so that a run without Flux objects never decompresses the bundle.
+    /// The embedded Flux schemas of `group`/`kind`. Only Flux groups ([`is_flux_group`])
+    /// are looked up, so that a run without Flux objects never decompresses the bundle.
     fn flux_kind(&self, group: &str, kind: &str) -> Option<&FluxKind> {
-        if !group.ends_with(".fluxcd.io") {
+        if !is_flux_group(group) {
             return None;
         }
         self.flux().ok()?.kinds.get(&format!("{group}/{kind}"))

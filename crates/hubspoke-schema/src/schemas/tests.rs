@@ -417,6 +417,110 @@ spec:
 }
 
 #[test]
+fn flux_operator_kinds_use_the_embedded_crds() {
+    // A FluxInstance as the operator's examples write it: valid, strictly.
+    let valid = "\
+apiVersion: fluxcd.controlplane.io/v1
+kind: FluxInstance
+metadata: {name: flux, namespace: flux-system}
+spec:
+  distribution: {version: 2.7.x, registry: ghcr.io/fluxcd}
+  cluster: {type: kubernetes, multitenant: true, tenantDefaultServiceAccount: flux}
+  sync: {kind: GitRepository, url: 'https://github.com/x/y.git', ref: refs/heads/main, path: clusters/a}
+---
+apiVersion: fluxcd.controlplane.io/v1
+kind: ResourceSet
+metadata: {name: apps, namespace: flux-system}
+spec:
+  inputs: [{tenant: a, replicas: 2}]
+  resources: [{apiVersion: v1, kind: Namespace, metadata: {name: a}}]
+";
+    assert_eq!(places(&run(valid, strict())), vec![]);
+    // Malformed content is reported at its line: a string where a boolean goes, an
+    // unknown sync kind, a sync without its required url, ref and path, a misspelt field.
+    let invalid = "\
+apiVersion: fluxcd.controlplane.io/v1
+kind: FluxInstance
+metadata: {name: flux, namespace: flux-system}
+spec:
+  distribution: {version: 2.7.x, registry: ghcr.io/fluxcd}
+  cluster:
+    multitenant: \"yes\"
+  sync:
+    kind: HelmRepository
+  wiat: true
+";
+    let found = run(invalid, strict());
+    assert_eq!(
+        places(&found),
+        vec![
+            (INVALID_ID.to_owned(), 7, 18),
+            // One finding per missing field: url, ref, path.
+            (INVALID_ID.to_owned(), 8, 3),
+            (INVALID_ID.to_owned(), 8, 3),
+            (INVALID_ID.to_owned(), 8, 3),
+            (INVALID_ID.to_owned(), 9, 11),
+            (UNKNOWN_FIELD_ID.to_owned(), 10, 3)
+        ],
+        "{found:#?}"
+    );
+    assert!(found[1].message.contains("path"), "{}", found[1].message);
+}
+
+#[test]
+fn a_malformed_artifact_generator_is_reported_at_its_line() {
+    // The model reads what it can of it (outputs without a name generate nothing); schema
+    // validation says what is wrong, where.
+    let text = "\
+apiVersion: source.extensions.fluxcd.io/v1beta1
+kind: ArtifactGenerator
+metadata: {name: podinfo, namespace: apps}
+spec:
+  sources:
+    - {alias: repo, kind: GitRepository, name: podinfo}
+  artifacts: not-a-list
+";
+    let found = run(text, strict());
+    assert_eq!(
+        places(&found),
+        vec![(INVALID_ID.to_owned(), 7, 14)],
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn alerts_and_receivers_accept_the_flux_operator_kinds() {
+    // The Flux Operator patches notification-controller's CRDs to accept its kinds.
+    let text = "\
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Alert
+metadata: {name: flux, namespace: flux-system}
+spec:
+  providerRef: {name: slack}
+  eventSources:
+    - {kind: FluxInstance, name: flux}
+    - {kind: ResourceSet, name: '*'}
+    - {kind: Deployment, name: web}
+---
+apiVersion: notification.toolkit.fluxcd.io/v1
+kind: Receiver
+metadata: {name: github, namespace: flux-system}
+spec:
+  type: github
+  secretRef: {name: token}
+  resources:
+    - {kind: ResourceSetInputProvider, name: prs}
+";
+    let found = run(text, strict());
+    // Only the kind neither Flux nor the operator knows.
+    assert_eq!(
+        places(&found),
+        vec![(INVALID_ID.to_owned(), 9, 14)],
+        "{found:#?}"
+    );
+}
+
+#[test]
 fn a_null_field_is_pruned_as_the_api_server_does_unless_required() {
     // `postBuild:` left empty is null: the API server drops it before validating (it is
     // neither nullable nor required); `prune:` left empty is dropped too, and then missing.
@@ -494,8 +598,8 @@ fn every_embedded_flux_kind_compiles_and_crds_validate_as_kubernetes_objects() {
     for (group_kind, entry) in &flux.kinds {
         let (group, kind) = group_kind.split_once('/').expect("group/Kind");
         assert!(
-            group.ends_with(".fluxcd.io"),
-            "{group_kind}: only *.fluxcd.io is looked up"
+            super::flux::is_flux_group(group),
+            "{group_kind}: only Flux groups are looked up"
         );
         // The text scan that indexes the bundle agrees with the parsed CRDs.
         for document in &entry.documents {
