@@ -427,7 +427,7 @@ fn rules_are_configured_by_id_or_tag_and_ids_win() {
     assert_eq!(code(&output), 2);
     assert_eq!(
         stderr(&output).lines().last(),
-        Some("error: .hubspoke-lint.yaml:3:3: rules.best-practises: no rule has this id or tag; `hubspoke-lint rules` lists them")
+        Some("error: .hubspoke-lint.yaml:3:3: rules.best-practises: no rule has this id or tag (did you mean `best-practices`?); `hubspoke-lint rules` lists them")
     );
 }
 

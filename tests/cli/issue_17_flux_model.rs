@@ -148,9 +148,16 @@ fn a_single_tenant_profile_drops_the_lockdown_rules_unless_named() {
 fn the_summary_line_names_the_profile() {
     let output = run(None, &[FLEET, "--rule", "FLUX001"]);
     assert_eq!(code(&output), 1);
+    let text = stdout(&output);
+    let summary: Vec<&str> = text.lines().rev().take(4).collect();
     assert_eq!(
-        stdout(&output).lines().last(),
-        Some("2 findings (1 error, 0 warnings, 1 note) in 15 files (20 documents, 20 Kubernetes objects, 0 not Kubernetes), 1 rules. Profile: multi-tenant (detected: a FluxInstance is multitenant).")
+        summary,
+        [
+            "  1  empty-file  empty-file",
+            "  1  FLUX001     kustomization-without-service-account",
+            "Findings by rule:",
+            "2 findings (1 error, 0 warnings, 1 note) in 15 files (20 documents, 20 Kubernetes objects, 0 not Kubernetes), 23 rules enabled. Profile: multi-tenant (detected: a FluxInstance is multitenant).",
+        ]
     );
 }
 

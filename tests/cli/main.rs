@@ -3,6 +3,7 @@
 
 mod adoption;
 mod bad_input;
+mod conveniences;
 mod docs;
 mod exit_codes;
 mod formats;

@@ -40,13 +40,35 @@ pub enum Command {
     Init(InitArgs),
     /// Serve the Language Server Protocol over stdin and stdout (for editors).
     Lsp,
+    /// Print a shell completion script to standard output.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to standard output.
+    Man,
+}
+
+/// `hubspoke-lint completions SHELL`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, powershell or elvish.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `hubspoke-lint [PATH ...]`.
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    /// Files or directories to lint (default: the current directory).
+    /// Files or directories to lint (default: the current directory). `-` alone reads one
+    /// file from standard input (a file named `-` is `./-`): document rules and schema
+    /// validation run on it; repository rules need a directory and do not.
     pub paths: Vec<PathBuf>,
+    /// The path findings on standard input (`-`) carry (default `<stdin>`): per-path
+    /// settings apply as if the file were there, and the configuration is looked for
+    /// from its directory when it exists, else from the working directory.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<String>,
+    /// Human output: only the summary, and nothing at all when there is no finding.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Output format, optionally to a file: human, json, sarif, github, junit, markdown, or FORMAT=PATH.
     /// Repeatable; formats without a path go to standard output.
     #[arg(long = "format", short = 'f', value_name = "FORMAT[=PATH]")]

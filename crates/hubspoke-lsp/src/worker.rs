@@ -363,9 +363,11 @@ impl Worker {
             }
         }
         self.show_policy_errors(&settings.settings.rules.load_findings);
+        // Counted as the command line's summary and `hubspoke-lint rules` count them.
         self.log(format!(
-            "hubspoke-lint: {} rules loaded{} in {} ms",
-            settings.settings.rules.rules.len(),
+            "hubspoke-lint: {} enabled ({} known){} in {} ms",
+            hubspoke_report::count(settings.settings.active_rules.len(), "rule", "rules"),
+            settings.settings.catalog.len(),
             settings
                 .config_path()
                 .map(|p| format!(" with {}", p.display()))

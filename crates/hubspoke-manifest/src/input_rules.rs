@@ -36,7 +36,7 @@ pub fn problem_meta(code: ProblemCode) -> RuleMeta {
         P::HelmTemplate => meta(code.id(), Note, "The file is a Helm or Go template that is not valid YAML before rendering, so it was not linted.", "Lint the rendered output (`helm template … > rendered.yaml`), or exclude chart templates with --exclude."),
         P::DuplicateAnchor => meta(code.id(), Note, "An anchor (`&name`) is defined a second time in one document. YAML allows it and later aliases take the newer value, but a reader easily follows the wrong one.", "Give the second anchor its own name."),
         P::Internal => meta(code.id(), Error, "hubspoke-lint failed internally (a bug) while parsing, validating or modelling the named file or repository root. Everything else was still linted and reported, and the run exits with code 2.", "Please report this with the file or repository that triggers it; the message holds the panic text."),
-        P::NoFiles => meta(code.id(), Warning, "A path given to lint holds no file matching the include globs.", "Check the path and the --include globs."),
+        P::NoFiles => meta(code.id(), Warning, "A path given to lint holds no file matching the include globs. When no path holds one, nothing is linted and the run exits 2.", "Check the path and the --include globs."),
     }
 }
 

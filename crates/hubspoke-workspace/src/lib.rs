@@ -17,6 +17,7 @@ mod pipeline;
 mod resolve;
 mod settings;
 mod stats;
+mod suggest;
 mod trusted_sources;
 
 pub use config::{Config, ConfigSource, CONFIG_FILE_NAME};
@@ -24,9 +25,10 @@ pub use error::WorkspaceError;
 pub use pipeline::{
     analyze, evaluate_files, evaluate_roots, lint, lint_document, repository_roots, Analysis,
     AnalyzeOptions, BaselineUse, LintRequest, LintRun, Outcome, RepositoryRoot, RuleFindings,
-    SchemaFindings, StageTimings,
+    SchemaFindings, StageTimings, StdinInput, STDIN_NAME,
 };
 pub use resolve::{require_existing, today};
 pub use settings::{catalog, load_rules, Configuration, Flags, Settings};
 pub use stats::{peak_rss, RunStats};
+pub use suggest::{closest, did_you_mean_rule};
 pub use trusted_sources::TrustedSources;

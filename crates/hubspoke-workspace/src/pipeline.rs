@@ -10,13 +10,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hubspoke_diagnostics::{
-    count_by_severity, sort_findings, Finding, RuleMeta, Severity, Summary,
+    count_by_severity, sort_findings, Finding, RuleMeta, Scope, Severity, Summary,
 };
 use hubspoke_engine::{ContextIndex, EvalStats, Evaluator};
 use hubspoke_manifest::{
-    discover, file_problem_finding, internal_error_finding, path_problem_finding, read_and_parse,
-    DiscoveredFile, Discovery, ModelOptions, ParsedFile, PathProblem, Profile, RepoModel,
-    INTERNAL_ERROR,
+    discover, file_problem_finding, internal_error_finding, parse_bytes, path_problem_finding,
+    read_and_parse, DiscoveredFile, Discovery, ModelOptions, ParsedFile, PathProblem, Profile,
+    RepoModel, INTERNAL_ERROR,
 };
 use hubspoke_schema::Schemas;
 use rayon::prelude::*;
@@ -37,7 +37,24 @@ pub struct LintRequest {
     pub changed_since: Option<String>,
     /// Stop after parsing (the timing floor): only input problems are reported.
     pub parse_only: bool,
+    /// Lint this text as one file instead of walking `paths` (`hubspoke-lint -`).
+    pub stdin: Option<StdinInput>,
 }
+
+/// Standard input, linted as one file (`hubspoke-lint -`). The caller reads it; the
+/// pipeline never touches the process's streams.
+#[derive(Debug, Clone, Default)]
+pub struct StdinInput {
+    /// The path findings name (`--stdin-filename`): per-path settings (`overrides:`,
+    /// suppressions' globs) apply as if the file were there. The include and exclude
+    /// globs do not: the text is linted whatever its name.
+    pub name: String,
+    /// The bytes read.
+    pub bytes: Vec<u8>,
+}
+
+/// The name findings on standard input carry without `--stdin-filename`.
+pub const STDIN_NAME: &str = "<stdin>";
 
 /// Whether the baseline file at the root filters the findings.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -76,6 +93,9 @@ pub enum Outcome {
     Findings,
     /// An internal error (a caught panic) was reported with the other results.
     InternalError,
+    /// No file at all was linted (a wrong path or include glob): the run cannot have
+    /// checked what it was asked to, so it must not pass.
+    NothingLinted,
 }
 
 impl LintRun {
@@ -84,6 +104,9 @@ impl LintRun {
         // A crash on one file was reported with the others' results; the run still failed.
         if self.findings.iter().any(|f| f.rule == INTERNAL_ERROR) {
             return Outcome::InternalError;
+        }
+        if self.summary.files == 0 {
+            return Outcome::NothingLinted;
         }
         let failing = self
             .fail_on
@@ -109,7 +132,8 @@ pub struct StageTimings {
     pub schema: Duration,
 }
 
-/// Lint `request.paths` as the command line does: every stage, every filter.
+/// Lint `request.paths` (or `request.stdin`) as the command line does: every stage, every
+/// filter.
 pub fn lint(
     configuration: Configuration,
     request: &LintRequest,
@@ -119,7 +143,10 @@ pub fn lint(
     } else {
         request.paths.clone()
     };
-    crate::resolve::require_existing(&paths)?;
+    let stdin = request.stdin.as_ref();
+    if stdin.is_none() {
+        crate::resolve::require_existing(&paths)?;
+    }
     let mut stats = RunStats::new(rayon::current_num_threads());
     let parse_only = request.parse_only;
     // Loading the rules and compiling their program is serial: do it while the (mostly
@@ -141,11 +168,22 @@ pub fn lint(
         },
         || {
             let started = Instant::now();
-            let discovery = discover(&paths, &discover_options);
+            let discovery = match stdin {
+                Some(_) => Discovery::default(),
+                None => discover(&paths, &discover_options),
+            };
             stats.discover = started.elapsed();
             stats.mark("discover");
             let started = Instant::now();
-            let parsed = read_and_parse(&discovery.files, limits);
+            let parsed = match stdin {
+                Some(input) => vec![parse_bytes(
+                    &input.name,
+                    &input.name,
+                    input.bytes.clone(),
+                    limits,
+                )],
+                None => read_and_parse(&discovery.files, limits),
+            };
             stats.parse = started.elapsed();
             stats.mark("parse");
             (discovery, parsed)
@@ -156,7 +194,11 @@ pub fn lint(
         return Ok(parse_only_run(&paths, discovery, parsed, fail_on, stats));
     };
     stats.load_rules = load_time;
-    let roots = repository_roots(&paths, &discovery.files, &parsed);
+    let roots = match stdin {
+        // A file without a tree: the repository rules have nothing to run on.
+        Some(_) => Vec::new(),
+        None => repository_roots(&paths, &discovery.files, &parsed),
+    };
     let file_refs: Vec<&ParsedFile> = parsed.iter().collect();
     let analysis = analyze(
         &settings,
@@ -168,8 +210,19 @@ pub fn lint(
     stats.lint = analysis.timings;
     stats.schema = analysis.timings.schema;
     stats.eval = analysis.eval;
-    stats.rules = analysis.summary.rules;
     let mut summary = analysis.summary;
+    if roots.is_empty() {
+        summary.repository_rules_not_run = settings
+            .rules
+            .rules
+            .iter()
+            .filter(|rule| {
+                rule.meta.scope == Scope::Repository
+                    && settings.active_rules.contains(&rule.meta.id)
+            })
+            .count();
+    }
+    stats.rules = summary.rules;
     let mut findings = analysis.findings;
     stats.mark("evaluate repository");
     let started = Instant::now();
@@ -186,6 +239,8 @@ pub fn lint(
         }
         BaselineUse::Ignore => None,
     };
+    // The baseline's other entries are in files standard input does not show.
+    let count_fixed = stdin.is_none();
     let changed = match &request.changed_since {
         Some(reference) => Some(filter::ChangedFiles::since(
             reference,
@@ -201,12 +256,16 @@ pub fn lint(
         filter::FilterOptions {
             baseline: baseline.as_ref(),
             changed: changed.as_ref(),
-            repository_rules_ran: true,
+            repository_rules_ran: !roots.is_empty(),
         },
     );
     summary.suppressed = filtered.suppressed;
     summary.baselined = filtered.baselined;
-    summary.baseline_fixed = filtered.baseline_fixed;
+    if count_fixed {
+        summary.baseline_fixed = filtered.baseline_fixed;
+        summary.baseline_unchecked = filtered.baseline_unchecked;
+    }
+    summary.unchanged = filtered.unchanged;
     summary.findings = count_by_severity(&filtered.findings);
     stats.suppress = started.elapsed();
     stats.mark("suppress");
@@ -260,6 +319,8 @@ fn parse_only_run(
         );
     }
     let mut summary = count_files(&parsed);
+    // Only the input checks run.
+    summary.rules = hubspoke_manifest::input_rules().len();
     sort_findings(&mut findings);
     summary.findings = count_by_severity(&findings);
     let sources = parsed
@@ -433,7 +494,7 @@ pub fn analyze(
     sort_findings(&mut findings);
     timings.schema = schema_time;
     let mut summary = count_files(files);
-    summary.rules = evaluator.active_rule_count();
+    summary.rules = settings.active_rules.len();
     summary.findings = count_by_severity(&findings);
     (summary.profile, summary.profile_reason) = profile_summary(&profiles);
     Analysis {

@@ -45,8 +45,9 @@ fn rules_named<'a>(
             config,
             at,
             format!(
-                "{}: no rule has this id or tag; `hubspoke-lint rules` lists them",
-                dotted(at)
+                "{}: no rule has this id or tag{}; `hubspoke-lint rules` lists them",
+                dotted(at),
+                crate::suggest::did_you_mean_rule_or_tag(name, catalog)
             ),
         ));
     }

@@ -226,7 +226,10 @@ impl Settings {
                 .iter()
                 .find(|id| !catalog.iter().any(|meta| meta.id == **id))
             {
-                usage!("--rule {unknown}: no rule has this id; `hubspoke-lint rules` lists them");
+                usage!(
+                    "--rule {unknown}: no rule has this id{}; `hubspoke-lint rules` lists them",
+                    crate::did_you_mean_rule(unknown, &catalog)
+                );
             }
             options.disabled.extend(
                 rules

@@ -16,7 +16,7 @@ pub struct RunStats {
     pub started: Instant,
     /// Worker threads.
     pub threads: usize,
-    /// Rules that ran.
+    /// Rules enabled, counted as the summary counts them.
     pub rules: usize,
     /// Compiling the policies and reading their metadata.
     pub load_rules: Duration,
@@ -78,7 +78,7 @@ impl RunStats {
         );
         let _ = writeln!(
             out,
-            "  rules                {:>10}  ({} rule evaluations; {} documents in one VM execution each, {} evaluations on the interpreter)",
+            "  rules enabled        {:>10}  ({} rule evaluations; {} documents in one VM execution each, {} evaluations on the interpreter)",
             self.rules, self.eval.evaluations, self.eval.dispatched, self.eval.interpreted
         );
         let _ = writeln!(out, "  findings             {findings:>10}");

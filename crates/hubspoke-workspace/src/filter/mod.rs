@@ -20,7 +20,7 @@ use crate::error::WorkspaceError;
 use crate::settings::Settings;
 
 pub use baseline::{
-    Baseline, BaselineEntry, BaselineOutcome, BASELINE_FILE_NAME, BASELINE_VERSION,
+    Baseline, BaselineEntry, BaselineOutcome, Unread, BASELINE_FILE_NAME, BASELINE_VERSION,
 };
 pub use changed::{changed_files, real_path};
 
@@ -48,6 +48,9 @@ pub struct Filtered {
     pub baselined: usize,
     /// Baseline entries no longer found.
     pub baseline_fixed: usize,
+    /// Baseline entries neither found nor fixed: they may be in a file that could not be
+    /// parsed or read.
+    pub baseline_unchecked: usize,
     /// Hidden by `--changed-since` (in files that did not change).
     pub unchanged: usize,
 }
@@ -61,6 +64,11 @@ pub fn apply(
     files: &[ParsedFile],
     options: FilterOptions<'_>,
 ) -> Filtered {
+    // Before any filter can hide the findings that say a file was not read.
+    let unread = options
+        .baseline
+        .is_some()
+        .then(|| Unread::of(&findings, files));
     let findings = apply_overrides(findings, &settings.overrides);
     let mut suppress = settings.suppress.clone();
     if !options.repository_rules_ran {
@@ -80,9 +88,11 @@ pub fn apply(
     };
     sort_findings(&mut out.findings);
     if let Some(baseline) = options.baseline {
-        let filtered = baseline.filter(std::mem::take(&mut out.findings));
+        let unread = unread.unwrap_or_default();
+        let filtered = baseline.filter_with(std::mem::take(&mut out.findings), &unread);
         out.baselined = filtered.baselined;
         out.baseline_fixed = filtered.fixed;
+        out.baseline_unchecked = filtered.unchecked;
         out.findings = filtered.new;
         sort_findings(&mut out.findings);
     }
@@ -148,7 +158,7 @@ impl ChangedFiles {
 pub use overrides::{apply_overrides, PathOverride, RuleOverride};
 pub use suppress::{
     apply_suppressions, ids as suppression_ids, ConfigSuppression, SuppressOptions,
-    SuppressOutcome, IGNORE_ANNOTATION,
+    SuppressOutcome, IGNORE_ANNOTATION, REASON_PLACEHOLDER,
 };
 
 /// Metadata of the rules suppressions report under, sorted by id.
@@ -161,7 +171,7 @@ pub fn suppression_rules() -> Vec<RuleMeta> {
     };
     use suppress::ids;
     let mut rules = vec![
-        suppression(ids::WITHOUT_REASON, "A suppression gives no reason. Exceptions must stay auditable: the reason tells reviewers why the finding is acceptable.", "Write the reason after the rule list: `# hubspoke-lint: ignore[PSS001] node agent needs it`."),
+        suppression(ids::WITHOUT_REASON, "A suppression gives no reason, or still has the editor's `<reason>` placeholder. Exceptions must stay auditable: the reason tells reviewers why the finding is acceptable.", "Write the reason after the rule list: `# hubspoke-lint: ignore[PSS001] node agent needs it`."),
         suppression(
             ids::EXPIRED,
             "A configured suppression is past its `until` date and no longer applies.",

@@ -17,6 +17,10 @@ use hubspoke_diagnostics::{Finding, RelatedLocation, Severity};
 /// The annotation key that suppresses findings on its object.
 pub const IGNORE_ANNOTATION: &str = "hubspoke-lint.io/ignore";
 
+/// The reason the editor's "suppress" quick fix writes, for the user to replace. Until
+/// replaced it is no reason: the suppression is reported and does not apply.
+pub const REASON_PLACEHOLDER: &str = "<reason>";
+
 /// Rule ids of findings about suppressions.
 pub mod ids {
     /// A suppression without a reason.
@@ -328,7 +332,18 @@ pub fn apply_suppressions(
                 ok = false;
             }
         }
-        if s.reason.is_empty() {
+        if s.reason == REASON_PLACEHOLDER {
+            problems.push(meta_finding(
+                ids::WITHOUT_REASON,
+                s,
+                format!(
+                    "{} suppression of {} still has the placeholder reason `{REASON_PLACEHOLDER}`; replace it with why the finding is acceptable",
+                    s.source,
+                    s.rules.join(", ")
+                ),
+            ));
+            ok = false;
+        } else if s.reason.is_empty() {
             problems.push(meta_finding(
                 ids::WITHOUT_REASON,
                 s,
