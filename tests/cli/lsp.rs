@@ -367,10 +367,14 @@ fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
 
 #[test]
 fn lsp_publishes_the_cli_findings_and_keeps_them_through_half_typed_yaml() {
-    // Multi-tenant, so that the lockdown rules (FLUX001, FLUX002) report on this one file.
+    // Multi-tenant, so that the lockdown rules (FLUX001, FLUX002) report on this one file;
+    // BP006 checks nothing until its list is set: set one the Pod's image is not in.
     let dir = workspace(&[
         ("m.yaml", MANIFEST),
-        (".hubspoke-lint.yaml", "profile: multi-tenant\n"),
+        (
+            ".hubspoke-lint.yaml",
+            "profile: multi-tenant\nrules:\n  BP006: {params: {allowed_registries: [registry.example.com]}}\n",
+        ),
     ]);
     let mut client = Client::start(dir.path());
     let uri = client.open("m.yaml", MANIFEST);

@@ -3,14 +3,15 @@
 //! the clusters the object lands on, whether the document is a kustomize
 //! patch (a partial object) or a reconciler of a remote cluster, and for a Flux
 //! Kustomization or HelmRelease the service account its controller impersonates
-//! when it names none (`default_service_account`), from the repository model.
+//! when it names none (`default_service_account`), from the repository model;
+//! and which files are not manifests at all (generator input).
 //!
 //! Rules read it with the builtin `hubspoke.context(key)`; the value is set per
 //! document on the evaluating thread, so one compiled engine serves every
 //! document without re-adding data (which regorus would re-prepare).
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use hubspoke_manifest::{ObjectMeta, ParsedFile, RepoModel};
 use regorus::Value;
@@ -22,11 +23,24 @@ thread_local! {
 /// The builtin's name in Rego.
 pub const CONTEXT_BUILTIN: &str = "hubspoke.context";
 
+/// What the models say of one document, as stored for the rules.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredContext {
+    /// What `hubspoke.context(key)` answers.
+    pub(crate) value: Value,
+    /// The document is a kustomize patch (a partial object): bundled document rules,
+    /// which judge whole objects, do not run on it.
+    pub(crate) patch: bool,
+}
+
 /// Context per (display path, document index).
 #[derive(Debug, Clone, Default)]
 pub struct ContextIndex {
     /// By display path, then document index (looked up once per document, without allocating).
-    entries: BTreeMap<String, BTreeMap<usize, Value>>,
+    entries: BTreeMap<String, BTreeMap<usize, StoredContext>>,
+    /// Display paths of the files kustomize reads only as generator input or Helm values:
+    /// data, not manifests, so nothing is reported in them.
+    data_files: BTreeSet<String>,
     /// Effective namespace by display path and object identity, for findings (which name
     /// their object, not its document).
     namespaces: BTreeMap<String, BTreeMap<ObjectMeta, String>>,
@@ -44,7 +58,7 @@ impl ContextIndex {
         }
         // Reconcilers that reach another cluster through a kubeconfig (their own
         // or patched in) act with that kubeconfig's identity, not the local controller's.
-        let remote: std::collections::BTreeSet<usize> = model
+        let remote: BTreeSet<usize> = model
             .flux_kustomizations
             .iter()
             // ... or patch a kubeconfig into what they apply (the flux2-hub-spoke-example pattern).
@@ -58,6 +72,14 @@ impl ContextIndex {
                     .map(|h| h.object),
             )
             .collect();
+        if !model.data_files.is_empty() {
+            self.data_files.extend(
+                files
+                    .iter()
+                    .filter(|file| model.data_files.contains(&file.source.repo_path))
+                    .map(|file| file.source.path.clone()),
+            );
+        }
         // The account the controller reconciling a Flux Kustomization or HelmRelease
         // impersonates when it names none (`--default-service-account`): only when every
         // cluster it runs on sets one, and the same.
@@ -117,7 +139,13 @@ impl ContextIndex {
             self.entries
                 .entry(file.source.path.clone())
                 .or_default()
-                .insert(location.document, Value::from(json));
+                .insert(
+                    location.document,
+                    StoredContext {
+                        value: Value::from(json),
+                        patch: object.patch,
+                    },
+                );
         }
     }
 
@@ -143,14 +171,32 @@ impl ContextIndex {
         }
     }
 
-    pub(crate) fn get(&self, path: &str, document: usize) -> Option<&Value> {
+    /// Whether the file at display path `path` is only data to kustomize (a generator's
+    /// input, a Helm chart's values): not linted as manifests.
+    pub fn is_data_file(&self, path: &str) -> bool {
+        self.data_files.contains(path)
+    }
+
+    /// Drop the findings about data files ([`ContextIndex::is_data_file`]): input problems,
+    /// rule and schema findings. Internal errors stay: they say the run itself failed.
+    pub fn drop_data_file_findings(&self, findings: &mut Vec<crate::Finding>) {
+        if self.data_files.is_empty() {
+            return;
+        }
+        findings.retain(|finding| {
+            finding.rule == hubspoke_manifest::INTERNAL_ERROR || !self.is_data_file(&finding.file)
+        });
+    }
+
+    pub(crate) fn get(&self, path: &str, document: usize) -> Option<&StoredContext> {
         self.entries.get(path)?.get(&document)
     }
 
     /// What the models say of document `document` of the file shown as `path`: its
     /// effective namespace and the clusters it lands on. `None` when no model holds it.
     pub fn document(&self, path: &str, document: usize) -> Option<DocumentContext> {
-        let value = self.get(path, document)?;
+        let stored = self.get(path, document)?;
+        let value = &stored.value;
         let namespace = value["namespace"].as_string().ok().map(|s| s.to_string());
         let clusters = value["clusters"]
             .as_array()
@@ -164,7 +210,7 @@ impl ContextIndex {
         Some(DocumentContext {
             namespace,
             clusters,
-            patch: value["patch"] == Value::from(true),
+            patch: stored.patch,
         })
     }
 }

@@ -231,6 +231,8 @@ impl DocumentLinter {
         findings.extend(file.problems.iter().map(|p| file_problem_finding(path, p)));
         findings.extend(repository.into_iter().flatten().cloned());
         if let Some(context) = context {
+            // As the command line: nothing is reported in a generator's input.
+            context.drop_data_file_findings(&mut findings);
             context.fill_namespaces(&mut findings);
         }
         let findings = filter(

@@ -21,6 +21,7 @@ mod settings;
 pub mod stages;
 mod stats;
 mod suggest;
+mod trusted_sources;
 
 pub use config::{Config, ConfigSource, CONFIG_FILE_NAME};
 pub use error::WorkspaceError;
@@ -34,3 +35,4 @@ pub use settings::{catalog, load_rules, Configuration, Flags, Settings};
 pub use stages::kyverno::{KyvernoOptions, KyvernoStage, KyvernoStats};
 pub use stats::{peak_rss, RunStats};
 pub use suggest::{closest, did_you_mean_rule};
+pub use trusted_sources::TrustedSources;

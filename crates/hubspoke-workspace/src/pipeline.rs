@@ -507,6 +507,8 @@ pub fn analyze(
     );
     let (context, profiles) = context;
     let mut schema_findings = schema_findings;
+    // Validation ran next to the model, which says afterwards which files are only data.
+    context.drop_data_file_findings(&mut schema_findings);
     context.fill_namespaces(&mut schema_findings);
     findings.extend(schema_findings);
     sort_findings(&mut findings);
@@ -662,6 +664,9 @@ pub fn evaluate_roots(
     );
     let mut findings = documents;
     findings.extend(repository);
+    // Files kustomize reads only as generator input are data (an application's config
+    // with its own YAML tags): their input problems are not the repository's.
+    context.drop_data_file_findings(&mut findings);
     drop_single_tenant_lockdown(evaluator, &context, &mut findings);
     context.fill_namespaces(&mut findings);
     RuleFindings {

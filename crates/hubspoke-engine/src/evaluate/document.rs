@@ -20,25 +20,35 @@ impl Evaluator<'_> {
     /// `context` is what the repository model knows of each document (its effective
     /// namespace, its clusters), which rules read with `hubspoke.context`; without it they
     /// see the document alone.
+    ///
+    /// A file kustomize reads only as generator input is data: no rule runs on it. A
+    /// kustomize patch is a partial object: bundled rules, which judge whole objects (a
+    /// patch that sets only `replicas` has "no probes"), do not run on it; the rules of
+    /// the user's policy directories do, and can tell with `hubspoke.context("patch")`.
     pub fn evaluate_file(&self, file: &ParsedFile, context: Option<&ContextIndex>) -> Vec<Finding> {
         let mut findings = Vec::new();
+        if context.is_some_and(|c| c.is_data_file(&file.source.path)) {
+            return findings;
+        }
         for document in file.objects() {
+            let known = context.and_then(|c| c.get(&file.source.path, document.index));
             // The `hubspoke.context` builtin reads the current document's context from
             // its thread; it is set here, for each document, and nowhere else.
-            crate::context::set_current(
-                context.and_then(|c| c.get(&file.source.path, document.index)),
-            );
-            self.evaluate_document(file, document, &mut findings);
+            crate::context::set_current(known.map(|k| &k.value));
+            let patch = known.is_some_and(|k| k.patch);
+            self.evaluate_document(file, document, patch, &mut findings);
         }
         crate::context::set_current(None);
         findings
     }
 
-    /// Evaluate every applicable rule on one document, appending findings.
+    /// Evaluate every applicable rule on one document (only the user's rules on a
+    /// kustomize patch), appending findings.
     fn evaluate_document(
         &self,
         file: &ParsedFile,
         document: &Document,
+        patch: bool,
         findings: &mut Vec<Finding>,
     ) {
         let Some(object) = &document.object else {
@@ -51,7 +61,7 @@ impl Evaluator<'_> {
             worker.machine_tried = true;
             worker.machine = self.build_machine();
         }
-        let dispatch = self.dispatch_for(worker, object.group(), &object.kind);
+        let dispatch = self.dispatch_for(worker, object.group(), &object.kind, patch);
         let applicable = &dispatch.applicable;
         if applicable.is_empty() {
             return;
