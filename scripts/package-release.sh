@@ -18,14 +18,11 @@
 # release workflow builds every target on a runner of that target.
 #
 # Usage: scripts/package-release.sh [--target TRIPLE] [--profile release|dev] [--out DIR]
-#                                   [--skip-docs]
 #   --target     default: the host; the host target builds in target/<profile>, as cargo test
 #                does, others in target/<triple>/<profile>
 #   --profile    default: release (what is published); dev reuses the debug build of the tests
 #   --out        default: dist
 #   --binary     pack this already built binary of the target instead of building one
-#   --skip-docs  leave out completions/ and man/ (only for testing a binary without those
-#                subcommands; a release never passes it)
 # Prints the archive's path on stdout; everything else goes to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +31,6 @@ host="$(rustc -vV | sed -n 's/^host: //p')"
 target="$host"
 profile=release
 out=dist
-docs=yes
 binary=
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -42,7 +38,6 @@ while [ $# -gt 0 ]; do
     --profile) profile="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --binary) binary="$2"; shift 2 ;;
-    --skip-docs) docs=no; shift ;;
     *) echo "package-release.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -78,17 +73,15 @@ dir="$stage/$name"
 mkdir -p "$dir"
 cp "$binary" "$dir/"
 cp README.md LICENSE "$dir/"
-if [ "$docs" = yes ]; then
-  mkdir -p "$dir/completions" "$dir/man"
-  "$binary" completions bash >"$dir/completions/hubspoke-lint.bash"
-  "$binary" completions zsh >"$dir/completions/_hubspoke-lint"
-  "$binary" completions fish >"$dir/completions/hubspoke-lint.fish"
-  "$binary" completions powershell >"$dir/completions/_hubspoke-lint.ps1"
-  "$binary" man >"$dir/man/hubspoke-lint.1"
-  for generated in "$dir"/completions/* "$dir/man/hubspoke-lint.1"; do
-    [ -s "$generated" ] || { echo "package-release.sh: $generated is empty" >&2; exit 1; }
-  done
-fi
+mkdir -p "$dir/completions" "$dir/man"
+"$binary" completions bash >"$dir/completions/hubspoke-lint.bash"
+"$binary" completions zsh >"$dir/completions/_hubspoke-lint"
+"$binary" completions fish >"$dir/completions/hubspoke-lint.fish"
+"$binary" completions powershell >"$dir/completions/_hubspoke-lint.ps1"
+"$binary" man >"$dir/man/hubspoke-lint.1"
+for generated in "$dir"/completions/* "$dir/man/hubspoke-lint.1"; do
+  [ -s "$generated" ] || { echo "package-release.sh: $generated is empty" >&2; exit 1; }
+done
 
 archive="$out/$name.$archive_ext"
 rm -f "$archive"

@@ -11,13 +11,13 @@ metadata := {
 	"severity": "warning",
 	"security_severity": 6.0,
 	"description": "A container image comes from a registry outside the allowed list. Images from unknown public registries may be unscanned, unmaintained or malicious, and pulling them bypasses the organisation's supply-chain controls.",
-	"help": "Pull the image from an approved registry (mirror it there if needed), or add the registry to the rule's parameter `allowed_registries` (list of registry hosts, optionally with a path such as `ghcr.io/acme`; an image matches when it starts with an entry followed by `/`; images without a registry count as `docker.io/library/...`). The default, `[\"eu.foo.io\", \"bar.io\"]`, is the Kyverno sample's placeholder list: set your own before enabling this rule.",
+	"help": "List the registries you trust in the parameter `allowed_registries` (registry hosts, optionally with a path such as `ghcr.io/acme`; an image matches when it starts with an entry followed by `/`; images without a registry count as `docker.io/library/...`), then pull every other image from one of them (mirror it there if needed). The rule is off until the list is set: with the default empty list it reports nothing, since no default can know your registries (`hubspoke-lint init` proposes, commented out, the registries your repository's images come from).",
 	"tags": ["best-practices", "supply-chain"],
 	"scope": "document",
 	"kinds": pods.kinds,
 	"kyverno": [{"policy": "restrict-image-registries", "rule": "validate-registries"}],
 	"parameters": [
-		{"name": "allowed_registries", "type": "string-list", "default": ["eu.foo.io", "bar.io"], "description": "Registry prefixes images may come from (`ghcr.io/myorg/`, `registry.example.com`); Docker Hub images are `docker.io/...`."},
+		{"name": "allowed_registries", "type": "string-list", "default": [], "description": "Registry prefixes images may come from (`ghcr.io/myorg/`, `registry.example.com`); Docker Hub images are `docker.io/...`. Empty (the default): not configured, nothing is reported."},
 	],
 }
 
@@ -26,6 +26,8 @@ allowed := params.string_list(metadata.id, "allowed_registries")
 allowed_prefixes := registries.prefixes(allowed)
 
 violations contains v if {
+	# No list, no check: the rule is off until the user names their registries.
+	count(allowed) > 0
 	some c in pods.containers
 	image := c.spec.image
 	is_string(image)

@@ -20,8 +20,6 @@ metadata := {
 
 violations contains v if {
 	objects.namespace != "flux-system"
-	# A kustomize patch is a partial object; the object it patches is checked.
-	not hubspoke.context("patch")
 	# A hub reconciler of a spoke acts with the spoke's kubeconfig, not the local controller.
 	not hubspoke.context("remote")
 	# The cluster's kustomize-controller runs with --default-service-account (a bootstrap patch, or

@@ -10,13 +10,13 @@ metadata := {
 	"severity": "warning",
 	"security_severity": 6.0,
 	"description": "A Flux Bucket reads from an object-storage endpoint outside the trusted locations. Whatever that bucket contains is applied to the cluster, so an untrusted endpoint hands the cluster to whoever controls it.",
-	"help": "Point spec.endpoint at your organisation's object storage, or add the endpoint to `allowed_endpoints`. Parameters: `allowed_endpoints` (list of Kyverno-style wildcard patterns, `*` any run of characters, `?` one character; default `[\"*.myorg.com\"]`, the Kyverno sample's placeholders: set your own before enabling this rule) and `excluded_namespaces` (list of namespaces whose objects are not checked, default `[\"flux-system\"]`, where the platform's own sources live).",
+	"help": "Point spec.endpoint at your organisation's object storage, or add the endpoint to `allowed_endpoints`. Parameters: `allowed_endpoints` (list of Kyverno-style wildcard patterns, `*` any run of characters, `?` one character; default `[]`: not configured, so the rule reports nothing until you set it; `hubspoke-lint init` proposes, commented out, the endpoints your Buckets read from) and `excluded_namespaces` (list of namespaces whose objects are not checked, default `[\"flux-system\"]`, where the platform's own sources live).",
 	"tags": ["flux", "supply-chain"],
 	"scope": "document",
 	"kinds": ["source.toolkit.fluxcd.io/Bucket"],
 	"kyverno": [{"policy": "verify-flux-sources", "rule": "flux-buckets"}],
 	"parameters": [
-		{"name": "allowed_endpoints", "type": "string-list", "default": ["*.myorg.com"], "description": "Object-storage endpoints Buckets may read from; `*` and `?` are wildcards."},
+		{"name": "allowed_endpoints", "type": "string-list", "default": [], "description": "Object-storage endpoints Buckets may read from; `*` and `?` are wildcards. Empty (the default): not configured, nothing is reported."},
 		{"name": "excluded_namespaces", "type": "string-list", "default": ["flux-system"], "description": "Namespaces whose Buckets are not checked."},
 	],
 }
@@ -29,6 +29,8 @@ excluded := params.string_list(metadata.id, "excluded_namespaces")
 skip if objects.namespace in excluded
 
 violations contains v if {
+	# No list, no check: the rule is off until the user names their trusted sources.
+	count(allowed) > 0
 	not skip
 	value := object.get(input, ["spec", "endpoint"], null)
 	not wildcard.match_any(allowed, value)

@@ -10,7 +10,7 @@ metadata := {
 	"severity": "warning",
 	"security_severity": 6.0,
 	"description": "A Flux GitRepository points at a repository outside the trusted locations. Whatever that repository contains is applied to the cluster, so an untrusted or typo-squatted URL hands the cluster to whoever controls it.",
-	"help": "Point spec.url at a repository of your organisation, or add its location to `allowed_urls`. Parameters: `allowed_urls` (list of Kyverno-style wildcard patterns, `*` any run of characters, `?` one character; default `[\"https://github.com/fluxcd/?*\", \"ssh://git@github.com:fluxcd/?*\", \"https://github.com/myorg/?*\", \"ssh://git@github.com:myorg/?*\"]`, the placeholders of both Kyverno samples, verify-git-repositories and verify-flux-sources: set your own before enabling this rule) and `excluded_namespaces` (list of namespaces whose objects are not checked, default `[\"flux-system\"]`, where the platform's own sources live).",
+	"help": "Point spec.url at a repository of your organisation, or add its location to `allowed_urls`. Parameters: `allowed_urls` (list of Kyverno-style wildcard patterns, `*` any run of characters, `?` one character; default `[]`: not configured, so the rule reports nothing until you set it; `hubspoke-lint init` proposes, commented out, the Git repository URLs your GitRepositories use) and `excluded_namespaces` (list of namespaces whose objects are not checked, default `[\"flux-system\"]`, where the platform's own sources live).",
 	"tags": ["flux", "supply-chain"],
 	"scope": "document",
 	"kinds": ["source.toolkit.fluxcd.io/GitRepository"],
@@ -19,7 +19,7 @@ metadata := {
 		{"policy": "verify-flux-sources", "rule": "flux-github-repositories"},
 	],
 	"parameters": [
-		{"name": "allowed_urls", "type": "string-list", "default": ["https://github.com/fluxcd/?*", "ssh://git@github.com:fluxcd/?*", "https://github.com/myorg/?*", "ssh://git@github.com:myorg/?*"], "description": "Repository URLs GitRepositories may point at; `*` and `?` are wildcards."},
+		{"name": "allowed_urls", "type": "string-list", "default": [], "description": "Repository URLs GitRepositories may point at; `*` and `?` are wildcards. Empty (the default): not configured, nothing is reported."},
 		{"name": "excluded_namespaces", "type": "string-list", "default": ["flux-system"], "description": "Namespaces whose GitRepositories are not checked."},
 	],
 }
@@ -32,6 +32,8 @@ excluded := params.string_list(metadata.id, "excluded_namespaces")
 skip if objects.namespace in excluded
 
 violations contains v if {
+	# No list, no check: the rule is off until the user names their trusted sources.
+	count(allowed) > 0
 	not skip
 	value := object.get(input, ["spec", "url"], null)
 	not wildcard.match_any(allowed, value)

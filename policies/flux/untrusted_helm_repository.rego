@@ -10,13 +10,13 @@ metadata := {
 	"severity": "warning",
 	"security_severity": 6.0,
 	"description": "A Flux HelmRepository serves charts from outside the trusted locations. Charts from there are installed with the controller's rights, so an untrusted repository hands the cluster to whoever publishes to it.",
-	"help": "Mirror the charts to your organisation's chart repository and point spec.url at it, or add its location to `allowed_urls`. Parameters: `allowed_urls` (list of Kyverno-style wildcard patterns, `*` any run of characters, `?` one character; default `[\"https://?*.myorg.com/*\"]`, the Kyverno sample's placeholders: set your own before enabling this rule) and `excluded_namespaces` (list of namespaces whose objects are not checked, default `[\"flux-system\"]`, where the platform's own sources live).",
+	"help": "Mirror the charts to your organisation's chart repository and point spec.url at it, or add its location to `allowed_urls`. Parameters: `allowed_urls` (list of Kyverno-style wildcard patterns, `*` any run of characters, `?` one character; default `[]`: not configured, so the rule reports nothing until you set it; `hubspoke-lint init` proposes, commented out, the chart repository URLs your HelmRepositories use) and `excluded_namespaces` (list of namespaces whose objects are not checked, default `[\"flux-system\"]`, where the platform's own sources live).",
 	"tags": ["flux", "supply-chain"],
 	"scope": "document",
 	"kinds": ["source.toolkit.fluxcd.io/HelmRepository"],
 	"kyverno": [{"policy": "verify-flux-sources", "rule": "flux-helm-repositories"}],
 	"parameters": [
-		{"name": "allowed_urls", "type": "string-list", "default": ["https://?*.myorg.com/*"], "description": "Chart repository URLs HelmRepositories may point at; `*` and `?` are wildcards."},
+		{"name": "allowed_urls", "type": "string-list", "default": [], "description": "Chart repository URLs HelmRepositories may point at; `*` and `?` are wildcards. Empty (the default): not configured, nothing is reported."},
 		{"name": "excluded_namespaces", "type": "string-list", "default": ["flux-system"], "description": "Namespaces whose HelmRepositories are not checked."},
 	],
 }
@@ -29,6 +29,8 @@ excluded := params.string_list(metadata.id, "excluded_namespaces")
 skip if objects.namespace in excluded
 
 violations contains v if {
+	# No list, no check: the rule is off until the user names their trusted sources.
+	count(allowed) > 0
 	not skip
 	value := object.get(input, ["spec", "url"], null)
 	not wildcard.match_any(allowed, value)

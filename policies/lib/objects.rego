@@ -1,15 +1,16 @@
 # Facts about the object under evaluation shared by rules.
 package hubspoke.lib.objects
 
-# The namespace the object lands in: its own; else the one an enclosing
-# kustomization.yaml or the reconciling Flux Kustomization's targetNamespace
-# gives it (from the repository model); else "default".
+# The namespace the object lands in, as the repository model resolves it: the
+# reconciling Flux Kustomization's targetNamespace (which overrides the object's
+# own), else its own, else an enclosing kustomization.yaml's; outside a
+# repository, its own; else "default".
 namespace := ns if {
-	ns := input.metadata.namespace
+	ns := hubspoke.context("namespace")
 	is_string(ns)
 	ns != ""
 } else := ns if {
-	ns := hubspoke.context("namespace")
+	ns := input.metadata.namespace
 	is_string(ns)
 	ns != ""
 } else := "default"

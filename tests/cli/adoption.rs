@@ -427,7 +427,7 @@ fn rules_are_configured_by_id_or_tag_and_ids_win() {
     assert_eq!(code(&output), 2);
     assert_eq!(
         stderr(&output).lines().last(),
-        Some("error: .hubspoke-lint.yaml:3:3: rules.best-practises: no rule has this id or tag; `hubspoke-lint rules` lists them")
+        Some("error: .hubspoke-lint.yaml:3:3: rules.best-practises: no rule has this id or tag (did you mean `best-practices`?); `hubspoke-lint rules` lists them")
     );
 }
 
@@ -840,4 +840,111 @@ fn issue_16_declared_parameters_are_accepted_and_change_findings() {
         lint("rules:\n  PSS007:\n    params: {min: 1, max: 1024}\n  PSS021:\n    params:\n      exclude:\n        - {controlName: Host Ports, images: [nginx:*], restrictedField: \"spec.containers[*].ports[*].hostPort\", values: [\"80\"]}\n"),
         (vec![], 0)
     );
+}
+
+/// A repository using several registries and sources, for the trusted-source rules.
+fn write_sources(dir: &Path) {
+    write(
+        dir,
+        "apps/web.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: apps\nspec:\n  template:\n    spec:\n      initContainers:\n        - name: init\n          image: registry.k8s.io/busybox:1.36\n      containers:\n        - name: web\n          image: ghcr.io/acme/web:1.0.0\n        - name: cache\n          image: redis:7.2\n",
+    );
+    write(
+        dir,
+        "apps/sources.yaml",
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: apps\n  namespace: apps\nspec:\n  url: https://github.com/acme/apps\n---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: jetstack\n  namespace: apps\nspec:\n  url: https://charts.jetstack.io\n---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: Bucket\nmetadata:\n  name: exports\n  namespace: apps\nspec:\n  endpoint: minio.acme.internal\n  bucketName: exports\n---\napiVersion: image.toolkit.fluxcd.io/v1beta2\nkind: ImageRepository\nmetadata:\n  name: web\n  namespace: apps\nspec:\n  image: ghcr.io/acme/web\n",
+    );
+}
+
+const TRUSTED_SOURCE_RULES: [&str; 10] = [
+    "--rule", "BP006", "--rule", "FLUX005", "--rule", "FLUX006", "--rule", "FLUX007", "--rule",
+    "FLUX008",
+];
+
+/// Issue 17: the placeholder allow-lists (`eu.foo.io`, `*.myorg.com`) fired on every real
+/// repository. Until a list is set, its rule reports nothing.
+#[test]
+fn issue_17_trusted_source_rules_report_nothing_until_their_list_is_set() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_sources(dir.path());
+    let mut args = vec![".", "--format", "json"];
+    args.extend_from_slice(&TRUSTED_SOURCE_RULES);
+    let output = run(Some(dir.path()), &args);
+    assert_eq!(findings(&json(&output)), vec![]);
+    assert_eq!(code(&output), 0);
+
+    write(
+        dir.path(),
+        ".hubspoke-lint.yaml",
+        "rules:\n  BP006: {params: {allowed_registries: [ghcr.io/acme]}}\n  FLUX005: {params: {allowed_urls: [\"https://github.com/acme/*\"]}}\n  FLUX006: {params: {allowed_endpoints: [\"*.acme.com\"]}}\n  FLUX007: {params: {allowed_urls: [\"https://charts.acme.com/*\"]}}\n  FLUX008: {params: {allowed_images: [\"ghcr.io/other/*\"]}}\n",
+    );
+    let output = run(Some(dir.path()), &args);
+    assert_eq!(
+        findings(&json(&output)),
+        vec![
+            f("FLUX007", "apps/sources.yaml", 15),
+            f("FLUX006", "apps/sources.yaml", 23),
+            f("FLUX008", "apps/sources.yaml", 32),
+            f("BP006", "apps/web.yaml", 11),
+            f("BP006", "apps/web.yaml", 16),
+        ]
+    );
+    // Warnings: the run still passes with the default --fail-on error.
+    assert_eq!(code(&output), 0);
+}
+
+/// `init` proposes, commented out, what the repository pulls from, sorted; the rest of
+/// the starter is the same whatever the repository.
+#[test]
+fn init_proposes_the_registries_and_sources_the_repository_uses() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_sources(dir.path());
+    let output = run(Some(dir.path()), &["init", "--stdout"]);
+    assert_eq!(code(&output), 0);
+    let text = stdout(&output);
+    let proposals: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("  # Trusted sources"))
+        .take_while(|l| l.starts_with("  #"))
+        .collect();
+    assert_eq!(
+        proposals,
+        [
+            "  # Trusted sources: BP006 and FLUX005-FLUX008 check nothing until their list is set.",
+            "  # The lists below are what this repository uses today: keep what you trust, uncomment.",
+            "  # BP006:",
+            "  #   params:",
+            "  #     allowed_registries: [\"docker.io\", \"ghcr.io\", \"registry.k8s.io\"]",
+            "  # FLUX005:",
+            "  #   params:",
+            "  #     allowed_urls: [\"https://github.com/acme/apps\"]",
+            "  # FLUX006:",
+            "  #   params:",
+            "  #     allowed_endpoints: [\"minio.acme.internal\"]",
+            "  # FLUX007:",
+            "  #   params:",
+            "  #     allowed_urls: [\"https://charts.jetstack.io\"]",
+            "  # FLUX008:",
+            "  #   params:",
+            "  #     allowed_images: [\"ghcr.io/acme/web\"]",
+        ]
+    );
+    // Written to the directory, the same text; a second run refuses to overwrite it.
+    let output = run(Some(dir.path()), &["init"]);
+    assert_eq!(code(&output), 0);
+    let written = std::fs::read_to_string(dir.path().join(".hubspoke-lint.yaml")).expect("written");
+    assert_eq!(written, text);
+    // The written configuration loads (its sections with everything commented out are
+    // empty), and the proposals are off until uncommented.
+    let mut args = vec![".", "--format", "json"];
+    args.extend_from_slice(&TRUSTED_SOURCE_RULES);
+    let lint = run(Some(dir.path()), &args);
+    assert_eq!(findings(&json(&lint)), vec![]);
+    assert_eq!(code(&lint), 0);
+    let again = run(Some(dir.path()), &["init"]);
+    assert_eq!(code(&again), 2);
+    // An empty repository gets the same starter, saying what it did not find.
+    let empty = tempfile::tempdir().expect("tempdir");
+    let output = run(Some(empty.path()), &["init", "--stdout"]);
+    insta::assert_snapshot!("init_empty_repository", stdout(&output));
 }

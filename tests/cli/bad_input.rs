@@ -89,7 +89,11 @@ fn a_directory_without_yaml_says_so() {
         findings(&json(&output)),
         vec![("no-files".to_owned(), ".".to_owned(), 0)]
     );
-    assert_eq!(code(&output), 0, "a warning does not fail by default");
+    assert_eq!(
+        code(&output),
+        2,
+        "nothing was linted: the run must not pass"
+    );
 }
 
 #[test]
@@ -105,7 +109,7 @@ fn a_directory_without_yaml_outside_the_working_directory_is_named_as_given() {
         findings(&json(&output)),
         vec![("no-files".to_owned(), "../empty".to_owned(), 0)]
     );
-    assert_eq!(code(&output), 0);
+    assert_eq!(code(&output), 2);
 }
 
 #[test]

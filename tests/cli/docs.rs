@@ -124,3 +124,40 @@ fn trivy_and_checkov_equivalents_are_shown() {
         "{page}"
     );
 }
+
+/// Examples are fixtures; their `# expect: ID` markers are for the harness, not readers.
+#[test]
+fn explain_and_the_rule_docs_show_no_test_markers() {
+    for id in ["PSS001", "BP002", "HUB001", "FLUX001"] {
+        let page = stdout(&run(None, &["explain", id]));
+        assert!(page.contains("## Avoid"), "{id}: {page}");
+        assert!(!page.contains("# expect:"), "{id}: {page}");
+    }
+    let docs = std::fs::read_to_string(root().join("docs/rules.md")).expect("docs");
+    assert!(!docs.contains("# expect:"));
+}
+
+/// The README opens with the two commands a newcomer runs, and warns that the first one's
+/// long output is on purpose.
+#[test]
+fn the_readme_starts_with_the_example_and_says_it_is_broken_on_purpose() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let block = readme
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a first sh block");
+    let lines: Vec<&str> = block.lines().collect();
+    assert_eq!(lines.len(), 2, "{block}");
+    assert!(
+        lines[0].starts_with("cargo run -p hubspoke-lint -- fixtures/hub-spoke-broken   # "),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains("broken on purpose"), "{}", lines[0]);
+    assert!(
+        lines[1].starts_with("cargo test --workspace "),
+        "{}",
+        lines[1]
+    );
+}

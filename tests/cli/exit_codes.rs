@@ -29,7 +29,12 @@ fn findings_exit_one_unless_below_the_threshold() {
 #[test]
 fn warnings_fail_only_with_fail_on_warning() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("a.yaml"), "a: !Custom 1\n").expect("write");
+    // A custom tag in a Kubernetes object: a warning (in other YAML, nothing).
+    std::fs::write(
+        dir.path().join("a.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: apps\ndata:\n  a: !Custom x\n",
+    )
+    .expect("write");
     assert_eq!(code(&run(Some(dir.path()), &["."])), 0);
     assert_eq!(
         code(&run(Some(dir.path()), &[".", "--fail-on", "warning"])),

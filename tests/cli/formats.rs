@@ -92,6 +92,11 @@ fn sarif_is_valid_against_the_official_schema() {
     );
     for rule in rules {
         let id = rule["id"].as_str().expect("id");
+        // The repository's own Kyverno rules are documented by their policies, not here.
+        if id.starts_with("kyverno/") {
+            assert!(rule.get("helpUri").is_none(), "{rule}");
+            continue;
+        }
         let title = rule["name"].as_str().map_or(id.to_owned(), str::to_owned);
         let help_uri = rule["helpUri"]
             .as_str()

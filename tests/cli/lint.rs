@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::support::{code, findings, json, root, run};
 
 /// `# expect: ID` markers of every file below `dir`, as (rule, file, line).
-fn markers(dir: &Path) -> BTreeSet<(String, String, u64)> {
+pub(crate) fn markers(dir: &Path) -> BTreeSet<(String, String, u64)> {
     let mut out = BTreeSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {

@@ -380,10 +380,14 @@ fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
 
 #[test]
 fn lsp_publishes_the_cli_findings_and_keeps_them_through_half_typed_yaml() {
-    // Multi-tenant, so that the lockdown rules (FLUX001, FLUX002) report on this one file.
+    // Multi-tenant, so that the lockdown rules (FLUX001, FLUX002) report on this one file;
+    // BP006 checks nothing until its list is set: set one the Pod's image is not in.
     let dir = workspace(&[
         ("m.yaml", MANIFEST),
-        (".hubspoke-lint.yaml", "profile: multi-tenant\n"),
+        (
+            ".hubspoke-lint.yaml",
+            "profile: multi-tenant\nrules:\n  BP006: {params: {allowed_registries: [registry.example.com]}}\n",
+        ),
     ]);
     let mut client = Client::start(dir.path());
     let uri = client.open("m.yaml", MANIFEST);
@@ -493,6 +497,34 @@ fn lsp_publishes_the_cli_findings_and_keeps_them_through_half_typed_yaml() {
         cli_findings(&cli_report(dir.path()), "m.yaml", &skip)
     );
 
+    assert!(client.exit().success());
+}
+
+/// The editor's log counts rules as `hubspoke-lint rules` and the lint summary do.
+#[test]
+fn lsp_logs_the_rule_count_of_the_command_line() {
+    let dir = workspace(&[("m.yaml", MANIFEST)]);
+    let mut client = Client::start(dir.path());
+    let log = client.next("the rules' log line", |m| {
+        m["method"] == "window/logMessage"
+            && m["params"]["message"]
+                .as_str()
+                .is_some_and(|s| s.contains(" rules enabled "))
+    });
+    let message = log["params"]["message"]
+        .as_str()
+        .expect("message")
+        .to_owned();
+    let summary = json_output(&run(Some(dir.path()), &[".", "--format", "json"]))["summary"]
+        ["rules"]
+        .as_u64()
+        .expect("rules");
+    let known = json_output(&run(None, &["rules", "--format", "json"]))
+        .as_array()
+        .map(Vec::len)
+        .expect("catalogue");
+    let expected = format!("hubspoke-lint: {summary} rules enabled ({known} known) in ");
+    assert!(message.starts_with(&expected), "{message} / {expected}");
     assert!(client.exit().success());
 }
 
@@ -606,14 +638,30 @@ fn lsp_code_actions_fix_suppress_and_hover_explains() {
     );
     assert_eq!(nothing["result"], Value::Null, "{nothing}");
 
-    // Applying the suppression silences the finding, as on the command line.
-    let suppressed = MANIFEST.replace(
+    // Applied as is, the suppression keeps its placeholder: no reason, so the finding
+    // stays and the placeholder is reported, as on the command line.
+    let placeholder = MANIFEST.replace(
         "        privileged: true\n",
         "        # hubspoke-lint: ignore[PSS001] <reason>\n        privileged: true\n",
     );
-    client.change(&uri, 2, &suppressed);
+    client.change(&uri, 2, &placeholder);
     let after = client.diagnostics(&uri, 2);
+    assert_eq!(with_code(&after, "PSS001")["range"]["start"]["line"], 24);
+    let without_reason = with_code(&after, "suppression-without-reason");
+    assert_eq!(without_reason["range"], range((23, 8), (23, 48)));
+    assert_eq!(
+        without_reason["message"],
+        "comment suppression of PSS001 still has the placeholder reason `<reason>`; replace it with why the finding is acceptable"
+    );
+    // With a reason, it silences the finding.
+    let suppressed = placeholder.replace("<reason>", "the CNI agent needs it");
+    client.change(&uri, 3, &suppressed);
+    let after = client.diagnostics(&uri, 3);
     assert!(!codes(&after).contains(&"PSS001"), "{after:#?}");
+    assert!(
+        !codes(&after).contains(&"suppression-without-reason"),
+        "{after:#?}"
+    );
     assert!(codes(&after).contains(&"FLUX001"), "{after:#?}");
     assert!(client.exit().success());
 }
@@ -858,6 +906,23 @@ fn lsp_runs_repository_rules_over_the_saved_tree() {
     );
     let without = client.diagnostics_until(&uri, |d| !d.iter().any(|d| d["code"] == "HUB003"));
     assert!(codes(&without).contains(&"FLUX001"), "{without:#?}");
+    assert!(client.exit().success());
+}
+
+#[test]
+fn lsp_reports_the_repositorys_kyverno_policies_with_the_repository_pass() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: nginx:1.27\n";
+    let policy = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: require-team\nspec:\n  validationFailureAction: Enforce\n  rules:\n    - name: team-label\n      match:\n        any:\n          - resources:\n              kinds: [Pod]\n      validate:\n        message: Pods name their team.\n        pattern:\n          metadata:\n            labels:\n              team: \"?*\"\n";
+    let dir = workspace(&[("pod.yaml", pod), ("policies/require-team.yaml", policy)]);
+    let mut client = Client::start(dir.path());
+    let uri = client.open("pod.yaml", pod);
+    let code = "kyverno/require-team/team-label";
+    let with = client.diagnostics_until(&uri, |d| d.iter().any(|d| d["code"] == code));
+    let expected = cli_findings(&cli_report(dir.path()), "pod.yaml", &BTreeSet::new());
+    assert_eq!(lsp_findings(&with, &BTreeSet::new()), expected);
+    let finding = with_code(&with, code);
+    assert_eq!(finding["range"], range((2, 0), (2, 8)));
+    assert_eq!(finding["severity"], 1);
     assert!(client.exit().success());
 }
 

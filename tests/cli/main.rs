@@ -3,11 +3,13 @@
 
 mod adoption;
 mod bad_input;
+mod conveniences;
 mod docs;
 mod exit_codes;
 mod formats;
 mod graph;
 mod issue_17_flux_model;
+mod kyverno;
 mod lint;
 mod lsp;
 mod perf_flags;

@@ -123,7 +123,7 @@ fn test_runs_on_one_family_folder() {
     let output = run(None, &["test", "policies/secrets"]);
     assert_eq!(
         stdout(&output),
-        "Rego tests: 0 passed, 0 failed, 0 skipped (0 files)\nfixtures:   14 passed, 0 failed\nok\n"
+        "Rego tests: 0 passed, 0 failed, 0 skipped (0 files)\nfixtures:   16 passed, 0 failed\nok\n"
     );
     assert_eq!(code(&output), 0);
 }
@@ -333,6 +333,85 @@ fn walk(dir: &Path) -> Vec<String> {
     }
     out.sort();
     out
+}
+
+/// conftest policies written before OPA 1.0 come with tests in the same Rego v0.
+#[test]
+fn rego_v0_test_files_run_as_v0_policies_do() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "policies/legacy.rego",
+        "package main\n\ndeny[msg] {\n  input.kind == \"Pod\"\n  msg := \"pods are frozen\"\n}\n",
+    );
+    write(
+        dir.path(),
+        "policies/legacy_test.rego",
+        "package main\n\ntest_pods_are_denied {\n  deny[\"pods are frozen\"] with input as {\"kind\": \"Pod\"}\n}\n\ntest_others_pass {\n  count(deny) == 0 with input as {\"kind\": \"Service\"}\n}\n",
+    );
+    let output = run(Some(dir.path()), &["test", "policies", "-v"]);
+    assert_eq!(
+        stdout(&output),
+        "PASS policies/legacy_test.rego:3: data.main.test_pods_are_denied\nPASS policies/legacy_test.rego:7: data.main.test_others_pass\nRego tests: 2 passed, 0 failed, 0 skipped (1 file)\nfixtures:   0 passed, 0 failed\nok\n"
+    );
+    assert_eq!(code(&output), 0);
+}
+
+/// A v0 file with a typo fails to parse both ways; the error shown is the v0 one, in the
+/// rule with the typo (regorus points at the `{` of the body it cannot close), not v1's
+/// complaint about the first `deny[msg] {` on line 3.
+#[test]
+fn a_syntax_error_in_a_rego_v0_file_is_reported_where_it_is() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let v0_with_typo =
+        "package legacy\n\ndeny[msg] {\n  input.kind == \"Pod\"\n  msg := \"frozen\"\n}\n\nwarn[msg] {\n  msg := \n}\n";
+    write(dir.path(), "policies/legacy.rego", v0_with_typo);
+    write(
+        dir.path(),
+        "pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+    );
+    let output = run(
+        Some(dir.path()),
+        &["pod.yaml", "--policy", "policies", "--format", "json"],
+    );
+    let report = json(&output);
+    let error = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "policy-error")
+        .expect("a policy-error");
+    assert_eq!(
+        (&error["file"], &error["line"], &error["column"]),
+        (
+            &serde_json::json!("policies/legacy.rego"),
+            &serde_json::json!(8),
+            &serde_json::json!(11)
+        ),
+        "{error}"
+    );
+    assert_eq!(error["message"], "policy failed to load: expecting }");
+
+    // The same in a v0 test file.
+    let tests = tempfile::tempdir().expect("tempdir");
+    write(
+        tests.path(),
+        "policies/legacy_test.rego",
+        "package legacy_test\n\ntest_a {\n  true\n}\n\ntest_b {\n  x := \n}\n",
+    );
+    let output = run(Some(tests.path()), &["test", "policies"]);
+    assert_eq!(code(&output), 1);
+    let first = stdout(&output)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        first.starts_with("FAIL policies/legacy_test.rego:7:8: "),
+        "{}",
+        stdout(&output)
+    );
 }
 
 /// Issue 16: a rule declares its parameters; a malformed declaration fails `test` at the

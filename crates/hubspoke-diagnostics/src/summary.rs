@@ -18,8 +18,13 @@ pub struct Summary {
     pub objects: usize,
     /// Documents without `apiVersion` and `kind`: counted, not linted.
     pub non_kubernetes_documents: usize,
-    /// Rules that ran.
+    /// Rules enabled: of the rules `hubspoke-lint rules` lists (Rego rules, input,
+    /// suppression and schema checks), those this run's settings turn on. With no
+    /// configuration, the rules on by default.
     pub rules: usize,
+    /// Enabled repository rules that did not run because no directory was linted (only
+    /// files, or standard input): they need a repository tree.
+    pub repository_rules_not_run: usize,
     /// Findings per severity.
     pub findings: BTreeMap<Severity, usize>,
     /// Findings hidden by suppressions.
@@ -31,6 +36,11 @@ pub struct Summary {
     /// What the render stage did; absent when rendering is off.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub render: Option<RenderSummary>,
+    /// Baseline entries neither found nor counted as fixed: they may be in a file that
+    /// could not be parsed or read this time.
+    pub baseline_unchecked: usize,
+    /// Findings hidden by `--changed-since` (in files that did not change).
+    pub unchanged: usize,
     /// The repository profile the rules ran with (`hub-spoke`, `multi-tenant`,
     /// `single-tenant`; several, comma-separated, when linted roots differ); absent when
     /// no repository model was built.

@@ -3,14 +3,15 @@
 //! the clusters the object lands on, whether the document is a kustomize
 //! patch (a partial object) or a reconciler of a remote cluster, and for a Flux
 //! Kustomization or HelmRelease the service account its controller impersonates
-//! when it names none (`default_service_account`), from the repository model.
+//! when it names none (`default_service_account`), from the repository model;
+//! and which files are not manifests at all (generator input).
 //!
 //! Rules read it with the builtin `hubspoke.context(key)`; the value is set per
 //! document on the evaluating thread, so one compiled engine serves every
 //! document without re-adding data (which regorus would re-prepare).
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use hubspoke_manifest::{ObjectMeta, ParsedFile, RepoModel};
 use regorus::Value;
@@ -22,11 +23,24 @@ thread_local! {
 /// The builtin's name in Rego.
 pub const CONTEXT_BUILTIN: &str = "hubspoke.context";
 
+/// What the models say of one document, as stored for the rules.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredContext {
+    /// What `hubspoke.context(key)` answers.
+    pub(crate) value: Value,
+    /// The document is a kustomize patch (a partial object): bundled document rules,
+    /// which judge whole objects, do not run on it.
+    pub(crate) patch: bool,
+}
+
 /// Context per (display path, document index).
 #[derive(Debug, Clone, Default)]
 pub struct ContextIndex {
     /// By display path, then document index (looked up once per document, without allocating).
-    entries: BTreeMap<String, BTreeMap<usize, Value>>,
+    entries: BTreeMap<String, BTreeMap<usize, StoredContext>>,
+    /// Display paths of the files kustomize reads only as generator input or Helm values:
+    /// data, not manifests, so nothing is reported in them.
+    data_files: BTreeSet<String>,
     /// Effective namespace by display path and object identity, for findings (which name
     /// their object, not its document).
     namespaces: BTreeMap<String, BTreeMap<ObjectMeta, String>>,
@@ -44,7 +58,7 @@ impl ContextIndex {
         }
         // Reconcilers that reach another cluster through a kubeconfig (their own
         // or patched in) act with that kubeconfig's identity, not the local controller's.
-        let remote: std::collections::BTreeSet<usize> = model
+        let remote: BTreeSet<usize> = model
             .flux_kustomizations
             .iter()
             // ... or patch a kubeconfig into what they apply (the flux2-hub-spoke-example pattern).
@@ -58,6 +72,14 @@ impl ContextIndex {
                     .map(|h| h.object),
             )
             .collect();
+        if !model.data_files.is_empty() {
+            self.data_files.extend(
+                files
+                    .iter()
+                    .filter(|file| model.data_files.contains(&file.source.repo_path))
+                    .map(|file| file.source.path.clone()),
+            );
+        }
         // The account the controller reconciling a Flux Kustomization or HelmRelease
         // impersonates when it names none (`--default-service-account`): only when every
         // cluster it runs on sets one, and the same.
@@ -117,7 +139,13 @@ impl ContextIndex {
             self.entries
                 .entry(file.source.path.clone())
                 .or_default()
-                .insert(location.document, Value::from(json));
+                .insert(
+                    location.document,
+                    StoredContext {
+                        value: Value::from(json),
+                        patch: object.patch,
+                    },
+                );
         }
     }
 
@@ -143,7 +171,24 @@ impl ContextIndex {
         }
     }
 
-    pub(crate) fn get(&self, path: &str, document: usize) -> Option<&Value> {
+    /// Whether the file at display path `path` is only data to kustomize (a generator's
+    /// input, a Helm chart's values): not linted as manifests.
+    pub fn is_data_file(&self, path: &str) -> bool {
+        self.data_files.contains(path)
+    }
+
+    /// Drop the findings about data files ([`ContextIndex::is_data_file`]): input problems,
+    /// rule and schema findings. Internal errors stay: they say the run itself failed.
+    pub fn drop_data_file_findings(&self, findings: &mut Vec<crate::Finding>) {
+        if self.data_files.is_empty() {
+            return;
+        }
+        findings.retain(|finding| {
+            finding.rule == hubspoke_manifest::INTERNAL_ERROR || !self.is_data_file(&finding.file)
+        });
+    }
+
+    pub(crate) fn get(&self, path: &str, document: usize) -> Option<&StoredContext> {
         self.entries.get(path)?.get(&document)
     }
 
@@ -151,7 +196,7 @@ impl ContextIndex {
     /// another cluster through a kubeconfig (its own, or one it patches into what it applies).
     pub fn is_remote(&self, path: &str, document: usize) -> bool {
         self.get(path, document)
-            .is_some_and(|context| context[&Value::from("remote")] == Value::from(true))
+            .is_some_and(|context| context.value[&Value::from("remote")] == Value::from(true))
     }
 
     /// The account the controller reconciling document `document` of the file shown as
@@ -159,12 +204,45 @@ impl ContextIndex {
     /// cluster it lands on), as the models say.
     pub fn default_service_account(&self, path: &str, document: usize) -> Option<String> {
         self.get(path, document).and_then(|context| {
-            context[&Value::from("default_service_account")]
+            context.value[&Value::from("default_service_account")]
                 .as_string()
                 .ok()
                 .map(|s| s.to_string())
         })
     }
+
+    /// What the models say of document `document` of the file shown as `path`: its
+    /// effective namespace and the clusters it lands on. `None` when no model holds it.
+    pub fn document(&self, path: &str, document: usize) -> Option<DocumentContext> {
+        let stored = self.get(path, document)?;
+        let value = &stored.value;
+        let namespace = value["namespace"].as_string().ok().map(|s| s.to_string());
+        let clusters = value["clusters"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|c| c.as_string().ok().map(|s| s.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(DocumentContext {
+            namespace,
+            clusters,
+            patch: stored.patch,
+        })
+    }
+}
+
+/// What the repository models say of one document (see [`ContextIndex::document`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocumentContext {
+    /// Its effective namespace, when known.
+    pub namespace: Option<String>,
+    /// The clusters it lands on (empty when the model cannot tell).
+    pub clusters: Vec<String>,
+    /// Whether it is a kustomize patch (a partial object merged into another).
+    pub patch: bool,
 }
 
 /// Make `value` what `hubspoke.context` answers on this thread.

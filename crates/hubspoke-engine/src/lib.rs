@@ -33,7 +33,7 @@ mod rvm;
 mod serialize;
 
 pub use builtin::{policy_error_rule, POLICY_ERROR};
-pub use context::{ContextIndex, CONTEXT_BUILTIN};
+pub use context::{ContextIndex, DocumentContext, CONTEXT_BUILTIN};
 pub use convert::to_rego_value;
 pub use error::EngineError;
 pub use evaluate::{

@@ -15,7 +15,7 @@ use regorus::unstable::{Parser, Rule, RuleHead};
 use regorus::{Engine, Value};
 
 use crate::policy::PolicySource;
-use crate::ruleset::RuleSet;
+use crate::ruleset::{add_source, RuleSet};
 
 /// Prefix of a test rule.
 const TEST_PREFIX: &str = "test_";
@@ -213,10 +213,11 @@ fn prepare(engine: &mut Engine) -> Result<(), String> {
         .map_err(|e| first_line(&e.to_string()))
 }
 
-/// Add a test file (Rego v1) and list its tests: `(data.<package>.<name>, line)`
-/// in file order.
+/// Add a test file (Rego v1, or v0 as policies may be) and list its tests:
+/// `(data.<package>.<name>, line)` in file order.
 fn add_test_file(engine: &mut Engine, test: &PolicySource) -> Result<Vec<(String, u32)>, String> {
-    let package = test.add_to(engine).map_err(|e| first_line(&e))?;
+    let mut test = test.clone();
+    let package = add_source(engine, &mut test).map_err(|e| first_line(&e))?;
     let module = engine
         .get_modules()
         .iter()

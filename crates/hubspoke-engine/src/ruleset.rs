@@ -199,8 +199,11 @@ impl RuleSet {
 }
 
 /// Add a source in Rego v1; a user's source that does not parse so is tried as Rego v0
-/// (conftest policies written before OPA 1.0), and the v1 error is reported when neither works.
-fn add_source(engine: &mut Engine, source: &mut PolicySource) -> Result<String, String> {
+/// (conftest policies written before OPA 1.0). Policies and `hubspoke-lint test` files
+/// both come through here. When neither parses, the error reported is the one found
+/// further into the file: a v0 policy with a typo fails as v1 on its first `deny[msg] {`
+/// but as v0 at the typo, and a v1 policy with a typo the other way round.
+pub(crate) fn add_source(engine: &mut Engine, source: &mut PolicySource) -> Result<String, String> {
     let v1_error = match source.add_to(engine) {
         Ok(package) => return Ok(package),
         Err(error) => error,
@@ -209,10 +212,24 @@ fn add_source(engine: &mut Engine, source: &mut PolicySource) -> Result<String, 
         return Err(v1_error);
     }
     source.rego_v0 = true;
-    source.add_to(engine).map_err(|_| {
+    source.add_to(engine).map_err(|v0_error| {
         source.rego_v0 = false;
-        v1_error
+        let further = |error: &str| error_position(&source.path, error);
+        match (further(&v1_error), further(&v0_error)) {
+            (Some(v1), Some(v0)) if v0 > v1 => v0_error,
+            _ => v1_error,
+        }
     })
+}
+
+/// The 1-based `(line, column)` a regorus message gives for `path` (`path:line:col`).
+fn error_position(path: &str, message: &str) -> Option<(u32, u32)> {
+    let at = message.find(&format!("{path}:"))? + path.len() + 1;
+    let mut numbers = message[at..]
+        .split(|c: char| !c.is_ascii_digit())
+        .take(2)
+        .map(|n| n.parse::<u32>().ok());
+    Some((numbers.next()??, numbers.next()??))
 }
 
 /// A regorus engine with our settings: Rego v1, lenient builtin errors, our builtins
@@ -420,13 +437,7 @@ pub(crate) fn error_reason(message: &str) -> &str {
 }
 
 fn locate_in_message(source: &PolicySource, message: &str) -> Option<Region> {
-    let at = message.find(&format!("{}:", source.path))? + source.path.len() + 1;
-    let mut numbers = message[at..]
-        .split(|c: char| !c.is_ascii_digit())
-        .take(2)
-        .map(|n| n.parse::<u32>().ok());
-    let line = numbers.next()??;
-    let col = numbers.next()??;
+    let (line, col) = error_position(&source.path, message)?;
     Some(region_at(source, line, col))
 }
 

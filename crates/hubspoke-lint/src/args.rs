@@ -36,19 +36,42 @@ pub enum Command {
     Render(RenderArgs),
     /// Record current findings (`write`) or report only findings not recorded (`check`).
     Baseline(BaselineArgs),
-    /// Run a policy directory's Rego unit tests and fixture expectations.
+    /// Run a policy directory's Rego unit tests and fixture expectations, and its Kyverno
+    /// CLI tests (kyverno-test.yaml).
     Test(TestArgs),
     /// Write a commented starter .hubspoke-lint.yaml.
     Init(InitArgs),
     /// Serve the Language Server Protocol over stdin and stdout (for editors).
     Lsp,
+    /// Print a shell completion script to standard output.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to standard output.
+    Man,
+}
+
+/// `hubspoke-lint completions SHELL`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, powershell or elvish.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `hubspoke-lint [PATH ...]`.
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    /// Files or directories to lint (default: the current directory).
+    /// Files or directories to lint (default: the current directory). `-` alone reads one
+    /// file from standard input (a file named `-` is `./-`): document rules and schema
+    /// validation run on it; repository rules need a directory and do not.
     pub paths: Vec<PathBuf>,
+    /// The path findings on standard input (`-`) carry (default `<stdin>`): per-path
+    /// settings apply as if the file were there, and the configuration is looked for
+    /// from its directory when it exists, else from the working directory.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<String>,
+    /// Human output: only the summary, and nothing at all when there is no finding.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Output format, optionally to a file: human, json, sarif, github, junit, markdown, or FORMAT=PATH.
     /// Repeatable; formats without a path go to standard output.
     #[arg(long = "format", short = 'f', value_name = "FORMAT[=PATH]")]
@@ -65,6 +88,13 @@ pub struct LintArgs {
     /// A directory of extra Rego policies (repeatable; extends the config's list).
     #[arg(long = "policy", value_name = "DIR")]
     pub policies: Vec<PathBuf>,
+    /// A Kyverno policy file or directory to run besides the repository's own policies
+    /// (repeatable; extends the config's kyverno.policies); its policies apply to every object.
+    #[arg(long = "kyverno-policy", value_name = "PATH")]
+    pub kyverno_policies: Vec<PathBuf>,
+    /// Do not read or run the repository's Kyverno policies (ClusterPolicy, Policy).
+    #[arg(long)]
+    pub no_kyverno: bool,
     /// Run only this rule (repeatable); input problems such as parse errors are always reported.
     #[arg(long = "rule", value_name = "ID")]
     pub only_rules: Vec<String>,
@@ -197,7 +227,8 @@ pub struct InitArgs {
 /// `hubspoke-lint test [DIR]`.
 #[derive(Debug, Args)]
 pub struct TestArgs {
-    /// Policy directory (default: policies).
+    /// Policy directory: Rego rules and tests, Kyverno policies with kyverno-test.yaml, or
+    /// both (default: policies).
     pub dir: Option<PathBuf>,
     /// List every test and fixture that passed too (default: failures and the counts).
     #[arg(long, short = 'v')]

@@ -48,6 +48,8 @@ fn main() -> ExitCode {
             Some(Command::Test(args)) => commands::test::run(args, &mut stdout),
             Some(Command::Init(args)) => commands::init::run(args, &mut stdout),
             Some(Command::Lsp) => commands::lsp::run(&mut stdout),
+            Some(Command::Completions(args)) => commands::completions::run(args, &mut stdout),
+            Some(Command::Man) => commands::man::run(&mut stdout),
         }
     });
     match outcome {

@@ -5,6 +5,7 @@
 use hubspoke_diagnostics::{Finding, RuleMeta};
 use hubspoke_manifest::yaml::{Node, NodeValue};
 use hubspoke_manifest::{Document, FieldPath, ObjectMeta, ParsedFile, PathSegment, Span};
+use hubspoke_workspace::filter::REASON_PLACEHOLDER;
 
 /// Replace `[start, end)` of the buffer with `text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +24,8 @@ pub(crate) struct QuickFix {
 
 /// The comment that silences a finding, on its own line above the finding's
 /// line with the same indentation; for a finding about the whole file, a
-/// file-wide comment on the first line.
+/// file-wide comment on the first line. Its reason is the placeholder the user
+/// must replace: until then the suppression is reported, not applied.
 pub(crate) fn suppression(text: &str, finding: &Finding) -> Edit {
     let Some(region) = finding.region else {
         let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
@@ -31,7 +33,7 @@ pub(crate) fn suppression(text: &str, finding: &Finding) -> Edit {
             start: 0,
             end: 0,
             text: format!(
-                "# hubspoke-lint: ignore-file[{}] <reason>{newline}",
+                "# hubspoke-lint: ignore-file[{}] {REASON_PLACEHOLDER}{newline}",
                 finding.rule
             ),
         };
@@ -49,7 +51,7 @@ pub(crate) fn suppression(text: &str, finding: &Finding) -> Edit {
         start: line_start,
         end: line_start,
         text: format!(
-            "{indent}# hubspoke-lint: ignore[{}] <reason>{newline}",
+            "{indent}# hubspoke-lint: ignore[{}] {REASON_PLACEHOLDER}{newline}",
             finding.rule
         ),
     }

@@ -22,6 +22,7 @@ use hubspoke_manifest::{
     INTERNAL_ERROR,
 };
 use hubspoke_schema::Schemas;
+use hubspoke_workspace::dynamic::DynamicRules;
 use hubspoke_workspace::filter::{self, FilterOptions};
 use lsp_types::Uri;
 use rayon::prelude::*;
@@ -47,6 +48,8 @@ pub(crate) struct Repository<'a> {
     pub context: Option<&'a ContextIndex>,
     /// The schemas, with the workspace's CRDs; `None` when schema validation is off.
     pub schemas: Option<&'a Schemas>,
+    /// The rules of the repository's Kyverno policies, for the filters.
+    pub dynamic: Option<&'a DynamicRules>,
     /// The pass judged this file as the clusters receive it: the text it read and its
     /// findings on the file (of the objects rendered from it, wherever they landed).
     pub rendered: Option<RenderedPass<'a>>,
@@ -124,6 +127,7 @@ impl DocumentLinter {
             findings: repository,
             context,
             schemas,
+            dynamic,
             rendered,
         } = repository;
         let Buffer { uri, path, text } = buffer;
@@ -147,7 +151,7 @@ impl DocumentLinter {
             return (file, vec![finding]);
         }
         if let Some(pass) = rendered {
-            return self.lint_rendered(buffer, settings, pass, context);
+            return self.lint_rendered(buffer, settings, pass, context, dynamic);
         }
         let ParsedBuffer { file, broken } = parse_buffer(path, text, configuration.limits);
         let mut findings: Vec<Finding> = Vec::new();
@@ -243,9 +247,18 @@ impl DocumentLinter {
         findings.extend(file.problems.iter().map(|p| file_problem_finding(path, p)));
         findings.extend(repository.into_iter().flatten().cloned());
         if let Some(context) = context {
+            // As the command line: nothing is reported in a generator's input.
+            context.drop_data_file_findings(&mut findings);
             context.fill_namespaces(&mut findings);
         }
-        let findings = filter(findings, &file, path, settings, repository.is_some());
+        let findings = filter(
+            findings,
+            &file,
+            path,
+            settings,
+            repository.is_some(),
+            dynamic,
+        );
         (file, findings)
     }
 }
@@ -261,6 +274,7 @@ impl DocumentLinter {
         settings: &EditorSettings,
         pass: RenderedPass<'_>,
         context: Option<&ContextIndex>,
+        dynamic: Option<&DynamicRules>,
     ) -> (ParsedFile, Vec<Finding>) {
         let Buffer { uri, path, text } = buffer;
         self.forget(uri);
@@ -277,7 +291,7 @@ impl DocumentLinter {
         if let Some(context) = context {
             context.fill_namespaces(&mut findings);
         }
-        let findings = filter(findings, &file, path, settings, true);
+        let findings = filter(findings, &file, path, settings, true, dynamic);
         (file, findings)
     }
 }
@@ -347,11 +361,13 @@ fn filter(
     path: &str,
     settings: &EditorSettings,
     with_repository: bool,
+    dynamic: Option<&DynamicRules>,
 ) -> Vec<Finding> {
     let options = FilterOptions {
         baseline: settings.baseline.as_ref(),
         changed: None,
         repository_rules_ran: with_repository,
+        dynamic,
     };
     let mut findings = filter::apply(
         &settings.settings,

@@ -140,6 +140,11 @@ impl Worker {
         if let Some(error) = &found.schema_error {
             self.log(format!("hubspoke-lint: schema validation is off: {error}"));
         }
+        if let Some(error) = &found.kyverno_error {
+            self.log(format!(
+                "hubspoke-lint: the repository's Kyverno policies did not run: {error}"
+            ));
+        }
         self.repo = Some(found);
         // Document findings depend on the context and the schemas the pass brought.
         self.linter.forget_documents();
@@ -268,6 +273,7 @@ impl Worker {
                 Some(r) => r.schemas.as_deref(),
                 None => self.bundled_schemas.as_deref(),
             },
+            dynamic: self.repo.as_ref().map(|r| &*r.dynamic),
         };
         // Before the first pass the workspace's CRDs are not read yet: an
         // object of one of them would be reported as having no schema.
@@ -374,9 +380,11 @@ impl Worker {
             }
         }
         self.show_policy_errors(&settings.settings.rules.load_findings);
+        // Counted as the command line's summary and `hubspoke-lint rules` count them.
         self.log(format!(
-            "hubspoke-lint: {} rules loaded{} in {} ms",
-            settings.settings.rules.rules.len(),
+            "hubspoke-lint: {} enabled ({} known){} in {} ms",
+            hubspoke_report::count(settings.settings.active_rules.len(), "rule", "rules"),
+            settings.settings.catalog.len(),
             settings
                 .config_path()
                 .map(|p| format!(" with {}", p.display()))

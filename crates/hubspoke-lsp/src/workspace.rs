@@ -23,7 +23,10 @@ use hubspoke_diagnostics::Finding;
 use hubspoke_engine::ContextIndex;
 use hubspoke_manifest::{discover, read_and_parse, ParsedFile};
 use hubspoke_schema::Schemas;
-use hubspoke_workspace::{analyze, AnalyzeOptions, RepositoryRoot, SchemaFindings, Settings};
+use hubspoke_workspace::dynamic::DynamicRules;
+use hubspoke_workspace::{
+    analyze, AnalyzeOptions, KyvernoStage, RepositoryRoot, SchemaFindings, Settings,
+};
 
 /// What one pass found, by display path (relative to the root).
 #[derive(Default)]
@@ -46,6 +49,12 @@ pub(crate) struct RepoFindings {
     /// Files whose objects the pass judged as the clusters receive them (the render
     /// stage): their buffers show the pass's findings, not a judgement of the raw text.
     pub rendered: std::collections::BTreeSet<String>,
+    /// The rules of the repository's Kyverno policies and what the configuration says of
+    /// them: the filters of the open buffers need them (suppressions of these rules).
+    pub dynamic: Arc<DynamicRules>,
+    /// Why the Kyverno policies could not be run (a configuration entry naming a Kyverno
+    /// rule no policy defines).
+    pub kyverno_error: Option<String>,
 }
 
 /// Parsed files of earlier passes, with the size and time they had.
@@ -103,9 +112,16 @@ pub(crate) fn run_pass(
         path: root,
         files: files.clone(),
     }];
+    // The repository's Kyverno policies run with the repository rules: they read the
+    // whole tree (where each policy is delivered, namespaces, ConfigMaps).
+    let (kyverno, kyverno_error) = match KyvernoStage::prepare(settings, &files) {
+        Ok(stage) => (stage, None),
+        Err(error) => (KyvernoStage::off(), Some(error.to_string())),
+    };
     let options = AnalyzeOptions {
         documents: false,
         schema_findings: SchemaFindings::InvalidCrds,
+        kyverno: Some(&kyverno),
     };
     let analysis = analyze(settings, &files, &[], &roots, options);
     let (context, schemas, schema_error, rendered) = (
@@ -126,6 +142,8 @@ pub(crate) fn run_pass(
         schemas,
         schema_error,
         rendered,
+        dynamic: Arc::new(kyverno.dynamic().clone()),
+        kyverno_error,
     };
     for finding in found {
         out.findings

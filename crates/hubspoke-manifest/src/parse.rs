@@ -108,8 +108,9 @@ pub fn parse_text(
         .iter()
         .filter(|p| match p {
             // Only Kubernetes objects go through Kubernetes' decoder; other YAML (an
-            // application's configuration, a kustomization) is read by other tools.
-            YamlProblem::Undecodable { document, .. } => {
+            // application's configuration, a kustomization) is read by other tools, which
+            // define their own tags (Home Assistant's `!secret`, Ansible's `!vault`).
+            YamlProblem::Undecodable { document, .. } | YamlProblem::UnknownTag { document, .. } => {
                 documents.get(*document).is_some_and(|d| d.object.is_some())
             }
             _ => true,
@@ -164,7 +165,7 @@ fn describe(source: &SourceFile, problem: &YamlProblem) -> FileProblem {
             region: at(span),
             related: vec![(source.region(*first), format!("`&{name}` first defined here"))],
         },
-        YamlProblem::UnknownTag { tag, at: span } => FileProblem {
+        YamlProblem::UnknownTag { tag, at: span, .. } => FileProblem {
             code: ProblemCode::UnknownTag,
             message: format!("unknown YAML tag `{tag}`: Kubernetes ignores custom tags and reads a tagged scalar as a string"),
             region: at(span),
@@ -252,6 +253,31 @@ mod tests {
                 .map(crate::yaml::Node::to_json),
             Some(serde_json::json!({"a": "0-0", "b": ".inf"}))
         );
+    }
+
+    #[test]
+    fn custom_tags_are_reported_in_kubernetes_objects_only() {
+        // A Home Assistant configuration, an Ansible vault value, an Authentik blueprint:
+        // their tools define these tags. In a Kubernetes object, the tag is ignored.
+        let f = parse_text(
+            "a.yaml",
+            "a.yaml",
+            concat!(
+                "api_password: !secret http_password\n",
+                "token: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n",
+                "---\n",
+                "entries:\n  - identifiers: {name: !Find [authentik_flows.flow, [slug, x]]}\n",
+                "---\n",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  region: !Ref AWS::Region\n",
+            ),
+            ParseLimits::default(),
+        );
+        let found: Vec<(ProblemCode, Option<(u32, u32)>)> = f
+            .problems
+            .iter()
+            .map(|p| (p.code, p.region.map(|r| (r.start.line, r.start.column))))
+            .collect();
+        assert_eq!(found, [(ProblemCode::UnknownTag, Some((12, 11)))]);
     }
 
     #[test]

@@ -11,6 +11,29 @@ fn ensure_newline(text: &str) -> String {
     }
 }
 
+/// The fixture harness's marker (`hubspoke_workspace::fixtures::expected_markers`): a
+/// trailing `# expect: ID` says which line a finding lands on.
+const MARKER: &str = "# expect:";
+
+/// A fixture shown as an example, without the test markers: they say what the harness
+/// checks, not what a reader's manifest would hold.
+fn without_markers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        match line.find(MARKER) {
+            Some(at) => {
+                let kept = line[..at].trim_end();
+                out.push_str(kept);
+                if line.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
 /// One rule's documentation, as Markdown (`heading` is `#` for a page, `##` inside docs/rules.md).
 pub fn rule_page(rule: &RuleMeta, heading: &str) -> String {
     let sub = format!("{heading}#");
@@ -74,7 +97,7 @@ pub fn rule_page(rule: &RuleMeta, heading: &str) -> String {
             };
             text.push_str(&format!(
                 "\n{sub} {heading}\n\n```{language}\n# {file}\n{}```\n",
-                ensure_newline(example)
+                ensure_newline(&without_markers(example))
             ));
         }
     }
@@ -165,6 +188,14 @@ pub fn heading_anchor(id: &str, title: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn examples_are_shown_without_test_markers() {
+        assert_eq!(
+            without_markers("# case\nspec:\n  hostPID: true # expect: PSS003, PSS010\n  a: 1  # expect: X\r\nb: 2"),
+            "# case\nspec:\n  hostPID: true\n  a: 1\nb: 2"
+        );
+    }
 
     #[test]
     fn pages_name_the_other_tools_checks() {

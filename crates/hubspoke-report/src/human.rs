@@ -1,6 +1,7 @@
 //! `--format human`: miette diagnostics with the rule id, the message, a code
 //! frame with the offending field underlined, and the rule's help; then a summary.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io;
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use miette::{
 
 use rayon::prelude::*;
 
-use crate::{rule_meta, Report, ReportError};
+use crate::{count, rule_meta, Report, ReportError};
 
 /// How to render for a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +22,8 @@ pub struct HumanOptions {
     pub color: bool,
     /// Wrap width.
     pub width: usize,
+    /// The summary only (no diagnostics), and nothing at all when there is no finding.
+    pub quiet: bool,
 }
 
 impl Default for HumanOptions {
@@ -28,6 +31,7 @@ impl Default for HumanOptions {
         HumanOptions {
             color: false,
             width: 100,
+            quiet: false,
         }
     }
 }
@@ -188,7 +192,13 @@ pub(crate) fn write(
     out: &mut dyn io::Write,
 ) -> Result<(), ReportError> {
     let handler = handler(options);
-    for batch in report.findings.chunks(FINDINGS_PER_BATCH) {
+    // `--quiet` keeps the summary only.
+    let shown = if options.quiet {
+        &[][..]
+    } else {
+        report.findings
+    };
+    for batch in shown.chunks(FINDINGS_PER_BATCH) {
         let texts: Vec<String> = batch
             .par_chunks(FINDINGS_PER_TASK)
             .map(|findings| render(report, &handler, findings))
@@ -197,14 +207,26 @@ pub(crate) fn write(
             out.write_all(text.as_bytes())?;
         }
     }
-    out.write_all(summary_line(report).as_bytes())?;
-    if !report.notes.is_empty() {
-        out.write_all(b"\nNot checked:\n")?;
+    // What could not be checked comes before the summary, which stays the last block
+    // (`--quiet` prints it alone).
+    if !options.quiet && !report.notes.is_empty() {
+        out.write_all(b"Not checked:\n")?;
         for note in report.notes {
             writeln!(out, "  note: {}{}", crate::note_place(note), note.message)?;
         }
+        out.write_all(b"\n")?;
+    }
+    if !(options.quiet && report.findings.is_empty()) {
+        out.write_all(summary(report).as_bytes())?;
     }
     Ok(())
+}
+
+/// The closing summary: the totals, then the rules with the most findings.
+fn summary(report: &Report<'_>) -> String {
+    let mut text = summary_line(report);
+    text.push_str(&findings_by_rule(report));
+    text
 }
 
 /// The code frames of `findings`, each followed by an empty line.
@@ -226,18 +248,32 @@ fn render(
 
 fn summary_line(report: &Report<'_>) -> String {
     let s = report.summary;
-    let count = |sev: Severity| s.findings.get(&sev).copied().unwrap_or(0);
+    let severity = |sev: Severity, one: &str, many: &str| {
+        count(s.findings.get(&sev).copied().unwrap_or(0), one, many)
+    };
     let total: usize = s.findings.values().sum();
+    let mut rules = format!("{} enabled", count(s.rules, "rule", "rules"));
+    if s.repository_rules_not_run > 0 {
+        rules.push_str(&format!(
+            " ({} did not run: {} a directory)",
+            count(
+                s.repository_rules_not_run,
+                "repository rule",
+                "repository rules"
+            ),
+            if s.repository_rules_not_run == 1 {
+                "it needs"
+            } else {
+                "they need"
+            }
+        ));
+    }
     let files = format!(
-        "{} file{} ({} document{}, {} Kubernetes object{}, {} not Kubernetes), {} rules",
-        s.files,
-        plural(s.files),
-        s.documents,
-        plural(s.documents),
-        s.objects,
-        plural(s.objects),
+        "{} ({}, {}, {} not Kubernetes), {rules}",
+        count(s.files, "file", "files"),
+        count(s.documents, "document", "documents"),
+        count(s.objects, "Kubernetes object", "Kubernetes objects"),
         s.non_kubernetes_documents,
-        s.rules
     );
     let mut hidden = Vec::new();
     if s.suppressed > 0 {
@@ -246,11 +282,26 @@ fn summary_line(report: &Report<'_>) -> String {
     if s.baselined > 0 {
         hidden.push(format!("{} in the baseline", s.baselined));
     }
+    if s.unchanged > 0 {
+        hidden.push(format!(
+            "{} in unchanged files (--changed-since)",
+            s.unchanged
+        ));
+    }
     if s.baseline_fixed > 0 {
         hidden.push(format!(
-            "{} baselined finding{} fixed",
-            s.baseline_fixed,
-            plural(s.baseline_fixed)
+            "{} fixed",
+            count(s.baseline_fixed, "baselined finding", "baselined findings")
+        ));
+    }
+    if s.baseline_unchecked > 0 {
+        hidden.push(format!(
+            "{} not checked (a file failed to parse or could not be read)",
+            count(
+                s.baseline_unchecked,
+                "baselined finding",
+                "baselined findings"
+            )
         ));
     }
     let mut trailer = if hidden.is_empty() {
@@ -258,18 +309,20 @@ fn summary_line(report: &Report<'_>) -> String {
     } else {
         format!(" Not shown: {}.", hidden.join(", "))
     };
-    let rendered = s.render.as_ref().map_or_else(String::new, |r| {
-        format!(
-            " Rendered {} cluster{} ({} object{}, {} evaluated); {} file{} no cluster renders judged as written.",
-            r.clusters,
-            plural(r.clusters),
-            r.objects,
-            plural(r.objects),
-            r.evaluated,
-            r.unrendered_files,
-            plural(r.unrendered_files)
-        )
-    });
+    // Nothing to say when no cluster was found to render.
+    let rendered = s
+        .render
+        .as_ref()
+        .filter(|r| r.clusters > 0)
+        .map_or_else(String::new, |r| {
+            format!(
+                " Rendered {} ({}, {} evaluated); {} no cluster renders judged as written.",
+                count(r.clusters, "cluster", "clusters"),
+                count(r.objects, "object", "objects"),
+                r.evaluated,
+                count(r.unrendered_files, "file", "files"),
+            )
+        });
     trailer.insert_str(0, &rendered);
     // The profile explains which conventions were checked (a single-tenant repository
     // is not held to the multi-tenancy lockdown).
@@ -286,29 +339,154 @@ fn summary_line(report: &Report<'_>) -> String {
         format!("No findings in {files}.{trailer}\n")
     } else {
         format!(
-            "{total} finding{} ({} error{}, {} warning{}, {} note{}) in {files}.{trailer}\n",
-            plural(total),
-            count(Severity::Error),
-            plural(count(Severity::Error)),
-            count(Severity::Warning),
-            plural(count(Severity::Warning)),
-            count(Severity::Note),
-            plural(count(Severity::Note)),
+            "{} ({}, {}, {}) in {files}.{trailer}\n",
+            count(total, "finding", "findings"),
+            severity(Severity::Error, "error", "errors"),
+            severity(Severity::Warning, "warning", "warnings"),
+            severity(Severity::Note, "note", "notes"),
         )
     }
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
+/// Rules listed by the summary before "and N more".
+const TOP_RULES: usize = 10;
+
+/// The rules with the most findings, most first (ties by id), up to [`TOP_RULES`];
+/// empty when there is no finding.
+fn findings_by_rule(report: &Report<'_>) -> String {
+    let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for finding in report.findings {
+        *per_rule.entry(finding.rule.as_str()).or_insert(0) += 1;
     }
+    if per_rule.is_empty() {
+        return String::new();
+    }
+    let mut ranked: Vec<(&str, usize)> = per_rule.into_iter().collect();
+    // Stable: ids stay in order among equal counts.
+    ranked.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
+    let shown = &ranked[..ranked.len().min(TOP_RULES)];
+    let count_width = shown
+        .iter()
+        .map(|(_, n)| n.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let id_width = shown.iter().map(|(id, _)| id.len()).max().unwrap_or(0);
+    let mut text = String::from("Findings by rule:\n");
+    for (id, n) in shown {
+        let title = rule_meta(report, id).map_or("", |meta| meta.title.as_str());
+        let line = format!("  {n:>count_width$}  {id:<id_width$}  {title}");
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    let rest = &ranked[shown.len()..];
+    if !rest.is_empty() {
+        let findings: usize = rest.iter().map(|(_, n)| n).sum();
+        let rules = if rest.len() == 1 { "rule" } else { "rules" };
+        text.push_str(&format!(
+            "  and {} more {rules} with {}\n",
+            rest.len(),
+            count(findings, "finding", "findings")
+        ));
+    }
+    text
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
+    use hubspoke_diagnostics::{count_by_severity, Finding, RuleMeta, Severity, Summary};
+
     use super::*;
+
+    fn render(findings: &[Finding], summary: &Summary, rules: &[RuleMeta], quiet: bool) -> String {
+        let sources = BTreeMap::new();
+        let report = Report {
+            findings,
+            rules,
+            sources: &sources,
+            summary,
+            tool_version: "0",
+            sarif_category: None,
+            notes: &[],
+        };
+        let mut out = Vec::new();
+        let options = HumanOptions {
+            quiet,
+            ..HumanOptions::default()
+        };
+        write(&report, &options, &mut out).expect("renders");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn one_of_each_is_singular() {
+        let findings = [Finding::new("R1", Severity::Warning, "m", "a.yaml")];
+        let summary = Summary {
+            files: 1,
+            documents: 1,
+            objects: 1,
+            rules: 1,
+            repository_rules_not_run: 1,
+            findings: count_by_severity(&findings),
+            suppressed: 1,
+            baselined: 1,
+            baseline_fixed: 1,
+            baseline_unchecked: 1,
+            unchanged: 1,
+            ..Summary::default()
+        };
+        let rules = [RuleMeta::built_in(
+            "R1",
+            "one-rule",
+            "t",
+            Severity::Warning,
+            "d.",
+            "h",
+        )];
+        assert_eq!(
+            render(&findings, &summary, &rules, true),
+            "1 finding (0 errors, 1 warning, 0 notes) in 1 file (1 document, 1 Kubernetes object, 0 not Kubernetes), 1 rule enabled (1 repository rule did not run: it needs a directory). Not shown: 1 suppressed, 1 in the baseline, 1 in unchanged files (--changed-since), 1 baselined finding fixed, 1 baselined finding not checked (a file failed to parse or could not be read).\nFindings by rule:\n  1  R1  one-rule\n"
+        );
+    }
+
+    #[test]
+    fn the_ten_rules_with_most_findings_are_listed_then_the_rest_counted() {
+        // Rule Rn has n findings, for n in 1..=12.
+        let findings: Vec<Finding> = (1..=12)
+            .flat_map(|n| {
+                (0..n)
+                    .map(move |_| Finding::new(format!("R{n:02}"), Severity::Error, "m", "a.yaml"))
+            })
+            .collect();
+        let summary = Summary {
+            files: 2,
+            documents: 3,
+            objects: 3,
+            rules: 12,
+            findings: count_by_severity(&findings),
+            ..Summary::default()
+        };
+        let text = render(&findings, &summary, &[], true);
+        assert_eq!(
+            text,
+            "78 findings (78 errors, 0 warnings, 0 notes) in 2 files (3 documents, 3 Kubernetes objects, 0 not Kubernetes), 12 rules enabled.\nFindings by rule:\n  12  R12\n  11  R11\n  10  R10\n   9  R09\n   8  R08\n   7  R07\n   6  R06\n   5  R05\n   4  R04\n   3  R03\n  and 2 more rules with 3 findings\n"
+        );
+    }
+
+    #[test]
+    fn quiet_prints_nothing_without_findings() {
+        let summary = Summary {
+            files: 3,
+            suppressed: 2,
+            ..Summary::default()
+        };
+        assert_eq!(render(&[], &summary, &[], true), "");
+        assert_eq!(
+            render(&[], &summary, &[], false),
+            "No findings in 3 files (0 documents, 0 Kubernetes objects, 0 not Kubernetes), 0 rules enabled. Not shown: 2 suppressed.\n"
+        );
+    }
 
     #[test]
     fn the_text_is_the_same_bytes_as_a_serial_rendering_whatever_the_thread_count() {
@@ -320,6 +498,7 @@ mod tests {
                 HumanOptions {
                     color: true,
                     width: 60,
+                    quiet: false,
                 },
             ] {
                 let mut serial = Vec::new();
@@ -344,6 +523,6 @@ mod tests {
             out.extend_from_slice(text.as_bytes());
             out.push(b'\n');
         }
-        out.extend_from_slice(summary_line(report).as_bytes());
+        out.extend_from_slice(summary(report).as_bytes());
     }
 }

@@ -98,6 +98,13 @@ pub fn write(
     }
 }
 
+/// `n` and the noun, singular for exactly one: `count(1, "file", "files")` is `1 file`,
+/// `count(0, "entry", "entries")` is `0 entries`. Every count shown to people goes
+/// through it, so that none reads "1 rules".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The help text of a rule, if known.
 fn rule_meta<'a>(report: &Report<'a>, id: &str) -> Option<&'a RuleMeta> {
     report

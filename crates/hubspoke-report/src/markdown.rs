@@ -22,14 +22,16 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), 
     if report.findings.is_empty() {
         writeln!(
             out,
-            "✅ No findings in {} files ({} Kubernetes objects, {} rules).",
-            s.files, s.objects, s.rules
+            "✅ No findings in {} ({}, {} enabled).",
+            crate::count(s.files, "file", "files"),
+            crate::count(s.objects, "Kubernetes object", "Kubernetes objects"),
+            crate::count(s.rules, "rule", "rules"),
         )?;
         return write_notes(report, out);
     }
     writeln!(
         out,
-        "| errors | warnings | notes | files | objects | rules |\n|---:|---:|---:|---:|---:|---:|\n| {} | {} | {} | {} | {} | {} |\n",
+        "| errors | warnings | notes | files | objects | rules enabled |\n|---:|---:|---:|---:|---:|---:|\n| {} | {} | {} | {} | {} | {} |\n",
         count(Severity::Error),
         count(Severity::Warning),
         count(Severity::Note),

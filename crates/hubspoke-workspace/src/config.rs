@@ -19,35 +19,35 @@ pub const CONFIG_FILE_NAME: &str = ".hubspoke-lint.yaml";
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Config {
     /// Globs of files to lint (replaces the default `**/*.yaml`, `**/*.yml`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub include: Vec<String>,
     /// Globs of files and directories to skip.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub exclude: Vec<String>,
     /// Exit 1 on findings at or above: error, warning, note, never.
     pub fail_on: Option<String>,
     /// Skip files larger than this many bytes.
     pub max_file_size: Option<u64>,
     /// Directories of extra Rego policies, relative to the config file.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub policies: Vec<PathBuf>,
     /// Per-rule settings, by rule id or tag (an id wins over a tag).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub rules: BTreeMap<String, RuleConfig>,
     /// Rule settings for the files some globs match; a later entry wins over an earlier one.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub overrides: Vec<OverrideConfig>,
     /// How the repository model reads the layout.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub model: ModelConfig,
     /// Limits that protect the run from hostile input.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub limits: LimitsConfig,
     /// Suppressions: rule, path glob, reason and an optional expiry date.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub suppressions: Vec<SuppressionConfig>,
     /// Schema validation settings (flags win).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub schema: SchemaConfig,
     /// Rendering what each cluster receives (kustomize and Flux) before judging it.
     #[serde(default)]
@@ -55,9 +55,22 @@ pub struct Config {
     /// The repository's profile: hub-spoke, multi-tenant or single-tenant; detected from
     /// the repository model when not set.
     pub profile: Option<String>,
+    /// The repository's own Kyverno policies, run beside the bundled rules.
+    #[serde(default)]
+    pub kyverno: KyvernoConfig,
     /// The file this configuration was read from (`None` for the defaults), to point at settings.
     #[serde(skip)]
     pub source: Option<ConfigSource>,
+}
+
+/// A section written with nothing under it (`rules:` whose entries are all commented out, as
+/// `hubspoke-lint init` writes them) is YAML null: read it as empty, not as a type error.
+fn null_as_empty<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// One entry of `overrides:`.
@@ -185,7 +198,21 @@ pub struct RenderConfig {
     pub enabled: Option<bool>,
 }
 
-/// `model:`: where clusters live and where their labels are declared.
+/// `kyverno:`: the repository's own Kyverno policies (`kyverno.io` `ClusterPolicy` and
+/// `Policy`), found among the linted files and run offline beside the bundled rules.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KyvernoConfig {
+    /// `false` turns the stage off: no policy is read or run (`--no-kyverno` does the same).
+    pub enabled: Option<bool>,
+    /// More policy files or directories, relative to this file (`--kyverno-policy` adds to
+    /// them); their policies apply to every linted object.
+    #[serde(default)]
+    pub policies: Vec<PathBuf>,
+}
+
+/// `model:`: where clusters live, where their labels are declared, and which Secrets are
+/// created outside the repository.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ModelConfig {
@@ -193,6 +220,25 @@ pub struct ModelConfig {
     pub clusters_dir: Option<String>,
     /// Names of ConfigMaps holding a cluster's labels (default cluster-labels, cluster-config, cluster-info).
     pub cluster_label_configmaps: Option<Vec<String>>,
+    /// Secrets created outside the repository (a bootstrap script, by hand): references to
+    /// them are satisfied.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub external_secrets: Vec<ExternalSecretConfig>,
+}
+
+/// One entry of `model.external-secrets`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `name`, `reason` and optionally `namespace`"
+)]
+pub struct ExternalSecretConfig {
+    /// The Secret's name.
+    pub name: String,
+    /// Its namespace; without one, a Secret of that name in any namespace.
+    pub namespace: Option<String>,
+    /// Why it is not in the repository (required: the configuration is reviewed like code).
+    pub reason: String,
 }
 
 impl ModelConfig {
@@ -205,6 +251,15 @@ impl ModelConfig {
         if let Some(names) = &self.cluster_label_configmaps {
             options.cluster_label_configmaps = names.clone();
         }
+        options.external_secrets = self
+            .external_secrets
+            .iter()
+            .map(|secret| hubspoke_manifest::DeclaredExternalSecret {
+                name: secret.name.clone(),
+                namespace: secret.namespace.clone(),
+                reason: secret.reason.clone(),
+            })
+            .collect();
         options
     }
 }
@@ -455,6 +510,41 @@ fn validate(config: &Config, source: &ConfigSource) -> Result<(), WorkspaceError
             }
         }
     }
+    let config_dir = source.path.parent().unwrap_or(Path::new(""));
+    for (i, policy) in config.kyverno.policies.iter().enumerate() {
+        let path = config_dir.join(policy);
+        if !path.exists() {
+            return Err(source.error(
+                &[key("kyverno"), key("policies"), PathSegment::Index(i)],
+                format!(
+                    "kyverno.policies[{i}]: {} does not exist (paths are relative to this file)",
+                    path.display()
+                ),
+            ));
+        }
+    }
+    for (i, secret) in config.model.external_secrets.iter().enumerate() {
+        let at = |name: &str| {
+            vec![
+                key("model"),
+                key("external-secrets"),
+                PathSegment::Index(i),
+                key(name),
+            ]
+        };
+        for (field, value) in [
+            ("name", Some(&secret.name)),
+            ("namespace", secret.namespace.as_ref()),
+            ("reason", Some(&secret.reason)),
+        ] {
+            if value.is_some_and(|v| v.trim().is_empty()) {
+                return Err(source.error(
+                    &at(field),
+                    format!("model.external-secrets[{i}].{field} is empty"),
+                ));
+            }
+        }
+    }
     if let Some(fail_on) = &config.fail_on {
         if !matches!(fail_on.as_str(), "error" | "warning" | "note" | "never") {
             return Err(source.error(
@@ -632,6 +722,68 @@ mod tests {
             assert!(is_calendar_date(good), "{good}");
         }
         assert!(!is_calendar_date("1900-02-29"));
+    }
+
+    #[test]
+    fn external_secrets_load_and_are_checked_at_their_line() {
+        let config = load_text(
+            "model:\n  external-secrets:\n    - {name: edge-kubeconfig, namespace: flux-system, reason: bootstrap.sh}\n    - name: lab-kubeconfig\n      reason: created by hand\n",
+        )
+        .expect("valid");
+        let options = config.model.options();
+        assert_eq!(
+            options.external_secrets,
+            [
+                hubspoke_manifest::DeclaredExternalSecret {
+                    name: "edge-kubeconfig".to_owned(),
+                    namespace: Some("flux-system".to_owned()),
+                    reason: "bootstrap.sh".to_owned(),
+                },
+                hubspoke_manifest::DeclaredExternalSecret {
+                    name: "lab-kubeconfig".to_owned(),
+                    namespace: None,
+                    reason: "created by hand".to_owned(),
+                },
+            ]
+        );
+        assert_eq!(
+            error_of("model:\n  external-secrets:\n    - {name: a, reason: r}\n    - name: b\n"),
+            "CONFIG:4:7: invalid configuration: model.external-secrets[1]: missing field `reason`"
+        );
+        assert_eq!(
+            error_of("model:\n  external-secrets:\n    - {name: a, reason: r, why: w}\n"),
+            "CONFIG:3:28: invalid configuration: model.external-secrets[0].why: unknown field `why`, expected one of `name`, `namespace`, `reason`"
+        );
+        assert_eq!(
+            error_of("model:\n  external-secrets:\n    - {name: a, reason: ' '}\n"),
+            "CONFIG:3:17: model.external-secrets[0].reason is empty"
+        );
+        assert_eq!(
+            error_of("model:\n  external-secrets: edge-kubeconfig\n"),
+            "CONFIG:2:3: invalid configuration: model.external-secrets: invalid type: string \"edge-kubeconfig\", expected a sequence"
+        );
+        assert_eq!(
+            error_of("model:\n  external-secrets:\n    - edge-kubeconfig\n"),
+            "CONFIG:3:7: invalid configuration: model.external-secrets[0]: invalid type: string \"edge-kubeconfig\", expected a mapping with `name`, `reason` and optionally `namespace`"
+        );
+    }
+
+    #[test]
+    fn sections_with_everything_commented_out_are_empty() {
+        let config = load_text(
+            "include:\nexclude:\npolicies:\nrules:\n  # BP006: {enabled: false}\noverrides:\nsuppressions:\nmodel:\n  external-secrets:\nlimits:\nschema:\n",
+        )
+        .expect("valid");
+        assert!(config.include.is_empty() && config.exclude.is_empty());
+        assert!(config.policies.is_empty() && config.rules.is_empty());
+        assert!(config.overrides.is_empty() && config.suppressions.is_empty());
+        assert!(config.model.external_secrets.is_empty());
+        assert_eq!(config.limits.max_depth, None);
+        // Anything else that is not a mapping is still an error at its line.
+        assert_eq!(
+            error_of("exclude: []\nrules: BP006\n"),
+            "CONFIG:2:1: invalid configuration: rules: invalid type: string \"BP006\", expected a map"
+        );
     }
 
     #[test]

@@ -73,6 +73,52 @@ pub fn expected_markers(text: &str) -> BTreeSet<(String, u32)> {
     out
 }
 
+/// Parameters a fixture sets for the rule under test: each `# params: {name: value}` line
+/// (a YAML flow mapping after the marker), merged. Fixtures of rules whose defaults report
+/// nothing (an empty allow-list) say so in the case itself, which `explain` shows.
+/// A marker that is not a mapping, or a parameter set twice to different values, is an error.
+pub fn fixture_params(text: &str) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    let mut params = serde_json::Map::new();
+    for (i, line) in text.lines().enumerate() {
+        let Some(at) = line.find("# params:") else {
+            continue;
+        };
+        let written = &line[at + "# params:".len()..];
+        let parsed = parse_text("params", "params", written, ParseLimits::default());
+        let value = parsed.documents.first().map(|d| d.root.to_json());
+        let fields = match (parsed.problems.first(), value) {
+            (None, Some(serde_json::Value::Object(fields))) => fields,
+            (Some(problem), _) => {
+                return Err(format!(
+                    "line {}: `# params:` is not valid YAML: {}",
+                    i + 1,
+                    problem.message
+                ))
+            }
+            _ => {
+                return Err(format!(
+                    "line {}: `# params:` must be a mapping of parameter names to values, such as `# params: {{allowed_registries: [ghcr.io]}}`",
+                    i + 1
+                ))
+            }
+        };
+        for (name, value) in fields {
+            match params.get(&name) {
+                Some(previous) if previous != &value => {
+                    return Err(format!(
+                        "line {}: parameter `{name}` is set twice, to different values",
+                        i + 1
+                    ))
+                }
+                _ => {
+                    params.insert(name, value);
+                }
+            }
+        }
+    }
+    Ok(params)
+}
+
 /// Run every fixture under `policies_dir`: a directory of `<family>/` folders, or
 /// one family folder (it holds `fixtures/`).
 ///
@@ -176,6 +222,20 @@ fn check_case(
             "{display}: a fail/ case needs a `# expect: {rule}` marker"
         ));
     }
+    let params = match fixture_params(&text) {
+        Ok(params) => params,
+        Err(error) => {
+            layout_errors.push(format!("{display}: {error}"));
+            serde_json::Map::new()
+        }
+    };
+    let configured;
+    let evaluator = if params.is_empty() {
+        evaluator
+    } else {
+        configured = evaluator.with_params(rule, &params);
+        &configured
+    };
     let parsed = parse_text(&display, &display, text, ParseLimits::default());
     let mut findings: Vec<Finding> = parsed
         .problems
@@ -254,11 +314,23 @@ fn check_repository_case(
     let discovery = discover(&[case.to_path_buf()], &options);
     let parsed = read_and_parse(&discovery.files, ParseLimits::default());
     let mut expected = BTreeSet::new();
+    let mut params = serde_json::Map::new();
     for file in &parsed {
         for (id, line) in expected_markers(&file.source.text) {
             expected.insert((id, file.source.repo_path.clone(), line));
         }
+        match fixture_params(&file.source.text) {
+            Ok(found) => params.extend(found),
+            Err(error) => layout_errors.push(format!("{}: {error}", file.source.path)),
+        }
     }
+    let configured;
+    let evaluator = if params.is_empty() {
+        evaluator
+    } else {
+        configured = evaluator.with_params(rule, &params);
+        &configured
+    };
     if must_fail && !expected.iter().any(|(id, _, _)| id == rule) {
         layout_errors.push(format!(
             "{display}: a fail/ case needs a `# expect: {rule}` marker in one of its files"
@@ -343,6 +415,31 @@ fn name(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn params_are_read_from_their_markers() {
+        let params = fixture_params(
+            "# params: {allowed: [a.io, b.io]}\nkind: Pod # params: {limit: 3}\n# params: {limit: 3}\n",
+        )
+        .expect("valid markers");
+        assert_eq!(
+            serde_json::Value::Object(params),
+            serde_json::json!({"allowed": ["a.io", "b.io"], "limit": 3})
+        );
+        assert_eq!(
+            fixture_params("# a\n# params: [a.io]\n"),
+            Err("line 2: `# params:` must be a mapping of parameter names to values, such as `# params: {allowed_registries: [ghcr.io]}`".to_owned())
+        );
+        assert_eq!(
+            fixture_params("# params: {limit: 3}\n# params: {limit: 4}\n"),
+            Err("line 2: parameter `limit` is set twice, to different values".to_owned())
+        );
+        let error = fixture_params("# params: {a: [}\n").expect_err("not YAML");
+        assert!(
+            error.starts_with("line 1: `# params:` is not valid YAML: invalid YAML: "),
+            "{error}"
+        );
+    }
 
     #[test]
     fn markers_are_read_per_line() {

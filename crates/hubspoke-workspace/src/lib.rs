@@ -10,23 +10,30 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod config;
+pub mod dynamic;
 mod error;
 pub mod filter;
 pub mod fixtures;
+pub mod kyverno_tests;
 mod pipeline;
 mod resolve;
 mod settings;
-mod stages;
+pub mod stages;
 mod stats;
+mod suggest;
+mod trusted_sources;
 
 pub use config::{Config, ConfigSource, CONFIG_FILE_NAME};
 pub use error::WorkspaceError;
 pub use pipeline::{
     analyze, evaluate_files, evaluate_roots, lint, lint_document, repository_roots, Analysis,
     AnalyzeOptions, BaselineUse, LintRequest, LintRun, Outcome, RepositoryRoot, RuleFindings,
-    SchemaFindings, StageTimings,
+    SchemaFindings, StageTimings, StdinInput, STDIN_NAME,
 };
 pub use resolve::{require_existing, today};
 pub use settings::{catalog, load_rules, Configuration, Flags, Settings};
+pub use stages::kyverno::{KyvernoOptions, KyvernoStage, KyvernoStats};
 pub use stages::render::duplicates::drop_reported_twice;
 pub use stats::{peak_rss, RunStats};
+pub use suggest::{closest, did_you_mean_rule};
+pub use trusted_sources::TrustedSources;

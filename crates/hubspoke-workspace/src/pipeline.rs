@@ -10,13 +10,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hubspoke_diagnostics::{
-    count_by_severity, sort_findings, Finding, Note, RuleMeta, Severity, Summary,
+    count_by_severity, sort_findings, Finding, Note, RuleMeta, Scope, Severity, Summary,
 };
 use hubspoke_engine::{ContextIndex, EvalStats, Evaluator};
 use hubspoke_manifest::{
-    discover, file_problem_finding, internal_error_finding, path_problem_finding, read_and_parse,
-    DiscoveredFile, Discovery, ModelOptions, ParsedFile, PathProblem, Profile, RepoModel,
-    INTERNAL_ERROR,
+    discover, file_problem_finding, internal_error_finding, parse_bytes, path_problem_finding,
+    read_and_parse, DiscoveredFile, Discovery, ModelOptions, ParsedFile, PathProblem, Profile,
+    RepoModel, INTERNAL_ERROR,
 };
 use hubspoke_schema::Schemas;
 use rayon::prelude::*;
@@ -24,6 +24,7 @@ use rayon::prelude::*;
 use crate::error::WorkspaceError;
 use crate::filter::{self, Baseline, Filtered, BASELINE_FILE_NAME};
 use crate::settings::{Configuration, Settings};
+use crate::stages::kyverno::KyvernoStage;
 use crate::stats::RunStats;
 
 /// What a command-line run lints and how.
@@ -37,7 +38,24 @@ pub struct LintRequest {
     pub changed_since: Option<String>,
     /// Stop after parsing (the timing floor): only input problems are reported.
     pub parse_only: bool,
+    /// Lint this text as one file instead of walking `paths` (`hubspoke-lint -`).
+    pub stdin: Option<StdinInput>,
 }
+
+/// Standard input, linted as one file (`hubspoke-lint -`). The caller reads it; the
+/// pipeline never touches the process's streams.
+#[derive(Debug, Clone, Default)]
+pub struct StdinInput {
+    /// The path findings name (`--stdin-filename`): per-path settings (`overrides:`,
+    /// suppressions' globs) apply as if the file were there. The include and exclude
+    /// globs do not: the text is linted whatever its name.
+    pub name: String,
+    /// The bytes read.
+    pub bytes: Vec<u8>,
+}
+
+/// The name findings on standard input carry without `--stdin-filename`.
+pub const STDIN_NAME: &str = "<stdin>";
 
 /// Whether the baseline file at the root filters the findings.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -79,6 +97,9 @@ pub enum Outcome {
     Findings,
     /// An internal error (a caught panic) was reported with the other results.
     InternalError,
+    /// No file at all was linted (a wrong path or include glob): the run cannot have
+    /// checked what it was asked to, so it must not pass.
+    NothingLinted,
 }
 
 impl LintRun {
@@ -87,6 +108,9 @@ impl LintRun {
         // A crash on one file was reported with the others' results; the run still failed.
         if self.findings.iter().any(|f| f.rule == INTERNAL_ERROR) {
             return Outcome::InternalError;
+        }
+        if self.summary.files == 0 {
+            return Outcome::NothingLinted;
         }
         let failing = self
             .fail_on
@@ -112,9 +136,12 @@ pub struct StageTimings {
     pub repository: Duration,
     /// Schema validation, concurrently with both.
     pub schema: Duration,
+    /// The repository's Kyverno policies, after the model (they need its context).
+    pub kyverno: Duration,
 }
 
-/// Lint `request.paths` as the command line does: every stage, every filter.
+/// Lint `request.paths` (or `request.stdin`) as the command line does: every stage, every
+/// filter.
 pub fn lint(
     configuration: Configuration,
     request: &LintRequest,
@@ -124,7 +151,10 @@ pub fn lint(
     } else {
         request.paths.clone()
     };
-    crate::resolve::require_existing(&paths)?;
+    let stdin = request.stdin.as_ref();
+    if stdin.is_none() {
+        crate::resolve::require_existing(&paths)?;
+    }
     let mut stats = RunStats::new(rayon::current_num_threads());
     let parse_only = request.parse_only;
     // Loading the rules and compiling their program is serial: do it while the (mostly
@@ -146,11 +176,22 @@ pub fn lint(
         },
         || {
             let started = Instant::now();
-            let discovery = discover(&paths, &discover_options);
+            let discovery = match stdin {
+                Some(_) => Discovery::default(),
+                None => discover(&paths, &discover_options),
+            };
             stats.discover = started.elapsed();
             stats.mark("discover");
             let started = Instant::now();
-            let parsed = read_and_parse(&discovery.files, limits);
+            let parsed = match stdin {
+                Some(input) => vec![parse_bytes(
+                    &input.name,
+                    &input.name,
+                    input.bytes.clone(),
+                    limits,
+                )],
+                None => read_and_parse(&discovery.files, limits),
+            };
             stats.parse = started.elapsed();
             stats.mark("parse");
             (discovery, parsed)
@@ -161,20 +202,40 @@ pub fn lint(
         return Ok(parse_only_run(&paths, discovery, parsed, fail_on, stats));
     };
     stats.load_rules = load_time;
-    let roots = repository_roots(&paths, &discovery.files, &parsed);
+    let roots = match stdin {
+        // A file without a tree: the repository rules have nothing to run on.
+        Some(_) => Vec::new(),
+        None => repository_roots(&paths, &discovery.files, &parsed),
+    };
     let file_refs: Vec<&ParsedFile> = parsed.iter().collect();
+    let kyverno = KyvernoStage::prepare(&settings, &file_refs)?;
     let analysis = analyze(
         &settings,
         &file_refs,
         &discovery.problems,
         &roots,
-        AnalyzeOptions::default(),
+        AnalyzeOptions {
+            kyverno: Some(&kyverno),
+            ..AnalyzeOptions::default()
+        },
     );
     stats.lint = analysis.timings;
     stats.schema = analysis.timings.schema;
     stats.eval = analysis.eval;
-    stats.rules = analysis.summary.rules;
+    stats.kyverno = kyverno.stats();
     let mut summary = analysis.summary;
+    if roots.is_empty() {
+        summary.repository_rules_not_run = settings
+            .rules
+            .rules
+            .iter()
+            .filter(|rule| {
+                rule.meta.scope == Scope::Repository
+                    && settings.active_rules.contains(&rule.meta.id)
+            })
+            .count();
+    }
+    stats.rules = summary.rules;
     let mut findings = analysis.findings;
     stats.mark("evaluate repository");
     let started = Instant::now();
@@ -191,6 +252,8 @@ pub fn lint(
         }
         BaselineUse::Ignore => None,
     };
+    // The baseline's other entries are in files standard input does not show.
+    let count_fixed = stdin.is_none();
     let changed = match &request.changed_since {
         Some(reference) => Some(filter::ChangedFiles::since(
             reference,
@@ -206,12 +269,17 @@ pub fn lint(
         filter::FilterOptions {
             baseline: baseline.as_ref(),
             changed: changed.as_ref(),
-            repository_rules_ran: true,
+            repository_rules_ran: !roots.is_empty(),
+            dynamic: Some(kyverno.dynamic()),
         },
     );
     summary.suppressed = filtered.suppressed;
     summary.baselined = filtered.baselined;
-    summary.baseline_fixed = filtered.baseline_fixed;
+    if count_fixed {
+        summary.baseline_fixed = filtered.baseline_fixed;
+        summary.baseline_unchecked = filtered.baseline_unchecked;
+    }
+    summary.unchanged = filtered.unchanged;
     summary.findings = count_by_severity(&filtered.findings);
     stats.suppress = started.elapsed();
     stats.mark("suppress");
@@ -226,11 +294,12 @@ pub fn lint(
                 .iter()
                 .map(|s| (s.path.clone(), Arc::from(s.text.as_str()))),
         )
+        .chain(kyverno.sources().iter().cloned())
         .collect();
     // The process ends after reporting: freeing every parsed tree (~60 ms on the
     // 10,000-file repository) would be wasted work.
     std::mem::forget(parsed);
-    let mut catalog = settings.catalog.clone();
+    let mut catalog = kyverno.dynamic().catalog(&settings.catalog);
     if !settings.configuration.render {
         // Without rendering, no render rule can report: the run describes only the rules
         // that ran, as before the render stage existed.
@@ -271,6 +340,8 @@ fn parse_only_run(
         );
     }
     let mut summary = count_files(&parsed);
+    // Only the input checks run.
+    summary.rules = hubspoke_manifest::input_rules().len();
     sort_findings(&mut findings);
     summary.findings = count_by_severity(&findings);
     let sources = parsed
@@ -349,20 +420,24 @@ pub fn repository_roots<'a>(
 }
 
 /// Which analysis stages run, and what they keep.
-#[derive(Debug, Clone, Copy)]
-pub struct AnalyzeOptions {
+#[derive(Clone, Copy)]
+pub struct AnalyzeOptions<'a> {
     /// Report every file's input problems and evaluate its document rules (the editor
     /// does both for open buffers itself).
     pub documents: bool,
     /// Which schema findings to report.
     pub schema_findings: SchemaFindings,
+    /// The repository's Kyverno policies, loaded with [`KyvernoStage::prepare`]; `None`
+    /// runs none.
+    pub kyverno: Option<&'a KyvernoStage>,
 }
 
-impl Default for AnalyzeOptions {
+impl Default for AnalyzeOptions<'_> {
     fn default() -> Self {
         AnalyzeOptions {
             documents: true,
             schema_findings: SchemaFindings::All,
+            kyverno: None,
         }
     }
 }
@@ -409,7 +484,7 @@ pub fn analyze(
     files: &[&ParsedFile],
     walk_problems: &[PathProblem],
     roots: &[RepositoryRoot<'_>],
-    options: AnalyzeOptions,
+    options: AnalyzeOptions<'_>,
 ) -> Analysis {
     if settings.configuration.render {
         return crate::stages::render::analyze_rendered(
@@ -430,7 +505,7 @@ pub fn analyze(
         // On a worker thread: the model's object bodies are freed by the thread that
         // allocated them, so the allocator reuses that memory for the rules' input.
         || {
-            let found = evaluate_roots(
+            let mut found = evaluate_roots(
                 &evaluator,
                 files,
                 walk_problems,
@@ -438,6 +513,12 @@ pub fn analyze(
                 &settings.configuration.model,
                 options.documents,
             );
+            if let Some(stage) = options.kyverno {
+                let started = Instant::now();
+                let kyverno = stage.evaluate(settings, files, &found.context);
+                found.findings.extend(kyverno);
+                found.timings.kyverno = started.elapsed();
+            }
             (
                 found.findings,
                 (found.context, found.profiles),
@@ -452,12 +533,22 @@ pub fn analyze(
     );
     let (context, profiles) = context;
     let mut schema_findings = schema_findings;
+    // Validation ran next to the model, which says afterwards which files are only data.
+    context.drop_data_file_findings(&mut schema_findings);
     context.fill_namespaces(&mut schema_findings);
     findings.extend(schema_findings);
     sort_findings(&mut findings);
     timings.schema = schema_time;
     let mut summary = count_files(files);
-    summary.rules = evaluator.active_rule_count();
+    // No render rule runs without rendering.
+    summary.rules = settings
+        .active_rules
+        .iter()
+        .filter(|id| !id.starts_with("render/"))
+        .count()
+        + options
+            .kyverno
+            .map_or(0, |stage| stage.dynamic().active.len());
     summary.findings = count_by_severity(&findings);
     (summary.profile, summary.profile_reason) = profile_summary(&profiles);
     Analysis {
@@ -495,7 +586,7 @@ pub(crate) fn profile_summary(profiles: &[(Profile, String)]) -> (Option<String>
 fn validate_schemas(
     settings: &Settings,
     files: &[&ParsedFile],
-    options: AnalyzeOptions,
+    options: AnalyzeOptions<'_>,
 ) -> (Option<Arc<Schemas>>, Option<String>, Vec<Finding>) {
     let Some(schema_options) = &settings.schema else {
         return (None, None, Vec::new());
@@ -606,6 +697,9 @@ pub fn evaluate_roots(
     );
     let mut findings = documents;
     findings.extend(repository);
+    // Files kustomize reads only as generator input are data (an application's config
+    // with its own YAML tags): their input problems are not the repository's.
+    context.drop_data_file_findings(&mut findings);
     drop_single_tenant_lockdown(evaluator, &context, &mut findings);
     context.fill_namespaces(&mut findings);
     RuleFindings {
@@ -618,6 +712,7 @@ pub fn evaluate_roots(
             documents: documents_time,
             repository: repository_time,
             schema: Duration::ZERO,
+            kyverno: Duration::ZERO,
         },
     }
 }

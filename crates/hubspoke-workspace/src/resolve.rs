@@ -15,6 +15,41 @@ use crate::config::{dotted, key, Config};
 use crate::error::{usage, WorkspaceError};
 use crate::filter::{ConfigSuppression, PathOverride, RuleOverride, SuppressOptions};
 
+/// The rules configuration entries may name.
+#[derive(Debug, Clone, Copy)]
+pub struct KnownRules<'a> {
+    /// Every rule of the run known so far, sorted by id.
+    pub catalog: &'a [RuleMeta],
+    /// Whether names of repository rules (`kyverno`, `kyverno/…`: the linted repository's
+    /// own Kyverno policies) missing from the catalog are accepted unchecked: the first
+    /// resolution runs before the repository is read ([`crate::dynamic`] checks them
+    /// once it is, or never when the Kyverno stage is off).
+    pub defer_repository_rules: bool,
+}
+
+impl<'a> KnownRules<'a> {
+    /// Every name must be in `catalog`.
+    pub fn complete(catalog: &'a [RuleMeta]) -> Self {
+        KnownRules {
+            catalog,
+            defer_repository_rules: false,
+        }
+    }
+
+    /// Names of repository rules are checked later.
+    pub fn deferring(catalog: &'a [RuleMeta]) -> Self {
+        KnownRules {
+            catalog,
+            defer_repository_rules: true,
+        }
+    }
+
+    /// Whether `name` may stay unresolved now.
+    fn deferred(&self, name: &str) -> bool {
+        self.defer_repository_rules && crate::dynamic::is_repository_rule_name(name)
+    }
+}
+
 /// A rule's settings once `rules:` keys (ids and tags) are resolved.
 #[derive(Debug, Default, Clone)]
 struct RuleSettings {
@@ -28,10 +63,11 @@ struct RuleSettings {
 /// `Err` names the place of an unknown key.
 fn rules_named<'a>(
     name: &str,
-    catalog: &'a [RuleMeta],
+    known: KnownRules<'a>,
     config: &Config,
     at: &[PathSegment],
 ) -> Result<(bool, Vec<&'a str>), WorkspaceError> {
+    let catalog = known.catalog;
     if let Some(rule) = catalog.iter().find(|r| r.id == name) {
         return Ok((true, vec![rule.id.as_str()]));
     }
@@ -40,14 +76,24 @@ fn rules_named<'a>(
         .filter(|r| r.tags.iter().any(|t| t == name))
         .map(|r| r.id.as_str())
         .collect();
-    if tagged.is_empty() {
+    // The family tag of the repository's Kyverno rules is valid in every repository, with
+    // or without policies, so that one configuration serves many repositories.
+    if tagged.is_empty() && !known.deferred(name) && name != crate::dynamic::REPOSITORY_RULES_TAG {
         return Err(setting_error(
             config,
             at,
-            format!(
-                "{}: no rule has this id or tag; `hubspoke-lint rules` lists them",
-                dotted(at)
-            ),
+            if crate::dynamic::is_repository_rule_name(name) {
+                format!(
+                    "{}: no rule of the repository's Kyverno policies has this id or tag (ids are kyverno/<policy>/<rule>, tags kyverno/<policy>)",
+                    dotted(at)
+                )
+            } else {
+                format!(
+                    "{}: no rule has this id or tag{}; `hubspoke-lint rules` lists them",
+                    dotted(at),
+                    crate::suggest::did_you_mean_rule_or_tag(name, catalog)
+                )
+            },
         ));
     }
     Ok((false, tagged))
@@ -58,7 +104,7 @@ fn rules_named<'a>(
 /// entry wins over its tags'. `at` gives the setting path of a name, for errors.
 fn tags_then_ids<'c, 'e, T>(
     entries: &'e BTreeMap<String, T>,
-    catalog: &'c [RuleMeta],
+    catalog: KnownRules<'c>,
     config: &Config,
     at: impl Fn(&str) -> Vec<PathSegment>,
 ) -> Result<Vec<(Vec<&'c str>, &'e T)>, WorkspaceError> {
@@ -80,7 +126,7 @@ fn tags_then_ids<'c, 'e, T>(
 /// over its tags' (and, between tags, the later in name order wins).
 fn resolve_rules(
     config: &Config,
-    catalog: &[RuleMeta],
+    catalog: KnownRules<'_>,
 ) -> Result<BTreeMap<String, RuleSettings>, WorkspaceError> {
     let entries = tags_then_ids(&config.rules, catalog, config, |name| {
         vec![key("rules"), key(name)]
@@ -123,7 +169,7 @@ fn glob_base(config: &Config) -> String {
 /// `overrides:` resolved to rule ids, with globs relative to the working directory.
 fn path_overrides(
     config: &Config,
-    catalog: &[RuleMeta],
+    catalog: KnownRules<'_>,
 ) -> Result<Vec<PathOverride>, WorkspaceError> {
     let base = glob_base(config);
     let mut out = Vec::new();
@@ -173,12 +219,16 @@ fn path_overrides(
 /// declares, with the shape it declares: a typo (`allowed_registry`) would otherwise leave the
 /// rule on its default without a word. Rules that declare no parameters and are not bundled
 /// (users' policies read settings their own way) are not checked.
-fn check_parameters(config: &Config, catalog: &[RuleMeta]) -> Result<(), WorkspaceError> {
+fn check_parameters(config: &Config, known: KnownRules<'_>) -> Result<(), WorkspaceError> {
+    let catalog = known.catalog;
     for (name, rule) in &config.rules {
         let Some(params) = &rule.params else {
             continue;
         };
-        let (_, ids) = rules_named(name, catalog, config, &[key("rules"), key(name)])?;
+        if known.defer_repository_rules && crate::dynamic::is_repository_rule_name(name) {
+            continue;
+        }
+        let (_, ids) = rules_named(name, known, config, &[key("rules"), key(name)])?;
         let metas: Vec<&RuleMeta> = ids
             .iter()
             .filter_map(|id| catalog.iter().find(|meta| meta.id == *id))
@@ -261,13 +311,14 @@ fn build_globs(builder: globset::GlobSetBuilder) -> Result<globset::GlobSet, Wor
 /// rule time limit.
 pub fn eval_options(
     config: &Config,
-    catalog: &[RuleMeta],
+    known: KnownRules<'_>,
     rule_timeout_ms: Option<u64>,
 ) -> Result<(EvalOptions, Vec<PathOverride>), WorkspaceError> {
-    check_parameters(config, catalog)?;
+    let catalog = known.catalog;
+    check_parameters(config, known)?;
     let mut options = EvalOptions::default();
     let mut params = serde_json::Map::new();
-    for (id, rule) in resolve_rules(config, catalog)? {
+    for (id, rule) in resolve_rules(config, known)? {
         match rule.enabled {
             Some(false) => {
                 options.disabled.insert(id.clone());
@@ -285,7 +336,7 @@ pub fn eval_options(
         }
     }
     options.config = serde_json::json!({ "params": params });
-    let mut overrides = path_overrides(config, catalog)?;
+    let mut overrides = path_overrides(config, known)?;
     // A rule that is off but switched on for some files runs everywhere; an entry before
     // the user's switches it off again for every other file.
     let off_elsewhere: BTreeMap<String, RuleOverride> = catalog
@@ -465,16 +516,16 @@ pub fn parse_limits(
 /// naming no rule is a configuration error, as an unknown key of `rules:` is.
 pub fn suppress_options(
     config: &Config,
-    catalog: &[RuleMeta],
+    known: KnownRules<'_>,
     enabled: bool,
     active_rules: BTreeSet<String>,
 ) -> Result<SuppressOptions, WorkspaceError> {
     let base = glob_base(config);
-    let known_rules: BTreeSet<String> = catalog.iter().map(|r| r.id.clone()).collect();
+    let known_rules: BTreeSet<String> = known.catalog.iter().map(|r| r.id.clone()).collect();
     let mut config_entries = Vec::with_capacity(config.suppressions.len());
     for (i, s) in config.suppressions.iter().enumerate() {
         let entry = [key("suppressions"), PathSegment::Index(i)];
-        if !known_rules.contains(&s.rule) {
+        if !known_rules.contains(&s.rule) && !known.deferred(&s.rule) {
             return Err(setting_error(
                 config,
                 &[key("suppressions"), PathSegment::Index(i), key("rule")],
@@ -502,13 +553,14 @@ pub fn suppress_options(
             .source
             .as_ref()
             .map(crate::config::ConfigSource::display),
-        unsuppressible: resolve_rules(config, catalog)?
+        unsuppressible: resolve_rules(config, known)?
             .into_iter()
             .filter(|(_, r)| r.suppressible == Some(false))
             .map(|(id, _)| id)
             .collect(),
         known_rules,
         active_rules,
+        unchecked_prefix: None,
         today: today(),
     })
 }

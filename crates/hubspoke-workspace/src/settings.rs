@@ -20,6 +20,7 @@ use crate::config::{self, Config};
 use crate::error::{usage, WorkspaceError};
 use crate::filter::{PathOverride, SuppressOptions};
 use crate::resolve;
+use crate::stages::kyverno::KyvernoOptions;
 
 /// What the command line (or the editor) sets on top of the configuration file.
 /// Every field left at its default leaves the file's setting in force.
@@ -31,6 +32,11 @@ pub struct Flags {
     pub no_config: bool,
     /// `--policy`: extra Rego policy directories (extends the file's `policies`).
     pub policies: Vec<PathBuf>,
+    /// `--kyverno-policy`: extra Kyverno policy files or directories (extends the file's
+    /// `kyverno.policies`).
+    pub kyverno_policies: Vec<PathBuf>,
+    /// `--no-kyverno`: the repository's Kyverno policies are not read or run.
+    pub no_kyverno: bool,
     /// `--rule`: only these rules run (input problems are always reported).
     pub only_rules: Vec<String>,
     /// `--include` (replaces the file's list).
@@ -84,6 +90,8 @@ pub struct Configuration {
     pub model: ModelOptions,
     /// Policy directories: the file's (relative to it) and the flags'.
     pub policy_dirs: Vec<PathBuf>,
+    /// The Kyverno stage: on or off, and the policy paths given besides the linted files.
+    pub kyverno: KyvernoOptions,
     /// Findings at or above this severity fail the run; `None` never fails.
     pub fail_on: Option<Severity>,
     /// Render what each cluster receives and judge that (`render.enabled`, `--no-render`).
@@ -129,6 +137,7 @@ impl Configuration {
             flags.max_depth,
             flags.max_alias_nodes,
         );
+        let kyverno = KyvernoOptions::resolve(&config, &config_dir, &flags)?;
         let fail_on = match flags.fail_on {
             Some(level) => level,
             None => match config.fail_on.as_deref().unwrap_or("error") {
@@ -152,6 +161,7 @@ impl Configuration {
             discover,
             limits,
             policy_dirs,
+            kyverno,
             fail_on,
         })
     }
@@ -225,15 +235,19 @@ impl Settings {
         let catalog = catalog(&rules);
         let config = &configuration.config;
         let flags = &configuration.flags;
-        let (mut options, overrides) =
-            resolve::eval_options(config, &catalog, flags.rule_timeout_ms)?;
+        // The repository's own Kyverno rules are not known yet: `crate::dynamic` checks
+        // what the configuration says of them once the files are read.
+        let known = resolve::KnownRules::deferring(&catalog);
+        let (mut options, overrides) = resolve::eval_options(config, known, flags.rule_timeout_ms)?;
         if !flags.only_rules.is_empty() {
-            if let Some(unknown) = flags
-                .only_rules
-                .iter()
-                .find(|id| !catalog.iter().any(|meta| meta.id == **id))
-            {
-                usage!("--rule {unknown}: no rule has this id; `hubspoke-lint rules` lists them");
+            if let Some(unknown) = flags.only_rules.iter().find(|id| {
+                !catalog.iter().any(|meta| meta.id == **id)
+                    && !crate::dynamic::is_repository_rule_name(id)
+            }) {
+                usage!(
+                    "--rule {unknown}: no rule has this id{}; `hubspoke-lint rules` lists them",
+                    crate::did_you_mean_rule(unknown, &catalog)
+                );
             }
             options.disabled.extend(
                 rules
@@ -260,7 +274,7 @@ impl Settings {
             .collect();
         options.collect_timings = flags.timings;
         let suppress =
-            resolve::suppress_options(config, &catalog, !flags.no_suppress, active_rules.clone())?;
+            resolve::suppress_options(config, known, !flags.no_suppress, active_rules.clone())?;
         Ok(Settings {
             configuration,
             rules,

@@ -8,6 +8,7 @@ use hubspoke_diagnostics::Summary;
 use hubspoke_engine::EvalStats;
 
 use crate::pipeline::StageTimings;
+use crate::stages::kyverno::KyvernoStats;
 
 /// What a run measured about itself.
 #[derive(Debug, Clone)]
@@ -16,7 +17,7 @@ pub struct RunStats {
     pub started: Instant,
     /// Worker threads.
     pub threads: usize,
-    /// Rules that ran.
+    /// Rules enabled, counted as the summary counts them.
     pub rules: usize,
     /// Compiling the policies and reading their metadata.
     pub load_rules: Duration,
@@ -34,6 +35,8 @@ pub struct RunStats {
     pub report: Duration,
     /// Evaluation counters and per-rule times.
     pub eval: EvalStats,
+    /// What the repository's Kyverno policies did.
+    pub kyverno: KyvernoStats,
     /// Resident memory (KiB) at the end of each stage, by stage name (Linux only).
     pub rss: Vec<(&'static str, u64)>,
 }
@@ -53,6 +56,7 @@ impl RunStats {
             suppress: Duration::ZERO,
             report: Duration::ZERO,
             eval: EvalStats::default(),
+            kyverno: KyvernoStats::default(),
             rss: Vec::new(),
         }
     }
@@ -78,9 +82,17 @@ impl RunStats {
         );
         let _ = writeln!(
             out,
-            "  rules                {:>10}  ({} rule evaluations; {} documents in one VM execution each, {} evaluations on the interpreter)",
+            "  rules enabled        {:>10}  ({} rule evaluations; {} documents in one VM execution each, {} evaluations on the interpreter)",
             self.rules, self.eval.evaluations, self.eval.dispatched, self.eval.interpreted
         );
+        if self.kyverno.policies > 0 {
+            let k = &self.kyverno;
+            let _ = writeln!(
+                out,
+                "  kyverno policies     {:>10}  ({} rules; {} objects, {} policy evaluations, {} rule results)",
+                k.policies, k.rules, k.objects, k.policy_evaluations, k.rule_results
+            );
+        }
         let _ = writeln!(out, "  findings             {findings:>10}");
         let _ = writeln!(out, "  stage                  wall ms   RSS after (MB)");
         let stages = [
@@ -91,6 +103,7 @@ impl RunStats {
             ("render", self.lint.render),
             ("evaluate documents", self.lint.documents),
             ("evaluate repository", self.lint.repository),
+            ("kyverno policies", self.lint.kyverno),
             ("schema", self.schema),
             ("suppress", self.suppress),
             ("report", self.report),

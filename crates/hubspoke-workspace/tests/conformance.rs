@@ -228,9 +228,46 @@ fn kyverno_index(rules: &RuleSet) -> BTreeMap<(String, String), Vec<usize>> {
     index
 }
 
+/// The allow-lists the Kyverno samples write into their patterns, per policy: (policy,
+/// rule id, parameters). Ours default to empty (not configured, nothing reported), so a
+/// test of such a policy sets the sample's own list, as a user names their registries.
+const SAMPLE_ALLOW_LISTS: &[(&str, &str, &str)] = &[
+    (
+        "restrict-image-registries",
+        "BP006",
+        r#"{"allowed_registries": ["eu.foo.io", "bar.io"]}"#,
+    ),
+    (
+        "verify-git-repositories",
+        "FLUX005",
+        r#"{"allowed_urls": ["https://github.com/fluxcd/?*", "ssh://git@github.com:fluxcd/?*"]}"#,
+    ),
+    (
+        "verify-flux-sources",
+        "FLUX005",
+        r#"{"allowed_urls": ["https://github.com/myorg/?*", "ssh://git@github.com:myorg/?*"]}"#,
+    ),
+    (
+        "verify-flux-sources",
+        "FLUX006",
+        r#"{"allowed_endpoints": ["*.myorg.com"]}"#,
+    ),
+    (
+        "verify-flux-sources",
+        "FLUX007",
+        r#"{"allowed_urls": ["https://?*.myorg.com/*"]}"#,
+    ),
+    (
+        "verify-flux-sources",
+        "FLUX008",
+        r#"{"allowed_images": ["ghcr.io/myorg/*"]}"#,
+    ),
+];
+
 /// Rule parameters a Kyverno rule carries in its own definition: the
 /// `validate.podSecurity.exclude` list of a `podSecurity` rule becomes the
-/// `exclude` parameter of the rule that maps it.
+/// `exclude` parameter of the rule that maps it, and a sample's allow-list
+/// ([`SAMPLE_ALLOW_LISTS`]) the list parameter of its rule.
 fn params_from_policies(
     policies: &[Value],
     index: &BTreeMap<(String, String), Vec<usize>>,
@@ -239,6 +276,10 @@ fn params_from_policies(
     let mut params = serde_json::Map::new();
     for policy in policies {
         let name = policy["metadata"]["name"].as_str().unwrap_or_default();
+        for (_, id, list) in SAMPLE_ALLOW_LISTS.iter().filter(|(p, _, _)| *p == name) {
+            let value: Value = serde_json::from_str(list).map_err(|e| format!("{id}: {e}"))?;
+            params.insert((*id).to_owned(), value);
+        }
         let Some(kyverno_rules) = policy["spec"]["rules"].as_array() else {
             continue;
         };

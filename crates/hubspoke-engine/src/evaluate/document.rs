@@ -26,15 +26,23 @@ impl Evaluator<'_> {
     /// `context` is what the repository model knows of each document (its effective
     /// namespace, its clusters), which rules read with `hubspoke.context`; without it they
     /// see the document alone.
+    ///
+    /// A file kustomize reads only as generator input is data: no rule runs on it. A
+    /// kustomize patch is a partial object: bundled rules, which judge whole objects (a
+    /// patch that sets only `replicas` has "no probes"), do not run on it; the rules of
+    /// the user's policy directories do, and can tell with `hubspoke.context("patch")`.
     pub fn evaluate_file(&self, file: &ParsedFile, context: Option<&ContextIndex>) -> Vec<Finding> {
         let mut findings = Vec::new();
+        if context.is_some_and(|c| c.is_data_file(&file.source.path)) {
+            return findings;
+        }
         for document in file.objects() {
+            let known = context.and_then(|c| c.get(&file.source.path, document.index));
             // The `hubspoke.context` builtin reads the current document's context from
             // its thread; it is set here, for each document, and nowhere else.
-            crate::context::set_current(
-                context.and_then(|c| c.get(&file.source.path, document.index)),
-            );
-            self.evaluate_document(file, document, &mut findings);
+            crate::context::set_current(known.map(|k| &k.value));
+            let patch = known.is_some_and(|k| k.patch);
+            self.evaluate_document(file, document, patch, &mut findings);
         }
         crate::context::set_current(None);
         findings
@@ -58,32 +66,48 @@ impl Evaluator<'_> {
         };
         let site = ObjectSite { object, locate };
         crate::context::set_current(Some(&context.to_value()));
-        self.evaluate_input(&site, &dispatch_as, || to_rego_value(root), &mut findings);
+        // A rendered object is whole, never a kustomize patch.
+        self.evaluate_input(
+            &site,
+            &dispatch_as,
+            false,
+            || to_rego_value(root),
+            &mut findings,
+        );
         crate::context::set_current(None);
         findings
     }
 
-    /// Evaluate every applicable rule on one document, appending findings.
+    /// Evaluate every applicable rule on one document (only the user's rules on a
+    /// kustomize patch), appending findings.
     fn evaluate_document(
         &self,
         file: &ParsedFile,
         document: &Document,
+        patch: bool,
         findings: &mut Vec<Finding>,
     ) {
         let Some(object) = &document.object else {
             return;
         };
         let site = DocumentSite { file, document };
-        self.evaluate_input(&site, object, || to_rego_value(&document.root), findings);
+        self.evaluate_input(
+            &site,
+            object,
+            patch,
+            || to_rego_value(&document.root),
+            findings,
+        );
     }
 
-    /// Evaluate every rule that applies to objects of `object`'s kind on the input
-    /// `input` builds (only called when some rule applies), appending findings placed
-    /// by `site`.
+    /// Evaluate every rule that applies to objects of `object`'s kind (only the user's
+    /// on a kustomize `patch`) on the input `input` builds (only called when some rule
+    /// applies), appending findings placed by `site`.
     fn evaluate_input(
         &self,
         site: &impl Site,
         object: &ObjectMeta,
+        patch: bool,
         input: impl FnOnce() -> regorus::Value,
         findings: &mut Vec<Finding>,
     ) {
@@ -94,7 +118,7 @@ impl Evaluator<'_> {
             worker.machine_tried = true;
             worker.machine = self.build_machine();
         }
-        let dispatch = self.dispatch_for(worker, object.group(), &object.kind);
+        let dispatch = self.dispatch_for(worker, object.group(), &object.kind, patch);
         let applicable = &dispatch.applicable;
         if applicable.is_empty() {
             return;

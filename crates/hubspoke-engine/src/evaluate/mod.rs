@@ -100,8 +100,8 @@ struct Worker {
     interpreted: u64,
     /// Time and evaluations per index into `RuleSet::rules` (only with `collect_timings`).
     timings: Vec<(Duration, u64)>,
-    /// The rules per kind and group seen so far.
-    dispatch: std::collections::HashMap<String, Vec<(String, Arc<Dispatch>)>>,
+    /// The rules per kind, then group and whether the object is a kustomize patch, seen so far.
+    dispatch: std::collections::HashMap<String, Vec<(String, bool, Arc<Dispatch>)>>,
 }
 
 /// What runs on objects of one group and kind.
@@ -304,6 +304,41 @@ impl<'a> Evaluator<'a> {
         evaluator
     }
 
+    /// An evaluator of the same rules and options in which rule `id` reads `params` (laid
+    /// over its configured ones), sharing the compiled program: the fixture harness's cases
+    /// that set parameters (`# params:`).
+    pub fn with_params(
+        &self,
+        id: &str,
+        params: &serde_json::Map<String, serde_json::Value>,
+    ) -> Evaluator<'a> {
+        let mut options = self.options.clone();
+        if !options.config.is_object() {
+            options.config = serde_json::json!({});
+        }
+        if let Some(config) = options.config.as_object_mut() {
+            let all = config
+                .entry("params")
+                .or_insert_with(|| serde_json::json!({}));
+            if !all.is_object() {
+                *all = serde_json::json!({});
+            }
+            if let Some(all) = all.as_object_mut() {
+                let rule = all.entry(id).or_insert_with(|| serde_json::json!({}));
+                if !rule.is_object() {
+                    *rule = serde_json::json!({});
+                }
+                if let Some(rule) = rule.as_object_mut() {
+                    rule.extend(params.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+            }
+        }
+        let evaluator = Evaluator::new(self.rules, options);
+        // The program does not depend on parameters (they are `data`): compile it once.
+        let _ = evaluator.plan.set(self.plan());
+        evaluator
+    }
+
     /// Merge and reset the counters of every worker thread.
     pub fn take_stats(&mut self) -> EvalStats {
         let mut stats = EvalStats::default();
@@ -384,13 +419,20 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// The rules that apply to objects of `group`/`kind`, cached per worker.
-    fn dispatch_for(&self, worker: &mut Worker, group: &str, kind: &str) -> Arc<Dispatch> {
+    /// The rules that apply to objects of `group`/`kind` (to a kustomize `patch` of one,
+    /// only the user's rules: bundled ones judge whole objects), cached per worker.
+    fn dispatch_for(
+        &self,
+        worker: &mut Worker,
+        group: &str,
+        kind: &str,
+        patch: bool,
+    ) -> Arc<Dispatch> {
         let known = worker.dispatch.get(kind).and_then(|by_group| {
             by_group
                 .iter()
-                .find(|(g, _)| g == group)
-                .map(|(_, d)| Arc::clone(d))
+                .find(|(g, p, _)| g == group && *p == patch)
+                .map(|(_, _, d)| Arc::clone(d))
         });
         if let Some(dispatch) = known {
             return dispatch;
@@ -399,7 +441,10 @@ impl<'a> Evaluator<'a> {
             .rules
             .rules_for(group, kind)
             .into_iter()
-            .filter(|i| self.options.is_active(&self.rules.rules[*i].meta))
+            .filter(|i| {
+                let rule = &self.rules.rules[*i];
+                self.options.is_active(&rule.meta) && !(patch && self.rules.is_bundled(rule))
+            })
             .collect();
         let on_vm: Vec<usize> = match &worker.machine {
             Some(machine) => applicable
@@ -415,11 +460,11 @@ impl<'a> Evaluator<'a> {
             on_vm,
             group: group_id,
         });
-        worker
-            .dispatch
-            .entry(kind.to_owned())
-            .or_default()
-            .push((group.to_owned(), Arc::clone(&dispatch)));
+        worker.dispatch.entry(kind.to_owned()).or_default().push((
+            group.to_owned(),
+            patch,
+            Arc::clone(&dispatch),
+        ));
         dispatch
     }
 

@@ -8,6 +8,7 @@ mod element_path;
 mod validator;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use hubspoke_manifest::PathSegment;
 use serde_json::Value;
@@ -75,6 +76,10 @@ pub struct RuleResult {
     /// The rule's message with its variables substituted (Kyverno's text for
     /// failures and errors).
     pub message: Option<String>,
+    /// For failures: the rule's own `validate.message` with its variables
+    /// substituted, without Kyverno's framing (`validation error: …`, `rule
+    /// … failed at path …`); `None` when the rule has none.
+    pub rule_message: Option<String>,
 }
 
 /// Which resource a result is about.
@@ -107,6 +112,9 @@ pub struct Options {
     /// such rules are reported as not decidable and rules with problems are
     /// not evaluated.
     pub cli_semantics: bool,
+    /// How long one rule may run on one resource; past it the rule stops with
+    /// an error result. `None`: no limit (the Kyverno CLI has none).
+    pub time_limit: Option<Duration>,
 }
 
 impl Default for Options {
@@ -116,6 +124,7 @@ impl Default for Options {
             values_pick_operation: false,
             user_info: UserInfoMode::Unknown,
             cli_semantics: false,
+            time_limit: None,
         }
     }
 }
@@ -233,7 +242,7 @@ pub fn evaluate_policy(
         if rule_applies(&target, &rule.matching, rule.exclude.as_ref(), &requester).is_err() {
             continue;
         }
-        let (outcome, message) = evaluate_rule(
+        let answer = evaluate_rule(
             &mut base_context,
             policy,
             rule,
@@ -244,10 +253,10 @@ pub fn evaluate_policy(
             repository,
         );
         let applied = matches!(
-            outcome,
+            answer.outcome,
             MaybeOutcome::Some(Outcome::Pass | Outcome::Fail { .. })
         );
-        if let Some(outcome) = outcome.into_option() {
+        if let Some(outcome) = answer.outcome.into_option() {
             results.push(RuleResult {
                 policy: policy.name.clone(),
                 policy_namespace: policy.namespace.clone(),
@@ -255,7 +264,8 @@ pub fn evaluate_policy(
                 rule_index: index,
                 resource: id.clone(),
                 outcome,
-                message,
+                message: answer.message,
+                rule_message: answer.summary,
             });
         }
         if policy.apply_one && applied {
@@ -338,6 +348,24 @@ impl From<Outcome> for MaybeOutcome {
     }
 }
 
+/// What one rule answered on one resource: the outcome, Kyverno's message and
+/// the rule's own message (see [`RuleResult`]).
+pub(crate) struct Answer {
+    outcome: MaybeOutcome,
+    message: Option<String>,
+    summary: Option<String>,
+}
+
+impl From<Outcome> for Answer {
+    fn from(o: Outcome) -> Self {
+        Answer {
+            outcome: o.into(),
+            message: None,
+            summary: None,
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn evaluate_rule(
     base_context: &mut Option<Context>,
@@ -348,30 +376,27 @@ fn evaluate_rule(
     options: &Options,
     requester: &RequestInfo,
     repository: &dyn RepositoryData,
-) -> (MaybeOutcome, Option<String>) {
+) -> Answer {
     let check = match &rule.body {
         RuleBody::NotDecidable { needs } => {
-            return (
-                Outcome::NotDecidable {
-                    needs: needs.clone(),
-                }
-                .into(),
-                None,
-            )
+            return Outcome::NotDecidable {
+                needs: needs.clone(),
+            }
+            .into()
         }
         RuleBody::PodSecurity(pss) => {
-            let outcome = Outcome::PodSecurity {
+            return Outcome::PodSecurity {
                 level: pss.level.clone(),
                 version: pss.version.clone(),
                 exclude: pss.exclude.clone(),
-            };
-            return (outcome.into(), None);
+            }
+            .into();
         }
         RuleBody::Validate(check) => check,
     };
     if !options.cli_semantics {
         if let Some(needs) = offline_limit(rule, options) {
-            return (Outcome::NotDecidable { needs }.into(), None);
+            return Outcome::NotDecidable { needs }.into();
         }
     }
     let resource_name = input
@@ -426,7 +451,7 @@ fn evaluate_rule(
             Err(e) => return error(format!("failed to evaluate preconditions: {e}")),
             Ok(o) if !o.passed => {
                 let reason = join_non_empty(&["preconditions not met", &o.message]);
-                return (Outcome::Skip { reason }.into(), None);
+                return Outcome::Skip { reason }.into();
             }
             Ok(_) => {}
         }
@@ -436,17 +461,18 @@ fn evaluate_rule(
         &ctx,
         &[],
     );
-    verdict.into_outcome()
+    verdict.into_answer()
 }
 
-fn error(message: String) -> (MaybeOutcome, Option<String>) {
-    (
-        Outcome::Error {
+fn error(message: String) -> Answer {
+    Answer {
+        outcome: Outcome::Error {
             message: message.clone(),
         }
         .into(),
-        Some(message),
-    )
+        message: Some(message),
+        summary: None,
+    }
 }
 
 /// The context entries to load. The Kyverno CLI without a cluster skips the
@@ -471,6 +497,19 @@ pub(crate) fn loadable_entries(entries: &Value, cli: bool) -> Value {
             .cloned()
             .collect(),
     )
+}
+
+/// What keeps a rule from being decided when linting, whatever the resource:
+/// the reason [`evaluate_policy`] gives as [`Outcome::NotDecidable`] with the
+/// default [`Options`] (a mutate, generate, verifyImages or CEL rule, a context
+/// entry that needs the cluster, the requester, the old object, an UPDATE).
+/// `None` for a rule that is evaluated, `podSecurity` rules included.
+pub fn undecidable_offline(rule: &Rule) -> Option<String> {
+    match &rule.body {
+        RuleBody::NotDecidable { needs } => Some(needs.clone()),
+        RuleBody::PodSecurity(_) => None,
+        RuleBody::Validate(_) => offline_limit(rule, &Options::default()),
+    }
 }
 
 /// Why a rule cannot be decided when linting (no requester, no old object,

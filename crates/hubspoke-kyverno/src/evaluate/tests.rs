@@ -229,3 +229,83 @@ fn problems_keep_a_rule_out_when_linting_only() {
     };
     assert_eq!(run_with(&p, &pod(json!([])), &cli).len(), 2);
 }
+
+#[test]
+fn failures_carry_the_rule_message_without_kyverno_framing() {
+    let p = policy(json!([
+        {"name": "limits", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+         "validate": {"message": "Pod {{ request.object.metadata.name }} needs limits",
+            "pattern": {"spec": {"containers": [{"resources": {"limits": {"memory": "?*"}}}]}}}},
+        {"name": "host-ports", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+         "validate": {"message": "container {{ element.name }} uses a host port",
+            "foreach": [{"list": "request.object.spec.containers",
+                "deny": {"conditions": {"any": [{"key": "{{ element.ports[].hostPort || `[]` | length(@) }}", "operator": "GreaterThan", "value": 0}]}}}]}},
+        {"name": "silent", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+         "validate": {"pattern": {"spec": {"hostNetwork": true}}}}
+    ]));
+    let results = run(
+        &p,
+        &pod(json!([{"name": "b", "ports": [{"hostPort": 80}]}])),
+    );
+    let messages: Vec<Option<&str>> = results.iter().map(|r| r.rule_message.as_deref()).collect();
+    // The element's own variables are substituted where the element failed.
+    assert_eq!(
+        messages,
+        [
+            Some("Pod web needs limits"),
+            Some("container b uses a host port"),
+            None
+        ]
+    );
+}
+
+#[test]
+fn a_rule_past_its_time_limit_stops_with_an_error() {
+    // A nested foreach over 2,000 containers: four million elements, far more than a
+    // millisecond's work.
+    let p = policy(json!([{
+        "name": "pairs", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+        "validate": {"foreach": [{"list": "request.object.spec.containers",
+            "foreach": [{"list": "request.object.spec.containers",
+                "deny": {"conditions": {"any": [{"key": "{{ element.name }}", "operator": "Equals", "value": "never"}]}}}]}]}
+    }]));
+    let containers: Vec<Value> = (0..2000)
+        .map(|i| json!({"name": format!("c{i}")}))
+        .collect();
+    let limited = Options {
+        time_limit: Some(std::time::Duration::from_millis(1)),
+        ..Options::default()
+    };
+    let started = std::time::Instant::now();
+    let results = run_with(&p, &pod(Value::Array(containers)), &limited);
+    assert!(
+        matches!(&results[0].outcome, Outcome::Error { message } if message.contains("time limit of 1 ms")),
+        "{:?}",
+        results[0].outcome
+    );
+    // Stopped soon after the limit, not after four million elements.
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[test]
+fn rules_not_decidable_offline_are_known_without_a_resource() {
+    let p = policy(json!([
+        {"name": "mutate", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]}, "mutate": {"patchStrategicMerge": {}}},
+        {"name": "old", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+         "validate": {"deny": {"conditions": {"any": [{"key": "{{ request.oldObject.metadata.name }}", "operator": "Equals", "value": "x"}]}}}},
+        {"name": "pss", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+         "validate": {"podSecurity": {"level": "baseline"}}},
+        {"name": "fine", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]}, "validate": {"deny": {}}}
+    ]));
+    let needs: Vec<Option<String>> = p.rules.iter().map(undecidable_offline).collect();
+    assert!(
+        needs[0].as_deref().is_some_and(|n| n.contains("mutate")),
+        "{needs:?}"
+    );
+    assert!(
+        needs[1].as_deref().is_some_and(|n| n.contains("oldObject")),
+        "{needs:?}"
+    );
+    assert_eq!(needs[2], None);
+    assert_eq!(needs[3], None);
+}

@@ -3,12 +3,13 @@
 //! `validateElements`) with its messages, plus the path of every violation.
 
 use std::borrow::Cow;
+use std::time::{Duration, Instant};
 
 use hubspoke_manifest::PathSegment;
 use serde_json::Value;
 
 use super::element_path::element_path;
-use super::{join_non_empty, loadable_entries, whole, MaybeOutcome, Options, Outcome};
+use super::{join_non_empty, loadable_entries, whole, Answer, MaybeOutcome, Options, Outcome};
 use crate::conditions;
 use crate::context::{Context, RepositoryData};
 use crate::pattern::{match_pattern, Pattern, PatternOutcome, Violation};
@@ -26,6 +27,12 @@ pub enum Verdict {
         message: String,
         /// The failing fields.
         violations: Vec<Violation>,
+        /// The rule's own `validate.message` with its variables substituted
+        /// where the failure happened (a `foreach` element's variables
+        /// included), without Kyverno's `validation error: … failed at path`
+        /// framing; `None` when the rule has no message or it cannot be
+        /// substituted.
+        summary: Option<String>,
     },
     /// Not applicable.
     Skip(String),
@@ -36,22 +43,32 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub(super) fn into_outcome(self) -> (MaybeOutcome, Option<String>) {
+    pub(super) fn into_answer(self) -> Answer {
         match self {
-            Verdict::Pass => (Outcome::Pass.into(), None),
+            Verdict::Pass => Outcome::Pass.into(),
             Verdict::Fail {
                 message,
                 violations,
-            } => (Outcome::Fail { violations }.into(), Some(message)),
-            Verdict::Skip(reason) => (Outcome::Skip { reason }.into(), None),
-            Verdict::Error(message) => (
-                Outcome::Error {
+                summary,
+            } => Answer {
+                outcome: Outcome::Fail { violations }.into(),
+                message: Some(message),
+                summary,
+            },
+            Verdict::Skip(reason) => Outcome::Skip { reason }.into(),
+            Verdict::Error(message) => Answer {
+                outcome: Outcome::Error {
                     message: message.clone(),
                 }
                 .into(),
-                Some(message),
-            ),
-            Verdict::NoResponse => (MaybeOutcome::NoResponse, None),
+                message: Some(message),
+                summary: None,
+            },
+            Verdict::NoResponse => Answer {
+                outcome: MaybeOutcome::NoResponse,
+                message: None,
+                summary: None,
+            },
         }
     }
 }
@@ -70,6 +87,8 @@ pub(super) struct Validator<'a> {
     resource: &'a Value,
     options: &'a Options,
     repository: &'a dyn RepositoryData,
+    /// When the rule must stop (`Options::time_limit` from its start).
+    deadline: Option<(Instant, Duration)>,
 }
 
 impl<'a> Validator<'a> {
@@ -84,7 +103,19 @@ impl<'a> Validator<'a> {
             resource,
             options,
             repository,
+            deadline: options
+                .time_limit
+                .map(|limit| (Instant::now() + limit, limit)),
         }
+    }
+
+    /// The error of a rule stopped by its time limit, once past it. Checked
+    /// between `foreach` elements and `anyPattern` entries, the only places
+    /// where the work is not bounded by the sizes of the pattern and the
+    /// resource alone (nested `foreach` multiplies them).
+    fn timed_out(&self) -> Option<Verdict> {
+        let (deadline, limit) = self.deadline?;
+        (Instant::now() > deadline).then(|| Verdict::Error(timeout_message(limit)))
     }
 
     /// Check the whole resource.
@@ -131,6 +162,7 @@ impl<'a> Validator<'a> {
                 let message = self.deny_message(&outcome.message, ctx);
                 Verdict::Fail {
                     violations: vec![whole(&scope.path, message.clone())],
+                    summary: Some(message.clone()),
                     message,
                 }
             }
@@ -177,6 +209,7 @@ impl<'a> Validator<'a> {
             } => Verdict::Fail {
                 message: self.error_message(&message, &kyverno_path, ctx),
                 violations: rebase(violations, &scope.path),
+                summary: self.summary(ctx),
             },
         }
     }
@@ -187,6 +220,9 @@ impl<'a> Validator<'a> {
         let mut violations = Vec::new();
         let name = &self.rule.name;
         for (i, source) in patterns.iter().enumerate() {
+            if let Some(stopped) = self.timed_out() {
+                return stopped;
+            }
             let pattern = match self.pattern(source, ctx) {
                 Ok(p) => p,
                 Err(e) => return e,
@@ -216,12 +252,19 @@ impl<'a> Validator<'a> {
             return Verdict::Fail {
                 message: self.any_pattern_message(&failed.join(" "), ctx),
                 violations,
+                summary: self.summary(ctx),
             };
         }
         if !skipped.is_empty() {
             return Verdict::Skip(skipped.join(" "));
         }
         Verdict::Pass
+    }
+
+    /// The rule's `validate.message`, substituted in `ctx`.
+    fn summary(&self, ctx: &Context) -> Option<String> {
+        let message = self.rule.message.as_deref().filter(|m| !m.is_empty())?;
+        variables::try_substitute_message(message, ctx).ok()
     }
 
     /// `buildErrorMessage`.
@@ -305,6 +348,9 @@ impl<'a> Validator<'a> {
     ) -> (Verdict, usize) {
         let mut applied = 0usize;
         for (index, element) in elements.iter().enumerate() {
+            if let Some(stopped) = self.timed_out() {
+                return (stopped, applied);
+            }
             if element.is_null() {
                 continue;
             }
@@ -339,11 +385,13 @@ impl<'a> Validator<'a> {
                 Verdict::Fail {
                     message,
                     violations,
+                    summary,
                 } => {
                     return (
                         Verdict::Fail {
                             message: format!("validation failure: {message}"),
                             violations,
+                            summary,
                         },
                         applied,
                     );
@@ -376,6 +424,14 @@ impl<'a> Validator<'a> {
         }
         self.check_in(&entry.check, ctx, scope)
     }
+}
+
+/// What a rule stopped by its time limit reports.
+pub(super) fn timeout_message(limit: Duration) -> String {
+    format!(
+        "the rule ran longer than its time limit of {} ms and was stopped",
+        limit.as_millis()
+    )
 }
 
 /// Prefix violation paths (relative to a `foreach` element) with the

@@ -49,6 +49,9 @@ pub struct TestReport {
 /// One expected result compared with ours.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Check {
+    /// Index of the expected result in the test's `results[]` (to point at
+    /// it in the test file).
+    pub result_index: usize,
     /// The policy (`name` or `namespace/name`).
     pub policy: String,
     /// The rule as the test names it.
@@ -96,6 +99,15 @@ impl Check {
     pub fn in_scope(&self) -> bool {
         !matches!(self.actual, Actual::OutOfScope(_))
     }
+}
+
+/// A resource as the Kyverno CLI reads it from a file: the `default`
+/// namespace for a namespaced resource without one, null `labels`,
+/// `annotations` and selector maps as empty ones, and every number as Go's
+/// float64. Linting prepares resources the same way, so verdicts and messages
+/// match `kyverno apply` and `kyverno test`.
+pub fn prepare_resource(resource: Value) -> Value {
+    load::prepare_resource(resource)
 }
 
 /// Every `kyverno-test.yaml` under a directory, sorted.
@@ -225,6 +237,7 @@ pub fn run_test(path: &Path) -> Result<TestReport, TestError> {
             values_pick_operation: *operation == default_operation,
             user_info: UserInfoMode::Cli(requester.clone()),
             cli_semantics: true,
+            time_limit: None,
         };
         for (key, resource) in &resources {
             let (resource_for_match, subresource) = as_subresource(resource, &values.subresources);
@@ -259,13 +272,14 @@ pub fn run_test(path: &Path) -> Result<TestReport, TestError> {
                 .is_some_and(|a| !a.is_empty())
         });
     let mut checks = Vec::new();
-    for result in &results {
+    for (result_index, result) in results.iter().enumerate() {
         let operation = result
             .get("operation")
             .and_then(Value::as_str)
             .unwrap_or(&default_operation)
             .to_owned();
         let mut found = compare(
+            result_index,
             result,
             &operation,
             &resources,
@@ -338,6 +352,7 @@ fn as_subresource(resource: &Value, subresources: &[load::Subresource]) -> (Opti
 
 /// `printTestResult` for one expected result.
 fn compare(
+    result_index: usize,
     result: &Value,
     operation: &str,
     resources: &[(String, Value)],
@@ -367,6 +382,7 @@ fn compare(
         })
         .unwrap_or_default();
     let check = |resource: &str, key: &str, answered_by: Option<String>, actual: Actual| Check {
+        result_index,
         policy: policy_ref.clone(),
         rule: rule.clone(),
         answered_by,

@@ -4,11 +4,12 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
+use hubspoke_report::count;
 use hubspoke_workspace::filter::{Baseline, BASELINE_FILE_NAME};
-use hubspoke_workspace::BaselineUse;
+use hubspoke_workspace::{BaselineUse, Outcome};
 
 use crate::args::{BaselineAction, BaselineArgs};
-use crate::commands::lint::{collect, parse_formats, report};
+use crate::commands::lint::{collect, nothing_linted, parse_formats, report};
 use crate::exit::ExitStatus;
 
 fn baseline_path(root: &std::path::Path) -> PathBuf {
@@ -23,7 +24,14 @@ fn baseline_path(root: &std::path::Path) -> PathBuf {
 pub fn run(args: &BaselineArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     match args.action {
         BaselineAction::Write => {
+            // One file's findings would replace the whole repository's baseline.
+            if args.lint.paths.iter().any(|path| path.as_os_str() == "-") {
+                bail!("baseline write records a repository's findings: give it paths, not `-` (standard input)");
+            }
             let run = collect(&args.lint, BaselineUse::Ignore)?;
+            if run.outcome() == Outcome::NothingLinted {
+                bail!("{}", nothing_linted(&args.lint));
+            }
             let baseline = Baseline::from_findings(&run.findings);
             let path = baseline_path(&run.root);
             let mut text = serde_json::to_string_pretty(&baseline)?;
@@ -32,10 +40,10 @@ pub fn run(args: &BaselineArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitSt
                 .with_context(|| format!("cannot write {}", path.display()))?;
             writeln!(
                 stdout,
-                "Wrote {} ({} findings in {} entries).",
+                "Wrote {} ({} in {}).",
                 path.display(),
-                run.findings.len(),
-                baseline.entries.len()
+                count(run.findings.len(), "finding", "findings"),
+                count(baseline.entries.len(), "entry", "entries")
             )?;
             Ok(ExitStatus::Clean)
         }
@@ -55,6 +63,10 @@ pub fn run(args: &BaselineArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitSt
             }
             let run = collect(&args.lint, BaselineUse::IfPresent)?;
             report(&args.lint, &outputs, &run, stdout)?;
+            if run.outcome() == Outcome::NothingLinted {
+                eprintln!("error: {}", nothing_linted(&args.lint));
+                return Ok(ExitStatus::Error);
+            }
             Ok(if run.findings.is_empty() {
                 ExitStatus::Clean
             } else {

@@ -18,8 +18,9 @@ pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus
         .find(|r| r.id.to_ascii_lowercase() == wanted || r.title == wanted)
     else {
         bail!(
-            "no rule `{}`; `hubspoke-lint rules` lists them all",
-            args.rule
+            "no rule `{}`{}; `hubspoke-lint rules` lists them all",
+            args.rule,
+            hubspoke_workspace::did_you_mean_rule(&args.rule, &catalog)
         );
     };
     out.write_all(hubspoke_report::docs::rule_page(rule, "#").as_bytes())?;

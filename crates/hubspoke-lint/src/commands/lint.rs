@@ -1,17 +1,21 @@
 //! `hubspoke-lint [PATH ...]`: discover, parse, evaluate, report.
 
-use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 
 use std::time::Instant;
 
 use anyhow::{bail, Context};
+use clap::CommandFactory;
 use hubspoke_diagnostics::Severity;
 use hubspoke_report::{Format, HumanOptions, Report};
-use hubspoke_workspace::{BaselineUse, Configuration, Flags, LintRequest, LintRun, Outcome};
+use hubspoke_workspace::{
+    BaselineUse, Configuration, Flags, LintRequest, LintRun, Outcome, StdinInput, STDIN_NAME,
+};
 use rayon::prelude::*;
 
-use crate::args::{ColorChoice, FailOn, LintArgs, UnknownSchemaLevel};
+use crate::args::{Cli, ColorChoice, FailOn, LintArgs, UnknownSchemaLevel};
+use crate::commands::write_stdout;
 use crate::exit::ExitStatus;
 
 /// Where one format goes.
@@ -48,7 +52,26 @@ pub fn parse_formats(specs: &[String]) -> anyhow::Result<Vec<OutputSpec>> {
             "only one --format may write to standard output; give the others a file (FORMAT=PATH)"
         );
     }
+    reject_shared_files(specs, &out)?;
     Ok(out)
+}
+
+/// Two outputs to one file would leave only the last: an error, also when the paths are
+/// spelled differently (`out.json`, `./out.json`, `dir/../out.json`, a symlink).
+fn reject_shared_files(specs: &[String], outputs: &[OutputSpec]) -> anyhow::Result<()> {
+    let cwd = std::env::current_dir().context("cannot read the working directory")?;
+    let mut seen: Vec<(PathBuf, &str)> = Vec::new();
+    for (spec, output) in specs.iter().zip(outputs) {
+        let Some(path) = &output.path else { continue };
+        let real = hubspoke_workspace::filter::real_path(&cwd.join(path));
+        if let Some((_, first)) = seen.iter().find(|(other, _)| *other == real) {
+            bail!(
+                "--format {first} and --format {spec} write to the same file; give each output its own file"
+            );
+        }
+        seen.push((real, spec.as_str()));
+    }
+    Ok(())
 }
 
 /// The workspace flags of a lint run: everything in `args` that changes what is linted
@@ -59,6 +82,8 @@ pub fn flags(args: &LintArgs) -> Flags {
         config: args.config.clone(),
         no_config: false,
         policies: args.policies.clone(),
+        kyverno_policies: args.kyverno_policies.clone(),
+        no_kyverno: args.no_kyverno,
         only_rules: args.only_rules.clone(),
         include: args.include.clone(),
         exclude: args.exclude.clone(),
@@ -103,11 +128,17 @@ fn start_threads(threads: Option<usize>) -> anyhow::Result<()> {
 
 /// Run the pipeline as `args` ask: everything but reporting.
 pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun> {
+    if reads_stdin(args)? {
+        return collect_stdin(args, baseline);
+    }
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
     };
+    if let Some(first) = args.paths.first() {
+        suggest_subcommand(first)?;
+    }
     // A missing path is a usage error before the configuration is looked for there.
     hubspoke_workspace::require_existing(&paths)?;
     let configuration = Configuration::load(&paths, flags(args))?;
@@ -117,8 +148,83 @@ pub fn collect(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun
         baseline,
         changed_since: args.changed_since.clone(),
         parse_only: args.parse_only,
+        stdin: None,
     };
     Ok(hubspoke_workspace::lint(configuration, &request)?)
+}
+
+/// Whether the run lints standard input: `-` is the only path. `-` always means standard
+/// input, so a file named `-` is given as `./-`.
+fn reads_stdin(args: &LintArgs) -> anyhow::Result<bool> {
+    let dash = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if dash && args.paths.len() > 1 {
+        bail!(
+            "`-` (standard input) cannot be combined with other paths; a file named `-` is `./-`"
+        );
+    }
+    if !dash && args.stdin_filename.is_some() {
+        bail!("--stdin-filename names standard input: give `-` as the path");
+    }
+    if dash && args.changed_since.is_some() {
+        bail!("--changed-since needs files in a git repository, not standard input");
+    }
+    Ok(dash)
+}
+
+/// Lint standard input as one file named `--stdin-filename` (default `<stdin>`).
+fn collect_stdin(args: &LintArgs, baseline: BaselineUse) -> anyhow::Result<LintRun> {
+    let name = match &args.stdin_filename {
+        Some(name) if name.trim().is_empty() => bail!("--stdin-filename is empty"),
+        Some(name) => {
+            let name = name.replace('\\', "/");
+            name.strip_prefix("./").unwrap_or(&name).to_owned()
+        }
+        None => STDIN_NAME.to_owned(),
+    };
+    // The configuration of the directory the name places the text in, when there is one.
+    let place = Path::new(&name)
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty() && dir.is_dir())
+        .map_or_else(|| PathBuf::from("."), |_| PathBuf::from(&name));
+    let configuration = Configuration::load(&[place], flags(args))?;
+    let limit = configuration.discover.max_file_size;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .context("cannot read standard input")?;
+    if bytes.len() as u64 > limit {
+        bail!("standard input is larger than the file size limit ({limit} bytes; --max-file-size)");
+    }
+    start_threads(args.threads)?;
+    let request = LintRequest {
+        // The baseline, if any, is the working directory's.
+        paths: vec![PathBuf::from(".")],
+        baseline,
+        changed_since: None,
+        parse_only: args.parse_only,
+        stdin: Some(StdinInput { name, bytes }),
+    };
+    Ok(hubspoke_workspace::lint(configuration, &request)?)
+}
+
+/// The first path is a path by default; when no such file exists and its name is close
+/// to a subcommand's (`expalin`), the user most likely mistyped the subcommand.
+fn suggest_subcommand(first: &Path) -> anyhow::Result<()> {
+    if first.exists() {
+        return Ok(());
+    }
+    let Some(typed) = first.to_str() else {
+        return Ok(());
+    };
+    let command = Cli::command();
+    let closest =
+        hubspoke_workspace::closest(typed, command.get_subcommands().map(|sub| sub.get_name()));
+    if let Some(name) = closest {
+        bail!("`{typed}` is neither a file or directory nor a subcommand; did you mean `{name}`?");
+    }
+    Ok(())
 }
 
 /// Lint and report.
@@ -136,9 +242,25 @@ pub fn run(args: &LintArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus
         eprint!("{}", run.stats.render_timings(15));
     }
     let status = exit_status(&run);
+    if status == ExitStatus::Error && run.outcome() == Outcome::NothingLinted {
+        eprintln!("error: {}", nothing_linted(args));
+    }
     // Exiting frees everything at once; dropping the findings and sources is wasted work.
     std::mem::forget(run);
     Ok(status)
+}
+
+/// Why a run that linted no file fails: CI with a wrong path or include glob must not pass.
+pub fn nothing_linted(args: &LintArgs) -> String {
+    let paths: Vec<String> = if args.paths.is_empty() {
+        vec![".".to_owned()]
+    } else {
+        args.paths.iter().map(|p| p.display().to_string()).collect()
+    };
+    format!(
+        "no YAML files found in {}: nothing was linted (check the paths and the include globs)",
+        paths.join(", ")
+    )
 }
 
 /// Write every requested output of a run.
@@ -181,6 +303,7 @@ pub fn report(
         .map(|output| {
             let human = HumanOptions {
                 color: output.path.is_none() && stdout_color,
+                quiet: args.quiet,
                 ..HumanOptions::default()
             };
             let mut buffer = Vec::new();
@@ -204,15 +327,7 @@ pub fn exit_status(run: &LintRun) -> ExitStatus {
     match run.outcome() {
         Outcome::Clean => ExitStatus::Clean,
         Outcome::Findings => ExitStatus::Findings,
-        Outcome::InternalError => ExitStatus::Error,
-    }
-}
-
-/// A closed pipe (`| head`) is not an error.
-fn write_stdout(stdout: &mut dyn Write, bytes: &[u8]) -> anyhow::Result<()> {
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("cannot write to standard output"),
+        Outcome::InternalError | Outcome::NothingLinted => ExitStatus::Error,
     }
 }
 
@@ -232,5 +347,10 @@ mod tests {
         );
         assert!(parse_formats(&["json".into(), "sarif".into()]).is_err());
         assert!(parse_formats(&["xml".into()]).is_err());
+        let same = parse_formats(&["json=out.json".into(), "sarif=./out.json".into()]);
+        assert_eq!(
+            same.map_err(|e| e.to_string()).err().as_deref(),
+            Some("--format json=out.json and --format sarif=./out.json write to the same file; give each output its own file")
+        );
     }
 }

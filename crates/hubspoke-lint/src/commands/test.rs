@@ -1,11 +1,14 @@
 //! `hubspoke-lint test [DIR]`: a policy directory's rules load cleanly, its
 //! Rego unit tests pass (`test_` rules in `*_test.rego`, like `opa test`) and
-//! its fixtures meet their expectations (like `kyverno test`), through the
-//! same engine a lint run uses.
+//! its fixtures meet their expectations, through the same engine a lint run
+//! uses; and its Kyverno CLI tests (`kyverno-test.yaml`) give the verdicts
+//! `kyverno test` gives, through the native Kyverno evaluator.
 //!
 //! Output: one `FAIL` line per failure, `file:line:` first so editors and CI
-//! logs link to it (`--verbose` adds `PASS` and `SKIP` lines), then the counts.
-//! Exit 0 when everything passed, 1 on any failure, 2 on a usage error.
+//! logs link to it (`--verbose` adds `PASS` and `SKIP` lines; Kyverno results
+//! that cannot be decided offline are always listed as `SKIP`, with what they
+//! need), then the counts. Exit 0 when everything passed, 1 on any failure, 2
+//! on a usage error.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,6 +20,7 @@ use hubspoke_engine::{
     RuleSet,
 };
 use hubspoke_workspace::fixtures::run_fixtures;
+use hubspoke_workspace::kyverno_tests::{run_kyverno_tests, KyvernoTestOutcome, KyvernoTestRun};
 
 use crate::args::TestArgs;
 use crate::exit::ExitStatus;
@@ -46,11 +50,27 @@ pub fn run(args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         .with_context(|| format!("cannot read policies in {}", dir.display()))?;
     let tests = load_policy_tests(&dir)
         .with_context(|| format!("cannot read tests in {}", dir.display()))?;
-    if own.is_empty() && tests.is_empty() {
+    let kyverno = run_kyverno_tests(&dir);
+    if own.is_empty() && tests.is_empty() && kyverno.files == 0 {
         bail!(
-            "{} holds no Rego files (*.rego) to test, in it or below it",
+            "{} holds no Rego files (*.rego) and no Kyverno tests (kyverno-test.yaml) to run, in it or below it",
             dir.display()
         );
+    }
+    let mut kyverno_tally = Tally::default();
+    report_kyverno(&kyverno, args.verbose, &mut kyverno_tally, out)?;
+    if own.is_empty() && tests.is_empty() {
+        // A directory of Kyverno policies and their tests only.
+        writeln!(
+            out,
+            "Kyverno tests: {} passed, {} failed, {} skipped ({} {})",
+            kyverno_tally.passed,
+            kyverno_tally.failed,
+            kyverno_tally.skipped,
+            kyverno.files,
+            if kyverno.files == 1 { "file" } else { "files" }
+        )?;
+        return verdict(kyverno_tally.failed, out);
     }
     let own_paths: Vec<String> = own
         .iter()
@@ -165,7 +185,23 @@ pub fn run(args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         "fixtures:   {} passed, {} failed",
         cases.passed, cases.failed
     )?;
-    let failed = load.failed + unit.failed + cases.failed;
+    if kyverno.files > 0 {
+        writeln!(
+            out,
+            "Kyverno tests: {} passed, {} failed, {} skipped ({} {})",
+            kyverno_tally.passed,
+            kyverno_tally.failed,
+            kyverno_tally.skipped,
+            kyverno.files,
+            if kyverno.files == 1 { "file" } else { "files" }
+        )?;
+    }
+    let failed = load.failed + unit.failed + cases.failed + kyverno_tally.failed;
+    verdict(failed, out)
+}
+
+/// The closing line and the exit status for `failed` failures.
+fn verdict(failed: usize, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     writeln!(
         out,
         "{}",
@@ -183,4 +219,38 @@ pub fn run(args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Findings
     })
+}
+
+/// The lines of the Kyverno tests: failures and test files that could not run always,
+/// results not decidable offline always (they were not checked), passes with `verbose`.
+fn report_kyverno(
+    run: &KyvernoTestRun,
+    verbose: bool,
+    tally: &mut Tally,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    for (file, error) in &run.errors {
+        tally.failed += 1;
+        writeln!(out, "FAIL {file}: {error}")?;
+    }
+    for case in &run.cases {
+        let at = format!("{}:{}: {}", case.file, case.line, case.name);
+        match &case.outcome {
+            KyvernoTestOutcome::Passed => {
+                tally.passed += 1;
+                if verbose {
+                    writeln!(out, "PASS {at}")?;
+                }
+            }
+            KyvernoTestOutcome::Failed(why) => {
+                tally.failed += 1;
+                writeln!(out, "FAIL {at}: {why}")?;
+            }
+            KyvernoTestOutcome::Skipped(why) => {
+                tally.skipped += 1;
+                writeln!(out, "SKIP {at}: not decidable offline: {why}")?;
+            }
+        }
+    }
+    Ok(())
 }

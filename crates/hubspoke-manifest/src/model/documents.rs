@@ -1,40 +1,47 @@
-//! The first pass over the parsed files: every Kubernetes object and every
-//! kustomization.yaml becomes a model entry; then the files that kustomization.yaml
-//! files name only as patches are marked (they define nothing).
+//! The first passes over the parsed files: every kustomization.yaml, then every
+//! Kubernetes object, becomes a model entry, except the documents of files that
+//! kustomization.yaml files name only as generator input (data, not manifests); then
+//! the files they name only as patches are marked (they define nothing).
 
 use std::collections::BTreeSet;
 
 use super::paths::base_name;
 use super::slim::model_body;
-use super::types::{DocRef, ModelObject, RepoModel};
+use super::types::{DocRef, KustomizeFile, ModelObject, RepoModel};
 use super::Builder;
+use crate::document::Document;
 
 impl Builder<'_> {
-    /// Every Kubernetes object and kustomization.yaml of the parsed files, in file
-    /// and document order (an object's id is its index).
+    /// Every kustomization.yaml, then every Kubernetes object of the parsed files that
+    /// are not generator data, in file and document order (an object's id is its index).
     pub(super) fn collect_documents(&self, model: &mut RepoModel) {
+        // kustomization.yaml files first: they say which files are only data.
         for (file_idx, file) in self.files.iter().enumerate() {
             let repo_path = &file.source.repo_path;
-            let file_name = base_name(repo_path);
-            let is_kustomize_file = matches!(
-                file_name,
-                "kustomization.yaml" | "kustomization.yml" | "Kustomization"
-            );
-            for document in &file.documents {
-                let doc_ref = DocRef {
+            if !is_kustomize_file_name(repo_path) {
+                continue;
+            }
+            for document in file.documents.iter().filter(|d| is_kustomize_config(d)) {
+                model.kustomize_files.push(self.kustomize_file(
+                    repo_path,
+                    document.index,
+                    &document.root,
+                ));
+                model.kustomize_locations.push(DocRef {
                     file: file_idx,
                     document: document.index,
-                };
-                let is_kustomize_config = document.object.as_ref().map_or(is_kustomize_file, |o| {
-                    o.group() == "kustomize.config.k8s.io"
                 });
-                if is_kustomize_config && is_kustomize_file {
-                    model.kustomize_files.push(self.kustomize_file(
-                        repo_path,
-                        document.index,
-                        &document.root,
-                    ));
-                    model.kustomize_locations.push(doc_ref);
+            }
+        }
+        model.data_files = data_files(&model.kustomize_files);
+        for (file_idx, file) in self.files.iter().enumerate() {
+            let repo_path = &file.source.repo_path;
+            if model.data_files.contains(repo_path) {
+                continue;
+            }
+            let is_kustomize_file = is_kustomize_file_name(repo_path);
+            for document in &file.documents {
+                if is_kustomize_file && is_kustomize_config(document) {
                     continue;
                 }
                 let Some(meta) = &document.object else {
@@ -61,7 +68,10 @@ impl Builder<'_> {
                     unapplied: false,
                     body,
                 });
-                model.locations.push(doc_ref);
+                model.locations.push(DocRef {
+                    file: file_idx,
+                    document: document.index,
+                });
             }
         }
     }
@@ -91,4 +101,40 @@ impl Builder<'_> {
             object.patch = patch_files.contains(&object.file);
         }
     }
+}
+
+/// `kustomization.yaml`, `kustomization.yml` or `Kustomization`: the names kustomize reads.
+fn is_kustomize_file_name(repo_path: &str) -> bool {
+    matches!(
+        base_name(repo_path),
+        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+    )
+}
+
+/// A document of a kustomization.yaml that configures kustomize: a `kustomize.config.k8s.io`
+/// object, or one without `apiVersion` and `kind` (both are optional there).
+fn is_kustomize_config(document: &Document) -> bool {
+    document
+        .object
+        .as_ref()
+        .is_none_or(|o| o.group() == "kustomize.config.k8s.io")
+}
+
+/// Files kustomization.yaml files name only as data (generator inputs, Helm values):
+/// a file also named as anything else (a resource, a patch) is a manifest.
+fn data_files(kustomize_files: &[KustomizeFile]) -> BTreeSet<String> {
+    let mut data = BTreeSet::new();
+    let mut other = BTreeSet::new();
+    for r in kustomize_files
+        .iter()
+        .flat_map(|kf| &kf.references)
+        .filter(|r| r.exists && !r.target.is_empty())
+    {
+        if r.is_data() {
+            data.insert(r.target.as_str());
+        } else {
+            other.insert(r.target.as_str());
+        }
+    }
+    data.difference(&other).map(|s| (*s).to_owned()).collect()
 }

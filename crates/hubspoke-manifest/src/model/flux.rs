@@ -10,7 +10,7 @@ use super::types::{
     FluxKustomization, HelmRelease, ModelObject, Origin, PathRef, RepoModel, FLUX_HELM_GROUP,
     FLUX_KUSTOMIZE_GROUP,
 };
-use super::{str_at, Builder};
+use super::{str_at, value_at, Builder};
 
 impl Builder<'_> {
     /// Whether a Flux Kustomization's `spec.sourceRef` is this repository; `namespace` is
@@ -25,8 +25,10 @@ impl Builder<'_> {
 
     /// The files a Flux Kustomization applies: those below its `spec.path` when its
     /// source is this repository (the root without a path), else none.
+    /// Its own `spec.components` are applied with them.
     fn kustomization_files(
         &self,
+        object: &ModelObject,
         path: Option<&PathRef>,
         local_source: bool,
         kustomize_by_dir: &BTreeMap<String, usize>,
@@ -34,7 +36,11 @@ impl Builder<'_> {
     ) -> Vec<String> {
         match (path, local_source) {
             (Some(p), true) if !p.unresolved && !p.escapes && p.exists => {
-                self.applied_files(&p.target, kustomize_by_dir, model)
+                let mut files = self.applied_files(&p.target, kustomize_by_dir, model);
+                files.extend(self.component_files(object, &p.target, kustomize_by_dir, model));
+                files.sort();
+                files.dedup();
+                files
             }
             (None, true) => self.applied_files(".", kustomize_by_dir, model),
             _ => Vec::new(),
@@ -61,8 +67,13 @@ impl Builder<'_> {
             let local_source = Self::takes_local_source(object, &ns, local);
             let path = str_at(&object.body, &["spec", "path"])
                 .map(|raw| self.path_ref(".", raw, vec![Value::from("spec"), Value::from("path")]));
-            let files =
-                self.kustomization_files(path.as_ref(), local_source, kustomize_by_dir, model);
+            let files = self.kustomization_files(
+                object,
+                path.as_ref(),
+                local_source,
+                kustomize_by_dir,
+                model,
+            );
             let kubeconfig_secret =
                 str_at(&object.body, &["spec", "kubeConfig", "secretRef", "name"])
                     .map(str::to_owned);
@@ -124,8 +135,13 @@ impl Builder<'_> {
                 Self::takes_local_source(object, &namespace_of(object), &local)
             })
             .map(|(i, fk)| {
-                let files =
-                    self.kustomization_files(fk.path.as_ref(), true, kustomize_by_dir, model);
+                let files = self.kustomization_files(
+                    &model.objects[fk.object],
+                    fk.path.as_ref(),
+                    true,
+                    kustomize_by_dir,
+                    model,
+                );
                 (i, files)
             })
             .collect();
@@ -170,6 +186,36 @@ impl Builder<'_> {
                 }
             })
             .collect();
+    }
+
+    /// Files of the kustomize Components a Flux Kustomization adds to its build
+    /// (`spec.components`, relative to `spec.path`): applied like its own, with its
+    /// targetNamespace.
+    fn component_files(
+        &self,
+        object: &ModelObject,
+        dir: &str,
+        kustomize_by_dir: &BTreeMap<String, usize>,
+        model: &RepoModel,
+    ) -> Vec<String> {
+        let Some(Value::Array(components)) = value_at(&object.body, &["spec", "components"]) else {
+            return Vec::new();
+        };
+        components
+            .iter()
+            .enumerate()
+            .filter_map(|(i, raw)| {
+                let at = vec![
+                    Value::from("spec"),
+                    Value::from("components"),
+                    Value::from(i),
+                ];
+                let component = self.path_ref(dir, raw.as_str()?, at);
+                (!component.unresolved && !component.escapes && component.exists)
+                    .then(|| self.applied_files(&component.target, kustomize_by_dir, model))
+            })
+            .flatten()
+            .collect()
     }
 
     /// Files a Flux Kustomization applies: what its directory's kustomization.yaml

@@ -1,5 +1,5 @@
 //! kustomization.yaml files: the files they name (resources, patches, generator
-//! inputs...) as path references, relative to their directory.
+//! inputs, Helm values...) as path references, relative to their directory.
 
 use serde_json::Value;
 
@@ -181,6 +181,27 @@ impl Builder<'_> {
                 // The single `env:` of kustomize before v4.
                 if let Some(raw) = generator.get("env").and_then(Node::as_str) {
                     references.push(self.kustomize_ref(&dir, raw, at("env", None)));
+                }
+            }
+        }
+        // Helm charts inflated by kustomize read their values from files (relative to
+        // the kustomization.yaml, like every other path in it).
+        for (i, chart) in seq(root.get("helmCharts")).iter().enumerate() {
+            let at = |field: &str| {
+                vec![
+                    Value::from("helmCharts"),
+                    Value::from(i),
+                    Value::from(field),
+                ]
+            };
+            if let Some(raw) = chart.get("valuesFile").and_then(Node::as_str) {
+                references.push(self.kustomize_ref(&dir, raw, at("valuesFile")));
+            }
+            for (j, item) in seq(chart.get("additionalValuesFiles")).iter().enumerate() {
+                if let Some(raw) = item.as_str() {
+                    let mut path = at("additionalValuesFiles");
+                    path.push(Value::from(j));
+                    references.push(self.kustomize_ref(&dir, raw, path));
                 }
             }
         }

@@ -15,7 +15,8 @@
 //! 3. `slim`: how much of an object's body the model and the repository rules keep;
 //! 4. `selector`: kustomize patch targets (anchored regular expressions, label selectors);
 //! 5. `kustomize`: kustomization.yaml files and the files they name, patches' documents;
-//! 6. `documents`: objects and kustomization.yaml files from the parsed documents; patch files;
+//! 6. `documents`: kustomization.yaml files, then objects from the parsed documents (not
+//!    from generator inputs, which are data); patch files;
 //! 7. `namespaces`: cluster-scoped kinds and effective namespaces;
 //! 8. `bootstrap`: FluxInstances, `flux-system/` bootstrap directories, cluster directories,
 //!    the sources that are this repository;
@@ -56,10 +57,10 @@ pub use namespaces::is_cluster_scoped;
 pub use paths::{normalize, normalize_git_url};
 pub use slim::{model_body, repository_rules_skip_data, IDENTITY_FIELDS};
 pub use types::{
-    index_key, Cluster, DocRef, FluxInstance, FluxKustomization, FluxSync, HelmRelease,
-    KustomizeFile, ModelObject, ModelOptions, ObjectRef, Origin, PathRef, Profile, RepoModel,
-    FLUX_HELM_GROUP, FLUX_KUSTOMIZE_GROUP, FLUX_OPERATOR_GROUP, FLUX_SOURCE_EXTENSIONS_GROUP,
-    FLUX_SOURCE_GROUP,
+    index_key, Cluster, DeclaredExternalSecret, DocRef, FluxInstance, FluxKustomization, FluxSync,
+    HelmRelease, KustomizeFile, ModelObject, ModelOptions, ObjectRef, Origin, PathRef, Profile,
+    RepoModel, FLUX_HELM_GROUP, FLUX_KUSTOMIZE_GROUP, FLUX_OPERATOR_GROUP,
+    FLUX_SOURCE_EXTENSIONS_GROUP, FLUX_SOURCE_GROUP,
 };
 
 use cycles::dependency_cycles;
@@ -159,6 +160,8 @@ impl Builder<'_> {
             generated: BTreeMap::new(),
             dependency_cycles: Vec::new(),
             files: self.file_index.keys().cloned().collect(),
+            data_files: BTreeSet::new(),
+            external_secrets: self.options.external_secrets.clone(),
             directories: self.directories.clone(),
             directory_clusters: BTreeMap::new(),
             locations: Vec::new(),

@@ -1,5 +1,6 @@
-//! Effective namespaces: an object's own, else the enclosing kustomization.yaml's,
-//! else the targetNamespace of the Flux Kustomization applying it; none for
+//! Effective namespaces: the targetNamespace of the Flux Kustomization applying the
+//! object (it overrides every namespace, as kustomize-controller sets it on top of the
+//! build), else the object's own, else the enclosing kustomization.yaml's; none for
 //! cluster-scoped kinds.
 
 use std::collections::BTreeMap;
@@ -121,11 +122,15 @@ impl Builder<'_> {
                 object.effective_namespace = None;
                 continue;
             }
+            if let Some(target) = target_ns.get(&object.file) {
+                object.effective_namespace = Some(target.clone());
+                continue;
+            }
             if object.namespace.is_some() {
                 continue;
             }
             let found = Self::kustomize_namespace(&object.file, kustomize_files, kustomize_by_dir);
-            object.effective_namespace = found.or_else(|| target_ns.get(&object.file).cloned());
+            object.effective_namespace = found;
         }
     }
 }

@@ -254,6 +254,154 @@ spec:
 }
 
 #[test]
+fn a_target_namespace_overrides_every_other_namespace() {
+    let model = model_of(&[
+            ("clusters/home/apps.yaml", r#"
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: media, namespace: flux-system}
+spec:
+  path: ./apps/media
+  targetNamespace: media
+  sourceRef: {kind: GitRepository, name: flux-system}
+"#),
+            // Above the applied directory, including only the Flux Kustomization's file.
+            ("apps/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: default\nresources: [other.yaml]\n"),
+            ("apps/other.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other}\n"),
+            ("apps/media/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: video\nresources: [release.yaml]\n"),
+            ("apps/media/release.yaml", "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: jellyfin}\n---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: sonarr, namespace: default}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: reader}\n"),
+        ]);
+    let namespace = |file: &str, name: &str| object(&model, file, name).effective_namespace.clone();
+    // kustomize-controller sets targetNamespace over the build: over an enclosing
+    // kustomization.yaml's namespace and over the object's own.
+    assert_eq!(
+        namespace("apps/media/release.yaml", "jellyfin").as_deref(),
+        Some("media")
+    );
+    assert_eq!(
+        namespace("apps/media/release.yaml", "sonarr").as_deref(),
+        Some("media")
+    );
+    // Never on cluster-scoped kinds.
+    assert_eq!(namespace("apps/media/release.yaml", "reader"), None);
+    // Not applied by that Kustomization: its enclosing kustomization.yaml's.
+    assert_eq!(
+        namespace("apps/other.yaml", "other").as_deref(),
+        Some("default")
+    );
+    assert_eq!(
+        model.index["helm.toolkit.fluxcd.io/HelmRelease/media/sonarr"].len(),
+        1
+    );
+}
+
+#[test]
+fn components_of_a_flux_kustomization_are_applied_with_its_target_namespace() {
+    let model = model_of(&[
+            ("apps/atuin/ks.yaml", r#"
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: atuin, namespace: flux-system}
+spec:
+  path: ./apps/atuin/app
+  targetNamespace: development
+  components: [../../../components/cnpg/, ../../../components/missing, "https://example.com/c"]
+  sourceRef: {kind: GitRepository, name: flux-system}
+"#),
+            ("apps/atuin/app/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [release.yaml]\n"),
+            ("apps/atuin/app/release.yaml", "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: atuin}\n"),
+            ("components/cnpg/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [seed.job.yaml]\n"),
+            ("components/cnpg/seed.job.yaml", "apiVersion: batch/v1\nkind: Job\nmetadata: {name: seed}\n"),
+        ]);
+    let atuin = &model.flux_kustomizations[0];
+    assert_eq!(
+        atuin.files,
+        [
+            "apps/atuin/app/kustomization.yaml",
+            "apps/atuin/app/release.yaml",
+            "components/cnpg/kustomization.yaml",
+            "components/cnpg/seed.job.yaml"
+        ]
+    );
+    assert_eq!(
+        object(&model, "components/cnpg/seed.job.yaml", "seed")
+            .effective_namespace
+            .as_deref(),
+        Some("development")
+    );
+}
+
+#[test]
+fn generator_inputs_and_helm_values_are_data_not_objects() {
+    let model = model_of(&[
+            ("clusters/home/apps.yaml", r#"
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec:
+  path: ./apps
+  sourceRef: {kind: GitRepository, name: flux-system}
+"#),
+            ("apps/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [deployment.yaml, shared.yaml]\nconfigMapGenerator:\n  - name: config\n    files: [app.yaml, shared.yaml, 'kube=scheduler.yaml']\nsecretGenerator:\n  - name: env\n    envs: [secret.yaml]\nhelmCharts:\n  - name: mosquitto\n    valuesFile: values.yaml\n    additionalValuesFiles: [values-home.yaml, missing.yaml]\n"),
+            ("apps/deployment.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"),
+            // Shaped like objects, named only as generator input or Helm values.
+            ("apps/app.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"),
+            ("apps/scheduler.yaml", "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n"),
+            ("apps/secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"),
+            ("apps/values.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: v}\n"),
+            ("apps/values-home.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: w}\n"),
+            // Also a resource: a manifest, whatever else reads it.
+            ("apps/shared.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shared}\n"),
+        ]);
+    assert_eq!(
+        model
+            .data_files
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        [
+            "apps/app.yaml",
+            "apps/scheduler.yaml",
+            "apps/secret.yaml",
+            "apps/values-home.yaml",
+            "apps/values.yaml"
+        ]
+    );
+    let objects: Vec<(&str, &str)> = model
+        .objects
+        .iter()
+        .map(|o| (o.file.as_str(), o.name.as_str()))
+        .collect();
+    assert_eq!(
+        objects,
+        [
+            ("clusters/home/apps.yaml", "apps"),
+            ("apps/deployment.yaml", "web"),
+            ("apps/shared.yaml", "shared")
+        ]
+    );
+    // Ids stay indices after the data files are left out.
+    assert!(model.objects.iter().enumerate().all(|(i, o)| o.id == i));
+    assert_eq!(model.index["apps/Deployment//web"], [1]);
+    // Helm values are references like any path of a kustomization.yaml (a missing one
+    // breaks `kustomize build`).
+    let values: Vec<(&str, bool)> = model.kustomize_files[0]
+        .references
+        .iter()
+        .filter(|r| r.path.first() == Some(&Value::from("helmCharts")))
+        .map(|r| (r.target.as_str(), r.exists))
+        .collect();
+    assert_eq!(
+        values,
+        [
+            ("apps/values.yaml", true),
+            ("apps/values-home.yaml", true),
+            ("apps/missing.yaml", false)
+        ]
+    );
+}
+
+#[test]
 fn a_source_on_another_branch_is_not_this_repository() {
     let model = model_of(&[
         (

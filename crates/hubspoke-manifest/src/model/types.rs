@@ -32,8 +32,24 @@ pub struct ModelOptions {
     /// 10,000-file repository the full bodies were ~90 MB and a fifth of the model's
     /// build time (benches/README.md).
     pub slim_bodies: bool,
+    /// Secrets the configuration declares as created outside the repository
+    /// (`model.external-secrets`): references to them are satisfied.
+    pub external_secrets: Vec<DeclaredExternalSecret>,
     /// The profile the configuration sets (`profile:`); detected from the model when `None`.
     pub profile: Option<Profile>,
+}
+
+/// A Secret created outside the repository (by a bootstrap script, by hand), declared in
+/// the configuration's `model.external-secrets`. Not to be confused with an external-secrets.io
+/// `ExternalSecret` object, which the model reads from the repository like any other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeclaredExternalSecret {
+    /// The Secret's name.
+    pub name: String,
+    /// Its namespace; `None`: a Secret of that name in any namespace.
+    pub namespace: Option<String>,
+    /// Why it is not in the repository (for reviewers of the configuration).
+    pub reason: String,
 }
 
 impl Default for ModelOptions {
@@ -46,6 +62,7 @@ impl Default for ModelOptions {
                 "cluster-info".to_owned(),
             ],
             slim_bodies: false,
+            external_secrets: Vec::new(),
             profile: None,
         }
     }
@@ -130,6 +147,17 @@ impl PathRef {
         matches!(
             self.path.first().and_then(Value::as_str),
             Some("patches" | "patchesStrategicMerge" | "patchesJson6902")
+        )
+    }
+
+    /// Whether the reference names a file kustomize reads only as data: an input of a
+    /// `configMapGenerator`/`secretGenerator` (`files`, `envs`, `env`) or the values of a
+    /// `helmCharts` entry (`valuesFile`, `additionalValuesFiles`). Such a file is an
+    /// application's configuration, not a manifest, whatever it looks like.
+    pub fn is_data(&self) -> bool {
+        matches!(
+            self.path.first().and_then(Value::as_str),
+            Some("configMapGenerator" | "secretGenerator" | "helmCharts")
         )
     }
 
@@ -221,8 +249,9 @@ pub struct KustomizeFile {
     pub namespace: Option<String>,
     /// Every file it names: `resources`, `components`, `bases`, `patches[].path`,
     /// `patchesStrategicMerge`, `patchesJson6902[].path`, `replacements[].path`, `crds`,
-    /// `configurations`, `generators`, `transformers`, `validators`, and the `files`
-    /// (without a `key=` prefix), `envs` and `env` of `configMapGenerator`/`secretGenerator`.
+    /// `configurations`, `generators`, `transformers`, `validators`, the `files`
+    /// (without a `key=` prefix), `envs` and `env` of `configMapGenerator`/`secretGenerator`,
+    /// and the `valuesFile` and `additionalValuesFiles` of `helmCharts`.
     pub references: Vec<PathRef>,
     /// Patches of this file that add a kubeConfig to Flux objects.
     pub kubeconfig_patches: Vec<KubeconfigPatch>,
@@ -421,6 +450,15 @@ pub struct RepoModel {
     pub dependency_cycles: Vec<Vec<usize>>,
     /// Every linted file (repository-relative).
     pub files: BTreeSet<String>,
+    /// Linted files that kustomization.yaml files name only as generator input or Helm
+    /// values ([`PathRef::is_data`]): data, not manifests. Their documents are not objects
+    /// of the model, and the linter reports nothing in them.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub data_files: BTreeSet<String>,
+    /// Secrets the configuration declares as created outside the repository
+    /// ([`ModelOptions::external_secrets`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub external_secrets: Vec<DeclaredExternalSecret>,
     /// Every directory holding a linted file, with its ancestors (`.` is the root).
     pub directories: BTreeSet<String>,
     /// Directory → the clusters its files are applied to (the union over the files

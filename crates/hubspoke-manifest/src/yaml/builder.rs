@@ -84,6 +84,9 @@ pub enum YamlProblem {
         tag: String,
         /// The tagged node.
         at: Span,
+        /// 0-based index of the document holding it (custom tags are a problem in
+        /// Kubernetes objects only: other YAML is read by tools that define them).
+        document: usize,
     },
     /// Valid YAML that Kubernetes' decoder rejects (`!!int abc`, `.inf` as a value, a null
     /// key, a merge of something other than mappings); kubectl refuses the file.
@@ -437,6 +440,7 @@ impl<'t> Builder<'t> {
             self.out.problems.push(YamlProblem::UnknownTag {
                 tag: tag_text(tag),
                 at,
+                document: self.out.documents.len(),
             });
         }
     }
@@ -829,7 +833,7 @@ mod tests {
             .problems
             .iter()
             .map(|p| match p {
-                YamlProblem::UnknownTag { tag, at } => (tag.as_str(), at.start.line),
+                YamlProblem::UnknownTag { tag, at, .. } => (tag.as_str(), at.start.line),
                 other => panic!("unexpected problem {other:?}"),
             })
             .collect();

@@ -2,11 +2,12 @@
 //! findings and reporting only new ones. Entries are keyed by rule, object and
 //! field, not by line, so reformatting a file does not invalidate them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 use hubspoke_diagnostics::Finding;
+use hubspoke_manifest::{ParsedFile, ProblemCode};
 
 /// The baseline file name, at the repository root.
 pub const BASELINE_FILE_NAME: &str = ".hubspoke-lint-baseline.json";
@@ -172,8 +173,15 @@ impl Baseline {
         })
     }
 
-    /// Split findings into new ones and baselined ones; also count baselined findings that are gone.
+    /// Split findings into new ones and baselined ones; also count baselined findings that
+    /// are gone. Every file is taken as read: see [`Baseline::filter_with`].
     pub fn filter(&self, findings: Vec<Finding>) -> BaselineOutcome {
+        self.filter_with(findings, &Unread::default())
+    }
+
+    /// As [`Baseline::filter`], but an entry that may be in a file the run could not read
+    /// (`unread`) is neither matched nor fixed: its finding cannot have been looked for.
+    pub fn filter_with(&self, findings: Vec<Finding>, unread: &Unread) -> BaselineOutcome {
         let key_of = if self.version == 1 { key_v1 } else { key };
         let mut remaining: BTreeMap<Key, usize> = self
             .entries
@@ -203,11 +211,88 @@ impl Baseline {
                 _ => new.push(f),
             }
         }
+        let mut fixed = 0;
+        let mut unchecked = 0;
+        for ((_, kind, _, name, file, _), count) in remaining {
+            // Version 1 kept the file of a finding without an object in `name`.
+            let file = if self.version == 1 && kind.is_empty() {
+                name.as_str()
+            } else {
+                file.as_str()
+            };
+            if unread.may_hold(&kind, &name, file) {
+                unchecked += count;
+            } else {
+                fixed += count;
+            }
+        }
         BaselineOutcome {
             new,
             baselined,
-            fixed: remaining.values().sum(),
+            fixed,
+            unchecked,
         }
+    }
+}
+
+/// What a run could not read, so that the baseline entries there are not called fixed.
+#[derive(Debug, Clone, Default)]
+pub struct Unread {
+    /// Display paths of the files that could not be parsed to the end or read at all.
+    pub files: BTreeSet<String>,
+    /// `(kind, name)` of every object read (`group/Kind` as in entries): an entry for
+    /// one of them can be checked even when some other file could not be read.
+    pub objects: BTreeSet<(String, String)>,
+}
+
+/// Input problems after which a file's findings are missing or incomplete.
+const UNREAD: [ProblemCode; 8] = [
+    ProblemCode::ParseError,
+    ProblemCode::Encoding,
+    ProblemCode::YamlLimit,
+    ProblemCode::BinaryFile,
+    ProblemCode::FileTooLarge,
+    ProblemCode::Unreadable,
+    ProblemCode::HelmTemplate,
+    ProblemCode::Internal,
+];
+
+impl Unread {
+    /// The files `findings` (before any filter) say were not read in full, and the
+    /// objects of `files`.
+    pub fn of(findings: &[Finding], files: &[ParsedFile]) -> Unread {
+        let files_unread: BTreeSet<String> = findings
+            .iter()
+            .filter(|f| UNREAD.iter().any(|code| code.id() == f.rule))
+            .map(|f| f.file.clone())
+            .collect();
+        if files_unread.is_empty() {
+            return Unread::default();
+        }
+        let objects = files
+            .iter()
+            .flat_map(ParsedFile::objects)
+            .filter_map(|document| {
+                let object = document.object.as_ref()?;
+                Some((kind_of(object), object.name.clone()?))
+            })
+            .collect();
+        Unread {
+            files: files_unread,
+            objects,
+        }
+    }
+
+    /// Whether the finding of an entry may sit in an unread file: its file is unread, or
+    /// it names an object that was not read while some file was not.
+    fn may_hold(&self, kind: &str, name: &str, file: &str) -> bool {
+        if self.files.is_empty() {
+            return false;
+        }
+        if !file.is_empty() {
+            return self.files.contains(file);
+        }
+        !self.objects.contains(&(kind.to_owned(), name.to_owned()))
     }
 }
 
@@ -220,6 +305,8 @@ pub struct BaselineOutcome {
     pub baselined: usize,
     /// Baseline entries no longer found (fixed).
     pub fixed: usize,
+    /// Baseline entries not found that may be in a file the run could not read.
+    pub unchecked: usize,
 }
 
 #[cfg(test)]

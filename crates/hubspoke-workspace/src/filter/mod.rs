@@ -16,11 +16,12 @@ use hubspoke_diagnostics::{sort_findings, Finding, RuleMeta, Scope, Severity};
 use hubspoke_engine::POLICY_ERROR;
 use hubspoke_manifest::{DiscoveredFile, ParsedFile};
 
+use crate::dynamic::DynamicRules;
 use crate::error::WorkspaceError;
 use crate::settings::Settings;
 
 pub use baseline::{
-    Baseline, BaselineEntry, BaselineOutcome, BASELINE_FILE_NAME, BASELINE_VERSION,
+    Baseline, BaselineEntry, BaselineOutcome, Unread, BASELINE_FILE_NAME, BASELINE_VERSION,
 };
 pub use changed::{changed_files, real_path};
 
@@ -35,6 +36,8 @@ pub struct FilterOptions<'a> {
     /// editor buffer before its first save), a suppression of a repository rule cannot be
     /// judged unused.
     pub repository_rules_ran: bool,
+    /// The repository's own rules (its Kyverno policies'), when loaded.
+    pub dynamic: Option<&'a DynamicRules>,
 }
 
 /// The findings left, and how many each filter hid.
@@ -48,6 +51,9 @@ pub struct Filtered {
     pub baselined: usize,
     /// Baseline entries no longer found.
     pub baseline_fixed: usize,
+    /// Baseline entries neither found nor fixed: they may be in a file that could not be
+    /// parsed or read.
+    pub baseline_unchecked: usize,
     /// Hidden by `--changed-since` (in files that did not change).
     pub unchanged: usize,
 }
@@ -61,8 +67,17 @@ pub fn apply(
     files: &[ParsedFile],
     options: FilterOptions<'_>,
 ) -> Filtered {
-    let findings = apply_overrides(findings, &settings.overrides);
+    // Before any filter can hide the findings that say a file was not read.
+    let unread = options
+        .baseline
+        .is_some()
+        .then(|| Unread::of(&findings, files));
+    let mut findings = apply_overrides(findings, &settings.overrides);
     let mut suppress = settings.suppress.clone();
+    if let Some(dynamic) = options.dynamic {
+        findings = apply_overrides(findings, &dynamic.overrides);
+        dynamic.extend_suppress(&mut suppress);
+    }
     if !options.repository_rules_ran {
         for rule in &settings.rules.rules {
             if rule.meta.scope == Scope::Repository {
@@ -80,9 +95,11 @@ pub fn apply(
     };
     sort_findings(&mut out.findings);
     if let Some(baseline) = options.baseline {
-        let filtered = baseline.filter(std::mem::take(&mut out.findings));
+        let unread = unread.unwrap_or_default();
+        let filtered = baseline.filter_with(std::mem::take(&mut out.findings), &unread);
         out.baselined = filtered.baselined;
         out.baseline_fixed = filtered.fixed;
+        out.baseline_unchecked = filtered.unchecked;
         out.findings = filtered.new;
         sort_findings(&mut out.findings);
     }
@@ -148,7 +165,7 @@ impl ChangedFiles {
 pub use overrides::{apply_overrides, PathOverride, RuleOverride};
 pub use suppress::{
     apply_suppressions, ids as suppression_ids, ConfigSuppression, SuppressOptions,
-    SuppressOutcome, IGNORE_ANNOTATION,
+    SuppressOutcome, IGNORE_ANNOTATION, REASON_PLACEHOLDER,
 };
 
 /// Metadata of the rules suppressions report under, sorted by id.
@@ -161,7 +178,7 @@ pub fn suppression_rules() -> Vec<RuleMeta> {
     };
     use suppress::ids;
     let mut rules = vec![
-        suppression(ids::WITHOUT_REASON, "A suppression gives no reason. Exceptions must stay auditable: the reason tells reviewers why the finding is acceptable.", "Write the reason after the rule list: `# hubspoke-lint: ignore[PSS001] node agent needs it`."),
+        suppression(ids::WITHOUT_REASON, "A suppression gives no reason, or still has the editor's `<reason>` placeholder. Exceptions must stay auditable: the reason tells reviewers why the finding is acceptable.", "Write the reason after the rule list: `# hubspoke-lint: ignore[PSS001] node agent needs it`."),
         suppression(
             ids::EXPIRED,
             "A configured suppression is past its `until` date and no longer applies.",

@@ -17,6 +17,10 @@ use hubspoke_diagnostics::{Finding, RelatedLocation, Severity};
 /// The annotation key that suppresses findings on its object.
 pub const IGNORE_ANNOTATION: &str = "hubspoke-lint.io/ignore";
 
+/// The reason the editor's "suppress" quick fix writes, for the user to replace. Until
+/// replaced it is no reason: the suppression is reported and does not apply.
+pub const REASON_PLACEHOLDER: &str = "<reason>";
+
 /// Rule ids of findings about suppressions.
 pub mod ids {
     /// A suppression without a reason.
@@ -61,6 +65,10 @@ pub struct SuppressOptions {
     pub known_rules: BTreeSet<String>,
     /// Rules that ran (a suppression of a rule that did not run is not "unused").
     pub active_rules: BTreeSet<String>,
+    /// Rule ids with this prefix count as known rules that did not run: the repository's
+    /// Kyverno rules (`kyverno/`) when their stage is off, so a suppression of one is
+    /// neither unknown nor unused.
+    pub unchecked_prefix: Option<String>,
     /// Today, `YYYY-MM-DD`.
     pub today: String,
 }
@@ -315,6 +323,13 @@ pub fn apply_suppressions(
     for s in &suppressions {
         let mut ok = true;
         for rule in &s.rules {
+            let unchecked = options
+                .unchecked_prefix
+                .as_deref()
+                .is_some_and(|prefix| rule.starts_with(prefix));
+            if unchecked {
+                continue;
+            }
             if !options.known_rules.contains(rule) {
                 problems.push(meta_finding(
                     ids::UNKNOWN_RULE,
@@ -330,7 +345,18 @@ pub fn apply_suppressions(
                 ok = false;
             }
         }
-        if s.reason.is_empty() {
+        if s.reason == REASON_PLACEHOLDER {
+            problems.push(meta_finding(
+                ids::WITHOUT_REASON,
+                s,
+                format!(
+                    "{} suppression of {} still has the placeholder reason `{REASON_PLACEHOLDER}`; replace it with why the finding is acceptable",
+                    s.source,
+                    s.rules.join(", ")
+                ),
+            ));
+            ok = false;
+        } else if s.reason.is_empty() {
             problems.push(meta_finding(
                 ids::WITHOUT_REASON,
                 s,

@@ -144,7 +144,7 @@ pub(crate) fn analyze_rendered(
     files: &[&ParsedFile],
     walk_problems: &[PathProblem],
     roots: &[RepositoryRoot<'_>],
-    options: AnalyzeOptions,
+    options: AnalyzeOptions<'_>,
 ) -> Analysis {
     let mut evaluator = settings.evaluator();
     let model_options = &settings.configuration.model;
@@ -268,9 +268,20 @@ pub(crate) fn analyze_rendered(
     context.fill_namespaces(&mut repository);
     findings.extend(repository);
     let mut schema_found = schema_found;
+    // Validation ran next to the model, which says afterwards which files are only data.
+    context.drop_data_file_findings(&mut schema_found);
     context.fill_namespaces(&mut schema_found);
+    // The repository's Kyverno policies judge the files as written (as without
+    // rendering), with what the models say of each document.
+    if let Some(stage) = options.kyverno {
+        let started = Instant::now();
+        findings.extend(stage.evaluate(settings, files, &context));
+        timings.kyverno = started.elapsed();
+    }
     findings.extend(schema_found);
-    // As without rendering: a single-tenant root is not held to the lockdown.
+    // As without rendering: files kustomize reads only as generator input are data,
+    // and a single-tenant root is not held to the lockdown.
+    context.drop_data_file_findings(&mut findings);
     drop_single_tenant_lockdown(&evaluator, &context, &mut findings);
     duplicates::drop_reported_twice(&mut findings);
     sort_findings(&mut findings);
@@ -302,7 +313,10 @@ pub(crate) fn analyze_rendered(
         .filter(|f| judged_as_written(f) && declares_objects(f))
         .count();
     let mut summary = count_files(files);
-    summary.rules = evaluator.active_rule_count();
+    summary.rules = settings.active_rules.len()
+        + options
+            .kyverno
+            .map_or(0, |stage| stage.dynamic().active.len());
     summary.findings = count_by_severity(&findings);
     summary.render = Some(render_summary);
     (summary.profile, summary.profile_reason) = profile_summary(&profiles);
@@ -359,7 +373,7 @@ fn validate_as_written(
     schemas: &Schemas,
     files: &[&ParsedFile],
     judged_as_written: &(dyn Fn(&ParsedFile) -> bool + Sync),
-    options: AnalyzeOptions,
+    options: AnalyzeOptions<'_>,
 ) -> Vec<Finding> {
     let mut found: Vec<Finding> = files
         .par_iter()

@@ -1,0 +1,446 @@
+//! The policies on every object, in parallel: which policies an object's kind
+//! and clusters let apply (cheap, before any conversion), then each policy
+//! evaluated once on the object prepared as the Kyverno CLI prepares a
+//! resource, and its results turned into located findings.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+
+use hubspoke_diagnostics::{FieldPath, Finding, RelatedLocation, Severity};
+use hubspoke_engine::{ContextIndex, DocumentContext, POLICY_ERROR};
+use hubspoke_kyverno::evaluate::{evaluate_policy, Options, Outcome, ResourceInput, RuleResult};
+use hubspoke_kyverno::kyverno_test::prepare_resource;
+use hubspoke_kyverno::pattern::Violation;
+use hubspoke_kyverno::policy::{Policy, PolicyKind};
+use hubspoke_manifest::{internal_error_finding, Document, ParsedFile, PathSegment};
+use rayon::prelude::*;
+use serde_json::Value;
+
+use super::load::LoadedPolicy;
+use super::meta;
+use super::pod_security::{self, PodSecurityRequest};
+use super::repository::Repository;
+use super::KyvernoStage;
+use crate::settings::Settings;
+
+/// A policy ready to run on this run's objects.
+pub(super) struct Target<'s> {
+    pub loaded: &'s LoadedPolicy,
+    /// The policy; a namespaced `Policy` written without a namespace takes the one its
+    /// kustomization gives it.
+    pub policy: Cow<'s, Policy>,
+    /// The clusters it is delivered to; `None`: it applies to every object.
+    pub clusters: Option<BTreeSet<String>>,
+    /// The default severity of each rule's findings, by index into `policy.rules`.
+    pub severities: Vec<Severity>,
+}
+
+impl Target<'_> {
+    /// The related location of a finding of rule `index`: the rule in the policy file.
+    pub(super) fn related(&self, index: usize) -> Vec<RelatedLocation> {
+        let (Some(site), Some(rule)) = (self.loaded.rules.get(index), self.policy.rules.get(index))
+        else {
+            return Vec::new();
+        };
+        let mut message = format!(
+            "rule `{}` of Kyverno policy `{}`",
+            rule.source_rule, self.policy.name
+        );
+        if rule.name != rule.source_rule {
+            message.push_str(&format!(
+                " (applied to the pod template as `{}`)",
+                rule.name
+            ));
+        }
+        vec![RelatedLocation {
+            file: self.loaded.file.clone(),
+            region: site.region,
+            message,
+        }]
+    }
+
+    /// ` (policy delivered to a, b)` for an object on `clusters`, when the policy is
+    /// delivered to some of them only.
+    pub(super) fn delivered(&self, clusters: &[String]) -> String {
+        let Some(delivered) = &self.clusters else {
+            return String::new();
+        };
+        let shared: Vec<&str> = clusters
+            .iter()
+            .filter(|c| delivered.contains(*c))
+            .map(String::as_str)
+            .collect();
+        if shared.is_empty() {
+            String::new()
+        } else {
+            format!(" (policy delivered to {})", shared.join(", "))
+        }
+    }
+}
+
+/// Every object of `files` against every policy of `stage`.
+pub(super) fn run(
+    stage: &KyvernoStage,
+    settings: &Settings,
+    files: &[&ParsedFile],
+    context: &ContextIndex,
+) -> Vec<Finding> {
+    let targets: Vec<Target<'_>> = stage
+        .policies
+        .iter()
+        .filter(|loaded| loaded.cel_kind.is_none())
+        .map(|loaded| target(loaded, context))
+        .filter(|t| runs_something(t, stage))
+        .collect();
+    if targets.is_empty() {
+        return Vec::new();
+    }
+    let index = KindIndex::new(&targets);
+    let repository = Repository::build(files, context);
+    let run = Run {
+        stage,
+        targets: &targets,
+        index: &index,
+        repository: &repository,
+        context,
+        options: Options {
+            time_limit: Some(stage.time_limit),
+            ..Options::default()
+        },
+    };
+    let per_file: Vec<(Vec<Finding>, Vec<PodSecurityRequest>)> = files
+        .par_iter()
+        .enumerate()
+        .map(|(file_index, file)| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run.file(file_index, file)))
+                .unwrap_or_else(|payload| {
+                    let finding = internal_error_finding(
+                        &file.source.path,
+                        "evaluating the repository's Kyverno policies on this file",
+                        payload.as_ref(),
+                    );
+                    (vec![finding], Vec::new())
+                })
+        })
+        .collect();
+    let mut findings = Vec::new();
+    let mut requests = Vec::new();
+    for (found, asked) in per_file {
+        findings.extend(found);
+        requests.extend(asked);
+    }
+    findings.extend(pod_security::run(
+        settings,
+        &stage.dynamic,
+        &targets,
+        &requests,
+        files,
+        context,
+    ));
+    findings
+}
+
+/// A loaded policy with what the repository model says of where it lands.
+fn target<'s>(loaded: &'s LoadedPolicy, context: &ContextIndex) -> Target<'s> {
+    let delivered: Vec<DocumentContext> = loaded
+        .deliveries
+        .iter()
+        .map(|(path, index)| context.document(path, *index).unwrap_or_default())
+        .collect();
+    // Unknown for one delivery, or given by path: everywhere.
+    let clusters = if loaded.everywhere || delivered.iter().any(|d| d.clusters.is_empty()) {
+        None
+    } else {
+        Some(delivered.iter().flat_map(|d| d.clusters.clone()).collect())
+    };
+    let mut policy = Cow::Borrowed(&loaded.policy);
+    let written_namespace = loaded.object.as_ref().and_then(|o| o.namespace.as_ref());
+    if loaded.policy.kind == PolicyKind::Policy && written_namespace.is_none() {
+        if let Some(namespace) = delivered.iter().find_map(|d| d.namespace.clone()) {
+            policy.to_mut().namespace = Some(namespace);
+        }
+    }
+    let severities = policy
+        .rules
+        .iter()
+        .map(|rule| meta::severity(rule.failure_action, &policy))
+        .collect();
+    Target {
+        loaded,
+        policy,
+        clusters,
+        severities,
+    }
+}
+
+/// Whether some rule of the policy runs (is switched on and has no problem): else its
+/// objects need not be looked at.
+fn runs_something(target: &Target<'_>, stage: &KyvernoStage) -> bool {
+    target
+        .policy
+        .rules
+        .iter()
+        .zip(&target.loaded.rules)
+        .any(|(rule, site)| rule.problems.is_empty() && stage.dynamic.is_active(&site.id))
+}
+
+/// The policies whose rules may match each kind.
+struct KindIndex {
+    by_kind: BTreeMap<String, Vec<usize>>,
+    any_kind: Vec<usize>,
+}
+
+impl KindIndex {
+    fn new(targets: &[Target<'_>]) -> KindIndex {
+        let mut by_kind: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut any_kind = Vec::new();
+        for (i, target) in targets.iter().enumerate() {
+            match &target.loaded.kinds {
+                Some(kinds) => {
+                    for kind in kinds {
+                        by_kind.entry(kind.clone()).or_default().push(i);
+                    }
+                }
+                None => any_kind.push(i),
+            }
+        }
+        KindIndex { by_kind, any_kind }
+    }
+
+    /// Indices of the targets that may apply to `kind`, in order.
+    fn candidates(&self, kind: &str) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .by_kind
+            .get(kind)
+            .into_iter()
+            .flatten()
+            .chain(&self.any_kind)
+            .copied()
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// What every file's evaluation shares.
+struct Run<'r, 's> {
+    stage: &'r KyvernoStage,
+    targets: &'r [Target<'s>],
+    index: &'r KindIndex,
+    repository: &'r Repository<'r>,
+    context: &'r ContextIndex,
+    options: Options,
+}
+
+impl Run<'_, '_> {
+    /// The findings of every object of one file, and its `podSecurity` checks to run.
+    fn file(
+        &self,
+        file_index: usize,
+        file: &ParsedFile,
+    ) -> (Vec<Finding>, Vec<PodSecurityRequest>) {
+        let mut findings = Vec::new();
+        let mut requests = Vec::new();
+        let (mut objects, mut evaluations, mut results_seen) = (0, 0, 0);
+        for (position, document) in file.documents.iter().enumerate() {
+            let Some(object) = &document.object else {
+                continue;
+            };
+            let candidates = self.index.candidates(&object.kind);
+            if candidates.is_empty() {
+                continue;
+            }
+            let known = self
+                .context
+                .document(&file.source.path, document.index)
+                .unwrap_or_default();
+            // A kustomize patch is part of an object, not one.
+            if known.patch {
+                continue;
+            }
+            let applicable: Vec<usize> = candidates
+                .into_iter()
+                .filter(|&i| lands_on(&self.targets[i], &known.clusters))
+                .collect();
+            if applicable.is_empty() {
+                continue;
+            }
+            objects += 1;
+            let resource = prepared(document, known.namespace.as_deref());
+            let namespace = resource
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let labels = self.repository.namespace_labels(namespace);
+            let input = ResourceInput {
+                resource: &resource,
+                namespace: None,
+                namespace_labels: &labels,
+                subresource: "",
+                values: None,
+            };
+            for target_index in applicable {
+                let target = &self.targets[target_index];
+                let results =
+                    evaluate_policy(&target.policy, &input, &self.options, self.repository);
+                evaluations += 1;
+                results_seen += results.len() as u64;
+                for result in results {
+                    let place = Place {
+                        file,
+                        file_index,
+                        position,
+                        document,
+                        clusters: &known.clusters,
+                    };
+                    self.result(target_index, &result, &place, &mut findings, &mut requests);
+                }
+            }
+        }
+        self.stage.count(objects, evaluations, results_seen);
+        (findings, requests)
+    }
+
+    /// The findings of one rule's result on one object.
+    fn result(
+        &self,
+        target_index: usize,
+        result: &RuleResult,
+        place: &Place<'_>,
+        findings: &mut Vec<Finding>,
+        requests: &mut Vec<PodSecurityRequest>,
+    ) {
+        let target = &self.targets[target_index];
+        let Some(site) = target.loaded.rules.get(result.rule_index) else {
+            return;
+        };
+        if !self.stage.dynamic.is_active(&site.id) {
+            return;
+        }
+        match &result.outcome {
+            Outcome::Fail { violations } => {
+                let mut seen = BTreeSet::new();
+                for violation in violations {
+                    let path = full_path(violation);
+                    if seen.insert(path.clone()) {
+                        findings.push(self.violation(target, result, violation, path, place));
+                    }
+                }
+            }
+            Outcome::Error { message } => {
+                let located = place.document.locate(&[]);
+                let mut finding = Finding::new(
+                    POLICY_ERROR,
+                    Severity::Error,
+                    format!(
+                        "rule {} ({}) failed on this object: {message}",
+                        site.id, target.loaded.file
+                    ),
+                    &place.file.source.path,
+                );
+                finding.region = Some(place.file.source.region(located.span));
+                finding.object.clone_from(&place.document.object);
+                finding.related = target.related(result.rule_index);
+                findings.push(finding);
+            }
+            Outcome::PodSecurity { level, exclude, .. } => requests.push(PodSecurityRequest {
+                file: place.file_index,
+                position: place.position,
+                target: target_index,
+                rule_index: result.rule_index,
+                level: level.clone(),
+                exclude: exclude.clone(),
+            }),
+            // Not-decidable rules have their one note; passes and skips say nothing.
+            Outcome::Pass | Outcome::Skip { .. } | Outcome::NotDecidable { .. } => {}
+        }
+    }
+
+    fn violation(
+        &self,
+        target: &Target<'_>,
+        result: &RuleResult,
+        violation: &Violation,
+        path: Vec<PathSegment>,
+        place: &Place<'_>,
+    ) -> Finding {
+        let site = &target.loaded.rules[result.rule_index];
+        let detail = violation.message.as_str();
+        let mut message = match result.rule_message.as_deref() {
+            Some(summary) if summary == detail => summary.to_owned(),
+            Some(summary) => format!("{}: {detail}", summary.trim_end_matches('.')),
+            None => format!(
+                "rule `{}` of Kyverno policy `{}` failed: {detail}",
+                target.policy.rules[result.rule_index].source_rule, target.policy.name
+            ),
+        };
+        message.push_str(&target.delivered(place.clusters));
+        let severity = target
+            .severities
+            .get(result.rule_index)
+            .copied()
+            .unwrap_or(Severity::Error);
+        let located = place.document.locate(&path);
+        let mut finding = Finding::new(
+            site.id.clone(),
+            self.stage.dynamic.severity(&site.id, severity),
+            message,
+            &place.file.source.path,
+        );
+        finding.region = Some(place.file.source.region(located.span));
+        finding.object.clone_from(&place.document.object);
+        finding.path = FieldPath::from(path);
+        finding.related = target.related(result.rule_index);
+        finding
+    }
+}
+
+/// Where a result is reported.
+struct Place<'a> {
+    file: &'a ParsedFile,
+    file_index: usize,
+    position: usize,
+    document: &'a Document,
+    clusters: &'a [String],
+}
+
+/// Whether a policy applies to an object on `clusters` (empty: unknown, so it does).
+fn lands_on(target: &Target<'_>, clusters: &[String]) -> bool {
+    match &target.clusters {
+        None => true,
+        Some(_) if clusters.is_empty() => true,
+        Some(delivered) => clusters.iter().any(|c| delivered.contains(c)),
+    }
+}
+
+/// The failing field's path; for a missing field, the field that should exist (it is
+/// located at its parent's key).
+fn full_path(violation: &Violation) -> Vec<PathSegment> {
+    let mut path = violation.path.clone();
+    if let Some(missing) = &violation.missing {
+        path.push(PathSegment::Key(missing.clone()));
+    }
+    path
+}
+
+/// The object as Kyverno receives it: prepared as the Kyverno CLI prepares a resource
+/// file, in the namespace its kustomization gives it when it names none itself.
+pub(super) fn prepared(document: &Document, effective_namespace: Option<&str>) -> Value {
+    let resource = document.root.to_json();
+    let written = resource
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .is_some_and(|n| !n.is_empty());
+    let mut resource = prepare_resource(resource);
+    if !written {
+        // Set only where the CLI set `default`: namespaced kinds.
+        if let (Some(namespace), Some(slot)) = (
+            effective_namespace,
+            resource.pointer_mut("/metadata/namespace"),
+        ) {
+            *slot = Value::String(namespace.to_owned());
+        }
+    }
+    resource
+}

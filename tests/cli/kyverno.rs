@@ -1,0 +1,464 @@
+//! The repository's own Kyverno policies (issue 19): discovery, delivery to the clusters,
+//! findings on every failing field, configuration, suppressions, baselines, SARIF and
+//! `hubspoke-lint test` on `kyverno-test.yaml`.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::lint::markers;
+use crate::support::{code, f, findings, json, root, run, stdout};
+
+const FIXTURE: &str = "fixtures/hub-spoke-kyverno";
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A Pod without the label the policy below requires, its image on line 7.
+const POD: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+    - name: web
+      image: nginx:1.27
+";
+
+/// An Enforce policy requiring `metadata.labels.team` (rule on line 9).
+const REQUIRE_TEAM: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: require-team
+  annotations:
+    policies.kyverno.io/severity: high
+spec:
+  validationFailureAction: Enforce
+  rules:
+    - name: team-label
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+      validate:
+        message: Pods name their team.
+        pattern:
+          metadata:
+            labels:
+              team: \"?*\"
+";
+
+#[test]
+fn the_hubs_policies_yield_exactly_the_marked_findings_on_the_clusters_they_reach() {
+    let output = run(None, &[FIXTURE, "--format", "json"]);
+    let report = json(&output);
+    let actual: BTreeSet<_> = findings(&report).into_iter().collect();
+    let expected = markers(&root().join(FIXTURE));
+    let missing: Vec<_> = expected.difference(&actual).collect();
+    let unexpected: Vec<_> = actual.difference(&expected).collect();
+    assert!(
+        missing.is_empty() && unexpected.is_empty(),
+        "missing: {missing:#?}\nunexpected: {unexpected:#?}"
+    );
+    // Three lines carry two rules each; every finding is one (rule, file, line).
+    assert_eq!(findings(&report).len(), 14);
+    assert_eq!(
+        report["summary"]["findings"],
+        serde_json::json!({"error": 8, "warning": 2, "note": 4})
+    );
+    // The staging worker's latest tag (configuration) and the backup's labels (comment).
+    assert_eq!(report["summary"]["suppressed"], 2);
+    // The 9 Kyverno rules, the 25 built-in input, suppression and schema checks the
+    // configuration's families do not turn off, and the 27 render rules.
+    assert_eq!(report["summary"]["rules"], 61);
+    assert_eq!(code(&output), 1);
+    // Production's own policy never reaches staging's worker, which has no memory limit.
+    assert!(!findings(&report)
+        .iter()
+        .any(|(rule, file, _)| rule.contains("memory-limits") && file.contains("staging")));
+}
+
+/// One line per finding: place, severity, rule, field, message, related location.
+fn compact(report: &serde_json::Value) -> String {
+    let mut out = String::new();
+    for finding in report["findings"].as_array().expect("findings") {
+        let related: Vec<String> = finding["related"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "{}:{}:{} {}",
+                            r["file"].as_str().unwrap_or(""),
+                            r["line"],
+                            r["column"],
+                            r["message"].as_str().unwrap_or("")
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{}:{}:{}-{}:{} {} {} at {}\n  {}\n",
+            finding["file"].as_str().unwrap_or(""),
+            finding["line"],
+            finding["column"],
+            finding["end_line"],
+            finding["end_column"],
+            finding["severity"].as_str().unwrap_or(""),
+            finding["rule"].as_str().unwrap_or(""),
+            finding["path"].as_str().unwrap_or("-"),
+            finding["message"].as_str().unwrap_or(""),
+        ));
+        for r in related {
+            out.push_str(&format!("  related: {r}\n"));
+        }
+    }
+    out
+}
+
+#[test]
+fn kyverno_findings_columns_messages_and_related_locations() {
+    let report = json(&run(None, &[FIXTURE, "--format", "json"]));
+    insta::assert_snapshot!("kyverno_fixture", compact(&report));
+}
+
+#[test]
+fn no_kyverno_leaves_the_bundled_rules_only() {
+    let output = run(None, &[FIXTURE, "--no-kyverno", "--format", "json"]);
+    let report = json(&output);
+    // The fixture turns the bundled families off; the suppression of a Kyverno rule in its
+    // configuration is neither unknown nor unused when the stage is off.
+    assert_eq!(findings(&report), vec![]);
+    // Only the built-in input, suppression and schema checks, and the 27 render rules.
+    assert_eq!(report["summary"]["rules"], 52);
+    assert_eq!(code(&output), 0);
+}
+
+#[test]
+fn policies_given_by_path_or_configuration_apply_to_every_object() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    write(&repo, "pod.yaml", POD);
+    write(dir.path(), "platform/require-team.yaml", REQUIRE_TEAM);
+    write(dir.path(), "platform/README.yaml", "not: a policy\n");
+    let expected = vec![f("kyverno/require-team/team-label", "pod.yaml", 3)];
+
+    let flag = run(
+        Some(&repo),
+        &[
+            ".",
+            "--kyverno-policy",
+            "../platform",
+            "--rule",
+            "kyverno/require-team/team-label",
+            "--format",
+            "json",
+        ],
+    );
+    let report = json(&flag);
+    assert_eq!(findings(&report), expected);
+    let finding = &report["findings"][0];
+    assert_eq!(finding["severity"], "error");
+    assert_eq!(
+        finding["message"],
+        "Pods name their team: field \"labels\" is missing; the pattern requires an object"
+    );
+    assert_eq!(finding["path"], "metadata.labels");
+    assert_eq!(
+        finding["related"][0]["file"],
+        "../platform/require-team.yaml"
+    );
+    assert_eq!(finding["related"][0]["line"], 10);
+    assert_eq!(code(&flag), 1);
+
+    write(
+        &repo,
+        ".hubspoke-lint.yaml",
+        "kyverno:\n  policies: [../platform/require-team.yaml]\n",
+    );
+    let config = run(
+        Some(&repo),
+        &[
+            ".",
+            "--rule",
+            "kyverno/require-team/team-label",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(findings(&json(&config)), expected);
+    assert_eq!(code(&config), 1);
+
+    write(
+        &repo,
+        ".hubspoke-lint.yaml",
+        "kyverno:\n  enabled: false\n  policies: [../platform/require-team.yaml]\n",
+    );
+    let off = run(Some(&repo), &[".", "--rule", "BP002", "--format", "json"]);
+    assert!(!findings(&json(&off))
+        .iter()
+        .any(|(rule, _, _)| rule.starts_with("kyverno/")));
+}
+
+#[test]
+fn missing_policy_paths_are_usage_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "pod.yaml", POD);
+    let flag = run(Some(dir.path()), &[".", "--kyverno-policy", "nowhere"]);
+    assert_eq!(code(&flag), 2);
+    assert!(
+        stderr(&flag).contains("--kyverno-policy nowhere: no such file or directory"),
+        "{}",
+        stderr(&flag)
+    );
+    write(
+        dir.path(),
+        ".hubspoke-lint.yaml",
+        "# policies kept elsewhere\nkyverno:\n  policies:\n    - nowhere\n",
+    );
+    let config = run(Some(dir.path()), &["."]);
+    assert_eq!(code(&config), 2);
+    assert!(
+        stderr(&config).contains(".hubspoke-lint.yaml:4:7")
+            && stderr(&config).contains("kyverno.policies[0]: ./nowhere does not exist"),
+        "{}",
+        stderr(&config)
+    );
+}
+
+#[test]
+fn configuration_reaches_kyverno_rules_by_id_and_by_tag() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "pod.yaml", POD);
+    write(dir.path(), "policies/require-team.yaml", REQUIRE_TEAM);
+    let lint = |config: &str| {
+        write(dir.path(), ".hubspoke-lint.yaml", config);
+        run(
+            Some(dir.path()),
+            &[
+                ".",
+                "--format",
+                "json",
+                "--rule",
+                "kyverno/require-team/team-label",
+            ],
+        )
+    };
+    let by_tag = lint("rules:\n  kyverno: {severity: note}\n");
+    assert_eq!(json(&by_tag)["findings"][0]["severity"], "note");
+    assert_eq!(code(&by_tag), 0);
+    let by_policy = lint("rules:\n  kyverno/require-team: {enabled: false}\n");
+    assert_eq!(findings(&json(&by_policy)), vec![]);
+    let overridden = lint(
+        "overrides:\n  - files: [\"pod.yaml\"]\n    rules:\n      kyverno/require-team/team-label: {severity: warning}\n",
+    );
+    assert_eq!(json(&overridden)["findings"][0]["severity"], "warning");
+    let unknown = lint("rules:\n  kyverno/require-team/no-such-rule: {enabled: false}\n");
+    assert_eq!(code(&unknown), 2);
+    assert!(
+        stderr(&unknown).contains(".hubspoke-lint.yaml:2:3")
+            && stderr(&unknown).contains("no rule of the repository's Kyverno policies"),
+        "{}",
+        stderr(&unknown)
+    );
+}
+
+#[test]
+fn kyverno_findings_are_suppressed_and_baselined_like_any_other() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "policies/require-team.yaml", REQUIRE_TEAM);
+    write(dir.path(), "pod.yaml", POD);
+    let only = ["--rule", "kyverno/require-team/team-label"];
+    let wrote = run(
+        Some(dir.path()),
+        &["baseline", "write", ".", only[0], only[1]],
+    );
+    assert_eq!(code(&wrote), 0, "{}", stdout(&wrote));
+    let check = run(
+        Some(dir.path()),
+        &[
+            "baseline", "check", ".", only[0], only[1], "--format", "json",
+        ],
+    );
+    assert_eq!(findings(&json(&check)), vec![]);
+    assert_eq!(json(&check)["summary"]["baselined"], 1);
+    assert_eq!(code(&check), 0);
+
+    std::fs::remove_file(dir.path().join(".hubspoke-lint-baseline.json")).expect("rm");
+    write(
+        dir.path(),
+        "pod.yaml",
+        &POD.replace(
+            "metadata:\n",
+            "# hubspoke-lint: ignore[kyverno/require-team/team-label] a sandbox pod\nmetadata:\n",
+        ),
+    );
+    let suppressed = run(
+        Some(dir.path()),
+        &[".", only[0], only[1], "--format", "json"],
+    );
+    assert_eq!(findings(&json(&suppressed)), vec![]);
+    assert_eq!(json(&suppressed)["summary"]["suppressed"], 1);
+    assert_eq!(code(&suppressed), 0);
+}
+
+#[test]
+fn sarif_describes_kyverno_rules_and_points_back_at_the_policy() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "policies/require-team.yaml", REQUIRE_TEAM);
+    write(dir.path(), "pod.yaml", POD);
+    let output = run(
+        Some(dir.path()),
+        &[
+            ".",
+            "--rule",
+            "kyverno/require-team/team-label",
+            "--format",
+            "sarif",
+        ],
+    );
+    let sarif = json(&output);
+    let run0 = &sarif["runs"][0];
+    let rule = run0["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|r| r["id"] == "kyverno/require-team/team-label")
+        .expect("the Kyverno rule's descriptor");
+    assert_eq!(
+        rule["shortDescription"]["text"],
+        "require-team: rule `team-label` of the repository's Kyverno policy `require-team`."
+    );
+    assert_eq!(rule["defaultConfiguration"]["level"], "error");
+    assert_eq!(rule["properties"]["security-severity"], "8.0");
+    assert_eq!(
+        rule["properties"]["tags"],
+        serde_json::json!(["kyverno", "kyverno/require-team"])
+    );
+    let result = &run0["results"][0];
+    assert_eq!(result["ruleId"], "kyverno/require-team/team-label");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"],
+        3
+    );
+    let related = &result["relatedLocations"][0]["physicalLocation"];
+    assert_eq!(
+        related["artifactLocation"]["uri"],
+        "policies/require-team.yaml"
+    );
+    assert_eq!(related["region"]["startLine"], 10);
+}
+
+#[test]
+fn a_malformed_policy_is_reported_at_its_line_and_the_others_still_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "pod.yaml", POD);
+    write(dir.path(), "policies/require-team.yaml", REQUIRE_TEAM);
+    // A wrong operator on line 18 of an otherwise valid policy.
+    write(
+        dir.path(),
+        "policies/broken.yaml",
+        "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: broken
+spec:
+  validationFailureAction: Enforce
+  rules:
+    - name: team-label
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+      validate:
+        deny:
+          conditions:
+            any:
+              - key: \"{{ request.object.metadata.name }}\"
+                operator: Equalz
+                value: web
+",
+    );
+    let output = run(
+        Some(dir.path()),
+        &[
+            ".",
+            "--rule",
+            "kyverno/require-team/team-label",
+            "--rule",
+            "kyverno/broken/team-label",
+            "--format",
+            "json",
+        ],
+    );
+    let report = json(&output);
+    assert_eq!(
+        findings(&report),
+        vec![
+            f("kyverno/require-team/team-label", "pod.yaml", 3),
+            f("policy-error", "policies/broken.yaml", 18),
+        ]
+    );
+    assert_eq!(code(&output), 1);
+}
+
+#[test]
+fn hubspoke_lint_test_runs_kyverno_tests_with_kyverno_test_verdicts() {
+    let tests = format!("{FIXTURE}/infrastructure/hub/policies/.kyverno-test");
+    let passing = run(None, &["test", &tests]);
+    assert_eq!(
+        stdout(&passing),
+        format!(
+            "SKIP {tests}/kyverno-test.yaml:33: add-default-labels/add-team-label on web: expected pass: not decidable offline: a mutated or generated resource to compare\n\
+             Kyverno tests: 4 passed, 0 failed, 1 skipped (1 file)\nok\n"
+        )
+    );
+    assert_eq!(code(&passing), 0);
+
+    // The same tests with one expectation turned round fail at that result's line.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policies = root().join(FIXTURE).join("infrastructure/hub/policies");
+    for name in ["best-practices.yaml", "not-decidable.yaml"] {
+        std::fs::copy(policies.join(name), dir.path().join(name)).expect("copy");
+    }
+    write(
+        dir.path(),
+        ".kyverno-test/resources.yaml",
+        &std::fs::read_to_string(policies.join(".kyverno-test/resources.yaml")).expect("read"),
+    );
+    write(
+        dir.path(),
+        ".kyverno-test/patched.yaml",
+        &std::fs::read_to_string(policies.join(".kyverno-test/patched.yaml")).expect("read"),
+    );
+    let test =
+        std::fs::read_to_string(policies.join(".kyverno-test/kyverno-test.yaml")).expect("read");
+    let flipped = test.replacen(
+        "resources: [unlabelled]\n    kind: Pod\n    result: fail",
+        "resources: [unlabelled]\n    kind: Pod\n    result: pass",
+        1,
+    );
+    assert_ne!(flipped, test);
+    write(dir.path(), ".kyverno-test/kyverno-test.yaml", &flipped);
+    let failing = run(Some(dir.path()), &["test", "."]);
+    let out = stdout(&failing);
+    assert!(
+        out.contains(
+            "FAIL ./.kyverno-test/kyverno-test.yaml:18: require-labels/check-for-labels on unlabelled: expected pass: got fail"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("Kyverno tests: 3 passed, 1 failed, 1 skipped (1 file)"),
+        "{out}"
+    );
+    assert_eq!(code(&failing), 1);
+}
