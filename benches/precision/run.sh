@@ -112,6 +112,9 @@ checkout)
 run)
     [ -x "$bin" ] || { echo "run.sh: no binary at $bin (cargo build --release -p hubspoke-lint)" >&2; exit 2; }
     mkdir -p "$out/json"
+    # Each run changes into the checkout: relative --bin and --out must not follow it there.
+    bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+    out="$(cd "$out" && pwd)"
     version="$("$bin" --version)"
     {
         echo "binary: $bin"
