@@ -7,6 +7,12 @@ file, an inline patch, a JSON 6902 patch, a merging ConfigMap generator),
 every production overlay using a shared Component. One directory per
 kustomization; `kustomizations.txt` lists them (what the bench renders).
 
+Two Flux clusters, `clusters/staging` and `clusters/production`, each with its
+bootstrap (`flux-system/gotk-sync.yaml`) and one Flux Kustomization per app
+overlay of its environment, with `postBuild.substitute` (`cluster_env`,
+`region`) that the bases read (`${cluster_env}`, `${region:=eu-west-1}`): what
+`hubspoke_render::render` renders per cluster (the `render/flux-clusters` bench).
+
 Usage: benches/gen_kustomize_repo.py --kustomizations 1000 --out target/render-bench-repo
 Standard library only; same arguments, same bytes.
 """
@@ -40,6 +46,9 @@ spec:
     metadata:
       labels:
         app: {app}
+      annotations:
+        cluster: ${{cluster_env}}
+        region: ${{region:=eu-west-1}}
     spec:
       serviceAccountName: {app}
       containers:
@@ -168,6 +177,50 @@ patches:
 """
 
 
+GOTK_SYNC = """apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1m0s
+  ref:
+    branch: main
+  url: ssh://git@github.com/example/fleet
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 10m0s
+  path: ./clusters/{env}
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+"""
+
+FLUX_APP = """---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: {app}
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./apps/{app}/overlays/{env}
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  postBuild:
+    substitute:
+      cluster_env: {env}
+"""
+
+
 def write(path, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", newline="\n") as f:
@@ -205,6 +258,17 @@ def main():
             dirs.append(overlay)
         n += 1
     write(os.path.join(out, "kustomizations.txt"), "\n".join(dirs) + "\n")
+    for env in ("staging", "production"):
+        write(os.path.join(out, f"clusters/{env}/flux-system/gotk-sync.yaml"), GOTK_SYNC.format(env=env))
+        write(
+            os.path.join(out, f"clusters/{env}/flux-system/kustomization.yaml"),
+            "resources:\n  - gotk-sync.yaml\n",
+        )
+        apps = [d.split("/")[1] for d in dirs if d.endswith(f"/overlays/{env}")]
+        write(
+            os.path.join(out, f"clusters/{env}/apps.yaml"),
+            "".join(FLUX_APP.format(app=app, env=env) for app in apps),
+        )
     print(f"{out}: {len(dirs)} kustomizations")
 
 

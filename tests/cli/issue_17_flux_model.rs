@@ -58,6 +58,13 @@ fn only_the_unlocked_cluster_has_reconcilers_with_cluster_admin() {
                 &file("clusters/patched/flux-system/gotk-components.yaml"),
                 0
             ),
+            // The empty stand-in for the controllers: the lockdown patch selects nothing
+            // (kustomize accepts it silently; the render warns).
+            f(
+                "render/kustomize-patch-target-not-found",
+                &file("clusters/patched/flux-system/kustomization.yaml"),
+                8
+            ),
         ]
     );
     assert_eq!(report["summary"]["profile"], "multi-tenant");
@@ -116,15 +123,24 @@ fn clusters_are_what_bootstraps_reconcile_and_the_renamed_source_is_local() {
 #[test]
 fn a_single_tenant_profile_drops_the_lockdown_rules_unless_named() {
     let (_dir, path) = config("profile: single-tenant\n");
-    // A note remains (FLUX007 checks nothing until its list is set): exit 0.
+    // A warning and a note remain (FLUX007 checks nothing until its list is set): exit 0.
     let report = lint_json(&["--config", &path], 0);
     assert_eq!(
         findings(&report),
-        vec![f(
-            "empty-file",
-            &file("clusters/patched/flux-system/gotk-components.yaml"),
-            0
-        ),]
+        vec![
+            f(
+                "empty-file",
+                &file("clusters/patched/flux-system/gotk-components.yaml"),
+                0
+            ),
+            // The empty stand-in for the controllers: the lockdown patch selects nothing
+            // (kustomize accepts it silently; the render warns).
+            f(
+                "render/kustomize-patch-target-not-found",
+                &file("clusters/patched/flux-system/kustomization.yaml"),
+                8
+            ),
+        ]
     );
     assert_eq!(report["summary"]["profile"], "single-tenant");
     assert_eq!(report["summary"]["profile_reason"], "configured");
@@ -140,6 +156,13 @@ fn a_single_tenant_profile_drops_the_lockdown_rules_unless_named() {
                 &file("clusters/patched/flux-system/gotk-components.yaml"),
                 0
             ),
+            // The empty stand-in for the controllers: the lockdown patch selects nothing
+            // (kustomize accepts it silently; the render warns).
+            f(
+                "render/kustomize-patch-target-not-found",
+                &file("clusters/patched/flux-system/kustomization.yaml"),
+                8
+            ),
         ]
     );
 }
@@ -149,14 +172,15 @@ fn the_summary_line_names_the_profile() {
     let output = run(None, &[FLEET, "--rule", "FLUX001"]);
     assert_eq!(code(&output), 1);
     let text = stdout(&output);
-    let summary: Vec<&str> = text.lines().rev().take(4).collect();
+    let summary: Vec<&str> = text.lines().rev().take(5).collect();
     assert_eq!(
         summary,
         [
-            "  1  empty-file  empty-file",
-            "  1  FLUX001     kustomization-without-service-account",
+            "  1  render/kustomize-patch-target-not-found  kustomize-patch-target-not-found",
+            "  1  empty-file                               empty-file",
+            "  1  FLUX001                                  kustomization-without-service-account",
             "Findings by rule:",
-            "2 findings (1 error, 0 warnings, 1 note) in 15 files (20 documents, 20 Kubernetes objects, 0 not Kubernetes), 23 rules enabled. Profile: multi-tenant (detected: a FluxInstance is multitenant).",
+            "3 findings (1 error, 1 warning, 1 note) in 15 files (20 documents, 20 Kubernetes objects, 0 not Kubernetes), 50 rules enabled. Rendered 3 clusters (15 objects, 15 evaluated); 2 files no cluster renders judged as written. Profile: multi-tenant (detected: a FluxInstance is multitenant).",
         ]
     );
 }

@@ -74,9 +74,9 @@ fn the_hubs_policies_yield_exactly_the_marked_findings_on_the_clusters_they_reac
     );
     // The staging worker's latest tag (configuration) and the backup's labels (comment).
     assert_eq!(report["summary"]["suppressed"], 2);
-    // The 9 Kyverno rules and the 25 built-in input, suppression and schema checks the
-    // configuration's families do not turn off.
-    assert_eq!(report["summary"]["rules"], 34);
+    // The 9 Kyverno rules, the 25 built-in input, suppression and schema checks the
+    // configuration's families do not turn off, and the 27 render rules.
+    assert_eq!(report["summary"]["rules"], 61);
     assert_eq!(code(&output), 1);
     // Production's own policy never reaches staging's worker, which has no memory limit.
     assert!(!findings(&report)
@@ -137,8 +137,8 @@ fn no_kyverno_leaves_the_bundled_rules_only() {
     // The fixture turns the bundled families off; the suppression of a Kyverno rule in its
     // configuration is neither unknown nor unused when the stage is off.
     assert_eq!(findings(&report), vec![]);
-    // Only the built-in input, suppression and schema checks.
-    assert_eq!(report["summary"]["rules"], 25);
+    // Only the built-in input, suppression and schema checks, and the 27 render rules.
+    assert_eq!(report["summary"]["rules"], 52);
     assert_eq!(code(&output), 0);
 }
 

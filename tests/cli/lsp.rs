@@ -340,11 +340,24 @@ fn cli_findings(report: &Value, file: &str, skip: &BTreeSet<String>) -> BTreeSet
                     (at("end_line"), at("end_column"))
                 ),
                 severity,
-                f["message"]
+                with_clusters(f)
             ])
             .to_string()
         })
         .collect()
+}
+
+/// A CLI finding's message as an editor shows it: the clusters it applies to named.
+fn with_clusters(finding: &Value) -> String {
+    let message = finding["message"].as_str().unwrap_or_default();
+    let clusters: Vec<&str> = finding["clusters"]
+        .as_array()
+        .map_or_else(Vec::new, |c| c.iter().filter_map(Value::as_str).collect());
+    match clusters.len() {
+        0 => message.to_owned(),
+        1 => format!("{message} [cluster: {}]", clusters[0]),
+        _ => format!("{message} [clusters: {}]", clusters.join(", ")),
+    }
 }
 
 fn lsp_findings(diagnostics: &[Value], skip: &BTreeSet<String>) -> BTreeSet<String> {
@@ -1050,6 +1063,73 @@ fn lsp_validates_schemas_as_the_cli_does() {
     assert_eq!(
         lsp_findings(&after, &BTreeSet::new()),
         cli_findings(&cli_report(dir.path()), "app.yaml", &BTreeSet::new())
+    );
+    assert!(client.exit().success());
+}
+
+/// Every file below `from`, copied under `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("readable").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+fn message(diagnostic: &Value) -> &str {
+    diagnostic["message"].as_str().unwrap_or_default()
+}
+
+/// Editing a base shows what the overlays including it make of it, clusters named:
+/// the registry only staging's `${cluster_env}` leaves disallowed, with the variable's
+/// definition related, and no "missing resources" the overlays add; once the base pulls
+/// from a registry no environment allows, both clusters.
+#[test]
+fn lsp_shows_on_a_base_the_findings_of_the_overlays_that_include_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&root().join("fixtures/hub-spoke-render"), dir.path());
+    let mut client = Client::start(dir.path());
+    let base = "apps/podinfo/base/deployment.yaml";
+    let text = std::fs::read_to_string(dir.path().join(base)).expect("read");
+    let uri = client.open(base, &text);
+    // Until the first pass over the tree the buffer is judged as written; then as rendered.
+    let found = client.diagnostics_until(&uri, |d| {
+        d.iter().any(|d| message(d).ends_with("[cluster: staging]"))
+    });
+    assert_eq!(codes(&found), vec!["BP006"], "{found:#?}");
+    let registry = with_code(&found, "BP006");
+    assert_eq!(registry["range"], range((26, 26), (26, 40)));
+    assert!(
+        message(registry).ends_with("[cluster: staging]"),
+        "{registry:#?}"
+    );
+    let related = &registry["relatedInformation"][0];
+    assert_eq!(
+        related["location"]["uri"],
+        client.uri("hub/spokes/staging.yaml")
+    );
+    assert_eq!(related["location"]["range"]["start"]["line"], 15);
+    assert_eq!(related["message"], "`cluster_env` is defined here");
+
+    let edited = text.replace("registry-${cluster_env}.example.com/", "docker.io/");
+    std::fs::write(dir.path().join(base), &edited).expect("write");
+    client.change(&uri, 2, &edited);
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let found = client.diagnostics_until(&uri, |d| {
+        d.iter()
+            .any(|d| message(d).ends_with("[clusters: production, staging]"))
+    });
+    assert_eq!(codes(&found), vec!["BP006"], "{found:#?}");
+    assert_eq!(
+        with_code(&found, "BP006")["range"],
+        range((26, 17), (26, 40))
     );
     assert!(client.exit().success());
 }

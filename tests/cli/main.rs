@@ -15,6 +15,7 @@ mod lsp;
 mod perf_flags;
 mod policy_tests;
 mod regression;
+mod render;
 mod robustness;
 mod schema;
 mod support;

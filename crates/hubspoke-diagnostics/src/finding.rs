@@ -42,6 +42,10 @@ pub struct Finding {
     /// it keys the baseline, where two directories deploying the same manifest differ only by it.
     #[serde(skip)]
     pub effective_namespace: Option<String>,
+    /// The clusters the finding applies to, sorted: set for findings on what the clusters
+    /// receive (rendered objects, render problems), empty for a file judged as written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clusters: Vec<String>,
 }
 
 impl Finding {
@@ -62,6 +66,7 @@ impl Finding {
             path: FieldPath::new(),
             related: Vec::new(),
             effective_namespace: None,
+            clusters: Vec::new(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The vocabulary every hubspoke-lint crate shares, and nothing else: a
 //! [`Finding`] with its [`Severity`], [`Region`] and [`FieldPath`], the
-//! [`RuleMeta`] that describes the rule behind it, and a run's [`Summary`].
+//! [`RuleMeta`] that describes the rule behind it, a run's [`Summary`], and the
+//! [`Note`]s saying what it could not check.
 //!
 //! It depends on no parser and no rule engine, so reporters, schema
 //! validation and editors can speak about findings without compiling Rego.
@@ -10,6 +11,7 @@
 
 mod field_path;
 mod finding;
+mod note;
 mod object;
 mod position;
 mod rule;
@@ -18,11 +20,12 @@ mod summary;
 
 pub use field_path::{FieldPath, PathSegment};
 pub use finding::{sort_findings, Finding, RelatedLocation};
+pub use note::{sort_notes, Note};
 pub use object::ObjectMeta;
-pub use position::{Position, Region};
+pub use position::{Place, Position, Region};
 pub use rule::{
     kind_matches, KyvernoRef, ParameterDecl, ParameterType, QuickFix, RuleExamples, RuleMeta,
     Scope, PROFILES,
 };
 pub use severity::Severity;
-pub use summary::{count_by_severity, Summary};
+pub use summary::{count_by_severity, RenderSummary, Summary};

@@ -35,3 +35,12 @@ impl Region {
         self.len() == 0
     }
 }
+
+/// A place findings point at: a file (display path) and, when known, a region in it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Place {
+    /// Display path of the file.
+    pub file: String,
+    /// Where in it; `None` when only the file is known.
+    pub region: Option<Region>,
+}

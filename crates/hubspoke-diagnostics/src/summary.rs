@@ -33,6 +33,9 @@ pub struct Summary {
     pub baselined: usize,
     /// Baseline entries no longer found.
     pub baseline_fixed: usize,
+    /// What the render stage did; absent when rendering is off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub render: Option<RenderSummary>,
     /// Baseline entries neither found nor counted as fixed: they may be in a file that
     /// could not be parsed or read this time.
     pub baseline_unchecked: usize,
@@ -46,6 +49,21 @@ pub struct Summary {
     /// Why: `configured`, or what detection saw.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile_reason: Option<String>,
+}
+
+/// What the render stage did (`Summary::render`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RenderSummary {
+    /// Clusters rendered.
+    pub clusters: usize,
+    /// Objects the clusters receive (an object on two clusters counts twice).
+    pub objects: usize,
+    /// Distinct rendered objects the rules evaluated (identical ones on several clusters once).
+    pub evaluated: usize,
+    /// Files whose objects were judged as the clusters receive them.
+    pub rendered_files: usize,
+    /// Files declaring objects that no cluster renders, judged as written.
+    pub unrendered_files: usize,
 }
 
 /// Findings per severity.

@@ -192,6 +192,25 @@ impl ContextIndex {
         self.entries.get(path)?.get(&document)
     }
 
+    /// Whether the models say document `document` of the file shown as `path` reconciles
+    /// another cluster through a kubeconfig (its own, or one it patches into what it applies).
+    pub fn is_remote(&self, path: &str, document: usize) -> bool {
+        self.get(path, document)
+            .is_some_and(|context| context.value[&Value::from("remote")] == Value::from(true))
+    }
+
+    /// The account the controller reconciling document `document` of the file shown as
+    /// `path` impersonates when it names none (`--default-service-account` on every
+    /// cluster it lands on), as the models say.
+    pub fn default_service_account(&self, path: &str, document: usize) -> Option<String> {
+        self.get(path, document).and_then(|context| {
+            context.value[&Value::from("default_service_account")]
+                .as_string()
+                .ok()
+                .map(|s| s.to_string())
+        })
+    }
+
     /// What the models say of document `document` of the file shown as `path`: its
     /// effective namespace and the clusters it lands on. `None` when no model holds it.
     pub fn document(&self, path: &str, document: usize) -> Option<DocumentContext> {

@@ -6,8 +6,9 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 use hubspoke_manifest::yaml::{Node, NodeValue};
 use regorus::Value;
 
-/// Convert a node tree into the value rules see as `input`.
-pub fn to_rego_value(node: &Node) -> Value {
+/// Convert a node tree into the value rules see as `input`, whatever its nodes'
+/// positions are (a parsed file's spans, a rendered object's origins).
+pub fn to_rego_value<S>(node: &Node<S>) -> Value {
     match &node.value {
         NodeValue::Null => Value::Null,
         NodeValue::Bool(b) => Value::from(*b),
@@ -16,7 +17,9 @@ pub fn to_rego_value(node: &Node) -> Value {
         // Rego numbers cannot hold inf/nan; rules see the YAML spelling instead.
         NodeValue::Float(f) => Value::from(f.to_string()),
         NodeValue::Str(s) => Value::from(s.as_str()),
-        NodeValue::Seq(items) => Value::from(items.iter().map(to_rego_value).collect::<Vec<_>>()),
+        NodeValue::Seq(items) => {
+            Value::from(items.iter().map(to_rego_value::<S>).collect::<Vec<_>>())
+        }
         NodeValue::Map(entries) => {
             let mut object = Value::new_object();
             if let Ok(map) = object.as_object_mut() {
@@ -82,7 +85,7 @@ impl Hasher for Fx {
 impl Sharer {
     /// [`to_rego_value`], sharing what was seen before (the root itself, usually
     /// unique, is not remembered).
-    pub(crate) fn convert(&mut self, node: &Node) -> Value {
+    pub(crate) fn convert<S>(&mut self, node: &Node<S>) -> Value {
         match &node.value {
             NodeValue::Map(_) | NodeValue::Seq(_) => self.tree(node, false).0,
             _ => self.shared(node).0,
@@ -118,7 +121,7 @@ impl Sharer {
         }
     }
 
-    fn shared(&mut self, node: &Node) -> (Value, u64) {
+    fn shared<S>(&mut self, node: &Node<S>) -> (Value, u64) {
         match &node.value {
             NodeValue::Str(s) => self.string(s),
             NodeValue::Seq(_) | NodeValue::Map(_) => self.tree(node, true),
@@ -129,7 +132,7 @@ impl Sharer {
         }
     }
 
-    fn tree(&mut self, node: &Node, remember: bool) -> (Value, u64) {
+    fn tree<S>(&mut self, node: &Node<S>, remember: bool) -> (Value, u64) {
         let (value, hash, shareable) = self.build(node);
         if remember && shareable {
             (self.intern(hash, value), hash)
@@ -138,7 +141,7 @@ impl Sharer {
         }
     }
 
-    fn build(&mut self, node: &Node) -> (Value, u64, bool) {
+    fn build<S>(&mut self, node: &Node<S>) -> (Value, u64, bool) {
         match &node.value {
             NodeValue::Seq(items) => {
                 let mut hash = 0x5345_5155_454e_4345;

@@ -5,9 +5,12 @@
 //! [`Finding`]s. It orchestrates nothing (the pipeline in `hubspoke-workspace`
 //! runs stages and filters findings) and formats nothing (reporters do).
 //!
-//! Two entry points evaluate: [`Evaluator::evaluate_file`] (document rules on one
-//! file's objects, with what the repository model knows of each as an argument)
-//! and [`Evaluator::evaluate_repository`] (repository rules on one model).
+//! Three entry points evaluate: [`Evaluator::evaluate_file`] (document rules on one
+//! file's objects, with what the repository model knows of each as an argument),
+//! [`Evaluator::evaluate_object`] (document rules on one object whose values come
+//! from several files, such as what a cluster receives after rendering, with a
+//! callback placing each field) and [`Evaluator::evaluate_repository`] (repository
+//! rules on one model).
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used)]
 
@@ -33,7 +36,10 @@ pub use builtin::{policy_error_rule, POLICY_ERROR};
 pub use context::{ContextIndex, DocumentContext, CONTEXT_BUILTIN};
 pub use convert::to_rego_value;
 pub use error::EngineError;
-pub use evaluate::{rule_data, EvalOptions, EvalStats, Evaluator, RuleTiming, VmProgram};
+pub use evaluate::{
+    rule_data, EvalOptions, EvalStats, Evaluator, ObjectContext, RenderedBodies, RuleTiming,
+    VmProgram,
+};
 pub use finding::{sort_findings, Finding, RelatedLocation, Severity};
 pub use metadata::{kind_matches, KyvernoRef, RuleMeta, Scope};
 pub use policy::{

@@ -37,6 +37,7 @@ pub(crate) fn network_call(source: &PolicySource) -> Option<Finding> {
         path: Default::default(),
         related: Vec::new(),
         effective_namespace: None,
+        clusters: Vec::new(),
     })
 }
 

@@ -1,6 +1,8 @@
 //! The repository model as repository rules see it (`input`), built straight
 //! from the parsed documents.
 
+use std::collections::BTreeMap;
+
 use hubspoke_manifest::yaml::{Node, NodeValue};
 use hubspoke_manifest::{DocRef, ModelOptions, ObjectMeta, ParsedFile, RepoModel};
 use regorus::Value;
@@ -121,11 +123,15 @@ impl RepositoryInput {
     ///
     /// ConfigMaps and Secrets other than cluster label ConfigMaps get only their
     /// `apiVersion`, `kind` and `metadata` ([`hubspoke_manifest::repository_rules_skip_data`]).
-    pub(crate) fn from_files(
+    ///
+    /// An object id in `rendered` gets that tree as its body instead of its document
+    /// (what the clusters receive, when the pipeline renders).
+    pub(crate) fn from_files<S>(
         mut model: RepoModel,
         files: &[&ParsedFile],
         options: &ModelOptions,
         bodies: &Bodies,
+        rendered: &BTreeMap<usize, &Node<S>>,
     ) -> Option<RepositoryInput> {
         let root = |doc_ref: &DocRef| {
             files
@@ -159,21 +165,14 @@ impl RepositoryInput {
             let Some(Ok(items)) = map.get_mut(&Value::from(key)).map(|v| v.as_array_mut()) else {
                 continue;
             };
-            for (item, document) in items.iter_mut().zip(roots) {
+            for (id, (item, document)) in items.iter_mut().zip(roots).enumerate() {
                 let Ok(fields) = item.as_object_mut() else {
                     continue;
                 };
                 let meta = document.object.as_ref();
-                let body = if meta
-                    .is_some_and(|m| hubspoke_manifest::repository_rules_skip_data(m, options))
-                {
-                    fields_of(&document.root, &mut sharer)
-                } else if let (Bodies::Projected(fields), Some(path)) =
-                    (bodies, meta.and_then(pod_spec_path))
-                {
-                    workload(&document.root, path, fields, &mut sharer)
-                } else {
-                    sharer.convert(&document.root)
+                let body = match rendered.get(&id).filter(|_| key == "objects") {
+                    Some(root) => body_of(*root, meta, options, bodies, &mut sharer),
+                    None => body_of(&document.root, meta, options, bodies, &mut sharer),
                 };
                 fields.insert(Value::from("body"), body);
             }
@@ -186,8 +185,26 @@ impl RepositoryInput {
     }
 }
 
+/// What repository rules see of one object's tree: its identity only, its projected
+/// workload fields, or the whole of it.
+fn body_of<S>(
+    root: &Node<S>,
+    meta: Option<&ObjectMeta>,
+    options: &ModelOptions,
+    bodies: &Bodies,
+    sharer: &mut Sharer,
+) -> Value {
+    if meta.is_some_and(|m| hubspoke_manifest::repository_rules_skip_data(m, options)) {
+        fields_of(root, sharer)
+    } else if let (Bodies::Projected(fields), Some(path)) = (bodies, meta.and_then(pod_spec_path)) {
+        workload(root, path, fields, sharer)
+    } else {
+        sharer.convert(root)
+    }
+}
+
 /// The [`hubspoke_manifest::IDENTITY_FIELDS`] of a document.
-fn fields_of(root: &Node, sharer: &mut Sharer) -> Value {
+fn fields_of<S>(root: &Node<S>, sharer: &mut Sharer) -> Value {
     let mut body = Value::new_object();
     if let Ok(fields) = body.as_object_mut() {
         for key in hubspoke_manifest::IDENTITY_FIELDS {
@@ -201,8 +218,8 @@ fn fields_of(root: &Node, sharer: &mut Sharer) -> Value {
 
 /// [`fields_of`] plus, at `pod_spec_path`, the pod spec keys and the container fields of
 /// `fields`. List positions are kept: findings point at `containers[i]`.
-fn workload(
-    root: &Node,
+fn workload<S>(
+    root: &Node<S>,
     pod_spec_path: &[&str],
     fields: &WorkloadFields,
     sharer: &mut Sharer,
@@ -249,8 +266,8 @@ fn workload(
     body
 }
 
-fn containers(
-    list: &Node,
+fn containers<S>(
+    list: &Node<S>,
     keys: &std::collections::BTreeSet<String>,
     sharer: &mut Sharer,
 ) -> Value {
@@ -339,12 +356,15 @@ mod tests {
             let files: Vec<_> = parsed.iter().collect();
             let findings = |bodies| {
                 let model = RepoModel::build(&files, &dir, &model_options);
-                let prepared = RepositoryInput::from_files(model, &files, &model_options, bodies)
-                    .expect("every location resolves");
+                let rendered: BTreeMap<usize, &Node> = BTreeMap::new();
+                let prepared =
+                    RepositoryInput::from_files(model, &files, &model_options, bodies, &rendered)
+                        .expect("every location resolves");
                 evaluator.evaluate_repository_input(
                     prepared.input.clone(),
                     &prepared.locations(),
                     &files,
+                    None,
                 )
             };
             let whole = findings(&Bodies::Whole);

@@ -421,6 +421,7 @@ pub fn policy_error(source: &PolicySource, message: &str) -> Finding {
         path: Default::default(),
         related: Vec::new(),
         effective_namespace: None,
+        clusters: Vec::new(),
     }
 }
 

@@ -147,6 +147,7 @@ fn sarif(
         summary,
         tool_version: env!("CARGO_PKG_VERSION"),
         sarif_category: None,
+        notes: &[],
     };
     let mut out = Vec::new();
     hubspoke_report::write(Format::Sarif, &report, &HumanOptions::default(), &mut out)

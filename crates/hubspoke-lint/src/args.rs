@@ -32,6 +32,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Print the repository model: objects, Flux graph, clusters.
     Graph(GraphArgs),
+    /// Print what each cluster receives, rendered as Flux would (kustomize and post-build, offline).
+    Render(RenderArgs),
     /// Record current findings (`write`) or report only findings not recorded (`check`).
     Baseline(BaselineArgs),
     /// Run a policy directory's Rego unit tests and fixture expectations, and its Kyverno
@@ -142,6 +144,9 @@ pub struct LintArgs {
     /// Turn schema validation off.
     #[arg(long)]
     pub no_schema: bool,
+    /// Judge every file as written: do not render what each cluster receives (kustomize and Flux).
+    #[arg(long)]
+    pub no_render: bool,
     /// Print counts, the time of each stage and peak memory to standard error.
     #[arg(long)]
     pub stats: bool,
@@ -239,6 +244,34 @@ pub struct GraphArgs {
     /// HelmReleases and the sources, dependencies and values they reference).
     #[arg(long, short = 'f', value_enum, default_value_t = GraphFormat::Json)]
     pub format: GraphFormat,
+}
+
+/// `hubspoke-lint render [PATH]`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The repository root (default: the current directory).
+    pub path: Option<PathBuf>,
+    /// Only this cluster (default: every cluster, by name).
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// Only the objects this Flux Kustomization applies (NAMESPACE/NAME).
+    #[arg(long, value_name = "NS/NAME")]
+    pub kustomization: Option<String>,
+    /// yaml (a stream of documents) or json (an array of {cluster, kustomization, object}).
+    #[arg(long, short = 'f', value_enum, default_value_t = RenderFormat::Yaml)]
+    pub format: RenderFormat,
+    /// Add where each object starts (`# file:line:col`, or `origin` in JSON).
+    #[arg(long)]
+    pub origins: bool,
+}
+
+/// A render format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RenderFormat {
+    /// A YAML stream, one document per object.
+    Yaml,
+    /// A JSON array.
+    Json,
 }
 
 /// A graph format.

@@ -43,6 +43,7 @@ fn main() -> ExitCode {
             Some(Command::Rules(args)) => commands::rules::run(args, &mut stdout),
             Some(Command::Explain(args)) => commands::explain::run(args, &mut stdout),
             Some(Command::Graph(args)) => commands::graph::run(args, &mut stdout),
+            Some(Command::Render(args)) => commands::render::run(args, &mut stdout),
             Some(Command::Baseline(args)) => commands::baseline::run(args, &mut stdout),
             Some(Command::Test(args)) => commands::test::run(args, &mut stdout),
             Some(Command::Init(args)) => commands::init::run(args, &mut stdout),

@@ -346,6 +346,7 @@ mod tests {
             path: path.into(),
             related: Vec::new(),
             effective_namespace: None,
+            clusters: Vec::new(),
         }
     }
 
@@ -457,6 +458,7 @@ mod tests {
             path: Default::default(),
             related: Vec::new(),
             effective_namespace: None,
+            clusters: Vec::new(),
         };
         assert_eq!(
             apply(text, &suppression(text, &f)),

@@ -50,6 +50,18 @@ pub(crate) struct Repository<'a> {
     pub schemas: Option<&'a Schemas>,
     /// The rules of the repository's Kyverno policies, for the filters.
     pub dynamic: Option<&'a DynamicRules>,
+    /// The pass judged this file as the clusters receive it: the text it read and its
+    /// findings on the file (of the objects rendered from it, wherever they landed).
+    pub rendered: Option<RenderedPass<'a>>,
+}
+
+/// What the last repository pass found on a file it judged as rendered.
+#[derive(Clone, Copy)]
+pub(crate) struct RenderedPass<'a> {
+    /// The saved text the pass read.
+    pub saved: &'a str,
+    /// The pass's findings on the file.
+    pub findings: &'a [Finding],
 }
 
 /// Findings of one document, with regions relative to the start of its text.
@@ -116,6 +128,7 @@ impl DocumentLinter {
             context,
             schemas,
             dynamic,
+            rendered,
         } = repository;
         let Buffer { uri, path, text } = buffer;
         let configuration = &settings.settings.configuration;
@@ -136,6 +149,9 @@ impl DocumentLinter {
                 problems: vec![problem],
             };
             return (file, vec![finding]);
+        }
+        if let Some(pass) = rendered {
+            return self.lint_rendered(buffer, settings, pass, context, dynamic);
         }
         let ParsedBuffer { file, broken } = parse_buffer(path, text, configuration.limits);
         let mut findings: Vec<Finding> = Vec::new();
@@ -243,6 +259,39 @@ impl DocumentLinter {
             repository.is_some(),
             dynamic,
         );
+        (file, findings)
+    }
+}
+
+impl DocumentLinter {
+    /// A file whose objects the clusters receive rendered: its document rules and
+    /// schemas judged what the clusters receive, which only a repository pass knows.
+    /// Its buffer shows the pass's findings, moved with the lines while it differs from
+    /// the saved text, plus its own input problems; its raw documents are not judged.
+    fn lint_rendered(
+        &mut self,
+        buffer: Buffer<'_>,
+        settings: &EditorSettings,
+        pass: RenderedPass<'_>,
+        context: Option<&ContextIndex>,
+        dynamic: Option<&DynamicRules>,
+    ) -> (ParsedFile, Vec<Finding>) {
+        let Buffer { uri, path, text } = buffer;
+        self.forget(uri);
+        let ParsedBuffer { file, .. } =
+            parse_buffer(path, text, settings.settings.configuration.limits);
+        let mut findings = if pass.saved == text {
+            pass.findings.to_vec()
+        } else {
+            carry_over(pass.saved, text, pass.findings)
+        };
+        findings.extend(file.problems.iter().map(|p| file_problem_finding(path, p)));
+        // The buffer's own duplicate key is also the pass's invalid kustomization.
+        hubspoke_workspace::drop_reported_twice(&mut findings);
+        if let Some(context) = context {
+            context.fill_namespaces(&mut findings);
+        }
+        let findings = filter(findings, &file, path, settings, true, dynamic);
         (file, findings)
     }
 }
@@ -517,6 +566,7 @@ mod tests {
             region: Some(file.region_of_offsets(line_start, line_start + 1)),
             object: None,
             effective_namespace: None,
+            clusters: Vec::new(),
             path: Default::default(),
             related: Vec::new(),
         };

@@ -255,8 +255,19 @@ impl Worker {
             let text = r.texts.get(&display)?;
             (**text == *job.text).then(|| r.findings.get(&display).map_or(&[][..], Vec::as_slice))
         });
+        // A file the pass judged as the clusters receive it shows the pass's findings.
+        let rendered = self.repo.as_ref().and_then(|r| {
+            if !r.rendered.contains(&display) {
+                return None;
+            }
+            Some(crate::lint::RenderedPass {
+                saved: r.texts.get(&display)?,
+                findings: r.findings.get(&display).map_or(&[][..], Vec::as_slice),
+            })
+        });
         let repository = Repository {
             findings: repo,
+            rendered,
             context: self.repo.as_ref().map(|r| &r.context),
             schemas: match &self.repo {
                 Some(r) => r.schemas.as_deref(),

@@ -5,6 +5,11 @@
 //! repository rules run. A pass runs on a thread of its own, so a large
 //! repository never delays the diagnostics of the buffer being typed in.
 //!
+//! With rendering on (the default), the pass also renders what each cluster receives
+//! and judges it: findings of rendered objects land on their origin files (editing a
+//! base shows what the overlays including it get), and the buffers of rendered files
+//! show the pass's findings rather than a judgement of their raw text.
+//!
 //! The pass also builds the schemas, with the CustomResourceDefinitions of the
 //! saved tree (as the CLI reads those of the linted files), which the buffers
 //! are validated against until the next pass.
@@ -41,6 +46,9 @@ pub(crate) struct RepoFindings {
     pub schemas: Option<Arc<Schemas>>,
     /// Why the schemas could not be set up.
     pub schema_error: Option<String>,
+    /// Files whose objects the pass judged as the clusters receive them (the render
+    /// stage): their buffers show the pass's findings, not a judgement of the raw text.
+    pub rendered: std::collections::BTreeSet<String>,
     /// The rules of the repository's Kyverno policies and what the configuration says of
     /// them: the filters of the open buffers need them (suppressions of these rules).
     pub dynamic: Arc<DynamicRules>,
@@ -116,8 +124,12 @@ pub(crate) fn run_pass(
         kyverno: Some(&kyverno),
     };
     let analysis = analyze(settings, &files, &[], &roots, options);
-    let (context, schemas, schema_error) =
-        (analysis.context, analysis.schemas, analysis.schema_error);
+    let (context, schemas, schema_error, rendered) = (
+        analysis.context,
+        analysis.schemas,
+        analysis.schema_error,
+        analysis.rendered_files,
+    );
     let found = analysis.findings;
     let mut out = RepoFindings {
         context,
@@ -129,6 +141,7 @@ pub(crate) fn run_pass(
         findings: BTreeMap::new(),
         schemas,
         schema_error,
+        rendered,
         dynamic: Arc::new(kyverno.dynamic().clone()),
         kyverno_error,
     };

@@ -129,6 +129,20 @@ pub fn locate_path<S: JoinPosition>(
     }
 }
 
+/// The position of the key `name` of the mapping at `parent`, when both exist (to
+/// underline a field that should not be there rather than its value).
+pub fn locate_key<S: Copy>(root: &Node<S>, parent: &[PathSegment], name: &str) -> Option<S> {
+    let mut node = root;
+    for segment in parent {
+        node = match (segment, &node.value) {
+            (PathSegment::Key(k), NodeValue::Map(_)) => node.get(k)?,
+            (PathSegment::Index(i), NodeValue::Seq(items)) => items.get(*i)?,
+            _ => return None,
+        };
+    }
+    node.get_entry(name).map(|(key, _)| key.span)
+}
+
 /// One YAML document of a file.
 #[derive(Debug, Clone)]
 pub struct Document {

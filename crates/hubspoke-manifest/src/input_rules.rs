@@ -65,6 +65,7 @@ pub fn file_problem_finding(file: &str, problem: &FileProblem) -> Finding {
             })
             .collect(),
         effective_namespace: None,
+        clusters: Vec::new(),
     }
 }
 

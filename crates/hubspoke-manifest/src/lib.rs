@@ -22,8 +22,8 @@ pub use discover::{
     DEFAULT_MAX_FILE_SIZE,
 };
 pub use document::{
-    locate_path, object_meta, parse_dotted_path, Document, FieldPath, JoinPosition, Located,
-    ObjectMeta, PathSegment,
+    locate_key, locate_path, object_meta, parse_dotted_path, Document, FieldPath, JoinPosition,
+    Located, ObjectMeta, PathSegment,
 };
 pub use error::ManifestError;
 pub use input_rules::{
@@ -32,11 +32,11 @@ pub use input_rules::{
 };
 pub use internal::{internal_problem, panic_message, test_panic_point, TEST_PANIC_VAR};
 pub use model::{
-    index_key, normalize, normalize_git_url, repository_rules_skip_data, Cluster,
-    DeclaredExternalSecret, DocRef, FluxInstance, FluxKustomization, FluxSync, HelmRelease,
-    KustomizeFile, ModelObject, ModelOptions, ObjectRef, Origin, PathRef, Profile, RepoModel,
-    FLUX_HELM_GROUP, FLUX_KUSTOMIZE_GROUP, FLUX_OPERATOR_GROUP, FLUX_SOURCE_EXTENSIONS_GROUP,
-    FLUX_SOURCE_GROUP, IDENTITY_FIELDS,
+    index_key, is_cluster_scoped, model_body, normalize, normalize_git_url,
+    repository_rules_skip_data, Cluster, DeclaredExternalSecret, DocRef, FluxInstance,
+    FluxKustomization, FluxSync, HelmRelease, KustomizeFile, ModelObject, ModelOptions, ObjectRef,
+    Origin, PathRef, Profile, RepoModel, FLUX_HELM_GROUP, FLUX_KUSTOMIZE_GROUP,
+    FLUX_OPERATOR_GROUP, FLUX_SOURCE_EXTENSIONS_GROUP, FLUX_SOURCE_GROUP, IDENTITY_FIELDS,
 };
 pub use parse::{parse_bytes, parse_text, ParsedFile, SourceFile};
 pub use position::{LineTable, Mark, Position, Region, Span};

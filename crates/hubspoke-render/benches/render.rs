@@ -9,8 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use hubspoke_manifest::{discover, read_and_parse, DiscoverOptions, ParseLimits};
-use hubspoke_render::{build, RenderFs};
+use hubspoke_manifest::{
+    discover, read_and_parse, DiscoverOptions, ModelOptions, ParseLimits, ParsedFile, RepoModel,
+};
+use hubspoke_render::{build, render, RenderFs, RenderOptions};
 use rayon::prelude::*;
 
 fn workspace() -> PathBuf {
@@ -58,6 +60,34 @@ fn render_all(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
+    // Every cluster as Flux renders it: the walk from each bootstrap, Flux's
+    // kustomization per app overlay, kustomize, post-build substitution. The model
+    // is built once outside the measure, as the pipeline builds it for its rules.
+    let refs: Vec<&ParsedFile> = files.iter().collect();
+    let model_options = ModelOptions {
+        slim_bodies: true,
+        ..ModelOptions::default()
+    };
+    let model = RepoModel::build(&refs, &root, &model_options);
+    let rendered = render(&fs, &model, &RenderOptions::default());
+    let cluster_objects: usize = rendered.clusters.iter().map(|c| c.objects.len()).sum();
+    assert!(
+        rendered.clusters.len() == 2 && cluster_objects > dirs.len(),
+        "{} clusters, {cluster_objects} objects",
+        rendered.clusters.len()
+    );
+    group.bench_function(
+        format!("{}-kustomizations/flux-clusters", dirs.len()),
+        |b| {
+            b.iter(|| {
+                render(&fs, &model, &RenderOptions::default())
+                    .clusters
+                    .iter()
+                    .map(|c| c.objects.len())
+                    .sum::<usize>()
+            })
+        },
+    );
     group.finish();
 }
 

@@ -419,7 +419,13 @@ impl<'a> Ctx<'a> {
                 "{} is defined more than once (kustomize refuses duplicate ids); the first definition is kept",
                 id.display()
             );
-            self.problem(resource.source, ProblemCode::IdConflict, message);
+            // At the colliding name (where a prefix or suffix made it, that entry).
+            let at = resource
+                .root
+                .get("metadata")
+                .and_then(|m| m.get("name"))
+                .map_or(resource.source, |name| name.span);
+            self.problem(at, ProblemCode::IdConflict, message);
             return;
         }
         list.push(resource);

@@ -14,7 +14,7 @@ pub type FileReader<'a> = dyn Fn(&str) -> Result<Vec<u8>, String> + Sync + 'a;
 
 /// What a render may read: nothing else, and never the network.
 pub struct RenderFs<'a> {
-    files: &'a [ParsedFile],
+    files: Vec<&'a ParsedFile>,
     by_path: HashMap<&'a str, FileId>,
     directories: HashSet<String>,
     reader: Box<FileReader<'a>>,
@@ -33,12 +33,14 @@ pub const KUSTOMIZATION_FILE_NAMES: [&str; 3] =
     ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 impl<'a> RenderFs<'a> {
-    /// The parsed files of a root, and `reader` for the other files generators
-    /// read (`files:`, `envs:`). The reader must itself stay inside the root.
+    /// The parsed files of a root (a slice of files, or of references to them, as
+    /// the pipeline holds them), and `reader` for the other files generators read
+    /// (`files:`, `envs:`). The reader must itself stay inside the root.
     pub fn new(
-        files: &'a [ParsedFile],
+        files: impl IntoIterator<Item = &'a ParsedFile>,
         reader: impl Fn(&str) -> Result<Vec<u8>, String> + Sync + 'a,
     ) -> Self {
+        let files: Vec<&'a ParsedFile> = files.into_iter().collect();
         let mut by_path = HashMap::with_capacity(files.len());
         let mut directories = HashSet::new();
         directories.insert(String::new());
@@ -62,7 +64,7 @@ impl<'a> RenderFs<'a> {
     }
 
     /// Parsed files only: generator inputs that are not among them cannot be read.
-    pub fn parsed_only(files: &'a [ParsedFile]) -> Self {
+    pub fn parsed_only(files: impl IntoIterator<Item = &'a ParsedFile>) -> Self {
         Self::new(files, |path| {
             Err(format!(
                 "`{path}` is not among the files given to the renderer"
@@ -73,19 +75,19 @@ impl<'a> RenderFs<'a> {
     /// The parsed files of `root`, reading generator inputs from the disk under
     /// `root` only: a path whose real location (symlinks resolved) is outside
     /// the root is refused.
-    pub fn with_root(files: &'a [ParsedFile], root: &Path) -> Self {
+    pub fn with_root(files: impl IntoIterator<Item = &'a ParsedFile>, root: &Path) -> Self {
         let root: PathBuf = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         Self::new(files, move |path| read_under_root(&root, path))
     }
 
     /// The parsed file `id`.
     pub fn file(&self, id: FileId) -> Option<&'a ParsedFile> {
-        self.files.get(id.0 as usize)
+        self.files.get(id.0 as usize).copied()
     }
 
     /// Every parsed file, indexed by [`FileId`].
-    pub fn files(&self) -> &'a [ParsedFile] {
-        self.files
+    pub fn files(&self) -> &[&'a ParsedFile] {
+        &self.files
     }
 
     /// The id of the parsed file at a repository path.

@@ -29,6 +29,7 @@
 #![deny(clippy::unwrap_used)]
 
 mod build;
+pub mod emit;
 mod fieldspec;
 mod fs;
 mod generator;
@@ -41,6 +42,7 @@ mod problem;
 mod replacement;
 mod resid;
 mod resource;
+mod rules;
 mod selector;
 mod transform;
 mod tree;
@@ -49,6 +51,7 @@ pub use build::{build, build_with, KustomizeOutput, RenderedObject};
 pub use fs::{is_remote, resolve, PathError, RenderFs, KUSTOMIZATION_FILE_NAMES};
 pub use origin::{locate, with_file, FileId, Origin, RNode};
 pub use problem::{ProblemCode, RenderProblem, Unknown, UnknownKind};
+pub use rules::{problem_severity, render_rules, rule_meta, RENDER_TAG};
 
 pub mod flux;
 mod render;

@@ -63,6 +63,42 @@ pub enum ProblemCode {
 }
 
 impl ProblemCode {
+    /// Every problem code, in declaration order.
+    pub const ALL: [ProblemCode; 27] = [
+        ProblemCode::Cycle,
+        ProblemCode::MissingFile,
+        ProblemCode::MissingKustomization,
+        ProblemCode::InvalidKustomization,
+        ProblemCode::OutsideRoot,
+        ProblemCode::InvalidResource,
+        ProblemCode::IdConflict,
+        ProblemCode::PatchTargetNotFound,
+        ProblemCode::InvalidPatch,
+        ProblemCode::InvalidJsonPatch,
+        ProblemCode::InvalidSelector,
+        ProblemCode::InvalidGenerator,
+        ProblemCode::GeneratorInput,
+        ProblemCode::TransformFailed,
+        ProblemCode::ReplicasTargetNotFound,
+        ProblemCode::InvalidReplacement,
+        ProblemCode::AmbiguousReference,
+        ProblemCode::InvalidConfiguration,
+        ProblemCode::FluxPathNotFound,
+        ProblemCode::FluxCycle,
+        ProblemCode::FluxInvalidSpec,
+        ProblemCode::FluxInvalidObject,
+        ProblemCode::SubstituteUndefined,
+        ProblemCode::SubstituteSyntax,
+        ProblemCode::SubstituteInvalidYaml,
+        ProblemCode::SubstituteInvalidName,
+        ProblemCode::SubstituteFromMissing,
+    ];
+
+    /// The id of the rule its findings are reported under: `render/<id>`.
+    pub fn rule_id(self) -> String {
+        format!("render/{}", self.id())
+    }
+
     /// The stable id.
     pub const fn id(self) -> &'static str {
         match self {

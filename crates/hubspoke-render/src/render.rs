@@ -15,14 +15,14 @@ use crate::{FileId, KustomizeOutput, Origin, RenderProblem, RenderedObject, Unkn
 /// from) and the kustomize core.
 pub trait RenderInput {
     /// Every parsed file of the root.
-    fn files(&self) -> &[ParsedFile];
+    fn files(&self) -> &[&ParsedFile];
     /// Build directory `dir` (repository-relative, `""` for the root) with
     /// `kustomization` standing for its kustomization file.
     fn build_with(&self, dir: &str, kustomization: &Node<Origin>) -> KustomizeOutput;
 }
 
 impl RenderInput for crate::RenderFs<'_> {
-    fn files(&self) -> &[ParsedFile] {
+    fn files(&self) -> &[&ParsedFile] {
         crate::RenderFs::files(self)
     }
 

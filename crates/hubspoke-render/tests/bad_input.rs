@@ -125,7 +125,7 @@ fn invalid_json_patches_are_reported_at_the_operation() {
 }
 
 #[test]
-fn a_name_collision_is_reported_at_the_second_object() {
+fn a_name_collision_is_reported_at_the_second_objects_name() {
     let files = vec![
         file(
             "app/kustomization.yaml",
@@ -138,7 +138,7 @@ fn a_name_collision_is_reported_at_the_second_object() {
     ];
     let out = render(&files, "app");
     let found = problems(&out, &files);
-    assert_eq!(found, vec![(ProblemCode::IdConflict, 1, true)]);
+    assert_eq!(found, vec![(ProblemCode::IdConflict, 4, true)]);
     assert_eq!(out.problems[0].origin.file, hubspoke_render::FileId(4));
     assert_eq!(names(&out), vec!["x-kept"]);
 }

@@ -138,7 +138,7 @@ fn render_all() -> BTreeMap<String, Rendered> {
         let files = roots
             .entry(root.clone())
             .or_insert_with(|| parse_root(&root));
-        let fs = RenderFs::with_root(files, &workspace().join(&root));
+        let fs = RenderFs::with_root(files.iter(), &workspace().join(&root));
         let relative = dir
             .strip_prefix(&root)
             .unwrap_or("")

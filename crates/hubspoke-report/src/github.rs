@@ -41,6 +41,23 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), 
     for text in texts {
         out.write_all(text.as_bytes())?;
     }
+    for note in report.notes {
+        let mut properties = Vec::new();
+        if let Some(file) = &note.file {
+            properties.push(format!("file={}", escape_property(file)));
+            if let Some(r) = note.region {
+                properties.push(format!("line={}", r.start.line));
+                properties.push(format!("col={}", r.start.column));
+            }
+        }
+        properties.push("title=not checked".to_owned());
+        writeln!(
+            out,
+            "::notice {}::{}",
+            properties.join(","),
+            escape_data(&note.message)
+        )?;
+    }
     Ok(())
 }
 
@@ -66,12 +83,17 @@ fn annotation(report: &Report<'_>, f: &Finding, out: &mut String) {
         None => f.rule.clone(),
     };
     properties.push(format!("title={}", escape_property(&title)));
+    let message = match f.clusters.len() {
+        0 => f.message.clone(),
+        1 => format!("{} [cluster: {}]", f.message, f.clusters[0]),
+        _ => format!("{} [clusters: {}]", f.message, f.clusters.join(", ")),
+    };
     // Writing to a String cannot fail.
     let _ = writeln!(
         out,
         "::{command} {}::{}",
         properties.join(","),
-        escape_data(&f.message)
+        escape_data(&message)
     );
 }
 

@@ -95,6 +95,20 @@ fn diagnostic<'a>(report: &Report<'a>, finding: &'a Finding) -> FindingDiagnosti
     let mut labels = Vec::new();
     let mut notes = Vec::new();
     let mut source = None;
+    let message = if finding.clusters.is_empty() {
+        finding.message.clone()
+    } else {
+        format!(
+            "{} [{}: {}]",
+            finding.message,
+            if finding.clusters.len() == 1 {
+                "cluster"
+            } else {
+                "clusters"
+            },
+            finding.clusters.join(", ")
+        )
+    };
     let headline = match (finding.region, source_text) {
         (Some(region), Some(text)) => {
             source = Some(NamedSource::new(&finding.file, Arc::clone(text)));
@@ -102,13 +116,13 @@ fn diagnostic<'a>(report: &Report<'a>, finding: &'a Finding) -> FindingDiagnosti
                 Some(label(finding)),
                 SourceSpan::new(region.start.offset.into(), region.len()),
             ));
-            finding.message.clone()
+            message
         }
         (Some(region), None) => format!(
-            "{}:{}:{}: {}",
-            finding.file, region.start.line, region.start.column, finding.message
+            "{}:{}:{}: {message}",
+            finding.file, region.start.line, region.start.column
         ),
-        (None, _) => format!("{}: {}", finding.file, finding.message),
+        (None, _) => format!("{}: {message}", finding.file),
     };
     for related in &finding.related {
         match related.region {
@@ -192,6 +206,15 @@ pub(crate) fn write(
         for text in texts {
             out.write_all(text.as_bytes())?;
         }
+    }
+    // What could not be checked comes before the summary, which stays the last block
+    // (`--quiet` prints it alone).
+    if !options.quiet && !report.notes.is_empty() {
+        out.write_all(b"Not checked:\n")?;
+        for note in report.notes {
+            writeln!(out, "  note: {}{}", crate::note_place(note), note.message)?;
+        }
+        out.write_all(b"\n")?;
     }
     if !(options.quiet && report.findings.is_empty()) {
         out.write_all(summary(report).as_bytes())?;
@@ -286,6 +309,21 @@ fn summary_line(report: &Report<'_>) -> String {
     } else {
         format!(" Not shown: {}.", hidden.join(", "))
     };
+    // Nothing to say when no cluster was found to render.
+    let rendered = s
+        .render
+        .as_ref()
+        .filter(|r| r.clusters > 0)
+        .map_or_else(String::new, |r| {
+            format!(
+                " Rendered {} ({}, {} evaluated); {} no cluster renders judged as written.",
+                count(r.clusters, "cluster", "clusters"),
+                count(r.objects, "object", "objects"),
+                r.evaluated,
+                count(r.unrendered_files, "file", "files"),
+            )
+        });
+    trailer.insert_str(0, &rendered);
     // The profile explains which conventions were checked (a single-tenant repository
     // is not held to the multi-tenancy lockdown).
     if let Some(profile) = &s.profile {
@@ -370,6 +408,7 @@ mod tests {
             summary,
             tool_version: "0",
             sarif_category: None,
+            notes: &[],
         };
         let mut out = Vec::new();
         let options = HumanOptions {

@@ -5,7 +5,11 @@
 //! 1-based, columns count Unicode characters, `line`… are `null` for problems
 //! with a whole file, `object` is `{apiVersion, kind, namespace, name}` or
 //! `null`, `path` is the field path as a dotted string (`spec.containers[0].image`),
-//! `related` lists `{file, line, column, end_line, end_column, message}`.
+//! `related` lists `{file, line, column, end_line, end_column, message}`, and
+//! `clusters` (present when not empty) the clusters a finding on what the clusters
+//! receive applies to. `notes` (present when not empty) lists what the run could not
+//! check: `{message, file, line, column, end_line, end_column}`; `summary.render`
+//! (present when rendering ran) counts clusters, objects and files.
 //! Fields are only ever added within a schema version.
 
 use std::io;
@@ -26,6 +30,18 @@ struct JsonReport<'a, F> {
     tool: Tool<'a>,
     findings: F,
     summary: &'a hubspoke_diagnostics::Summary,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<JsonNote<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonNote<'a> {
+    message: &'a str,
+    file: Option<&'a str>,
+    line: Option<u32>,
+    column: Option<u32>,
+    end_line: Option<u32>,
+    end_column: Option<u32>,
 }
 
 /// How deep a finding is in the document: its fields, then `findings`' elements.
@@ -50,6 +66,8 @@ struct JsonFinding<'a> {
     object: Option<&'a hubspoke_diagnostics::ObjectMeta>,
     path: String,
     related: Vec<JsonRelated<'a>>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    clusters: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -88,6 +106,7 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
         object: f.object.as_ref(),
         path: f.path.to_string(),
         related: f.related.iter().map(related).collect(),
+        clusters: &f.clusters,
     }
 }
 
@@ -112,6 +131,21 @@ fn document<'a, F>(report: &Report<'a>, findings: F) -> JsonReport<'a, F> {
         },
         findings,
         summary: report.summary,
+        notes: report
+            .notes
+            .iter()
+            .map(|n| {
+                let [line, column, end_line, end_column] = positions(n.region);
+                JsonNote {
+                    message: &n.message,
+                    file: n.file.as_deref(),
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                }
+            })
+            .collect(),
     }
 }
 

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::io;
 use std::sync::Arc;
 
-use hubspoke_diagnostics::{Finding, RuleMeta, Summary};
+use hubspoke_diagnostics::{Finding, Note, RuleMeta, Summary};
 
 pub use error::ReportError;
 pub use human::HumanOptions;
@@ -42,6 +42,8 @@ pub struct Report<'a> {
     pub tool_version: &'a str,
     /// SARIF `automationDetails.id`, when given.
     pub sarif_category: Option<&'a str>,
+    /// What the run could not check, and why (never findings), sorted.
+    pub notes: &'a [Note],
 }
 
 /// An output format.
@@ -110,4 +112,13 @@ fn rule_meta<'a>(report: &Report<'a>, id: &str) -> Option<&'a RuleMeta> {
         .binary_search_by(|r| r.id.as_str().cmp(id))
         .ok()
         .map(|i| &report.rules[i])
+}
+
+/// `file:line:col: ` (or `file: `) before a note's message, when it has a place.
+fn note_place(note: &Note) -> String {
+    match (&note.file, note.region) {
+        (Some(file), Some(r)) => format!("{file}:{}:{}: ", r.start.line, r.start.column),
+        (Some(file), None) => format!("{file}: "),
+        (None, _) => String::new(),
+    }
 }

@@ -27,7 +27,7 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), 
             crate::count(s.objects, "Kubernetes object", "Kubernetes objects"),
             crate::count(s.rules, "rule", "rules"),
         )?;
-        return Ok(());
+        return write_notes(report, out);
     }
     writeln!(
         out,
@@ -48,13 +48,18 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), 
             || f.file.clone(),
             |r| format!("{}:{}:{}", f.file, r.start.line, r.start.column),
         );
+        let message = if f.clusters.is_empty() {
+            f.message.clone()
+        } else {
+            format!("{} (clusters: {})", f.message, f.clusters.join(", "))
+        };
         writeln!(
             out,
             "| {} | `{}` | `{}` | {} |",
             f.severity,
             f.rule,
             cell(&location),
-            cell(&f.message)
+            cell(&message)
         )?;
     }
     if report.findings.len() > MAX_ROWS {
@@ -75,5 +80,22 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), 
         writeln!(out, "- **{id}** {title} ({n}): {}", cell(help))?;
     }
     writeln!(out, "\n</details>")?;
+    write_notes(report, out)
+}
+
+/// What the run could not check, when there is anything.
+fn write_notes(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), ReportError> {
+    if report.notes.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n### Not checked\n")?;
+    for note in report.notes {
+        writeln!(
+            out,
+            "- {}{}",
+            cell(&crate::note_place(note)),
+            cell(&note.message)
+        )?;
+    }
     Ok(())
 }

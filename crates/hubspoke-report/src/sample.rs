@@ -27,6 +27,7 @@ impl Sample {
             summary: &self.summary,
             tool_version: "0.0.0",
             sarif_category: Some("fleet"),
+            notes: &[],
         }
     }
 }

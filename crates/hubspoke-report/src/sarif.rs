@@ -135,6 +135,8 @@ struct Invocation {
 struct Notification {
     level: &'static str,
     message: Text,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<Location>,
 }
 
 #[derive(Serialize)]
@@ -148,6 +150,14 @@ struct SarifResult<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Location>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<ResultProperties<'a>>,
+}
+
+/// Properties of a result: the clusters a finding on what they receive applies to.
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    clusters: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -399,6 +409,9 @@ fn result<'a>(f: &'a Finding, rule_index: usize, report: &Report<'_>) -> SarifRe
             .map(|(i, r)| related(r, i + 1, report))
             .collect(),
         partial_fingerprints: BTreeMap::from([("hubspokeFindingHash/v1", fingerprint(f))]),
+        properties: (!f.clusters.is_empty()).then(|| ResultProperties {
+            clusters: &f.clusters,
+        }),
     }
 }
 
@@ -414,6 +427,24 @@ fn log<'a, R>(report: &Report<'a>, results: R, kept: usize, omitted: usize) -> L
                     kept + omitted
                 ),
             },
+            locations: Vec::new(),
+        });
+    }
+    for note in report.notes {
+        notifications.push(Notification {
+            level: "note",
+            message: Text {
+                text: note.message.clone(),
+            },
+            locations: note
+                .file
+                .iter()
+                .map(|file| Location {
+                    id: None,
+                    physical_location: location(file, note.region, report),
+                    message: None,
+                })
+                .collect(),
         });
     }
     Log {
@@ -489,6 +520,7 @@ mod tests {
             region: None,
             object: None,
             effective_namespace: None,
+            clusters: Vec::new(),
             path: Default::default(),
             related: Vec::new(),
         }
@@ -520,6 +552,7 @@ mod tests {
             summary: &summary,
             tool_version: "0.0.0",
             sarif_category: None,
+            notes: &[],
         };
         let index = BTreeMap::from([("r", 0)]);
         let (kept, omitted) = select(&report, &index);

@@ -18,4 +18,4 @@ mod schemas;
 
 pub use bundle::{default_kubernetes_version, kubernetes_versions, resolve_kubernetes_version};
 pub use rules::{rules, ALL as RULE_IDS, INVALID, INVALID_CRD, UNKNOWN_FIELD, UNKNOWN_KIND};
-pub use schemas::{SchemaError, SchemaOptions, Schemas, UnknownSchema};
+pub use schemas::{FieldLocator, SchemaError, SchemaOptions, Schemas, UnknownSchema};

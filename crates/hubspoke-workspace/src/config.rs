@@ -49,6 +49,9 @@ pub struct Config {
     /// Schema validation settings (flags win).
     #[serde(default, deserialize_with = "null_as_empty")]
     pub schema: SchemaConfig,
+    /// Rendering what each cluster receives (kustomize and Flux) before judging it.
+    #[serde(default)]
+    pub render: RenderConfig,
     /// The repository's profile: hub-spoke, multi-tenant or single-tenant; detected from
     /// the repository model when not set.
     pub profile: Option<String>,
@@ -185,6 +188,14 @@ impl SchemaConfig {
             other => Some(other.to_string()),
         }
     }
+}
+
+/// `render:` in the configuration file (`--no-render` wins).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RenderConfig {
+    /// `false`: judge every file as written, as without rendering (default `true`).
+    pub enabled: Option<bool>,
 }
 
 /// `kyverno:`: the repository's own Kyverno policies (`kyverno.io` `ClusterPolicy` and

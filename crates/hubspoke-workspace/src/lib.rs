@@ -33,6 +33,7 @@ pub use pipeline::{
 pub use resolve::{require_existing, today};
 pub use settings::{catalog, load_rules, Configuration, Flags, Settings};
 pub use stages::kyverno::{KyvernoOptions, KyvernoStage, KyvernoStats};
+pub use stages::render::duplicates::drop_reported_twice;
 pub use stats::{peak_rss, RunStats};
 pub use suggest::{closest, did_you_mean_rule};
 pub use trusted_sources::TrustedSources;

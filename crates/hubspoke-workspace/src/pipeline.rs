@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hubspoke_diagnostics::{
-    count_by_severity, sort_findings, Finding, RuleMeta, Scope, Severity, Summary,
+    count_by_severity, sort_findings, Finding, Note, RuleMeta, Scope, Severity, Summary,
 };
 use hubspoke_engine::{ContextIndex, EvalStats, Evaluator};
 use hubspoke_manifest::{
@@ -83,6 +83,9 @@ pub struct LintRun {
     pub fail_on: Option<Severity>,
     /// Counts and stage times (`--stats`, `--timings`).
     pub stats: RunStats,
+    /// What the run could not check, and why (remote bases, SOPS-encrypted objects,
+    /// other repositories' sources): shown by every reporter, never a finding.
+    pub notes: Vec<Note>,
 }
 
 /// How a run ended, for the exit code.
@@ -125,6 +128,8 @@ impl LintRun {
 pub struct StageTimings {
     /// Building the repository models and the per-document context.
     pub model: Duration,
+    /// Rendering what each cluster receives (zero without rendering).
+    pub render: Duration,
     /// Document rules on every file, in parallel (plus sorting the findings).
     pub documents: Duration,
     /// Repository rules on each model, concurrently with the document rules.
@@ -294,7 +299,12 @@ pub fn lint(
     // The process ends after reporting: freeing every parsed tree (~60 ms on the
     // 10,000-file repository) would be wasted work.
     std::mem::forget(parsed);
-    let catalog = kyverno.dynamic().catalog(&settings.catalog);
+    let mut catalog = kyverno.dynamic().catalog(&settings.catalog);
+    if !settings.configuration.render {
+        // Without rendering, no render rule can report: the run describes only the rules
+        // that ran, as before the render stage existed.
+        catalog.retain(|meta| !meta.tags.iter().any(|t| t == hubspoke_render::RENDER_TAG));
+    }
     // As above: the rules and their compiled program die with the process.
     std::mem::forget(settings);
     Ok(LintRun {
@@ -305,6 +315,7 @@ pub fn lint(
         root,
         fail_on,
         stats,
+        notes: analysis.notes,
     })
 }
 
@@ -351,11 +362,12 @@ fn parse_only_run(
         root: paths[0].clone(),
         fail_on,
         stats,
+        notes: Vec::new(),
     }
 }
 
 /// Files, documents, objects and non-Kubernetes documents of `files`.
-fn count_files<F: std::borrow::Borrow<ParsedFile>>(files: &[F]) -> Summary {
+pub(crate) fn count_files<F: std::borrow::Borrow<ParsedFile>>(files: &[F]) -> Summary {
     let mut summary = Summary {
         files: files.len(),
         ..Summary::default()
@@ -456,6 +468,11 @@ pub struct Analysis {
     pub timings: StageTimings,
     /// Evaluation counters.
     pub eval: EvalStats,
+    /// What the render stage could not render, and why (empty without rendering).
+    pub notes: Vec<Note>,
+    /// Display paths of the files whose objects were judged as the clusters receive
+    /// them rather than as written (empty without rendering).
+    pub rendered_files: std::collections::BTreeSet<String>,
 }
 
 /// Model, document rules, repository rules and schema validation over parsed files.
@@ -469,6 +486,15 @@ pub fn analyze(
     roots: &[RepositoryRoot<'_>],
     options: AnalyzeOptions<'_>,
 ) -> Analysis {
+    if settings.configuration.render {
+        return crate::stages::render::analyze_rendered(
+            settings,
+            files,
+            walk_problems,
+            roots,
+            options,
+        );
+    }
     let mut evaluator = settings.evaluator();
     // Schema validation is independent of the rules: it fills the core the (serial) model
     // building leaves idle.
@@ -514,7 +540,12 @@ pub fn analyze(
     sort_findings(&mut findings);
     timings.schema = schema_time;
     let mut summary = count_files(files);
-    summary.rules = settings.active_rules.len()
+    // No render rule runs without rendering.
+    summary.rules = settings
+        .active_rules
+        .iter()
+        .filter(|id| !id.starts_with("render/"))
+        .count()
         + options
             .kyverno
             .map_or(0, |stage| stage.dynamic().active.len());
@@ -528,12 +559,14 @@ pub fn analyze(
         schema_error,
         timings,
         eval: evaluator.take_stats(),
+        notes: Vec::new(),
+        rendered_files: std::collections::BTreeSet::new(),
     }
 }
 
 /// The profile line of the summary: the profiles of the linted roots (each once, in
 /// their order) and the first one's reason.
-fn profile_summary(profiles: &[(Profile, String)]) -> (Option<String>, Option<String>) {
+pub(crate) fn profile_summary(profiles: &[(Profile, String)]) -> (Option<String>, Option<String>) {
     let mut names: Vec<&str> = Vec::new();
     for (profile, _) in profiles {
         if !names.contains(&profile.as_str()) {
@@ -675,6 +708,7 @@ pub fn evaluate_roots(
         context,
         timings: StageTimings {
             model: model_time,
+            render: Duration::ZERO,
             documents: documents_time,
             repository: repository_time,
             schema: Duration::ZERO,
@@ -690,7 +724,7 @@ pub const TENANCY_LOCKDOWN_TAG: &str = "tenancy-lockdown";
 /// tagged [`TENANCY_LOCKDOWN_TAG`] on its files are dropped, unless the configuration
 /// switches the rule on by name (`rules: {FLUX001: {enabled: true}}`). The command line
 /// and the editor ([`lint_document`]) both drop them, by what the models say of each file.
-fn drop_single_tenant_lockdown(
+pub(crate) fn drop_single_tenant_lockdown(
     evaluator: &Evaluator<'_>,
     context: &ContextIndex,
     findings: &mut Vec<Finding>,
@@ -709,9 +743,9 @@ fn drop_single_tenant_lockdown(
     findings.retain(|f| !(lockdown.contains(f.rule.as_str()) && context.is_single_tenant(&f.file)));
 }
 
-const MODEL_FAILED: &str =
+pub(crate) const MODEL_FAILED: &str =
     "building the repository model of this root (its repository rules did not run)";
-const REPOSITORY_FAILED: &str =
+pub(crate) const REPOSITORY_FAILED: &str =
     "running the repository rules on this root (their findings are missing)";
 
 /// Every file's input problems and document rules' findings (with what the repository
@@ -723,6 +757,19 @@ pub fn evaluate_files(
     walk_problems: &[PathProblem],
     context: Option<&ContextIndex>,
 ) -> Vec<Finding> {
+    evaluate_files_judging(evaluator, files, walk_problems, context, &|_| true)
+}
+
+/// [`evaluate_files`], evaluating document rules only on the files `judged` says are
+/// judged as written (the render stage judges the others as the clusters receive
+/// them); every file's input problems are reported.
+pub(crate) fn evaluate_files_judging(
+    evaluator: &Evaluator<'_>,
+    files: &[&ParsedFile],
+    walk_problems: &[PathProblem],
+    context: Option<&ContextIndex>,
+    judged: &(dyn Fn(&ParsedFile) -> bool + Sync),
+) -> Vec<Finding> {
     let mut findings: Vec<Finding> = walk_problems.iter().map(path_problem_finding).collect();
     findings.extend(evaluator.rules().load_findings.iter().cloned());
     let per_file: Vec<Vec<Finding>> = files
@@ -733,6 +780,9 @@ pub fn evaluate_files(
                 .iter()
                 .map(|p| file_problem_finding(&file.source.path, p))
                 .collect();
+            if !judged(file) {
+                return out;
+            }
             out.extend(
                 evaluate_guarded(evaluator, file, context).unwrap_or_else(|payload| {
                     vec![internal_error_finding(
@@ -764,7 +814,7 @@ fn evaluate_guarded(
 
 /// Run one stage on a root; a panic becomes an `internal-error` finding naming the root
 /// and what was being done (`stage` names the test panic point).
-fn guarded<T>(
+pub(crate) fn guarded<T>(
     root: &RepositoryRoot<'_>,
     stage: &str,
     what: &str,

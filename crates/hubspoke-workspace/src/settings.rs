@@ -63,6 +63,8 @@ pub struct Flags {
     pub unknown_schema: Option<UnknownSchema>,
     /// `--no-suppress`: ignore every suppression.
     pub no_suppress: bool,
+    /// `--no-render`: judge every file as written, without rendering what each cluster receives.
+    pub no_render: bool,
     /// `--fail-on`: `Some(None)` is `never`.
     pub fail_on: Option<Option<Severity>>,
     /// `--timings`: measure the time of each rule.
@@ -92,6 +94,8 @@ pub struct Configuration {
     pub kyverno: KyvernoOptions,
     /// Findings at or above this severity fail the run; `None` never fails.
     pub fail_on: Option<Severity>,
+    /// Render what each cluster receives and judge that (`render.enabled`, `--no-render`).
+    pub render: bool,
 }
 
 impl Configuration {
@@ -142,6 +146,7 @@ impl Configuration {
                 other => Some(Severity::parse(other).unwrap_or(Severity::Error)),
             },
         };
+        let render = !flags.no_render && config.render.enabled.unwrap_or(true);
         let mut model = config.model.options();
         // Checked when the file was read.
         model.profile = config
@@ -149,6 +154,7 @@ impl Configuration {
             .as_deref()
             .and_then(hubspoke_manifest::Profile::parse);
         Ok(Configuration {
+            render,
             model,
             config,
             flags,
@@ -196,6 +202,7 @@ pub fn catalog(rules: &RuleSet) -> Vec<RuleMeta> {
     all.push(hubspoke_engine::policy_error_rule());
     all.extend(crate::filter::suppression_rules());
     all.extend(hubspoke_schema::rules());
+    all.extend(hubspoke_render::render_rules());
     all.sort_by(|a, b| a.id.cmp(&b.id));
     all
 }

@@ -100,6 +100,7 @@ impl RunStats {
             ("parse", self.parse),
             ("load rules", self.load_rules),
             ("model", self.lint.model),
+            ("render", self.lint.render),
             ("evaluate documents", self.lint.documents),
             ("evaluate repository", self.lint.repository),
             ("kyverno policies", self.lint.kyverno),

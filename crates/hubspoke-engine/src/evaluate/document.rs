@@ -1,10 +1,16 @@
 //! Document rules on one object: the VM runs what it compiled (one execution
 //! per document for a whole dispatch group), the interpreter the rest.
+//!
+//! The object is a parsed file's document ([`Evaluator::evaluate_file`], the hot
+//! path) or a rendered object whose values came from several files
+//! ([`Evaluator::evaluate_object`]); a [`Site`] says where each finding lands.
 
 use std::cell::RefCell;
 use std::time::Instant;
 
-use hubspoke_manifest::{Document, ParsedFile};
+use hubspoke_diagnostics::{ObjectMeta, Place};
+use hubspoke_manifest::yaml::Node;
+use hubspoke_manifest::{object_meta, Document, ParsedFile, PathSegment};
 
 use super::{add_time, RawPath, Violation, Worker};
 use crate::builtin::POLICY_ERROR;
@@ -42,6 +48,36 @@ impl Evaluator<'_> {
         findings
     }
 
+    /// Evaluate every applicable document rule on one object that is not a parsed
+    /// document as written, such as what a cluster receives after kustomize and Flux:
+    /// `root` is the object (its nodes' positions are whatever `locate` understands),
+    /// `object` the identity findings name, `context` what `hubspoke.context` answers,
+    /// and `locate` the file and region a field path of it was written at.
+    pub fn evaluate_object<S>(
+        &self,
+        root: &Node<S>,
+        object: &ObjectMeta,
+        context: &ObjectContext<'_>,
+        locate: &dyn Fn(&[PathSegment]) -> Place,
+    ) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        let Some(dispatch_as) = object_meta(root) else {
+            return findings;
+        };
+        let site = ObjectSite { object, locate };
+        crate::context::set_current(Some(&context.to_value()));
+        // A rendered object is whole, never a kustomize patch.
+        self.evaluate_input(
+            &site,
+            &dispatch_as,
+            false,
+            || to_rego_value(root),
+            &mut findings,
+        );
+        crate::context::set_current(None);
+        findings
+    }
+
     /// Evaluate every applicable rule on one document (only the user's rules on a
     /// kustomize patch), appending findings.
     fn evaluate_document(
@@ -54,6 +90,27 @@ impl Evaluator<'_> {
         let Some(object) = &document.object else {
             return;
         };
+        let site = DocumentSite { file, document };
+        self.evaluate_input(
+            &site,
+            object,
+            patch,
+            || to_rego_value(&document.root),
+            findings,
+        );
+    }
+
+    /// Evaluate every rule that applies to objects of `object`'s kind (only the user's
+    /// on a kustomize `patch`) on the input `input` builds (only called when some rule
+    /// applies), appending findings placed by `site`.
+    fn evaluate_input(
+        &self,
+        site: &impl Site,
+        object: &ObjectMeta,
+        patch: bool,
+        input: impl FnOnce() -> regorus::Value,
+        findings: &mut Vec<Finding>,
+    ) {
         let cell = self.workers.get_or(|| RefCell::new(Worker::default()));
         let mut worker = cell.borrow_mut();
         let worker = &mut *worker;
@@ -69,7 +126,7 @@ impl Evaluator<'_> {
         worker.documents += 1;
         worker.evaluations += applicable.len() as u64;
         let timing = self.options.collect_timings;
-        let input = to_rego_value(&document.root);
+        let input = input();
         // One result per applicable rule; `None` is left to the interpreter.
         let mut results: Vec<Option<Result<regorus::Value, RuleFailure>>> =
             vec![None; applicable.len()];
@@ -115,7 +172,7 @@ impl Evaluator<'_> {
                     Ok(engine) => worker.engine = Some(engine),
                     Err(message) => {
                         let failure = RuleFailure::Failed(message);
-                        findings.push(self.error_finding(file, document, None, &failure));
+                        findings.push(self.error_finding(site, None, &failure));
                         return;
                     }
                 }
@@ -141,9 +198,9 @@ impl Evaluator<'_> {
         for (index, result) in applicable.iter().zip(results) {
             let rule = &self.rules.rules[*index];
             match result {
-                Some(Ok(value)) => self.collect(rule, file, document, &value, findings),
+                Some(Ok(value)) => self.collect(rule, site, &value, findings),
                 Some(Err(failure)) => {
-                    findings.push(self.error_finding(file, document, Some(rule), &failure));
+                    findings.push(self.error_finding(site, Some(rule), &failure));
                 }
                 None => {}
             }
@@ -153,8 +210,7 @@ impl Evaluator<'_> {
     fn collect(
         &self,
         rule: &Rule,
-        file: &ParsedFile,
-        document: &Document,
+        site: &impl Site,
         value: &regorus::Value,
         findings: &mut Vec<Finding>,
     ) {
@@ -180,7 +236,7 @@ impl Evaluator<'_> {
                     "violation is not a string or an object with `msg` (and optional `path`): {}",
                     item.to_json_str().unwrap_or_default()
                 ));
-                findings.push(self.error_finding(file, document, Some(rule), &failure));
+                findings.push(self.error_finding(site, Some(rule), &failure));
                 continue;
             };
             let path = violation
@@ -188,29 +244,29 @@ impl Evaluator<'_> {
                 .as_ref()
                 .map(RawPath::segments)
                 .unwrap_or_default();
-            let located = document.locate(&path);
+            let place = site.place(&path);
             findings.push(Finding {
                 rule: rule.meta.id.clone(),
                 severity,
                 message: violation.msg,
-                file: file.source.path.clone(),
-                region: Some(file.source.region(located.span)),
-                object: document.object.clone(),
+                file: place.file,
+                region: place.region,
+                object: site.object(),
                 path,
                 related: Vec::new(),
                 effective_namespace: None,
+                clusters: Vec::new(),
             });
         }
     }
 
     fn error_finding(
         &self,
-        file: &ParsedFile,
-        document: &Document,
+        site: &impl Site,
         rule: Option<&Rule>,
         failure: &RuleFailure,
     ) -> Finding {
-        let located = document.locate(&[]);
+        let place = site.place(&[]);
         let first_line = failure.reason(self.options.rule_timeout);
         Finding {
             rule: POLICY_ERROR.to_owned(),
@@ -222,12 +278,89 @@ impl Evaluator<'_> {
                 ),
                 None => format!("policies could not be prepared: {first_line}"),
             },
-            file: file.source.path.clone(),
-            region: Some(file.source.region(located.span)),
-            object: document.object.clone(),
+            file: place.file,
+            region: place.region,
+            object: site.object(),
             path: Default::default(),
             related: Vec::new(),
             effective_namespace: None,
+            clusters: Vec::new(),
         }
+    }
+}
+
+/// What a document rule may know of an object evaluated with
+/// [`Evaluator::evaluate_object`]: what `hubspoke.context(key)` answers.
+#[derive(Debug, Clone, Default)]
+pub struct ObjectContext<'a> {
+    /// The namespace the object lands in (`"namespace"`).
+    pub namespace: Option<&'a str>,
+    /// The clusters it lands on (`"clusters"`).
+    pub clusters: &'a [String],
+    /// The repository path of the file it is written in (`"file"`).
+    pub file: &'a str,
+    /// It reconciles another cluster through a kubeconfig (`"remote"`).
+    pub remote: bool,
+    /// The account its controller impersonates when it names none
+    /// (`"default_service_account"`, absent when the controller has none).
+    pub default_service_account: Option<&'a str>,
+}
+
+impl ObjectContext<'_> {
+    fn to_value(&self) -> regorus::Value {
+        let mut json = serde_json::json!({
+            "namespace": self.namespace,
+            "clusters": self.clusters,
+            "file": self.file,
+            // A whole object, never a kustomize patch.
+            "patch": false,
+            "remote": self.remote,
+        });
+        if let Some(account) = self.default_service_account {
+            json["default_service_account"] = serde_json::Value::from(account);
+        }
+        regorus::Value::from(json)
+    }
+}
+
+/// Where the findings of one evaluated object land, and the object they name.
+trait Site {
+    fn place(&self, path: &[PathSegment]) -> Place;
+    fn object(&self) -> Option<ObjectMeta>;
+}
+
+/// A document of a parsed file: its findings land in that file.
+struct DocumentSite<'a> {
+    file: &'a ParsedFile,
+    document: &'a Document,
+}
+
+impl Site for DocumentSite<'_> {
+    fn place(&self, path: &[PathSegment]) -> Place {
+        let located = self.document.locate(path);
+        Place {
+            file: self.file.source.path.clone(),
+            region: Some(self.file.source.region(located.span)),
+        }
+    }
+
+    fn object(&self) -> Option<ObjectMeta> {
+        self.document.object.clone()
+    }
+}
+
+/// An object evaluated with [`Evaluator::evaluate_object`].
+struct ObjectSite<'a> {
+    object: &'a ObjectMeta,
+    locate: &'a dyn Fn(&[PathSegment]) -> Place,
+}
+
+impl Site for ObjectSite<'_> {
+    fn place(&self, path: &[PathSegment]) -> Place {
+        (self.locate)(path)
+    }
+
+    fn object(&self) -> Option<ObjectMeta> {
+        Some(self.object.clone())
     }
 }

@@ -6,6 +6,9 @@
 mod document;
 mod repository;
 
+pub use document::ObjectContext;
+pub use repository::RenderedBodies;
+
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, OnceLock};

@@ -1,8 +1,11 @@
 //! Repository rules on the model: once per root, on the VM when they compiled.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
-use hubspoke_manifest::{Document, ModelOptions, ParsedFile, RepoModel};
+use hubspoke_diagnostics::Place;
+use hubspoke_manifest::yaml::Node;
+use hubspoke_manifest::{Document, ModelOptions, ParsedFile, PathSegment, RepoModel};
 use regorus::Engine;
 use serde::Deserialize;
 
@@ -87,6 +90,30 @@ impl Evaluator<'_> {
         root: &std::path::Path,
         options: &ModelOptions,
     ) -> Vec<Finding> {
+        let rendered: BTreeMap<usize, &Node> = BTreeMap::new();
+        self.evaluate_repository_rendered(
+            model,
+            files,
+            root,
+            options,
+            &RenderedBodies {
+                bodies: &rendered,
+                locate: &|_, _| None,
+            },
+        )
+    }
+
+    /// [`Evaluator::evaluate_repository`] on a model some of whose objects are not
+    /// their documents as written (what the clusters receive): repository rules see
+    /// `rendered.bodies` for them, and their violations are placed by `rendered.locate`.
+    pub fn evaluate_repository_rendered<S>(
+        &self,
+        model: RepoModel,
+        files: &[&ParsedFile],
+        root: &std::path::Path,
+        options: &ModelOptions,
+        rendered: &RenderedBodies<'_, S>,
+    ) -> Vec<Finding> {
         if !self.has_repository_rules() {
             return Vec::new();
         }
@@ -94,22 +121,29 @@ impl Evaluator<'_> {
             Some(fields) => Bodies::Projected(fields),
             None => Bodies::Whole,
         };
-        let prepared =
-            RepositoryInput::from_files(model, files, options, &bodies).unwrap_or_else(|| {
-                // A location that does not resolve: the reference form, from a full model.
+        let prepared = RepositoryInput::from_files(model, files, options, &bodies, rendered.bodies)
+            .unwrap_or_else(|| {
+                // A location that does not resolve: the reference form, from a full model
+                // of the files as written.
                 RepositoryInput::of_whole_model(&RepoModel::build(files, root, options))
             });
         let locations = prepared.locations();
-        self.evaluate_repository_input(prepared.input.clone(), &locations, files)
+        let relocate = |id: usize, path: &[PathSegment]| {
+            let tree = rendered.bodies.get(&id)?;
+            (rendered.locate)(tree, path)
+        };
+        self.evaluate_repository_input(prepared.input.clone(), &locations, files, Some(&relocate))
     }
 
     /// [`Evaluator::evaluate_repository`] given the model as rules see it
-    /// ([`crate::repository_input::repository_input`]) and where its objects were written.
+    /// ([`crate::repository_input::repository_input`]) and where its objects were written;
+    /// `relocate` places a field of an object whose body is not its document.
     pub(crate) fn evaluate_repository_input(
         &self,
         input: regorus::Value,
         locations: &ModelLocations<'_>,
         files: &[&ParsedFile],
+        relocate: Option<Relocate<'_>>,
     ) -> Vec<Finding> {
         let rules: Vec<(usize, &Rule)> = self
             .rules
@@ -154,7 +188,14 @@ impl Evaluator<'_> {
                 }
             }
             match result {
-                Ok(value) => self.collect_repository(rule, locations, files, &value, &mut findings),
+                Ok(value) => {
+                    let sites = Sites {
+                        locations,
+                        files,
+                        relocate,
+                    };
+                    self.collect_repository(rule, &sites, &value, &mut findings);
+                }
                 // Worded as for documents (the raw message has nanosecond timings).
                 Err(RuleFailure::TimedOut) => findings.push(repo_error(
                     rule,
@@ -189,8 +230,7 @@ impl Evaluator<'_> {
     fn collect_repository(
         &self,
         rule: &Rule,
-        locations: &ModelLocations<'_>,
-        files: &[&ParsedFile],
+        sites: &Sites<'_, '_>,
         value: &regorus::Value,
         findings: &mut Vec<Finding>,
     ) {
@@ -214,8 +254,8 @@ impl Evaluator<'_> {
                 continue;
             };
             let Some(target) = resolve_target(
-                locations,
-                files,
+                sites.locations,
+                sites.files,
                 v.object,
                 v.kustomize_file,
                 v.file.as_deref(),
@@ -228,25 +268,24 @@ impl Evaluator<'_> {
                 continue;
             };
             let path = v.path.as_ref().map(RawPath::segments).unwrap_or_default();
-            let region = target
-                .document
-                .map(|d| target.file.source.region(d.locate(&path).span));
+            let place = sites.place(&target, v.object, &path);
             let related = v
                 .related
                 .iter()
                 .filter_map(|r| {
                     let t = resolve_target(
-                        locations,
-                        files,
+                        sites.locations,
+                        sites.files,
                         r.object,
                         r.kustomize_file,
                         r.file.as_deref(),
                         r.document,
                     )?;
                     let p = r.path.as_ref().map(RawPath::segments).unwrap_or_default();
+                    let place = sites.place(&t, r.object, &p);
                     Some(crate::finding::RelatedLocation {
-                        file: t.file.source.path.clone(),
-                        region: t.document.map(|d| t.file.source.region(d.locate(&p).span)),
+                        file: place.file,
+                        region: place.region,
                         message: r.message.clone(),
                     })
                 })
@@ -255,14 +294,54 @@ impl Evaluator<'_> {
                 rule: rule.meta.id.clone(),
                 severity,
                 message: v.msg,
-                file: target.file.source.path.clone(),
-                region,
+                file: place.file,
+                region: place.region,
                 object: target.document.and_then(|d| d.object.clone()),
                 path,
                 related,
                 effective_namespace: None,
+                clusters: Vec::new(),
             });
         }
+    }
+}
+
+/// Places a field of an object whose body is not its document (`None`: it is).
+type Relocate<'a> = &'a dyn Fn(usize, &[PathSegment]) -> Option<Place>;
+
+/// The place of a field path of a rendered tree (`None` when unknown).
+pub type LocateRendered<'a, S> = &'a dyn Fn(&Node<S>, &[PathSegment]) -> Option<Place>;
+
+/// Object bodies repository rules see instead of the objects' documents, and where
+/// their fields were written ([`Evaluator::evaluate_repository_rendered`]).
+pub struct RenderedBodies<'a, S> {
+    /// The tree of each object id whose body is not its document.
+    pub bodies: &'a BTreeMap<usize, &'a Node<S>>,
+    /// The place of a field path of one of those trees (`None` when unknown).
+    pub locate: LocateRendered<'a, S>,
+}
+
+/// Where the violations of a repository rule land.
+struct Sites<'l, 'f> {
+    locations: &'l ModelLocations<'l>,
+    files: &'l [&'f ParsedFile],
+    relocate: Option<Relocate<'l>>,
+}
+
+impl Sites<'_, '_> {
+    /// The place of `path` in the target: the rendered tree's origin for an object whose
+    /// body is not its document, else the document's span.
+    fn place(&self, target: &Target<'_>, object: Option<usize>, path: &[PathSegment]) -> Place {
+        let rendered = self
+            .relocate
+            .zip(object)
+            .and_then(|(relocate, id)| relocate(id, path));
+        rendered.unwrap_or_else(|| Place {
+            file: target.file.source.path.clone(),
+            region: target
+                .document
+                .map(|d| target.file.source.region(d.locate(path).span)),
+        })
     }
 }
 
@@ -308,5 +387,6 @@ fn repo_error(rule: &Rule, message: &str) -> Finding {
         path: Default::default(),
         related: Vec::new(),
         effective_namespace: None,
+        clusters: Vec::new(),
     }
 }

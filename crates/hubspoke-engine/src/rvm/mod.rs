@@ -326,11 +326,14 @@ mod tests {
             for options in [ModelOptions::default(), slim] {
                 let model = RepoModel::build(&files, &root, &options);
                 let locations = (model.locations.clone(), model.kustomize_locations.clone());
+                let rendered: std::collections::BTreeMap<usize, &hubspoke_manifest::yaml::Node> =
+                    std::collections::BTreeMap::new();
                 let actual = crate::repository_input::RepositoryInput::from_files(
                     model,
                     &files,
                     &options,
                     &crate::repository_input::Bodies::Whole,
+                    &rendered,
                 )
                 .expect("every location resolves");
                 assert!(expected == actual.input, "{name}: inputs differ");

@@ -79,6 +79,11 @@ suppressions: []
 #   kubernetes-version: "1.37"
 #   unknown-schema: note
 
+# Render what each cluster receives (kustomize and Flux, in-process, offline) and judge that;
+# `enabled: false` (or --no-render) judges every file as written.
+# render:
+#   enabled: true
+
 # Limits that protect the run from hostile input.
 # limits:
 #   max-documents: 10000

@@ -101,6 +101,7 @@ pub fn flags(args: &LintArgs) -> Flags {
             UnknownSchemaLevel::Warning => UnknownSchema::Warning,
         }),
         no_suppress: args.no_suppress,
+        no_render: args.no_render,
         fail_on: args.fail_on.map(|level| match level {
             FailOn::Error => Some(Severity::Error),
             FailOn::Warning => Some(Severity::Warning),
@@ -277,6 +278,7 @@ pub fn report(
         summary: &run.summary,
         tool_version: version,
         sarif_category: args.sarif_category.as_deref(),
+        notes: &run.notes,
     };
     let omitted = hubspoke_report::sarif_omitted(&report);
     if omitted > 0 && outputs.iter().any(|o| o.format == Format::Sarif) {

@@ -8,6 +8,7 @@ pub mod init;
 pub mod lint;
 pub mod lsp;
 pub mod man;
+pub mod render;
 pub mod rules;
 pub mod test;
 

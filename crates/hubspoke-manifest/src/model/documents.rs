@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use super::paths::base_name;
-use super::slim::{reads_body, repository_rules_skip_data, slim_body};
+use super::slim::model_body;
 use super::types::{DocRef, KustomizeFile, ModelObject, RepoModel};
 use super::Builder;
 use crate::document::Document;
@@ -48,13 +48,7 @@ impl Builder<'_> {
                     continue;
                 };
                 let sops = document.root.get("sops").is_some();
-                let body = if self.options.slim_bodies && !reads_body(meta, self.options)
-                    || repository_rules_skip_data(meta, self.options)
-                {
-                    slim_body(&document.root)
-                } else {
-                    document.root.to_json()
-                };
+                let body = model_body(&document.root, meta, self.options);
                 let identity = document.locate(&[]).span.start;
                 model.objects.push(ModelObject {
                     id: model.objects.len(),

@@ -53,8 +53,9 @@ mod selector;
 mod slim;
 mod types;
 
+pub use namespaces::is_cluster_scoped;
 pub use paths::{normalize, normalize_git_url};
-pub use slim::{repository_rules_skip_data, IDENTITY_FIELDS};
+pub use slim::{model_body, repository_rules_skip_data, IDENTITY_FIELDS};
 pub use types::{
     index_key, Cluster, DeclaredExternalSecret, DocRef, FluxInstance, FluxKustomization, FluxSync,
     HelmRelease, KustomizeFile, ModelObject, ModelOptions, ObjectRef, Origin, PathRef, Profile,
@@ -103,6 +104,39 @@ impl RepoModel {
     /// The model as the JSON repository rules see as `input`.
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    /// Derive again what depends on the objects' identities and bodies after they were
+    /// changed or added (the pipeline's render stage gives each object what its
+    /// clusters receive): the index, the kinds, the resolved references of Flux
+    /// Kustomizations and HelmReleases, and the `dependsOn` cycles. Cluster membership,
+    /// labels and the Flux graph's paths stay as the build computed them.
+    pub fn reindex(&mut self) {
+        self.index.clear();
+        self.kinds.clear();
+        self.index_objects();
+        resolve_references(self);
+        self.dependency_cycles = dependency_cycles(self);
+    }
+
+    /// `index` and `kinds` from the objects (patches define nothing).
+    fn index_objects(&mut self) {
+        for object in self.objects.iter().filter(|o| !o.patch) {
+            let ns = object.effective_namespace.as_deref().unwrap_or("");
+            self.index
+                .entry(index_key(&object.group, &object.kind, ns, &object.name))
+                .or_default()
+                .push(object.id);
+            // An unapplied object (in a file no kustomization or Flux Kustomization
+            // applies) is findable by its identity but reaches no cluster, so it is not
+            // one of the kinds the repository rules enumerate.
+            if !object.unapplied {
+                self.kinds
+                    .entry(format!("{}/{}", object.group, object.kind))
+                    .or_default()
+                    .push(object.id);
+            }
+        }
     }
 }
 
@@ -158,21 +192,7 @@ impl Builder<'_> {
         self.collect_flux_instance_files(&mut model, &kustomize_by_dir);
         self.apply_kubeconfig_patches(&mut model, &kustomize_by_dir);
         self.assign_clusters(&mut model, &kustomize_by_dir);
-        for object in model.objects.iter().filter(|o| !o.patch) {
-            let ns = object.effective_namespace.as_deref().unwrap_or("");
-            model
-                .index
-                .entry(index_key(&object.group, &object.kind, ns, &object.name))
-                .or_default()
-                .push(object.id);
-            if !object.unapplied {
-                model
-                    .kinds
-                    .entry(format!("{}/{}", object.group, object.kind))
-                    .or_default()
-                    .push(object.id);
-            }
-        }
+        model.index_objects();
         self.collect_generated(&mut model);
         self.collect_controller_args(&mut model);
         // The profile reads the clusters' roles and the controllers' flags.

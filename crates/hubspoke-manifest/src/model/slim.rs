@@ -41,8 +41,21 @@ pub fn repository_rules_skip_data(meta: &crate::ObjectMeta, options: &ModelOptio
 /// and objects whose payload repository rules never read).
 pub const IDENTITY_FIELDS: [&str; 3] = ["apiVersion", "kind", "metadata"];
 
+/// The body the model keeps of an object whose tree is `root`: the whole of it, or only
+/// its [`IDENTITY_FIELDS`] when the model does not read it and `slim_bodies` is set, or
+/// when repository rules never read its payload.
+pub fn model_body<S>(root: &Node<S>, meta: &crate::ObjectMeta, options: &ModelOptions) -> Value {
+    if options.slim_bodies && !reads_body(meta, options)
+        || repository_rules_skip_data(meta, options)
+    {
+        slim_body(root)
+    } else {
+        root.to_json()
+    }
+}
+
 /// The [`IDENTITY_FIELDS`] of a document.
-pub(super) fn slim_body(root: &Node) -> Value {
+pub(super) fn slim_body<S>(root: &Node<S>) -> Value {
     let mut body = serde_json::Map::new();
     for key in IDENTITY_FIELDS {
         if let Some(value) = root.get(key) {

@@ -30,7 +30,7 @@ pub(crate) struct Applied {
 }
 
 impl PostBuild<'_> {
-    pub(crate) fn apply(&self, object: &mut RenderedObject, files: &[ParsedFile]) -> Applied {
+    pub(crate) fn apply(&self, object: &mut RenderedObject, files: &[&ParsedFile]) -> Applied {
         let mut applied = Applied::default();
         if let Some(problem) = missing_identity(object) {
             applied.problems.push(problem);

@@ -42,8 +42,10 @@ pub(crate) struct Walk<'a> {
     paths: BTreeMap<String, FileId>,
     clusters: BTreeMap<String, ClusterRender>,
     queue: VecDeque<Pending>,
-    /// (cluster reconciling it, namespace, name) of every Kustomization reached.
-    visited: BTreeSet<(String, String, String)>,
+    /// (cluster reconciling it, namespace, name) of every Kustomization reached →
+    /// its `spec` as first rendered (positions dropped), to tell a descendant
+    /// re-applying the same definition from one applying another.
+    visited: BTreeMap<(String, String, String), serde_json::Value>,
     /// Directories some Kustomization built.
     built: BTreeSet<String>,
     /// Files some rendered value came from.
@@ -74,7 +76,7 @@ impl<'a> Walk<'a> {
             paths,
             clusters,
             queue: VecDeque::new(),
-            visited: BTreeSet::new(),
+            visited: BTreeMap::new(),
             built: BTreeSet::new(),
             used: BTreeSet::new(),
         }
@@ -100,9 +102,17 @@ impl<'a> Walk<'a> {
         self.drain();
         // A cluster directory nothing reconciles is applied as a bootstrap
         // `flux-system` Kustomization would: the repository may leave
-        // `gotk-sync.yaml` out, it is created by `flux bootstrap`.
+        // `gotk-sync.yaml` out, it is created by `flux bootstrap`. Not when some
+        // Kustomization already builds it or a directory inside it: then the
+        // cluster is reconciled from elsewhere (a hub applying `clusters/<spoke>/apps`
+        // through a kubeconfig), and a bootstrap would apply its objects twice.
         for (cluster, dir) in without_bootstrap {
-            if self.built.contains(&dir) {
+            let inside = format!("{dir}/");
+            if self
+                .built
+                .iter()
+                .any(|built| *built == dir || built.starts_with(&inside))
+            {
                 continue;
             }
             if let Some(root) = self.implicit_bootstrap(&dir) {
@@ -274,7 +284,19 @@ impl<'a> Walk<'a> {
             return;
         }
         let applies_to = self.applies_to(&node, &this, &lives_on);
+        let key = (lives_on.clone(), this.namespace.clone(), this.name.clone());
+        let spec_json = node
+            .get("spec")
+            .map_or(serde_json::Value::Null, Node::to_json);
         if ancestors.iter().any(same) {
+            // A descendant applying its ancestor again as it was already applied is
+            // what Flux tolerates (the bootstrap re-applied by a Kustomization of the
+            // whole tree): both own the same object and nothing changes. It is
+            // rendered once. Another definition under the same name makes the two
+            // overwrite each other's spec forever, pruning what the other applied.
+            if self.visited.get(&key) == Some(&spec_json) {
+                return;
+            }
             let chain: Vec<String> = ancestors
                 .iter()
                 .chain(std::iter::once(&this))
@@ -284,18 +306,16 @@ impl<'a> Walk<'a> {
                 this.origin.unwrap_or(node.span),
                 ProblemCode::FluxCycle,
                 format!(
-                    "Kustomization {this} is applied by its own descendant ({}): a cycle; it is rendered once",
+                    "Kustomization {this} is applied by its own descendant ({}) with another spec: the two definitions overwrite each other; it is rendered once, as first applied",
                     chain.join(" → ")
                 ),
             ));
             return;
         }
-        if !self
-            .visited
-            .insert((lives_on.clone(), this.namespace.clone(), this.name.clone()))
-        {
+        if self.visited.contains_key(&key) {
             return;
         }
+        self.visited.insert(key, spec_json);
         let mut record = RenderedKustomization {
             kustomization: this.clone(),
             parent: ancestors.last().cloned(),

@@ -89,6 +89,8 @@ fn fleet() -> Repo {
     let missing = kustomization("missing", "./nope", "");
     let a = kustomization("a", "./cycle/a", "");
     let b = kustomization("b", "./cycle/b", "");
+    // Applied again by its child, but not as written above: the two fight.
+    let a_again = kustomization("a", "./cycle/a", "  suspend: true\n");
     let vars = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: spoke-vars\n  namespace: flux-system\ndata:\n  region: west\n";
     let files: Vec<(&str, String)> = vec![
         ("clusters/hub/flux-system/gotk-sync.yaml", SYNC.to_owned()),
@@ -100,7 +102,7 @@ fn fleet() -> Repo {
         ("clusters/hub/missing.yaml", missing),
         ("clusters/hub/a.yaml", a.clone()),
         ("cycle/a/b.yaml", b),
-        ("cycle/b/a.yaml", a),
+        ("cycle/b/a.yaml", a_again),
         ("apps/config.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\ndata:\n  env: ${env}\n".to_owned()),
         ("clusters/spoke/config.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: spoke-config\n  namespace: default\ndata:\n  region: ${region}\n".to_owned()),
         ("other/lonely.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lonely\n".to_owned()),
@@ -227,7 +229,7 @@ fn problems_and_unknowns_at_their_place() {
         problems,
         vec![
             "clusters/hub/missing.yaml:9:9 kustomization path not found: \"./nope\" holds no file of the repository (Flux fails the reconcile)",
-            "cycle/b/a.yaml:1:1 Kustomization flux-system/a is applied by its own descendant (flux-system/flux-system → flux-system/a → flux-system/b → flux-system/a): a cycle; it is rendered once",
+            "cycle/b/a.yaml:1:1 Kustomization flux-system/a is applied by its own descendant (flux-system/flux-system → flux-system/a → flux-system/b → flux-system/a) with another spec: the two definitions overwrite each other; it is rendered once, as first applied",
         ]
     );
     let unknowns: Vec<String> = hub
@@ -262,6 +264,47 @@ fn problems_and_unknowns_at_their_place() {
     );
 }
 
+/// The layout of fixtures/real/Apocrathia-homelab: the bootstrap applies a
+/// Kustomization of the whole tree, which applies the bootstrap again as written.
+/// Flux tolerates it (both own one identical object): no problem, each rendered once.
+#[test]
+fn a_bootstrap_reapplied_as_written_by_its_child_is_no_cycle() {
+    let sync = SYNC.replace("./clusters/hub", "./flux/manifests/bootstrap");
+    let everything = kustomization("manifests", "./flux/manifests", "");
+    let repo = Repo::new(&[
+        ("flux/manifests/bootstrap/flux-system/gotk-sync.yaml", sync.as_str()),
+        ("flux/manifests/bootstrap/flux-system/manifests.yaml", everything.as_str()),
+        ("flux/manifests/services/config.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\n  namespace: default\n"),
+    ]);
+    let render = repo.render();
+    let problems: Vec<String> = render
+        .clusters
+        .iter()
+        .flat_map(|c| {
+            c.problems
+                .iter()
+                .map(|p| format!("{} {}", repo.at(p.origin), p.message))
+        })
+        .collect();
+    assert_eq!(problems, Vec::<String>::new());
+    let walked: Vec<String> = render
+        .clusters
+        .iter()
+        .flat_map(|c| {
+            c.kustomizations
+                .iter()
+                .map(|k| format!("{} on {}", k.kustomization, c.cluster))
+        })
+        .collect();
+    assert_eq!(
+        walked,
+        vec![
+            "flux-system/flux-system on bootstrap",
+            "flux-system/manifests on bootstrap",
+        ]
+    );
+}
+
 #[test]
 fn files_no_cluster_renders() {
     let repo = fleet();
@@ -291,6 +334,29 @@ fn a_cluster_directory_without_bootstrap_is_applied_as_flux_bootstrap_would() {
     );
     let solo = &render.clusters[0];
     assert_eq!(solo.kustomizations[0].kustomization.origin, None);
+}
+
+/// A hub applying a spoke's subdirectories through a kubeconfig reconciles that spoke:
+/// its directory gets no implicit bootstrap, so nothing lands on it twice.
+#[test]
+fn a_cluster_directory_a_hub_reconciles_from_inside_gets_no_implicit_bootstrap() {
+    let spoke_apps = kustomization(
+        "spoke-apps",
+        "./clusters/spoke/apps",
+        "  kubeConfig:\n    secretRef:\n      name: spoke-kubeconfig\n",
+    );
+    let repo = Repo::new(&[
+        ("clusters/hub/flux-system/gotk-sync.yaml", SYNC),
+        ("clusters/hub/flux-system/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [gotk-sync.yaml]\n"),
+        ("clusters/hub/spoke-apps.yaml", &spoke_apps),
+        ("clusters/spoke/apps/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [cm.yaml]\n"),
+        ("clusters/spoke/apps/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: in-apps\n"),
+    ]);
+    let render = repo.render();
+    assert_eq!(
+        names(&render, "spoke"),
+        vec!["ConfigMap/in-apps by flux-system/spoke-apps"]
+    );
 }
 
 #[test]

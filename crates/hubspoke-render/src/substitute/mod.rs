@@ -85,6 +85,12 @@ impl SourceTexts for [ParsedFile] {
     }
 }
 
+impl SourceTexts for [&ParsedFile] {
+    fn source(&self, file: FileId) -> Option<&SourceFile> {
+        self.get(file.0 as usize).map(|f| &f.source)
+    }
+}
+
 /// Whether the object opts out (label or annotation `...substitute: disabled`).
 pub fn is_disabled(root: &Node<Origin>) -> bool {
     let Some(metadata) = root.get("metadata") else {

@@ -93,6 +93,7 @@ impl Schemas {
                         path: path.into(),
                         related: Vec::new(),
                         effective_namespace: None,
+                        clusters: Vec::new(),
                     };
                     if let Ok(mut deferred) = self.deferred.lock() {
                         deferred.push(finding);

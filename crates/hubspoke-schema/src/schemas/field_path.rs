@@ -1,8 +1,7 @@
-//! Field paths: a validation error's instance location as path segments, the
-//! span of a key to underline, and the dotted form messages quote.
+//! Field paths: a validation error's instance location as path segments, and the
+//! dotted form messages quote.
 
-use hubspoke_manifest::yaml::NodeValue;
-use hubspoke_manifest::{Document, PathSegment};
+use hubspoke_manifest::PathSegment;
 
 /// The error's JSON pointer as path segments.
 pub(super) fn instance_path(error: &jsonschema::ValidationError<'_>) -> Vec<PathSegment> {
@@ -15,23 +14,6 @@ pub(super) fn instance_path(error: &jsonschema::ValidationError<'_>) -> Vec<Path
             LocationSegment::Index(i) => PathSegment::Index(i),
         })
         .collect()
-}
-
-/// The span of mapping key `name` under `parent`, to underline a field that should not be there.
-pub(super) fn key_span(
-    document: &Document,
-    parent: &[PathSegment],
-    name: &str,
-) -> Option<hubspoke_manifest::Span> {
-    let mut node = &document.root;
-    for segment in parent {
-        node = match (segment, &node.value) {
-            (PathSegment::Key(k), NodeValue::Map(_)) => node.get(k)?,
-            (PathSegment::Index(i), NodeValue::Seq(items)) => items.get(*i)?,
-            _ => return None,
-        };
-    }
-    node.get_entry(name).map(|(key, _)| key.span)
 }
 
 /// `spec.containers[0].image`; `(document)` for the root.

@@ -2,21 +2,21 @@
 //! the place (the offending value, a missing field's parent key, an unknown key) and
 //! a message that names the field, the schema it comes from, and what was expected.
 
-use hubspoke_manifest::{Document, ObjectMeta, PathSegment, SourceFile};
+use hubspoke_manifest::{ObjectMeta, PathSegment};
 use serde_json::Value;
 
-use super::field_path::{dotted, instance_path, key_span};
+use super::field_path::{dotted, instance_path};
 use super::lookup::Source;
 use super::placeholders::accepts_placeholder;
 use super::suggest::closest;
-use super::{label, Finding, Schemas};
+use super::{label, FieldLocator, Finding, Schemas};
 use crate::rules;
 
 /// Everything needed to turn one document's validation errors into findings.
 pub(super) struct Context<'a> {
     pub(super) schemas: &'a Schemas,
-    pub(super) document: &'a Document,
-    pub(super) file: &'a SourceFile,
+    /// Where the object's fields were written.
+    pub(super) locator: &'a dyn FieldLocator,
     pub(super) meta: &'a ObjectMeta,
     pub(super) source: Source<'a>,
     /// The document is SOPS-encrypted (its `sops:` key was removed before validation).
@@ -31,19 +31,20 @@ impl Context<'_> {
         rule: &str,
         message: String,
         path: Vec<PathSegment>,
-        span_path: Option<hubspoke_manifest::Span>,
+        at: Option<hubspoke_diagnostics::Place>,
     ) -> Finding {
-        let span = span_path.unwrap_or_else(|| self.document.locate(&path).span);
+        let place = at.unwrap_or_else(|| self.locator.locate(&path));
         Finding {
             rule: rule.to_owned(),
             severity: self.schemas.severity(rule),
             message: format!("{}: {message}", label(self.meta)),
-            file: self.file.path.clone(),
-            region: Some(self.file.region(span)),
+            file: place.file,
+            region: place.region,
             object: Some(self.meta.clone()),
             path: path.into(),
             related: Vec::new(),
             effective_namespace: None,
+            clusters: Vec::new(),
         }
     }
 
@@ -69,7 +70,7 @@ impl Context<'_> {
                 {
                     let mut field = path.clone();
                     field.push(PathSegment::Key(name.clone()));
-                    let span = key_span(self.document, &path, name);
+                    let at = self.locator.key(&path, name);
                     let hint = closest(name, &known)
                         .map(|c| format!(" (did you mean `{c}`?)"))
                         .unwrap_or_default();
@@ -78,7 +79,7 @@ impl Context<'_> {
                         dotted(&field),
                         self.source_name()
                     );
-                    out.push(self.finding(rules::UNKNOWN_FIELD, message, field, span));
+                    out.push(self.finding(rules::UNKNOWN_FIELD, message, field, at));
                 }
             }
             K::Required { property } => {

@@ -4,12 +4,12 @@
 
 use std::collections::BTreeSet;
 
-use hubspoke_manifest::{Document, ObjectMeta, PathSegment, SourceFile};
+use hubspoke_manifest::{ObjectMeta, PathSegment};
 use jsonschema::Validator;
 use serde_json::json;
 
 use super::compile::CrdEntry;
-use super::{gvk_key, label, Finding, RelatedLocation, Schemas};
+use super::{gvk_key, label, FieldLocator, Finding, RelatedLocation, Schemas};
 use crate::crd::K8S_DEFINITIONS_URI;
 use crate::rules;
 
@@ -85,9 +85,8 @@ impl Schemas {
 
     pub(super) fn unknown_kind(
         &self,
-        document: &Document,
         meta: &ObjectMeta,
-        file: &SourceFile,
+        locator: &dyn FieldLocator,
     ) -> Vec<Finding> {
         if !self.enabled(rules::UNKNOWN_KIND) {
             return Vec::new();
@@ -149,17 +148,18 @@ impl Schemas {
             )
         };
         let path = vec![PathSegment::Key(field.to_owned())];
-        let located = document.locate(&path);
+        let place = locator.locate(&path);
         vec![Finding {
             rule: rules::UNKNOWN_KIND.to_owned(),
             severity: self.severity(rules::UNKNOWN_KIND),
             message,
-            file: file.path.clone(),
-            region: Some(file.region(located.span)),
+            file: place.file,
+            region: place.region,
             object: Some(meta.clone()),
             path: path.into(),
             related: invalid.into_iter().collect(),
             effective_namespace: None,
+            clusters: Vec::new(),
         }]
     }
 }

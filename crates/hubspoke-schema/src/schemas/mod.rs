@@ -20,9 +20,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, OnceLock};
 
 // The engine types this module's findings are made of, named here once for every child module.
-use hubspoke_diagnostics::{Finding, RelatedLocation, Severity};
-use hubspoke_manifest::internal_error_finding;
-use hubspoke_manifest::{Document, ObjectMeta, ParsedFile, SourceFile};
+use hubspoke_diagnostics::{Finding, Place, RelatedLocation, Severity};
+use hubspoke_manifest::yaml::Node;
+use hubspoke_manifest::{internal_error_finding, locate_key};
+use hubspoke_manifest::{Document, ObjectMeta, ParsedFile, PathSegment, SourceFile};
 use serde_json::Value;
 
 mod compile;
@@ -173,6 +174,15 @@ impl Schemas {
         out
     }
 
+    /// The `schema/invalid-crd` findings of the CRDs a file declares, without validating
+    /// its objects (the pipeline validates them as the clusters receive them).
+    pub fn crd_findings(&self, file: &ParsedFile) -> Vec<Finding> {
+        self.crd_findings
+            .get(&file.source.path)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Validate files in parallel (rayon), then add the findings of repository CRDs
     /// whose schema failed to compile when first used. A panic on one file becomes
     /// an `internal-error` finding on it; the other files are still validated.
@@ -215,13 +225,44 @@ impl Schemas {
         let Some(meta) = &document.object else {
             return Vec::new();
         };
+        let locator = DocumentLocator { document, file };
+        self.validate_tree(&document.root, meta, &locator, self.is_patch_file(file))
+    }
+
+    /// Validate one whole object that is not a parsed document as written (what a
+    /// cluster receives after rendering): `root` is the object, `meta` the identity
+    /// findings name, and `locator` places each field in the file it came from.
+    pub fn validate_object<S>(
+        &self,
+        root: &Node<S>,
+        meta: &ObjectMeta,
+        locator: &dyn FieldLocator,
+    ) -> Vec<Finding> {
+        let Some(kind) = hubspoke_manifest::object_meta(root) else {
+            return Vec::new();
+        };
+        // The rendered kind and apiVersion choose the schema; findings name `meta`.
+        let mut findings = self.validate_tree(root, &kind, locator, false);
+        for finding in &mut findings {
+            finding.object = Some(meta.clone());
+        }
+        findings
+    }
+
+    fn validate_tree<S>(
+        &self,
+        root: &Node<S>,
+        meta: &ObjectMeta,
+        locator: &dyn FieldLocator,
+        patch: bool,
+    ) -> Vec<Finding> {
         if is_build_config(meta) {
             return Vec::new();
         }
         let Some((validator, source)) = self.lookup(meta) else {
-            return self.unknown_kind(document, meta, file);
+            return self.unknown_kind(meta, locator);
         };
-        let mut instance = document.root.to_json();
+        let mut instance = root.to_json();
         let sops = match &mut instance {
             Value::Object(map) => map.shift_remove("sops").is_some_and(|v| v.is_object()),
             _ => false,
@@ -231,18 +272,49 @@ impl Schemas {
         }
         let context = Context {
             schemas: self,
-            document,
-            file,
+            locator,
             meta,
             source,
             sops,
-            patch: self.is_patch_file(file),
+            patch,
         };
         let mut out = Vec::new();
         for error in validator.iter_errors(&instance) {
             context.report(&error, &mut out);
         }
         out
+    }
+}
+
+/// Where the fields of a validated object were written.
+pub trait FieldLocator {
+    /// The place of a field path: a scalar itself, a mapping or list at its key, a
+    /// missing field at its deepest existing parent's key (as [`Document::locate`]).
+    fn locate(&self, path: &[PathSegment]) -> Place;
+    /// The place of the key `name` of the mapping at `parent`, when both exist.
+    fn key(&self, parent: &[PathSegment], name: &str) -> Option<Place>;
+}
+
+/// A document of a parsed file: every field is in that file.
+struct DocumentLocator<'a> {
+    document: &'a Document,
+    file: &'a SourceFile,
+}
+
+impl FieldLocator for DocumentLocator<'_> {
+    fn locate(&self, path: &[PathSegment]) -> Place {
+        Place {
+            file: self.file.path.clone(),
+            region: Some(self.file.region(self.document.locate(path).span)),
+        }
+    }
+
+    fn key(&self, parent: &[PathSegment], name: &str) -> Option<Place> {
+        let span = locate_key(&self.document.root, parent, name)?;
+        Some(Place {
+            file: self.file.path.clone(),
+            region: Some(self.file.region(span)),
+        })
     }
 }
 

@@ -55,6 +55,7 @@ impl Schemas {
                     path: path.into(),
                     related: Vec::new(),
                     effective_namespace: None,
+                    clusters: Vec::new(),
                 };
                 self.crd_findings
                     .entry(source.path.clone())

@@ -330,6 +330,7 @@ mod tests {
             path: vec![PathSegment::Key("resources".to_owned())].into(),
             related: Vec::new(),
             effective_namespace: namespace.map(str::to_owned),
+            clusters: Vec::new(),
         }
     }
 

@@ -72,6 +72,7 @@ mod tests {
             path: Default::default(),
             related: Vec::new(),
             effective_namespace: None,
+            clusters: Vec::new(),
         }
     }
 

@@ -256,6 +256,7 @@ fn meta_finding(rule: &str, s: &Suppression, message: String) -> Finding {
         path: Default::default(),
         related: Vec::new(),
         effective_namespace: None,
+        clusters: Vec::new(),
     }
 }
 
@@ -298,6 +299,7 @@ pub fn apply_suppressions(
                     path: Default::default(),
                     related: Vec::new(),
                     effective_namespace: None,
+                    clusters: Vec::new(),
                 });
                 continue;
             }

@@ -1,0 +1,355 @@
+//! Document rules and schema validation on what each cluster receives.
+//!
+//! Identical rendered objects on several clusters (same values, same origins, same
+//! variables read) are evaluated once, for the union of their clusters; each finding
+//! lands on the origin of the offending value (the base line, the patch line, the
+//! `${VAR}` placeholder with the variable's definition related); a finding on a value
+//! whose content is unknown offline is dropped; and findings of the same rule at the
+//! same place and field are reported once with the clusters merged.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+
+use hubspoke_diagnostics::{Finding, ObjectMeta, Place, RelatedLocation};
+use hubspoke_engine::{ContextIndex, Evaluator, ObjectContext};
+use hubspoke_manifest::yaml::{Node, NodeValue};
+use hubspoke_manifest::{
+    internal_error_finding, locate_key, object_meta, Document, ParsedFile, PathSegment,
+};
+use hubspoke_render::{ClusterObject, Origin, Render};
+use hubspoke_schema::{FieldLocator, Schemas};
+use rayon::prelude::*;
+
+/// The files of one rendered root, indexed by the render's [`hubspoke_render::FileId`].
+#[derive(Clone, Copy)]
+pub(crate) struct RootFiles<'a> {
+    pub files: &'a [&'a ParsedFile],
+}
+
+impl RootFiles<'_> {
+    /// Where an origin is, as findings show it.
+    pub fn place(&self, origin: Origin) -> Place {
+        match self.files.get(origin.file.0 as usize) {
+            Some(file) => Place {
+                file: file.source.path.clone(),
+                region: Some(file.source.region(origin.span)),
+            },
+            None => Place {
+                file: String::new(),
+                region: None,
+            },
+        }
+    }
+
+    fn file(&self, origin: Origin) -> Option<&ParsedFile> {
+        self.files.get(origin.file.0 as usize).copied()
+    }
+
+    /// The document an object of the render started from, when it is a document
+    /// of a file (not a generator entry or an item of a `List`).
+    fn source_document(&self, object: &ClusterObject) -> Option<(&ParsedFile, &Document)> {
+        let source = object.object.source;
+        let file = self.file(source)?;
+        let document = file.documents.iter().find(|d| d.root.span == source.span)?;
+        Some((file, document))
+    }
+}
+
+/// Rendered objects that are identical on several clusters, with those clusters.
+pub(crate) struct ObjectGroup<'r> {
+    pub object: &'r ClusterObject,
+    pub clusters: Vec<String>,
+}
+
+/// The rendered objects of `render`, identical ones grouped (in the order they are
+/// first met: clusters by name, then each cluster's objects in order).
+pub(crate) fn groups(render: &Render) -> Vec<ObjectGroup<'_>> {
+    let mut index: HashMap<ObjectKey<'_>, usize> = HashMap::new();
+    let mut groups: Vec<ObjectGroup<'_>> = Vec::new();
+    for cluster in &render.clusters {
+        for object in &cluster.objects {
+            let key = ObjectKey(object);
+            match index.get(&key) {
+                Some(&i) => {
+                    let clusters = &mut groups[i].clusters;
+                    if clusters.last() != Some(&cluster.cluster) {
+                        clusters.push(cluster.cluster.clone());
+                    }
+                }
+                None => {
+                    index.insert(key, groups.len());
+                    groups.push(ObjectGroup {
+                        object,
+                        clusters: vec![cluster.cluster.clone()],
+                    });
+                }
+            }
+        }
+    }
+    groups
+}
+
+/// What makes two rendered objects give the same findings: their values and origins,
+/// the document they started from, the variables they read and their unknown fields.
+/// (The clusters they land on are merged; the Kustomization applying them is not read.)
+struct ObjectKey<'r>(&'r ClusterObject);
+
+impl PartialEq for ObjectKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (self.0, other.0);
+        a.object.source == b.object.source
+            && a.unknown_fields == b.unknown_fields
+            && a.substitutions == b.substitutions
+            && a.object.root == b.object.root
+    }
+}
+
+impl Eq for ObjectKey<'_> {}
+
+impl Hash for ObjectKey<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let object = self.0;
+        hash_origin(object.object.source, state);
+        object.unknown_fields.len().hash(state);
+        object.substitutions.len().hash(state);
+        hash_node(&object.object.root, state);
+    }
+}
+
+fn hash_origin<H: Hasher>(origin: Origin, state: &mut H) {
+    origin.file.hash(state);
+    origin.span.hash(state);
+}
+
+fn hash_node<H: Hasher>(node: &Node<Origin>, state: &mut H) {
+    hash_origin(node.span, state);
+    match &node.value {
+        NodeValue::Null => 0u8.hash(state),
+        NodeValue::Bool(b) => (1u8, b).hash(state),
+        NodeValue::Int(i) => (2u8, i).hash(state),
+        NodeValue::Float(f) => (3u8, f.to_bits()).hash(state),
+        NodeValue::Str(s) => (4u8, s).hash(state),
+        NodeValue::Seq(items) => {
+            (5u8, items.len()).hash(state);
+            items.iter().for_each(|item| hash_node(item, state));
+        }
+        NodeValue::Map(entries) => {
+            (6u8, entries.len()).hash(state);
+            for (key, value) in entries {
+                hash_node(key, state);
+                hash_node(value, state);
+            }
+        }
+    }
+}
+
+/// What evaluating the rendered objects of a root needs.
+pub(crate) struct ObjectEvaluation<'a> {
+    pub evaluator: &'a Evaluator<'a>,
+    pub schemas: Option<&'a Schemas>,
+    pub context: &'a ContextIndex,
+    pub files: RootFiles<'a>,
+}
+
+impl ObjectEvaluation<'_> {
+    /// Document rules and schema validation on every group, in parallel; a panic on one
+    /// object is an `internal-error` finding at its source and the others go on.
+    pub fn evaluate(&self, groups: &[ObjectGroup<'_>]) -> Vec<Finding> {
+        let per_group: Vec<Vec<Finding>> = groups
+            .par_iter()
+            .map(|group| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    self.evaluate_group(group)
+                }))
+                .unwrap_or_else(|payload| {
+                    self.evaluator.reset_thread_engine();
+                    let place = self.files.place(group.object.object.source);
+                    vec![internal_error_finding(
+                        &place.file,
+                        "evaluating rules on an object it renders",
+                        payload.as_ref(),
+                    )]
+                })
+            })
+            .collect();
+        merge(per_group.into_iter().flatten())
+    }
+
+    fn evaluate_group(&self, group: &ObjectGroup<'_>) -> Vec<Finding> {
+        let object = group.object;
+        let root = &object.object.root;
+        let source = self.files.source_document(object);
+        // Findings name the object as written where it starts (so that baselines,
+        // annotations and editors find it); the rendered identity is in the message.
+        let Some(named) = source
+            .and_then(|(_, d)| d.object.clone())
+            .or_else(|| object_meta(root))
+        else {
+            return Vec::new();
+        };
+        let namespace = root
+            .get("metadata")
+            .and_then(|m| m.get("namespace"))
+            .and_then(Node::as_str)
+            .filter(|n| !n.is_empty());
+        let remote = has_kubeconfig(root)
+            || source.is_some_and(|(file, document)| {
+                self.context.is_remote(&file.source.path, document.index)
+            });
+        // The controllers' flags belong to the cluster, not to the rendered object: the
+        // model's answer for the document as written holds for what it renders.
+        let default_service_account = source.and_then(|(file, document)| {
+            self.context
+                .default_service_account(&file.source.path, document.index)
+        });
+        let file = self
+            .files
+            .file(object.object.source)
+            .map_or("", |f| f.source.repo_path.as_str());
+        let context = ObjectContext {
+            namespace,
+            clusters: &group.clusters,
+            file,
+            remote,
+            default_service_account: default_service_account.as_deref(),
+        };
+        let locator = RenderedLocator {
+            root,
+            files: self.files,
+        };
+        let locate = |path: &[PathSegment]| locator.locate(path);
+        let mut findings = self
+            .evaluator
+            .evaluate_object(root, &named, &context, &locate);
+        if let Some(schemas) = self.schemas {
+            findings.extend(schemas.validate_object(root, &named, &locator));
+        }
+        findings.retain(|f| !is_unknown(&f.path, &object.unknown_fields));
+        for finding in &mut findings {
+            finding.clusters.clone_from(&group.clusters);
+            finding.effective_namespace = namespace.map(str::to_owned);
+            self.relate_variables(finding, object);
+        }
+        findings
+    }
+
+    /// A finding on a substituted value lands on its `${VAR}` placeholder; the place
+    /// the variable is defined is related.
+    fn relate_variables(&self, finding: &mut Finding, object: &ClusterObject) {
+        let located = hubspoke_render::locate(&object.object.root, &finding.path).span;
+        for substitution in &object.substitutions {
+            if substitution.placeholder != located {
+                continue;
+            }
+            let Some(defined) = substitution.defined_at else {
+                continue;
+            };
+            let place = self.files.place(defined);
+            let related = RelatedLocation {
+                file: place.file,
+                region: place.region,
+                message: format!("`{}` is defined here", substitution.variable),
+            };
+            if !finding.related.contains(&related) {
+                finding.related.push(related);
+            }
+        }
+    }
+}
+
+/// A Flux object that reconciles another cluster through a kubeconfig (its own or,
+/// since it is rendered, one a parent patched in).
+fn has_kubeconfig(root: &Node<Origin>) -> bool {
+    root.get("spec")
+        .and_then(|s| s.get("kubeConfig"))
+        .is_some_and(|k| !matches!(k.value, NodeValue::Null))
+}
+
+/// Whether `path` lies under a field whose value is unknown offline (the empty
+/// path stands for the whole object).
+fn is_unknown(path: &[PathSegment], unknown_fields: &[Vec<PathSegment>]) -> bool {
+    unknown_fields
+        .iter()
+        .any(|field| path.len() >= field.len() && path[..field.len()] == field[..])
+}
+
+/// Places a rendered object's fields in the files they came from.
+struct RenderedLocator<'a> {
+    root: &'a Node<Origin>,
+    files: RootFiles<'a>,
+}
+
+impl FieldLocator for RenderedLocator<'_> {
+    fn locate(&self, path: &[PathSegment]) -> Place {
+        self.files
+            .place(hubspoke_render::locate(self.root, path).span)
+    }
+
+    fn key(&self, parent: &[PathSegment], name: &str) -> Option<Place> {
+        locate_key(self.root, parent, name).map(|origin| self.files.place(origin))
+    }
+}
+
+/// One finding per (rule, place, field): the clusters of findings that say the same at
+/// the same place are merged; where their messages differ (a message naming a
+/// per-cluster namespace or prefix), the others are related at the same place.
+pub(crate) fn merge(findings: impl IntoIterator<Item = Finding>) -> Vec<Finding> {
+    type Key = (String, String, Option<hubspoke_diagnostics::Region>, String);
+    let mut merged: BTreeMap<Key, Finding> = BTreeMap::new();
+    for finding in findings {
+        let key = (
+            finding.rule.clone(),
+            finding.file.clone(),
+            finding.region,
+            finding.path.to_string(),
+        );
+        match merged.get_mut(&key) {
+            None => {
+                merged.insert(key, finding);
+            }
+            Some(kept) => absorb(kept, finding),
+        }
+    }
+    merged.into_values().collect()
+}
+
+/// Fold `other` (same rule, place and field) into `kept`.
+fn absorb(kept: &mut Finding, other: Finding) {
+    if other.message != kept.message {
+        let note = RelatedLocation {
+            file: other.file.clone(),
+            region: other.region,
+            message: format!("on {}: {}", other.clusters.join(", "), other.message),
+        };
+        if !kept.related.contains(&note) {
+            kept.related.push(note);
+        }
+    }
+    for related in other.related {
+        if !kept.related.contains(&related) {
+            kept.related.push(related);
+        }
+    }
+    if kept.effective_namespace != other.effective_namespace {
+        kept.effective_namespace = None;
+    }
+    if kept.object != other.object {
+        kept.object = common_identity(kept.object.take(), other.object);
+    }
+    kept.clusters.extend(other.clusters);
+    kept.clusters.sort();
+    kept.clusters.dedup();
+}
+
+/// What two object identities agree on (their namespace dropped when they differ).
+fn common_identity(a: Option<ObjectMeta>, b: Option<ObjectMeta>) -> Option<ObjectMeta> {
+    match (a, b) {
+        (Some(mut a), Some(b)) => {
+            if a.namespace != b.namespace {
+                a.namespace = None;
+            }
+            Some(a)
+        }
+        (a, b) => a.or(b),
+    }
+}
