@@ -541,14 +541,7 @@ pub fn analyze(
     timings.schema = schema_time;
     let mut summary = count_files(files);
     // No render rule runs without rendering.
-    summary.rules = settings
-        .active_rules
-        .iter()
-        .filter(|id| !id.starts_with("render/"))
-        .count()
-        + options
-            .kyverno
-            .map_or(0, |stage| stage.dynamic().active.len());
+    summary.rules = enabled_rule_count(settings, &options, false);
     summary.findings = count_by_severity(&findings);
     (summary.profile, summary.profile_reason) = profile_summary(&profiles);
     Analysis {
@@ -566,6 +559,24 @@ pub fn analyze(
 
 /// The profile line of the summary: the profiles of the linted roots (each once, in
 /// their order) and the first one's reason.
+/// The rules a run counts as enabled, the same number everywhere (summary, `rules`, editor
+/// log): the settings' active rules, the render problems only when rendering ran, and the
+/// repository's Kyverno rules.
+pub(crate) fn enabled_rule_count(
+    settings: &Settings,
+    options: &AnalyzeOptions<'_>,
+    rendered: bool,
+) -> usize {
+    settings
+        .active_rules
+        .iter()
+        .filter(|id| rendered || !id.starts_with("render/"))
+        .count()
+        + options
+            .kyverno
+            .map_or(0, |stage| stage.dynamic().active.len())
+}
+
 pub(crate) fn profile_summary(profiles: &[(Profile, String)]) -> (Option<String>, Option<String>) {
     let mut names: Vec<&str> = Vec::new();
     for (profile, _) in profiles {

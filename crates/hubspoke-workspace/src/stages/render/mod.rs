@@ -36,9 +36,9 @@ use hubspoke_schema::Schemas;
 use rayon::prelude::*;
 
 use crate::pipeline::{
-    count_files, drop_single_tenant_lockdown, evaluate_files_judging, guarded, profile_summary,
-    Analysis, AnalyzeOptions, RepositoryRoot, SchemaFindings, StageTimings, MODEL_FAILED,
-    REPOSITORY_FAILED,
+    count_files, drop_single_tenant_lockdown, enabled_rule_count, evaluate_files_judging, guarded,
+    profile_summary, Analysis, AnalyzeOptions, RepositoryRoot, SchemaFindings, StageTimings,
+    MODEL_FAILED, REPOSITORY_FAILED,
 };
 use crate::settings::Settings;
 use objects::{groups, ObjectEvaluation, ObjectGroup, RootFiles};
@@ -313,10 +313,7 @@ pub(crate) fn analyze_rendered(
         .filter(|f| judged_as_written(f) && declares_objects(f))
         .count();
     let mut summary = count_files(files);
-    summary.rules = settings.active_rules.len()
-        + options
-            .kyverno
-            .map_or(0, |stage| stage.dynamic().active.len());
+    summary.rules = enabled_rule_count(settings, &options, true);
     summary.findings = count_by_severity(&findings);
     summary.render = Some(render_summary);
     (summary.profile, summary.profile_reason) = profile_summary(&profiles);
