@@ -12,15 +12,17 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use hubspoke_manifest::yaml::{Node, NodeValue};
 use hubspoke_manifest::{RepoModel, Span, FLUX_KUSTOMIZE_GROUP};
 
+use super::builds::{BuildKey, Builds};
 use super::generator::{flux_kustomization, Base};
-use super::postbuild::PostBuild;
+use super::postbuild::{Applied, PostBuild};
 use crate::render::{
     ClusterObject, ClusterRender, KustomizationRef, Render, RenderInput, RenderOptions,
     RenderedKustomization,
 };
 use crate::substitute::{Referent, SourceRef, Variables};
 use crate::KUSTOMIZATION_FILE_NAMES;
-use crate::{FileId, Origin, ProblemCode, RenderProblem, Unknown, UnknownKind};
+use crate::{FileId, Origin, ProblemCode, RenderProblem, RenderedObject, Unknown, UnknownKind};
+use rayon::prelude::*;
 
 /// A Flux Kustomization waiting to be rendered.
 struct Pending {
@@ -50,6 +52,8 @@ pub(crate) struct Walk<'a> {
     built: BTreeSet<String>,
     /// Files some rendered value came from.
     used: BTreeSet<FileId>,
+    /// The kustomize builds so far (shared between clusters).
+    builds: Builds,
 }
 
 impl<'a> Walk<'a> {
@@ -79,6 +83,7 @@ impl<'a> Walk<'a> {
             visited: BTreeMap::new(),
             built: BTreeSet::new(),
             used: BTreeSet::new(),
+            builds: Builds::default(),
         }
     }
 
@@ -146,10 +151,61 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// Process the queue in order, one wave at a time: the Kustomizations queued now
+    /// (their builds computed in parallel first), then those they queued.
     fn drain(&mut self) {
-        while let Some(next) = self.queue.pop_front() {
-            self.process(next);
+        while !self.queue.is_empty() {
+            let requests: Vec<BuildKey> = self
+                .queue
+                .iter()
+                .filter_map(|pending| self.build_request(pending))
+                .collect();
+            self.builds.prefetch(self.input, &requests);
+            for _ in 0..self.queue.len() {
+                if let Some(next) = self.queue.pop_front() {
+                    self.process(next);
+                }
+            }
         }
+    }
+
+    /// The build `process` will ask for `pending`, if it reaches the build (the
+    /// state of the walk may still skip it: a build done for nothing is only time).
+    fn build_request(&self, pending: &Pending) -> Option<BuildKey> {
+        let node = &pending.node;
+        let meta = |key: &str| {
+            node.get("metadata")
+                .and_then(|m| m.get(key))
+                .and_then(Node::as_str)
+        };
+        let this = KustomizationRef {
+            namespace: meta("namespace").unwrap_or("default").to_owned(),
+            name: meta("name").unwrap_or_default().to_owned(),
+            origin: pending.origin,
+        };
+        let same = |k: &KustomizationRef| k.namespace == this.namespace && k.name == this.name;
+        let key = (
+            pending.lives_on.clone(),
+            this.namespace.clone(),
+            this.name.clone(),
+        );
+        if pending.ancestors.iter().any(same) || self.visited.contains_key(&key) {
+            return None;
+        }
+        if self.foreign_source(node, &this).is_some() {
+            return None;
+        }
+        let raw = node
+            .get("spec")
+            .and_then(|s| s.get("path"))
+            .and_then(Node::as_str)
+            .unwrap_or("");
+        let dir = secure_join(raw);
+        if raw.contains("${") || !self.is_dir(&dir) {
+            return None;
+        }
+        let kustomization = self.kustomization_for(node, &dir, &mut Vec::new());
+        Some(BuildKey { dir, kustomization })
     }
 
     /// The bootstrap Kustomizations of a cluster directory: local ones written
@@ -358,9 +414,6 @@ impl<'a> Walk<'a> {
         }
         let mut problems = Vec::new();
         let kustomization = self.kustomization_for(&node, &dir, &mut problems);
-        let output = self.input.build_with(&dir, &kustomization);
-        self.built.insert(dir.clone());
-        record.rendered = true;
         let variables = self.variables(&node, &this, &lives_on, &mut problems);
         let post_build = PostBuild {
             variables: variables.as_ref(),
@@ -368,20 +421,42 @@ impl<'a> Walk<'a> {
             decrypts: spec.and_then(|s| s.get("decryption")).is_some(),
             common_metadata: spec.and_then(|s| s.get("commonMetadata")),
         };
+        let output = self.builds.output(
+            self.input,
+            BuildKey {
+                dir: dir.clone(),
+                kustomization,
+            },
+        );
+        // The build may be shared: each object is copied, then post-built, in parallel
+        // (results in the build's order).
+        let files = self.input.files();
+        let post_built: Vec<(RenderedObject, Applied, BTreeSet<FileId>)> = output
+            .objects
+            .par_iter()
+            .map(|built| {
+                let mut object = built.clone();
+                let applied = post_build.apply(&mut object, files);
+                let mut used = BTreeSet::new();
+                collect_files(&object.root, &mut used);
+                used.insert(object.source.file);
+                (object, applied, used)
+            })
+            .collect();
+        let mut unknowns = output.unknowns.clone();
+        problems.extend(output.problems.iter().cloned());
+        self.built.insert(dir.clone());
+        record.rendered = true;
         let chain: Vec<KustomizationRef> = ancestors
             .iter()
             .cloned()
             .chain(std::iter::once(this.clone()))
             .collect();
-        let mut objects = Vec::with_capacity(output.objects.len());
-        let mut unknowns = output.unknowns;
-        problems.extend(output.problems);
-        for mut object in output.objects {
-            let applied = post_build.apply(&mut object, self.input.files());
+        let mut objects = Vec::with_capacity(post_built.len());
+        for (object, applied, used) in post_built {
             problems.extend(applied.problems);
             unknowns.extend(applied.unknowns);
-            collect_files(&object.root, &mut self.used);
-            self.used.insert(object.source.file);
+            self.used.extend(used);
             if is_flux_kustomization(&object.root) {
                 self.queue.push_back(Pending {
                     node: object.root.clone(),
