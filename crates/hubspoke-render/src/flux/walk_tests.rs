@@ -498,6 +498,9 @@ fn a_directory_built_alike_twice_is_built_once_and_post_built_for_each() {
         ("clusters/hub/two.yaml", &two),
         ("clusters/hub/three.yaml", &three),
         ("shared/config.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\ndata:\n  env: ${env}\n"),
+        // Its own kustomization: the one Flux uses unchanged for `one` and `two` (a
+        // generated one would carry each Kustomization's origins).
+        ("shared/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [config.yaml]\n"),
     ]);
     let refs: Vec<&ParsedFile> = repo.files.iter().collect();
     let model = RepoModel::build(&refs, Path::new("/nonexistent"), &ModelOptions::default());
