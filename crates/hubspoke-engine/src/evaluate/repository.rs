@@ -303,6 +303,7 @@ impl Evaluator<'_> {
                 related,
                 effective_namespace: None,
                 clusters: v
+                    .place
                     .object
                     .and_then(|id| sites.clusters.get(&id).cloned())
                     .unwrap_or_default(),
