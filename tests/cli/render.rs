@@ -684,3 +684,30 @@ fn render_follows_the_configuration_of_render_rules() {
     );
     assert_eq!(code(&output), 1);
 }
+
+/// What cannot be rendered offline is a note on standard error naming the clusters, and
+/// never fails the run.
+#[test]
+fn render_notes_what_it_cannot_render_offline_without_failing() {
+    let kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - namespace.yaml
+  - service.yaml
+  - https://github.com/example/redis//deploy?ref=v1.0.0
+";
+    let dir = fixture_with(
+        FIXTURE,
+        &[("apps/redis/base/kustomization.yaml", kustomization)],
+    );
+    let output = run(Some(dir.path()), &["render", ".", "--color", "never"]);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "Not checked:
+  note: apps/redis/base/kustomization.yaml:6:5: remote resource `https://github.com/example/redis//deploy?ref=v1.0.0` is not fetched (no network) (on production, staging)
+
+Rendered 3 clusters (18 objects): 0 errors, 0 warnings, 1 note.
+"
+    );
+    assert_eq!(code(&output), 0);
+}
