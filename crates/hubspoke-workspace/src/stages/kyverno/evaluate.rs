@@ -454,7 +454,7 @@ pub(super) struct Subject<'a> {
 }
 
 /// Whether a policy applies to an object on `clusters` (empty: unknown, so it does).
-pub(super) fn lands_on(target: &Target<'_>, clusters: &[String]) -> bool {
+fn lands_on(target: &Target<'_>, clusters: &[String]) -> bool {
     match &target.clusters {
         None => true,
         Some(_) if clusters.is_empty() => true,
