@@ -711,3 +711,69 @@ Rendered 3 clusters (18 objects): 0 errors, 0 warnings, 1 note.
     );
     assert_eq!(code(&output), 0);
 }
+
+/// A policy selecting namespaces by label sees the Namespaces the clusters receive: the
+/// base's `Namespace/_` (labelled `tier: apps`) becomes `podinfo-production` and
+/// `podinfo-staging` through each overlay's `namespace:`, so the Deployment landing
+/// there is checked; judged as written, no namespace of that name has the label.
+#[test]
+fn kyverno_namespace_selectors_see_the_rendered_namespaces() {
+    let namespace = "# Renamed by each overlay's `namespace:`.
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: _
+  labels:
+    tier: apps
+";
+    let policy = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: apps-tier
+spec:
+  validationFailureAction: Enforce
+  rules:
+    - name: owner-label
+      match:
+        any:
+          - resources:
+              kinds: [Deployment]
+              namespaceSelector:
+                matchLabels:
+                  tier: apps
+      validate:
+        message: Deployments of the apps tier name their owner.
+        pattern:
+          metadata:
+            labels:
+              owner: \"?*\"
+";
+    let dir = fixture_with(
+        FIXTURE,
+        &[
+            ("apps/podinfo/base/namespace.yaml", namespace),
+            ("policies/apps-tier.yaml", policy),
+        ],
+    );
+    let kyverno = |extra: &[&str]| -> Vec<Located> {
+        let mut args = vec![".", "--format", "json"];
+        args.extend_from_slice(extra);
+        located(&json(&run(Some(dir.path()), &args)))
+            .into_iter()
+            .filter(|f| f.rule.starts_with("kyverno/"))
+            .collect()
+    };
+    assert_eq!(
+        kyverno(&[]),
+        vec![Located {
+            rule: "kyverno/apps-tier/owner-label".to_owned(),
+            at: "apps/podinfo/base/deployment.yaml:6:3".to_owned(),
+            clusters: vec!["production".to_owned(), "staging".to_owned()],
+            related: vec![
+                "policies/apps-tier.yaml:8:7 rule `owner-label` of Kyverno policy `apps-tier`"
+                    .to_owned()
+            ],
+        }]
+    );
+    assert_eq!(kyverno(&["--no-render"]), vec![]);
+}

@@ -100,7 +100,7 @@ pub(super) fn run(
         return Vec::new();
     }
     let index = KindIndex::new(&targets);
-    let repository = Repository::build(files, context);
+    let repository = Repository::build(files, context, rendered);
     let run = Run {
         stage,
         targets: &targets,
