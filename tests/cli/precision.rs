@@ -125,3 +125,22 @@ fn secrets_made_by_producers_are_provided() {
     let lines: Vec<u64> = located(&report, PRODUCERS).iter().map(|f| f.2).collect();
     assert_eq!(lines, [34, 36]);
 }
+
+const SOURCE_IGNORE: &str = "fixtures/regression/sourceignore";
+
+/// Before: HUB003 also on the retired Kustomization in `.archive/`, which the root
+/// `.sourceignore` keeps out of every artifact Flux builds from the repository.
+#[test]
+fn files_the_sourceignore_excludes_are_not_applied() {
+    let report = lint(SOURCE_IGNORE, &["--rule", "HUB003"], 1);
+    assert_eq!(
+        located(&report, SOURCE_IGNORE),
+        [at(
+            "HUB003",
+            "apps/ks.yaml",
+            12,
+            11,
+            "Kustomization flux-system/retired takes its source from OCIRepository flux-system/retired-artifact, which is not defined in this repository"
+        )]
+    );
+}

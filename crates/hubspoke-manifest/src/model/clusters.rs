@@ -221,7 +221,7 @@ impl Builder<'_> {
         // Files nothing reaches that no kustomization.yaml lists are applied by
         // nothing; the others still belong to their cluster directory (their bootstrap
         // may be generated, or reach them through a source the model cannot follow).
-        let unapplied = unlisted_files(
+        let mut unapplied = unlisted_files(
             model
                 .files
                 .iter()
@@ -229,6 +229,17 @@ impl Builder<'_> {
             &model.kustomize_files,
             kustomize_by_dir,
         );
+        // Files the repository's `.sourceignore` keeps out of every artifact Flux builds
+        // from it: no Kustomization can apply them.
+        if let Some(ignored) = self.source_ignore() {
+            unapplied.extend(
+                model
+                    .files
+                    .iter()
+                    .filter(|f| !file_clusters.contains_key(*f) && ignored(f))
+                    .cloned(),
+            );
+        }
         for file in &model.files {
             if !file_clusters.contains_key(file) && !unapplied.contains(file) {
                 if let Some(cluster) = self.cluster_of(file) {

@@ -119,7 +119,7 @@ pub struct ModelObject {
     pub patch: bool,
     /// Nothing applies the file: no Flux Kustomization reaches it, and the nearest
     /// kustomization.yaml at or above its directory does not list it (Flux and kustomize
-    /// then leave it out). Such an object lands on no cluster, and `kinds` leaves it out.
+    /// then leave it out), or the root `.sourceignore` keeps it out of Flux's artifacts. Such an object lands on no cluster, and `kinds` leaves it out.
     #[serde(skip_serializing_if = "is_false")]
     pub unapplied: bool,
     /// The object itself.
