@@ -240,6 +240,28 @@ impl Builder<'_> {
                     .cloned(),
             );
         }
+        // What only unapplied Flux Kustomizations would apply (one commented out of its
+        // kustomization.yaml) is not applied either, down their chains.
+        loop {
+            let mut appliers: BTreeMap<&str, bool> = BTreeMap::new();
+            for fk in flux.iter() {
+                let live = !unapplied.contains(&model.objects[fk.object].file);
+                for file in &fk.files {
+                    *appliers.entry(file.as_str()).or_default() |= live;
+                }
+            }
+            let orphans: Vec<String> = appliers
+                .into_iter()
+                .filter(|(file, live)| {
+                    !live && !file_clusters.contains_key(*file) && !unapplied.contains(*file)
+                })
+                .map(|(file, _)| file.to_owned())
+                .collect();
+            if orphans.is_empty() {
+                break;
+            }
+            unapplied.extend(orphans);
+        }
         for file in &model.files {
             if !file_clusters.contains_key(file) && !unapplied.contains(file) {
                 if let Some(cluster) = self.cluster_of(file) {

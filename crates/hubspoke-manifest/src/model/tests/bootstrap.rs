@@ -502,3 +502,48 @@ spec:
     )]);
     assert!(other.flux_instances.is_empty());
 }
+
+/// A Flux Kustomization commented out of its kustomization.yaml applies nothing: the
+/// files only it would apply are unapplied too (joryirving/home-ops' `rtlamr2mqtt`), but
+/// not a file a live Kustomization also applies.
+#[test]
+fn what_only_an_unapplied_kustomization_applies_is_unapplied() {
+    let ks = |name: &str, path: &str| {
+        format!("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: {name}, namespace: flux-system}}\nspec:\n  path: {path}\n  sourceRef: {{kind: GitRepository, name: flux-system}}\n")
+    };
+    let retired = ks("retired", "./base/retired");
+    let live = ks("live", "./base/shared");
+    let retired_shared = ks("retired-shared", "./base/shared");
+    let model = model_of(&[
+        (
+            "clusters/main/flux-system/gotk-sync.yaml",
+            &ks("flux-system", "./clusters/main"),
+        ),
+        ("clusters/main/apps.yaml", &ks("apps", "./apps")),
+        (
+            "apps/kustomization.yaml",
+            &format!("{KUSTOMIZATION}resources:\n  - live.yaml\n  # - retired.yaml\n"),
+        ),
+        ("apps/live.yaml", &live),
+        (
+            "apps/retired.yaml",
+            &format!("{retired}---\n{retired_shared}"),
+        ),
+        (
+            "base/retired/kustomization.yaml",
+            &format!("{KUSTOMIZATION}resources: [release.yaml]\n"),
+        ),
+        (
+            "base/retired/release.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: retired, namespace: x}\n",
+        ),
+        (
+            "base/shared/config.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shared, namespace: x}\n",
+        ),
+    ]);
+    let retired = object(&model, "base/retired/release.yaml", "retired");
+    assert!(retired.unapplied && retired.clusters.is_empty());
+    let shared = object(&model, "base/shared/config.yaml", "shared");
+    assert!(!shared.unapplied && shared.clusters == ["main"]);
+}
