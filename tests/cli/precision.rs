@@ -65,11 +65,7 @@ const CHART: &str = "fixtures/regression/flux-instance-chart";
 /// `home-ops` the chart's sync creates was "not defined" (HUB003).
 #[test]
 fn a_flux_instance_chart_release_bootstraps_the_cluster_it_syncs() {
-    let report = lint(
-        CHART,
-        &["--no-render", "--rule", "HUB003", "--rule", "HUB016"],
-        1,
-    );
+    let report = lint(CHART, &["--rule", "HUB003", "--rule", "HUB016"], 1);
     assert_eq!(
         located(&report, CHART),
         [at(
