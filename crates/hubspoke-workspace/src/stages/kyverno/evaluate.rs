@@ -8,7 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use hubspoke_diagnostics::{FieldPath, Finding, RelatedLocation, Severity};
 use hubspoke_engine::{ContextIndex, DocumentContext, POLICY_ERROR};
-use hubspoke_kyverno::evaluate::{evaluate_policy, Options, Outcome, ResourceInput, RuleResult};
+use hubspoke_kyverno::context::ResourceVariables;
+use hubspoke_kyverno::evaluate::{
+    evaluate_policy_with, Options, Outcome, ResourceInput, RuleResult,
+};
 use hubspoke_kyverno::kyverno_test::prepare_resource;
 use hubspoke_kyverno::pattern::Violation;
 use hubspoke_kyverno::policy::{Policy, PolicyKind};
@@ -280,10 +283,18 @@ impl Run<'_, '_> {
                 subresource: "",
                 values: None,
             };
+            // Converted once for every policy on this object.
+            let variables = ResourceVariables::new(&resource);
             for target_index in applicable {
                 let target = &self.targets[target_index];
-                let results =
-                    evaluate_policy(&target.policy, &input, &self.options, self.repository);
+                let results = evaluate_policy_with(
+                    &target.policy,
+                    &input,
+                    &variables,
+                    &self.stage.exceptions,
+                    &self.options,
+                    self.repository,
+                );
                 evaluations += 1;
                 results_seen += results.len() as u64;
                 for result in results {
@@ -293,6 +304,8 @@ impl Run<'_, '_> {
                         position,
                         document,
                         clusters: &known.clusters,
+                        namespace,
+                        namespace_labels: &labels,
                     };
                     self.result(target_index, &result, &place, &mut findings, &mut requests);
                 }
@@ -366,21 +379,30 @@ impl Run<'_, '_> {
         place: &Place<'_>,
     ) -> Finding {
         let site = &target.loaded.rules[result.rule_index];
+        let rule = &target.policy.rules[result.rule_index];
         let detail = violation.message.as_str();
         let mut message = match result.rule_message.as_deref() {
             Some(summary) if summary == detail => summary.to_owned(),
             Some(summary) => format!("{}: {detail}", summary.trim_end_matches('.')),
             None => format!(
                 "rule `{}` of Kyverno policy `{}` failed: {detail}",
-                target.policy.rules[result.rule_index].source_rule, target.policy.name
+                rule.source_rule, target.policy.name
             ),
         };
         message.push_str(&target.delivered(place.clusters));
-        let severity = target
-            .severities
-            .get(result.rule_index)
-            .copied()
-            .unwrap_or(Severity::Error);
+        let severity = if target.policy.has_action_overrides(rule) {
+            let action =
+                target
+                    .policy
+                    .failure_action_for(rule, place.namespace, place.namespace_labels);
+            meta::severity(action, &target.policy)
+        } else {
+            target
+                .severities
+                .get(result.rule_index)
+                .copied()
+                .unwrap_or(Severity::Error)
+        };
         let located = place.document.locate(&path);
         let mut finding = Finding::new(
             site.id.clone(),
@@ -403,6 +425,10 @@ struct Place<'a> {
     position: usize,
     document: &'a Document,
     clusters: &'a [String],
+    /// The object's namespace (`""`: cluster-scoped) and that namespace's labels, which
+    /// failure action overrides look at.
+    namespace: &'a str,
+    namespace_labels: &'a BTreeMap<String, String>,
 }
 
 /// Whether a policy applies to an object on `clusters` (empty: unknown, so it does).
