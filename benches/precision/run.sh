@@ -18,6 +18,8 @@
 #   --bin BIN       the hubspoke-lint binary (default target/release/hubspoke-lint)
 #   --out DIR       output directory (default target/precision)
 #   --only OWNER/NAME  restrict to one repository (repeatable)
+#   --arg ARG       pass ARG to every hubspoke-lint run (repeatable), e.g. --arg --no-render to
+#                   measure what rendering changes with the same binary
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -29,6 +31,7 @@ bin="$root/target/release/hubspoke-lint"
 out="$root/target/precision"
 mode=run
 only=()
+extra=()
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -40,7 +43,8 @@ while [ $# -gt 0 ]; do
         --bin) bin="$2"; shift ;;
         --out) out="$2"; shift ;;
         --only) only+=("$2"); shift ;;
-        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        --arg) extra+=("$2"); shift ;;
+        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -120,6 +124,7 @@ run)
         echo "binary: $bin"
         echo "version: $version"
         echo "list: $list"
+        echo "args: ${extra[*]-}"
         echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     } >"$out/run-info.txt"
     printf 'repo\tcommit\texit\tseconds\tfindings\n' >"$out/runs.tsv"
@@ -137,7 +142,7 @@ run)
         start=$(date +%s.%N)
         # Exit 1 means "findings at or above --fail-on": expected here. 2 is a tool error.
         set +e
-        (cd "$dir" && "$bin" . --format "json=$out/json/$s.json" --color never >/dev/null 2>"$out/json/$s.stderr")
+        (cd "$dir" && "$bin" . ${extra[@]+"${extra[@]}"} --format "json=$out/json/$s.json" --color never >/dev/null 2>"$out/json/$s.stderr")
         rc=$?
         set -e
         end=$(date +%s.%N)

@@ -70,6 +70,17 @@ impl Finding {
         }
     }
 
+    /// The message as every output shows it: for a finding on what clusters receive, the
+    /// clusters it applies to follow in brackets (`... [cluster: staging]`,
+    /// `... [clusters: production, staging]`), since one finding stands for all of them.
+    pub fn message_with_clusters(&self) -> std::borrow::Cow<'_, str> {
+        match self.clusters.as_slice() {
+            [] => std::borrow::Cow::Borrowed(&self.message),
+            [cluster] => format!("{} [cluster: {cluster}]", self.message).into(),
+            clusters => format!("{} [clusters: {}]", self.message, clusters.join(", ")).into(),
+        }
+    }
+
     /// The sort key every output uses: file, line, column, rule, message.
     pub fn sort_key(&self) -> (&str, u32, u32, &str, &str) {
         let (line, column) = self
@@ -88,4 +99,25 @@ pub fn sort_findings(findings: &mut Vec<Finding>) {
             .then_with(|| a.path.cmp(&b.path))
     });
     findings.dedup();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_names_the_clusters_a_finding_applies_to() {
+        let mut finding = Finding::new("PSS001", Severity::Error, "privileged", "a.yaml");
+        assert_eq!(finding.message_with_clusters(), "privileged");
+        finding.clusters = vec!["production".to_owned()];
+        assert_eq!(
+            finding.message_with_clusters(),
+            "privileged [cluster: production]"
+        );
+        finding.clusters.push("staging".to_owned());
+        assert_eq!(
+            finding.message_with_clusters(),
+            "privileged [clusters: production, staging]"
+        );
+    }
 }

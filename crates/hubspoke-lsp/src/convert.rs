@@ -114,21 +114,7 @@ pub fn diagnostic(
             .ok()
             .map(|href| CodeDescription { href }),
         source: Some(SOURCE.to_owned()),
-        message: if finding.clusters.is_empty() {
-            finding.message.clone()
-        } else {
-            // What the clusters receive: say which clusters the finding is about.
-            format!(
-                "{} [{}: {}]",
-                finding.message,
-                if finding.clusters.len() == 1 {
-                    "cluster"
-                } else {
-                    "clusters"
-                },
-                finding.clusters.join(", ")
-            )
-        },
+        message: finding.message_with_clusters().into_owned(),
         related_information: (!related.is_empty()).then_some(related),
         tags: None,
         data: None,

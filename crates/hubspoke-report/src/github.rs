@@ -83,11 +83,7 @@ fn annotation(report: &Report<'_>, f: &Finding, out: &mut String) {
         None => f.rule.clone(),
     };
     properties.push(format!("title={}", escape_property(&title)));
-    let message = match f.clusters.len() {
-        0 => f.message.clone(),
-        1 => format!("{} [cluster: {}]", f.message, f.clusters[0]),
-        _ => format!("{} [clusters: {}]", f.message, f.clusters.join(", ")),
-    };
+    let message = f.message_with_clusters();
     // Writing to a String cannot fail.
     let _ = writeln!(
         out,

@@ -95,20 +95,7 @@ fn diagnostic<'a>(report: &Report<'a>, finding: &'a Finding) -> FindingDiagnosti
     let mut labels = Vec::new();
     let mut notes = Vec::new();
     let mut source = None;
-    let message = if finding.clusters.is_empty() {
-        finding.message.clone()
-    } else {
-        format!(
-            "{} [{}: {}]",
-            finding.message,
-            if finding.clusters.len() == 1 {
-                "cluster"
-            } else {
-                "clusters"
-            },
-            finding.clusters.join(", ")
-        )
-    };
+    let message = finding.message_with_clusters().into_owned();
     let headline = match (finding.region, source_text) {
         (Some(region), Some(text)) => {
             source = Some(NamedSource::new(&finding.file, Arc::clone(text)));

@@ -48,11 +48,7 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn io::Write) -> Result<(), 
             || f.file.clone(),
             |r| format!("{}:{}:{}", f.file, r.start.line, r.start.column),
         );
-        let message = if f.clusters.is_empty() {
-            f.message.clone()
-        } else {
-            format!("{} (clusters: {})", f.message, f.clusters.join(", "))
-        };
+        let message = f.message_with_clusters();
         writeln!(
             out,
             "| {} | `{}` | `{}` | {} |",
