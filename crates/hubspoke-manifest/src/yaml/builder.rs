@@ -356,7 +356,7 @@ impl<'t> Builder<'t> {
     fn quoted_span(&mut self, at: Span) -> Span {
         let end = self
             .quoted_lines
-            .from_line(at.start.line)
+            .rest_from_line(at.start.line)
             .and_then(|text| quoted_end(text, at.start));
         match end {
             Some(end) => Span {

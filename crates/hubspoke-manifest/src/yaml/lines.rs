@@ -22,7 +22,7 @@ impl<'t> LineCursor<'t> {
     }
 
     /// The text from the start of `line` to the end of the source.
-    pub(super) fn from_line(&mut self, line: u32) -> Option<&'t str> {
+    pub(super) fn rest_from_line(&mut self, line: u32) -> Option<&'t str> {
         if line < self.line {
             self.line = 1;
             self.line_start = 0;
@@ -53,7 +53,7 @@ impl<'t> AnchorNames<'t> {
     /// (an anchor, or a tag followed by an anchor). `None` when the text there is not one,
     /// which only a disagreement about line breaks with the parser could cause.
     pub(super) fn at(&mut self, start: Mark) -> Option<(String, Span)> {
-        let line_text = self.lines.from_line(start.line)?;
+        let line_text = self.lines.rest_from_line(start.line)?;
         let line_text = &line_text[..line_text.find('\n').unwrap_or(line_text.len())];
         let mut chars = line_text.chars().skip(start.col as usize).peekable();
         let mut col = start.col;
