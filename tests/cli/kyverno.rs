@@ -572,3 +572,126 @@ fn kyverno_findings_name_the_clusters_the_policy_reaches_the_object_on() {
         ]
     );
 }
+
+/// Three Pods without a team label: in `prod`, in `dev`, and `old-web` in `legacy`.
+const THREE_PODS: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: prod
+spec:
+  containers:
+    - name: web
+      image: nginx:1.27
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: dev
+spec:
+  containers:
+    - name: web
+      image: nginx:1.27
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: old-web
+  namespace: legacy
+spec:
+  containers:
+    - name: web
+      image: nginx:1.27
+";
+
+/// An exception for `old-*` Pods, and one without a policy name (line 22).
+const EXCEPTIONS: &str = "apiVersion: kyverno.io/v2
+kind: PolicyException
+metadata:
+  name: legacy-pods
+  namespace: kyverno
+spec:
+  exceptions:
+    - policyName: require-team
+      ruleNames: [team-label]
+  match:
+    any:
+      - resources:
+          kinds: [Pod]
+          names: [\"old-*\"]
+---
+apiVersion: kyverno.io/v2beta1
+kind: PolicyException
+metadata:
+  name: broken
+spec:
+  exceptions:
+    - ruleNames: [team-label]
+  match:
+    any:
+      - resources:
+          kinds: [Pod]
+";
+
+#[test]
+fn failure_action_overrides_set_the_severity_and_policy_exceptions_exempt() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "pods.yaml", THREE_PODS);
+    write(dir.path(), "exceptions.yaml", EXCEPTIONS);
+    write(
+        dir.path(),
+        "require-team.yaml",
+        &REQUIRE_TEAM.replace(
+            "  validationFailureAction: Enforce\n",
+            "  validationFailureAction: Audit\n  validationFailureActionOverrides:\n    - action: Enforce\n      namespaces: [prod]\n",
+        ),
+    );
+    let output = run(Some(dir.path()), &[".", "--format", "json"]);
+    let report = json(&output);
+    let ours: Vec<(String, String, u64, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|x| {
+            let rule = x["rule"].as_str().unwrap_or("");
+            rule.starts_with("kyverno/") || rule == "policy-error"
+        })
+        .map(|x| {
+            (
+                x["rule"].as_str().expect("rule").to_owned(),
+                x["file"].as_str().expect("file").to_owned(),
+                x["line"].as_u64().expect("line"),
+                x["severity"].as_str().expect("severity").to_owned(),
+            )
+        })
+        .collect();
+    let row = |rule: &str, file: &str, line: u64, severity: &str| {
+        (rule.to_owned(), file.to_owned(), line, severity.to_owned())
+    };
+    assert_eq!(
+        ours,
+        vec![
+            row("policy-error", "exceptions.yaml", 22, "error"),
+            // Enforce in `prod`, the policy's Audit elsewhere; `old-web` is exempted.
+            row("kyverno/require-team/team-label", "pods.yaml", 3, "error"),
+            row(
+                "kyverno/require-team/team-label",
+                "pods.yaml",
+                13,
+                "warning"
+            ),
+        ]
+    );
+    let broken = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|x| x["rule"] == "policy-error")
+        .expect("the broken exception's finding");
+    assert_eq!(
+        broken["message"],
+        "Kyverno PolicyException `broken`: an exception requires a policy name; the exception is not applied"
+    );
+    assert_eq!(code(&output), 1);
+}

@@ -425,3 +425,40 @@ fn issue_17_real_repositories_lose_their_false_findings_and_keep_the_true_ones()
         assert_eq!(found.iter().filter(|f| f.0 == "BP006").count(), 0, "{name}");
     }
 }
+
+const QUOTED_SCALAR_COMMENT: &str = "fixtures/regression/quoted-scalar-comment/pod.yaml";
+
+/// A quoted scalar followed by a comment (`image: "nginx:latest" # pinned`) was
+/// underlined up to the end of the comment: the parser ends a quoted scalar after the
+/// blanks and comment it scans for trailing content. The finding now covers the
+/// quoted value only, as on the lines without a comment.
+#[test]
+fn a_quoted_scalar_followed_by_a_comment_is_located_up_to_its_closing_quote() {
+    let output = run(
+        None,
+        &[QUOTED_SCALAR_COMMENT, "--format", "json", "--rule", "BP002"],
+    );
+    let report = json(&output);
+    let located: Vec<(u64, u64, u64, u64, &str)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|x| {
+            (
+                x["line"].as_u64().expect("line"),
+                x["column"].as_u64().expect("column"),
+                x["end_line"].as_u64().expect("end line"),
+                x["end_column"].as_u64().expect("end column"),
+                x["path"].as_str().expect("path"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        located,
+        vec![
+            (9, 14, 9, 28, "spec.containers[0].image"),
+            (11, 14, 11, 28, "spec.containers[1].image"),
+            (13, 14, 13, 28, "spec.containers[2].image"),
+        ]
+    );
+}

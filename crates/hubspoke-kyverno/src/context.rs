@@ -18,6 +18,7 @@
 mod entries;
 mod images;
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use ::jmespath::{Rcvar, Variable};
@@ -48,12 +49,62 @@ pub struct Context {
     images_error: Option<String>,
 }
 
+/// What every context of one resource takes from it, converted on first use and
+/// then shared: the object as a JMESPath value and its `images`. Converting them
+/// for each policy was most of the cost of evaluating many policies.
+#[derive(Debug)]
+pub struct ResourceVariables<'a> {
+    resource: &'a Value,
+    object: OnceCell<Rcvar>,
+    /// The `images` variable (`None`: the resource has none), or why it could
+    /// not be built.
+    images: OnceCell<Result<Option<Rcvar>, String>>,
+}
+
+impl<'a> ResourceVariables<'a> {
+    /// The variables of `resource`, converted when first asked for.
+    pub fn new(resource: &'a Value) -> ResourceVariables<'a> {
+        ResourceVariables {
+            resource,
+            object: OnceCell::new(),
+            images: OnceCell::new(),
+        }
+    }
+
+    /// The resource they are converted from.
+    pub fn resource(&self) -> &'a Value {
+        self.resource
+    }
+
+    fn object(&self) -> Rcvar {
+        self.object
+            .get_or_init(|| jp::to_variable(self.resource))
+            .clone()
+    }
+
+    fn images(&self) -> &Result<Option<Rcvar>, String> {
+        self.images.get_or_init(|| {
+            images::extract(self.resource).map(|found| found.map(|f| jp::to_variable(&f)))
+        })
+    }
+}
+
 impl Context {
     /// The context of a resource under an admission operation (`CREATE`,
     /// `UPDATE`, `DELETE`, `CONNECT`), in `namespace` (default: the
     /// resource's own).
     pub fn for_resource(resource: &Value, operation: &str, namespace: Option<&str>) -> Context {
-        let object = jp::to_variable(resource);
+        Context::for_variables(&ResourceVariables::new(resource), operation, namespace)
+    }
+
+    /// [`Context::for_resource`] from a resource's variables converted before
+    /// (shared by every policy evaluated on the resource).
+    pub fn for_variables(
+        variables: &ResourceVariables<'_>,
+        operation: &str,
+        namespace: Option<&str>,
+    ) -> Context {
+        let object = variables.object();
         let mut request = BTreeMap::new();
         match operation {
             "DELETE" => {
@@ -67,8 +118,10 @@ impl Context {
                 request.insert("object".to_owned(), object);
             }
         }
-        let own_namespace = resource
-            .pointer("/metadata/namespace")
+        let own_namespace = variables
+            .resource
+            .get("metadata")
+            .and_then(|m| m.get("namespace"))
             .and_then(Value::as_str)
             .unwrap_or_default();
         request.insert(
@@ -79,12 +132,12 @@ impl Context {
         let mut root = BTreeMap::new();
         root.insert("request".to_owned(), Rcvar::new(Variable::Object(request)));
         let mut images_error = None;
-        match images::extract(resource) {
+        match variables.images() {
             Ok(Some(found)) => {
-                root.insert("images".to_owned(), jp::to_variable(&found));
+                root.insert("images".to_owned(), found.clone());
             }
             Ok(None) => {}
-            Err(e) => images_error = Some(e),
+            Err(e) => images_error = Some(e.clone()),
         }
         Context {
             root,
@@ -217,7 +270,7 @@ impl Context {
             });
         }
         self.check_failed_loads(expression)?;
-        let compiled = jp::compile(expression)?;
+        let compiled = jp::compile_cached(expression)?;
         compiled.search(&self.root_variable(), self.clock)
     }
 
@@ -232,7 +285,7 @@ impl Context {
         expression: &str,
         data: &Value,
     ) -> Result<Value, VariableError> {
-        let compiled = jp::compile(expression)?;
+        let compiled = jp::compile_cached(expression)?;
         compiled
             .search(&jp::to_variable(data), self.clock)
             .map(|v| jp::to_value(&v))

@@ -49,6 +49,7 @@
 pub mod autogen;
 pub mod duration;
 pub mod evaluate;
+pub mod exception;
 pub mod kyverno_test;
 pub mod matching;
 pub mod pattern;

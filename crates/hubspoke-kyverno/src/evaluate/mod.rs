@@ -13,7 +13,8 @@ use std::time::Duration;
 use hubspoke_manifest::PathSegment;
 use serde_json::Value;
 
-use crate::context::{Context, RepositoryData};
+use crate::context::{Context, RepositoryData, ResourceVariables};
+use crate::exception::PolicyException;
 use crate::matching::{rule_applies, MatchTarget, RequestInfo, UserInfoMode};
 use crate::pattern::Violation;
 use crate::policy::{Policy, PolicyKind, Rule, RuleBody};
@@ -166,35 +167,51 @@ pub fn evaluate_policy(
     options: &Options,
     repository: &dyn RepositoryData,
 ) -> Vec<RuleResult> {
+    let variables = ResourceVariables::new(input.resource);
+    evaluate_policy_with(policy, input, &variables, &[], options, repository)
+}
+
+/// [`evaluate_policy`] with the variables of `input.resource` converted once for
+/// every policy evaluated on it (`variables` must be those of `input.resource`),
+/// and the repository's [`PolicyException`]s: a rule an exception applies to is
+/// skipped on the resource.
+pub fn evaluate_policy_with(
+    policy: &Policy,
+    input: &ResourceInput<'_>,
+    variables: &ResourceVariables<'_>,
+    exceptions: &[PolicyException],
+    options: &Options,
+    repository: &dyn RepositoryData,
+) -> Vec<RuleResult> {
     // Values may rewrite the object itself (`request.object.metadata.…`);
     // the CLI then matches and validates the rewritten object.
     let injected = injected_object(policy, input);
     let rewritten;
-    let input = match &injected {
+    let rewritten_variables;
+    let (input, variables) = match &injected {
         Some(object) => {
             rewritten = ResourceInput {
                 resource: object,
                 ..input.clone()
             };
-            &rewritten
+            rewritten_variables = ResourceVariables::new(object);
+            (&rewritten, &rewritten_variables)
         }
-        None => input,
+        None => (input, variables),
     };
     let resource = input.resource;
-    let text = |pointer: &str| {
-        resource
-            .pointer(pointer)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-    };
+    let metadata = resource.get("metadata");
+    fn text(value: Option<&Value>) -> &str {
+        value.and_then(Value::as_str).unwrap_or("")
+    }
     let namespace = input
         .namespace
-        .unwrap_or_else(|| text("/metadata/namespace"));
+        .unwrap_or_else(|| text(metadata.and_then(|m| m.get("namespace"))));
     let id = ResourceId {
-        api_version: text("/apiVersion").to_owned(),
-        kind: text("/kind").to_owned(),
+        api_version: text(resource.get("apiVersion")).to_owned(),
+        kind: text(resource.get("kind")).to_owned(),
         namespace: namespace.to_owned(),
-        name: text("/metadata/name").to_owned(),
+        name: text(metadata.and_then(|m| m.get("name"))).to_owned(),
     };
     if let (PolicyKind::Policy, Some(policy_namespace)) = (policy.kind, &policy.namespace) {
         if namespace != policy_namespace || namespace.is_empty() {
@@ -239,7 +256,26 @@ pub fn evaluate_policy(
         if !options.cli_semantics && !rule.problems.is_empty() {
             continue;
         }
+        // Most rules are for other kinds: rejected before the full match.
+        if !rule.matching.may_match_kind(&target) {
+            continue;
+        }
         if rule_applies(&target, &rule.matching, rule.exclude.as_ref(), &requester).is_err() {
+            continue;
+        }
+        if let Some(reason) = exempted(exceptions, policy, rule, &target, &mut base_context, || {
+            new_base_context(policy, input, variables, namespace, options, &requester)
+        }) {
+            results.push(RuleResult {
+                policy: policy.name.clone(),
+                policy_namespace: policy.namespace.clone(),
+                rule: rule.name.clone(),
+                rule_index: index,
+                resource: id.clone(),
+                outcome: Outcome::Skip { reason },
+                message: None,
+                rule_message: None,
+            });
             continue;
         }
         let answer = evaluate_rule(
@@ -247,6 +283,7 @@ pub fn evaluate_policy(
             policy,
             rule,
             input,
+            variables,
             namespace,
             options,
             &requester,
@@ -273,6 +310,44 @@ pub fn evaluate_policy(
         }
     }
     results
+}
+
+/// Kyverno's skip message when exceptions that name `rule` apply to the resource
+/// of `target`; `None` when none does. An exception with `podSecurity` controls
+/// does not skip a `podSecurity` rule (Kyverno exempts single controls then,
+/// which the Pod Security rules here cannot).
+fn exempted(
+    exceptions: &[PolicyException],
+    policy: &Policy,
+    rule: &Rule,
+    target: &MatchTarget<'_>,
+    base_context: &mut Option<Context>,
+    new_context: impl FnOnce() -> Context,
+) -> Option<String> {
+    let mut named = exceptions
+        .iter()
+        .filter(|e| e.names(policy, &rule.name))
+        .filter(|e| !(e.pod_security && matches!(rule.body, RuleBody::PodSecurity(_))))
+        .peekable();
+    named.peek()?;
+    let ctx = base_context.get_or_insert_with(new_context);
+    let keys: Vec<String> = named
+        .filter(|e| e.applies_to(target, ctx))
+        .map(|e| {
+            if e.namespace.is_empty() {
+                e.name.clone()
+            } else {
+                format!("{}/{}", e.namespace, e.name)
+            }
+        })
+        .collect();
+    // Kyverno's text, without a space before the keys.
+    (!keys.is_empty()).then(|| {
+        format!(
+            "rule is skipped due to policy exceptions{}",
+            keys.join(", ")
+        )
+    })
 }
 
 /// The resource after the values that set `request.object…` variables, as
@@ -372,6 +447,7 @@ fn evaluate_rule(
     policy: &Policy,
     rule: &Rule,
     input: &ResourceInput<'_>,
+    variables: &ResourceVariables<'_>,
     namespace: &str,
     options: &Options,
     requester: &RequestInfo,
@@ -399,32 +475,8 @@ fn evaluate_rule(
             return Outcome::NotDecidable { needs }.into();
         }
     }
-    let resource_name = input
-        .resource
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or("");
     let base = base_context.get_or_insert_with(|| {
-        let mut ctx = Context::for_resource(input.resource, &options.operation, Some(namespace));
-        if let Some(ns) = &policy.namespace {
-            ctx = ctx.with_policy_namespace(ns);
-        }
-        if !requester.username.is_empty() {
-            ctx.set_service_account(&requester.username);
-        }
-        if let Some(values) = input.values {
-            let policy_values = values
-                .per_resource
-                .get(&(policy.name.clone(), resource_name.to_owned()));
-            for (name, value) in values
-                .global
-                .iter()
-                .chain(policy_values.into_iter().flatten())
-            {
-                ctx.set_variable(name, value.clone());
-            }
-        }
-        ctx
+        new_base_context(policy, input, variables, namespace, options, requester)
     });
     // Contexts share their values: this clone copies the top-level names only.
     let mut ctx = base.clone();
@@ -462,6 +514,44 @@ fn evaluate_rule(
         &[],
     );
     verdict.into_answer()
+}
+
+/// The context every rule of a policy starts from on one resource: the
+/// resource's variables, the policy's namespace, the requester and the values
+/// of a kyverno-test values file.
+fn new_base_context(
+    policy: &Policy,
+    input: &ResourceInput<'_>,
+    variables: &ResourceVariables<'_>,
+    namespace: &str,
+    options: &Options,
+    requester: &RequestInfo,
+) -> Context {
+    let mut ctx = Context::for_variables(variables, &options.operation, Some(namespace));
+    if let Some(ns) = &policy.namespace {
+        ctx = ctx.with_policy_namespace(ns);
+    }
+    if !requester.username.is_empty() {
+        ctx.set_service_account(&requester.username);
+    }
+    if let Some(values) = input.values {
+        let resource_name = input
+            .resource
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let policy_values = values
+            .per_resource
+            .get(&(policy.name.clone(), resource_name.to_owned()));
+        for (name, value) in values
+            .global
+            .iter()
+            .chain(policy_values.into_iter().flatten())
+        {
+            ctx.set_variable(name, value.clone());
+        }
+    }
+    ctx
 }
 
 fn error(message: String) -> Answer {

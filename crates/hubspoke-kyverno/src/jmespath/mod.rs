@@ -18,6 +18,9 @@ pub(crate) mod semver;
 mod strings;
 mod time;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::LazyLock;
 
 use ::jmespath::ast::Ast;
@@ -151,6 +154,36 @@ pub fn compile(expression: &str) -> Result<Expression, VariableError> {
         source: expression.to_owned(),
         ast,
     })
+}
+
+/// How many compiled expressions a thread keeps: the expressions of a run's
+/// policies are few, but nested variables (`{{ a.{{ b }} }}`) make new texts per
+/// object, so the cache is emptied rather than allowed to grow without bound.
+const COMPILED_PER_THREAD: usize = 4096;
+
+thread_local! {
+    /// Expressions compiled on this thread, by text (errors included): a policy's
+    /// expressions are evaluated on every object, and parsing them each time was a
+    /// large part of a run's cost.
+    static COMPILED: RefCell<HashMap<String, Result<Rc<Expression>, VariableError>>> =
+        RefCell::new(HashMap::new());
+}
+
+/// [`compile`], remembered per thread: the same text always compiles to the same
+/// expression.
+pub(crate) fn compile_cached(expression: &str) -> Result<Rc<Expression>, VariableError> {
+    if let Some(known) = COMPILED.with(|cache| cache.borrow().get(expression).cloned()) {
+        return known;
+    }
+    let compiled = compile(expression).map(Rc::new);
+    COMPILED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= COMPILED_PER_THREAD {
+            cache.clear();
+        }
+        cache.insert(expression.to_owned(), compiled.clone());
+    });
+    compiled
 }
 
 /// go-jmespath decodes a literal with `encoding/json`: its numbers are floats.

@@ -175,6 +175,26 @@ impl MatchResources {
     }
 }
 
+impl MatchResources {
+    /// Whether the block may match `target` as far as kinds tell: `false` only
+    /// when [`rule_applies`] would reject it, its kinds alone ruling it out (every
+    /// `any` filter names other kinds, or one `all` filter, or the legacy block
+    /// does). A cheap test before the full match, which most rules of a policy
+    /// set fail on kinds.
+    pub fn may_match_kind(&self, target: &MatchTarget<'_>) -> bool {
+        let rules_out = |f: &ResourceFilter| {
+            !f.resources.kinds.is_empty() && !kind_matches(&f.resources.kinds, target)
+        };
+        if !self.any.is_empty() {
+            !self.any.iter().all(rules_out)
+        } else if !self.all.is_empty() {
+            !self.all.iter().any(rules_out)
+        } else {
+            !rules_out(&self.direct)
+        }
+    }
+}
+
 impl ResourceFilter {
     fn is_empty(&self) -> bool {
         self.resources.is_empty() && self.user.is_empty()
@@ -183,7 +203,24 @@ impl ResourceFilter {
 
 impl ResourceDescription {
     fn is_empty(&self) -> bool {
-        *self == ResourceDescription::default()
+        let ResourceDescription {
+            kinds,
+            name,
+            names,
+            namespaces,
+            annotations,
+            selector,
+            namespace_selector,
+            operations,
+        } = self;
+        kinds.is_empty()
+            && name.is_none()
+            && names.is_empty()
+            && namespaces.is_empty()
+            && annotations.is_empty()
+            && selector.is_none()
+            && namespace_selector.is_none()
+            && operations.is_empty()
     }
 }
 
@@ -415,12 +452,24 @@ pub fn kind_matches(kinds: &[String], target: &MatchTarget<'_>) -> bool {
 /// `kubeutils.ParseKindSelector`: `Kind`, `version/Kind`, `group/version/Kind`,
 /// with an optional `/subresource` or `.subresource`.
 pub fn parse_kind_selector(input: &str) -> (&str, &str, &str, &str) {
-    let mut parts: Vec<&str> = input.split('/').collect();
-    if let Some(last) = parts.pop() {
-        parts.extend(last.split('.'));
+    // At most four parts are meaningful: a fifth makes the selector invalid, so
+    // the parts are gathered without allocating (this runs for every rule and object).
+    let mut parts: [&str; 5] = [""; 5];
+    let mut count = 0;
+    let (head, last) = input.rsplit_once('/').map_or(("", input), |(h, l)| (h, l));
+    let head_parts = (!head.is_empty() || input.starts_with('/'))
+        .then(|| head.split('/'))
+        .into_iter()
+        .flatten();
+    for part in head_parts.chain(last.split('.')) {
+        if count == parts.len() {
+            return ("", "", "", "");
+        }
+        parts[count] = part;
+        count += 1;
     }
     let is_version = |p: &str| p == "*" || is_api_version(p);
-    match parts.as_slice() {
+    match &parts[..count] {
         [kind] => ("*", "*", kind, ""),
         ["*", "*"] => ("*", "*", "*", "*"),
         ["*", sub] if sub.to_lowercase() == *sub => ("*", "*", "*", sub),

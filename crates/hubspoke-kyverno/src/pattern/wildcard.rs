@@ -11,6 +11,10 @@ pub fn matches(pattern: &str, text: &str) -> bool {
     if pattern == "*" {
         return true;
     }
+    // Most patterns (kinds, names, label values) hold no wildcard.
+    if !has_wildcard(pattern) {
+        return pattern == text;
+    }
     let pattern: Vec<char> = pattern.chars().collect();
     let text: Vec<char> = text.chars().collect();
     let (mut p, mut t) = (0usize, 0usize);

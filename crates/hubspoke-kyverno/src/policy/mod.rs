@@ -6,7 +6,8 @@
 //! offending field, and kept out of evaluation; the policy's other rules are
 //! compiled and evaluated as usual.
 
-mod parse;
+mod action;
+pub(crate) mod parse;
 mod rule;
 
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ use hubspoke_manifest::PathSegment;
 use serde_json::Value;
 
 use crate::autogen;
+pub use action::ActionOverride;
 pub use rule::{Check, Foreach, PatternSource, PodSecurity, Rule, RuleBody};
 
 /// `ClusterPolicy` or `Policy`.
@@ -62,6 +64,8 @@ pub struct Policy {
     pub annotations: BTreeMap<String, String>,
     /// `spec.validationFailureAction` (`Audit` when unset).
     pub failure_action: FailureAction,
+    /// `spec.validationFailureActionOverrides` (see [`Policy::failure_action_for`]).
+    pub failure_action_overrides: Vec<ActionOverride>,
     /// `spec.background` (`true` when unset).
     pub background: bool,
     /// `spec.applyRules: One`: stop after the first rule that applies.
@@ -158,6 +162,27 @@ impl Policy {
                 FailureAction::Audit
             }),
         };
+        let overrides_path = [key("spec"), key("validationFailureActionOverrides")];
+        let written_overrides = spec.and_then(|s| s.get("validationFailureActionOverrides"));
+        let mut policy_problems = parse::Problems {
+            rule: None,
+            list: Vec::new(),
+        };
+        let failure_action_overrides = match kind {
+            PolicyKind::ClusterPolicy => {
+                action::overrides(written_overrides, &overrides_path, &mut policy_problems)
+            }
+            PolicyKind::Policy => {
+                if written_overrides.is_some_and(|o| !o.is_null()) {
+                    policy_problems.add(
+                        &overrides_path,
+                        "validationFailureActionOverrides is supported only with ClusterPolicy",
+                    );
+                }
+                Vec::new()
+            }
+        };
+        problems.extend(policy_problems.list);
         let background = spec
             .and_then(|s| s.get("background"))
             .and_then(Value::as_bool)
@@ -210,6 +235,7 @@ impl Policy {
             namespace,
             annotations,
             failure_action,
+            failure_action_overrides,
             background,
             apply_one,
             rules,

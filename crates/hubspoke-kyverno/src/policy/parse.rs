@@ -12,9 +12,9 @@ use crate::matching::{
 };
 
 /// Collects problems for one rule, each at a path below the rule.
-pub(super) struct Problems<'a> {
-    pub rule: Option<&'a str>,
-    pub list: Vec<PolicyProblem>,
+pub(crate) struct Problems<'a> {
+    pub(crate) rule: Option<&'a str>,
+    pub(crate) list: Vec<PolicyProblem>,
 }
 
 impl Problems<'_> {
@@ -38,13 +38,13 @@ impl Problems<'_> {
     }
 }
 
-pub(super) fn child(path: &[PathSegment], key: &str) -> Vec<PathSegment> {
+pub(crate) fn child(path: &[PathSegment], key: &str) -> Vec<PathSegment> {
     let mut out = path.to_vec();
     out.push(PathSegment::Key(key.to_owned()));
     out
 }
 
-pub(super) fn index(path: &[PathSegment], i: usize) -> Vec<PathSegment> {
+pub(crate) fn index(path: &[PathSegment], i: usize) -> Vec<PathSegment> {
     let mut out = path.to_vec();
     out.push(PathSegment::Index(i));
     out
@@ -60,7 +60,7 @@ pub(super) fn failure_action(value: &Value) -> Option<FailureAction> {
 }
 
 /// A list of strings; anything else is a problem.
-pub(super) fn strings(
+pub(crate) fn strings(
     value: Option<&Value>,
     path: &[PathSegment],
     problems: &mut Problems<'_>,
@@ -110,7 +110,7 @@ fn string_map(
 }
 
 /// A `match` or `exclude` block.
-pub(super) fn match_block(
+pub(crate) fn match_block(
     value: &Value,
     path: &[PathSegment],
     problems: &mut Problems<'_>,
@@ -231,7 +231,7 @@ fn resource_description(
     }
 }
 
-fn label_selector(
+pub(super) fn label_selector(
     value: &Value,
     path: &[PathSegment],
     problems: &mut Problems<'_>,
@@ -301,7 +301,7 @@ const OPERATORS: [&str; 18] = [
 
 /// `preconditions` or `deny.conditions`: a list (the legacy form: all must
 /// hold) or `{any, all}` of `{key, operator, value}`.
-pub(super) fn conditions(value: &Value, path: &[PathSegment], problems: &mut Problems<'_>) {
+pub(crate) fn conditions(value: &Value, path: &[PathSegment], problems: &mut Problems<'_>) {
     match value {
         Value::Array(list) => condition_list(list, path, problems),
         Value::Object(map) => {

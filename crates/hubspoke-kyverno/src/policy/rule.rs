@@ -5,7 +5,7 @@ use hubspoke_manifest::PathSegment;
 use serde_json::Value;
 
 use super::parse::{self, child, index, Problems};
-use super::{FailureAction, PolicyProblem};
+use super::{ActionOverride, FailureAction, PolicyProblem};
 use crate::autogen::Generated;
 use crate::matching::MatchResources;
 use crate::pattern::Pattern;
@@ -23,6 +23,11 @@ pub struct Rule {
     pub json_path: Vec<PathSegment>,
     /// `validate.failureAction`, else the policy's `validationFailureAction`.
     pub failure_action: FailureAction,
+    /// Whether `validate.failureAction` is written (then the policy's overrides do
+    /// not apply to the rule).
+    pub own_failure_action: bool,
+    /// `validate.failureActionOverrides` (see [`super::Policy::failure_action_for`]).
+    pub action_overrides: Vec<ActionOverride>,
     /// `validate.message`, variables not yet substituted.
     pub message: Option<String>,
     /// `match`.
@@ -192,19 +197,22 @@ pub(super) fn compile(
         Some(_) => {}
         None => problems.add(&path, "a rule needs one of validate, mutate, generate or verifyImages"),
     }
-    let failure_action = validate
-        .and_then(|v| v.get("failureAction"))
-        .and_then(|a| {
-            let parsed = parse::failure_action(a);
-            if parsed.is_none() {
-                problems.add(
-                    &child(&child(&path, "validate"), "failureAction"),
-                    format!("failureAction must be Enforce or Audit, not {a}"),
-                );
-            }
-            parsed
-        })
-        .unwrap_or(policy_action);
+    let own_action = validate.and_then(|v| v.get("failureAction")).and_then(|a| {
+        let parsed = parse::failure_action(a);
+        if parsed.is_none() {
+            problems.add(
+                &child(&child(&path, "validate"), "failureAction"),
+                format!("failureAction must be Enforce or Audit, not {a}"),
+            );
+        }
+        parsed
+    });
+    let failure_action = own_action.unwrap_or(policy_action);
+    let action_overrides = super::action::overrides(
+        validate.and_then(|v| v.get("failureActionOverrides")),
+        &child(&child(&path, "validate"), "failureActionOverrides"),
+        &mut problems,
+    );
     if body.is_none() && rule.get("celPreconditions").is_some_and(|c| !c.is_null()) {
         body = needs("celPreconditions are CEL expressions, not supported yet");
     }
@@ -246,6 +254,8 @@ pub(super) fn compile(
             generated,
             json_path: path,
             failure_action,
+            own_failure_action: own_action.is_some(),
+            action_overrides,
             message: validate
                 .and_then(|v| v.get("message"))
                 .and_then(Value::as_str)

@@ -9,10 +9,12 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use saphyr_parser::{Event, Parser, Span as SaphyrSpan};
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as SaphyrSpan};
 
+use super::lines::{AnchorNames, LineCursor};
 use super::merge::{apply_merge_keys, is_mergeable};
 use super::node::{Node, NodeValue};
+use super::quoted::quoted_end;
 use super::scalar::{is_overflowing_json_number, key_of, value_of, Decode, Undecodable};
 use super::tag::{tag_text, TagKind};
 use crate::position::{Mark, Span};
@@ -184,76 +186,13 @@ enum Frame {
     },
 }
 
-/// Reads anchor names from the source: saphyr's events carry only anchor ids, and a
-/// redefined name silently gets a fresh id. Anchored nodes arrive in text order, so a
-/// forward-only line cursor keeps the lookups linear in the file size.
-struct AnchorNames<'t> {
-    text: &'t str,
-    /// Line (1-based) whose first byte is at `line_start`.
-    line: u32,
-    line_start: usize,
-}
-
-impl<'t> AnchorNames<'t> {
-    fn new(text: &'t str) -> Self {
-        AnchorNames {
-            text,
-            line: 1,
-            line_start: 0,
-        }
-    }
-
-    /// The name and span of the `&name` token of a node whose properties start at `start`
-    /// (an anchor, or a tag followed by an anchor). `None` when the text there is not one,
-    /// which only a disagreement about line breaks with the parser could cause.
-    fn at(&mut self, start: Mark) -> Option<(String, Span)> {
-        if start.line < self.line {
-            self.line = 1;
-            self.line_start = 0;
-        }
-        while self.line < start.line {
-            let next = self.text.get(self.line_start..)?.find('\n')?;
-            self.line_start += next + 1;
-            self.line += 1;
-        }
-        let line_text = self.text.get(self.line_start..)?;
-        let line_text = &line_text[..line_text.find('\n').unwrap_or(line_text.len())];
-        let mut chars = line_text.chars().skip(start.col as usize).peekable();
-        let mut col = start.col;
-        if chars.peek() == Some(&'!') {
-            while chars.next_if(|c| !c.is_whitespace()).is_some() {
-                col += 1;
-            }
-            while chars.next_if(|c| *c == ' ' || *c == '\t').is_some() {
-                col += 1;
-            }
-        }
-        if chars.next() != Some('&') {
-            return None;
-        }
-        let name: String = chars
-            .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
-            .collect();
-        let length = u32::try_from(name.chars().count()).unwrap_or(u32::MAX);
-        let span = Span {
-            start: Mark {
-                line: start.line,
-                col,
-            },
-            end: Mark {
-                line: start.line,
-                col: col.saturating_add(1).saturating_add(length),
-            },
-        };
-        (!name.is_empty()).then_some((name, span))
-    }
-}
-
 struct Builder<'t> {
     limits: ParseLimits,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
     anchor_names: AnchorNames<'t>,
+    /// Lines of quoted scalars, whose spans are cut back to their closing quote.
+    quoted_lines: LineCursor<'t>,
     /// First definition of each anchor name in the current document.
     anchor_definitions: HashMap<String, Span>,
     alias_nodes: usize,
@@ -271,6 +210,7 @@ impl<'t> Builder<'t> {
             stack: Vec::new(),
             anchors: HashMap::new(),
             anchor_names: AnchorNames::new(text),
+            quoted_lines: LineCursor::new(text),
             anchor_definitions: HashMap::new(),
             alias_nodes: 0,
             doc_start: None,
@@ -316,6 +256,10 @@ impl<'t> Builder<'t> {
             }
             Event::Scalar(text, style, anchor, tag) => {
                 self.check_anchor_name(anchor, at);
+                let at = match style {
+                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => self.quoted_span(at),
+                    _ => at,
+                };
                 let kind = TagKind::of(tag.as_deref());
                 self.check_tag(kind, at);
                 let is_key = self.expects_key();
@@ -405,6 +349,22 @@ impl<'t> Builder<'t> {
             });
         }
         Ok(target.clone())
+    }
+
+    /// The span of a quoted scalar, ending at its closing quote rather than after the
+    /// blanks and comment that follow it (see [`quoted_end`]).
+    fn quoted_span(&mut self, at: Span) -> Span {
+        let end = self
+            .quoted_lines
+            .rest_from_line(at.start.line)
+            .and_then(|text| quoted_end(text, at.start));
+        match end {
+            Some(end) => Span {
+                start: at.start,
+                end,
+            },
+            None => at,
+        }
     }
 
     /// Report an anchor name defined a second time in the document.

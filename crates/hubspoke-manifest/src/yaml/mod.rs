@@ -1,8 +1,10 @@
 //! YAML with spans: the node tree, Kubernetes' scalar rules and the event-driven builder.
 
 mod builder;
+mod lines;
 mod merge;
 mod node;
+mod quoted;
 mod scalar;
 mod tag;
 

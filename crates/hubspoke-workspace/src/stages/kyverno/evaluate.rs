@@ -8,7 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use hubspoke_diagnostics::{FieldPath, Finding, ObjectMeta, RelatedLocation, Severity};
 use hubspoke_engine::{ContextIndex, DocumentContext, POLICY_ERROR};
-use hubspoke_kyverno::evaluate::{evaluate_policy, Options, Outcome, ResourceInput, RuleResult};
+use hubspoke_kyverno::context::ResourceVariables;
+use hubspoke_kyverno::evaluate::{
+    evaluate_policy_with, Options, Outcome, ResourceInput, RuleResult,
+};
 use hubspoke_kyverno::kyverno_test::prepare_resource;
 use hubspoke_kyverno::pattern::Violation;
 use hubspoke_kyverno::policy::{Policy, PolicyKind};
@@ -295,8 +298,11 @@ impl Run<'_, '_> {
                 },
                 rendered: false,
             };
+            // Converted once for every policy on this object.
+            let variables = ResourceVariables::new(&resource);
             for target_index in applicable {
-                let (results, outcome) = self.evaluate(target_index, &resource, &subject);
+                let (results, outcome) =
+                    self.evaluate(target_index, &resource, &variables, &subject);
                 evaluations += 1;
                 results_seen += results;
                 findings.extend(outcome.0);
@@ -313,6 +319,7 @@ impl Run<'_, '_> {
         &self,
         target_index: usize,
         resource: &Value,
+        variables: &ResourceVariables<'_>,
         subject: &Subject<'_>,
     ) -> (u64, (Vec<Finding>, Vec<PodSecurityRequest>)) {
         let namespace = resource
@@ -328,11 +335,29 @@ impl Run<'_, '_> {
             values: None,
         };
         let target = &self.targets[target_index];
-        let results = evaluate_policy(&target.policy, &input, &self.options, self.repository);
+        let results = evaluate_policy_with(
+            &target.policy,
+            &input,
+            variables,
+            &self.stage.exceptions,
+            &self.options,
+            self.repository,
+        );
+        let namespace = NamespaceOf {
+            name: namespace,
+            labels: &labels,
+        };
         let mut findings = Vec::new();
         let mut requests = Vec::new();
         for result in &results {
-            self.result(target_index, result, subject, &mut findings, &mut requests);
+            self.result(
+                target_index,
+                result,
+                subject,
+                namespace,
+                &mut findings,
+                &mut requests,
+            );
         }
         (results.len() as u64, (findings, requests))
     }
@@ -348,6 +373,7 @@ impl Run<'_, '_> {
         target_index: usize,
         result: &RuleResult,
         place: &Subject<'_>,
+        namespace: NamespaceOf<'_>,
         findings: &mut Vec<Finding>,
         requests: &mut Vec<PodSecurityRequest>,
     ) {
@@ -364,7 +390,9 @@ impl Run<'_, '_> {
                 for violation in violations {
                     let path = full_path(violation);
                     if seen.insert(path.clone()) {
-                        findings.push(self.violation(target, result, violation, path, place));
+                        findings.push(
+                            self.violation(target, result, violation, path, place, namespace),
+                        );
                     }
                 }
             }
@@ -403,26 +431,35 @@ impl Run<'_, '_> {
         violation: &Violation,
         path: Vec<PathSegment>,
         place: &Subject<'_>,
+        namespace: NamespaceOf<'_>,
     ) -> Finding {
         let site = &target.loaded.rules[result.rule_index];
+        let rule = &target.policy.rules[result.rule_index];
         let detail = violation.message.as_str();
         let mut message = match result.rule_message.as_deref() {
             Some(summary) if summary == detail => summary.to_owned(),
             Some(summary) => format!("{}: {detail}", summary.trim_end_matches('.')),
             None => format!(
                 "rule `{}` of Kyverno policy `{}` failed: {detail}",
-                target.policy.rules[result.rule_index].source_rule, target.policy.name
+                rule.source_rule, target.policy.name
             ),
         };
         // A rendered object's finding names its clusters itself.
         if !place.rendered {
             message.push_str(&target.delivered(place.clusters));
         }
-        let severity = target
-            .severities
-            .get(result.rule_index)
-            .copied()
-            .unwrap_or(Severity::Error);
+        let severity = if target.policy.has_action_overrides(rule) {
+            let action = target
+                .policy
+                .failure_action_for(rule, namespace.name, namespace.labels);
+            meta::severity(action, &target.policy)
+        } else {
+            target
+                .severities
+                .get(result.rule_index)
+                .copied()
+                .unwrap_or(Severity::Error)
+        };
         let located = (place.locate)(&path);
         let mut finding = Finding::new(
             site.id.clone(),
@@ -451,6 +488,14 @@ pub(super) struct Subject<'a> {
     /// It is what a cluster receives: its findings name the clusters themselves,
     /// not in their message.
     pub rendered: bool,
+}
+
+/// The namespace an object lands in (`""`: cluster-scoped) and that namespace's labels,
+/// which failure action overrides look at.
+#[derive(Clone, Copy)]
+struct NamespaceOf<'a> {
+    name: &'a str,
+    labels: &'a BTreeMap<String, String>,
 }
 
 /// Whether a policy applies to an object on `clusters` (empty: unknown, so it does).

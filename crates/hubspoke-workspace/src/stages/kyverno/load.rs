@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use hubspoke_diagnostics::{FieldPath, Finding, ObjectMeta, Region, Severity};
 use hubspoke_engine::POLICY_ERROR;
+use hubspoke_kyverno::exception::{is_policy_exception, PolicyException};
 use hubspoke_kyverno::matching::{selector_kind, MatchResources};
 use hubspoke_kyverno::policy::{
     policy_kind, FailureAction, Policy, PolicyKind, PolicyProblem, Rule,
@@ -74,6 +75,8 @@ pub(super) struct LoadedPolicy {
 pub(super) struct Loaded {
     /// The distinct policies, in file order.
     pub policies: Vec<LoadedPolicy>,
+    /// The distinct `PolicyException`s without problems, in file order.
+    pub exceptions: Vec<PolicyException>,
     /// Their problems (`policy-error`) and those of policy files read besides the
     /// linted ones.
     pub findings: Vec<Finding>,
@@ -140,6 +143,7 @@ pub(super) fn load(
     }
     Ok(Loaded {
         policies: loader.policies,
+        exceptions: loader.exceptions,
         findings: loader.findings,
         sources,
     })
@@ -173,6 +177,9 @@ struct Loader {
     documents: Vec<Value>,
     /// Policies by identity (kind, namespace, name), as indices.
     by_identity: BTreeMap<(String, String, String), Vec<usize>>,
+    exceptions: Vec<PolicyException>,
+    /// The JSON of each exception read (with problems or not), to read copies once.
+    exception_documents: Vec<Value>,
     findings: Vec<Finding>,
 }
 
@@ -187,6 +194,8 @@ impl Loader {
                 let json = document.root.to_json();
                 if policy_kind(&json).is_some() {
                     self.add_policy(file, document, object, json, given);
+                } else if is_policy_exception(&json) {
+                    self.add_exception(file, document, object, json);
                 }
             } else if api_version.starts_with("policies.kyverno.io/")
                 && CEL_POLICY_KINDS.contains(&object.kind.as_str())
@@ -288,6 +297,39 @@ impl Loader {
         self.push(identity, json, loaded);
     }
 
+    /// A `PolicyException`: applied when it has no problem, else each problem is a
+    /// `policy-error` at its field.
+    fn add_exception(
+        &mut self,
+        file: &ParsedFile,
+        document: &Document,
+        object: &ObjectMeta,
+        json: Value,
+    ) {
+        if self.exception_documents.contains(&json) {
+            return;
+        }
+        let Some(exception) = PolicyException::compile(&json) else {
+            return;
+        };
+        self.exception_documents.push(json);
+        for problem in &exception.problems {
+            let message = format!(
+                "Kyverno PolicyException `{}`: {}; the exception is not applied",
+                exception.name, problem.message
+            );
+            let mut finding =
+                Finding::new(POLICY_ERROR, Severity::Error, message, &file.source.path);
+            finding.region = Some(file.source.region(document.locate(&problem.path).span));
+            finding.object = Some(object.clone());
+            finding.path = FieldPath::from(problem.path.clone());
+            self.findings.push(finding);
+        }
+        if exception.problems.is_empty() {
+            self.exceptions.push(exception);
+        }
+    }
+
     /// A CEL policy: nothing to evaluate; its note names it.
     fn add_cel_policy(
         &mut self,
@@ -322,6 +364,7 @@ impl Loader {
             namespace: None,
             annotations,
             failure_action: FailureAction::Audit,
+            failure_action_overrides: Vec::new(),
             background: true,
             apply_one: false,
             rules: Vec::new(),

@@ -3,8 +3,9 @@
 //! every other rule's.
 //!
 //! - **Discovery** ([`KyvernoStage::prepare`]): every `kyverno.io/v1` or
-//!   `v2beta1` `ClusterPolicy`/`Policy` among the linted files, plus the files
-//!   and directories of `kyverno.policies` and `--kyverno-policy`. Each distinct
+//!   `v2beta1` `ClusterPolicy`/`Policy` (and `kyverno.io/v2`/`v2beta1`
+//!   `PolicyException`) among the linted files, plus the files and directories
+//!   of `kyverno.policies` and `--kyverno-policy`. Each distinct
 //!   policy is compiled once; identical copies (the same policy delivered from
 //!   two places) are one policy delivered twice.
 //! - **Rules**: one per policy rule as written, id `kyverno/<policy>/<rule>`;
@@ -20,6 +21,10 @@
 //!   not known or when it was given by path; a namespaced `Policy` only in its
 //!   namespace. Each object is evaluated as an admission `CREATE`, as `kyverno
 //!   apply` does without a cluster: `background` changes nothing there.
+//! - **Per-namespace actions and exceptions**: a finding's severity follows the
+//!   failure action overrides that hold in the object's namespace
+//!   ([`hubspoke_kyverno::policy::Policy::failure_action_for`]); the repository's
+//!   `PolicyException`s skip the rules they name on the objects they match.
 //! - **Nothing silently skipped**: a rule that cannot be decided offline gets
 //!   one note at the rule in the policy file naming what it needs; a malformed
 //!   policy a `policy-error` at the offending field (its other rules still
@@ -49,6 +54,7 @@ use crate::dynamic::DynamicRules;
 use crate::error::{usage, WorkspaceError};
 use crate::settings::{Flags, Settings};
 
+use hubspoke_kyverno::exception::PolicyException;
 use load::LoadedPolicy;
 pub(crate) use rendered::{RenderedObjects, RenderedRoot};
 
@@ -95,6 +101,8 @@ impl KyvernoOptions {
 /// The loaded policies of a run, ready to evaluate.
 pub struct KyvernoStage {
     policies: Vec<LoadedPolicy>,
+    /// The repository's `PolicyException`s, applied to every object.
+    exceptions: Vec<PolicyException>,
     dynamic: DynamicRules,
     /// Findings about the policies themselves: `policy-error`s, not-decidable notes,
     /// problems of policy files read besides the linted ones.
@@ -135,6 +143,7 @@ impl KyvernoStage {
     pub fn off() -> KyvernoStage {
         KyvernoStage {
             policies: Vec::new(),
+            exceptions: Vec::new(),
             dynamic: DynamicRules::unchecked(),
             findings: Vec::new(),
             sources: Vec::new(),
@@ -160,6 +169,7 @@ impl KyvernoStage {
         findings.extend(meta::static_findings(&loaded.policies, &dynamic));
         Ok(KyvernoStage {
             policies: loaded.policies,
+            exceptions: loaded.exceptions,
             dynamic,
             findings,
             sources: loaded.sources,

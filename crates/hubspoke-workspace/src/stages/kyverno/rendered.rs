@@ -8,6 +8,7 @@
 //! reported once with their clusters merged.
 
 use hubspoke_diagnostics::Finding;
+use hubspoke_kyverno::context::ResourceVariables;
 use hubspoke_manifest::yaml::Node;
 use hubspoke_manifest::{internal_error_finding, ParsedFile, PathSegment};
 use rayon::prelude::*;
@@ -122,6 +123,8 @@ fn group_findings(
     let mut findings = Vec::new();
     let mut requests = Vec::new();
     let (mut evaluations, mut results) = (0, 0);
+    // Converted once for every policy on this object.
+    let variables = ResourceVariables::new(&resource);
     for (target_index, clusters) in applicable {
         let subject = Subject {
             locate: &locate,
@@ -134,7 +137,8 @@ fn group_findings(
             },
             rendered: true,
         };
-        let (seen, (mut found, asked)) = run.evaluate(target_index, &resource, &subject);
+        let (seen, (mut found, asked)) =
+            run.evaluate(target_index, &resource, &variables, &subject);
         evaluations += 1;
         results += seen;
         objects::finish(
