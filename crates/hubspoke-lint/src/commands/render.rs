@@ -5,7 +5,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::bail;
-use hubspoke_manifest::{discover, read_and_parse, ModelOptions, ParsedFile, RepoModel};
+use hubspoke_manifest::{
+    add_kustomize_listed_json, discover, read_and_parse, ModelOptions, ParsedFile, RepoModel,
+};
 use hubspoke_render::{ClusterObject, Origin, RenderFs, RenderOptions};
 use hubspoke_workspace::{Configuration, Flags};
 
@@ -27,6 +29,12 @@ pub fn run(args: &RenderArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus>
     let configuration = Configuration::load(std::slice::from_ref(&root), flags)?;
     let discovery = discover(std::slice::from_ref(&root), &configuration.discover);
     let parsed = read_and_parse(&discovery.files, configuration.limits);
+    let (_, parsed) = add_kustomize_listed_json(
+        discovery,
+        parsed,
+        &configuration.discover,
+        configuration.limits,
+    );
     let files: Vec<&ParsedFile> = parsed.iter().collect();
     let options = ModelOptions {
         slim_bodies: true,
