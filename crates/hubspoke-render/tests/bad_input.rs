@@ -220,3 +220,89 @@ fn a_directory_without_kustomization_is_reported() {
     assert_eq!(out.problems[0].code, ProblemCode::MissingKustomization);
     assert!(out.objects.is_empty());
 }
+
+/// A kustomization with a remote resource (or a Helm chart) holds objects this render cannot
+/// see: a patch selecting none of the others may select one of those, an unknown at the
+/// patch, not a problem. Without them the same patch is reported.
+#[test]
+fn a_patch_target_not_found_beside_unseen_resources_is_unknown() {
+    let patches = "patches:\n  - target: {kind: CustomResourceDefinition, name: fluentbits.fluentbit.fluent.io}\n    patch: |-\n      - op: add\n        path: /metadata/labels\n        value: {a: b}\n  - patch: |-\n      apiVersion: apps/v1\n      kind: Deployment\n      metadata:\n        name: controller\n";
+    let files = vec![
+        file(
+            "remote/kustomization.yaml",
+            &format!("resources:\n  - cm.yaml\n  - https://example.com/crds.yaml\n{patches}"),
+        ),
+        file("remote/cm.yaml", CM),
+        // The remote resource is in a base: the overlay's patches are unknowns too.
+        file(
+            "overlay/kustomization.yaml",
+            &format!("resources:\n  - ../remote\n{patches}"),
+        ),
+        file(
+            "chart/kustomization.yaml",
+            &format!("helmCharts:\n  - name: fluent-operator\n{patches}"),
+        ),
+        file(
+            "local/kustomization.yaml",
+            &format!("resources:\n  - cm.yaml\n{patches}"),
+        ),
+        file("local/cm.yaml", CM),
+    ];
+    for dir in ["remote", "overlay", "chart"] {
+        let out = render(&files, dir);
+        assert_eq!(problems(&out, &files), vec![], "{dir}");
+        let unknowns: Vec<(UnknownKind, String, &str)> = out
+            .unknowns
+            .iter()
+            .map(|u| {
+                let source = &files[u.origin.file.0 as usize].source;
+                let at = format!(
+                    "{}:{}",
+                    source.path,
+                    source.region(u.origin.span).start.line
+                );
+                (u.kind, at, u.reason.as_str())
+            })
+            .filter(|(_, _, reason)| reason.starts_with("the patch selects"))
+            .collect();
+        let why = match dir {
+            "chart" => "Helm charts are not inflated offline",
+            _ => "remote resource `https://example.com/crds.yaml` is not fetched (no network)",
+        };
+        let reason = format!(
+            "the patch selects none of the rendered resources; it may select one of the resources this build cannot see ({why})"
+        );
+        let places: &[&str] = match dir {
+            "remote" => &[
+                "remote/kustomization.yaml:5",
+                "remote/kustomization.yaml:11",
+            ],
+            "overlay" => &[
+                "remote/kustomization.yaml:5",
+                "remote/kustomization.yaml:11",
+                "overlay/kustomization.yaml:4",
+                "overlay/kustomization.yaml:10",
+            ],
+            _ => &["chart/kustomization.yaml:4", "chart/kustomization.yaml:10"],
+        };
+        let expected: Vec<(UnknownKind, String, &str)> = places
+            .iter()
+            .map(|at| {
+                (
+                    UnknownKind::RemoteResource,
+                    (*at).to_owned(),
+                    reason.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(unknowns, expected, "{dir}");
+    }
+    let out = render(&files, "local");
+    assert_eq!(
+        problems(&out, &files),
+        vec![
+            (ProblemCode::PatchTargetNotFound, 4, false),
+            (ProblemCode::PatchTargetNotFound, 10, true),
+        ]
+    );
+}
