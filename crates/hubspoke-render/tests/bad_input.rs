@@ -306,3 +306,37 @@ fn a_patch_target_not_found_beside_unseen_resources_is_unknown() {
         ]
     );
 }
+
+/// kustomize reads a bracketed name without `=` as a field name that may hold dots
+/// (Apocrathia/homelab `fieldPath: data.[config.toml]`); `kubectl kustomize` of this
+/// kustomization gives `dst` the data `{out.key: hello, plain: hello}`.
+#[test]
+fn a_bracketed_field_name_in_a_replacement_path_names_a_key_with_dots() {
+    let files = vec![
+        file(
+            "app/kustomization.yaml",
+            "resources: [cm.yaml]\nreplacements:\n- source: {kind: ConfigMap, name: src, fieldPath: \"data.[config.toml]\"}\n  targets:\n  - select: {kind: ConfigMap, name: dst}\n    fieldPaths: [\"data.[out.key]\", data.plain]\n    options: {create: true}\n",
+        ),
+        file(
+            "app/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: src}\ndata: {config.toml: hello}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: dst}\ndata: {plain: x}\n",
+        ),
+    ];
+    let out = render(&files, "app");
+    assert_eq!(problems(&out, &files), vec![]);
+    let dst = out
+        .objects
+        .iter()
+        .find(|o| {
+            o.root
+                .get("metadata")
+                .and_then(|m| m.get("name"))
+                .and_then(RNode::as_str)
+                == Some("dst")
+        })
+        .expect("dst");
+    assert_eq!(
+        dst.root.get("data").map(RNode::to_json),
+        Some(serde_json::json!({"plain": "hello", "out.key": "hello"}))
+    );
+}
