@@ -265,30 +265,20 @@ fn conftest_rules(engine: &Engine, source: &PolicySource, package: &str) -> Vec<
         .map(|(name, severity)| Rule {
             entry: format!("{package}.{name}"),
             meta: RuleMeta {
-                id: format!("{short}.{name}"),
-                title: format!("{short}-{name}")
-                    .replace('.', "-")
-                    .replace('_', "-"),
-                description: format!(
-                "User policy `{short}.{name}` (conftest conventions): each result is a finding."
-            ),
-                help: format!("See the policy in {}.", source.path),
-                severity,
-                security_severity: None,
                 tags: vec!["user".to_owned(), "conftest".to_owned()],
-                scope: Scope::Document,
-                kinds: vec!["*".to_owned()],
-                kyverno: Vec::new(),
-                trivy: Vec::new(),
-                checkov: Vec::new(),
-                default_enabled: true,
-                parameters: Vec::new(),
-                fixes: Vec::new(),
-                workload_fields: None,
                 package: package.to_owned(),
                 source: source.path.clone(),
                 bundled: false,
-                examples: hubspoke_diagnostics::RuleExamples::default(),
+                ..RuleMeta::built_in(
+                    &format!("{short}.{name}"),
+                    &format!("{short}-{name}").replace(['.', '_'], "-"),
+                    "user",
+                    severity,
+                    &format!(
+                        "User policy `{short}.{name}` (conftest conventions): each result is a finding."
+                    ),
+                    &format!("See the policy in {}.", source.path),
+                )
             },
         })
         .collect()

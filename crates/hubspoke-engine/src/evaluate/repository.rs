@@ -22,22 +22,25 @@ use crate::Evaluator;
 #[derive(Debug, Deserialize)]
 struct RepoViolation {
     msg: String,
-    #[serde(default)]
-    object: Option<usize>,
-    #[serde(default)]
-    kustomize_file: Option<usize>,
-    #[serde(default)]
-    file: Option<String>,
-    #[serde(default)]
-    document: Option<usize>,
-    #[serde(default)]
-    path: Option<RawPath>,
+    #[serde(flatten)]
+    place: RepoPlace,
     #[serde(default)]
     related: Vec<RepoRelated>,
 }
 
+/// A second place a violation names, with what it has to do with it.
 #[derive(Debug, Deserialize)]
 struct RepoRelated {
+    #[serde(flatten)]
+    place: RepoPlace,
+    #[serde(default)]
+    message: String,
+}
+
+/// Where a rule points: an object id, else a kustomize file index, else a file path (and
+/// document index); with the field path inside it.
+#[derive(Debug, Deserialize)]
+struct RepoPlace {
     #[serde(default)]
     object: Option<usize>,
     #[serde(default)]
@@ -48,8 +51,6 @@ struct RepoRelated {
     document: Option<usize>,
     #[serde(default)]
     path: Option<RawPath>,
-    #[serde(default)]
-    message: String,
 }
 
 /// Where a repository violation lands: file, document and the object it declares.
@@ -253,36 +254,32 @@ impl Evaluator<'_> {
                 findings.push(repo_error(rule, &format!("violation is not an object with `msg` and `object`, `kustomize_file` or `file`: {}", item.to_json_str().unwrap_or_default())));
                 continue;
             };
-            let Some(target) = resolve_target(
-                sites.locations,
-                sites.files,
-                v.object,
-                v.kustomize_file,
-                v.file.as_deref(),
-                v.document,
-            ) else {
+            let Some(target) = resolve_target(sites.locations, sites.files, &v.place) else {
                 findings.push(repo_error(
                     rule,
                     &format!("violation names no known object or file: {}", v.msg),
                 ));
                 continue;
             };
-            let path = v.path.as_ref().map(RawPath::segments).unwrap_or_default();
-            let place = sites.place(&target, v.object, &path);
+            let path = v
+                .place
+                .path
+                .as_ref()
+                .map(RawPath::segments)
+                .unwrap_or_default();
+            let place = sites.place(&target, v.place.object, &path);
             let related = v
                 .related
                 .iter()
                 .filter_map(|r| {
-                    let t = resolve_target(
-                        sites.locations,
-                        sites.files,
-                        r.object,
-                        r.kustomize_file,
-                        r.file.as_deref(),
-                        r.document,
-                    )?;
-                    let p = r.path.as_ref().map(RawPath::segments).unwrap_or_default();
-                    let place = sites.place(&t, r.object, &p);
+                    let t = resolve_target(sites.locations, sites.files, &r.place)?;
+                    let p = r
+                        .place
+                        .path
+                        .as_ref()
+                        .map(RawPath::segments)
+                        .unwrap_or_default();
+                    let place = sites.place(&t, r.place.object, &p);
                     Some(crate::finding::RelatedLocation {
                         file: place.file,
                         region: place.region,
@@ -348,19 +345,16 @@ impl Sites<'_, '_> {
 fn resolve_target<'f>(
     locations: &ModelLocations<'_>,
     files: &[&'f ParsedFile],
-    object: Option<usize>,
-    kustomize_file: Option<usize>,
-    file: Option<&str>,
-    document: Option<usize>,
+    place: &RepoPlace,
 ) -> Option<Target<'f>> {
-    let doc_ref = match (object, kustomize_file, file) {
+    let doc_ref = match (place.object, place.kustomize_file, place.file.as_deref()) {
         (Some(id), _, _) => *locations.objects.get(id)?,
         (None, Some(k), _) => *locations.kustomize_files.get(k)?,
         (None, None, Some(path)) => {
             let index = files.iter().position(|f| f.source.repo_path == path)?;
             hubspoke_manifest::DocRef {
                 file: index,
-                document: document.unwrap_or(0),
+                document: place.document.unwrap_or(0),
             }
         }
         _ => return None,

@@ -61,15 +61,7 @@ pub fn run(args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     report_kyverno(&kyverno, args.verbose, &mut kyverno_tally, out)?;
     if own.is_empty() && tests.is_empty() {
         // A directory of Kyverno policies and their tests only.
-        writeln!(
-            out,
-            "Kyverno tests: {} passed, {} failed, {} skipped ({} {})",
-            kyverno_tally.passed,
-            kyverno_tally.failed,
-            kyverno_tally.skipped,
-            kyverno.files,
-            if kyverno.files == 1 { "file" } else { "files" }
-        )?;
+        write_kyverno_summary(&kyverno_tally, kyverno.files, out)?;
         return verdict(kyverno_tally.failed, out);
     }
     let own_paths: Vec<String> = own
@@ -186,15 +178,7 @@ pub fn run(args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         cases.passed, cases.failed
     )?;
     if kyverno.files > 0 {
-        writeln!(
-            out,
-            "Kyverno tests: {} passed, {} failed, {} skipped ({} {})",
-            kyverno_tally.passed,
-            kyverno_tally.failed,
-            kyverno_tally.skipped,
-            kyverno.files,
-            if kyverno.files == 1 { "file" } else { "files" }
-        )?;
+        write_kyverno_summary(&kyverno_tally, kyverno.files, out)?;
     }
     let failed = load.failed + unit.failed + cases.failed + kyverno_tally.failed;
     verdict(failed, out)
@@ -252,5 +236,18 @@ fn report_kyverno(
             }
         }
     }
+    Ok(())
+}
+
+/// The Kyverno tests' summary line, with or without Rego tests beside them.
+fn write_kyverno_summary(tally: &Tally, files: usize, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Kyverno tests: {} passed, {} failed, {} skipped ({files} {})",
+        tally.passed,
+        tally.failed,
+        tally.skipped,
+        if files == 1 { "file" } else { "files" }
+    )?;
     Ok(())
 }
