@@ -160,7 +160,6 @@ impl<'a> Ctx<'a> {
         kustomize_fails: bool,
     ) {
         if let Some(why) = &self.unseen_resources {
-            let _ = &message;
             let reason = format!(
                 "the patch selects none of the rendered resources; it may select one of {why}"
             );
