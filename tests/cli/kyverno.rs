@@ -462,3 +462,113 @@ fn hubspoke_lint_test_runs_kyverno_tests_with_kyverno_test_verdicts() {
     );
     assert_eq!(code(&failing), 1);
 }
+
+/// Rendered, each policy's findings name the clusters it reaches the object on (the
+/// clusters receiving the object among those the policy is delivered to): the shared
+/// base once for both spokes, production's objects and the production-only policy for
+/// production; the notes about the policies themselves name none.
+#[test]
+fn kyverno_findings_name_the_clusters_the_policy_reaches_the_object_on() {
+    let report = json(&run(None, &[FIXTURE, "--format", "json"]));
+    let clusters: Vec<(String, String, Vec<String>)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| {
+            f["rule"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("kyverno/"))
+        })
+        .map(|f| {
+            let file = f["file"].as_str().expect("file");
+            (
+                f["rule"].as_str().expect("rule").to_owned(),
+                format!(
+                    "{}:{}",
+                    file.trim_start_matches("fixtures/hub-spoke-kyverno/"),
+                    f["line"]
+                ),
+                f["clusters"].as_array().map_or_else(Vec::new, |c| {
+                    c.iter()
+                        .map(|c| c.as_str().expect("cluster").to_owned())
+                        .collect()
+                }),
+            )
+        })
+        .collect();
+    let both = || vec!["production".to_owned(), "staging".to_owned()];
+    let production = || vec!["production".to_owned()];
+    let k = |rule: &str, at: &str, clusters: Vec<String>| {
+        (format!("kyverno/{rule}"), at.to_owned(), clusters)
+    };
+    assert_eq!(
+        clusters,
+        vec![
+            k(
+                "disallow-latest-tag/no-latest-tag",
+                "apps/web/base/deployment.yaml:27",
+                both()
+            ),
+            k(
+                "disallow-privileged-containers/privileged-containers",
+                "apps/web/base/deployment.yaml:30",
+                both()
+            ),
+            k(
+                "pod-security-baseline/baseline",
+                "apps/web/base/deployment.yaml:30",
+                both()
+            ),
+            k(
+                "cronjob-hygiene/forbid-concurrent-runs",
+                "apps/web/production/backup.yaml:8",
+                production()
+            ),
+            k(
+                "disallow-latest-tag/no-latest-tag",
+                "apps/web/production/backup.yaml:19",
+                production()
+            ),
+            k(
+                "require-labels/check-for-labels",
+                "apps/web/production/worker.yaml:12",
+                production()
+            ),
+            k(
+                "disallow-privileged-containers/privileged-containers",
+                "apps/web/production/worker.yaml:19",
+                production()
+            ),
+            k(
+                "pod-security-baseline/baseline",
+                "apps/web/production/worker.yaml:19",
+                production()
+            ),
+            k(
+                "require-memory-limits/memory-limits",
+                "apps/web/production/worker.yaml:21",
+                production()
+            ),
+            k(
+                "disallow-privileged-containers/privileged-containers",
+                "apps/web/production/worker.yaml:24",
+                production()
+            ),
+            k(
+                "pod-security-baseline/baseline",
+                "apps/web/production/worker.yaml:24",
+                production()
+            ),
+            k(
+                "add-default-labels/add-team-label",
+                "infrastructure/hub/policies/not-decidable.yaml:9",
+                vec![]
+            ),
+            k(
+                "limit-deployments-per-namespace/deployment-quota",
+                "infrastructure/hub/policies/not-decidable.yaml:28",
+                vec![]
+            ),
+        ]
+    );
+}

@@ -91,32 +91,33 @@ fn each_finding_lands_where_the_value_the_cluster_receives_was_written() {
                 &["production"],
                 &[],
             ),
+            // Repository findings name the clusters of the object they are about.
             finding(
                 "HUB015",
                 "clusters/hub/flux-system/gotk-sync.yaml:19:9",
-                &[],
+                &["hub"],
                 &[]
             ),
             finding(
                 "HUB017",
                 "clusters/hub/flux-system/gotk-sync.yaml:19:9",
-                &[],
+                &["hub"],
                 &[]
             ),
             finding(
                 "HUB015",
                 "clusters/production/cluster-config.yaml:6:1",
-                &[],
+                &["production"],
                 &[]
             ),
             finding(
                 "HUB015",
                 "clusters/staging/cluster-config.yaml:6:1",
-                &[],
+                &["staging"],
                 &[]
             ),
-            finding("HUB007", "hub/spokes/production.yaml:13:13", &[], &[]),
-            finding("HUB007", "hub/spokes/staging.yaml:13:13", &[], &[]),
+            finding("HUB007", "hub/spokes/production.yaml:13:13", &["hub"], &[]),
+            finding("HUB007", "hub/spokes/staging.yaml:13:13", &["hub"], &[]),
         ]
     );
     let bp006 = &report["findings"][0];
@@ -213,11 +214,23 @@ fn every_format_names_the_clusters() {
             )
         })
         .collect();
-    assert_eq!(clusters[0], ("BP006", &serde_json::json!(["staging"])));
-    assert_eq!(clusters[1], ("PSS001", &serde_json::json!(["production"])));
+    let expected = [
+        ("BP006", serde_json::json!(["staging"])),
+        ("PSS001", serde_json::json!(["production"])),
+        ("HUB015", serde_json::json!(["hub"])),
+        ("HUB017", serde_json::json!(["hub"])),
+        ("HUB015", serde_json::json!(["production"])),
+        ("HUB015", serde_json::json!(["staging"])),
+        ("HUB007", serde_json::json!(["hub"])),
+        ("HUB007", serde_json::json!(["hub"])),
+    ];
+    let expected: Vec<(&str, &Value)> = expected.iter().map(|(r, c)| (*r, c)).collect();
+    assert_eq!(clusters, expected);
     assert!(
-        clusters[2..].iter().all(|(_, c)| c.is_null()),
-        "{clusters:?}"
+        human.contains(
+            "cluster \"production\" does not declare the label(s) \"cluster-type\", \"cost-center\", \"team\"\n  │ [cluster: production]"
+        ),
+        "{human}"
     );
     let related = &results[0]["relatedLocations"][0];
     assert_eq!(
@@ -412,4 +425,355 @@ fn render_refuses_an_unknown_cluster_or_kustomization_and_names_the_known_ones()
         stderr.contains("--kustomization x/y: no Flux Kustomization of that NAMESPACE/NAME applies objects to cluster staging; known: flux-system/staging"),
         "{stderr}"
     );
+}
+
+/// A copy of `fixture` in a temporary directory, with `extra` files added.
+fn fixture_with(fixture: &str, extra: &[(&str, &str)]) -> tempfile::TempDir {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for entry in std::fs::read_dir(from).expect("read_dir") {
+            let entry = entry.expect("entry");
+            let target = to.join(entry.file_name());
+            if entry.file_type().expect("file type").is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).expect("copy");
+            }
+        }
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy(&crate::support::root().join(fixture), dir.path());
+    for (name, text) in extra {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    dir
+}
+
+/// Three Kyverno rules on Deployments; the file is in no kustomization, so the policy
+/// applies to every cluster.
+const RENDER_POLICY: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: render-checks
+spec:
+  validationFailureAction: Enforce
+  rules:
+    - name: no-privileged
+      match:
+        any:
+          - resources:
+              kinds: [Deployment]
+      validate:
+        message: Privileged containers are not allowed.
+        pattern:
+          spec:
+            template:
+              spec:
+                containers:
+                  - =(securityContext):
+                      =(privileged): \"false\"
+    - name: trusted-registry
+      match:
+        any:
+          - resources:
+              kinds: [Deployment]
+      validate:
+        message: Images come from the production registry.
+        pattern:
+          spec:
+            template:
+              spec:
+                containers:
+                  - image: \"registry-production.example.com/*\"
+    - name: team-label
+      match:
+        any:
+          - resources:
+              kinds: [Deployment]
+      validate:
+        message: Deployments name their team.
+        pattern:
+          metadata:
+            labels:
+              team: \"?*\"
+";
+
+/// A Deployment no cluster renders (privileged on line 14).
+const STRAY: &str = "# No cluster renders this file: it is judged as written.
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: stray
+  labels:
+    team: platform
+spec:
+  template:
+    spec:
+      containers:
+        - name: stray
+          image: registry-production.example.com/stray:1
+          securityContext:
+            privileged: true
+";
+
+/// The repository's Kyverno policies judge what each cluster receives, as the bundled
+/// rules do: the production-only privileged patch at the patch line for production,
+/// the staging registry at its `${cluster_env}` placeholder with the definition
+/// related, the base's missing label once for both clusters that share it; a file no
+/// cluster renders is judged as written, without clusters.
+#[test]
+fn kyverno_policies_judge_what_each_cluster_receives() {
+    let dir = fixture_with(
+        FIXTURE,
+        &[
+            ("policies/render-checks.yaml", RENDER_POLICY),
+            ("unrendered/stray.yaml", STRAY),
+        ],
+    );
+    let output = run(Some(dir.path()), &[".", "--format", "json"]);
+    let report = json(&output);
+    let kyverno: Vec<Located> = located(&report)
+        .into_iter()
+        .filter(|f| f.rule.starts_with("kyverno/"))
+        .collect();
+    let at = |rule: &str, at: &str, clusters: &[&str], related: &[&str]| Located {
+        rule: format!("kyverno/render-checks/{rule}"),
+        at: at.to_owned(),
+        clusters: clusters.iter().map(|c| (*c).to_owned()).collect(),
+        related: related.iter().map(|r| (*r).to_owned()).collect(),
+    };
+    let rule_site = |line: u32, rule: &str| {
+        format!(
+            "policies/render-checks.yaml:{line}:7 rule `{rule}` of Kyverno policy `render-checks`"
+        )
+    };
+    assert_eq!(
+        kyverno,
+        vec![
+            at(
+                "team-label",
+                "apps/podinfo/base/deployment.yaml:6:3",
+                &["production", "staging"],
+                &[&rule_site(35, "team-label")],
+            ),
+            at(
+                "trusted-registry",
+                "apps/podinfo/base/deployment.yaml:27:27",
+                &["staging"],
+                &[
+                    &rule_site(22, "trusted-registry"),
+                    "hub/spokes/staging.yaml:16:7 `cluster_env` is defined here",
+                ],
+            ),
+            at(
+                "no-privileged",
+                "apps/podinfo/overlays/production/privileged-patch.yaml:12:25",
+                &["production"],
+                &[&rule_site(8, "no-privileged")],
+            ),
+            at(
+                "no-privileged",
+                "unrendered/stray.yaml:15:25",
+                &[],
+                &[&rule_site(8, "no-privileged")],
+            ),
+        ]
+    );
+    let message = |file: &str| {
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| {
+                f["rule"] == "kyverno/render-checks/trusted-registry"
+                    && f["file"].as_str().is_some_and(|p| p.ends_with(file))
+            })
+            .map(|f| f["message"].as_str().expect("message").to_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        message("base/deployment.yaml"),
+        "Images come from the production registry: value \"registry-staging.example.com/podinfo:6.7.1\" does not match \"registry-production.example.com/*\""
+    );
+    assert_eq!(code(&output), 1);
+    // Judged as written (`--no-render`), the placeholder and the base are what fail,
+    // and the production patch is never seen.
+    let output = run(Some(dir.path()), &[".", "--format", "json", "--no-render"]);
+    let written: Vec<(String, String)> = located(&json(&output))
+        .into_iter()
+        .filter(|f| f.rule.starts_with("kyverno/"))
+        .map(|f| (f.rule, f.at))
+        .collect();
+    assert!(
+        !written
+            .iter()
+            .any(|(_, at)| at.contains("privileged-patch.yaml")),
+        "{written:#?}"
+    );
+}
+
+/// `render` reports what could not be rendered on standard error, as `lint` shows it
+/// (each problem at its line, the clusters named), prints every object that did render,
+/// and exits as `lint` does: 1 for errors, 0 with `--fail-on never` (same output).
+#[test]
+fn render_reports_problems_on_stderr_and_exits_like_lint() {
+    let output = run(None, &["render", BROKEN, "--color", "never"]);
+    assert_eq!(code(&output), 1);
+    let problems = String::from_utf8_lossy(&output.stderr).into_owned();
+    insta::assert_snapshot!("render_broken_problems", problems);
+    let objects = stdout(&output);
+    let headers: Vec<&str> = objects
+        .lines()
+        .filter(|l| l.starts_with("# cluster:"))
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            vec!["# cluster: hub, applied by Kustomization flux-system/flux-system"; 3],
+            vec!["# cluster: hub, applied by Kustomization flux-system/web"; 2],
+        ]
+        .concat(),
+        "{objects}"
+    );
+    assert!(objects.contains("  name: web-app\n"), "{objects}");
+    assert!(objects.contains("privileged: true"), "{objects}");
+
+    let never = run(
+        None,
+        &["render", BROKEN, "--color", "never", "--fail-on", "never"],
+    );
+    assert_eq!(code(&never), 0);
+    assert_eq!(String::from_utf8_lossy(&never.stderr), problems);
+    assert_eq!(stdout(&never), objects);
+}
+
+/// A repository that renders cleanly: nothing on standard error, exit 0.
+#[test]
+fn render_of_a_clean_repository_is_silent_on_stderr() {
+    let output = run(None, &["render", FIXTURE]);
+    assert_eq!(code(&output), 0);
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
+
+/// The configuration's rule settings hold for `render` as for `lint`: a render rule
+/// turned off is not reported, one lowered to a warning does not fail the run, and
+/// `--fail-on warning` makes it fail again.
+#[test]
+fn render_follows_the_configuration_of_render_rules() {
+    let config = "rules:
+  render/kustomize-cycle: {enabled: false}
+  render/flux-substitute-undefined: {severity: warning}
+  render/kustomize-missing-file: {severity: warning}
+  render/kustomize-invalid-json-patch: {severity: warning}
+  render/kustomize-id-conflict: {severity: warning}
+";
+    let dir = fixture_with(BROKEN, &[(".hubspoke-lint.yaml", config)]);
+    let output = run(Some(dir.path()), &["render", ".", "--color", "never"]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!stderr.contains("render/kustomize-cycle"), "{stderr}");
+    assert!(
+        stderr.ends_with("Rendered 1 cluster (5 objects): 0 errors, 5 warnings, 0 notes.\n"),
+        "{stderr}"
+    );
+    assert_eq!(code(&output), 0, "{stderr}");
+    let output = run(
+        Some(dir.path()),
+        &["render", ".", "--color", "never", "--fail-on", "warning"],
+    );
+    assert_eq!(code(&output), 1);
+}
+
+/// What cannot be rendered offline is a note on standard error naming the clusters, and
+/// never fails the run.
+#[test]
+fn render_notes_what_it_cannot_render_offline_without_failing() {
+    let kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - namespace.yaml
+  - service.yaml
+  - https://github.com/example/redis//deploy?ref=v1.0.0
+";
+    let dir = fixture_with(
+        FIXTURE,
+        &[("apps/redis/base/kustomization.yaml", kustomization)],
+    );
+    let output = run(Some(dir.path()), &["render", ".", "--color", "never"]);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "Not checked:
+  note: apps/redis/base/kustomization.yaml:6:5: remote resource `https://github.com/example/redis//deploy?ref=v1.0.0` is not fetched (no network) (on production, staging)
+
+Rendered 3 clusters (18 objects): 0 errors, 0 warnings, 1 note.
+"
+    );
+    assert_eq!(code(&output), 0);
+}
+
+/// A policy selecting namespaces by label sees the Namespaces the clusters receive: the
+/// base's `Namespace/_` (labelled `tier: apps`) becomes `podinfo-production` and
+/// `podinfo-staging` through each overlay's `namespace:`, so the Deployment landing
+/// there is checked; judged as written, no namespace of that name has the label.
+#[test]
+fn kyverno_namespace_selectors_see_the_rendered_namespaces() {
+    let namespace = "# Renamed by each overlay's `namespace:`.
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: _
+  labels:
+    tier: apps
+";
+    let policy = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: apps-tier
+spec:
+  validationFailureAction: Enforce
+  rules:
+    - name: owner-label
+      match:
+        any:
+          - resources:
+              kinds: [Deployment]
+              namespaceSelector:
+                matchLabels:
+                  tier: apps
+      validate:
+        message: Deployments of the apps tier name their owner.
+        pattern:
+          metadata:
+            labels:
+              owner: \"?*\"
+";
+    let dir = fixture_with(
+        FIXTURE,
+        &[
+            ("apps/podinfo/base/namespace.yaml", namespace),
+            ("policies/apps-tier.yaml", policy),
+        ],
+    );
+    let kyverno = |extra: &[&str]| -> Vec<Located> {
+        let mut args = vec![".", "--format", "json"];
+        args.extend_from_slice(extra);
+        located(&json(&run(Some(dir.path()), &args)))
+            .into_iter()
+            .filter(|f| f.rule.starts_with("kyverno/"))
+            .collect()
+    };
+    assert_eq!(
+        kyverno(&[]),
+        vec![Located {
+            rule: "kyverno/apps-tier/owner-label".to_owned(),
+            at: "apps/podinfo/base/deployment.yaml:6:3".to_owned(),
+            clusters: vec!["production".to_owned(), "staging".to_owned()],
+            related: vec![
+                "policies/apps-tier.yaml:8:7 rule `owner-label` of Kyverno policy `apps-tier`"
+                    .to_owned()
+            ],
+        }]
+    );
+    assert_eq!(kyverno(&["--no-render"]), vec![]);
 }

@@ -360,12 +360,13 @@ mod tests {
                 let prepared =
                     RepositoryInput::from_files(model, &files, &model_options, bodies, &rendered)
                         .expect("every location resolves");
-                evaluator.evaluate_repository_input(
-                    prepared.input.clone(),
-                    &prepared.locations(),
-                    &files,
-                    None,
-                )
+                let sites = crate::evaluate::repository::Sites {
+                    locations: &prepared.locations(),
+                    files: &files,
+                    relocate: None,
+                    clusters: &BTreeMap::new(),
+                };
+                evaluator.evaluate_repository_input(prepared.input.clone(), &sites)
             };
             let whole = findings(&Bodies::Whole);
             assert_eq!(whole, findings(&projected), "{}", dir.display());

@@ -263,6 +263,13 @@ pub struct RenderArgs {
     /// Add where each object starts (`# file:line:col`, or `origin` in JSON).
     #[arg(long)]
     pub origins: bool,
+    /// Exit 1 when a render problem (printed on standard error) is at or above this
+    /// severity (default: `fail-on` of the configuration, else error).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    /// Colours for the problems on standard error.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 /// A render format.

@@ -178,6 +178,28 @@ pub(crate) fn write(
     options: &HumanOptions,
     out: &mut dyn io::Write,
 ) -> Result<(), ReportError> {
+    write_findings_and_notes(report, options, out)?;
+    if !(options.quiet && report.findings.is_empty()) {
+        out.write_all(summary(report).as_bytes())?;
+    }
+    Ok(())
+}
+
+/// The code frames and the notes, without `lint`'s summary (for a command that
+/// reports problems besides its own output, such as `render`).
+pub fn write_diagnostics(
+    report: &Report<'_>,
+    options: &HumanOptions,
+    out: &mut dyn io::Write,
+) -> Result<(), ReportError> {
+    write_findings_and_notes(report, options, out)
+}
+
+fn write_findings_and_notes(
+    report: &Report<'_>,
+    options: &HumanOptions,
+    out: &mut dyn io::Write,
+) -> Result<(), ReportError> {
     let handler = handler(options);
     // `--quiet` keeps the summary only.
     let shown = if options.quiet {
@@ -202,9 +224,6 @@ pub(crate) fn write(
             writeln!(out, "  note: {}{}", crate::note_place(note), note.message)?;
         }
         out.write_all(b"\n")?;
-    }
-    if !(options.quiet && report.findings.is_empty()) {
-        out.write_all(summary(report).as_bytes())?;
     }
     Ok(())
 }

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use hubspoke_diagnostics::{Finding, Note, RuleMeta, Summary};
 
 pub use error::ReportError;
-pub use human::HumanOptions;
+pub use human::{write_diagnostics, HumanOptions};
 pub use json::JSON_SCHEMA_VERSION;
 pub use sarif::{sarif_omitted, GITHUB_RESULT_LIMIT, SARIF_RESULT_LIMIT, SARIF_SCHEMA_URI};
 

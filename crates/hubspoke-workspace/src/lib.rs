@@ -16,6 +16,7 @@ pub mod filter;
 pub mod fixtures;
 pub mod kyverno_tests;
 mod pipeline;
+mod render_run;
 mod resolve;
 mod settings;
 pub mod stages;
@@ -30,6 +31,7 @@ pub use pipeline::{
     AnalyzeOptions, BaselineUse, LintRequest, LintRun, Outcome, RepositoryRoot, RuleFindings,
     SchemaFindings, StageTimings, StdinInput, STDIN_NAME,
 };
+pub use render_run::{RenderProblems, RenderRun};
 pub use resolve::{require_existing, today};
 pub use settings::{catalog, load_rules, Configuration, Flags, Settings};
 pub use stages::kyverno::{KyvernoOptions, KyvernoStage, KyvernoStats};

@@ -4,7 +4,7 @@
 //! per document, and only the rules whose kinds match.
 
 mod document;
-mod repository;
+pub(crate) mod repository;
 
 pub use document::ObjectContext;
 pub use repository::RenderedBodies;

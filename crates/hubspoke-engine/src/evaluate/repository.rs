@@ -122,10 +122,18 @@ impl Evaluator<'_> {
             Some(fields) => Bodies::Projected(fields),
             None => Bodies::Whole,
         };
+        // A finding about an object the clusters receive names them, as a document
+        // rule's finding on it does.
+        let mut clusters: BTreeMap<usize, Vec<String>> = rendered
+            .bodies
+            .keys()
+            .filter_map(|&id| Some((id, model.objects.get(id)?.clusters.clone())))
+            .collect();
         let prepared = RepositoryInput::from_files(model, files, options, &bodies, rendered.bodies)
             .unwrap_or_else(|| {
                 // A location that does not resolve: the reference form, from a full model
-                // of the files as written.
+                // of the files as written (whose ids are not the rendered model's).
+                clusters.clear();
                 RepositoryInput::of_whole_model(&RepoModel::build(files, root, options))
             });
         let locations = prepared.locations();
@@ -133,7 +141,13 @@ impl Evaluator<'_> {
             let tree = rendered.bodies.get(&id)?;
             (rendered.locate)(tree, path)
         };
-        self.evaluate_repository_input(prepared.input.clone(), &locations, files, Some(&relocate))
+        let sites = Sites {
+            locations: &locations,
+            files,
+            relocate: Some(&relocate),
+            clusters: &clusters,
+        };
+        self.evaluate_repository_input(prepared.input.clone(), &sites)
     }
 
     /// [`Evaluator::evaluate_repository`] given the model as rules see it
@@ -142,9 +156,7 @@ impl Evaluator<'_> {
     pub(crate) fn evaluate_repository_input(
         &self,
         input: regorus::Value,
-        locations: &ModelLocations<'_>,
-        files: &[&ParsedFile],
-        relocate: Option<Relocate<'_>>,
+        sites: &Sites<'_, '_>,
     ) -> Vec<Finding> {
         let rules: Vec<(usize, &Rule)> = self
             .rules
@@ -189,14 +201,7 @@ impl Evaluator<'_> {
                 }
             }
             match result {
-                Ok(value) => {
-                    let sites = Sites {
-                        locations,
-                        files,
-                        relocate,
-                    };
-                    self.collect_repository(rule, &sites, &value, &mut findings);
-                }
+                Ok(value) => self.collect_repository(rule, sites, &value, &mut findings),
                 // Worded as for documents (the raw message has nanosecond timings).
                 Err(RuleFailure::TimedOut) => findings.push(repo_error(
                     rule,
@@ -297,7 +302,11 @@ impl Evaluator<'_> {
                 path,
                 related,
                 effective_namespace: None,
-                clusters: Vec::new(),
+                clusters: v
+                    .place
+                    .object
+                    .and_then(|id| sites.clusters.get(&id).cloned())
+                    .unwrap_or_default(),
             });
         }
     }
@@ -319,10 +328,13 @@ pub struct RenderedBodies<'a, S> {
 }
 
 /// Where the violations of a repository rule land.
-struct Sites<'l, 'f> {
-    locations: &'l ModelLocations<'l>,
-    files: &'l [&'f ParsedFile],
-    relocate: Option<Relocate<'l>>,
+pub(crate) struct Sites<'l, 'f> {
+    pub(crate) locations: &'l ModelLocations<'l>,
+    pub(crate) files: &'l [&'f ParsedFile],
+    pub(crate) relocate: Option<Relocate<'l>>,
+    /// The clusters receiving each object the render produced, by object id: a
+    /// violation about one of them names them (empty without rendering).
+    pub(crate) clusters: &'l BTreeMap<usize, Vec<String>>,
 }
 
 impl Sites<'_, '_> {

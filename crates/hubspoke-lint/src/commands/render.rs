@@ -1,20 +1,25 @@
 //! `hubspoke-lint render`: what each cluster receives, as Flux would apply it,
 //! rendered offline and in-process (an offline `flux build` of every cluster).
+//!
+//! What could not be rendered is reported on standard error as `lint` reports it
+//! (each problem at its line with the clusters affected, what is unknown offline a
+//! note), and everything else is still printed; the exit code is `lint`'s: 1 when a
+//! problem is at or above the failing severity.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::bail;
-use hubspoke_manifest::{
-    add_kustomize_listed_json, discover, read_and_parse, ModelOptions, ParsedFile, RepoModel,
-};
-use hubspoke_render::{ClusterObject, Origin, RenderFs, RenderOptions};
-use hubspoke_workspace::{Configuration, Flags};
+use hubspoke_diagnostics::{Severity, Summary};
+use hubspoke_manifest::ParsedFile;
+use hubspoke_render::{ClusterObject, Origin};
+use hubspoke_report::{count, HumanOptions, Report};
+use hubspoke_workspace::{Configuration, Flags, RenderProblems, RenderRun};
 
-use crate::args::{RenderArgs, RenderFormat};
+use crate::args::{ColorChoice, FailOn, RenderArgs, RenderFormat};
 use crate::exit::ExitStatus;
 
-/// Print what the chosen clusters receive.
+/// Print what the chosen clusters receive, and their render problems on standard error.
 pub fn run(args: &RenderArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
     hubspoke_workspace::require_existing(std::slice::from_ref(&root))?;
@@ -24,25 +29,19 @@ pub fn run(args: &RenderArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus>
     // The files and the model are those `lint` renders: same configuration, same limits.
     let flags = Flags {
         display_base: std::env::current_dir().ok(),
+        fail_on: args.fail_on.map(|level| match level {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Note => Some(Severity::Note),
+            FailOn::Never => None,
+        }),
         ..Flags::default()
     };
     let configuration = Configuration::load(std::slice::from_ref(&root), flags)?;
-    let discovery = discover(std::slice::from_ref(&root), &configuration.discover);
-    let parsed = read_and_parse(&discovery.files, configuration.limits);
-    let (_, parsed) = add_kustomize_listed_json(
-        discovery,
-        parsed,
-        &configuration.discover,
-        configuration.limits,
-    );
-    let files: Vec<&ParsedFile> = parsed.iter().collect();
-    let options = ModelOptions {
-        slim_bodies: true,
-        ..configuration.model.clone()
-    };
-    let model = RepoModel::build(&files, &root, &options);
-    let fs = RenderFs::with_root(files.iter().copied(), &root);
-    let render = hubspoke_render::render(&fs, &model, &RenderOptions::default());
+    let fail_on = configuration.fail_on;
+    let rendered = RenderRun::new(&configuration, &root);
+    let files: Vec<&ParsedFile> = rendered.files.iter().collect();
+    let render = &rendered.render;
     let known: Vec<&str> = render.clusters.iter().map(|c| c.cluster.as_str()).collect();
     if let Some(name) = &args.cluster {
         if !known.contains(&name.as_str()) {
@@ -57,11 +56,17 @@ pub fn run(args: &RenderArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus>
             );
         }
     }
-    let clusters: Vec<_> = render
-        .clusters
-        .iter()
-        .filter(|c| args.cluster.as_ref().is_none_or(|name| c.cluster == *name))
-        .collect();
+    // The problems of the clusters printed only.
+    let chosen = match &args.cluster {
+        Some(name) => render
+            .clusters
+            .iter()
+            .position(|c| c.cluster == *name)
+            .map_or(&render.clusters[..0], |i| &render.clusters[i..=i]),
+        None => &render.clusters[..],
+    };
+    let problems = rendered.problems(configuration, chosen)?;
+    let clusters: Vec<_> = chosen.iter().collect();
     if let Some(wanted) = &args.kustomization {
         let exists = clusters.iter().any(|c| {
             c.kustomizations
@@ -148,5 +153,78 @@ pub fn run(args: &RenderArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus>
             writeln!(out)?;
         }
     }
-    Ok(ExitStatus::Clean)
+    out.flush()?;
+    let objects = clusters.iter().map(|c| c.objects.len()).sum();
+    report_problems(&problems, clusters.len(), objects, args.color)?;
+    let failing = fail_on.is_some_and(|threshold| {
+        problems
+            .findings
+            .iter()
+            .any(|finding| finding.severity >= threshold)
+    });
+    Ok(if failing {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    })
+}
+
+/// The problems and notes on standard error, as `lint` shows them, and a closing
+/// line; nothing at all when the render went through.
+fn report_problems(
+    problems: &RenderProblems,
+    clusters: usize,
+    objects: usize,
+    color: ColorChoice,
+) -> anyhow::Result<()> {
+    if problems.findings.is_empty() && problems.notes.is_empty() && problems.suppressed == 0 {
+        return Ok(());
+    }
+    let color = match color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let summary = Summary::default();
+    let report = Report {
+        findings: &problems.findings,
+        rules: &problems.catalog,
+        sources: &problems.sources,
+        summary: &summary,
+        tool_version: env!("CARGO_PKG_VERSION"),
+        sarif_category: None,
+        notes: &problems.notes,
+    };
+    let mut text = Vec::new();
+    hubspoke_report::write_diagnostics(
+        &report,
+        &HumanOptions {
+            color,
+            ..HumanOptions::default()
+        },
+        &mut text,
+    )?;
+    let counts = problems.counts();
+    let by_severity = |severity: Severity, one: &str, many: &str| {
+        count(counts.get(&severity).copied().unwrap_or(0), one, many)
+    };
+    let mut closing = format!(
+        "Rendered {} ({}): {}, {}, {}",
+        count(clusters, "cluster", "clusters"),
+        count(objects, "object", "objects"),
+        by_severity(Severity::Error, "error", "errors"),
+        by_severity(Severity::Warning, "warning", "warnings"),
+        count(problems.notes.len(), "note", "notes"),
+    );
+    if problems.suppressed > 0 {
+        closing.push_str(&format!(" ({} suppressed)", problems.suppressed));
+    }
+    closing.push_str(".\n");
+    text.extend_from_slice(closing.as_bytes());
+    let mut stderr = std::io::stderr().lock();
+    stderr.write_all(&text)?;
+    stderr.flush()?;
+    Ok(())
 }

@@ -6,19 +6,21 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-use hubspoke_diagnostics::{FieldPath, Finding, RelatedLocation, Severity};
+use hubspoke_diagnostics::{FieldPath, Finding, ObjectMeta, RelatedLocation, Severity};
 use hubspoke_engine::{ContextIndex, DocumentContext, POLICY_ERROR};
 use hubspoke_kyverno::evaluate::{evaluate_policy, Options, Outcome, ResourceInput, RuleResult};
 use hubspoke_kyverno::kyverno_test::prepare_resource;
 use hubspoke_kyverno::pattern::Violation;
 use hubspoke_kyverno::policy::{Policy, PolicyKind};
-use hubspoke_manifest::{internal_error_finding, Document, ParsedFile, PathSegment};
+use hubspoke_manifest::yaml::Node;
+use hubspoke_manifest::{internal_error_finding, ParsedFile, PathSegment};
 use rayon::prelude::*;
 use serde_json::Value;
 
 use super::load::LoadedPolicy;
 use super::meta;
-use super::pod_security::{self, PodSecurityRequest};
+use super::pod_security::{self, PodSecurityRequest, RequestSubject};
+use super::rendered::{self, RenderedObjects};
 use super::repository::Repository;
 use super::KyvernoStage;
 use crate::settings::Settings;
@@ -78,12 +80,14 @@ impl Target<'_> {
     }
 }
 
-/// Every object of `files` against every policy of `stage`.
+/// Every object of `files` judged as written, and every object the clusters of
+/// `rendered` receive, against every policy of `stage`.
 pub(super) fn run(
     stage: &KyvernoStage,
     settings: &Settings,
     files: &[&ParsedFile],
     context: &ContextIndex,
+    rendered: Option<&RenderedObjects<'_>>,
 ) -> Vec<Finding> {
     let targets: Vec<Target<'_>> = stage
         .policies
@@ -96,7 +100,7 @@ pub(super) fn run(
         return Vec::new();
     }
     let index = KindIndex::new(&targets);
-    let repository = Repository::build(files, context);
+    let repository = Repository::build(files, context, rendered);
     let run = Run {
         stage,
         targets: &targets,
@@ -108,9 +112,12 @@ pub(super) fn run(
             ..Options::default()
         },
     };
+    let judged_as_written =
+        |file: &ParsedFile| rendered.is_none_or(|r| (r.judged_as_written)(file));
     let per_file: Vec<(Vec<Finding>, Vec<PodSecurityRequest>)> = files
         .par_iter()
         .enumerate()
+        .filter(|(_, file)| judged_as_written(file))
         .map(|(file_index, file)| {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run.file(file_index, file)))
                 .unwrap_or_else(|payload| {
@@ -129,6 +136,11 @@ pub(super) fn run(
         findings.extend(found);
         requests.extend(asked);
     }
+    if let Some(rendered) = rendered {
+        let (found, asked) = rendered::run(&run, rendered);
+        findings.extend(found);
+        requests.extend(asked);
+    }
     findings.extend(pod_security::run(
         settings,
         &stage.dynamic,
@@ -136,6 +148,7 @@ pub(super) fn run(
         &requests,
         files,
         context,
+        rendered,
     ));
     findings
 }
@@ -185,7 +198,7 @@ fn runs_something(target: &Target<'_>, stage: &KyvernoStage) -> bool {
 }
 
 /// The policies whose rules may match each kind.
-struct KindIndex {
+pub(super) struct KindIndex {
     by_kind: BTreeMap<String, Vec<usize>>,
     any_kind: Vec<usize>,
 }
@@ -208,7 +221,7 @@ impl KindIndex {
     }
 
     /// Indices of the targets that may apply to `kind`, in order.
-    fn candidates(&self, kind: &str) -> Vec<usize> {
+    pub(super) fn candidates(&self, kind: &str) -> Vec<usize> {
         let mut out: Vec<usize> = self
             .by_kind
             .get(kind)
@@ -224,13 +237,13 @@ impl KindIndex {
 }
 
 /// What every file's evaluation shares.
-struct Run<'r, 's> {
-    stage: &'r KyvernoStage,
-    targets: &'r [Target<'s>],
-    index: &'r KindIndex,
-    repository: &'r Repository<'r>,
-    context: &'r ContextIndex,
-    options: Options,
+pub(super) struct Run<'r, 's> {
+    pub(super) stage: &'r KyvernoStage,
+    pub(super) targets: &'r [Target<'s>],
+    pub(super) index: &'r KindIndex,
+    pub(super) repository: &'r Repository<'r>,
+    pub(super) context: &'r ContextIndex,
+    pub(super) options: Options,
 }
 
 impl Run<'_, '_> {
@@ -267,39 +280,66 @@ impl Run<'_, '_> {
                 continue;
             }
             objects += 1;
-            let resource = prepared(document, known.namespace.as_deref());
-            let namespace = resource
-                .pointer("/metadata/namespace")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            let labels = self.repository.namespace_labels(namespace);
-            let input = ResourceInput {
-                resource: &resource,
-                namespace: None,
-                namespace_labels: &labels,
-                subresource: "",
-                values: None,
+            let resource = prepared(&document.root, known.namespace.as_deref());
+            let locate = |path: &[PathSegment]| hubspoke_diagnostics::Place {
+                file: file.source.path.clone(),
+                region: Some(file.source.region(document.locate(path).span)),
+            };
+            let subject = Subject {
+                locate: &locate,
+                object: document.object.as_ref(),
+                clusters: &known.clusters,
+                request: RequestSubject::Written {
+                    file: file_index,
+                    position,
+                },
+                rendered: false,
             };
             for target_index in applicable {
-                let target = &self.targets[target_index];
-                let results =
-                    evaluate_policy(&target.policy, &input, &self.options, self.repository);
+                let (results, outcome) = self.evaluate(target_index, &resource, &subject);
                 evaluations += 1;
-                results_seen += results.len() as u64;
-                for result in results {
-                    let place = Place {
-                        file,
-                        file_index,
-                        position,
-                        document,
-                        clusters: &known.clusters,
-                    };
-                    self.result(target_index, &result, &place, &mut findings, &mut requests);
-                }
+                results_seen += results;
+                findings.extend(outcome.0);
+                requests.extend(outcome.1);
             }
         }
         self.stage.count(objects, evaluations, results_seen);
         (findings, requests)
+    }
+
+    /// One policy on one prepared object: how many rule results it gave, their
+    /// findings and the `podSecurity` checks they ask for.
+    pub(super) fn evaluate(
+        &self,
+        target_index: usize,
+        resource: &Value,
+        subject: &Subject<'_>,
+    ) -> (u64, (Vec<Finding>, Vec<PodSecurityRequest>)) {
+        let namespace = resource
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let labels = self.repository.namespace_labels(namespace);
+        let input = ResourceInput {
+            resource,
+            namespace: None,
+            namespace_labels: &labels,
+            subresource: "",
+            values: None,
+        };
+        let target = &self.targets[target_index];
+        let results = evaluate_policy(&target.policy, &input, &self.options, self.repository);
+        let mut findings = Vec::new();
+        let mut requests = Vec::new();
+        for result in &results {
+            self.result(target_index, result, subject, &mut findings, &mut requests);
+        }
+        (results.len() as u64, (findings, requests))
+    }
+
+    /// Add one file's (or one rendered root's) counts.
+    pub(super) fn count(&self, objects: u64, evaluations: u64, results: u64) {
+        self.stage.count(objects, evaluations, results);
     }
 
     /// The findings of one rule's result on one object.
@@ -307,7 +347,7 @@ impl Run<'_, '_> {
         &self,
         target_index: usize,
         result: &RuleResult,
-        place: &Place<'_>,
+        place: &Subject<'_>,
         findings: &mut Vec<Finding>,
         requests: &mut Vec<PodSecurityRequest>,
     ) {
@@ -329,7 +369,7 @@ impl Run<'_, '_> {
                 }
             }
             Outcome::Error { message } => {
-                let located = place.document.locate(&[]);
+                let located = (place.locate)(&[]);
                 let mut finding = Finding::new(
                     POLICY_ERROR,
                     Severity::Error,
@@ -337,16 +377,15 @@ impl Run<'_, '_> {
                         "rule {} ({}) failed on this object: {message}",
                         site.id, target.loaded.file
                     ),
-                    &place.file.source.path,
+                    located.file,
                 );
-                finding.region = Some(place.file.source.region(located.span));
-                finding.object.clone_from(&place.document.object);
+                finding.region = located.region;
+                finding.object = place.object.cloned();
                 finding.related = target.related(result.rule_index);
                 findings.push(finding);
             }
             Outcome::PodSecurity { level, exclude, .. } => requests.push(PodSecurityRequest {
-                file: place.file_index,
-                position: place.position,
+                subject: place.request.clone(),
                 target: target_index,
                 rule_index: result.rule_index,
                 level: level.clone(),
@@ -363,7 +402,7 @@ impl Run<'_, '_> {
         result: &RuleResult,
         violation: &Violation,
         path: Vec<PathSegment>,
-        place: &Place<'_>,
+        place: &Subject<'_>,
     ) -> Finding {
         let site = &target.loaded.rules[result.rule_index];
         let detail = violation.message.as_str();
@@ -375,34 +414,43 @@ impl Run<'_, '_> {
                 target.policy.rules[result.rule_index].source_rule, target.policy.name
             ),
         };
-        message.push_str(&target.delivered(place.clusters));
+        // A rendered object's finding names its clusters itself.
+        if !place.rendered {
+            message.push_str(&target.delivered(place.clusters));
+        }
         let severity = target
             .severities
             .get(result.rule_index)
             .copied()
             .unwrap_or(Severity::Error);
-        let located = place.document.locate(&path);
+        let located = (place.locate)(&path);
         let mut finding = Finding::new(
             site.id.clone(),
             self.stage.dynamic.severity(&site.id, severity),
             message,
-            &place.file.source.path,
+            located.file,
         );
-        finding.region = Some(place.file.source.region(located.span));
-        finding.object.clone_from(&place.document.object);
+        finding.region = located.region;
+        finding.object = place.object.cloned();
         finding.path = FieldPath::from(path);
         finding.related = target.related(result.rule_index);
         finding
     }
 }
 
-/// Where a result is reported.
-struct Place<'a> {
-    file: &'a ParsedFile,
-    file_index: usize,
-    position: usize,
-    document: &'a Document,
-    clusters: &'a [String],
+/// The object a policy is evaluated on, and where its results are reported.
+pub(super) struct Subject<'a> {
+    /// Where a field of the object was written.
+    pub locate: &'a dyn Fn(&[PathSegment]) -> hubspoke_diagnostics::Place,
+    /// The object findings name.
+    pub object: Option<&'a ObjectMeta>,
+    /// The clusters it lands on (empty: unknown).
+    pub clusters: &'a [String],
+    /// Where a `podSecurity` check finds it again.
+    pub request: RequestSubject,
+    /// It is what a cluster receives: its findings name the clusters themselves,
+    /// not in their message.
+    pub rendered: bool,
 }
 
 /// Whether a policy applies to an object on `clusters` (empty: unknown, so it does).
@@ -426,8 +474,8 @@ fn full_path(violation: &Violation) -> Vec<PathSegment> {
 
 /// The object as Kyverno receives it: prepared as the Kyverno CLI prepares a resource
 /// file, in the namespace its kustomization gives it when it names none itself.
-pub(super) fn prepared(document: &Document, effective_namespace: Option<&str>) -> Value {
-    let resource = document.root.to_json();
+pub(super) fn prepared<S>(root: &Node<S>, effective_namespace: Option<&str>) -> Value {
+    let resource = root.to_json();
     let written = resource
         .pointer("/metadata/namespace")
         .and_then(Value::as_str)

@@ -32,6 +32,7 @@ mod evaluate;
 mod load;
 mod meta;
 mod pod_security;
+mod rendered;
 mod repository;
 
 use std::path::{Path, PathBuf};
@@ -49,6 +50,7 @@ use crate::error::{usage, WorkspaceError};
 use crate::settings::{Flags, Settings};
 
 use load::LoadedPolicy;
+pub(crate) use rendered::{RenderedObjects, RenderedRoot};
 
 /// Whether the stage runs, and the policy paths given besides the linted files.
 #[derive(Debug, Clone, Default)]
@@ -208,9 +210,21 @@ impl KyvernoStage {
         files: &[&ParsedFile],
         context: &ContextIndex,
     ) -> Vec<Finding> {
+        self.evaluate_with_render(settings, files, context, None)
+    }
+
+    /// [`KyvernoStage::evaluate`] when the pipeline renders: the policies judge what
+    /// the clusters of `rendered` receive, and as written only the files it says.
+    pub(crate) fn evaluate_with_render(
+        &self,
+        settings: &Settings,
+        files: &[&ParsedFile],
+        context: &ContextIndex,
+        rendered: Option<&RenderedObjects<'_>>,
+    ) -> Vec<Finding> {
         let mut findings = self.findings.clone();
         if !self.policies.is_empty() {
-            findings.extend(evaluate::run(self, settings, files, context));
+            findings.extend(evaluate::run(self, settings, files, context, rendered));
         }
         findings
     }

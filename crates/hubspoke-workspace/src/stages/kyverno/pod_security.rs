@@ -10,14 +10,16 @@
 use std::collections::BTreeMap;
 
 use hubspoke_diagnostics::Finding;
-use hubspoke_engine::{ContextIndex, EvalOptions, Evaluator};
+use hubspoke_engine::{ContextIndex, EvalOptions, Evaluator, ObjectContext};
 use hubspoke_manifest::ParsedFile;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use super::evaluate::Target;
+use super::rendered::RenderedObjects;
 use crate::dynamic::DynamicRules;
 use crate::settings::Settings;
+use crate::stages::render::objects::{self, RenderedLocator};
 
 /// The bundled rule checking a whole profile.
 fn profile_rule(level: &str) -> Option<&'static str> {
@@ -28,13 +30,32 @@ fn profile_rule(level: &str) -> Option<&'static str> {
     }
 }
 
+/// Where the object a `podSecurity` rule matched is.
+#[derive(Debug, Clone)]
+pub(super) enum RequestSubject {
+    /// A document judged as written.
+    Written {
+        /// Index of its file in the run's files.
+        file: usize,
+        /// Position of its document in the file.
+        position: usize,
+    },
+    /// An object the clusters receive.
+    Rendered {
+        /// Index of its root among the rendered roots.
+        root: usize,
+        /// Index of its group among the root's objects.
+        group: usize,
+        /// The clusters the policy reaches it on.
+        clusters: Vec<String>,
+    },
+}
+
 /// One object a `podSecurity` rule matched.
 #[derive(Debug, Clone)]
 pub(super) struct PodSecurityRequest {
-    /// Index of its file in the run's files.
-    pub file: usize,
-    /// Position of its document in the file.
-    pub position: usize,
+    /// The object.
+    pub subject: RequestSubject,
     /// Index of the policy in the run's targets.
     pub target: usize,
     /// Index of the rule in the policy's rules.
@@ -53,6 +74,7 @@ pub(super) fn run(
     requests: &[PodSecurityRequest],
     files: &[&ParsedFile],
     context: &ContextIndex,
+    rendered: Option<&RenderedObjects<'_>>,
 ) -> Vec<Finding> {
     let mut groups: BTreeMap<(&'static str, String), Vec<&PodSecurityRequest>> = BTreeMap::new();
     for request in requests {
@@ -86,64 +108,153 @@ pub(super) fn run(
         let evaluator = Evaluator::new(&settings.rules, options);
         let found: Vec<Vec<Finding>> = group
             .par_iter()
-            .map(|request| check(&evaluator, rule, request, dynamic, targets, files, context))
+            .map(|request| {
+                let Some(target) = targets.get(request.target) else {
+                    return Vec::new();
+                };
+                let check = Check {
+                    evaluator: &evaluator,
+                    rule,
+                    request,
+                    dynamic,
+                    target,
+                };
+                match &request.subject {
+                    RequestSubject::Written { file, position } => {
+                        check.written(files, *file, *position, context)
+                    }
+                    RequestSubject::Rendered {
+                        root,
+                        group,
+                        clusters,
+                    } => rendered.map_or_else(Vec::new, |rendered| {
+                        check.rendered(rendered, *root, *group, clusters, context)
+                    }),
+                }
+            })
             .collect();
         findings.extend(found.into_iter().flatten());
     }
+    // Rendered objects' findings once per (rule, place, field), clusters merged.
+    let (rendered_found, written): (Vec<Finding>, Vec<Finding>) =
+        findings.into_iter().partition(|f| !f.clusters.is_empty());
+    let mut findings = written;
+    findings.extend(objects::merge(rendered_found));
     findings
 }
 
-/// The profile rule on one object, its findings under the Kyverno rule's id.
-fn check(
-    evaluator: &Evaluator<'_>,
-    rule: &str,
-    request: &PodSecurityRequest,
-    dynamic: &DynamicRules,
-    targets: &[Target<'_>],
-    files: &[&ParsedFile],
-    context: &ContextIndex,
-) -> Vec<Finding> {
-    let (Some(file), Some(target)) = (files.get(request.file), targets.get(request.target)) else {
-        return Vec::new();
-    };
-    let (Some(document), Some(site)) = (
-        file.documents.get(request.position),
-        target.loaded.rules.get(request.rule_index),
-    ) else {
-        return Vec::new();
-    };
-    // The engine finds a document's context by its file's path and its index, which a
-    // file holding only this document keeps.
-    let single = ParsedFile {
-        source: file.source.clone(),
-        documents: vec![document.clone()],
-        problems: Vec::new(),
-    };
-    let clusters = context
-        .document(&file.source.path, document.index)
-        .map(|c| c.clusters)
-        .unwrap_or_default();
-    let severity = target
-        .severities
-        .get(request.rule_index)
-        .copied()
-        .unwrap_or(hubspoke_diagnostics::Severity::Error);
-    evaluator
-        .evaluate_file(&single, Some(context))
-        .into_iter()
-        .map(|mut finding| {
-            if finding.rule == rule {
+/// One `podSecurity` request to check with the profile rule.
+struct Check<'a> {
+    evaluator: &'a Evaluator<'a>,
+    rule: &'static str,
+    request: &'a PodSecurityRequest,
+    dynamic: &'a DynamicRules,
+    target: &'a Target<'a>,
+}
+
+impl Check<'_> {
+    /// The profile rule's findings under the Kyverno rule's id.
+    fn rename(&self, findings: &mut [Finding], delivered: &str) {
+        let Some(site) = self.target.loaded.rules.get(self.request.rule_index) else {
+            return;
+        };
+        let severity = self
+            .target
+            .severities
+            .get(self.request.rule_index)
+            .copied()
+            .unwrap_or(hubspoke_diagnostics::Severity::Error);
+        for finding in findings {
+            if finding.rule == self.rule {
                 finding.rule.clone_from(&site.id);
-                finding.severity = dynamic.severity(&site.id, severity);
+                finding.severity = self.dynamic.severity(&site.id, severity);
                 finding.message = format!(
-                    "{} (Kyverno podSecurity level {}){}",
-                    finding.message,
-                    request.level,
-                    target.delivered(&clusters)
+                    "{} (Kyverno podSecurity level {}){delivered}",
+                    finding.message, self.request.level,
                 );
-                finding.related = target.related(request.rule_index);
+                finding.related = self.target.related(self.request.rule_index);
             }
-            finding
-        })
-        .collect()
+        }
+    }
+
+    /// The profile rule on one document judged as written.
+    fn written(
+        &self,
+        files: &[&ParsedFile],
+        file: usize,
+        position: usize,
+        context: &ContextIndex,
+    ) -> Vec<Finding> {
+        let Some(file) = files.get(file) else {
+            return Vec::new();
+        };
+        let Some(document) = file.documents.get(position) else {
+            return Vec::new();
+        };
+        // The engine finds a document's context by its file's path and its index, which a
+        // file holding only this document keeps.
+        let single = ParsedFile {
+            source: file.source.clone(),
+            documents: vec![document.clone()],
+            problems: Vec::new(),
+        };
+        let clusters = context
+            .document(&file.source.path, document.index)
+            .map(|c| c.clusters)
+            .unwrap_or_default();
+        let mut findings = self.evaluator.evaluate_file(&single, Some(context));
+        self.rename(&mut findings, &self.target.delivered(&clusters));
+        findings
+    }
+
+    /// The profile rule on one object the clusters receive, as the bundled document
+    /// rules judge it.
+    fn rendered(
+        &self,
+        rendered: &RenderedObjects<'_>,
+        root: usize,
+        group: usize,
+        clusters: &[String],
+        context: &ContextIndex,
+    ) -> Vec<Finding> {
+        let Some(root) = rendered.roots.get(root) else {
+            return Vec::new();
+        };
+        let Some(group) = root.groups.get(group) else {
+            return Vec::new();
+        };
+        let object = group.object;
+        let Some(facts) = root.files.facts(context, object) else {
+            return Vec::new();
+        };
+        let object_context = ObjectContext {
+            namespace: facts.namespace.as_deref(),
+            clusters,
+            file: &facts.file,
+            remote: facts.remote,
+            default_service_account: facts.default_service_account.as_deref(),
+        };
+        let locator = RenderedLocator {
+            root: &object.object.root,
+            files: root.files,
+        };
+        let locate = |path: &[hubspoke_manifest::PathSegment]| {
+            hubspoke_schema::FieldLocator::locate(&locator, path)
+        };
+        let mut findings = self.evaluator.evaluate_object(
+            &object.object.root,
+            &facts.named,
+            &object_context,
+            &locate,
+        );
+        self.rename(&mut findings, "");
+        objects::finish(
+            &mut findings,
+            root.files,
+            object,
+            clusters,
+            facts.namespace.as_deref(),
+        );
+        findings
+    }
 }

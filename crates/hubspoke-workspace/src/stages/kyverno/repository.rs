@@ -1,13 +1,19 @@
 //! What the repository answers in place of a cluster: the labels of its
 //! Namespaces (for `namespaceSelector`) and its ConfigMaps (for `configMap`
-//! context entries).
+//! context entries). When the pipeline renders, the Namespaces and ConfigMaps the
+//! clusters receive come first (a Namespace renamed by kustomize's `namespace:`,
+//! labels an overlay adds), then those of the files as written.
 
 use std::collections::BTreeMap;
 
 use hubspoke_engine::ContextIndex;
 use hubspoke_kyverno::context::RepositoryData;
+use hubspoke_manifest::yaml::Node;
 use hubspoke_manifest::ParsedFile;
+use hubspoke_render::Origin;
 use serde_json::Value;
+
+use super::rendered::RenderedObjects;
 
 /// The label the API server sets on every Namespace, to its name.
 const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
@@ -17,18 +23,75 @@ pub(super) struct Repository<'a> {
     files: &'a [&'a ParsedFile],
     /// Labels by namespace name (the first definition, in file order).
     namespaces: BTreeMap<String, BTreeMap<String, String>>,
-    /// `(namespace, name)` to `(file, position in its documents)`; the namespace is the
-    /// effective one (an enclosing kustomization's) when the model knows it.
-    config_maps: BTreeMap<(String, String), (usize, usize)>,
+    /// `(namespace, name)` to where the ConfigMap is; for a document as written, the
+    /// namespace is the effective one (an enclosing kustomization's) when the model knows it.
+    config_maps: BTreeMap<(String, String), ConfigMapAt<'a>>,
     /// The labels of a namespace the repository does not define.
     empty: BTreeMap<String, String>,
 }
 
+/// Where a ConfigMap is.
+enum ConfigMapAt<'a> {
+    /// Document `position` of file `file`, as written.
+    Written(usize, usize),
+    /// What a cluster receives.
+    Rendered(&'a Node<Origin>),
+}
+
+/// A Namespace's labels, with the one the API server sets to its name.
+fn namespace_labels<S>(root: &Node<S>, name: &str) -> BTreeMap<String, String> {
+    let mut labels: BTreeMap<String, String> = root
+        .get("metadata")
+        .and_then(|m| m.get("labels"))
+        .map(|l| l.to_json())
+        .and_then(|l| l.as_object().cloned())
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| Some((k, v.as_str()?.to_owned())))
+        .collect();
+    labels.insert(NAMESPACE_NAME_LABEL.to_owned(), name.to_owned());
+    labels
+}
+
 impl<'a> Repository<'a> {
-    /// Index the Namespaces and ConfigMaps of `files`.
-    pub(super) fn build(files: &'a [&'a ParsedFile], context: &ContextIndex) -> Self {
+    /// Index the Namespaces and ConfigMaps the clusters of `rendered` receive, then those
+    /// of `files` (the first definition of each wins).
+    pub(super) fn build(
+        files: &'a [&'a ParsedFile],
+        context: &ContextIndex,
+        rendered: Option<&RenderedObjects<'a>>,
+    ) -> Self {
         let mut namespaces: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
         let mut config_maps = BTreeMap::new();
+        let groups = rendered
+            .into_iter()
+            .flat_map(|r| &r.roots)
+            .flat_map(|root| root.groups);
+        for group in groups {
+            let root = &group.object.object.root;
+            let text = |node: Option<&Node<Origin>>| node.and_then(Node::as_str).map(str::to_owned);
+            let metadata = root.get("metadata");
+            let Some(name) = text(metadata.and_then(|m| m.get("name"))) else {
+                continue;
+            };
+            match (
+                text(root.get("apiVersion")).as_deref(),
+                text(root.get("kind")).as_deref(),
+            ) {
+                (Some("v1"), Some("Namespace")) => {
+                    let labels = namespace_labels(root, &name);
+                    namespaces.entry(name).or_insert(labels);
+                }
+                (Some("v1"), Some("ConfigMap")) => {
+                    let namespace = text(metadata.and_then(|m| m.get("namespace")))
+                        .unwrap_or_else(|| "default".to_owned());
+                    config_maps
+                        .entry((namespace, name))
+                        .or_insert(ConfigMapAt::Rendered(root));
+                }
+                _ => {}
+            }
+        }
         for (file_index, file) in files.iter().enumerate() {
             for (position, document) in file.documents.iter().enumerate() {
                 let Some(object) = &document.object else {
@@ -39,17 +102,7 @@ impl<'a> Repository<'a> {
                 };
                 match (object.api_version.as_str(), object.kind.as_str()) {
                     ("v1", "Namespace") => {
-                        let mut labels: BTreeMap<String, String> = document
-                            .root
-                            .get("metadata")
-                            .and_then(|m| m.get("labels"))
-                            .map(|l| l.to_json())
-                            .and_then(|l| l.as_object().cloned())
-                            .into_iter()
-                            .flatten()
-                            .filter_map(|(k, v)| Some((k, v.as_str()?.to_owned())))
-                            .collect();
-                        labels.insert(NAMESPACE_NAME_LABEL.to_owned(), name.clone());
+                        let labels = namespace_labels(&document.root, &name);
                         namespaces.entry(name).or_insert(labels);
                     }
                     ("v1", "ConfigMap") => {
@@ -60,7 +113,7 @@ impl<'a> Repository<'a> {
                             .unwrap_or_else(|| "default".to_owned());
                         config_maps
                             .entry((namespace, name))
-                            .or_insert((file_index, position));
+                            .or_insert(ConfigMapAt::Written(file_index, position));
                     }
                     _ => {}
                 }
@@ -93,10 +146,15 @@ impl<'a> Repository<'a> {
 
 impl RepositoryData for Repository<'_> {
     fn config_map(&self, namespace: &str, name: &str) -> Option<Value> {
-        let (file, position) = self
+        match self
             .config_maps
-            .get(&(namespace.to_owned(), name.to_owned()))?;
-        let document = self.files.get(*file)?.documents.get(*position)?;
-        Some(document.root.to_json())
+            .get(&(namespace.to_owned(), name.to_owned()))?
+        {
+            ConfigMapAt::Written(file, position) => {
+                let document = self.files.get(*file)?.documents.get(*position)?;
+                Some(document.root.to_json())
+            }
+            ConfigMapAt::Rendered(root) => Some(root.to_json()),
+        }
     }
 }

@@ -19,8 +19,8 @@
 
 pub(crate) mod duplicates;
 mod model;
-mod objects;
-mod problems;
+pub(crate) mod objects;
+pub(crate) mod problems;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -41,6 +41,7 @@ use crate::pipeline::{
     MODEL_FAILED, REPOSITORY_FAILED,
 };
 use crate::settings::Settings;
+use crate::stages::kyverno::{RenderedObjects, RenderedRoot};
 use objects::{groups, ObjectEvaluation, ObjectGroup, RootFiles};
 
 const RENDER_FAILED: &str =
@@ -244,7 +245,7 @@ pub(crate) fn analyze_rendered(
                             };
                             rendered_found.extend(evaluation.evaluate(groups));
                             found.extend(problems::problem_findings(
-                                render,
+                                &render.clusters,
                                 root_files,
                                 evaluator_ref.options(),
                             ));
@@ -264,18 +265,36 @@ pub(crate) fn analyze_rendered(
             },
         );
     let mut findings = documents;
-    let mut repository = repository;
+    let mut repository = merge_variants(repository);
     context.fill_namespaces(&mut repository);
     findings.extend(repository);
     let mut schema_found = schema_found;
     // Validation ran next to the model, which says afterwards which files are only data.
     context.drop_data_file_findings(&mut schema_found);
     context.fill_namespaces(&mut schema_found);
-    // The repository's Kyverno policies judge the files as written (as without
-    // rendering), with what the models say of each document.
+    // The repository's Kyverno policies judge what the clusters receive, as the
+    // bundled document rules do, and the files no cluster renders as written.
     if let Some(stage) = options.kyverno {
         let started = Instant::now();
-        findings.extend(stage.evaluate(settings, files, &context));
+        let rendered_objects = RenderedObjects {
+            judged_as_written: &judged_as_written,
+            roots: item_roots
+                .iter()
+                .zip(&renders)
+                .zip(&grouped)
+                .filter(|((_, render), _)| render.is_some())
+                .map(|((root, _), groups)| RenderedRoot {
+                    files: RootFiles { files: &root.files },
+                    groups,
+                })
+                .collect(),
+        };
+        findings.extend(stage.evaluate_with_render(
+            settings,
+            files,
+            &context,
+            Some(&rendered_objects),
+        ));
         timings.kyverno = started.elapsed();
     }
     findings.extend(schema_found);
@@ -295,7 +314,7 @@ pub(crate) fn analyze_rendered(
             continue;
         };
         notes.extend(problems::unknown_notes(
-            render,
+            &render.clusters,
             RootFiles { files: &root.files },
         ));
         render_summary.clusters += render.clusters.len();
@@ -328,6 +347,48 @@ pub(crate) fn analyze_rendered(
         notes,
         rendered_files: rendered,
     }
+}
+
+/// A repository finding about an object rendered several ways (a base in two
+/// overlays, one model object per variant) is raised once per variant, at the same
+/// place and saying the same: report it once, naming every variant's clusters.
+fn merge_variants(findings: Vec<Finding>) -> Vec<Finding> {
+    type Key = (
+        String,
+        String,
+        Option<hubspoke_diagnostics::Region>,
+        String,
+        String,
+    );
+    let mut merged: Vec<Finding> = Vec::with_capacity(findings.len());
+    let mut index: std::collections::BTreeMap<Key, usize> = std::collections::BTreeMap::new();
+    for finding in findings {
+        let key = (
+            finding.rule.clone(),
+            finding.file.clone(),
+            finding.region,
+            finding.path.to_string(),
+            finding.message.clone(),
+        );
+        match index.get(&key) {
+            Some(&i) => {
+                let kept = &mut merged[i];
+                kept.clusters.extend(finding.clusters);
+                kept.clusters.sort();
+                kept.clusters.dedup();
+                for related in finding.related {
+                    if !kept.related.contains(&related) {
+                        kept.related.push(related);
+                    }
+                }
+            }
+            None => {
+                index.insert(key, merged.len());
+                merged.push(finding);
+            }
+        }
+    }
+    merged
 }
 
 /// Repository rules on a root's model, given the objects the clusters receive.

@@ -47,7 +47,10 @@ impl RootFiles<'_> {
 
     /// The document an object of the render started from, when it is a document
     /// of a file (not a generator entry or an item of a `List`).
-    fn source_document(&self, object: &ClusterObject) -> Option<(&ParsedFile, &Document)> {
+    pub(crate) fn source_document(
+        &self,
+        object: &ClusterObject,
+    ) -> Option<(&ParsedFile, &Document)> {
         let source = object.object.source;
         let file = self.file(source)?;
         let document = file.documents.iter().find(|d| d.root.span == source.span)?;
@@ -178,40 +181,15 @@ impl ObjectEvaluation<'_> {
     fn evaluate_group(&self, group: &ObjectGroup<'_>) -> Vec<Finding> {
         let object = group.object;
         let root = &object.object.root;
-        let source = self.files.source_document(object);
-        // Findings name the object as written where it starts (so that baselines,
-        // annotations and editors find it); the rendered identity is in the message.
-        let Some(named) = source
-            .and_then(|(_, d)| d.object.clone())
-            .or_else(|| object_meta(root))
-        else {
+        let Some(facts) = self.files.facts(self.context, object) else {
             return Vec::new();
         };
-        let namespace = root
-            .get("metadata")
-            .and_then(|m| m.get("namespace"))
-            .and_then(Node::as_str)
-            .filter(|n| !n.is_empty());
-        let remote = has_kubeconfig(root)
-            || source.is_some_and(|(file, document)| {
-                self.context.is_remote(&file.source.path, document.index)
-            });
-        // The controllers' flags belong to the cluster, not to the rendered object: the
-        // model's answer for the document as written holds for what it renders.
-        let default_service_account = source.and_then(|(file, document)| {
-            self.context
-                .default_service_account(&file.source.path, document.index)
-        });
-        let file = self
-            .files
-            .file(object.object.source)
-            .map_or("", |f| f.source.repo_path.as_str());
         let context = ObjectContext {
-            namespace,
+            namespace: facts.namespace.as_deref(),
             clusters: &group.clusters,
-            file,
-            remote,
-            default_service_account: default_service_account.as_deref(),
+            file: &facts.file,
+            remote: facts.remote,
+            default_service_account: facts.default_service_account.as_deref(),
         };
         let locator = RenderedLocator {
             root,
@@ -220,39 +198,109 @@ impl ObjectEvaluation<'_> {
         let locate = |path: &[PathSegment]| locator.locate(path);
         let mut findings = self
             .evaluator
-            .evaluate_object(root, &named, &context, &locate);
+            .evaluate_object(root, &facts.named, &context, &locate);
         if let Some(schemas) = self.schemas {
-            findings.extend(schemas.validate_object(root, &named, &locator));
+            findings.extend(schemas.validate_object(root, &facts.named, &locator));
         }
-        findings.retain(|f| !is_unknown(&f.path, &object.unknown_fields));
-        for finding in &mut findings {
-            finding.clusters.clone_from(&group.clusters);
-            finding.effective_namespace = namespace.map(str::to_owned);
-            self.relate_variables(finding, object);
-        }
+        finish(
+            &mut findings,
+            self.files,
+            object,
+            &group.clusters,
+            facts.namespace.as_deref(),
+        );
         findings
     }
+}
 
-    /// A finding on a substituted value lands on its `${VAR}` placeholder; the place
-    /// the variable is defined is related.
-    fn relate_variables(&self, finding: &mut Finding, object: &ClusterObject) {
-        let located = hubspoke_render::locate(&object.object.root, &finding.path).span;
-        for substitution in &object.substitutions {
-            if substitution.placeholder != located {
-                continue;
-            }
-            let Some(defined) = substitution.defined_at else {
-                continue;
-            };
-            let place = self.files.place(defined);
-            let related = RelatedLocation {
-                file: place.file,
-                region: place.region,
-                message: format!("`{}` is defined here", substitution.variable),
-            };
-            if !finding.related.contains(&related) {
-                finding.related.push(related);
-            }
+/// What rules know of a rendered object besides its values.
+pub(crate) struct ObjectFacts {
+    /// The object findings name: as written where it starts (so that baselines,
+    /// annotations and editors find it); the rendered identity is in the message.
+    pub named: ObjectMeta,
+    /// The namespace it lands in.
+    pub namespace: Option<String>,
+    /// It reconciles another cluster through a kubeconfig.
+    pub remote: bool,
+    /// The account its controller impersonates when it names none.
+    pub default_service_account: Option<String>,
+    /// The repository path of the file it starts in.
+    pub file: String,
+}
+
+impl RootFiles<'_> {
+    /// What rules know of `object` besides its values; `None` when it names no object.
+    pub fn facts(&self, context: &ContextIndex, object: &ClusterObject) -> Option<ObjectFacts> {
+        let root = &object.object.root;
+        let source = self.source_document(object);
+        let named = source
+            .and_then(|(_, d)| d.object.clone())
+            .or_else(|| object_meta(root))?;
+        let namespace = root
+            .get("metadata")
+            .and_then(|m| m.get("namespace"))
+            .and_then(Node::as_str)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned);
+        let remote = has_kubeconfig(root)
+            || source.is_some_and(|(file, document)| {
+                context.is_remote(&file.source.path, document.index)
+            });
+        // The controllers' flags belong to the cluster, not to the rendered object: the
+        // model's answer for the document as written holds for what it renders.
+        let default_service_account = source.and_then(|(file, document)| {
+            context.default_service_account(&file.source.path, document.index)
+        });
+        let file = self
+            .file(object.object.source)
+            .map_or_else(String::new, |f| f.source.repo_path.clone());
+        Some(ObjectFacts {
+            named,
+            namespace,
+            remote,
+            default_service_account,
+            file,
+        })
+    }
+}
+
+/// Make the findings of rules on a rendered object what the clusters receive: a
+/// finding on a value unknown offline is dropped; the others name `clusters`, the
+/// object's namespace, and for a substituted value the variable's definition.
+pub(crate) fn finish(
+    findings: &mut Vec<Finding>,
+    files: RootFiles<'_>,
+    object: &ClusterObject,
+    clusters: &[String],
+    namespace: Option<&str>,
+) {
+    findings.retain(|f| !is_unknown(&f.path, &object.unknown_fields));
+    for finding in findings {
+        finding.clusters = clusters.to_vec();
+        finding.effective_namespace = namespace.map(str::to_owned);
+        relate_variables(files, finding, object);
+    }
+}
+
+/// A finding on a substituted value lands on its `${VAR}` placeholder; the place the
+/// variable is defined is related.
+fn relate_variables(files: RootFiles<'_>, finding: &mut Finding, object: &ClusterObject) {
+    let located = hubspoke_render::locate(&object.object.root, &finding.path).span;
+    for substitution in &object.substitutions {
+        if substitution.placeholder != located {
+            continue;
+        }
+        let Some(defined) = substitution.defined_at else {
+            continue;
+        };
+        let place = files.place(defined);
+        let related = RelatedLocation {
+            file: place.file,
+            region: place.region,
+            message: format!("`{}` is defined here", substitution.variable),
+        };
+        if !finding.related.contains(&related) {
+            finding.related.push(related);
         }
     }
 }
@@ -274,9 +322,9 @@ fn is_unknown(path: &[PathSegment], unknown_fields: &[Vec<PathSegment>]) -> bool
 }
 
 /// Places a rendered object's fields in the files they came from.
-struct RenderedLocator<'a> {
-    root: &'a Node<Origin>,
-    files: RootFiles<'a>,
+pub(crate) struct RenderedLocator<'a> {
+    pub root: &'a Node<Origin>,
+    pub files: RootFiles<'a>,
 }
 
 impl FieldLocator for RenderedLocator<'_> {

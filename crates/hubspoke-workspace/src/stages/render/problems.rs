@@ -7,21 +7,21 @@ use std::collections::BTreeMap;
 
 use hubspoke_diagnostics::{Finding, Note};
 use hubspoke_engine::EvalOptions;
-use hubspoke_render::{problem_severity, Render};
+use hubspoke_render::{problem_severity, ClusterRender};
 
 use super::objects::RootFiles;
 
-/// Every cluster's render problems as findings, one per (rule, place, message) with
+/// The render problems of `clusters` as findings, one per (rule, place, message) with
 /// the clusters merged. Problems of rules the configuration turns off are dropped;
 /// a configured severity replaces the problem's own.
 pub(crate) fn problem_findings(
-    render: &Render,
+    clusters: &[ClusterRender],
     files: RootFiles<'_>,
     options: &EvalOptions,
 ) -> Vec<Finding> {
     type Key = (String, String, Option<hubspoke_diagnostics::Region>, String);
     let mut merged: BTreeMap<Key, Finding> = BTreeMap::new();
-    for cluster in &render.clusters {
+    for cluster in clusters {
         for problem in &cluster.problems {
             let rule = problem.code.rule_id();
             if options.disabled.contains(&rule) {
@@ -53,11 +53,11 @@ pub(crate) fn problem_findings(
     merged.into_values().collect()
 }
 
-/// Every cluster's unknowns as notes, one per place and reason, naming the clusters.
-pub(crate) fn unknown_notes(render: &Render, files: RootFiles<'_>) -> Vec<Note> {
+/// The unknowns of `clusters` as notes, one per place and reason, naming the clusters.
+pub(crate) fn unknown_notes(clusters: &[ClusterRender], files: RootFiles<'_>) -> Vec<Note> {
     type Key = (String, Option<hubspoke_diagnostics::Region>, String);
     let mut merged: BTreeMap<Key, Vec<String>> = BTreeMap::new();
-    for cluster in &render.clusters {
+    for cluster in clusters {
         for unknown in &cluster.unknowns {
             let place = files.place(unknown.origin);
             let clusters = merged
