@@ -69,29 +69,18 @@ quoted_list(items) := concat(", ", sort([sprintf("%q", [x]) | some x in items]))
 
 # --- Secrets and ConfigMaps ----------------------------------------------------
 
-# A Secret that the repository provides safely: SOPS-encrypted, or created by
-# an ExternalSecret (spec.target.name, default its own name), a SealedSecret
-# (spec.template.metadata.name, default its own name) or a kustomize
-# secretGenerator of that name.
+# A Secret that the repository provides safely: SOPS-encrypted, made by a producer
+# the model knows (an ExternalSecret's spec.target.name, a SealedSecret, a
+# OnePasswordItem, a Certificate's spec.secretName... and the configuration's
+# `model.producers`: `input.generated`), or a kustomize secretGenerator of that name.
 secret_provided(ns, name) if {
 	some id in ids("", "Secret", ns, name)
 	input.objects[id].sops == true
 }
 
-secret_provided(ns, name) if [ns, name] in created_secrets
+secret_provided(ns, name) if count(generated_by("", "Secret", ns, name)) > 0
 
 secret_provided(ns, name) if generated("secretGenerator", ns, name)
-
-# [namespace, name] of the Secrets ExternalSecrets and SealedSecrets create.
-created_secrets contains [namespace_of(o), object.get(o.body, ["spec", "target", "name"], o.name)] if {
-	some id in of_kind("external-secrets.io/ExternalSecret")
-	o := input.objects[id]
-}
-
-created_secrets contains [namespace_of(o), object.get(o.body, ["spec", "template", "metadata", "name"], o.name)] if {
-	some id in of_kind("bitnami.com/SealedSecret")
-	o := input.objects[id]
-}
 
 # A Secret of that name exists, but unencrypted.
 secret_in_plain_text(ns, name) if {

@@ -120,6 +120,13 @@ secrets_model := {
 		"/Secret/apps/plain": [1],
 		"/ConfigMap/apps/defined": [6],
 	},
+	# The Secrets the producers make, as the model computes them (model/producers.rs).
+	"generated": {
+		"/Secret/apps/from-vault": [2],
+		"/Secret/apps/es-own-name": [3],
+		"/Secret/apps/unsealed": [4],
+		"/Secret/apps/sealed-own-name": [5],
+	},
 	"kustomize_files": [
 		{"namespace": "apps", "body": {"secretGenerator": [{"name": "generated"}], "configMapGenerator": [{"name": "generated-cm"}, {"name": "elsewhere", "namespace": "other"}]}},
 		{"namespace": null, "body": {"secretGenerator": [{"name": "open"}, {"namespace": "apps"}]}},

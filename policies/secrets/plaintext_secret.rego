@@ -81,7 +81,9 @@ go_base64(value) if regex.match(`^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-
 without_line_breaks(value) := replace(replace(value, "\n", ""), "\r", "")
 
 # The value only points at a secret kept elsewhere, or is a template filled in later.
-refers(text) if regex.match(`^\s*(?:op://\S+|<path:[^>]+>|(?:secret)?ref\+[a-z0-9]+://\S+|(?:>>)?vault:\S+)\s*$`, text)
+# A 1Password reference is op://<vault>/<item>[/<section>]/<field>, whose names may hold
+# spaces; the others are one token.
+refers(text) if regex.match(`^\s*(?:op://[^/\s][^/\n]*(?:/[^/\n]*[^/\s]){2,3}|<path:[^>]+>|(?:secret)?ref\+[a-z0-9]+://\S+|(?:>>)?vault:\S+)\s*$`, text)
 
 refers(text) if {
 	is_string(input.metadata.annotations["avp.kubernetes.io/path"])

@@ -15,6 +15,7 @@ mod lint;
 mod lsp;
 mod perf_flags;
 mod policy_tests;
+mod precision;
 mod regression;
 mod render;
 mod robustness;

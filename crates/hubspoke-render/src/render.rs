@@ -12,8 +12,8 @@ use crate::{FileId, KustomizeOutput, Origin, RenderProblem, RenderedObject, Unkn
 
 /// What the Flux layer needs from the rest of the render: the parsed files of
 /// the root (indexed by [`FileId`], in the order the [`RepoModel`] was built
-/// from) and the kustomize core.
-pub trait RenderInput {
+/// from) and the kustomize core. Builds run on several threads at once.
+pub trait RenderInput: Sync {
     /// Every parsed file of the root.
     fn files(&self) -> &[&ParsedFile];
     /// Build directory `dir` (repository-relative, `""` for the root) with

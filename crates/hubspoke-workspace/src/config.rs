@@ -224,6 +224,59 @@ pub struct ModelConfig {
     /// them are satisfied.
     #[serde(default, deserialize_with = "null_as_empty")]
     pub external_secrets: Vec<ExternalSecretConfig>,
+    /// Kinds whose objects make a Secret or ConfigMap (an operator the built-in table does
+    /// not know): references to what they make are satisfied.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub producers: Vec<ProducerConfig>,
+}
+
+/// One entry of `model.producers`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "kebab-case",
+    expecting = "a mapping with `kind` (`group/Kind`), `produces` and optionally `name-field`"
+)]
+pub struct ProducerConfig {
+    /// The producing kind, `group/Kind` (`Kind` alone for the core group).
+    pub kind: String,
+    /// What its objects make: `Secret` or `ConfigMap`.
+    pub produces: String,
+    /// Dotted key path in the producer to the made object's name (`spec.target.name`);
+    /// without it, or when the producer leaves it out, the producer's own name.
+    pub name_field: Option<String>,
+}
+
+impl ProducerConfig {
+    /// The model's producer, or why this entry is not one.
+    fn producer(&self) -> Result<hubspoke_manifest::ObjectProducer, String> {
+        let (group, kind) = self.kind.rsplit_once('/').unwrap_or(("", &self.kind));
+        if kind.trim().is_empty() || self.kind.trim() != self.kind {
+            return Err(format!("kind `{}` is not `group/Kind`", self.kind));
+        }
+        if !matches!(self.produces.as_str(), "Secret" | "ConfigMap") {
+            return Err(format!(
+                "produces `{}` is not Secret or ConfigMap",
+                self.produces
+            ));
+        }
+        let name_field: Vec<String> = match &self.name_field {
+            Some(field) => field.split('.').map(str::to_owned).collect(),
+            None => Vec::new(),
+        };
+        if name_field.iter().any(String::is_empty) {
+            return Err(format!(
+                "name-field `{}` is not a dotted key path",
+                self.name_field.as_deref().unwrap_or_default()
+            ));
+        }
+        Ok(hubspoke_manifest::ObjectProducer {
+            group: group.to_owned(),
+            kind: kind.to_owned(),
+            produces: self.produces.clone(),
+            name_field,
+        })
+    }
 }
 
 /// One entry of `model.external-secrets`.
@@ -260,6 +313,10 @@ impl ModelConfig {
                 reason: secret.reason.clone(),
             })
             .collect();
+        // Entries that are not producers were refused when the file was loaded.
+        options
+            .producers
+            .extend(self.producers.iter().filter_map(|p| p.producer().ok()));
         options
     }
 }
@@ -545,6 +602,14 @@ fn validate(config: &Config, source: &ConfigSource) -> Result<(), WorkspaceError
             }
         }
     }
+    for (i, producer) in config.model.producers.iter().enumerate() {
+        if let Err(why) = producer.producer() {
+            return Err(source.error(
+                &[key("model"), key("producers"), PathSegment::Index(i)],
+                format!("model.producers[{i}]: {why}"),
+            ));
+        }
+    }
     if let Some(fail_on) = &config.fail_on {
         if !matches!(fail_on.as_str(), "error" | "warning" | "note" | "never") {
             return Err(source.error(
@@ -765,6 +830,50 @@ mod tests {
         assert_eq!(
             error_of("model:\n  external-secrets:\n    - edge-kubeconfig\n"),
             "CONFIG:3:7: invalid configuration: model.external-secrets[0]: invalid type: string \"edge-kubeconfig\", expected a mapping with `name`, `reason` and optionally `namespace`"
+        );
+    }
+
+    #[test]
+    fn producers_extend_the_built_in_table_and_are_checked_at_their_line() {
+        let config = load_text(
+            "model:\n  producers:\n    - {kind: secretgen.example.com/Password, produces: Secret, name-field: spec.secretName}\n    - {kind: Settings, produces: ConfigMap}\n",
+        )
+        .expect("valid");
+        let producers = config.model.options().producers;
+        let builtin = hubspoke_manifest::builtin_producers();
+        assert_eq!(producers[..builtin.len()], builtin[..]);
+        assert_eq!(
+            producers[builtin.len()..],
+            [
+                hubspoke_manifest::ObjectProducer {
+                    group: "secretgen.example.com".to_owned(),
+                    kind: "Password".to_owned(),
+                    produces: "Secret".to_owned(),
+                    name_field: vec!["spec".to_owned(), "secretName".to_owned()],
+                },
+                hubspoke_manifest::ObjectProducer {
+                    group: String::new(),
+                    kind: "Settings".to_owned(),
+                    produces: "ConfigMap".to_owned(),
+                    name_field: Vec::new(),
+                },
+            ]
+        );
+        assert_eq!(
+            error_of("model:\n  producers:\n    - {kind: x.io/Y, produces: Deployment}\n"),
+            "CONFIG:3:7: model.producers[0]: produces `Deployment` is not Secret or ConfigMap"
+        );
+        assert_eq!(
+            error_of("model:\n  producers:\n    - {kind: x.io/, produces: Secret}\n"),
+            "CONFIG:3:7: model.producers[0]: kind `x.io/` is not `group/Kind`"
+        );
+        assert_eq!(
+            error_of("model:\n  producers:\n    - {kind: x.io/Y, produces: Secret, name-field: spec..name}\n"),
+            "CONFIG:3:7: model.producers[0]: name-field `spec..name` is not a dotted key path"
+        );
+        assert_eq!(
+            error_of("model:\n  producers:\n    - {kind: x.io/Y}\n"),
+            "CONFIG:3:7: invalid configuration: model.producers[0]: missing field `produces`"
         );
     }
 

@@ -83,65 +83,99 @@ impl LocalSources {
 }
 
 impl Builder<'_> {
-    /// Every FluxInstance with its sync and tenancy settings. Malformed fields (a
-    /// `spec.sync` that is not a mapping, a `multitenant` that is not a boolean) are
-    /// read as absent: schema validation reports them at their line.
+    /// Every FluxInstance with its sync and tenancy settings: the FluxInstance objects,
+    /// and the HelmReleases of the `flux-instance` chart, read as the FluxInstance they
+    /// render (`instance_chart`). Malformed fields (a `spec.sync` that is not a mapping, a
+    /// `multitenant` that is not a boolean) are read as absent: schema validation reports
+    /// them at their line.
     pub(super) fn collect_flux_instances(
         &self,
         model: &mut RepoModel,
         kustomize_by_dir: &BTreeMap<String, usize>,
     ) {
         let mut instances = Vec::new();
-        for object in model.objects.iter().filter(|o| is_flux_instance(o)) {
-            // The Flux Operator runs in flux-system and reads FluxInstances there.
-            let namespace = self
-                .kustomize_or_own_namespace(object, model, kustomize_by_dir)
-                .unwrap_or_else(|| FLUX_SYSTEM.to_owned());
-            let sync = value_at(&object.body, &["spec", "sync"])
-                .filter(|sync| sync.is_object())
-                .and_then(|sync| {
-                    let text = |key: &str| sync.get(key).and_then(Value::as_str);
-                    Some(FluxSync {
-                        kind: text("kind")?.to_owned(),
-                        name: text("name")
-                            .filter(|name| !name.is_empty())
-                            .map_or_else(|| namespace.clone(), str::to_owned),
-                        namespace: namespace.clone(),
-                        url: text("url").map(str::to_owned),
-                        reference: text("ref").map(str::to_owned),
-                        path: text("path").map(|raw| {
-                            self.path_ref(
-                                ".",
-                                raw,
-                                ["spec", "sync", "path"].map(Value::from).to_vec(),
-                            )
-                        }),
-                        pull_secret: text("pullSecret").map(str::to_owned),
-                    })
-                });
-            let cluster = value_at(&object.body, &["spec", "cluster"]);
-            let multitenant = cluster
-                .and_then(|c| c.get("multitenant"))
-                .and_then(Value::as_bool)
-                == Some(true);
-            let default_service_account = multitenant.then(|| {
-                cluster
-                    .and_then(|c| c.get("tenantDefaultServiceAccount"))
-                    .and_then(Value::as_str)
-                    .filter(|sa| !sa.is_empty())
-                    .unwrap_or("default")
-                    .to_owned()
-            });
-            instances.push(FluxInstance {
-                object: object.id,
-                sync,
-                multitenant,
-                default_service_account,
-                cluster: None,
-                files: Vec::new(),
-            });
+        for object in &model.objects {
+            // The Flux Operator runs in flux-system and reads FluxInstances there; a
+            // chart's FluxInstance lands in its release namespace.
+            let own_namespace = || self.kustomize_or_own_namespace(object, model, kustomize_by_dir);
+            let (spec, spec_path, namespace) = if is_flux_instance(object) {
+                let spec = value_at(&object.body, &["spec"])
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                (spec, vec!["spec"], own_namespace())
+            } else if self.installs_flux_instance_chart(object, model) {
+                let namespace = str_at(&object.body, &["spec", "targetNamespace"])
+                    .map(str::to_owned)
+                    .or_else(own_namespace);
+                let spec = self.chart_instance_spec(object, model);
+                (spec, vec!["spec", "values", "instance"], namespace)
+            } else {
+                continue;
+            };
+            let namespace = namespace.unwrap_or_else(|| FLUX_SYSTEM.to_owned());
+            instances.push(self.flux_instance(object.id, &spec, &spec_path, namespace));
         }
         model.flux_instances = instances;
+    }
+
+    /// A FluxInstance from its `spec`, whose fields are at `spec_path` in object `id`.
+    fn flux_instance(
+        &self,
+        id: usize,
+        spec: &Value,
+        spec_path: &[&str],
+        namespace: String,
+    ) -> FluxInstance {
+        let sync = spec
+            .get("sync")
+            .filter(|sync| sync.is_object())
+            .and_then(|sync| {
+                let text = |key: &str| sync.get(key).and_then(Value::as_str);
+                let field_path = spec_path
+                    .iter()
+                    .chain(&["sync", "path"])
+                    .map(|k| Value::from(*k))
+                    .collect();
+                Some(FluxSync {
+                    kind: text("kind")?.to_owned(),
+                    name: text("name")
+                        .filter(|name| !name.is_empty())
+                        .map_or_else(|| namespace.clone(), str::to_owned),
+                    namespace: namespace.clone(),
+                    url: text("url").map(str::to_owned),
+                    reference: text("ref").map(str::to_owned),
+                    path: text("path").map(|raw| self.path_ref(".", raw, field_path)),
+                    pull_secret: text("pullSecret").map(str::to_owned),
+                })
+            });
+        let cluster = spec.get("cluster");
+        let multitenant = cluster
+            .and_then(|c| c.get("multitenant"))
+            .and_then(Value::as_bool)
+            == Some(true);
+        let default_service_account = multitenant.then(|| {
+            cluster
+                .and_then(|c| c.get("tenantDefaultServiceAccount"))
+                .and_then(Value::as_str)
+                .filter(|sa| !sa.is_empty())
+                .unwrap_or("default")
+                .to_owned()
+        });
+        let kustomize_patches = spec
+            .get("kustomize")
+            .and_then(|k| k.get("patches"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        FluxInstance {
+            object: id,
+            sync,
+            multitenant,
+            default_service_account,
+            cluster: None,
+            files: Vec::new(),
+            kustomize_patches,
+        }
     }
 
     /// The directory a FluxInstance syncs, when it is a directory of this tree.
@@ -197,9 +231,12 @@ impl Builder<'_> {
             }
         }
         for object in &model.objects {
-            if is_flux_instance(object) || is_flux_system_kustomization(object) {
+            if is_flux_system_kustomization(object) {
                 out.extend(in_flux_system(&object.file));
             }
+        }
+        for instance in &model.flux_instances {
+            out.extend(in_flux_system(&model.objects[instance.object].file));
         }
         out
     }

@@ -221,7 +221,7 @@ impl Builder<'_> {
         // Files nothing reaches that no kustomization.yaml lists are applied by
         // nothing; the others still belong to their cluster directory (their bootstrap
         // may be generated, or reach them through a source the model cannot follow).
-        let unapplied = unlisted_files(
+        let mut unapplied = unlisted_files(
             model
                 .files
                 .iter()
@@ -229,6 +229,39 @@ impl Builder<'_> {
             &model.kustomize_files,
             kustomize_by_dir,
         );
+        // Files the repository's `.sourceignore` keeps out of every artifact Flux builds
+        // from it: no Kustomization can apply them.
+        if let Some(ignored) = self.source_ignore() {
+            unapplied.extend(
+                model
+                    .files
+                    .iter()
+                    .filter(|f| !file_clusters.contains_key(*f) && ignored(f))
+                    .cloned(),
+            );
+        }
+        // What only unapplied Flux Kustomizations would apply (one commented out of its
+        // kustomization.yaml) is not applied either, down their chains.
+        loop {
+            let mut appliers: BTreeMap<&str, bool> = BTreeMap::new();
+            for fk in flux.iter() {
+                let live = !unapplied.contains(&model.objects[fk.object].file);
+                for file in &fk.files {
+                    *appliers.entry(file.as_str()).or_default() |= live;
+                }
+            }
+            let orphans: Vec<String> = appliers
+                .into_iter()
+                .filter(|(file, live)| {
+                    !live && !file_clusters.contains_key(*file) && !unapplied.contains(*file)
+                })
+                .map(|(file, _)| file.to_owned())
+                .collect();
+            if orphans.is_empty() {
+                break;
+            }
+            unapplied.extend(orphans);
+        }
         for file in &model.files {
             if !file_clusters.contains_key(file) && !unapplied.contains(file) {
                 if let Some(cluster) = self.cluster_of(file) {

@@ -204,15 +204,10 @@ impl Builder<'_> {
                             .push(format!("--default-service-account={account}"));
                     }
                 }
-                let body = &model.objects[instance.object].body;
-                let patches = value_at(body, &["spec", "kustomize", "patches"])
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|p| {
-                        let text = p.get("patch").and_then(Value::as_str)?;
-                        Some((p.get("target"), parse_patch_text(text)))
-                    });
+                let patches = instance.kustomize_patches.iter().filter_map(|p| {
+                    let text = p.get("patch").and_then(Value::as_str)?;
+                    Some((p.get("target"), parse_patch_text(text)))
+                });
                 add_patch_args(patches, &mut args);
             }
             args.retain(|_, list| !list.is_empty());

@@ -1,9 +1,11 @@
 //! Objects that other objects generate, so that references to them resolve:
 //! the ExternalArtifacts of an ArtifactGenerator (Flux source-watcher) and the
-//! source and Kustomization of a FluxInstance's `spec.sync` (Flux Operator).
+//! source and Kustomization of a FluxInstance's `spec.sync` (Flux Operator), and the Secrets
+//! and ConfigMaps of the producers (`producers`).
 
 use serde_json::Value;
 
+use super::producers::produced_objects;
 use super::types::{
     index_key, RepoModel, FLUX_KUSTOMIZE_GROUP, FLUX_SOURCE_EXTENSIONS_GROUP, FLUX_SOURCE_GROUP,
 };
@@ -44,6 +46,7 @@ impl Builder<'_> {
                 instance.object,
             ));
         }
+        generated.extend(produced_objects(model, &self.options.producers));
         for (key, id) in generated {
             let ids = model.generated.entry(key).or_default();
             if !ids.contains(&id) {

@@ -18,9 +18,11 @@
 //! 6. `documents`: kustomization.yaml files, then objects from the parsed documents (not
 //!    from generator inputs, which are data); patch files;
 //! 7. `namespaces`: cluster-scoped kinds and effective namespaces;
-//! 8. `bootstrap`: FluxInstances, `flux-system/` bootstrap directories, cluster directories,
-//!    the sources that are this repository;
-//! 9. `generated`: objects other objects generate (ArtifactGenerator outputs, a FluxInstance's sync);
+//! 8. `instance_chart`, `bootstrap`: FluxInstances (and the HelmReleases of the
+//!    `flux-instance` chart that render one), `flux-system/` bootstrap directories, cluster
+//!    directories, the sources that are this repository;
+//! 9. `generated`, `producers`: objects other objects generate (ArtifactGenerator outputs, a
+//!    FluxInstance's sync, the Secrets of ExternalSecrets, OnePasswordItems, Certificates...);
 //! 10. `clusters`: where a path or kubeconfig leads, cluster assignment, unapplied files, labels;
 //! 11. `flux`: Flux Kustomizations (local source, applied files) and HelmReleases;
 //! 12. `kubeconfig`: patches that add a kubeConfig and send their targets to another cluster;
@@ -43,10 +45,12 @@ mod cycles;
 mod documents;
 mod flux;
 mod generated;
+mod instance_chart;
 mod kubeconfig;
 mod kustomize;
 mod namespaces;
 mod paths;
+mod producers;
 mod profile;
 mod references;
 mod selector;
@@ -57,10 +61,10 @@ pub use namespaces::is_cluster_scoped;
 pub use paths::{normalize, normalize_git_url};
 pub use slim::{model_body, repository_rules_skip_data, IDENTITY_FIELDS};
 pub use types::{
-    index_key, Cluster, DeclaredExternalSecret, DocRef, FluxInstance, FluxKustomization, FluxSync,
-    HelmRelease, KustomizeFile, ModelObject, ModelOptions, ObjectRef, Origin, PathRef, Profile,
-    RepoModel, FLUX_HELM_GROUP, FLUX_KUSTOMIZE_GROUP, FLUX_OPERATOR_GROUP,
-    FLUX_SOURCE_EXTENSIONS_GROUP, FLUX_SOURCE_GROUP,
+    builtin_producers, index_key, Cluster, DeclaredExternalSecret, DocRef, FluxInstance,
+    FluxKustomization, FluxSync, HelmRelease, KustomizeFile, ModelObject, ModelOptions,
+    ObjectProducer, ObjectRef, Origin, PathRef, Profile, RepoModel, FLUX_HELM_GROUP,
+    FLUX_KUSTOMIZE_GROUP, FLUX_OPERATOR_GROUP, FLUX_SOURCE_EXTENSIONS_GROUP, FLUX_SOURCE_GROUP,
 };
 
 use cycles::dependency_cycles;

@@ -126,6 +126,28 @@ impl Builder<'_> {
     }
 }
 
+impl Builder<'_> {
+    /// Whether a repository path is left out of the artifacts Flux builds from this
+    /// repository by the root `.sourceignore` (gitignore syntax; source-controller and
+    /// `flux push artifact` read it). `None` when there is no such file or it cannot be
+    /// read: nothing is left out.
+    pub(super) fn source_ignore(&self) -> Option<impl Fn(&str) -> bool + '_> {
+        let path = self.root.join(".sourceignore");
+        if !path.is_file() {
+            return None;
+        }
+        let mut builder = ignore::gitignore::GitignoreBuilder::new(self.root);
+        // A line that does not parse is skipped, as source-controller skips it.
+        let _ = builder.add(&path);
+        let matcher = builder.build().ok()?;
+        Some(move |repo_path: &str| {
+            matcher
+                .matched_path_or_any_parents(self.root.join(repo_path), false)
+                .is_ignore()
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
-//! How much of an object's body is kept: the model reads Flux objects and the
-//! cluster label ConfigMaps whole; of the others it (optionally) keeps only the
-//! identity, and repository rules never see the payload of ConfigMaps and Secrets.
+//! How much of an object's body is kept: the model reads Flux objects, the cluster label
+//! ConfigMaps and the producers of Secrets and ConfigMaps whole; of the others it
+//! (optionally) keeps only the identity, and repository rules never see the payload of
+//! ConfigMaps and Secrets.
 
 use serde_json::Value;
 
@@ -16,6 +17,10 @@ pub(super) fn reads_body(meta: &crate::ObjectMeta, options: &ModelOptions) -> bo
     meta.group().ends_with(".fluxcd.io")
         || meta.group() == super::types::FLUX_OPERATOR_GROUP
         || is_cluster_label_configmap(meta, options)
+        || options
+            .producers
+            .iter()
+            .any(|p| p.matches(meta.group(), &meta.kind))
 }
 
 /// A ConfigMap named in [`ModelOptions::cluster_label_configmaps`].

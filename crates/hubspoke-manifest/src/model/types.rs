@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::Value;
 
+pub use super::producers::{builtin_producers, ObjectProducer};
 pub use super::profile::Profile;
 
 /// Flux API groups.
@@ -37,6 +38,9 @@ pub struct ModelOptions {
     pub external_secrets: Vec<DeclaredExternalSecret>,
     /// The profile the configuration sets (`profile:`); detected from the model when `None`.
     pub profile: Option<Profile>,
+    /// Kinds whose objects make Secrets or ConfigMaps (`producers`): the built-in table,
+    /// plus those the configuration adds (`model.producers`).
+    pub producers: Vec<ObjectProducer>,
 }
 
 /// A Secret created outside the repository (by a bootstrap script, by hand), declared in
@@ -64,6 +68,7 @@ impl Default for ModelOptions {
             slim_bodies: false,
             external_secrets: Vec::new(),
             profile: None,
+            producers: builtin_producers(),
         }
     }
 }
@@ -114,7 +119,7 @@ pub struct ModelObject {
     pub patch: bool,
     /// Nothing applies the file: no Flux Kustomization reaches it, and the nearest
     /// kustomization.yaml at or above its directory does not list it (Flux and kustomize
-    /// then leave it out). Such an object lands on no cluster, and `kinds` leaves it out.
+    /// then leave it out), or the root `.sourceignore` keeps it out of Flux's artifacts. Such an object lands on no cluster, and `kinds` leaves it out.
     #[serde(skip_serializing_if = "is_false")]
     pub unapplied: bool,
     /// The object itself.
@@ -412,6 +417,9 @@ pub struct FluxInstance {
     pub cluster: Option<String>,
     /// Files its sync applies (when `spec.sync.path` is a directory of this repository).
     pub files: Vec<String>,
+    /// Its `spec.kustomize.patches` (which may set the controllers' flags).
+    #[serde(skip)]
+    pub kustomize_patches: Vec<Value>,
 }
 
 /// The whole repository as repository rules see it.

@@ -1,6 +1,7 @@
 //! Flux's layer over kustomize: the kustomization Flux generates and amends,
 //! and the walk down the graph of Flux Kustomizations.
 
+mod builds;
 pub mod generator;
 mod postbuild;
 pub mod scan;

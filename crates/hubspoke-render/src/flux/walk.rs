@@ -12,15 +12,17 @@ use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use hubspoke_manifest::yaml::{Node, NodeValue};
 use hubspoke_manifest::{RepoModel, Span, FLUX_KUSTOMIZE_GROUP};
 
+use super::builds::{BuildKey, Builds};
 use super::generator::{flux_kustomization, Base};
-use super::postbuild::PostBuild;
+use super::postbuild::{Applied, PostBuild};
 use crate::render::{
     ClusterObject, ClusterRender, KustomizationRef, Render, RenderInput, RenderOptions,
     RenderedKustomization,
 };
 use crate::substitute::{Referent, SourceRef, Variables};
 use crate::KUSTOMIZATION_FILE_NAMES;
-use crate::{FileId, Origin, ProblemCode, RenderProblem, Unknown, UnknownKind};
+use crate::{FileId, Origin, ProblemCode, RenderProblem, RenderedObject, Unknown, UnknownKind};
+use rayon::prelude::*;
 
 /// A Flux Kustomization waiting to be rendered.
 struct Pending {
@@ -52,6 +54,8 @@ pub(crate) struct Walk<'a> {
     used: BTreeSet<FileId>,
     /// Patch targets that selected something in some build.
     matched_patch_targets: HashSet<Origin>,
+    /// The kustomize builds so far (shared between clusters).
+    builds: Builds,
 }
 
 impl<'a> Walk<'a> {
@@ -82,6 +86,7 @@ impl<'a> Walk<'a> {
             built: BTreeSet::new(),
             used: BTreeSet::new(),
             matched_patch_targets: HashSet::new(),
+            builds: Builds::default(),
         }
     }
 
@@ -160,10 +165,61 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// Process the queue in order, one wave at a time: the Kustomizations queued now
+    /// (their builds computed in parallel first), then those they queued.
     fn drain(&mut self) {
-        while let Some(next) = self.queue.pop_front() {
-            self.process(next);
+        while !self.queue.is_empty() {
+            let requests: Vec<BuildKey> = self
+                .queue
+                .iter()
+                .filter_map(|pending| self.build_request(pending))
+                .collect();
+            self.builds.prefetch(self.input, &requests);
+            for _ in 0..self.queue.len() {
+                if let Some(next) = self.queue.pop_front() {
+                    self.process(next);
+                }
+            }
         }
+    }
+
+    /// The build `process` will ask for `pending`, if it reaches the build (the
+    /// state of the walk may still skip it: a build done for nothing is only time).
+    fn build_request(&self, pending: &Pending) -> Option<BuildKey> {
+        let node = &pending.node;
+        let meta = |key: &str| {
+            node.get("metadata")
+                .and_then(|m| m.get(key))
+                .and_then(Node::as_str)
+        };
+        let this = KustomizationRef {
+            namespace: meta("namespace").unwrap_or("default").to_owned(),
+            name: meta("name").unwrap_or_default().to_owned(),
+            origin: pending.origin,
+        };
+        let same = |k: &KustomizationRef| k.namespace == this.namespace && k.name == this.name;
+        let key = (
+            pending.lives_on.clone(),
+            this.namespace.clone(),
+            this.name.clone(),
+        );
+        if pending.ancestors.iter().any(same) || self.visited.contains_key(&key) {
+            return None;
+        }
+        if self.foreign_source(node, &this).is_some() {
+            return None;
+        }
+        let raw = node
+            .get("spec")
+            .and_then(|s| s.get("path"))
+            .and_then(Node::as_str)
+            .unwrap_or("");
+        let dir = secure_join(raw);
+        if raw.contains("${") || !self.is_dir(&dir) {
+            return None;
+        }
+        let kustomization = self.kustomization_for(node, &dir, &mut Vec::new());
+        Some(BuildKey { dir, kustomization })
     }
 
     /// The bootstrap Kustomizations of a cluster directory: local ones written
@@ -372,9 +428,6 @@ impl<'a> Walk<'a> {
         }
         let mut problems = Vec::new();
         let kustomization = self.kustomization_for(&node, &dir, &mut problems);
-        let output = self.input.build_with(&dir, &kustomization);
-        self.built.insert(dir.clone());
-        record.rendered = true;
         let variables = self.variables(&node, &this, &lives_on, &mut problems);
         let post_build = PostBuild {
             variables: variables.as_ref(),
@@ -382,13 +435,29 @@ impl<'a> Walk<'a> {
             decrypts: spec.and_then(|s| s.get("decryption")).is_some(),
             common_metadata: spec.and_then(|s| s.get("commonMetadata")),
         };
-        let chain: Vec<KustomizationRef> = ancestors
-            .iter()
-            .cloned()
-            .chain(std::iter::once(this.clone()))
+        let output = self.builds.output(
+            self.input,
+            BuildKey {
+                dir: dir.clone(),
+                kustomization,
+            },
+        );
+        // The build may be shared: each object is copied, then post-built, in parallel
+        // (results in the build's order).
+        let files = self.input.files();
+        let post_built: Vec<(RenderedObject, Applied, BTreeSet<FileId>)> = output
+            .objects
+            .par_iter()
+            .map(|built| {
+                let mut object = built.clone();
+                let applied = post_build.apply(&mut object, files);
+                let mut used = BTreeSet::new();
+                collect_files(&object.root, &mut used);
+                used.insert(object.source.file);
+                (object, applied, used)
+            })
             .collect();
-        let mut objects = Vec::with_capacity(output.objects.len());
-        let mut unknowns = output.unknowns;
+        let mut unknowns = output.unknowns.clone();
         let guessed = this.origin.is_none() && ancestors.is_empty();
         // A bootstrap guessed from a cluster directory (no sync path found) builds the
         // whole directory with a generated kustomization; the real one may build a
@@ -397,17 +466,24 @@ impl<'a> Walk<'a> {
         problems.extend(
             output
                 .problems
-                .into_iter()
-                .filter(|p| !(guessed && p.code == ProblemCode::InvalidResource)),
+                .iter()
+                .filter(|p| !(guessed && p.code == ProblemCode::InvalidResource))
+                .cloned(),
         );
         self.matched_patch_targets
-            .extend(output.matched_patch_targets);
-        for mut object in output.objects {
-            let applied = post_build.apply(&mut object, self.input.files());
+            .extend(output.matched_patch_targets.iter().copied());
+        self.built.insert(dir.clone());
+        record.rendered = true;
+        let chain: Vec<KustomizationRef> = ancestors
+            .iter()
+            .cloned()
+            .chain(std::iter::once(this.clone()))
+            .collect();
+        let mut objects = Vec::with_capacity(post_built.len());
+        for (object, applied, used) in post_built {
             problems.extend(applied.problems);
             unknowns.extend(applied.unknowns);
-            collect_files(&object.root, &mut self.used);
-            self.used.insert(object.source.file);
+            self.used.extend(used);
             if is_flux_kustomization(&object.root) {
                 self.queue.push_back(Pending {
                     node: object.root.clone(),

@@ -559,3 +559,89 @@ fn a_guessed_bootstrap_reports_no_file_that_is_not_a_kubernetes_object() {
         vec!["clusters/solo/values.yaml:1:1 not a Kubernetes object (`apiVersion` and `kind` are required)"]
     );
 }
+
+/// Counts the kustomize builds a render asks for.
+struct CountingInput<'a> {
+    fs: RenderFs<'a>,
+    built: std::sync::Mutex<Vec<String>>,
+}
+
+impl crate::render::RenderInput for CountingInput<'_> {
+    fn files(&self) -> &[&ParsedFile] {
+        self.fs.files()
+    }
+
+    fn build_with(&self, dir: &str, kustomization: &Node<Origin>) -> crate::KustomizeOutput {
+        if let Ok(mut built) = self.built.lock() {
+            built.push(dir.to_owned());
+        }
+        crate::build_with(&self.fs, dir, kustomization)
+    }
+}
+
+#[test]
+fn a_directory_built_alike_twice_is_built_once_and_post_built_for_each() {
+    let one = kustomization(
+        "one",
+        "./shared",
+        "  postBuild:\n    substitute:\n      env: one\n",
+    );
+    let two = kustomization(
+        "two",
+        "./shared",
+        "  postBuild:\n    substitute:\n      env: two\n",
+    );
+    // Flux writes targetNamespace into the kustomization: another build.
+    let three = kustomization("three", "./shared", "  targetNamespace: three\n");
+    let repo = Repo::new(&[
+        ("clusters/hub/flux-system/gotk-sync.yaml", SYNC),
+        ("clusters/hub/flux-system/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [gotk-sync.yaml]\n"),
+        ("clusters/hub/one.yaml", &one),
+        ("clusters/hub/two.yaml", &two),
+        ("clusters/hub/three.yaml", &three),
+        ("shared/config.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\ndata:\n  env: ${env}\n"),
+        // Its own kustomization: the one Flux uses unchanged for `one` and `two` (a
+        // generated one would carry each Kustomization's origins).
+        ("shared/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [config.yaml]\n"),
+    ]);
+    let refs: Vec<&ParsedFile> = repo.files.iter().collect();
+    let model = RepoModel::build(&refs, Path::new("/nonexistent"), &ModelOptions::default());
+    let input = CountingInput {
+        fs: RenderFs::parsed_only(&repo.files),
+        built: std::sync::Mutex::new(Vec::new()),
+    };
+    let render = render(&input, &model, &RenderOptions::default());
+    let mut built = input.built.into_inner().expect("not poisoned");
+    built.sort();
+    assert_eq!(built, vec!["clusters/hub", "shared", "shared"]);
+    let hub = &render.clusters[0];
+    let shared: Vec<String> = hub
+        .objects
+        .iter()
+        .filter(|o| o.object.root.get("kind").and_then(Node::as_str) == Some("ConfigMap"))
+        .map(|o| {
+            let root = &o.object.root;
+            let field = |parent: &str, key: &str| {
+                root.get(parent)
+                    .and_then(|p| p.get(key))
+                    .and_then(Node::as_str)
+                    .unwrap_or("-")
+                    .to_owned()
+            };
+            format!(
+                "{}: env={} namespace={}",
+                o.kustomization,
+                field("data", "env"),
+                field("metadata", "namespace")
+            )
+        })
+        .collect();
+    assert_eq!(
+        shared,
+        vec![
+            "flux-system/one: env=one namespace=-",
+            "flux-system/three: env=${env} namespace=three",
+            "flux-system/two: env=two namespace=-",
+        ]
+    );
+}

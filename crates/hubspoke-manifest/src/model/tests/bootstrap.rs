@@ -428,3 +428,122 @@ patchesStrategicMerge:
         ["--storage-path=/data"]
     );
 }
+
+/// A HelmRelease of the flux-instance chart whose values come from a ConfigMap written in
+/// the repository (`valuesFrom`), overridden by `spec.values`: read as the FluxInstance the
+/// chart renders, in the release's target namespace.
+#[test]
+fn a_flux_instance_chart_release_reads_values_from_a_configmap() {
+    let model = model_of(&[
+        (
+            "bootstrap/flux-instance.yaml",
+            r#"
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: flux-values, namespace: flux-system}
+data:
+  values.yaml: |
+    instance:
+      cluster: {multitenant: true}
+      sync:
+        kind: GitRepository
+        name: fleet
+        url: https://github.com/example/fleet
+        path: clusters/wrong
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: flux, namespace: flux-system}
+spec:
+  targetNamespace: flux-operator
+  chart:
+    spec:
+      chart: flux-instance
+      sourceRef: {kind: HelmRepository, name: controlplaneio}
+  valuesFrom:
+    - {kind: ConfigMap, name: flux-values}
+  values:
+    instance:
+      sync: {path: fleet/lab}
+"#,
+        ),
+        (
+            "fleet/lab/apps.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web, namespace: web}\n",
+        ),
+    ]);
+    assert_eq!(cluster_names(&model), ["lab"]);
+    let release = object(&model, "bootstrap/flux-instance.yaml", "flux").id;
+    assert_eq!(cluster(&model, "lab").bootstrap, [release]);
+    let [instance] = &model.flux_instances[..] else {
+        panic!("one FluxInstance: {:?}", model.flux_instances);
+    };
+    assert!(instance.multitenant);
+    let sync = instance.sync.as_ref().expect("sync");
+    assert_eq!(
+        (
+            sync.kind.as_str(),
+            sync.name.as_str(),
+            sync.namespace.as_str()
+        ),
+        ("GitRepository", "fleet", "flux-operator")
+    );
+    let path = sync.path.as_ref().expect("path");
+    assert_eq!(path.target, "fleet/lab");
+    assert_eq!(
+        path.path,
+        ["spec", "values", "instance", "sync", "path"].map(serde_json::Value::from)
+    );
+    assert_eq!(instance.files, ["fleet/lab/apps.yaml"]);
+    // Another chart with the same values is not a FluxInstance.
+    let other = model_of(&[(
+        "bootstrap/hr.yaml",
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: x}\nspec:\n  chart: {spec: {chart: podinfo}}\n  values: {instance: {sync: {url: https://x, path: fleet}}}\n",
+    )]);
+    assert!(other.flux_instances.is_empty());
+}
+
+/// A Flux Kustomization commented out of its kustomization.yaml applies nothing: the
+/// files only it would apply are unapplied too (joryirving/home-ops' `rtlamr2mqtt`), but
+/// not a file a live Kustomization also applies.
+#[test]
+fn what_only_an_unapplied_kustomization_applies_is_unapplied() {
+    let ks = |name: &str, path: &str| {
+        format!("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: {name}, namespace: flux-system}}\nspec:\n  path: {path}\n  sourceRef: {{kind: GitRepository, name: flux-system}}\n")
+    };
+    let retired = ks("retired", "./base/retired");
+    let live = ks("live", "./base/shared");
+    let retired_shared = ks("retired-shared", "./base/shared");
+    let model = model_of(&[
+        (
+            "clusters/main/flux-system/gotk-sync.yaml",
+            &ks("flux-system", "./clusters/main"),
+        ),
+        ("clusters/main/apps.yaml", &ks("apps", "./apps")),
+        (
+            "apps/kustomization.yaml",
+            &format!("{KUSTOMIZATION}resources:\n  - live.yaml\n  # - retired.yaml\n"),
+        ),
+        ("apps/live.yaml", &live),
+        (
+            "apps/retired.yaml",
+            &format!("{retired}---\n{retired_shared}"),
+        ),
+        (
+            "base/retired/kustomization.yaml",
+            &format!("{KUSTOMIZATION}resources: [release.yaml]\n"),
+        ),
+        (
+            "base/retired/release.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: retired, namespace: x}\n",
+        ),
+        (
+            "base/shared/config.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shared, namespace: x}\n",
+        ),
+    ]);
+    let retired = object(&model, "base/retired/release.yaml", "retired");
+    assert!(retired.unapplied && retired.clusters.is_empty());
+    let shared = object(&model, "base/shared/config.yaml", "shared");
+    assert!(!shared.unapplied && shared.clusters == ["main"]);
+}

@@ -66,26 +66,63 @@ pub(crate) struct ObjectGroup<'r> {
 
 /// The rendered objects of `render`, identical ones grouped (in the order they are
 /// first met: clusters by name, then each cluster's objects in order).
+///
+/// Hashing and comparing whole trees is most of the cost: both run in parallel, each
+/// object finding the first earlier object equal to it; the groups are then formed in
+/// order, so they do not depend on the thread count.
 pub(crate) fn groups(render: &Render) -> Vec<ObjectGroup<'_>> {
-    let mut index: HashMap<ObjectKey<'_>, usize> = HashMap::new();
+    let objects: Vec<(&String, &ClusterObject)> = render
+        .clusters
+        .iter()
+        .flat_map(|cluster| cluster.objects.iter().map(move |o| (&cluster.cluster, o)))
+        .collect();
+    let hashes: Vec<u64> = objects
+        .par_iter()
+        .map(|(_, object)| {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            ObjectKey(object).hash(&mut hasher);
+            hasher.finish()
+        })
+        .collect();
+    // Objects of the same hash, in order.
+    let mut buckets: HashMap<u64, Vec<usize>> = HashMap::new();
+    for (i, hash) in hashes.iter().enumerate() {
+        buckets.entry(*hash).or_default().push(i);
+    }
+    // The first object equal to each one (itself when none before it is): equality is
+    // transitive, so that first one is the first of its group.
+    let first_equal: Vec<usize> = (0..objects.len())
+        .into_par_iter()
+        .map(|i| {
+            let key = ObjectKey(objects[i].1);
+            buckets
+                .get(&hashes[i])
+                .and_then(|bucket| {
+                    bucket
+                        .iter()
+                        .take_while(|&&j| j < i)
+                        .find(|&&j| ObjectKey(objects[j].1) == key)
+                })
+                .copied()
+                .unwrap_or(i)
+        })
+        .collect();
+    let mut group_of: Vec<usize> = vec![0; objects.len()];
     let mut groups: Vec<ObjectGroup<'_>> = Vec::new();
-    for cluster in &render.clusters {
-        for object in &cluster.objects {
-            let key = ObjectKey(object);
-            match index.get(&key) {
-                Some(&i) => {
-                    let clusters = &mut groups[i].clusters;
-                    if clusters.last() != Some(&cluster.cluster) {
-                        clusters.push(cluster.cluster.clone());
-                    }
-                }
-                None => {
-                    index.insert(key, groups.len());
-                    groups.push(ObjectGroup {
-                        object,
-                        clusters: vec![cluster.cluster.clone()],
-                    });
-                }
+    for (i, (cluster, object)) in objects.iter().enumerate() {
+        let first = first_equal[i];
+        if first == i {
+            group_of[i] = groups.len();
+            groups.push(ObjectGroup {
+                object,
+                clusters: vec![(*cluster).clone()],
+            });
+        } else {
+            let group = group_of[first];
+            group_of[i] = group;
+            let clusters = &mut groups[group].clusters;
+            if clusters.last() != Some(*cluster) {
+                clusters.push((*cluster).clone());
             }
         }
     }

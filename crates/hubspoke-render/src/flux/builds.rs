@@ -1,0 +1,93 @@
+//! The kustomize builds of one render, memoised and computed in parallel.
+//!
+//! A kustomize build is a pure function of the render's files, the directory and
+//! the kustomization Flux made for it. Clusters of a fleet build the same
+//! directories with the same kustomization (51 clusters of the generated
+//! repository install the same shared infrastructure), so each distinct
+//! (directory, kustomization) is built once and its output cloned for every other
+//! Kustomization that asks for it. The builds a wave of the walk will need are
+//! computed beforehand on rayon's threads; the walk itself stays serial, so what
+//! the clusters receive, and in which order, does not depend on the thread count.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+use hubspoke_manifest::yaml::NodeValue;
+use rayon::prelude::*;
+
+use crate::render::RenderInput;
+use crate::{KustomizeOutput, RNode};
+
+/// A build's inputs besides the files: the directory and its kustomization, origins
+/// included (an origin is where a finding lands, so two builds whose kustomizations
+/// differ only there are different builds).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct BuildKey {
+    pub dir: String,
+    pub kustomization: RNode,
+}
+
+impl Eq for BuildKey {}
+
+impl Hash for BuildKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.dir.hash(state);
+        hash_node(&self.kustomization, state);
+    }
+}
+
+/// Hashes what `PartialEq` compares: origins and values.
+fn hash_node<H: Hasher>(node: &RNode, state: &mut H) {
+    node.span.hash(state);
+    match &node.value {
+        NodeValue::Null => 0u8.hash(state),
+        NodeValue::Bool(b) => (1u8, b).hash(state),
+        NodeValue::Int(i) => (2u8, i).hash(state),
+        // `0.0 == -0.0`: equal values must hash alike.
+        NodeValue::Float(f) => (3u8, if *f == 0.0 { 0 } else { f.to_bits() }).hash(state),
+        NodeValue::Str(s) => (4u8, s).hash(state),
+        NodeValue::Seq(items) => {
+            (5u8, items.len()).hash(state);
+            items.iter().for_each(|item| hash_node(item, state));
+        }
+        NodeValue::Map(entries) => {
+            (6u8, entries.len()).hash(state);
+            for (key, value) in entries {
+                hash_node(key, state);
+                hash_node(value, state);
+            }
+        }
+    }
+}
+
+/// Every build of one render so far, by its inputs.
+#[derive(Default)]
+pub(crate) struct Builds {
+    done: HashMap<BuildKey, KustomizeOutput>,
+}
+
+impl Builds {
+    /// Build every request not built yet, in parallel.
+    pub fn prefetch(&mut self, input: &dyn RenderInput, requests: &[BuildKey]) {
+        let mut seen: HashSet<&BuildKey> = HashSet::new();
+        let missing: Vec<&BuildKey> = requests
+            .iter()
+            .filter(|key| !self.done.contains_key(*key) && seen.insert(*key))
+            .collect();
+        let built: Vec<(BuildKey, KustomizeOutput)> = missing
+            .into_par_iter()
+            .map(|key| {
+                let output = input.build_with(&key.dir, &key.kustomization);
+                (key.clone(), output)
+            })
+            .collect();
+        self.done.extend(built);
+    }
+
+    /// The output of building `key`, from a build done before when there is one.
+    pub fn output(&mut self, input: &dyn RenderInput, key: BuildKey) -> &KustomizeOutput {
+        self.done
+            .entry(key)
+            .or_insert_with_key(|key| input.build_with(&key.dir, &key.kustomization))
+    }
+}

@@ -1,0 +1,142 @@
+//! False positives found by measuring precision on real repositories (issue 17,
+//! benches/precision/REPORT.md), each on a small fixture of the layout that caused it:
+//! exact findings, lines and columns, before and after.
+
+use serde_json::Value;
+
+use crate::support::{code, json, run};
+
+/// `(rule, file, line, column, message)` of every finding of a JSON report, the file
+/// relative to `dir`.
+fn located(report: &Value, dir: &str) -> Vec<(String, String, u64, u64, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            let file = f["file"].as_str().expect("file");
+            (
+                f["rule"].as_str().expect("rule").to_owned(),
+                file.strip_prefix(&format!("{dir}/"))
+                    .unwrap_or(file)
+                    .to_owned(),
+                f["line"].as_u64().unwrap_or(0),
+                f["column"].as_u64().unwrap_or(0),
+                f["message"].as_str().expect("message").to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn at(
+    rule: &str,
+    file: &str,
+    line: u64,
+    column: u64,
+    message: &str,
+) -> (String, String, u64, u64, String) {
+    (
+        rule.to_owned(),
+        file.to_owned(),
+        line,
+        column,
+        message.to_owned(),
+    )
+}
+
+/// The JSON report of `dir` (which must exit with `exit`), rules other than `rules` left out.
+fn lint(dir: &str, extra: &[&str], exit: i32) -> Value {
+    let mut args = vec![dir, "--format", "json"];
+    args.extend_from_slice(extra);
+    let output = run(None, &args);
+    assert_eq!(
+        code(&output),
+        exit,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    json(&output)
+}
+
+const CHART: &str = "fixtures/regression/flux-instance-chart";
+
+/// Before: no cluster was found (the HelmReleases of the flux-instance chart were not read
+/// as FluxInstances), so the duplicate GrafanaDashboard went unreported and the source
+/// `home-ops` the chart's sync creates was "not defined" (HUB003).
+#[test]
+fn a_flux_instance_chart_release_bootstraps_the_cluster_it_syncs() {
+    let report = lint(CHART, &["--rule", "HUB003", "--rule", "HUB016"], 1);
+    assert_eq!(
+        located(&report, CHART),
+        [at(
+            "HUB016",
+            "kubernetes/apps/b/dashboard.yaml",
+            4,
+            9,
+            "GrafanaDashboard observability/ups is defined twice on clusters \"edge\", \"main\": first in kubernetes/apps/a/dashboard.yaml"
+        )]
+    );
+    let output = run(None, &["graph", CHART, "--format", "json"]);
+    assert_eq!(code(&output), 0);
+    let graph = json(&output);
+    let clusters: Vec<(&str, &str)> = graph["clusters"]
+        .as_array()
+        .expect("clusters")
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap_or(""),
+                c["directory"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        clusters,
+        [
+            ("edge", "kubernetes/clusters/edge"),
+            ("main", "kubernetes/clusters/main")
+        ]
+    );
+}
+
+const PRODUCERS: &str = "fixtures/regression/secret-producers";
+
+/// Before: HUB006 on every Secret a controller makes (OnePasswordItem, Certificate,
+/// VaultStaticSecret) and on the one a configured producer makes; the missing one stays.
+#[test]
+fn secrets_made_by_producers_are_provided() {
+    let report = lint(PRODUCERS, &["--rule", "HUB006"], 1);
+    assert_eq!(
+        located(&report, PRODUCERS),
+        [at(
+            "HUB006",
+            "apps/web/helmrelease.yaml",
+            36,
+            13,
+            "HelmRelease web/web reads Secret web/web-missing, which is not defined in this repository"
+        )]
+    );
+    // Without the configuration's `model.producers`, the operator's Secret is unknown.
+    let report = lint(PRODUCERS, &["--rule", "HUB006", "--config", "/dev/null"], 1);
+    let lines: Vec<u64> = located(&report, PRODUCERS).iter().map(|f| f.2).collect();
+    assert_eq!(lines, [34, 36]);
+}
+
+const SOURCE_IGNORE: &str = "fixtures/regression/sourceignore";
+
+/// Before: HUB003 also on the retired Kustomization in `.archive/`, which the root
+/// `.sourceignore` keeps out of every artifact Flux builds from the repository.
+#[test]
+fn files_the_sourceignore_excludes_are_not_applied() {
+    let report = lint(SOURCE_IGNORE, &["--rule", "HUB003"], 1);
+    assert_eq!(
+        located(&report, SOURCE_IGNORE),
+        [at(
+            "HUB003",
+            "apps/ks.yaml",
+            12,
+            11,
+            "Kustomization flux-system/retired takes its source from OCIRepository flux-system/retired-artifact, which is not defined in this repository"
+        )]
+    );
+}
