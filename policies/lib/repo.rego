@@ -97,6 +97,17 @@ generated(field, ns, name) if [field, ns, name] in generators
 
 generated(field, ns, name) if [field, "", name] in generators
 
+# The name kustomize gives a generated object: the generator's name, `-`, and a hash of
+# ten characters from [a-z0-9]. Rendering rewrites references to it (`valuesFrom`), so
+# the reference names the hashed object while the model holds the generator.
+generated(field, ns, name) if {
+	some [f, g_ns, g_name] in generators
+	f == field
+	g_ns in {ns, ""}
+	startswith(name, concat("", [g_name, "-"]))
+	regex.match(`^[a-z0-9]{10}$`, substring(name, count(g_name) + 1, -1))
+}
+
 generators contains [field, generator_namespace(kf, g), g.name] if {
 	some kf in input.kustomize_files
 	some field in ["configMapGenerator", "secretGenerator"]

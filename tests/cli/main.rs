@@ -9,6 +9,7 @@ mod exit_codes;
 mod formats;
 mod graph;
 mod issue_17_flux_model;
+mod issue_18_precision;
 mod kyverno;
 mod lint;
 mod lsp;

@@ -316,7 +316,7 @@ fn bad_input_is_a_finding_at_its_line_and_the_rest_still_renders() {
     );
     assert_eq!(
         message("render/flux-substitute-undefined"),
-        "variable \"owner\" is not defined and has no default: Flux fails the reconcile (strict post-build substitution)"
+        "variable \"owner\" is not defined and has no default: Flux fails the reconcile with strict post-build substitution (the default from kustomize-controller v1.9), else substitutes an empty string"
     );
     assert_eq!(
         message("render/kustomize-id-conflict"),

@@ -14,6 +14,9 @@ pub fn object_meta<S>(root: &Node<S>) -> Option<ObjectMeta> {
         return None;
     }
     let metadata = root.get("metadata");
+    if metadata.is_none() && !is_kubernetes_api_version(&api_version) {
+        return None;
+    }
     let text = |key: &str| {
         metadata
             .and_then(|m| m.get(key))
@@ -26,6 +29,15 @@ pub fn object_meta<S>(root: &Node<S>) -> Option<ObjectMeta> {
         namespace: text("namespace"),
         name: text("name").or_else(|| text("generateName")),
     })
+}
+
+/// Whether an `apiVersion` can be a Kubernetes API: `group/version`, or `v1`, the only
+/// version of the core group. Other configuration formats borrow the two fields (Talos
+/// machine configs: `apiVersion: v1alpha1`, `kind: HostnameConfig`, no `metadata`); a
+/// document with such an `apiVersion` and no `metadata` is not a Kubernetes object. (With
+/// `metadata` it is kept: a mistyped `apiVersion` on a real object must still be judged.)
+fn is_kubernetes_api_version(api_version: &str) -> bool {
+    api_version == "v1" || api_version.contains('/')
 }
 
 /// Where a field path landed.
@@ -218,6 +230,29 @@ mod tests {
     }
 
     const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: app\n      image: nginx:latest\n";
+
+    /// Talos machine configs borrow `apiVersion` and `kind`; a Kubernetes API version is
+    /// `v1` or `group/version`. With `metadata`, a mistyped version stays an object.
+    #[test]
+    fn a_groupless_version_other_than_v1_without_metadata_is_no_object() {
+        let kinds = |text: &str| doc(text).object.map(|o| o.kind);
+        assert_eq!(
+            kinds("apiVersion: v1alpha1\nkind: HostnameConfig\nhostname: a\n"),
+            None
+        );
+        assert_eq!(
+            kinds("apiVersion: v1alpha1\nkind: Deployment\nmetadata:\n  name: web\n"),
+            Some("Deployment".to_owned())
+        );
+        assert_eq!(
+            kinds("apiVersion: v1\nkind: Config\n"),
+            Some("Config".to_owned())
+        );
+        assert_eq!(
+            kinds("apiVersion: kind.x-k8s.io/v1alpha4\nkind: Cluster\n"),
+            Some("Cluster".to_owned())
+        );
+    }
 
     #[test]
     fn object_identity_is_read() {

@@ -10,6 +10,7 @@ mod error;
 pub mod go_text;
 mod input_rules;
 mod internal;
+mod listed_json;
 mod model;
 mod parse;
 mod position;
@@ -31,6 +32,7 @@ pub use input_rules::{
     INTERNAL_ERROR,
 };
 pub use internal::{internal_problem, panic_message, test_panic_point, TEST_PANIC_VAR};
+pub use listed_json::{add_kustomize_listed_json, kustomize_listed_json};
 pub use model::{
     builtin_producers, index_key, is_cluster_scoped, model_body, normalize, normalize_git_url,
     repository_rules_skip_data, Cluster, DeclaredExternalSecret, DocRef, FluxInstance,

@@ -33,6 +33,10 @@ pub struct KustomizeOutput {
     pub problems: Vec<RenderProblem>,
     /// What could not be rendered offline.
     pub unknowns: Vec<Unknown>,
+    /// The `target` of every patch that selected at least one resource: a patch used by
+    /// several builds (a Component, a parent Flux Kustomization's patch given to all its
+    /// children) is a mistake only when it selects nothing in any of them.
+    pub matched_patch_targets: Vec<Origin>,
 }
 
 /// Build the kustomization of directory `dir` (a repository path, `""` for the root).
@@ -110,8 +114,14 @@ pub(crate) struct Ctx<'a> {
     pub fs: &'a RenderFs<'a>,
     pub problems: Vec<RenderProblem>,
     pub unknowns: Vec<Unknown>,
+    /// See [`KustomizeOutput::matched_patch_targets`].
+    pub matched_patch_targets: Vec<Origin>,
     /// Directories being built, innermost last (cycle detection).
     stack: Vec<String>,
+    /// While the patches of a kustomization run: why its resources are not all known
+    /// (a remote resource, a Helm chart, a plugin), so that a target selecting nothing
+    /// may select one of those: an unknown, not a problem.
+    unseen_resources: Option<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -120,7 +130,9 @@ impl<'a> Ctx<'a> {
             fs,
             problems: Vec::new(),
             unknowns: Vec::new(),
+            matched_patch_targets: Vec::new(),
             stack: Vec::new(),
+            unseen_resources: None,
         }
     }
 
@@ -135,6 +147,35 @@ impl<'a> Ctx<'a> {
                 .collect(),
             problems: self.problems,
             unknowns: self.unknowns,
+            matched_patch_targets: self.matched_patch_targets,
+        }
+    }
+
+    /// A patch that selects no resource: a problem, unless the resources include some
+    /// this render cannot see (then the patch may well select one of them).
+    pub fn patch_target_not_found(
+        &mut self,
+        origin: Origin,
+        message: String,
+        kustomize_fails: bool,
+    ) {
+        if let Some(why) = &self.unseen_resources {
+            let reason = format!(
+                "the patch selects none of the rendered resources; it may select one of {why}"
+            );
+            self.unknowns.push(Unknown {
+                origin,
+                kind: UnknownKind::RemoteResource,
+                reason,
+            });
+        } else if kustomize_fails {
+            self.problem(origin, ProblemCode::PatchTargetNotFound, message);
+        } else {
+            self.problems.push(RenderProblem::tolerated(
+                origin,
+                ProblemCode::PatchTargetNotFound,
+                message,
+            ));
         }
     }
 
@@ -298,12 +339,30 @@ impl<'a> Ctx<'a> {
     }
 
     fn accumulate_target(&mut self, dir: &str, k: &Kustomization, ra: Accumulator) -> Accumulator {
+        let unknowns_before = self.unknowns.len();
         let mut ra = self.accumulate_resources(dir, &k.resources, ra);
         for entry in &k.configurations {
             self.merge_configuration(dir, entry, &mut ra);
         }
         generator::run(self, dir, k, &mut ra.resources);
         let mut ra = self.accumulate_components(dir, &k.components, ra);
+        // Unseen resources of this directory (its own Helm charts and plugins were noted
+        // before this call) or of anything it includes; an outer value stays in force.
+        let unseen = k
+            .unsupported
+            .iter()
+            .map(|(_, kind, reason)| (*kind, reason))
+            .chain(
+                self.unknowns[unknowns_before..]
+                    .iter()
+                    .map(|u| (u.kind, &u.reason)),
+            )
+            .find(|(kind, _)| makes_resources(*kind))
+            .map(|(_, reason)| unseen_description(reason));
+        let outer = self.unseen_resources.clone();
+        if self.unseen_resources.is_none() {
+            self.unseen_resources = unseen;
+        }
         patch::run_strategic_merge_list(self, dir, k, &mut ra.resources);
         patch::run_patches(self, dir, &k.patches, &mut ra.resources, false);
         let Accumulator {
@@ -321,6 +380,7 @@ impl<'a> Ctx<'a> {
         transform::replicas(self, k, config, resources);
         transform::images(self, k, config, resources);
         replacement::run(self, dir, &k.replacements, &mut ra.resources);
+        self.unseen_resources = outer;
         ra
     }
 
@@ -510,6 +570,20 @@ impl<'a> Ctx<'a> {
         self.stack.pop();
         ra
     }
+}
+
+/// Whether an unknown stands for resources of the build this render cannot see.
+fn makes_resources(kind: UnknownKind) -> bool {
+    matches!(
+        kind,
+        UnknownKind::RemoteResource | UnknownKind::HelmChart | UnknownKind::Plugin
+    )
+}
+
+/// The resources a build cannot see, for users: "the resources this build cannot see
+/// (remote resource `…` is not fetched (no network))".
+fn unseen_description(reason: &str) -> String {
+    format!("the resources this build cannot see ({reason})")
 }
 
 /// kustomize's output order: legacy (kinds in a fixed order, then ids) or fifo.

@@ -226,11 +226,21 @@ fn element_selector(segment: &str) -> Option<(&str, &str)> {
         .split_once('=')
 }
 
+/// The field a segment names in a mapping: kustomize (kyaml) reads `[config.toml]`, a
+/// bracketed name without `=`, as the field `config.toml` (how a key holding dots is
+/// written in a dotted path).
+fn field_name(segment: &str) -> &str {
+    match segment.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
+        Some(name) if !name.contains('=') => name,
+        _ => segment,
+    }
+}
+
 fn lookup<'n>(node: &'n RNode, segments: &[String]) -> Option<&'n RNode> {
     let mut current = node;
     for segment in segments {
         current = match &current.value {
-            NodeValue::Map(_) => current.get(segment)?,
+            NodeValue::Map(_) => current.get(field_name(segment))?,
             NodeValue::Seq(items) => match element_selector(segment) {
                 Some((key, value)) => items.iter().find(|i| matches_element(i, key, value))?,
                 None => items.get(segment.parse::<usize>().ok()?)?,
@@ -262,6 +272,7 @@ fn visit_targets(
         return Ok(1);
     };
     if tree::is_map(node) {
+        let first = field_name(first);
         if node.get(first).is_none() {
             if !create {
                 return Ok(0);

@@ -220,3 +220,123 @@ fn a_directory_without_kustomization_is_reported() {
     assert_eq!(out.problems[0].code, ProblemCode::MissingKustomization);
     assert!(out.objects.is_empty());
 }
+
+/// A kustomization with a remote resource (or a Helm chart) holds objects this render cannot
+/// see: a patch selecting none of the others may select one of those, an unknown at the
+/// patch, not a problem. Without them the same patch is reported.
+#[test]
+fn a_patch_target_not_found_beside_unseen_resources_is_unknown() {
+    let patches = "patches:\n  - target: {kind: CustomResourceDefinition, name: fluentbits.fluentbit.fluent.io}\n    patch: |-\n      - op: add\n        path: /metadata/labels\n        value: {a: b}\n  - patch: |-\n      apiVersion: apps/v1\n      kind: Deployment\n      metadata:\n        name: controller\n";
+    let files = vec![
+        file(
+            "remote/kustomization.yaml",
+            &format!("resources:\n  - cm.yaml\n  - https://example.com/crds.yaml\n{patches}"),
+        ),
+        file("remote/cm.yaml", CM),
+        // The remote resource is in a base: the overlay's patches are unknowns too.
+        file(
+            "overlay/kustomization.yaml",
+            &format!("resources:\n  - ../remote\n{patches}"),
+        ),
+        file(
+            "chart/kustomization.yaml",
+            &format!("helmCharts:\n  - name: fluent-operator\n{patches}"),
+        ),
+        file(
+            "local/kustomization.yaml",
+            &format!("resources:\n  - cm.yaml\n{patches}"),
+        ),
+        file("local/cm.yaml", CM),
+    ];
+    for dir in ["remote", "overlay", "chart"] {
+        let out = render(&files, dir);
+        assert_eq!(problems(&out, &files), vec![], "{dir}");
+        let unknowns: Vec<(UnknownKind, String, &str)> = out
+            .unknowns
+            .iter()
+            .map(|u| {
+                let source = &files[u.origin.file.0 as usize].source;
+                let at = format!(
+                    "{}:{}",
+                    source.path,
+                    source.region(u.origin.span).start.line
+                );
+                (u.kind, at, u.reason.as_str())
+            })
+            .filter(|(_, _, reason)| reason.starts_with("the patch selects"))
+            .collect();
+        let why = match dir {
+            "chart" => "Helm charts are not inflated offline",
+            _ => "remote resource `https://example.com/crds.yaml` is not fetched (no network)",
+        };
+        let reason = format!(
+            "the patch selects none of the rendered resources; it may select one of the resources this build cannot see ({why})"
+        );
+        let places: &[&str] = match dir {
+            "remote" => &[
+                "remote/kustomization.yaml:5",
+                "remote/kustomization.yaml:11",
+            ],
+            "overlay" => &[
+                "remote/kustomization.yaml:5",
+                "remote/kustomization.yaml:11",
+                "overlay/kustomization.yaml:4",
+                "overlay/kustomization.yaml:10",
+            ],
+            _ => &["chart/kustomization.yaml:4", "chart/kustomization.yaml:10"],
+        };
+        let expected: Vec<(UnknownKind, String, &str)> = places
+            .iter()
+            .map(|at| {
+                (
+                    UnknownKind::RemoteResource,
+                    (*at).to_owned(),
+                    reason.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(unknowns, expected, "{dir}");
+    }
+    let out = render(&files, "local");
+    assert_eq!(
+        problems(&out, &files),
+        vec![
+            (ProblemCode::PatchTargetNotFound, 4, false),
+            (ProblemCode::PatchTargetNotFound, 10, true),
+        ]
+    );
+}
+
+/// kustomize reads a bracketed name without `=` as a field name that may hold dots
+/// (Apocrathia/homelab `fieldPath: data.[config.toml]`); `kubectl kustomize` of this
+/// kustomization gives `dst` the data `{out.key: hello, plain: hello}`.
+#[test]
+fn a_bracketed_field_name_in_a_replacement_path_names_a_key_with_dots() {
+    let files = vec![
+        file(
+            "app/kustomization.yaml",
+            "resources: [cm.yaml]\nreplacements:\n- source: {kind: ConfigMap, name: src, fieldPath: \"data.[config.toml]\"}\n  targets:\n  - select: {kind: ConfigMap, name: dst}\n    fieldPaths: [\"data.[out.key]\", data.plain]\n    options: {create: true}\n",
+        ),
+        file(
+            "app/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: src}\ndata: {config.toml: hello}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: dst}\ndata: {plain: x}\n",
+        ),
+    ];
+    let out = render(&files, "app");
+    assert_eq!(problems(&out, &files), vec![]);
+    let dst = out
+        .objects
+        .iter()
+        .find(|o| {
+            o.root
+                .get("metadata")
+                .and_then(|m| m.get("name"))
+                .and_then(RNode::as_str)
+                == Some("dst")
+        })
+        .expect("dst");
+    assert_eq!(
+        dst.root.get("data").map(RNode::to_json),
+        Some(serde_json::json!({"plain": "hello", "out.key": "hello"}))
+    );
+}

@@ -14,9 +14,9 @@ use hubspoke_diagnostics::{
 };
 use hubspoke_engine::{ContextIndex, EvalStats, Evaluator};
 use hubspoke_manifest::{
-    discover, file_problem_finding, internal_error_finding, parse_bytes, path_problem_finding,
-    read_and_parse, DiscoveredFile, Discovery, ModelOptions, ParsedFile, PathProblem, Profile,
-    RepoModel, INTERNAL_ERROR,
+    add_kustomize_listed_json, discover, file_problem_finding, internal_error_finding, parse_bytes,
+    path_problem_finding, read_and_parse, DiscoveredFile, Discovery, ModelOptions, ParsedFile,
+    PathProblem, Profile, RepoModel, INTERNAL_ERROR,
 };
 use hubspoke_schema::Schemas;
 use rayon::prelude::*;
@@ -192,6 +192,8 @@ pub fn lint(
                 )],
                 None => read_and_parse(&discovery.files, limits),
             };
+            let (discovery, parsed) =
+                add_kustomize_listed_json(discovery, parsed, &discover_options, limits);
             stats.parse = started.elapsed();
             stats.mark("parse");
             (discovery, parsed)

@@ -9,7 +9,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use hubspoke_diagnostics::{count_by_severity, sort_findings, sort_notes, Finding, Note, RuleMeta};
-use hubspoke_manifest::{discover, read_and_parse, ModelOptions, ParsedFile, RepoModel};
+use hubspoke_manifest::{
+    add_kustomize_listed_json, discover, read_and_parse, ModelOptions, ParsedFile, RepoModel,
+};
 use hubspoke_render::{ClusterRender, Render, RenderFs, RenderOptions, RENDER_TAG};
 
 use crate::error::WorkspaceError;
@@ -47,7 +49,13 @@ impl RenderRun {
             std::slice::from_ref(&root.to_path_buf()),
             &configuration.discover,
         );
-        let files = read_and_parse(&discovery.files, configuration.limits);
+        let parsed = read_and_parse(&discovery.files, configuration.limits);
+        let (_, files) = add_kustomize_listed_json(
+            discovery,
+            parsed,
+            &configuration.discover,
+            configuration.limits,
+        );
         let refs: Vec<&ParsedFile> = files.iter().collect();
         let options = ModelOptions {
             slim_bodies: true,

@@ -7,7 +7,7 @@
 //! A Kustomization is reconciled on the cluster it was applied to and applies
 //! its objects there, or through `spec.kubeConfig` to another cluster.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
 use hubspoke_manifest::yaml::{Node, NodeValue};
 use hubspoke_manifest::{RepoModel, Span, FLUX_KUSTOMIZE_GROUP};
@@ -52,6 +52,8 @@ pub(crate) struct Walk<'a> {
     built: BTreeSet<String>,
     /// Files some rendered value came from.
     used: BTreeSet<FileId>,
+    /// Patch targets that selected something in some build.
+    matched_patch_targets: HashSet<Origin>,
     /// The kustomize builds so far (shared between clusters).
     builds: Builds,
 }
@@ -83,6 +85,7 @@ impl<'a> Walk<'a> {
             visited: BTreeMap::new(),
             built: BTreeSet::new(),
             used: BTreeSet::new(),
+            matched_patch_targets: HashSet::new(),
             builds: Builds::default(),
         }
     }
@@ -145,6 +148,17 @@ impl<'a> Walk<'a> {
             .map(|(i, _)| FileId(i as u32))
             .filter(|id| !self.used.contains(id))
             .collect();
+        // A patch kustomize accepts although it selects nothing in one build (a
+        // Component's, or one a parent Kustomization's `spec.patches` gives all its
+        // children) does its work where it selects something: it is a mistake only
+        // when it selects nothing anywhere.
+        for cluster in self.clusters.values_mut() {
+            cluster.problems.retain(|p| {
+                p.kustomize_fails
+                    || p.code != ProblemCode::PatchTargetNotFound
+                    || !self.matched_patch_targets.contains(&p.origin)
+            });
+        }
         Render {
             clusters: self.clusters.into_values().collect(),
             unrendered_files,
@@ -444,7 +458,20 @@ impl<'a> Walk<'a> {
             })
             .collect();
         let mut unknowns = output.unknowns.clone();
-        problems.extend(output.problems.iter().cloned());
+        let guessed = this.origin.is_none() && ancestors.is_empty();
+        // A bootstrap guessed from a cluster directory (no sync path found) builds the
+        // whole directory with a generated kustomization; the real one may build a
+        // subdirectory only, so files in it that are not Kubernetes objects (Terraform
+        // or Helm values beside the manifests) are not known to be applied.
+        problems.extend(
+            output
+                .problems
+                .iter()
+                .filter(|p| !(guessed && p.code == ProblemCode::InvalidResource))
+                .cloned(),
+        );
+        self.matched_patch_targets
+            .extend(output.matched_patch_targets.iter().copied());
         self.built.insert(dir.clone());
         record.rendered = true;
         let chain: Vec<KustomizationRef> = ancestors

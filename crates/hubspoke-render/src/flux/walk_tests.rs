@@ -458,6 +458,108 @@ fn invalid_variable_names_fail_the_kustomization_once() {
     );
 }
 
+/// Every problem of every cluster, at its place.
+fn all_problems(repo: &Repo, render: &Render) -> Vec<String> {
+    render
+        .clusters
+        .iter()
+        .flat_map(|c| {
+            c.problems
+                .iter()
+                .map(|p| format!("{} {}", repo.at(p.origin), p.message))
+        })
+        .collect()
+}
+
+/// The pattern of onedr0p/home-ops `kubernetes/flux/cluster/ks.yaml`: a parent's
+/// `spec.patches` give every child Kustomization a patch for its HelmReleases. A child
+/// without one builds nothing it selects, as Flux accepts; the patch is a mistake only
+/// when it selects nothing in every child.
+#[test]
+fn a_patch_given_to_every_child_is_reported_only_when_no_child_uses_it() {
+    let nested = |kind: &str| {
+        format!(
+            "  patches:\n    - patch: |-\n        apiVersion: kustomize.toolkit.fluxcd.io/v1\n        kind: Kustomization\n        metadata:\n          name: _\n        spec:\n          patches:\n            - patch: |-\n                - op: add\n                  path: /metadata/labels\n                  value: {{defaults: \"true\"}}\n              target:\n                kind: {kind}\n      target:\n        kind: Kustomization\n"
+        )
+    };
+    let child = |name: &str| kustomization(name, &format!("./apps/{name}"), "");
+    let children = format!("{}---\n{}", child("web"), child("db"));
+    let release = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\n  namespace: default\n";
+    let config = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: db\n  namespace: default\n";
+    for (kind, expected) in [
+        ("HelmRelease", vec![]),
+        // Once per child (the pipeline makes one finding of the two).
+        (
+            "Secret",
+            vec![
+                "clusters/hub/apps.yaml:26:17 the patch's target selects no resource; the patch changes nothing",
+                "clusters/hub/apps.yaml:26:17 the patch's target selects no resource; the patch changes nothing",
+            ],
+        ),
+    ] {
+        let apps = kustomization("apps", "./flux/apps", &nested(kind));
+        let repo = Repo::new(&[
+            ("clusters/hub/flux-system/gotk-sync.yaml", SYNC),
+            ("clusters/hub/apps.yaml", apps.as_str()),
+            ("flux/apps/children.yaml", children.as_str()),
+            ("apps/web/release.yaml", release),
+            ("apps/db/config.yaml", config),
+        ]);
+        let render = repo.render();
+        assert_eq!(all_problems(&repo, &render), expected, "{kind}");
+        assert_eq!(
+            names(&render, "hub"),
+            vec![
+                "Kustomization/apps by flux-system/flux-system",
+                "Kustomization/flux-system by flux-system/flux-system",
+                "GitRepository/flux-system by flux-system/flux-system",
+                "Kustomization/db by flux-system/apps",
+                "Kustomization/web by flux-system/apps",
+                "ConfigMap/db by flux-system/db",
+                "HelmRelease/web by flux-system/web",
+            ],
+            "{kind}"
+        );
+    }
+}
+
+/// jonpulsifer/infra: no sync path found, so `clusters/folly` is built whole as a guess;
+/// the Terraform inputs beside the manifests are not known to be applied by Flux.
+#[test]
+fn a_guessed_bootstrap_reports_no_file_that_is_not_a_kubernetes_object() {
+    let repo = Repo::new(&[
+        (
+            "clusters/solo/config.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: solo\n",
+        ),
+        (
+            "clusters/solo/bootstrap/flux-values.yaml",
+            "instance:\n  sync:\n    path: clusters/solo/flux-system\n",
+        ),
+    ]);
+    let render = repo.render();
+    assert_eq!(all_problems(&repo, &render), Vec::<String>::new());
+    assert_eq!(
+        names(&render, "solo"),
+        vec!["ConfigMap/solo by flux-system/flux-system"]
+    );
+    // A bootstrap written in the repository still reports them: Flux fails on them.
+    let sync = SYNC.replace("./clusters/hub", "./clusters/solo");
+    let repo = Repo::new(&[
+        (
+            "clusters/solo/config.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: solo\n",
+        ),
+        ("clusters/solo/flux-system/gotk-sync.yaml", sync.as_str()),
+        ("clusters/solo/values.yaml", "instance:\n  sync: {}\n"),
+    ]);
+    let render = repo.render();
+    assert_eq!(
+        all_problems(&repo, &render),
+        vec!["clusters/solo/values.yaml:1:1 not a Kubernetes object (`apiVersion` and `kind` are required)"]
+    );
+}
+
 /// Counts the kustomize builds a render asks for.
 struct CountingInput<'a> {
     fs: RenderFs<'a>,

@@ -11,7 +11,7 @@ use hubspoke_manifest::yaml::NodeValue;
 use crate::build::Ctx;
 use crate::kustomization::{Kustomization, PatchRule, Sp};
 use crate::origin::{Origin, RNode};
-use crate::problem::{ProblemCode, RenderProblem};
+use crate::problem::ProblemCode;
 use crate::resid::{Gvk, ResId};
 use crate::resource::Resource;
 use crate::selector::{Selector, SelectorSpec};
@@ -119,16 +119,17 @@ fn apply_by_own_id(
     match matches[..] {
         [index] => {
             let origin = patch.span;
+            ctx.matched_patch_targets.push(origin);
             if let Err(message) =
                 apply_strategic(&mut resources[index], patch, allow_name, allow_kind)
             {
                 ctx.problem(origin, ProblemCode::InvalidPatch, message);
             }
         }
-        [] => ctx.problem(
+        [] => ctx.patch_target_not_found(
             patch.span,
-            ProblemCode::PatchTargetNotFound,
             format!("no resource matches strategic merge patch {}", id.display()),
+            true,
         ),
         _ => ctx.problem(
             patch.span,
@@ -320,11 +321,13 @@ fn apply_json(
     };
     let selected = select(&selector, resources);
     if selected.is_empty() {
-        ctx.problems.push(RenderProblem::tolerated(
+        ctx.patch_target_not_found(
             target.origin,
-            ProblemCode::PatchTargetNotFound,
-            "the patch's target selects no resource; the patch changes nothing",
-        ));
+            "the patch's target selects no resource; the patch changes nothing".to_owned(),
+            false,
+        );
+    } else {
+        ctx.matched_patch_targets.push(target.origin);
     }
     for index in selected {
         let resource = &mut resources[index];
@@ -387,11 +390,13 @@ fn apply_smp_rule(
     };
     let selected = select(&selector, resources);
     if selected.is_empty() {
-        ctx.problems.push(RenderProblem::tolerated(
+        ctx.patch_target_not_found(
             target.origin,
-            ProblemCode::PatchTargetNotFound,
-            "the patch's target selects no resource; the patch changes nothing",
-        ));
+            "the patch's target selects no resource; the patch changes nothing".to_owned(),
+            false,
+        );
+    } else {
+        ctx.matched_patch_targets.push(target.origin);
     }
     let Some(patch) = documents.into_iter().next() else {
         return;

@@ -189,7 +189,8 @@ impl<S: SourceTexts + ?Sized> Walker<'_, S> {
                         ProblemCode::SubstituteUndefined,
                         format!(
                             "variable {:?} is not defined and has no default: Flux fails the \
-                             reconcile (strict post-build substitution)",
+                             reconcile with strict post-build substitution (the default from \
+                             kustomize-controller v1.9), else substitutes an empty string",
                             reference.variable
                         ),
                     ));

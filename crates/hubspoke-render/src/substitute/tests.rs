@@ -275,7 +275,7 @@ data:
         problems,
         vec![(
             "config.yaml:10:12".to_owned(),
-            "variable \"missing\" is not defined and has no default: Flux fails the reconcile (strict post-build substitution)"
+            "variable \"missing\" is not defined and has no default: Flux fails the reconcile with strict post-build substitution (the default from kustomize-controller v1.9), else substitutes an empty string"
         )]
     );
     assert_eq!(
