@@ -17,15 +17,14 @@
 //! skip a `podSecurity` rule, and [`PolicyException::pod_security`] lets the caller
 //! say so.
 
-use std::collections::BTreeMap;
-
 use hubspoke_manifest::PathSegment;
 use serde_json::Value;
 
 use crate::conditions;
 use crate::context::Context;
 use crate::matching::{
-    kind_matches, selector_matches, MatchResources, MatchTarget, ResourceFilter,
+    annotations_match, kind_matches, namespaces_match, resource_name, selector_matches, string_map,
+    MatchResources, MatchTarget, ResourceFilter,
 };
 use crate::pattern::wildcard;
 use crate::policy::parse::{self, child, index, Problems};
@@ -180,16 +179,7 @@ fn filter_holds(filter: &ResourceFilter, target: &MatchTarget<'_>) -> bool {
         return false;
     }
     let metadata = target.resource.get("metadata");
-    let text = |key: &str| {
-        metadata
-            .and_then(|m| m.get(key))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-    };
-    let mut name = text("name");
-    if name.is_empty() {
-        name = text("generateName");
-    }
+    let name = resource_name(metadata);
     if block
         .name
         .as_ref()
@@ -200,44 +190,12 @@ fn filter_holds(filter: &ResourceFilter, target: &MatchTarget<'_>) -> bool {
     if !block.names.is_empty() && !block.names.iter().any(|n| wildcard::matches(n, name)) {
         return false;
     }
-    if !block.namespaces.is_empty() {
-        let namespace = if target.kind == "Namespace" {
-            name
-        } else {
-            target.namespace
-        };
-        if !block
-            .namespaces
-            .iter()
-            .any(|n| wildcard::matches(n, namespace))
-        {
-            return false;
-        }
-    }
-    let strings = |key: &str| -> BTreeMap<String, String> {
-        metadata
-            .and_then(|m| m.get(key))
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    if !block.annotations.is_empty() {
-        let actual = strings("annotations");
-        let all_found = block.annotations.iter().all(|(k, v)| {
-            actual
-                .iter()
-                .any(|(k1, v1)| wildcard::matches(k, k1) && wildcard::matches(v, v1))
-        });
-        if !all_found {
-            return false;
-        }
+    if !namespaces_match(block, target, name) || !annotations_match(block, metadata) {
+        return false;
     }
     if let Some(selector) = &block.selector {
-        if !selector_matches(selector, &strings("labels")).unwrap_or(false) {
+        let labels = string_map(metadata.and_then(|m| m.get("labels")));
+        if !selector_matches(selector, &labels).unwrap_or(false) {
             return false;
         }
     }

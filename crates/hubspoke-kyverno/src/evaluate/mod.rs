@@ -354,18 +354,7 @@ fn exempted(
 /// the Kyverno CLI reads it back from its context; `None` when no value does.
 fn injected_object(policy: &Policy, input: &ResourceInput<'_>) -> Option<Value> {
     let values = input.values?;
-    let name = input
-        .resource
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let per_resource = values
-        .per_resource
-        .get(&(policy.name.clone(), name.to_owned()));
-    let object_values: Vec<&(String, Value)> = values
-        .global
-        .iter()
-        .chain(per_resource.into_iter().flatten())
+    let object_values: Vec<&(String, Value)> = values_for(values, policy, input.resource)
         .filter(|(k, _)| k.starts_with("request.object"))
         .collect();
     if object_values.is_empty() {
@@ -376,6 +365,26 @@ fn injected_object(policy: &Policy, input: &ResourceInput<'_>) -> Option<Value> 
         ctx.set_variable(name, value.clone());
     }
     ctx.query("request.object").ok().filter(Value::is_object)
+}
+
+/// The variables a values file sets for this policy and resource: the global
+/// ones, then those of `policies[].resources[]` naming the resource.
+fn values_for<'v>(
+    values: &'v Values,
+    policy: &Policy,
+    resource: &Value,
+) -> impl Iterator<Item = &'v (String, Value)> {
+    let name = resource
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let per_resource = values
+        .per_resource
+        .get(&(policy.name.clone(), name.to_owned()));
+    values
+        .global
+        .iter()
+        .chain(per_resource.into_iter().flatten())
 }
 
 /// The operation a values file sets for this policy and resource
@@ -535,19 +544,7 @@ fn new_base_context(
         ctx.set_service_account(&requester.username);
     }
     if let Some(values) = input.values {
-        let resource_name = input
-            .resource
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let policy_values = values
-            .per_resource
-            .get(&(policy.name.clone(), resource_name.to_owned()));
-        for (name, value) in values
-            .global
-            .iter()
-            .chain(policy_values.into_iter().flatten())
-        {
+        for (name, value) in values_for(values, policy, input.resource) {
             ctx.set_variable(name, value.clone());
         }
     }

@@ -324,16 +324,7 @@ fn block_mismatches(
         reasons.push(format!("kind does not match {:?}", block.kinds));
     }
     let metadata = target.resource.get("metadata");
-    let text = |key: &str| {
-        metadata
-            .and_then(|m| m.get(key))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-    };
-    let mut name = text("name");
-    if name.is_empty() {
-        name = text("generateName");
-    }
+    let name = resource_name(metadata);
     if let Some(expected) = &block.name {
         if !wildcard::matches(expected, name) {
             reasons.push("name does not match".to_owned());
@@ -342,30 +333,11 @@ fn block_mismatches(
     if !block.names.is_empty() && !block.names.iter().any(|n| wildcard::matches(n, name)) {
         reasons.push("none of the names match".to_owned());
     }
-    if !block.namespaces.is_empty() {
-        let namespace = if target.kind == "Namespace" {
-            name
-        } else {
-            target.namespace
-        };
-        if !block
-            .namespaces
-            .iter()
-            .any(|n| wildcard::matches(n, namespace))
-        {
-            reasons.push("namespace does not match".to_owned());
-        }
+    if !namespaces_match(block, target, name) {
+        reasons.push("namespace does not match".to_owned());
     }
-    if !block.annotations.is_empty() {
-        let actual = string_map(metadata.and_then(|m| m.get("annotations")));
-        let all_found = block.annotations.iter().all(|(k, v)| {
-            actual
-                .iter()
-                .any(|(k1, v1)| wildcard::matches(k, k1) && wildcard::matches(v, v1))
-        });
-        if !all_found {
-            reasons.push("annotations does not match".to_owned());
-        }
+    if !annotations_match(block, metadata) {
+        reasons.push("annotations does not match".to_owned());
     }
     if let Some(selector) = &block.selector {
         let labels = string_map(metadata.and_then(|m| m.get("labels")));
@@ -419,7 +391,56 @@ fn subjects_match(subjects: &[Subject], requester: &RequestInfo) -> bool {
     })
 }
 
-fn string_map(value: Option<&Value>) -> BTreeMap<String, String> {
+/// The name a block's `name`/`names` match: `metadata.name`, else
+/// `metadata.generateName`.
+pub(crate) fn resource_name(metadata: Option<&Value>) -> &str {
+    let text = |key: &str| {
+        metadata
+            .and_then(|m| m.get(key))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    };
+    match text("name") {
+        "" => text("generateName"),
+        name => name,
+    }
+}
+
+/// A block's `namespaces` (none: any): a Namespace matches by its own name.
+pub(crate) fn namespaces_match(
+    block: &ResourceDescription,
+    target: &MatchTarget<'_>,
+    name: &str,
+) -> bool {
+    if block.namespaces.is_empty() {
+        return true;
+    }
+    let namespace = if target.kind == "Namespace" {
+        name
+    } else {
+        target.namespace
+    };
+    block
+        .namespaces
+        .iter()
+        .any(|n| wildcard::matches(n, namespace))
+}
+
+/// A block's `annotations` (none: any): every expected pair matches some
+/// annotation, keys and values as wildcards.
+pub(crate) fn annotations_match(block: &ResourceDescription, metadata: Option<&Value>) -> bool {
+    if block.annotations.is_empty() {
+        return true;
+    }
+    let actual = string_map(metadata.and_then(|m| m.get("annotations")));
+    block.annotations.iter().all(|(k, v)| {
+        actual
+            .iter()
+            .any(|(k1, v1)| wildcard::matches(k, k1) && wildcard::matches(v, v1))
+    })
+}
+
+pub(crate) fn string_map(value: Option<&Value>) -> BTreeMap<String, String> {
     value
         .and_then(Value::as_object)
         .map(|m| {

@@ -247,11 +247,7 @@ impl Loader {
         json: Value,
         given: bool,
     ) {
-        let identity = (
-            object.kind.clone(),
-            object.namespace.clone().unwrap_or_default(),
-            object.name.clone().unwrap_or_default(),
-        );
+        let identity = identity(object);
         if self.known_copy(&identity, &json, file, document, given) {
             return;
         }
@@ -339,11 +335,7 @@ impl Loader {
         json: Value,
         given: bool,
     ) {
-        let identity = (
-            object.kind.clone(),
-            object.namespace.clone().unwrap_or_default(),
-            object.name.clone().unwrap_or_default(),
-        );
+        let identity = identity(object);
         if self.known_copy(&identity, &json, file, document, given) {
             return;
         }
@@ -459,4 +451,13 @@ fn match_kinds(matching: &MatchResources) -> Option<BTreeSet<String>> {
     } else {
         named(&matching.direct.resources.kinds)
     }
+}
+
+/// What makes two policy documents the same policy: kind, namespace and name.
+fn identity(object: &ObjectMeta) -> (String, String, String) {
+    (
+        object.kind.clone(),
+        object.namespace.clone().unwrap_or_default(),
+        object.name.clone().unwrap_or_default(),
+    )
 }
