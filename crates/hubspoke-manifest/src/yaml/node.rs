@@ -34,6 +34,25 @@ pub enum NodeValue<S = Span> {
     Map(Vec<(Node<S>, Node<S>)>),
 }
 
+/// Hashes what `PartialEq` compares (positions and values), so equal trees hash
+/// alike: the renderer keys builds by their inputs and groups identical rendered
+/// objects with it.
+impl<S: std::hash::Hash> std::hash::Hash for Node<S> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.span.hash(state);
+        match &self.value {
+            NodeValue::Null => 0u8.hash(state),
+            NodeValue::Bool(b) => (1u8, b).hash(state),
+            NodeValue::Int(i) => (2u8, i).hash(state),
+            // `0.0 == -0.0`: equal values must hash alike.
+            NodeValue::Float(f) => (3u8, if *f == 0.0 { 0 } else { f.to_bits() }).hash(state),
+            NodeValue::Str(s) => (4u8, s).hash(state),
+            NodeValue::Seq(items) => (5u8, items).hash(state),
+            NodeValue::Map(entries) => (6u8, entries).hash(state),
+        }
+    }
+}
+
 impl<S> Node<S> {
     /// The node as a string when it is a scalar string.
     pub fn as_str(&self) -> Option<&str> {

@@ -10,9 +10,8 @@
 //! the clusters receive, and in which order, does not depend on the thread count.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::hash::Hash;
 
-use hubspoke_manifest::yaml::NodeValue;
 use rayon::prelude::*;
 
 use crate::render::RenderInput;
@@ -21,44 +20,13 @@ use crate::{KustomizeOutput, RNode};
 /// A build's inputs besides the files: the directory and its kustomization, origins
 /// included (an origin is where a finding lands, so two builds whose kustomizations
 /// differ only there are different builds).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub(crate) struct BuildKey {
     pub dir: String,
     pub kustomization: RNode,
 }
 
 impl Eq for BuildKey {}
-
-impl Hash for BuildKey {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.dir.hash(state);
-        hash_node(&self.kustomization, state);
-    }
-}
-
-/// Hashes what `PartialEq` compares: origins and values.
-fn hash_node<H: Hasher>(node: &RNode, state: &mut H) {
-    node.span.hash(state);
-    match &node.value {
-        NodeValue::Null => 0u8.hash(state),
-        NodeValue::Bool(b) => (1u8, b).hash(state),
-        NodeValue::Int(i) => (2u8, i).hash(state),
-        // `0.0 == -0.0`: equal values must hash alike.
-        NodeValue::Float(f) => (3u8, if *f == 0.0 { 0 } else { f.to_bits() }).hash(state),
-        NodeValue::Str(s) => (4u8, s).hash(state),
-        NodeValue::Seq(items) => {
-            (5u8, items.len()).hash(state);
-            items.iter().for_each(|item| hash_node(item, state));
-        }
-        NodeValue::Map(entries) => {
-            (6u8, entries.len()).hash(state);
-            for (key, value) in entries {
-                hash_node(key, state);
-                hash_node(value, state);
-            }
-        }
-    }
-}
 
 /// Every build of one render so far, by its inputs.
 #[derive(Default)]

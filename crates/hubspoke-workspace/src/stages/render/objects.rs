@@ -149,37 +149,10 @@ impl Eq for ObjectKey<'_> {}
 impl Hash for ObjectKey<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         let object = self.0;
-        hash_origin(object.object.source, state);
+        object.object.source.hash(state);
         object.unknown_fields.len().hash(state);
         object.substitutions.len().hash(state);
-        hash_node(&object.object.root, state);
-    }
-}
-
-fn hash_origin<H: Hasher>(origin: Origin, state: &mut H) {
-    origin.file.hash(state);
-    origin.span.hash(state);
-}
-
-fn hash_node<H: Hasher>(node: &Node<Origin>, state: &mut H) {
-    hash_origin(node.span, state);
-    match &node.value {
-        NodeValue::Null => 0u8.hash(state),
-        NodeValue::Bool(b) => (1u8, b).hash(state),
-        NodeValue::Int(i) => (2u8, i).hash(state),
-        NodeValue::Float(f) => (3u8, f.to_bits()).hash(state),
-        NodeValue::Str(s) => (4u8, s).hash(state),
-        NodeValue::Seq(items) => {
-            (5u8, items.len()).hash(state);
-            items.iter().for_each(|item| hash_node(item, state));
-        }
-        NodeValue::Map(entries) => {
-            (6u8, entries.len()).hash(state);
-            for (key, value) in entries {
-                hash_node(key, state);
-                hash_node(value, state);
-            }
-        }
+        object.object.root.hash(state);
     }
 }
 
