@@ -31,7 +31,7 @@ pub use pipeline::{
     AnalyzeOptions, BaselineUse, LintRequest, LintRun, Outcome, RepositoryRoot, RuleFindings,
     SchemaFindings, StageTimings, StdinInput, STDIN_NAME,
 };
-pub use render_run::{RenderProblems, RenderRun};
+pub use render_run::{read_repository, RenderProblems, RenderRun};
 pub use resolve::{require_existing, today};
 pub use settings::{catalog, load_rules, Configuration, Flags, Settings};
 pub use stages::kyverno::{KyvernoOptions, KyvernoStage, KyvernoStats};

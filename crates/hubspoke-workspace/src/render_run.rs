@@ -42,20 +42,28 @@ pub struct RenderProblems {
     pub suppressed: usize,
 }
 
+/// The files `lint` reads under `root`, with the same exclusions and limits: every
+/// discovered YAML file parsed, and the `.json` files a kustomization lists. For the
+/// commands that need the repository model (`render`, `graph`) without linting.
+pub fn read_repository(configuration: &Configuration, root: &Path) -> Vec<ParsedFile> {
+    let discovery = discover(
+        std::slice::from_ref(&root.to_path_buf()),
+        &configuration.discover,
+    );
+    let parsed = read_and_parse(&discovery.files, configuration.limits);
+    let (_, files) = add_kustomize_listed_json(
+        discovery,
+        parsed,
+        &configuration.discover,
+        configuration.limits,
+    );
+    files
+}
+
 impl RenderRun {
     /// Read the repository at `root` as `lint` does and render every cluster.
     pub fn new(configuration: &Configuration, root: &Path) -> RenderRun {
-        let discovery = discover(
-            std::slice::from_ref(&root.to_path_buf()),
-            &configuration.discover,
-        );
-        let parsed = read_and_parse(&discovery.files, configuration.limits);
-        let (_, files) = add_kustomize_listed_json(
-            discovery,
-            parsed,
-            &configuration.discover,
-            configuration.limits,
-        );
+        let files = read_repository(configuration, root);
         let refs: Vec<&ParsedFile> = files.iter().collect();
         let options = ModelOptions {
             slim_bodies: true,

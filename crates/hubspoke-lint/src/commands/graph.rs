@@ -4,10 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::PathBuf;
 
-use hubspoke_manifest::{
-    add_kustomize_listed_json, discover, read_and_parse, ModelObject, ObjectRef, Origin, RepoModel,
-    FLUX_SOURCE_GROUP,
-};
+use hubspoke_manifest::{ModelObject, ObjectRef, Origin, RepoModel, FLUX_SOURCE_GROUP};
 
 use hubspoke_workspace::{Configuration, Flags};
 
@@ -24,14 +21,7 @@ pub fn run(args: &GraphArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> 
         ..Flags::default()
     };
     let configuration = Configuration::load(std::slice::from_ref(&root), flags)?;
-    let discovery = discover(std::slice::from_ref(&root), &configuration.discover);
-    let parsed = read_and_parse(&discovery.files, configuration.limits);
-    let (_, parsed) = add_kustomize_listed_json(
-        discovery,
-        parsed,
-        &configuration.discover,
-        configuration.limits,
-    );
+    let parsed = hubspoke_workspace::read_repository(&configuration, &root);
     let files: Vec<_> = parsed.iter().collect();
     let model = RepoModel::build(&files, &root, &configuration.model);
     match args.format {
