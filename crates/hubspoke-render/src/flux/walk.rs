@@ -131,6 +131,10 @@ impl<'a> Walk<'a> {
                 self.drain();
             }
         }
+        // The shared builds are no longer needed: freeing their trees (~25 ms on the
+        // generated 10,000-file repository) is done on another thread.
+        let builds = std::mem::take(&mut self.builds);
+        rayon::spawn(move || drop(builds));
         // Files declaring objects (kustomize's own configuration aside) that
         // no rendered value came from.
         let unrendered_files = self

@@ -57,12 +57,15 @@ struct Prepared<'r, 'a> {
     render: Option<Render>,
 }
 
-/// The models and renders of every root, each stage guarded.
+/// The models and renders of every root, each stage guarded, and what the models say
+/// of each document (`context`, for the rules: it does not depend on the render, so it
+/// is indexed on another thread while the root renders).
 fn prepare<'r, 'a>(
     roots: &'r [RepositoryRoot<'a>],
     model_options: &ModelOptions,
     failures: &mut Vec<Finding>,
     timings: &mut StageTimings,
+    context: &mut ContextIndex,
 ) -> Vec<Prepared<'r, 'a>> {
     // Repository rules get the objects' bodies from the parsed documents (or the render).
     let slim = ModelOptions {
@@ -80,14 +83,22 @@ fn prepare<'r, 'a>(
             .ok();
             timings.model += started.elapsed();
             let started = Instant::now();
-            let render = model.as_ref().and_then(|model| {
-                guarded(root, "render", RENDER_FAILED, || {
-                    let fs = RenderFs::with_root(root.files.iter().copied(), root.path);
-                    hubspoke_render::render(&fs, model, &RenderOptions::default())
-                })
-                .map_err(|failure| failures.push(*failure))
-                .ok()
-            });
+            let (render, ()) = rayon::join(
+                || {
+                    let model = model.as_ref()?;
+                    guarded(root, "render", RENDER_FAILED, || {
+                        let fs = RenderFs::with_root(root.files.iter().copied(), root.path);
+                        hubspoke_render::render(&fs, model, &RenderOptions::default())
+                    })
+                    .map_err(|failure| failures.push(*failure))
+                    .ok()
+                },
+                || {
+                    if let Some(model) = &model {
+                        context.add_model(model, &root.files);
+                    }
+                },
+            );
             timings.render += started.elapsed();
             Prepared {
                 root,
@@ -151,21 +162,26 @@ pub(crate) fn analyze_rendered(
     let model_options = &settings.configuration.model;
     let mut timings = StageTimings::default();
     let mut failures = Vec::new();
+    let mut context = ContextIndex::default();
     // The models and renders are mostly serial: set the schemas up meanwhile.
     let (prepared, (schemas, schema_error, schema_setup)) = rayon::join(
-        || prepare(roots, model_options, &mut failures, &mut timings),
+        || {
+            prepare(
+                roots,
+                model_options,
+                &mut failures,
+                &mut timings,
+                &mut context,
+            )
+        },
         || {
             let started = Instant::now();
             let (schemas, error) = setup_schemas(settings, files);
             (schemas, error, started.elapsed())
         },
     );
-    let mut context = ContextIndex::default();
     let mut rendered: BTreeSet<String> = BTreeSet::new();
     for item in &prepared {
-        if let Some(model) = &item.model {
-            context.add_model(model, &item.root.files);
-        }
         if let Some(render) = &item.render {
             rendered.extend(rendered_files(&item.root.files, render));
         }
@@ -190,80 +206,117 @@ pub(crate) fn analyze_rendered(
     timings.render += group_started.elapsed();
     let renders_ref = &renders;
     let item_roots_ref = &item_roots;
-    let ((repository, repository_time), ((documents, documents_time), (schema_found, schema_time))) =
-        rayon::join(
-            || {
-                let started = Instant::now();
-                let mut found = std::mem::take(&mut failures);
-                for ((root, model), render) in item_roots_ref.iter().zip(models).zip(renders_ref) {
-                    let Some(model) = model else {
-                        continue;
-                    };
-                    found.extend(
-                        guarded(root, "repository", REPOSITORY_FAILED, || {
-                            repository_rules(
-                                evaluator_ref,
-                                root,
-                                model,
-                                render.as_ref(),
-                                model_options,
-                            )
-                        })
-                        .unwrap_or_else(|failure| vec![*failure]),
-                    );
-                }
-                (found, started.elapsed())
-            },
-            || {
-                rayon::join(
-                    || {
-                        let started = Instant::now();
-                        let mut found = if options.documents {
-                            evaluate_files_judging(
-                                evaluator_ref,
-                                files,
-                                walk_problems,
-                                Some(context_ref),
-                                &judged_as_written,
-                            )
-                        } else {
-                            Vec::new()
+    let grouped_ref = &grouped;
+    // The repository's Kyverno policies judge what the clusters receive, as the
+    // bundled document rules do, and the files no cluster renders as written. They
+    // need only the context and the render: they run beside the rules.
+    let rendered_objects = RenderedObjects {
+        judged_as_written: &judged_as_written,
+        roots: item_roots
+            .iter()
+            .zip(&renders)
+            .zip(&grouped)
+            .filter(|((_, render), _)| render.is_some())
+            .map(|((root, _), groups)| RenderedRoot {
+                files: RootFiles { files: &root.files },
+                groups,
+            })
+            .collect(),
+    };
+    let kyverno = || {
+        options.kyverno.map(|stage| {
+            let started = Instant::now();
+            let found =
+                stage.evaluate_with_render(settings, files, context_ref, Some(&rendered_objects));
+            (found, started.elapsed())
+        })
+    };
+    let (
+        ((repository, repository_time), kyverno_found),
+        ((documents, documents_time), (schema_found, schema_time)),
+    ) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    let started = Instant::now();
+                    let mut found = std::mem::take(&mut failures);
+                    for (((root, model), render), groups) in item_roots_ref
+                        .iter()
+                        .zip(models)
+                        .zip(renders_ref)
+                        .zip(grouped_ref)
+                    {
+                        let Some(model) = model else {
+                            continue;
                         };
-                        let mut rendered_found = Vec::new();
-                        for ((root, render), groups) in
-                            item_roots_ref.iter().zip(renders_ref).zip(&grouped)
-                        {
-                            let Some(render) = render else {
-                                continue;
-                            };
-                            let root_files = RootFiles { files: &root.files };
-                            let evaluation = ObjectEvaluation {
-                                evaluator: evaluator_ref,
-                                schemas: schemas_ref,
-                                context: context_ref,
-                                files: root_files,
-                            };
-                            rendered_found.extend(evaluation.evaluate(groups));
-                            found.extend(problems::problem_findings(
-                                &render.clusters,
-                                root_files,
-                                evaluator_ref.options(),
-                            ));
-                        }
-                        context_ref.fill_namespaces(&mut found);
-                        found.extend(objects::merge(rendered_found));
-                        (found, started.elapsed())
-                    },
-                    || {
-                        let started = Instant::now();
-                        let found = schemas_ref.map_or_else(Vec::new, |schemas| {
-                            validate_as_written(schemas, files, &judged_as_written, options)
-                        });
-                        (found, started.elapsed())
-                    },
-                )
-            },
-        );
+                        found.extend(
+                            guarded(root, "repository", REPOSITORY_FAILED, || {
+                                repository_rules(
+                                    evaluator_ref,
+                                    root,
+                                    model,
+                                    render.as_ref().map(|render| (render, groups.as_slice())),
+                                    model_options,
+                                )
+                            })
+                            .unwrap_or_else(|failure| vec![*failure]),
+                        );
+                    }
+                    (found, started.elapsed())
+                },
+                kyverno,
+            )
+        },
+        || {
+            rayon::join(
+                || {
+                    let started = Instant::now();
+                    let mut found = if options.documents {
+                        evaluate_files_judging(
+                            evaluator_ref,
+                            files,
+                            walk_problems,
+                            Some(context_ref),
+                            &judged_as_written,
+                        )
+                    } else {
+                        Vec::new()
+                    };
+                    let mut rendered_found = Vec::new();
+                    for ((root, render), groups) in
+                        item_roots_ref.iter().zip(renders_ref).zip(&grouped)
+                    {
+                        let Some(render) = render else {
+                            continue;
+                        };
+                        let root_files = RootFiles { files: &root.files };
+                        let evaluation = ObjectEvaluation {
+                            evaluator: evaluator_ref,
+                            schemas: schemas_ref,
+                            context: context_ref,
+                            files: root_files,
+                        };
+                        rendered_found.extend(evaluation.evaluate(groups));
+                        found.extend(problems::problem_findings(
+                            &render.clusters,
+                            root_files,
+                            evaluator_ref.options(),
+                        ));
+                    }
+                    context_ref.fill_namespaces(&mut found);
+                    found.extend(objects::merge(rendered_found));
+                    (found, started.elapsed())
+                },
+                || {
+                    let started = Instant::now();
+                    let found = schemas_ref.map_or_else(Vec::new, |schemas| {
+                        validate_as_written(schemas, files, &judged_as_written, options)
+                    });
+                    (found, started.elapsed())
+                },
+            )
+        },
+    );
     let mut findings = documents;
     let mut repository = merge_variants(repository);
     context.fill_namespaces(&mut repository);
@@ -272,30 +325,9 @@ pub(crate) fn analyze_rendered(
     // Validation ran next to the model, which says afterwards which files are only data.
     context.drop_data_file_findings(&mut schema_found);
     context.fill_namespaces(&mut schema_found);
-    // The repository's Kyverno policies judge what the clusters receive, as the
-    // bundled document rules do, and the files no cluster renders as written.
-    if let Some(stage) = options.kyverno {
-        let started = Instant::now();
-        let rendered_objects = RenderedObjects {
-            judged_as_written: &judged_as_written,
-            roots: item_roots
-                .iter()
-                .zip(&renders)
-                .zip(&grouped)
-                .filter(|((_, render), _)| render.is_some())
-                .map(|((root, _), groups)| RenderedRoot {
-                    files: RootFiles { files: &root.files },
-                    groups,
-                })
-                .collect(),
-        };
-        findings.extend(stage.evaluate_with_render(
-            settings,
-            files,
-            &context,
-            Some(&rendered_objects),
-        ));
-        timings.kyverno = started.elapsed();
+    if let Some((kyverno_found, kyverno_time)) = kyverno_found {
+        findings.extend(kyverno_found);
+        timings.kyverno = kyverno_time;
     }
     findings.extend(schema_found);
     // As without rendering: files kustomize reads only as generator input are data,
@@ -336,6 +368,10 @@ pub(crate) fn analyze_rendered(
     summary.findings = count_by_severity(&findings);
     summary.render = Some(render_summary);
     (summary.profile, summary.profile_reason) = profile_summary(&profiles);
+    // Freeing every rendered tree (~30 ms on the generated 10,000-file repository) is
+    // done on another thread, beside filtering and reporting.
+    drop(grouped);
+    rayon::spawn(move || drop(renders));
     Analysis {
         findings,
         summary,
@@ -396,18 +432,18 @@ fn repository_rules(
     evaluator: &Evaluator<'_>,
     root: &RepositoryRoot<'_>,
     model: RepoModel,
-    render: Option<&Render>,
+    render: Option<(&Render, &[ObjectGroup<'_>])>,
     model_options: &ModelOptions,
 ) -> Vec<Finding> {
     let slim = ModelOptions {
         slim_bodies: true,
         ..model_options.clone()
     };
-    let Some(render) = render else {
+    let Some((_, groups)) = render else {
         return evaluator.evaluate_repository(model, &root.files, root.path, &slim);
     };
     let files = RootFiles { files: &root.files };
-    let rendered = model::rendered_model(model, render, files, &slim);
+    let rendered = model::rendered_model(model, groups, files, &slim);
     let locate = |tree: &hubspoke_manifest::yaml::Node<hubspoke_render::Origin>,
                   path: &[hubspoke_manifest::PathSegment]| {
         Some(files.place(hubspoke_render::locate(tree, path).span))

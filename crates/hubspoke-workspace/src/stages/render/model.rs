@@ -18,9 +18,9 @@ use hubspoke_manifest::{
     is_cluster_scoped, model_body, object_meta, DocRef, ModelObject, ModelOptions, ObjectMeta,
     RepoModel,
 };
-use hubspoke_render::{Origin, Render};
+use hubspoke_render::Origin;
 
-use super::objects::RootFiles;
+use super::objects::{ObjectGroup, RootFiles};
 
 /// One way an object is rendered, and the clusters receiving it so.
 struct Variant<'r> {
@@ -36,10 +36,16 @@ pub(crate) struct RenderedModel<'r> {
     pub bodies: BTreeMap<usize, &'r Node<Origin>>,
 }
 
-/// Give the model's objects what the clusters of `render` receive.
+/// Give the model's objects what the clusters of a render receive, from its objects
+/// grouped ([`super::objects::groups`]).
+///
+/// The objects of one group have the same tree, so they are one variant: walking the
+/// groups instead of every object compares each tree with the variants once, not once
+/// per cluster. The first object of every variant is the first of a group, met in the
+/// same order, so the variants and their order are those of every object in turn.
 pub(crate) fn rendered_model<'r>(
     mut model: RepoModel,
-    render: &'r Render,
+    groups: &[ObjectGroup<'r>],
     files: RootFiles<'_>,
     options: &ModelOptions,
 ) -> RenderedModel<'r> {
@@ -51,38 +57,39 @@ pub(crate) fn rendered_model<'r>(
         .map(|(id, doc)| (*doc, id))
         .collect();
     let mut variants: BTreeMap<usize, Vec<Variant<'r>>> = BTreeMap::new();
-    for cluster in &render.clusters {
-        for object in &cluster.objects {
-            let source = object.object.source;
-            let file = source.file.0 as usize;
-            let Some(document) = files.files.get(file).and_then(|f| {
-                f.documents
-                    .iter()
-                    .find(|d| d.root.span == source.span)
-                    .map(|d| d.index)
-            }) else {
-                continue;
-            };
-            let Some(&id) = by_document.get(&DocRef { file, document }) else {
-                continue;
-            };
-            let root = &object.object.root;
-            let Some(meta) = object_meta(root) else {
-                continue;
-            };
-            let list = variants.entry(id).or_default();
-            match list.iter_mut().find(|v| v.root == root) {
-                Some(variant) => {
-                    if !variant.clusters.contains(&cluster.cluster) {
-                        variant.clusters.push(cluster.cluster.clone());
+    for group in groups {
+        let object = group.object;
+        let source = object.object.source;
+        let file = source.file.0 as usize;
+        let Some(document) = files.files.get(file).and_then(|f| {
+            f.documents
+                .iter()
+                .find(|d| d.root.span == source.span)
+                .map(|d| d.index)
+        }) else {
+            continue;
+        };
+        let Some(&id) = by_document.get(&DocRef { file, document }) else {
+            continue;
+        };
+        let root = &object.object.root;
+        let Some(meta) = object_meta(root) else {
+            continue;
+        };
+        let list = variants.entry(id).or_default();
+        match list.iter_mut().find(|v| v.root == root) {
+            Some(variant) => {
+                for cluster in &group.clusters {
+                    if !variant.clusters.contains(cluster) {
+                        variant.clusters.push(cluster.clone());
                     }
                 }
-                None => list.push(Variant {
-                    root,
-                    meta,
-                    clusters: vec![cluster.cluster.clone()],
-                }),
             }
+            None => list.push(Variant {
+                root,
+                meta,
+                clusters: group.clusters.clone(),
+            }),
         }
     }
     let mut bodies = BTreeMap::new();
