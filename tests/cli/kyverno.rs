@@ -695,3 +695,70 @@ fn failure_action_overrides_set_the_severity_and_policy_exceptions_exempt() {
     );
     assert_eq!(code(&output), 1);
 }
+
+/// `(rule, file:line:column, clusters, message)` of every Kyverno finding.
+fn kyverno_rows(report: &serde_json::Value) -> Vec<(String, String, Vec<String>, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| {
+            f["rule"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("kyverno/") || r == "policy-error")
+        })
+        .map(|f| {
+            (
+                f["rule"].as_str().expect("rule").to_owned(),
+                format!(
+                    "{}:{}:{}",
+                    f["file"].as_str().expect("file"),
+                    f["line"],
+                    f["column"]
+                ),
+                f["clusters"].as_array().map_or_else(Vec::new, |c| {
+                    c.iter()
+                        .map(|c| c.as_str().expect("cluster").to_owned())
+                        .collect()
+                }),
+                f["message"].as_str().expect("message").to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Kyverno's `test-exceptions/exceptions-3`, linted as a repository: the exception's
+/// `podSecurity` control (a hostPath of `/var/lib1`, in `staging-ns`) is exempted from
+/// the `podSecurity` rule there only; without it both Pods fail.
+#[test]
+fn a_policy_exceptions_pod_security_controls_exempt_those_controls_where_it_applies() {
+    let fixture = "fixtures/kyverno-exceptions/exceptions-3";
+    let output = run(None, &[fixture, "--format", "json"]);
+    let host_path = |line: u64, pod: &str| {
+        (
+            "kyverno/psa/baseline".to_owned(),
+            format!("{fixture}/resources.yaml:{line}:5"),
+            Vec::new(),
+            format!("Pod \"{pod}\": the pod must not use the hostPath volume \"host\" (baseline profile, HostPath Volumes) (Kyverno podSecurity level baseline)"),
+        )
+    };
+    assert_eq!(kyverno_rows(&json(&output)), vec![host_path(39, "bad-pod")]);
+    assert_eq!(code(&output), 1);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    for name in ["policy.yaml", "resources.yaml"] {
+        std::fs::copy(root().join(fixture).join(name), dir.path().join(name)).expect("copy");
+    }
+    let without = json(&run(Some(dir.path()), &[".", "--format", "json"]));
+    let rows: Vec<(String, String)> = kyverno_rows(&without)
+        .into_iter()
+        .map(|(rule, at, _, _)| (rule, at))
+        .collect();
+    let at = |line: u64| {
+        (
+            "kyverno/psa/baseline".to_owned(),
+            format!("resources.yaml:{line}:5"),
+        )
+    };
+    assert_eq!(rows, vec![at(22), at(39)]);
+}
