@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::lint::markers;
-use crate::support::{code, f, findings, json, root, run, stdout};
+use crate::support::{code, copy_tree, f, findings, json, root, run, stdout};
 
 const FIXTURE: &str = "fixtures/hub-spoke-kyverno";
 
@@ -761,4 +761,115 @@ fn a_policy_exceptions_pod_security_controls_exempt_those_controls_where_it_appl
         )
     };
     assert_eq!(rows, vec![at(22), at(39)]);
+}
+
+/// A PolicyException in staging's overlay exempting the web Deployment's log shipper
+/// from `disallow-latest-tag` (the whole rule) and from the `Privileged Containers`
+/// control of the `podSecurity` rule (line 18 of the file).
+const STAGING_EXCEPTION: &str = "# Staging may run the log shipper privileged and on a moving tag.
+apiVersion: kyverno.io/v2
+kind: PolicyException
+metadata:
+  name: staging-log-shipper
+spec:
+  exceptions:
+    - policyName: pod-security-baseline
+      ruleNames: [baseline, autogen-baseline]
+    - policyName: disallow-latest-tag
+      ruleNames: [\"*no-latest-tag\"]
+  match:
+    any:
+      - resources:
+          kinds: [Deployment]
+          names: [web]
+  podSecurity:
+    - controlName: Privileged Containers
+      images: [\"ghcr.io/myorg/log-shipper:*\"]
+";
+
+/// Like a policy, an exception delivered to one spoke exempts that spoke's objects
+/// only: the base Deployment both spokes receive keeps its findings on production,
+/// rendered or judged as written; a rule the exception does not name keeps both.
+#[test]
+fn a_policy_exception_delivered_to_one_spoke_exempts_only_that_spokes_objects() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&root().join(FIXTURE), dir.path());
+    write(
+        dir.path(),
+        "apps/web/staging/exceptions.yaml",
+        STAGING_EXCEPTION,
+    );
+    let overlay = dir.path().join("apps/web/staging/kustomization.yaml");
+    let text = std::fs::read_to_string(&overlay).expect("read");
+    std::fs::write(&overlay, format!("{text}  - exceptions.yaml\n")).expect("write");
+
+    let base_rows = |args: &[&str]| -> Vec<(String, String, Vec<String>, String)> {
+        let mut all = vec![".", "--format", "json"];
+        all.extend_from_slice(args);
+        kyverno_rows(&json(&run(Some(dir.path()), &all)))
+            .into_iter()
+            .filter(|(_, at, _, _)| at.starts_with("apps/web/base/"))
+            .map(|(rule, at, clusters, message)| {
+                let tail = message
+                    .rsplit_once(" (")
+                    .map_or(String::new(), |(_, t)| t.to_owned());
+                (rule, at, clusters, tail)
+            })
+            .collect()
+    };
+    let row = |rule: &str, at: &str, clusters: &[&str], tail: &str| {
+        (
+            format!("kyverno/{rule}"),
+            format!("apps/web/base/deployment.yaml:{at}"),
+            clusters.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>(),
+            tail.to_owned(),
+        )
+    };
+    assert_eq!(
+        base_rows(&[]),
+        vec![
+            row(
+                "disallow-latest-tag/no-latest-tag",
+                "27:11",
+                &["production"],
+                ""
+            ),
+            row(
+                "disallow-privileged-containers/privileged-containers",
+                "30:25",
+                &["production", "staging"],
+                ""
+            ),
+            row(
+                "pod-security-baseline/baseline",
+                "30:25",
+                &["production"],
+                "Kyverno podSecurity level baseline)"
+            ),
+        ]
+    );
+    // Judged as written, the messages name where the findings hold.
+    assert_eq!(
+        base_rows(&["--no-render"]),
+        vec![
+            row(
+                "disallow-latest-tag/no-latest-tag",
+                "27:11",
+                &[],
+                "policy delivered to production)"
+            ),
+            row(
+                "disallow-privileged-containers/privileged-containers",
+                "30:25",
+                &[],
+                "policy delivered to production, staging)"
+            ),
+            row(
+                "pod-security-baseline/baseline",
+                "30:25",
+                &[],
+                "policy delivered to production)"
+            ),
+        ]
+    );
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::support::{json as json_output, root, run};
+use crate::support::{copy_tree, json as json_output, root, run};
 
 /// Generous: a debug build loads and compiles every policy at start.
 const TIMEOUT: Duration = Duration::from_secs(120);
@@ -1065,19 +1065,6 @@ fn lsp_validates_schemas_as_the_cli_does() {
         cli_findings(&cli_report(dir.path()), "app.yaml", &BTreeSet::new())
     );
     assert!(client.exit().success());
-}
-
-/// Every file below `from`, copied under `to`.
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).expect("readable").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy");
-        }
-    }
 }
 
 fn message(diagnostic: &Value) -> &str {
