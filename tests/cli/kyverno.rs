@@ -873,3 +873,33 @@ fn a_policy_exception_delivered_to_one_spoke_exempts_only_that_spokes_objects() 
         ]
     );
 }
+
+/// `hubspoke-lint test` applies the exceptions a `kyverno-test.yaml` lists, as `kyverno
+/// test` does: Kyverno's `test-exceptions/exceptions-1` passes only with its exception.
+#[test]
+fn hubspoke_lint_test_applies_the_exceptions_a_kyverno_test_lists() {
+    let fixture = "fixtures/kyverno-exceptions/exceptions-1";
+    let passing = run(None, &["test", fixture]);
+    assert_eq!(
+        stdout(&passing),
+        "Kyverno tests: 3 passed, 0 failed, 0 skipped (1 file)\nok\n"
+    );
+    assert_eq!(code(&passing), 0);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&root().join(fixture), dir.path());
+    let test_file = dir.path().join("kyverno-test.yaml");
+    let test = std::fs::read_to_string(&test_file).expect("read");
+    let without = test.replacen("exceptions:\n- exception.yaml\n", "", 1);
+    assert_ne!(without, test);
+    std::fs::write(&test_file, without).expect("write");
+    let failing = run(Some(dir.path()), &["test", "."]);
+    assert_eq!(
+        stdout(&failing),
+        "FAIL ./kyverno-test.yaml:22: disallow-host-namespaces/autogen-host-namespaces on important-tool: expected skip: got fail: \
+         validation error: Sharing the host namespaces is disallowed. The fields spec.hostNetwork, spec.hostIPC, and spec.hostPID \
+         must be unset or set to `false`.          . rule autogen-host-namespaces failed at path /spec/template/spec/hostIPC/\n\
+         Kyverno tests: 2 passed, 1 failed, 0 skipped (1 file)\nFAILED: 1 failure\n"
+    );
+    assert_eq!(code(&failing), 1);
+}
