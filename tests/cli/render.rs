@@ -777,3 +777,77 @@ spec:
     );
     assert_eq!(kyverno(&["--no-render"]), vec![]);
 }
+
+/// `render --kustomization` prints one Kustomization's objects and reports the problems
+/// and notes of rendering that Kustomization only (not its children's, as for the
+/// objects), on every cluster it applies to; the exit code follows those problems.
+#[test]
+fn render_of_one_kustomization_reports_that_kustomizations_problems_only() {
+    let render = |dir: Option<&std::path::Path>, path: &str, extra: &[&str]| {
+        let mut args = vec!["render", path, "--color", "never"];
+        args.extend_from_slice(extra);
+        let output = run(dir, &args);
+        (
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+            code(&output),
+        )
+    };
+    // Every problem of the broken fixture comes from rendering `flux-system/web`.
+    let (all, all_code) = render(None, BROKEN, &[]);
+    assert!(
+        all.ends_with("Rendered 1 cluster (5 objects): 5 errors, 1 warning, 0 notes.\n"),
+        "{all}"
+    );
+    assert_eq!(all_code, 1);
+    let (web, web_code) = render(None, BROKEN, &["--kustomization", "flux-system/web"]);
+    assert_eq!(
+        web,
+        all.replace(
+            "Rendered 1 cluster (5 objects)",
+            "Rendered 1 cluster (2 objects)"
+        )
+    );
+    assert_eq!(web_code, 1);
+    // Its parent applies the Kustomization object, not what it renders.
+    assert_eq!(
+        render(
+            None,
+            BROKEN,
+            &["--kustomization", "flux-system/flux-system"]
+        ),
+        (String::new(), 0)
+    );
+
+    // A note of one spoke's Kustomization, not the other's nor the hub's.
+    let kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - namespace.yaml
+  - service.yaml
+  - https://github.com/example/redis//deploy?ref=v1.0.0
+";
+    let dir = fixture_with(
+        FIXTURE,
+        &[("apps/redis/base/kustomization.yaml", kustomization)],
+    );
+    assert_eq!(
+        render(Some(dir.path()), ".", &["--kustomization", "flux-system/production"]),
+        (
+            "Not checked:
+  note: apps/redis/base/kustomization.yaml:6:5: remote resource `https://github.com/example/redis//deploy?ref=v1.0.0` is not fetched (no network) (on production)
+
+Rendered 1 cluster (6 objects): 0 errors, 0 warnings, 1 note.
+"
+            .to_owned(),
+            0
+        )
+    );
+    assert_eq!(
+        render(
+            Some(dir.path()),
+            ".",
+            &["--kustomization", "flux-system/spokes"]
+        ),
+        (String::new(), 0)
+    );
+}
