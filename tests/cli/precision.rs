@@ -140,3 +140,21 @@ fn files_the_sourceignore_excludes_are_not_applied() {
         )]
     );
 }
+
+/// Before: HUB002 also on the retired kustomization.yaml in `.archive/`, which the root
+/// `.sourceignore` keeps out of every artifact Flux builds, so no Flux Kustomization
+/// ever builds it.
+#[test]
+fn kustomization_files_the_sourceignore_excludes_are_not_judged() {
+    let report = lint(SOURCE_IGNORE, &["--rule", "HUB002"], 1);
+    assert_eq!(
+        located(&report, SOURCE_IGNORE),
+        [at(
+            "HUB002",
+            "apps/live/kustomization.yaml",
+            5,
+            5,
+            "components of apps/live/kustomization.yaml names \"../../components/common\", but components/common does not exist"
+        )]
+    );
+}

@@ -172,6 +172,7 @@ impl Builder<'_> {
             kustomize_locations: Vec::new(),
         };
         self.collect_documents(&mut model);
+        self.mark_source_ignored(&mut model);
         let kustomize_by_dir: BTreeMap<String, usize> = model
             .kustomize_files
             .iter()

@@ -260,6 +260,10 @@ pub struct KustomizeFile {
     pub references: Vec<PathRef>,
     /// Patches of this file that add a kubeConfig to Flux objects.
     pub kubeconfig_patches: Vec<KubeconfigPatch>,
+    /// The root `.sourceignore` keeps it out of every artifact Flux builds from the
+    /// repository: no Flux Kustomization builds it, so what it names is never read.
+    #[serde(skip_serializing_if = "is_false")]
+    pub source_ignored: bool,
     /// The file itself (generators, patches, images).
     pub body: Value,
 }
