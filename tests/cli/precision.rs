@@ -158,3 +158,63 @@ fn kustomization_files_the_sourceignore_excludes_are_not_judged() {
         )]
     );
 }
+
+const PARENT_PATCHES: &str = "fixtures/regression/parent-patches";
+
+/// Before: `spec.interval` and `spec.prune` "required" on the child `web` too, which no
+/// cluster renders (the parent's source is an OCI artifact the repository does not hold):
+/// the parent's `spec.patches` set them, so there they are unknown, not missing. The child
+/// its patch target does not select (`defaults: disabled`) is still reported.
+#[test]
+fn fields_an_unknown_parents_patches_set_are_unknown() {
+    let dir = format!("{PARENT_PATCHES}/unknown-source");
+    let report = lint(&dir, &[], 1);
+    let opt_out = "kubernetes/apps/base/opt-out/ks.yaml";
+    assert_eq!(
+        located(&report, &dir),
+        [
+            at(
+                "schema/invalid",
+                opt_out,
+                9,
+                1,
+                "Kustomization `opt-out`: `spec.interval` is required"
+            ),
+            at(
+                "schema/invalid",
+                opt_out,
+                9,
+                1,
+                "Kustomization `opt-out`: `spec.prune` is required"
+            ),
+        ]
+    );
+}
+
+/// A parent whose source is this repository patches only what its path reaches: `web`
+/// (before: reported too) gets its JSON 6902 patch's fields, `other`, outside its path, is
+/// still reported.
+#[test]
+fn a_local_parents_patches_reach_only_its_path() {
+    let dir = format!("{PARENT_PATCHES}/known-reach");
+    let report = lint(&dir, &["--rule", "schema/invalid"], 1);
+    assert_eq!(
+        located(&report, &dir),
+        [
+            at(
+                "schema/invalid",
+                "other/ks.yaml",
+                8,
+                1,
+                "Kustomization `other`: `spec.interval` is required"
+            ),
+            at(
+                "schema/invalid",
+                "other/ks.yaml",
+                8,
+                1,
+                "Kustomization `other`: `spec.prune` is required"
+            ),
+        ]
+    );
+}

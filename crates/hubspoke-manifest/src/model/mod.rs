@@ -26,7 +26,8 @@
 //! 10. `clusters`: where a path or kubeconfig leads, cluster assignment, unapplied files, labels;
 //! 11. `flux`: Flux Kustomizations (local source, applied files) and HelmReleases;
 //! 12. `kubeconfig`: patches that add a kubeConfig and send their targets to another cluster;
-//! 13. `controllers`: the Flux controllers' flags each cluster's bootstrap sets;
+//! 13. `parent_patches`: the fields a parent Flux Kustomization's `spec.patches` may set;
+//!     `controllers`: the Flux controllers' flags each cluster's bootstrap sets;
 //!     then `profile`: the profile configured, or detected from clusters and flags;
 //! 14. `references`: `sourceRef`, `dependsOn`, `valuesFrom`... looked up in the index;
 //! 15. `cycles`: `dependsOn` cycles.
@@ -49,6 +50,7 @@ mod instance_chart;
 mod kubeconfig;
 mod kustomize;
 mod namespaces;
+mod parent_patches;
 mod paths;
 mod producers;
 mod profile;
@@ -168,6 +170,7 @@ impl Builder<'_> {
             external_secrets: self.options.external_secrets.clone(),
             directories: self.directories.clone(),
             directory_clusters: BTreeMap::new(),
+            parent_patched_fields: BTreeMap::new(),
             locations: Vec::new(),
             kustomize_locations: Vec::new(),
         };
@@ -197,6 +200,7 @@ impl Builder<'_> {
         self.collect_flux_instance_files(&mut model, &kustomize_by_dir);
         self.apply_kubeconfig_patches(&mut model, &kustomize_by_dir);
         self.assign_clusters(&mut model, &kustomize_by_dir);
+        self.collect_parent_patched_fields(&mut model);
         model.index_objects();
         self.collect_generated(&mut model);
         self.collect_controller_args(&mut model);

@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::PathSegment;
+
 pub use super::producers::{builtin_producers, ObjectProducer};
 pub use super::profile::Profile;
 
@@ -477,6 +479,10 @@ pub struct RepoModel {
     /// directly in it, as in [`ModelObject::clusters`]); directories whose files land
     /// on no known cluster are left out.
     pub directory_clusters: BTreeMap<String, Vec<String>>,
+    /// Object id → the fields the `spec.patches` of a Flux Kustomization that may apply
+    /// it set (sorted): where no cluster renders the object, their values are unknown.
+    #[serde(skip)]
+    pub parent_patched_fields: BTreeMap<usize, Vec<Vec<PathSegment>>>,
     #[serde(skip)]
     /// Where each object and kustomize file was written (for locating findings).
     pub locations: Vec<DocRef>,
