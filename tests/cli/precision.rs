@@ -140,3 +140,37 @@ fn files_the_sourceignore_excludes_are_not_applied() {
         )]
     );
 }
+
+const SUBSTITUTE_PRODUCER: &str = "fixtures/regression/substitute-from-producer";
+
+/// Before: `render/flux-substitute-from-missing` on `web-settings`, the Secret the
+/// ExternalSecret beside the Kustomization makes (its `target.name` a YAML alias): the
+/// render stage looked for the Secret among the objects only, not among what the
+/// repository's producers make. The Secret nothing makes stays (HUB006, the same finding
+/// as the render stage's).
+#[test]
+fn a_substitute_from_secret_made_by_an_external_secret_is_provided() {
+    let report = lint(SUBSTITUTE_PRODUCER, &["--rule", "HUB006"], 1);
+    assert_eq!(
+        located(&report, SUBSTITUTE_PRODUCER),
+        [at(
+            "HUB006",
+            "apps/web/ks.yaml",
+            18,
+            15,
+            "Kustomization web/web reads Secret web/web-missing, which is not defined in this repository"
+        )]
+    );
+    let output = run(None, &["render", SUBSTITUTE_PRODUCER]);
+    assert_eq!(code(&output), 0);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr
+            .matches("render/flux-substitute-from-missing")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("\"web-missing\""), "{stderr}");
+    assert!(!stderr.contains("\"web-settings\""), "{stderr}");
+}

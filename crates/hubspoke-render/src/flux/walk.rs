@@ -670,10 +670,16 @@ impl<'a> Walk<'a> {
         let variables = Variables::from_kustomization(
             node,
             &mut |reference: &SourceRef| {
-                found
+                let defined = found
                     .iter()
-                    .find(|((k, n), _)| *k == reference.kind && *n == reference.name)
-                    .map_or(Referent::Missing, |(_, node)| Referent::Found(node))
+                    .find(|((k, n), _)| *k == reference.kind && *n == reference.name);
+                match defined {
+                    Some((_, node)) => Referent::Found(node),
+                    None if self.is_produced(&reference.kind, &this.namespace, &reference.name) => {
+                        Referent::Produced
+                    }
+                    None => Referent::Missing,
+                }
             },
             problems,
         )?;
@@ -687,6 +693,13 @@ impl<'a> Walk<'a> {
             ));
         }
         Some(variables)
+    }
+
+    /// Whether an object of the repository makes the ConfigMap or Secret in the cluster
+    /// (the model's producers: an ExternalSecret's target, a SealedSecret...).
+    fn is_produced(&self, kind: &str, namespace: &str, name: &str) -> bool {
+        let key = hubspoke_manifest::index_key("", kind, namespace, name);
+        self.model.generated.contains_key(&key)
     }
 
     fn find_object(
