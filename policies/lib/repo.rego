@@ -48,6 +48,15 @@ defined(group, kind, ns, name) if count(array.concat(ids(group, kind, ns, name),
 
 # Ids of the objects generating group/kind/namespace/name (not `generators`, the
 # kustomize generators below).
+# A source that a values file of the flux-instance chart names (`instance.sync`),
+# installed from outside the tree: its release namespace, hence the source's, is
+# not known, so it counts in every namespace.
+chart_values_source(kind, name) if {
+	some s in object.get(input, "chart_values_sources", [])
+	s.kind == kind
+	s.name == name
+}
+
 generated_by(group, kind, ns, name) := object.get(object.get(input, "generated", {}), sprintf("%s/%s/%s/%s", [group, kind, ns, name]), [])
 
 # Clusters an object lands on; [""] when the repository says nothing about it.

@@ -214,7 +214,7 @@ impl<'a> Walk<'a> {
             .and_then(|s| s.get("path"))
             .and_then(Node::as_str)
             .unwrap_or("");
-        let dir = secure_join(raw);
+        let dir = self.path_dir(node, &this, raw);
         if raw.contains("${") || !self.is_dir(&dir) {
             return None;
         }
@@ -414,7 +414,7 @@ impl<'a> Walk<'a> {
             cluster.kustomizations.push(record);
             return;
         }
-        let dir = secure_join(raw);
+        let dir = self.path_dir(&node, &this, raw);
         record.path = Some(dir.clone());
         if !self.is_dir(&dir) {
             let cluster = self.cluster(&applies_to);
@@ -620,6 +620,33 @@ impl<'a> Walk<'a> {
                 "Kustomization {this} builds {kind} {namespace}/{name}, a source outside this repository: not rendered"
             ),
         })
+    }
+
+    /// The directory `spec.path` (`raw`) names: joined, as Flux joins it, to the root
+    /// of the source's artifact, which the model finds below the linted root for a
+    /// Kustomization written under a sub-repository (`RepoModel::path_base`); the
+    /// linted root otherwise, and for a bootstrap the repository lacks.
+    fn path_dir(&self, node: &Node<Origin>, this: &KustomizationRef, raw: &str) -> String {
+        let inside = secure_join(raw);
+        let file = this
+            .origin
+            .and_then(|o| self.input.files().get(o.file.0 as usize))
+            .map(|f| f.source.repo_path.as_str());
+        let source = node.get("spec").and_then(|s| s.get("sourceRef"));
+        let field = |key: &str| source.and_then(|s| s.get(key)).and_then(Node::as_str);
+        let base = file.map_or(".", |file| {
+            self.model.path_base(
+                file,
+                field("kind").unwrap_or(""),
+                field("namespace").unwrap_or(&this.namespace),
+                field("name").unwrap_or(""),
+            )
+        });
+        match (base, inside.is_empty()) {
+            (".", _) => inside,
+            (base, true) => base.to_owned(),
+            (base, false) => format!("{base}/{inside}"),
+        }
     }
 
     /// `flux-system`, or a GitRepository the model found to be this repository.
