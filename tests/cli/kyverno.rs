@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::lint::markers;
-use crate::support::{code, f, findings, json, root, run, stdout};
+use crate::support::{code, copy_tree, f, findings, json, root, run, stdout};
 
 const FIXTURE: &str = "fixtures/hub-spoke-kyverno";
 
@@ -694,4 +694,212 @@ fn failure_action_overrides_set_the_severity_and_policy_exceptions_exempt() {
         "Kyverno PolicyException `broken`: an exception requires a policy name; the exception is not applied"
     );
     assert_eq!(code(&output), 1);
+}
+
+/// `(rule, file:line:column, clusters, message)` of every Kyverno finding.
+fn kyverno_rows(report: &serde_json::Value) -> Vec<(String, String, Vec<String>, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| {
+            f["rule"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("kyverno/") || r == "policy-error")
+        })
+        .map(|f| {
+            (
+                f["rule"].as_str().expect("rule").to_owned(),
+                format!(
+                    "{}:{}:{}",
+                    f["file"].as_str().expect("file"),
+                    f["line"],
+                    f["column"]
+                ),
+                f["clusters"].as_array().map_or_else(Vec::new, |c| {
+                    c.iter()
+                        .map(|c| c.as_str().expect("cluster").to_owned())
+                        .collect()
+                }),
+                f["message"].as_str().expect("message").to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Kyverno's `test-exceptions/exceptions-3`, linted as a repository: the exception's
+/// `podSecurity` control (a hostPath of `/var/lib1`, in `staging-ns`) is exempted from
+/// the `podSecurity` rule there only; without it both Pods fail.
+#[test]
+fn a_policy_exceptions_pod_security_controls_exempt_those_controls_where_it_applies() {
+    let fixture = "fixtures/kyverno-exceptions/exceptions-3";
+    let output = run(None, &[fixture, "--format", "json"]);
+    let host_path = |line: u64, pod: &str| {
+        (
+            "kyverno/psa/baseline".to_owned(),
+            format!("{fixture}/resources.yaml:{line}:5"),
+            Vec::new(),
+            format!("Pod \"{pod}\": the pod must not use the hostPath volume \"host\" (baseline profile, HostPath Volumes) (Kyverno podSecurity level baseline)"),
+        )
+    };
+    assert_eq!(kyverno_rows(&json(&output)), vec![host_path(39, "bad-pod")]);
+    assert_eq!(code(&output), 1);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    for name in ["policy.yaml", "resources.yaml"] {
+        std::fs::copy(root().join(fixture).join(name), dir.path().join(name)).expect("copy");
+    }
+    let without = json(&run(Some(dir.path()), &[".", "--format", "json"]));
+    let rows: Vec<(String, String)> = kyverno_rows(&without)
+        .into_iter()
+        .map(|(rule, at, _, _)| (rule, at))
+        .collect();
+    let at = |line: u64| {
+        (
+            "kyverno/psa/baseline".to_owned(),
+            format!("resources.yaml:{line}:5"),
+        )
+    };
+    assert_eq!(rows, vec![at(22), at(39)]);
+}
+
+/// A PolicyException in staging's overlay exempting the web Deployment's log shipper
+/// from `disallow-latest-tag` (the whole rule) and from the `Privileged Containers`
+/// control of the `podSecurity` rule (line 18 of the file).
+const STAGING_EXCEPTION: &str = "# Staging may run the log shipper privileged and on a moving tag.
+apiVersion: kyverno.io/v2
+kind: PolicyException
+metadata:
+  name: staging-log-shipper
+spec:
+  exceptions:
+    - policyName: pod-security-baseline
+      ruleNames: [baseline, autogen-baseline]
+    - policyName: disallow-latest-tag
+      ruleNames: [\"*no-latest-tag\"]
+  match:
+    any:
+      - resources:
+          kinds: [Deployment]
+          names: [web]
+  podSecurity:
+    - controlName: Privileged Containers
+      images: [\"ghcr.io/myorg/log-shipper:*\"]
+";
+
+/// Like a policy, an exception delivered to one spoke exempts that spoke's objects
+/// only: the base Deployment both spokes receive keeps its findings on production,
+/// rendered or judged as written; a rule the exception does not name keeps both.
+#[test]
+fn a_policy_exception_delivered_to_one_spoke_exempts_only_that_spokes_objects() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&root().join(FIXTURE), dir.path());
+    write(
+        dir.path(),
+        "apps/web/staging/exceptions.yaml",
+        STAGING_EXCEPTION,
+    );
+    let overlay = dir.path().join("apps/web/staging/kustomization.yaml");
+    let text = std::fs::read_to_string(&overlay).expect("read");
+    std::fs::write(&overlay, format!("{text}  - exceptions.yaml\n")).expect("write");
+
+    let base_rows = |args: &[&str]| -> Vec<(String, String, Vec<String>, String)> {
+        let mut all = vec![".", "--format", "json"];
+        all.extend_from_slice(args);
+        kyverno_rows(&json(&run(Some(dir.path()), &all)))
+            .into_iter()
+            .filter(|(_, at, _, _)| at.starts_with("apps/web/base/"))
+            .map(|(rule, at, clusters, message)| {
+                let tail = message
+                    .rsplit_once(" (")
+                    .map_or(String::new(), |(_, t)| t.to_owned());
+                (rule, at, clusters, tail)
+            })
+            .collect()
+    };
+    let row = |rule: &str, at: &str, clusters: &[&str], tail: &str| {
+        (
+            format!("kyverno/{rule}"),
+            format!("apps/web/base/deployment.yaml:{at}"),
+            clusters.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>(),
+            tail.to_owned(),
+        )
+    };
+    assert_eq!(
+        base_rows(&[]),
+        vec![
+            row(
+                "disallow-latest-tag/no-latest-tag",
+                "27:11",
+                &["production"],
+                ""
+            ),
+            row(
+                "disallow-privileged-containers/privileged-containers",
+                "30:25",
+                &["production", "staging"],
+                ""
+            ),
+            row(
+                "pod-security-baseline/baseline",
+                "30:25",
+                &["production"],
+                "Kyverno podSecurity level baseline)"
+            ),
+        ]
+    );
+    // Judged as written, the messages name where the findings hold.
+    assert_eq!(
+        base_rows(&["--no-render"]),
+        vec![
+            row(
+                "disallow-latest-tag/no-latest-tag",
+                "27:11",
+                &[],
+                "policy delivered to production)"
+            ),
+            row(
+                "disallow-privileged-containers/privileged-containers",
+                "30:25",
+                &[],
+                "policy delivered to production, staging)"
+            ),
+            row(
+                "pod-security-baseline/baseline",
+                "30:25",
+                &[],
+                "policy delivered to production)"
+            ),
+        ]
+    );
+}
+
+/// `hubspoke-lint test` applies the exceptions a `kyverno-test.yaml` lists, as `kyverno
+/// test` does: Kyverno's `test-exceptions/exceptions-1` passes only with its exception.
+#[test]
+fn hubspoke_lint_test_applies_the_exceptions_a_kyverno_test_lists() {
+    let fixture = "fixtures/kyverno-exceptions/exceptions-1";
+    let passing = run(None, &["test", fixture]);
+    assert_eq!(
+        stdout(&passing),
+        "Kyverno tests: 3 passed, 0 failed, 0 skipped (1 file)\nok\n"
+    );
+    assert_eq!(code(&passing), 0);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&root().join(fixture), dir.path());
+    let test_file = dir.path().join("kyverno-test.yaml");
+    let test = std::fs::read_to_string(&test_file).expect("read");
+    let without = test.replacen("exceptions:\n- exception.yaml\n", "", 1);
+    assert_ne!(without, test);
+    std::fs::write(&test_file, without).expect("write");
+    let failing = run(Some(dir.path()), &["test", "."]);
+    assert_eq!(
+        stdout(&failing),
+        "FAIL ./kyverno-test.yaml:22: disallow-host-namespaces/autogen-host-namespaces on important-tool: expected skip: got fail: \
+         validation error: Sharing the host namespaces is disallowed. The fields spec.hostNetwork, spec.hostIPC, and spec.hostPID \
+         must be unset or set to `false`.          . rule autogen-host-namespaces failed at path /spec/template/spec/hostIPC/\n\
+         Kyverno tests: 2 passed, 1 failed, 0 skipped (1 file)\nFAILED: 1 failure\n"
+    );
+    assert_eq!(code(&failing), 1);
 }

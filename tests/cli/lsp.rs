@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::support::{json as json_output, root, run};
+use crate::support::{copy_tree, json as json_output, root, run};
 
 /// Generous: a debug build loads and compiles every policy at start.
 const TIMEOUT: Duration = Duration::from_secs(120);
@@ -1067,19 +1067,6 @@ fn lsp_validates_schemas_as_the_cli_does() {
     assert!(client.exit().success());
 }
 
-/// Every file below `from`, copied under `to`.
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).expect("readable").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy");
-        }
-    }
-}
-
 fn message(diagnostic: &Value) -> &str {
     diagnostic["message"].as_str().unwrap_or_default()
 }
@@ -1131,5 +1118,104 @@ fn lsp_shows_on_a_base_the_findings_of_the_overlays_that_include_it() {
         with_code(&found, "BP006")["range"],
         range((26, 17), (26, 40))
     );
+    assert!(client.exit().success());
+}
+
+/// A repository Kyverno policy requiring production's registry, auto-generated for the
+/// Deployment's pod template; it is in no kustomization, so it applies everywhere.
+const TRUSTED_REGISTRY: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: trusted-registry
+spec:
+  validationFailureAction: Enforce
+  rules:
+    - name: production-registry
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+      validate:
+        message: Images come from the production registry.
+        pattern:
+          spec:
+            containers:
+              - image: \"registry-production.example.com/*\"
+";
+
+/// Editing a base shows the repository's Kyverno policy violations on the objects the
+/// overlays render from it, clusters named: only staging's `${cluster_env}` makes the
+/// registry untrusted (the variable's definition related); once the base pulls from a
+/// registry no environment allows, both clusters.
+#[test]
+fn lsp_shows_on_a_base_the_kyverno_violations_of_the_overlays_that_include_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&root().join("fixtures/hub-spoke-render"), dir.path());
+    std::fs::create_dir_all(dir.path().join("policies")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("policies/trusted-registry.yaml"),
+        TRUSTED_REGISTRY,
+    )
+    .expect("write");
+    let mut client = Client::start(dir.path());
+    let base = "apps/podinfo/base/deployment.yaml";
+    let code = "kyverno/trusted-registry/production-registry";
+    let text = std::fs::read_to_string(dir.path().join(base)).expect("read");
+    let uri = client.open(base, &text);
+    let found = client.diagnostics_until(&uri, |d| {
+        d.iter()
+            .any(|d| d["code"] == code && message(d).ends_with("[cluster: staging]"))
+    });
+    assert_eq!(codes(&found), vec!["BP006", code], "{found:#?}");
+    let violation = with_code(&found, code);
+    assert_eq!(violation["range"], range((26, 26), (26, 40)));
+    assert_eq!(violation["severity"], 1);
+    assert_eq!(
+        message(violation),
+        "Images come from the production registry: value \"registry-staging.example.com/podinfo:6.7.1\" does not match \"registry-production.example.com/*\" [cluster: staging]"
+    );
+    let related: Vec<(String, u64, String)> = violation["relatedInformation"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .map(|r| {
+            (
+                r["location"]["uri"].as_str().unwrap_or_default().to_owned(),
+                r["location"]["range"]["start"]["line"]
+                    .as_u64()
+                    .unwrap_or(0),
+                r["message"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        related,
+        vec![
+            (
+                client.uri("policies/trusted-registry.yaml"),
+                7,
+                "rule `production-registry` of Kyverno policy `trusted-registry` (applied to the pod template as `autogen-production-registry`)".to_owned()
+            ),
+            (
+                client.uri("hub/spokes/staging.yaml"),
+                15,
+                "`cluster_env` is defined here".to_owned()
+            ),
+        ]
+    );
+
+    let edited = text.replace("registry-${cluster_env}.example.com/", "docker.io/");
+    std::fs::write(dir.path().join(base), &edited).expect("write");
+    client.change(&uri, 2, &edited);
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let found = client.diagnostics_until(&uri, |d| {
+        d.iter()
+            .any(|d| d["code"] == code && message(d).ends_with("[clusters: production, staging]"))
+    });
+    assert_eq!(codes(&found), vec!["BP006", code], "{found:#?}");
+    assert_eq!(with_code(&found, code)["range"], range((26, 17), (26, 40)));
     assert!(client.exit().success());
 }

@@ -777,3 +777,230 @@ spec:
     );
     assert_eq!(kyverno(&["--no-render"]), vec![]);
 }
+
+/// `render --kustomization` prints one Kustomization's objects and reports the problems
+/// and notes of rendering that Kustomization only (not its children's, as for the
+/// objects), on every cluster it applies to; the exit code follows those problems.
+#[test]
+fn render_of_one_kustomization_reports_that_kustomizations_problems_only() {
+    let render = |dir: Option<&std::path::Path>, path: &str, extra: &[&str]| {
+        let mut args = vec!["render", path, "--color", "never"];
+        args.extend_from_slice(extra);
+        let output = run(dir, &args);
+        (
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+            code(&output),
+        )
+    };
+    // Every problem of the broken fixture comes from rendering `flux-system/web`.
+    let (all, all_code) = render(None, BROKEN, &[]);
+    assert!(
+        all.ends_with("Rendered 1 cluster (5 objects): 5 errors, 1 warning, 0 notes.\n"),
+        "{all}"
+    );
+    assert_eq!(all_code, 1);
+    let (web, web_code) = render(None, BROKEN, &["--kustomization", "flux-system/web"]);
+    assert_eq!(
+        web,
+        all.replace(
+            "Rendered 1 cluster (5 objects)",
+            "Rendered 1 cluster (2 objects)"
+        )
+    );
+    assert_eq!(web_code, 1);
+    // Its parent applies the Kustomization object, not what it renders.
+    assert_eq!(
+        render(
+            None,
+            BROKEN,
+            &["--kustomization", "flux-system/flux-system"]
+        ),
+        (String::new(), 0)
+    );
+
+    // A note of one spoke's Kustomization, not the other's nor the hub's.
+    let kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - namespace.yaml
+  - service.yaml
+  - https://github.com/example/redis//deploy?ref=v1.0.0
+";
+    let dir = fixture_with(
+        FIXTURE,
+        &[("apps/redis/base/kustomization.yaml", kustomization)],
+    );
+    assert_eq!(
+        render(Some(dir.path()), ".", &["--kustomization", "flux-system/production"]),
+        (
+            "Not checked:
+  note: apps/redis/base/kustomization.yaml:6:5: remote resource `https://github.com/example/redis//deploy?ref=v1.0.0` is not fetched (no network) (on production)
+
+Rendered 1 cluster (6 objects): 0 errors, 0 warnings, 1 note.
+"
+            .to_owned(),
+            0
+        )
+    );
+    assert_eq!(
+        render(
+            Some(dir.path()),
+            ".",
+            &["--kustomization", "flux-system/spokes"]
+        ),
+        (String::new(), 0)
+    );
+}
+
+/// Staging's variables in a SOPS-encrypted Secret (`postBuild.substituteFrom`).
+const SOPS_STAGING: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: staging
+  namespace: flux-system
+spec:
+  path: ./clusters/staging
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  kubeConfig:
+    secretRef:
+      name: staging-kubeconfig
+  decryption:
+    provider: sops
+    secretRef:
+      name: sops-age
+  postBuild:
+    substituteFrom:
+      - kind: Secret
+        name: staging-vars
+";
+
+const SOPS_SECRET: &str =
+    "# The staging variables, encrypted with SOPS: their values are unknown offline.
+apiVersion: v1
+kind: Secret
+metadata:
+  name: staging-vars
+  namespace: flux-system
+type: Opaque
+stringData:
+  cluster_env: ENC[AES256_GCM,data:c3RhZ2luZw==,iv:a=,tag:b==,type:str]
+  cluster_region: ENC[AES256_GCM,data:ZXUtY2VudHJhbC0x,iv:c=,tag:d==,type:str]
+sops:
+  lastmodified: \"2026-12-01T00:00:00Z\"
+  mac: ENC[AES256_GCM,data:e=,iv:f=,tag:g==,type:str]
+  version: 3.8.1
+";
+
+/// Values from a SOPS-encrypted Secret are unknown: each `${VAR}` they would fill is a
+/// note naming the cluster and why, and no rule reports on them (staging's registry,
+/// `registry-${cluster_env}`, is no longer judged untrusted); `render` exits 0 on notes.
+#[test]
+fn sops_encrypted_substitution_values_are_unknown_notes_never_findings() {
+    let clear = json(&run(None, &[FIXTURE, "--format", "json"]));
+    let untrusted: Vec<Located> = located(&clear)
+        .into_iter()
+        .filter(|f| f.rule == "BP006")
+        .collect();
+    assert_eq!(
+        untrusted,
+        vec![finding(
+            "BP006",
+            "apps/podinfo/base/deployment.yaml:27:27",
+            &["staging"],
+            &["hub/spokes/staging.yaml:16:7 `cluster_env` is defined here"]
+        )]
+    );
+
+    let dir = fixture_with(
+        FIXTURE,
+        &[
+            ("hub/spokes/staging.yaml", SOPS_STAGING),
+            ("clusters/hub/staging-vars.yaml", SOPS_SECRET),
+        ],
+    );
+    let unknown = |at: &str, variable: &str| {
+        format!("  note: {at}: variable \"{variable}\" may come from a substituteFrom object whose values are not known offline (SOPS-encrypted, or not in the repository) (on staging)\n")
+    };
+    let notes = [
+        unknown("apps/podinfo/base/deployment.yaml:8:10", "cluster_env"),
+        unknown("apps/podinfo/base/deployment.yaml:27:27", "cluster_env"),
+        "  note: clusters/hub/staging-vars.yaml:2:1: a SOPS-encrypted object, and the Kustomization has no spec.decryption: Flux applies it encrypted (on hub)\n".to_owned(),
+        unknown("clusters/staging/cluster-config.yaml:7:16", "cluster_env"),
+        unknown("clusters/staging/cluster-config.yaml:8:11", "cluster_region"),
+    ]
+    .concat();
+    let rendered = run(Some(dir.path()), &["render", ".", "--color", "never"]);
+    assert_eq!(
+        String::from_utf8_lossy(&rendered.stderr),
+        format!(
+            "Not checked:\n{notes}\nRendered 3 clusters (19 objects): 0 errors, 0 warnings, 5 notes.\n"
+        )
+    );
+    assert_eq!(code(&rendered), 0);
+
+    let linted = run(Some(dir.path()), &[".", "--format", "json"]);
+    let report = json(&linted);
+    let rows: Vec<(String, String, Vec<String>)> = located(&report)
+        .into_iter()
+        .map(|f| (f.rule, f.at, f.clusters))
+        .collect();
+    let row = |rule: &str, at: &str, clusters: &[&str]| {
+        (
+            rule.to_owned(),
+            at.to_owned(),
+            clusters.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>(),
+        )
+    };
+    // The fixture's findings but staging's untrusted registry.
+    assert_eq!(
+        rows,
+        vec![
+            row(
+                "PSS001",
+                "apps/podinfo/overlays/production/privileged-patch.yaml:12:25",
+                &["production"]
+            ),
+            row(
+                "HUB015",
+                "clusters/hub/flux-system/gotk-sync.yaml:19:9",
+                &["hub"]
+            ),
+            row(
+                "HUB017",
+                "clusters/hub/flux-system/gotk-sync.yaml:19:9",
+                &["hub"]
+            ),
+            row(
+                "HUB015",
+                "clusters/production/cluster-config.yaml:6:1",
+                &["production"]
+            ),
+            row(
+                "HUB015",
+                "clusters/staging/cluster-config.yaml:6:1",
+                &["staging"]
+            ),
+            row("HUB007", "hub/spokes/production.yaml:13:13", &["hub"]),
+            row("HUB007", "hub/spokes/staging.yaml:13:13", &["hub"]),
+        ]
+    );
+    let note_places: Vec<String> = report["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .map(at)
+        .collect();
+    assert_eq!(
+        note_places,
+        [
+            "apps/podinfo/base/deployment.yaml:8:10",
+            "apps/podinfo/base/deployment.yaml:27:27",
+            "clusters/hub/staging-vars.yaml:2:1",
+            "clusters/staging/cluster-config.yaml:7:16",
+            "clusters/staging/cluster-config.yaml:8:11",
+        ]
+    );
+    assert_eq!(code(&linted), 1);
+}

@@ -70,3 +70,16 @@ pub fn user_policy(dir: &Path, name: &str, id: &str, rules: &str) {
     )
     .expect("write");
 }
+
+/// Every file below `from`, copied under `to`.
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("readable").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}

@@ -10,12 +10,14 @@
 //!   nothing) admits, checked as Kyverno checks an exception's match: kinds, names,
 //!   namespaces, annotations, selector and namespace selector, but not operations;
 //!   and when its `conditions` hold on the resource;
-//! - a rule an exception applies to is skipped on that resource.
-//!
-//! `podSecurity` controls in an exception (which exempt single Pod Security
-//! controls of a `podSecurity` rule) are not applied: such an exception does not
-//! skip a `podSecurity` rule, and [`PolicyException::pod_security`] lets the caller
-//! say so.
+//! - a rule an exception applies to is skipped on that resource;
+//! - for a `validate.podSecurity` rule, exceptions listing `podSecurity` controls
+//!   (`controlName`, `images`, `restrictedField`, `values`) exempt those controls
+//!   only: Kyverno applies their entries after the rule's own `exclude`, one list
+//!   after the other (`pkg/engine/handlers/validation/validate_pss.go`,
+//!   `pss.ApplyPodSecurityExclusion`), which is the rule's `exclude` list with the
+//!   exceptions' entries appended. One applying exception without `podSecurity`
+//!   skips the rule as for any rule.
 
 use hubspoke_manifest::PathSegment;
 use serde_json::Value;
@@ -43,8 +45,9 @@ pub struct PolicyException {
     pub conditions: Option<Value>,
     /// `spec.exceptions`: the policies and rules exempted.
     pub exceptions: Vec<Exemption>,
-    /// Whether `spec.podSecurity` lists controls (not applied, see the module).
-    pub pod_security: bool,
+    /// `spec.podSecurity`: the Pod Security controls exempted, each entry as
+    /// written (the form of a `podSecurity` rule's `exclude` entries).
+    pub pod_security: Vec<Value>,
     /// Problems found while compiling, at JSON paths into the document. An
     /// exception with problems is not applied.
     pub problems: Vec<PolicyProblem>,
@@ -113,10 +116,7 @@ impl PolicyException {
             parse::conditions(c, &child(&spec_path, "conditions"), &mut problems);
         }
         let exceptions = exemptions(spec, &spec_path, &mut problems);
-        let pod_security = spec
-            .and_then(|s| s.get("podSecurity"))
-            .and_then(Value::as_array)
-            .is_some_and(|list| !list.is_empty());
+        let pod_security = pod_security_controls(spec, &spec_path, &mut problems);
         Some(PolicyException {
             name: text("name"),
             namespace: text("namespace"),
@@ -209,6 +209,117 @@ fn filter_holds(filter: &ResourceFilter, target: &MatchTarget<'_>) -> bool {
         }
     }
     true
+}
+
+/// Pod Security control names, as Kyverno's CRD enumerates them.
+const CONTROL_NAMES: [&str; 15] = [
+    "HostProcess",
+    "Host Namespaces",
+    "Privileged Containers",
+    "Capabilities",
+    "HostPath Volumes",
+    "Host Ports",
+    "AppArmor",
+    "SELinux",
+    "/proc Mount Type",
+    "Seccomp",
+    "Sysctls",
+    "Volume Types",
+    "Privilege Escalation",
+    "Running as Non-root",
+    "Running as Non-root user",
+];
+
+/// Controls checked per container: an exemption must name the images it is for.
+const CONTAINER_LEVEL_CONTROLS: [&str; 5] = [
+    "Capabilities",
+    "Privileged Containers",
+    "Host Ports",
+    "/proc Mount Type",
+    "Privilege Escalation",
+];
+
+/// Controls checked on the pod only: an exemption naming images is refused.
+const POD_LEVEL_CONTROLS: [&str; 4] = [
+    "Host Namespaces",
+    "HostPath Volumes",
+    "Sysctls",
+    "Volume Types",
+];
+
+/// `spec.podSecurity`, checked as Kyverno's `PodSecurityStandard.Validate` and the
+/// CRD check it: a known `controlName`; `images` for a container-level control and
+/// none for a pod-level one; `restrictedField` and `values` together.
+fn pod_security_controls(
+    spec: Option<&Value>,
+    spec_path: &[PathSegment],
+    problems: &mut Problems<'_>,
+) -> Vec<Value> {
+    let at = child(spec_path, "podSecurity");
+    let list = match spec.and_then(|s| s.get("podSecurity")) {
+        None | Some(Value::Null) => return Vec::new(),
+        Some(Value::Array(list)) => list,
+        Some(_) => {
+            problems.add(&at, "podSecurity must be a list of controls");
+            return Vec::new();
+        }
+    };
+    for (i, entry) in list.iter().enumerate() {
+        let entry_path = index(&at, i);
+        let Some(fields) = entry.as_object() else {
+            problems.add(&entry_path, "a podSecurity entry must be a mapping");
+            continue;
+        };
+        let control = fields
+            .get("controlName")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let control_path = child(&entry_path, "controlName");
+        if !CONTROL_NAMES.contains(&control) {
+            problems.add(
+                &control_path,
+                format!(
+                    "controlName must be one of {}, not {control:?}",
+                    CONTROL_NAMES.join(", ")
+                ),
+            );
+        }
+        let images = parse::strings(
+            fields.get("images"),
+            &child(&entry_path, "images"),
+            problems,
+        );
+        if CONTAINER_LEVEL_CONTROLS.contains(&control) && images.is_empty() {
+            problems.add(
+                &control_path,
+                "exclude.images must be specified for the container level control",
+            );
+        } else if POD_LEVEL_CONTROLS.contains(&control) && !images.is_empty() {
+            problems.add(
+                &control_path,
+                "exclude.images must not be specified for the pod level control",
+            );
+        }
+        let restricted_field = fields
+            .get("restrictedField")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let values = parse::strings(
+            fields.get("values"),
+            &child(&entry_path, "values"),
+            problems,
+        );
+        if !restricted_field.is_empty() && values.is_empty() {
+            problems.add(&child(&entry_path, "values"), "values is required");
+        }
+        if restricted_field.is_empty() && !values.is_empty() {
+            problems.add(
+                &child(&entry_path, "restrictedField"),
+                "restrictedField is required",
+            );
+        }
+    }
+    list.clone()
 }
 
 /// `spec.exceptions`; an entry without `policyName` is a problem.

@@ -86,3 +86,84 @@ fn refused_policies_are_skipped_and_the_others_evaluated() {
     assert!(!report.checks[3].kyverno_test_passes());
     assert_eq!(report.checks.len(), 5);
 }
+
+/// Kyverno's own `test/cli/test-exceptions` scenarios (copied into `fixtures/`).
+fn exceptions_test(dir: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/kyverno-exceptions")
+        .join(dir)
+        .join("kyverno-test.yaml")
+}
+
+/// `(resource, expected, actual, message)` of every check.
+fn verdicts(dir: &str) -> Vec<(String, String, Actual, Option<String>)> {
+    let report = run_test(&exceptions_test(dir)).expect("the test runs");
+    report
+        .checks
+        .into_iter()
+        .map(|c| (c.resource, c.expected, c.actual, c.message))
+        .collect()
+}
+
+fn status(s: &str) -> Actual {
+    Actual::Status(s.to_owned())
+}
+
+#[test]
+fn the_exceptions_a_test_lists_skip_the_rules_they_name_as_kyverno_test_does() {
+    for dir in ["exceptions-1", "exceptions-deprecated"] {
+        let seen = verdicts(dir);
+        assert_eq!(seen.len(), 3, "{dir}: {seen:?}");
+        assert_eq!(
+            (&seen[0].0, &seen[0].2),
+            (&"bad-deployment".to_owned(), &status("fail"))
+        );
+        assert_eq!(
+            (&seen[1].0, &seen[1].2),
+            (&"good-deployment".to_owned(), &status("pass"))
+        );
+        // Only the exception turns this failure into the expected skip.
+        assert_eq!(
+            seen[2],
+            (
+                "important-tool".to_owned(),
+                "skip".to_owned(),
+                status("skip"),
+                Some("rule is skipped due to policy exceptionsdelta/delta-exception".to_owned())
+            ),
+            "{dir}"
+        );
+    }
+    // An exception whose conditions hold for the blue Deployment only.
+    let seen = verdicts("exceptions-2");
+    let actual: Vec<(&str, &Actual)> = seen.iter().map(|s| (s.0.as_str(), &s.2)).collect();
+    assert_eq!(
+        actual,
+        [
+            ("bad-deployment", &status("fail")),
+            ("good-deployment", &status("pass")),
+            ("excluded-deployment", &status("skip")),
+        ]
+    );
+    assert_eq!(
+        seen[2].3.as_deref(),
+        Some("rule is skipped due to policy exceptionscontainer-exception")
+    );
+}
+
+#[test]
+fn pod_security_exemptions_in_a_test_stay_with_the_pod_security_rules() {
+    // `podSecurity` rules map onto the bundled Pod Security rules, which the
+    // linter runs; the test runner leaves them out of scope, exceptions or not.
+    let seen = verdicts("exceptions-3");
+    assert_eq!(seen.len(), 3);
+    for (resource, _, actual, _) in &seen {
+        assert_eq!(
+            actual,
+            &Actual::OutOfScope(
+                "podSecurity rules map onto the bundled Pod Security rules".to_owned()
+            ),
+            "{resource}"
+        );
+    }
+}

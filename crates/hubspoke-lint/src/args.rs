@@ -254,7 +254,8 @@ pub struct RenderArgs {
     /// Only this cluster (default: every cluster, by name).
     #[arg(long, value_name = "NAME")]
     pub cluster: Option<String>,
-    /// Only the objects this Flux Kustomization applies (NAMESPACE/NAME).
+    /// Only the objects this Flux Kustomization applies (NAMESPACE/NAME), and the problems
+    /// of rendering it.
     #[arg(long, value_name = "NS/NAME")]
     pub kustomization: Option<String>,
     /// yaml (a stream of documents) or json (an array of {cluster, kustomization, object}).

@@ -85,6 +85,11 @@ pub struct RenderedKustomization {
     pub path: Option<String>,
     /// Rendered (else unknown or failed: see the cluster's unknowns and problems).
     pub rendered: bool,
+    /// The problems rendering it raised (also among the cluster's problems), so that
+    /// what one Kustomization applies can be shown with its own problems.
+    pub problems: Vec<RenderProblem>,
+    /// What rendering it could not know (also among the cluster's unknowns).
+    pub unknowns: Vec<Unknown>,
 }
 
 /// What one cluster receives.

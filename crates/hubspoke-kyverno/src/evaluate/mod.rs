@@ -263,22 +263,27 @@ pub fn evaluate_policy_with(
         if rule_applies(&target, &rule.matching, rule.exclude.as_ref(), &requester).is_err() {
             continue;
         }
-        if let Some(reason) = exempted(exceptions, policy, rule, &target, &mut base_context, || {
+        let exemption = exempted(exceptions, policy, rule, &target, &mut base_context, || {
             new_base_context(policy, input, variables, namespace, options, &requester)
-        }) {
-            results.push(RuleResult {
-                policy: policy.name.clone(),
-                policy_namespace: policy.namespace.clone(),
-                rule: rule.name.clone(),
-                rule_index: index,
-                resource: id.clone(),
-                outcome: Outcome::Skip { reason },
-                message: None,
-                rule_message: None,
-            });
-            continue;
-        }
-        let answer = evaluate_rule(
+        });
+        let exempted_controls = match exemption {
+            Exempted::No => Vec::new(),
+            Exempted::Rule(reason) => {
+                results.push(RuleResult {
+                    policy: policy.name.clone(),
+                    policy_namespace: policy.namespace.clone(),
+                    rule: rule.name.clone(),
+                    rule_index: index,
+                    resource: id.clone(),
+                    outcome: Outcome::Skip { reason },
+                    message: None,
+                    rule_message: None,
+                });
+                continue;
+            }
+            Exempted::Controls(controls) => controls,
+        };
+        let mut answer = evaluate_rule(
             &mut base_context,
             policy,
             rule,
@@ -289,6 +294,9 @@ pub fn evaluate_policy_with(
             &requester,
             repository,
         );
+        if let MaybeOutcome::Some(Outcome::PodSecurity { exclude, .. }) = &mut answer.outcome {
+            append_controls(exclude, exempted_controls);
+        }
         let applied = matches!(
             answer.outcome,
             MaybeOutcome::Some(Outcome::Pass | Outcome::Fail { .. })
@@ -312,10 +320,22 @@ pub fn evaluate_policy_with(
     results
 }
 
-/// Kyverno's skip message when exceptions that name `rule` apply to the resource
-/// of `target`; `None` when none does. An exception with `podSecurity` controls
-/// does not skip a `podSecurity` rule (Kyverno exempts single controls then,
-/// which the Pod Security rules here cannot).
+/// What the exceptions that apply to a resource do to one rule.
+#[derive(Debug)]
+enum Exempted {
+    /// Nothing: no exception names the rule and applies.
+    No,
+    /// The rule is skipped, for Kyverno's reason.
+    Rule(String),
+    /// A `podSecurity` rule runs with these controls exempted besides its own
+    /// `exclude` (every applying exception lists `podSecurity` controls).
+    Controls(Vec<Value>),
+}
+
+/// What the exceptions naming `rule` that apply to the resource of `target` do
+/// to it. A rule is skipped, with Kyverno's message, unless it is a
+/// `podSecurity` rule and every such exception lists `podSecurity` controls:
+/// then their controls are exempted (Kyverno's `validate_pss.go`).
 fn exempted(
     exceptions: &[PolicyException],
     policy: &Policy,
@@ -323,31 +343,62 @@ fn exempted(
     target: &MatchTarget<'_>,
     base_context: &mut Option<Context>,
     new_context: impl FnOnce() -> Context,
-) -> Option<String> {
+) -> Exempted {
     let mut named = exceptions
         .iter()
         .filter(|e| e.names(policy, &rule.name))
-        .filter(|e| !(e.pod_security && matches!(rule.body, RuleBody::PodSecurity(_))))
         .peekable();
-    named.peek()?;
+    if named.peek().is_none() {
+        return Exempted::No;
+    }
     let ctx = base_context.get_or_insert_with(new_context);
-    let keys: Vec<String> = named
-        .filter(|e| e.applies_to(target, ctx))
-        .map(|e| {
-            if e.namespace.is_empty() {
-                e.name.clone()
-            } else {
-                format!("{}/{}", e.namespace, e.name)
-            }
-        })
-        .collect();
+    let applying: Vec<&PolicyException> = named.filter(|e| e.applies_to(target, ctx)).collect();
+    if applying.is_empty() {
+        return Exempted::No;
+    }
+    let key = |e: &PolicyException| {
+        if e.namespace.is_empty() {
+            e.name.clone()
+        } else {
+            format!("{}/{}", e.namespace, e.name)
+        }
+    };
+    if matches!(rule.body, RuleBody::PodSecurity(_)) {
+        // Kyverno's text for a podSecurity rule: the first exception without
+        // controls, after a space.
+        return match applying.iter().find(|e| e.pod_security.is_empty()) {
+            Some(whole) => Exempted::Rule(format!(
+                "rule is skipped due to policy exception {}",
+                key(whole)
+            )),
+            None => Exempted::Controls(
+                applying
+                    .iter()
+                    .flat_map(|e| e.pod_security.iter().cloned())
+                    .collect(),
+            ),
+        };
+    }
+    let keys: Vec<String> = applying.into_iter().map(key).collect();
     // Kyverno's text, without a space before the keys.
-    (!keys.is_empty()).then(|| {
-        format!(
-            "rule is skipped due to policy exceptions{}",
-            keys.join(", ")
-        )
-    })
+    Exempted::Rule(format!(
+        "rule is skipped due to policy exceptions{}",
+        keys.join(", ")
+    ))
+}
+
+/// A `podSecurity` rule's `exclude` with exceptions' controls appended: Kyverno
+/// applies the exceptions' entries after the rule's, one after the other. An
+/// `exclude` that is not a list (malformed) is left as written.
+fn append_controls(exclude: &mut Value, controls: Vec<Value>) {
+    if controls.is_empty() {
+        return;
+    }
+    match exclude {
+        Value::Null => *exclude = Value::Array(controls),
+        Value::Array(list) => list.extend(controls),
+        _ => {}
+    }
 }
 
 /// The resource after the values that set `request.object…` variables, as

@@ -260,3 +260,170 @@ fn malformed_exceptions_are_problems_and_exempt_nothing() {
     }))
     .is_none());
 }
+
+/// The `psa` policy of Kyverno's `test/cli/test-exceptions/exceptions-3`, with an
+/// `exclude` of its own.
+fn baseline_pod_security() -> Policy {
+    Policy::compile(&json!({
+        "apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy",
+        "metadata": {"name": "psa"},
+        "spec": {"rules": [{"name": "baseline",
+             "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+             "validate": {"failureAction": "Enforce", "podSecurity": {
+                 "level": "baseline", "version": "latest",
+                 "exclude": [{"controlName": "Sysctls"}]}}}]}
+    }))
+    .expect("a policy")
+}
+
+fn host_path_exception() -> PolicyException {
+    exception(json!({
+        "exceptions": [{"policyName": "psa", "ruleNames": ["baseline"]}],
+        "match": {"any": [{"resources": {"namespaces": ["staging-ns"]}}]},
+        "podSecurity": [{"controlName": "HostPath Volumes",
+                         "restrictedField": "spec.volumes[*].hostPath",
+                         "values": ["/var/lib1"]}]
+    }))
+}
+
+/// The one result of `policy` on `resource`.
+fn only_outcome(policy: &Policy, resource: &Value, exceptions: &[PolicyException]) -> Outcome {
+    let labels = BTreeMap::new();
+    let input = ResourceInput {
+        resource,
+        namespace: None,
+        namespace_labels: &labels,
+        subresource: "",
+        values: None,
+    };
+    let variables = ResourceVariables::new(resource);
+    let mut results = evaluate_policy_with(
+        policy,
+        &input,
+        &variables,
+        exceptions,
+        &Options::default(),
+        &NoRepositoryData,
+    );
+    assert_eq!(results.len(), 1, "{results:?}");
+    results.remove(0).outcome
+}
+
+#[test]
+fn pod_security_controls_are_appended_to_the_rules_exclude_where_the_exception_applies() {
+    let policy = baseline_pod_security();
+    let controls = host_path_exception();
+    assert!(controls.problems.is_empty(), "{:?}", controls.problems);
+    let outcome = only_outcome(
+        &policy,
+        &pod("excluded-pod", "staging-ns"),
+        std::slice::from_ref(&controls),
+    );
+    assert_eq!(
+        outcome,
+        Outcome::PodSecurity {
+            level: "baseline".to_owned(),
+            version: Some("latest".to_owned()),
+            exclude: json!([
+                {"controlName": "Sysctls"},
+                {"controlName": "HostPath Volumes",
+                 "restrictedField": "spec.volumes[*].hostPath", "values": ["/var/lib1"]}
+            ]),
+        }
+    );
+    // Outside the exception's namespace the rule keeps its own exclude only.
+    let outcome = only_outcome(
+        &policy,
+        &pod("bad-pod", "default"),
+        std::slice::from_ref(&controls),
+    );
+    assert!(
+        matches!(&outcome, Outcome::PodSecurity { exclude, .. }
+            if *exclude == json!([{"controlName": "Sysctls"}])),
+        "{outcome:?}"
+    );
+}
+
+#[test]
+fn an_applying_exception_without_controls_skips_a_pod_security_rule_whole() {
+    let policy = baseline_pod_security();
+    let whole = PolicyException::compile(&json!({
+        "apiVersion": "kyverno.io/v2", "kind": "PolicyException",
+        "metadata": {"name": "whole", "namespace": "kyverno"},
+        "spec": {"exceptions": [{"policyName": "psa", "ruleNames": ["*"]}],
+                 "match": {"any": [{"resources": {"kinds": ["Pod"]}}]}}
+    }))
+    .expect("a PolicyException");
+    // Kyverno's podSecurity text has a space and names the first such exception.
+    assert_eq!(
+        only_outcome(
+            &policy,
+            &pod("excluded-pod", "staging-ns"),
+            &[host_path_exception(), whole]
+        ),
+        Outcome::Skip {
+            reason: "rule is skipped due to policy exception kyverno/whole".to_owned()
+        }
+    );
+    // Controls for a podSecurity rule do not exempt a pattern rule piecemeal: the
+    // exception skips it, as Kyverno's validate handler does.
+    let require = require_team();
+    let controls_for_team = exception(json!({
+        "exceptions": [{"policyName": "require-team", "ruleNames": ["team-label"]}],
+        "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+        "podSecurity": [{"controlName": "Sysctls"}]
+    }));
+    assert_eq!(
+        outcomes(&require, &pod("web", "apps"), &[controls_for_team]),
+        owned(&[
+            (
+                "team-label",
+                "skip",
+                "rule is skipped due to policy exceptionskyverno/legacy"
+            ),
+            ("no-latest", "fail", ""),
+        ])
+    );
+}
+
+#[test]
+fn malformed_pod_security_controls_are_problems() {
+    let bad = exception(json!({
+        "exceptions": [{"policyName": "psa", "ruleNames": ["baseline"]}],
+        "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+        "podSecurity": [
+            {"controlName": "Privileged Containers"},
+            {"controlName": "HostPath Volumes", "images": ["nginx"]},
+            {"controlName": "Seccomp", "restrictedField": "spec.securityContext.seccompProfile.type"},
+            {"controlName": "SELinux", "values": ["spc_t"]},
+            {"controlName": "Root"},
+            "Sysctls"
+        ]
+    }));
+    let messages: Vec<(String, &str)> = bad
+        .problems
+        .iter()
+        .map(|p| {
+            let path: Vec<String> = p.path.iter().map(ToString::to_string).collect();
+            (path.join("."), p.message.as_str())
+        })
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            ("spec.podSecurity.0.controlName".to_owned(), "exclude.images must be specified for the container level control"),
+            ("spec.podSecurity.1.controlName".to_owned(), "exclude.images must not be specified for the pod level control"),
+            ("spec.podSecurity.2.values".to_owned(), "values is required"),
+            ("spec.podSecurity.3.restrictedField".to_owned(), "restrictedField is required"),
+            ("spec.podSecurity.4.controlName".to_owned(), "controlName must be one of HostProcess, Host Namespaces, Privileged Containers, Capabilities, HostPath Volumes, Host Ports, AppArmor, SELinux, /proc Mount Type, Seccomp, Sysctls, Volume Types, Privilege Escalation, Running as Non-root, Running as Non-root user, not \"Root\""),
+            ("spec.podSecurity.5".to_owned(), "a podSecurity entry must be a mapping"),
+        ]
+    );
+    // An exception with problems is not applied.
+    let outcome = only_outcome(&baseline_pod_security(), &pod("p", "apps"), &[bad]);
+    assert!(
+        matches!(&outcome, Outcome::PodSecurity { exclude, .. }
+            if *exclude == json!([{"controlName": "Sysctls"}])),
+        "{outcome:?}"
+    );
+}

@@ -1,6 +1,7 @@
 //! A runner for Kyverno CLI test directories (`kyverno-test.yaml`): the
-//! policies and resources it names, its values file, and every expected
-//! result in `results[]` compared as `kyverno test` compares them.
+//! policies, resources and `PolicyException`s (`exceptions:`) it names, its
+//! values file, and every expected result in `results[]` compared as `kyverno
+//! test` compares them.
 //!
 //! `kyverno test` reads a result for a resource that the rule did not match
 //! at all as "excluded", which passes whatever was expected; each check here
@@ -14,8 +15,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::context::NoRepositoryData;
-use crate::evaluate::{evaluate_policy, Options, Outcome, ResourceInput, RuleResult};
+use crate::context::{NoRepositoryData, ResourceVariables};
+use crate::evaluate::{evaluate_policy_with, Options, Outcome, ResourceInput, RuleResult};
+use crate::exception::PolicyException;
 use crate::matching::{RequestInfo, UserInfoMode};
 use crate::policy::Policy;
 
@@ -204,6 +206,17 @@ pub fn run_test(path: &Path) -> Result<TestReport, TestError> {
         }
     }
 
+    // `exceptions:`, applied to every policy they name (other documents, such as
+    // CEL policies' exceptions, exempt nothing here).
+    let mut exceptions: Vec<PolicyException> = Vec::new();
+    for file in load::expand(dir, &list("exceptions"))? {
+        exceptions.extend(
+            load::documents(&file)?
+                .iter()
+                .filter_map(PolicyException::compile),
+        );
+    }
+
     // Resources, prepared as the CLI does, first of duplicates kept.
     let mut resources: Vec<(String, Value)> = Vec::new();
     for file in load::expand(dir, &list("resources"))? {
@@ -255,9 +268,17 @@ pub fn run_test(path: &Path) -> Result<TestReport, TestError> {
                 subresource: &subresource,
                 values: Some(&values.values),
             };
+            let variables = ResourceVariables::new(input.resource);
             let mut all = Vec::new();
             for policy in policies.iter().filter(|p| !p.kyverno_rejects()) {
-                all.extend(evaluate_policy(policy, &input, &options, &NoRepositoryData));
+                all.extend(evaluate_policy_with(
+                    policy,
+                    &input,
+                    &variables,
+                    &exceptions,
+                    &options,
+                    &NoRepositoryData,
+                ));
             }
             responses.insert((operation.clone(), key.clone()), all);
         }

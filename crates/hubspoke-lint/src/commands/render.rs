@@ -4,7 +4,9 @@
 //! What could not be rendered is reported on standard error as `lint` reports it
 //! (each problem at its line with the clusters affected, what is unknown offline a
 //! note), and everything else is still printed; the exit code is `lint`'s: 1 when a
-//! problem is at or above the failing severity.
+//! problem is at or above the failing severity. With `--kustomization`, the objects
+//! that Kustomization applies are printed (not its children's) and the problems
+//! and notes are those of rendering it, on every chosen cluster.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -12,7 +14,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use hubspoke_diagnostics::{Severity, Summary};
 use hubspoke_manifest::ParsedFile;
-use hubspoke_render::{ClusterObject, Origin};
+use hubspoke_render::{ClusterObject, ClusterRender, Origin};
 use hubspoke_report::{count, HumanOptions, Report};
 use hubspoke_workspace::{Configuration, Flags, RenderProblems, RenderRun};
 
@@ -65,7 +67,6 @@ pub fn run(args: &RenderArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus>
             .map_or(&render.clusters[..0], |i| &render.clusters[i..=i]),
         None => &render.clusters[..],
     };
-    let problems = rendered.problems(configuration, chosen)?;
     let clusters: Vec<_> = chosen.iter().collect();
     if let Some(wanted) = &args.kustomization {
         let exists = clusters.iter().any(|c| {
@@ -94,6 +95,10 @@ pub fn run(args: &RenderArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus>
             );
         }
     }
+    let problems = match &args.kustomization {
+        Some(wanted) => rendered.problems(configuration, &problems_of(chosen, wanted))?,
+        None => rendered.problems(configuration, chosen)?,
+    };
     let selected = |object: &ClusterObject| {
         args.kustomization
             .as_ref()
@@ -154,8 +159,22 @@ pub fn run(args: &RenderArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus>
         }
     }
     out.flush()?;
-    let objects = clusters.iter().map(|c| c.objects.len()).sum();
-    report_problems(&problems, clusters.len(), objects, args.color)?;
+    let objects = clusters
+        .iter()
+        .map(|c| c.objects.iter().filter(|o| selected(o)).count())
+        .sum();
+    // With `--kustomization`, the clusters it applies objects to.
+    let rendered_clusters = clusters
+        .iter()
+        .filter(|c| {
+            args.kustomization.as_ref().is_none_or(|wanted| {
+                c.kustomizations
+                    .iter()
+                    .any(|k| k.kustomization.to_string() == *wanted)
+            })
+        })
+        .count();
+    report_problems(&problems, rendered_clusters, objects, args.color)?;
     let failing = fail_on.is_some_and(|threshold| {
         problems
             .findings
@@ -167,6 +186,32 @@ pub fn run(args: &RenderArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus>
     } else {
         ExitStatus::Clean
     })
+}
+
+/// The clusters with only the problems and unknowns of rendering Kustomization
+/// `wanted` (`NAMESPACE/NAME`): what `render --kustomization` reports.
+fn problems_of(clusters: &[ClusterRender], wanted: &str) -> Vec<ClusterRender> {
+    clusters
+        .iter()
+        .map(|cluster| {
+            let records = cluster
+                .kustomizations
+                .iter()
+                .filter(|k| k.kustomization.to_string() == wanted);
+            let (mut problems, mut unknowns) = (Vec::new(), Vec::new());
+            for record in records {
+                problems.extend(record.problems.iter().cloned());
+                unknowns.extend(record.unknowns.iter().cloned());
+            }
+            ClusterRender {
+                cluster: cluster.cluster.clone(),
+                objects: Vec::new(),
+                kustomizations: Vec::new(),
+                problems,
+                unknowns,
+            }
+        })
+        .collect()
 }
 
 /// The problems and notes on standard error, as `lint` shows them, and a closing

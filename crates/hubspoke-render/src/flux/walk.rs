@@ -152,12 +152,16 @@ impl<'a> Walk<'a> {
         // Component's, or one a parent Kustomization's `spec.patches` gives all its
         // children) does its work where it selects something: it is a mistake only
         // when it selects nothing anywhere.
+        let mistaken = |p: &RenderProblem| {
+            p.kustomize_fails
+                || p.code != ProblemCode::PatchTargetNotFound
+                || !self.matched_patch_targets.contains(&p.origin)
+        };
         for cluster in self.clusters.values_mut() {
-            cluster.problems.retain(|p| {
-                p.kustomize_fails
-                    || p.code != ProblemCode::PatchTargetNotFound
-                    || !self.matched_patch_targets.contains(&p.origin)
-            });
+            cluster.problems.retain(mistaken);
+            for record in &mut cluster.kustomizations {
+                record.problems.retain(mistaken);
+            }
         }
         Render {
             clusters: self.clusters.into_values().collect(),
@@ -372,14 +376,22 @@ impl<'a> Walk<'a> {
                 .chain(std::iter::once(&this))
                 .map(ToString::to_string)
                 .collect();
-            self.cluster(&applies_to).problems.push(RenderProblem::new(
+            let problem = RenderProblem::new(
                 this.origin.unwrap_or(node.span),
                 ProblemCode::FluxCycle,
                 format!(
                     "Kustomization {this} is applied by its own descendant ({}) with another spec: the two definitions overwrite each other; it is rendered once, as first applied",
                     chain.join(" → ")
                 ),
-            ));
+            );
+            let cluster = self.cluster(&applies_to);
+            // The Kustomization's problem, on its record from the first application.
+            if let Some(first) = cluster.kustomizations.iter_mut().find(|k| {
+                k.kustomization.namespace == this.namespace && k.kustomization.name == this.name
+            }) {
+                first.problems.push(problem.clone());
+            }
+            cluster.problems.push(problem);
             return;
         }
         if self.visited.contains_key(&key) {
@@ -393,9 +405,12 @@ impl<'a> Walk<'a> {
             applies_to: applies_to.clone(),
             path: None,
             rendered: false,
+            problems: Vec::new(),
+            unknowns: Vec::new(),
         };
         let spec = node.get("spec");
         if let Some(unknown) = self.foreign_source(&node, &this) {
+            record.unknowns.push(unknown.clone());
             let cluster = self.cluster(&applies_to);
             cluster.unknowns.push(unknown);
             cluster.kustomizations.push(record);
@@ -405,24 +420,28 @@ impl<'a> Walk<'a> {
         let raw = path_node.and_then(Node::as_str).unwrap_or("");
         let anchor = path_node.map_or(node.span, |p| p.span);
         if raw.contains("${") {
-            let cluster = self.cluster(&applies_to);
-            cluster.unknowns.push(Unknown {
+            let unknown = Unknown {
                 origin: anchor,
                 kind: UnknownKind::UnknownVariable,
                 reason: format!("spec.path of Kustomization {this} holds a variable whose value is unknown: not rendered"),
-            });
+            };
+            record.unknowns.push(unknown.clone());
+            let cluster = self.cluster(&applies_to);
+            cluster.unknowns.push(unknown);
             cluster.kustomizations.push(record);
             return;
         }
         let dir = self.path_dir(&node, &this, raw);
         record.path = Some(dir.clone());
         if !self.is_dir(&dir) {
-            let cluster = self.cluster(&applies_to);
-            cluster.problems.push(RenderProblem::new(
+            let problem = RenderProblem::new(
                 anchor,
                 ProblemCode::FluxPathNotFound,
                 format!("kustomization path not found: {raw:?} holds no file of the repository (Flux fails the reconcile)"),
-            ));
+            );
+            record.problems.push(problem.clone());
+            let cluster = self.cluster(&applies_to);
+            cluster.problems.push(problem);
             cluster.kustomizations.push(record);
             return;
         }
@@ -499,6 +518,8 @@ impl<'a> Walk<'a> {
                 unknown_fields: applied.unknown_fields,
             });
         }
+        record.problems.clone_from(&problems);
+        record.unknowns.clone_from(&unknowns);
         let cluster = self.cluster(&applies_to);
         cluster.objects.extend(objects);
         cluster.problems.extend(problems);

@@ -12,6 +12,7 @@ use hubspoke_kyverno::context::ResourceVariables;
 use hubspoke_kyverno::evaluate::{
     evaluate_policy_with, Options, Outcome, ResourceInput, RuleResult,
 };
+use hubspoke_kyverno::exception::PolicyException;
 use hubspoke_kyverno::kyverno_test::prepare_resource;
 use hubspoke_kyverno::pattern::Violation;
 use hubspoke_kyverno::policy::{Policy, PolicyKind};
@@ -20,6 +21,7 @@ use hubspoke_manifest::{internal_error_finding, ParsedFile, PathSegment};
 use rayon::prelude::*;
 use serde_json::Value;
 
+use super::exceptions::ExceptionScopes;
 use super::load::LoadedPolicy;
 use super::meta;
 use super::pod_security::{self, PodSecurityRequest, RequestSubject};
@@ -81,6 +83,20 @@ impl Target<'_> {
             format!(" (policy delivered to {})", shared.join(", "))
         }
     }
+
+    /// What a finding on a document judged as written says of its clusters: those the
+    /// policy is delivered to among `holding` (where no exception exempts it), or when
+    /// the policy applies everywhere and exceptions exempt it on some of the document's
+    /// `known` clusters, ` (on a, b)`.
+    pub(super) fn written_scope(&self, known: &[String], holding: &[String]) -> String {
+        if self.clusters.is_some() {
+            self.delivered(holding)
+        } else if holding.len() < known.len() {
+            format!(" (on {})", holding.join(", "))
+        } else {
+            String::new()
+        }
+    }
 }
 
 /// Every object of `files` judged as written, and every object the clusters of
@@ -104,11 +120,13 @@ pub(super) fn run(
     }
     let index = KindIndex::new(&targets);
     let repository = Repository::build(files, context, rendered);
+    let exceptions = ExceptionScopes::new(&stage.exceptions, context);
     let run = Run {
         stage,
         targets: &targets,
         index: &index,
         repository: &repository,
+        exceptions: &exceptions,
         context,
         options: Options {
             time_limit: Some(stage.time_limit),
@@ -245,6 +263,8 @@ pub(super) struct Run<'r, 's> {
     pub(super) targets: &'r [Target<'s>],
     pub(super) index: &'r KindIndex,
     pub(super) repository: &'r Repository<'r>,
+    /// The exceptions holding on each cluster.
+    pub(super) exceptions: &'r ExceptionScopes,
     pub(super) context: &'r ContextIndex,
     pub(super) options: Options,
 }
@@ -288,25 +308,33 @@ impl Run<'_, '_> {
                 file: file.source.path.clone(),
                 region: Some(file.source.region(document.locate(path).span)),
             };
-            let subject = Subject {
-                locate: &locate,
-                object: document.object.as_ref(),
-                clusters: &known.clusters,
-                request: RequestSubject::Written {
-                    file: file_index,
-                    position,
-                },
-                rendered: false,
-            };
             // Converted once for every policy on this object.
             let variables = ResourceVariables::new(&resource);
+            let groups = self.exceptions.groups(&known.clusters);
             for target_index in applicable {
-                let (results, outcome) =
-                    self.evaluate(target_index, &resource, &variables, &subject);
-                evaluations += 1;
-                results_seen += results;
-                findings.extend(outcome.0);
-                requests.extend(outcome.1);
+                let target = &self.targets[target_index];
+                let mut per_group = Vec::new();
+                for group in groups.iter().filter(|g| lands_on(target, &g.clusters)) {
+                    let subject = Subject {
+                        locate: &locate,
+                        object: document.object.as_ref(),
+                        clusters: &group.clusters,
+                        exceptions: group.exceptions,
+                        request: RequestSubject::Written {
+                            file: file_index,
+                            position,
+                            clusters: group.clusters.clone(),
+                        },
+                        rendered: false,
+                    };
+                    let (results, (found, asked)) =
+                        self.evaluate(target_index, &resource, &variables, &subject);
+                    evaluations += 1;
+                    results_seen += results;
+                    per_group.push((group.clusters.clone(), found));
+                    requests.extend(asked);
+                }
+                findings.extend(merge_written(target, &known.clusters, per_group));
             }
         }
         self.stage.count(objects, evaluations, results_seen);
@@ -339,7 +367,7 @@ impl Run<'_, '_> {
             &target.policy,
             &input,
             variables,
-            &self.stage.exceptions,
+            subject.exceptions,
             &self.options,
             self.repository,
         );
@@ -483,11 +511,57 @@ pub(super) struct Subject<'a> {
     pub object: Option<&'a ObjectMeta>,
     /// The clusters it lands on (empty: unknown).
     pub clusters: &'a [String],
+    /// The `PolicyException`s holding on those clusters.
+    pub exceptions: &'a [PolicyException],
     /// Where a `podSecurity` check finds it again.
     pub request: RequestSubject,
     /// It is what a cluster receives: its findings name the clusters themselves,
     /// not in their message.
     pub rendered: bool,
+}
+
+/// The findings of one policy on a document judged as written, evaluated once per group
+/// of its clusters sharing the same exceptions: a finding of several groups is one, and
+/// its message names the clusters it holds on ([`Target::written_scope`]).
+fn merge_written(
+    target: &Target<'_>,
+    known: &[String],
+    per_group: Vec<(Vec<String>, Vec<Finding>)>,
+) -> Vec<Finding> {
+    if per_group.len() <= 1 {
+        return per_group.into_iter().flat_map(|(_, found)| found).collect();
+    }
+    let mut merged: Vec<(Finding, String, Vec<String>)> = Vec::new();
+    for (clusters, found) in per_group {
+        let suffix = target.delivered(&clusters);
+        for finding in found {
+            let base = finding
+                .message
+                .strip_suffix(suffix.as_str())
+                .unwrap_or(&finding.message)
+                .to_owned();
+            let same = merged.iter_mut().find(|(f, b, _)| {
+                f.rule == finding.rule
+                    && f.file == finding.file
+                    && f.region == finding.region
+                    && f.path == finding.path
+                    && *b == base
+            });
+            match same {
+                Some((_, _, holding)) => holding.extend(clusters.iter().cloned()),
+                None => merged.push((finding, base, clusters.clone())),
+            }
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(mut finding, base, mut holding)| {
+            holding.sort();
+            holding.dedup();
+            finding.message = base + &target.written_scope(known, &holding);
+            finding
+        })
+        .collect()
 }
 
 /// The namespace an object lands in (`""`: cluster-scoped) and that namespace's labels,

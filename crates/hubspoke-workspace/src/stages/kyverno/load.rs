@@ -71,12 +71,34 @@ pub(super) struct LoadedPolicy {
     pub kinds: Option<BTreeSet<String>>,
 }
 
+/// A compiled `PolicyException` and where it comes from.
+#[derive(Debug, Clone)]
+pub(super) struct LoadedException {
+    /// The compiled exception.
+    pub exception: PolicyException,
+    /// The linted documents defining it, `(display path, document index)`: where the
+    /// repository model says they land is where it exempts, as for a policy.
+    pub deliveries: Vec<(String, usize)>,
+    /// Given by path besides the linted files: it exempts on every cluster.
+    pub everywhere: bool,
+}
+
+impl LoadedException {
+    fn add_delivery(&mut self, delivery: (String, usize), given: bool) {
+        if given {
+            self.everywhere = true;
+        } else {
+            self.deliveries.push(delivery);
+        }
+    }
+}
+
 /// What loading found.
 pub(super) struct Loaded {
     /// The distinct policies, in file order.
     pub policies: Vec<LoadedPolicy>,
     /// The distinct `PolicyException`s without problems, in file order.
-    pub exceptions: Vec<PolicyException>,
+    pub exceptions: Vec<LoadedException>,
     /// Their problems (`policy-error`) and those of policy files read besides the
     /// linted ones.
     pub findings: Vec<Finding>,
@@ -177,9 +199,10 @@ struct Loader {
     documents: Vec<Value>,
     /// Policies by identity (kind, namespace, name), as indices.
     by_identity: BTreeMap<(String, String, String), Vec<usize>>,
-    exceptions: Vec<PolicyException>,
-    /// The JSON of each exception read (with problems or not), to read copies once.
-    exception_documents: Vec<Value>,
+    exceptions: Vec<LoadedException>,
+    /// The JSON of each exception read (with problems or not), to read copies once,
+    /// and its index in `exceptions` when it is applied.
+    exception_documents: Vec<(Value, Option<usize>)>,
     findings: Vec<Finding>,
 }
 
@@ -195,7 +218,7 @@ impl Loader {
                 if policy_kind(&json).is_some() {
                     self.add_policy(file, document, object, json, given);
                 } else if is_policy_exception(&json) {
-                    self.add_exception(file, document, object, json);
+                    self.add_exception(file, document, object, json, given);
                 }
             } else if api_version.starts_with("policies.kyverno.io/")
                 && CEL_POLICY_KINDS.contains(&object.kind.as_str())
@@ -294,21 +317,25 @@ impl Loader {
     }
 
     /// A `PolicyException`: applied when it has no problem, else each problem is a
-    /// `policy-error` at its field.
+    /// `policy-error` at its field. A copy read again is one more delivery of it.
     fn add_exception(
         &mut self,
         file: &ParsedFile,
         document: &Document,
         object: &ObjectMeta,
         json: Value,
+        given: bool,
     ) {
-        if self.exception_documents.contains(&json) {
+        let delivery = (file.source.path.clone(), document.index);
+        if let Some((_, known)) = self.exception_documents.iter().find(|(d, _)| *d == json) {
+            if let Some(loaded) = known.and_then(|i| self.exceptions.get_mut(i)) {
+                loaded.add_delivery(delivery, given);
+            }
             return;
         }
         let Some(exception) = PolicyException::compile(&json) else {
             return;
         };
-        self.exception_documents.push(json);
         for problem in &exception.problems {
             let message = format!(
                 "Kyverno PolicyException `{}`: {}; the exception is not applied",
@@ -322,7 +349,17 @@ impl Loader {
             self.findings.push(finding);
         }
         if exception.problems.is_empty() {
-            self.exceptions.push(exception);
+            let mut loaded = LoadedException {
+                exception,
+                deliveries: Vec::new(),
+                everywhere: false,
+            };
+            loaded.add_delivery(delivery, given);
+            self.exception_documents
+                .push((json, Some(self.exceptions.len())));
+            self.exceptions.push(loaded);
+        } else {
+            self.exception_documents.push((json, None));
         }
     }
 

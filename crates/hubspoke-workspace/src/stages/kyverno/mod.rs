@@ -24,7 +24,10 @@
 //! - **Per-namespace actions and exceptions**: a finding's severity follows the
 //!   failure action overrides that hold in the object's namespace
 //!   ([`hubspoke_kyverno::policy::Policy::failure_action_for`]); the repository's
-//!   `PolicyException`s skip the rules they name on the objects they match.
+//!   `PolicyException`s skip the rules they name on the objects they match (and
+//!   exempt single controls of a `podSecurity` rule), on the clusters they are
+//!   delivered to as for a policy: an exception in one spoke's directory exempts
+//!   that spoke's objects only ([`exceptions`]).
 //! - **Nothing silently skipped**: a rule that cannot be decided offline gets
 //!   one note at the rule in the policy file naming what it needs; a malformed
 //!   policy a `policy-error` at the offending field (its other rules still
@@ -34,6 +37,7 @@
 //!   PSS022) with the rule's `exclude` as their parameter ([`pod_security`]).
 
 mod evaluate;
+mod exceptions;
 mod load;
 mod meta;
 mod pod_security;
@@ -54,8 +58,7 @@ use crate::dynamic::DynamicRules;
 use crate::error::{usage, WorkspaceError};
 use crate::settings::{Flags, Settings};
 
-use hubspoke_kyverno::exception::PolicyException;
-use load::LoadedPolicy;
+use load::{LoadedException, LoadedPolicy};
 pub(crate) use rendered::{RenderedObjects, RenderedRoot};
 
 /// Whether the stage runs, and the policy paths given besides the linted files.
@@ -101,8 +104,8 @@ impl KyvernoOptions {
 /// The loaded policies of a run, ready to evaluate.
 pub struct KyvernoStage {
     policies: Vec<LoadedPolicy>,
-    /// The repository's `PolicyException`s, applied to every object.
-    exceptions: Vec<PolicyException>,
+    /// The repository's `PolicyException`s, each with where it is delivered.
+    exceptions: Vec<LoadedException>,
     dynamic: DynamicRules,
     /// Findings about the policies themselves: `policy-error`s, not-decidable notes,
     /// problems of policy files read besides the linted ones.

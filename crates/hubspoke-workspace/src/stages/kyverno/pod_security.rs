@@ -4,6 +4,8 @@
 //! Kyverno's `exclude` list as their `exclude` parameter. Each distinct
 //! (level, exclude) runs its rule once, on the objects the Kyverno rule
 //! matched, and the findings are reported under the Kyverno rule's id. The
+//! `podSecurity` controls of the `PolicyException`s holding on the object are
+//! part of its `exclude` already (`hubspoke_kyverno`'s evaluator appends them). The
 //! `privileged` level allows everything. A `version` other than `latest` is
 //! checked as `latest`.
 
@@ -39,6 +41,9 @@ pub(super) enum RequestSubject {
         file: usize,
         /// Position of its document in the file.
         position: usize,
+        /// The clusters of the document the request holds on (all of them unless
+        /// exceptions on some clusters exempt controls there).
+        clusters: Vec<String>,
     },
     /// An object the clusters receive.
     Rendered {
@@ -76,8 +81,38 @@ pub(super) fn run(
     context: &ContextIndex,
     rendered: Option<&RenderedObjects<'_>>,
 ) -> Vec<Finding> {
-    let mut groups: BTreeMap<(&'static str, String), Vec<&PodSecurityRequest>> = BTreeMap::new();
+    // A document judged as written is asked for once per group of its clusters
+    // sharing the same exceptions: the same check from several groups is one, on
+    // all their clusters.
+    let mut merged: Vec<PodSecurityRequest> = Vec::new();
     for request in requests {
+        if let RequestSubject::Written {
+            file,
+            position,
+            clusters,
+        } = &request.subject
+        {
+            let same = merged.iter_mut().find(|m| {
+                matches!(&m.subject, RequestSubject::Written { file: f, position: p, .. }
+                    if f == file && p == position)
+                    && m.target == request.target
+                    && m.rule_index == request.rule_index
+                    && m.exclude == request.exclude
+            });
+            if let Some(RequestSubject::Written {
+                clusters: known, ..
+            }) = same.map(|m| &mut m.subject)
+            {
+                known.extend(clusters.iter().cloned());
+                known.sort();
+                known.dedup();
+                continue;
+            }
+        }
+        merged.push(request.clone());
+    }
+    let mut groups: BTreeMap<(&'static str, String), Vec<&PodSecurityRequest>> = BTreeMap::new();
+    for request in &merged {
         if let Some(rule) = profile_rule(&request.level) {
             let exclude = match &request.exclude {
                 Value::Null => json!([]),
@@ -120,9 +155,11 @@ pub(super) fn run(
                     target,
                 };
                 match &request.subject {
-                    RequestSubject::Written { file, position } => {
-                        check.written(files, *file, *position, context)
-                    }
+                    RequestSubject::Written {
+                        file,
+                        position,
+                        clusters,
+                    } => check.written(files, *file, *position, clusters, context),
                     RequestSubject::Rendered {
                         root,
                         group,
@@ -183,6 +220,7 @@ impl Check<'_> {
         files: &[&ParsedFile],
         file: usize,
         position: usize,
+        holding: &[String],
         context: &ContextIndex,
     ) -> Vec<Finding> {
         let Some(file) = files.get(file) else {
@@ -198,12 +236,12 @@ impl Check<'_> {
             documents: vec![document.clone()],
             problems: Vec::new(),
         };
-        let clusters = context
+        let known = context
             .document(&file.source.path, document.index)
             .map(|c| c.clusters)
             .unwrap_or_default();
         let mut findings = self.evaluator.evaluate_file(&single, Some(context));
-        self.rename(&mut findings, &self.target.delivered(&clusters));
+        self.rename(&mut findings, &self.target.written_scope(&known, holding));
         findings
     }
 

@@ -3,7 +3,8 @@
 //! bundled document rules) is evaluated once per policy, for the clusters it is
 //! delivered to among those receiving the object; each violation lands on the origin
 //! of the offending value (the base line, the patch line, the `${VAR}` placeholder
-//! with the variable's definition related) and names those clusters; a violation on
+//! with the variable's definition related) and names those clusters (evaluated once
+//! per group of them sharing the same `PolicyException`s); a violation on
 //! a value unknown offline is dropped; and violations of one rule at one place are
 //! reported once with their clusters merged.
 
@@ -125,31 +126,36 @@ fn group_findings(
     let (mut evaluations, mut results) = (0, 0);
     // Converted once for every policy on this object.
     let variables = ResourceVariables::new(&resource);
-    for (target_index, clusters) in applicable {
-        let subject = Subject {
-            locate: &locate,
-            object: Some(&facts.named),
-            clusters: &clusters,
-            request: RequestSubject::Rendered {
-                root: root_index,
-                group: group_index,
-                clusters: clusters.clone(),
-            },
-            rendered: true,
-        };
-        let (seen, (mut found, asked)) =
-            run.evaluate(target_index, &resource, &variables, &subject);
-        evaluations += 1;
-        results += seen;
-        objects::finish(
-            &mut found,
-            root.files,
-            object,
-            &clusters,
-            facts.namespace.as_deref(),
-        );
-        findings.extend(found);
-        requests.extend(asked);
+    for (target_index, delivered) in applicable {
+        // Once per group of clusters sharing the same exceptions.
+        for group in run.exceptions.groups(&delivered) {
+            let clusters = group.clusters;
+            let subject = Subject {
+                locate: &locate,
+                object: Some(&facts.named),
+                clusters: &clusters,
+                exceptions: group.exceptions,
+                request: RequestSubject::Rendered {
+                    root: root_index,
+                    group: group_index,
+                    clusters: clusters.clone(),
+                },
+                rendered: true,
+            };
+            let (seen, (mut found, asked)) =
+                run.evaluate(target_index, &resource, &variables, &subject);
+            evaluations += 1;
+            results += seen;
+            objects::finish(
+                &mut found,
+                root.files,
+                object,
+                &clusters,
+                facts.namespace.as_deref(),
+            );
+            findings.extend(found);
+            requests.extend(asked);
+        }
     }
     run.count(1, evaluations, results);
     (findings, requests)
