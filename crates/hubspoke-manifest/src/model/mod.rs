@@ -63,10 +63,11 @@ pub use namespaces::is_cluster_scoped;
 pub use paths::{normalize, normalize_git_url};
 pub use slim::{model_body, repository_rules_skip_data, IDENTITY_FIELDS};
 pub use types::{
-    builtin_producers, index_key, Cluster, DeclaredExternalSecret, DocRef, FluxInstance,
-    FluxKustomization, FluxSync, HelmRelease, KustomizeFile, ModelObject, ModelOptions,
-    ObjectProducer, ObjectRef, Origin, PathRef, Profile, RepoModel, FLUX_HELM_GROUP,
-    FLUX_KUSTOMIZE_GROUP, FLUX_OPERATOR_GROUP, FLUX_SOURCE_EXTENSIONS_GROUP, FLUX_SOURCE_GROUP,
+    builtin_producers, index_key, ChartValuesSource, Cluster, DeclaredExternalSecret, DocRef,
+    FluxInstance, FluxKustomization, FluxSync, HelmRelease, KustomizeFile, ModelObject,
+    ModelOptions, ObjectProducer, ObjectRef, Origin, PathRef, Profile, RepoModel, SourceRoot,
+    FLUX_HELM_GROUP, FLUX_KUSTOMIZE_GROUP, FLUX_OPERATOR_GROUP, FLUX_SOURCE_EXTENSIONS_GROUP,
+    FLUX_SOURCE_GROUP,
 };
 
 use cycles::dependency_cycles;
@@ -171,6 +172,8 @@ impl Builder<'_> {
             directories: self.directories.clone(),
             directory_clusters: BTreeMap::new(),
             parent_patched_fields: BTreeMap::new(),
+            source_roots: Vec::new(),
+            chart_values_sources: Vec::new(),
             locations: Vec::new(),
             kustomize_locations: Vec::new(),
         };
@@ -184,8 +187,12 @@ impl Builder<'_> {
             .collect();
         self.mark_patches(&mut model);
         self.collect_flux_instances(&mut model, &kustomize_by_dir);
+        self.collect_chart_values_sources(&mut model);
         self.bootstrap_dirs = self.bootstrap_directories(&model);
-        self.cluster_dirs = self.cluster_directories(&model);
+        model.source_roots = self.source_roots(&model, |o| {
+            self.early_namespace(o, &model, &kustomize_by_dir)
+        });
+        self.cluster_dirs = self.cluster_directories(&model, &kustomize_by_dir);
         let local = self.local_sources(&model, |o| {
             self.early_namespace(o, &model, &kustomize_by_dir)
         });
