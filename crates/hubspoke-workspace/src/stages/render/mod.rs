@@ -244,6 +244,8 @@ pub(crate) fn analyze_rendered(
         } else {
             Vec::new()
         };
+        // Judged as written: what parents' patches set there is unknown.
+        context_ref.drop_parent_patched(&mut found);
         let mut rendered_found = Vec::new();
         for ((root, render), groups) in item_roots_ref.iter().zip(renders_ref).zip(&grouped) {
             let Some(render) = render else {
@@ -285,8 +287,10 @@ pub(crate) fn analyze_rendered(
     context.fill_namespaces(&mut repository);
     findings.extend(repository);
     let mut schema_found = schema_found;
-    // Validation ran next to the model, which says afterwards which files are only data.
+    // Validation ran next to the model, which says afterwards which files are only data
+    // and which fields of the files judged as written parents' patches may set.
     context.drop_data_file_findings(&mut schema_found);
+    context.drop_parent_patched(&mut schema_found);
     context.fill_namespaces(&mut schema_found);
     if let Some(kyverno) = kyverno {
         findings.extend(kyverno);
