@@ -4,6 +4,9 @@
 # exits 1 when anything differs. Performance work must leave every report unchanged.
 #
 #   benches/identical.sh /tmp/hl-main target/release/hubspoke-lint fixtures/* target/bench-repos/repo-10000-0
+#   ARGS="--kyverno-policy fixtures/conformance/kyverno-policies/other" benches/identical.sh OLD NEW DIR...
+#
+# ARGS (split on spaces) are given to both binaries on every directory.
 set -euo pipefail
 [ $# -ge 3 ] || { echo "usage: $0 OLD NEW DIR..." >&2; exit 2; }
 old="$1" new="$2"
@@ -13,7 +16,8 @@ trap 'rm -rf "$out"' EXIT
 fail=0
 run() { # binary threads dir label
     local rc=0
-    "$1" "$3" -f json="$out/$4.json" -f sarif="$out/$4.sarif" -j "$2" >/dev/null 2>&1 || rc=$?
+    # shellcheck disable=SC2086
+    "$1" "$3" ${ARGS:-} -f json="$out/$4.json" -f sarif="$out/$4.sarif" -j "$2" >/dev/null 2>&1 || rc=$?
     echo "$rc" >"$out/$4.rc"
 }
 for dir in "$@"; do

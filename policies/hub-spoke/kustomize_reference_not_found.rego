@@ -5,7 +5,7 @@ metadata := {
 	"title": "kustomize-reference-not-found",
 	"severity": "error",
 	"security_severity": 5.0,
-	"description": "A kustomization.yaml names a file that does not exist. It may be a resource, component, base or patch, a replacement source, a `crds`, `configurations`, `generators`, `transformers` or `validators` file, or a `files`/`envs`/`env` input of a `configMapGenerator` or `secretGenerator` (after its `key=` prefix). `kustomize build` fails, so the Flux Kustomization that applies this directory stops reconciling everything in it. A reference that climbs above the repository root with `../`, or an absolute path, is reported as leaving the repository and is never read. Remote references (URLs, `?ref=`) and `${VAR}` templates are not checked.",
+	"description": "A kustomization.yaml names a file that does not exist. It may be a resource, component, base or patch, a replacement source, a `crds`, `configurations`, `generators`, `transformers` or `validators` file, or a `files`/`envs`/`env` input of a `configMapGenerator` or `secretGenerator` (after its `key=` prefix). `kustomize build` fails, so the Flux Kustomization that applies this directory stops reconciling everything in it. A reference that climbs above the repository root with `../`, or an absolute path, is reported as leaving the repository and is never read. Remote references (URLs, `?ref=`) and `${VAR}` templates are not checked, nor are kustomization files the root `.sourceignore` keeps out of Flux's artifacts (no Flux Kustomization builds them).",
 	"help": "Fix the path (it is relative to the kustomization.yaml's directory), add the missing file, or drop the entry.",
 	"tags": ["hub-spoke", "references"],
 	"scope": "repository",
@@ -16,6 +16,7 @@ metadata := {
 
 violations contains v if {
 	some k, kf in input.kustomize_files
+	not kf.source_ignored
 	some r in kf.references
 	not r.unresolved
 	r.absolute
@@ -28,6 +29,7 @@ violations contains v if {
 
 violations contains v if {
 	some k, kf in input.kustomize_files
+	not kf.source_ignored
 	some r in kf.references
 	not r.unresolved
 	r.escapes
@@ -41,6 +43,7 @@ violations contains v if {
 
 violations contains v if {
 	some k, kf in input.kustomize_files
+	not kf.source_ignored
 	some r in kf.references
 	not r.unresolved
 	not r.escapes

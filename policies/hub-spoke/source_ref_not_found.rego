@@ -8,7 +8,7 @@ metadata := {
 	"title": "source-ref-not-found",
 	"severity": "error",
 	"security_severity": 5.0,
-	"description": "A Flux Kustomization or HelmRelease (or an ArtifactGenerator, in `spec.sources`) takes its source from a GitRepository, OCIRepository, Bucket, HelmRepository, HelmChart or ExternalArtifact that the repository does not define. It never becomes ready, and everything that depends on it waits. The namespace defaults to the referencing object's own. Generated sources count as defined: the ExternalArtifacts an ArtifactGenerator's `spec.artifacts` name, and the source a FluxInstance's `spec.sync` creates. The bootstrap source `flux-system/flux-system` is assumed to exist (parameter `assume_defined`: a list of `Kind/namespace/name`).",
+	"description": "A Flux Kustomization or HelmRelease (or an ArtifactGenerator, in `spec.sources`) takes its source from a GitRepository, OCIRepository, Bucket, HelmRepository, HelmChart or ExternalArtifact that the repository does not define. It never becomes ready, and everything that depends on it waits. The namespace defaults to the referencing object's own. Generated sources count as defined: the ExternalArtifacts an ArtifactGenerator's `spec.artifacts` name, and the source a FluxInstance's `spec.sync` creates (also when a values file of the flux-instance chart names it in `instance.sync` and the chart is installed from outside the tree, by Terraform or a script: that source counts in any namespace, the release's being unknown). The bootstrap source `flux-system/flux-system` is assumed to exist (parameter `assume_defined`: a list of `Kind/namespace/name`).",
 	"help": "Define the source in the referencing object's namespace (or name its namespace in sourceRef), or fix the kind or name.",
 	"tags": ["hub-spoke", "references"],
 	"scope": "repository",
@@ -63,6 +63,7 @@ violations contains v if {
 	is_string(ns)
 	not repo.templated(ns)
 	not repo.defined(repo.flux_source_group, ref.kind, ns, ref.name)
+	not repo.chart_values_source(ref.kind, ref.name)
 	not sprintf("%s/%s/%s", [ref.kind, ns, ref.name]) in assume_defined
 	v := {
 		"msg": sprintf("%s takes its source from %s %s/%s, which is not defined in this repository", [repo.display(o), ref.kind, ns, ref.name]),

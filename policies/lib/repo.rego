@@ -48,6 +48,15 @@ defined(group, kind, ns, name) if count(array.concat(ids(group, kind, ns, name),
 
 # Ids of the objects generating group/kind/namespace/name (not `generators`, the
 # kustomize generators below).
+# A source that a values file of the flux-instance chart names (`instance.sync`),
+# installed from outside the tree: its release namespace, hence the source's, is
+# not known, so it counts in every namespace.
+chart_values_source(kind, name) if {
+	some s in object.get(input, "chart_values_sources", [])
+	s.kind == kind
+	s.name == name
+}
+
 generated_by(group, kind, ns, name) := object.get(object.get(input, "generated", {}), sprintf("%s/%s/%s/%s", [group, kind, ns, name]), [])
 
 # Clusters an object lands on; [""] when the repository says nothing about it.
@@ -173,12 +182,26 @@ labelled_tenant_namespace(o, label) if {
 	not templated(o.name)
 }
 
-# Names of the Namespaces labelled as a tenant's.
+# Names of the labelled Namespaces that are a tenant's: the label alone also marks
+# who owns a namespace (Flux's examples put `sre-team` on the platform's own
+# cert-manager and ingress-nginx namespaces); a tenant is also given access inside
+# its namespace by a RoleBinding there, as `flux create tenant` and the
+# flux2-multi-tenancy tenants write it (Namespace, ServiceAccount, RoleBinding).
 labelled_tenant_namespaces(label, exempt) := {o.name |
 	some id in of_kind("/Namespace")
 	o := input.objects[id]
 	labelled_tenant_namespace(o, label)
 	not o.name in exempt
+	o.name in role_binding_namespaces
+}
+
+# Namespaces a RoleBinding of the repository grants access in.
+role_binding_namespaces := {ns |
+	some id in of_kind("rbac.authorization.k8s.io/RoleBinding")
+	o := input.objects[id]
+	not o.patch
+	ns := o.effective_namespace
+	is_string(ns)
 }
 
 # Ids of the tenant reconcilers: they impersonate a service account of a

@@ -229,9 +229,13 @@ tenant_model := {
 		obj(9, "kustomize.toolkit.fluxcd.io", "Kustomization", "team-d", "no-sa", {"spec": {"serviceAccountName": ""}}),
 		obj(10, "kustomize.toolkit.fluxcd.io", "Kustomization", "${TENANT}", "templated", {"spec": {"serviceAccountName": "sa"}}),
 		object.union(obj(11, "", "Namespace", null, "patched", {"metadata": {"name": "patched", "labels": {label: "x"}}}), {"patch": true}),
+		obj(12, "rbac.authorization.k8s.io", "RoleBinding", "team-a", "gotk-reconciler", {"metadata": {"labels": {label: "team-a"}}}),
+		obj(13, "", "Namespace", null, "cert-manager", {"metadata": {"name": "cert-manager", "labels": {label: "sre-team"}}}),
+		obj(14, "rbac.authorization.k8s.io", "RoleBinding", "flux-system", "reconciler", {}),
 	],
 	"kinds": {
-		"/Namespace": [0, 1, 2, 11],
+		"/Namespace": [0, 1, 2, 11, 13],
+		"rbac.authorization.k8s.io/RoleBinding": [12, 14],
 		"kustomize.toolkit.fluxcd.io/Kustomization": [3, 7, 8, 9, 10],
 		"helm.toolkit.fluxcd.io/HelmRelease": [4, 5, 6],
 	},
@@ -244,10 +248,15 @@ tenant_model := {
 
 exempt := {"flux-system"}
 
+# A labelled namespace is a tenant's when a RoleBinding grants access in it
+# (team-a), not for the label alone (cert-manager, the platform's own), and never
+# when exempt (flux-system) or a patch.
 test_success_labelled_tenant_namespaces if {
 	model := tenant_model
 	got := repo.labelled_tenant_namespaces(label, exempt) with input as model
 	got == {"team-a"}
+	no_binding := json.patch(model, [{"op": "replace", "path": "/kinds/rbac.authorization.k8s.io~1RoleBinding", "value": [14]}])
+	repo.labelled_tenant_namespaces(label, exempt) == set() with input as no_binding
 }
 
 test_success_reconciler_and_service_account if {

@@ -140,3 +140,198 @@ fn files_the_sourceignore_excludes_are_not_applied() {
         )]
     );
 }
+
+/// Before: HUB002 also on the retired kustomization.yaml in `.archive/`, which the root
+/// `.sourceignore` keeps out of every artifact Flux builds, so no Flux Kustomization
+/// ever builds it.
+#[test]
+fn kustomization_files_the_sourceignore_excludes_are_not_judged() {
+    let report = lint(SOURCE_IGNORE, &["--rule", "HUB002"], 1);
+    assert_eq!(
+        located(&report, SOURCE_IGNORE),
+        [at(
+            "HUB002",
+            "apps/live/kustomization.yaml",
+            5,
+            5,
+            "components of apps/live/kustomization.yaml names \"../../components/common\", but components/common does not exist"
+        )]
+    );
+}
+
+const PARENT_PATCHES: &str = "fixtures/regression/parent-patches";
+
+/// Before: `spec.interval` and `spec.prune` "required" on the child `web` too, which no
+/// cluster renders (the parent's source is an OCI artifact the repository does not hold):
+/// the parent's `spec.patches` set them, so there they are unknown, not missing. The child
+/// its patch target does not select (`defaults: disabled`) is still reported.
+#[test]
+fn fields_an_unknown_parents_patches_set_are_unknown() {
+    let dir = format!("{PARENT_PATCHES}/unknown-source");
+    let report = lint(&dir, &[], 1);
+    let opt_out = "kubernetes/apps/base/opt-out/ks.yaml";
+    assert_eq!(
+        located(&report, &dir),
+        [
+            at(
+                "schema/invalid",
+                opt_out,
+                9,
+                1,
+                "Kustomization `opt-out`: `spec.interval` is required"
+            ),
+            at(
+                "schema/invalid",
+                opt_out,
+                9,
+                1,
+                "Kustomization `opt-out`: `spec.prune` is required"
+            ),
+        ]
+    );
+}
+
+/// A parent whose source is this repository patches only what its path reaches: `web`
+/// (before: reported too) gets its JSON 6902 patch's fields, `other`, outside its path, is
+/// still reported.
+#[test]
+fn a_local_parents_patches_reach_only_its_path() {
+    let dir = format!("{PARENT_PATCHES}/known-reach");
+    let report = lint(&dir, &["--rule", "schema/invalid"], 1);
+    assert_eq!(
+        located(&report, &dir),
+        [
+            at(
+                "schema/invalid",
+                "other/ks.yaml",
+                8,
+                1,
+                "Kustomization `other`: `spec.interval` is required"
+            ),
+            at(
+                "schema/invalid",
+                "other/ks.yaml",
+                8,
+                1,
+                "Kustomization `other`: `spec.prune` is required"
+            ),
+        ]
+    );
+}
+
+const SUB_REPOSITORY: &str = "fixtures/regression/sub-repository-roots";
+
+/// Before: HUB001 on every Kustomization of the tree's sub-repository
+/// `repos/gitops-system/` (the bootstrap included): their `spec.path` was read from the
+/// linted root. The bootstrap's path, read from `repos/gitops-system/`, is the directory
+/// holding its own `flux-system/` folder: that is its source's root. The path missing
+/// from there too stays, reported once (HUB001; the render stage's
+/// `render/flux-path-not-found` at the same place is the same finding).
+#[test]
+fn paths_of_a_sub_repository_are_read_from_its_root() {
+    let report = lint(SUB_REPOSITORY, &[], 1);
+    assert_eq!(
+        located(&report, SUB_REPOSITORY),
+        [at(
+            "HUB001",
+            "repos/gitops-system/clusters/mgmt/app.yaml",
+            22,
+            9,
+            "Kustomization flux-system/missing reconciles \"./tools/missing\", but repos/gitops-system/tools/missing does not exist in this repository"
+        )]
+    );
+    // The render stage reads the same root: the bootstrap is the sync Kustomization
+    // written in the cluster's directory (not one guessed), and it applies the ConfigMap
+    // of `tools/app` through the Kustomization `app`.
+    let output = run(None, &["render", SUB_REPOSITORY]);
+    assert_eq!(code(&output), 1);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains(
+            "# cluster: mgmt, applied by Kustomization flux-system/app\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-settings\n"
+        ),
+        "{text}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.matches("render/flux-path-not-found").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("sub-repository-roots/repos/gitops-system/clusters/mgmt/app.yaml:22:9"),
+        "{stderr}"
+    );
+}
+
+const CHART_VALUES: &str = "fixtures/regression/chart-values-source";
+
+/// Before: HUB003 on the Kustomization of GitRepository `infra`, which the flux-instance
+/// chart creates from the values file `clusters/dev/bootstrap/flux-values.yaml` that
+/// Terraform installs (no HelmRelease of the repository reads it). The source no values
+/// file names stays undefined.
+#[test]
+fn a_source_named_by_flux_instance_chart_values_is_defined() {
+    let report = lint(CHART_VALUES, &["--rule", "HUB003"], 1);
+    assert_eq!(
+        located(&report, CHART_VALUES),
+        [at(
+            "HUB003",
+            "clusters/dev/flux-system/apps.yaml",
+            26,
+            11,
+            "Kustomization flux-system/other takes its source from GitRepository flux-system/other, which is not defined in this repository"
+        )]
+    );
+    // The values file defines no cluster and no source of this repository: only the
+    // name is known to exist.
+    let output = run(None, &["graph", CHART_VALUES, "--format", "json"]);
+    assert_eq!(code(&output), 0);
+    let model = json(&output);
+    assert_eq!(
+        model["chart_values_sources"],
+        serde_json::json!([{
+            "file": "clusters/dev/bootstrap/flux-values.yaml",
+            "line": 9,
+            "kind": "GitRepository",
+            "name": "infra",
+            "url": "ssh://git@github.com/example/infra"
+        }])
+    );
+    assert_eq!(model["flux_instances"], serde_json::json!([]));
+    assert_eq!(model["flux_kustomizations"][0]["local_source"], false);
+}
+
+const SUBSTITUTE_PRODUCER: &str = "fixtures/regression/substitute-from-producer";
+
+/// Before: `render/flux-substitute-from-missing` on `web-settings`, the Secret the
+/// ExternalSecret beside the Kustomization makes (its `target.name` a YAML alias): the
+/// render stage looked for the Secret among the objects only, not among what the
+/// repository's producers make. The Secret nothing makes stays (HUB006, the same finding
+/// as the render stage's).
+#[test]
+fn a_substitute_from_secret_made_by_an_external_secret_is_provided() {
+    let report = lint(SUBSTITUTE_PRODUCER, &["--rule", "HUB006"], 1);
+    assert_eq!(
+        located(&report, SUBSTITUTE_PRODUCER),
+        [at(
+            "HUB006",
+            "apps/web/ks.yaml",
+            18,
+            15,
+            "Kustomization web/web reads Secret web/web-missing, which is not defined in this repository"
+        )]
+    );
+    let output = run(None, &["render", SUBSTITUTE_PRODUCER]);
+    assert_eq!(code(&output), 0);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr
+            .matches("render/flux-substitute-from-missing")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("\"web-missing\""), "{stderr}");
+    assert!(!stderr.contains("\"web-settings\""), "{stderr}");
+}

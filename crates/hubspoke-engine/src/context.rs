@@ -13,7 +13,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
-use hubspoke_manifest::{ObjectMeta, ParsedFile, RepoModel};
+use hubspoke_manifest::{ObjectMeta, ParsedFile, PathSegment, RepoModel};
 use regorus::Value;
 
 thread_local! {
@@ -47,6 +47,9 @@ pub struct ContextIndex {
     /// Display paths of the files of single-tenant repositories (their profile), whose
     /// tenancy-lockdown findings the linter drops.
     single_tenant: std::collections::BTreeSet<String>,
+    /// By display path and object identity, the fields a parent Flux Kustomization's
+    /// `spec.patches` may set ([`RepoModel::parent_patched_fields`]).
+    parent_patched: BTreeMap<String, BTreeMap<ObjectMeta, Vec<Vec<PathSegment>>>>,
 }
 
 impl ContextIndex {
@@ -110,21 +113,33 @@ impl ContextIndex {
             let Some(file) = files.get(location.file) else {
                 continue;
             };
-            if let Some(namespace) = &object.effective_namespace {
-                // Documents are in index order: a multi-document file is not scanned per object.
-                let meta = file
-                    .documents
-                    .binary_search_by_key(&location.document, |d| d.index)
-                    .ok()
-                    .and_then(|i| file.documents[i].object.as_ref());
-                if let Some(meta) = meta {
-                    // The first object of an identity wins, as it does for the model.
-                    self.namespaces
-                        .entry(file.source.path.clone())
-                        .or_default()
-                        .entry(meta.clone())
-                        .or_insert_with(|| namespace.clone());
-                }
+            // Documents are in index order: a multi-document file is not scanned per object.
+            let meta = file
+                .documents
+                .binary_search_by_key(&location.document, |d| d.index)
+                .ok()
+                .and_then(|i| file.documents[i].object.as_ref());
+            if let (Some(namespace), Some(meta)) = (&object.effective_namespace, meta) {
+                // The first object of an identity wins, as it does for the model.
+                self.namespaces
+                    .entry(file.source.path.clone())
+                    .or_default()
+                    .entry(meta.clone())
+                    .or_insert_with(|| namespace.clone());
+            }
+            if let (Some(fields), Some(meta)) = (model.parent_patched_fields.get(&object.id), meta)
+            {
+                // Findings name their object, not its document: fields of objects of one
+                // identity in one file are pooled.
+                let pooled = self
+                    .parent_patched
+                    .entry(file.source.path.clone())
+                    .or_default()
+                    .entry(meta.clone())
+                    .or_default();
+                pooled.extend(fields.iter().cloned());
+                pooled.sort();
+                pooled.dedup();
             }
             let mut json = serde_json::json!({
                 "namespace": object.effective_namespace,
@@ -169,6 +184,31 @@ impl ContextIndex {
                 finding.effective_namespace = Some(namespace.clone());
             }
         }
+    }
+
+    /// Drop the findings on fields a parent Flux Kustomization's `spec.patches` may set
+    /// ([`RepoModel::parent_patched_fields`]): for a file judged as written because no
+    /// cluster renders it, those values are unknown, not as written. Only for findings
+    /// on objects judged as written (the render applies the patches it knows).
+    pub fn drop_parent_patched(&self, findings: &mut Vec<crate::Finding>) {
+        if self.parent_patched.is_empty() {
+            return;
+        }
+        findings.retain(|finding| {
+            let Some(object) = &finding.object else {
+                return true;
+            };
+            let Some(fields) = self
+                .parent_patched
+                .get(&finding.file)
+                .and_then(|objects| objects.get(object))
+            else {
+                return true;
+            };
+            !fields.iter().any(|field| {
+                finding.path.len() >= field.len() && finding.path[..field.len()] == field[..]
+            })
+        });
     }
 
     /// Whether the file at display path `path` is only data to kustomize (a generator's

@@ -35,11 +35,11 @@ pub use internal::{internal_problem, panic_message, test_panic_point, TEST_PANIC
 pub use listed_json::{add_kustomize_listed_json, kustomize_listed_json};
 pub use model::{
     builtin_producers, index_key, is_cluster_scoped, model_body, normalize, normalize_git_url,
-    repository_rules_skip_data, Cluster, DeclaredExternalSecret, DocRef, FluxInstance,
-    FluxKustomization, FluxSync, HelmRelease, KustomizeFile, ModelObject, ModelOptions,
-    ObjectProducer, ObjectRef, Origin, PathRef, Profile, RepoModel, FLUX_HELM_GROUP,
-    FLUX_KUSTOMIZE_GROUP, FLUX_OPERATOR_GROUP, FLUX_SOURCE_EXTENSIONS_GROUP, FLUX_SOURCE_GROUP,
-    IDENTITY_FIELDS,
+    repository_rules_skip_data, ChartValuesSource, Cluster, DeclaredExternalSecret, DocRef,
+    FluxInstance, FluxKustomization, FluxSync, HelmRelease, KustomizeFile, ModelObject,
+    ModelOptions, ObjectProducer, ObjectRef, Origin, PathRef, Profile, RepoModel, SourceRoot,
+    FLUX_HELM_GROUP, FLUX_KUSTOMIZE_GROUP, FLUX_OPERATOR_GROUP, FLUX_SOURCE_EXTENSIONS_GROUP,
+    FLUX_SOURCE_GROUP, IDENTITY_FIELDS,
 };
 pub use parse::{parse_bytes, parse_text, ParsedFile, SourceFile};
 pub use position::{LineTable, Mark, Position, Region, Span};

@@ -114,13 +114,14 @@ fn expectation_name(dir: &str) -> String {
 }
 
 fn recorded(dir: &str) -> Option<Expected> {
-    let base = workspace()
-        .join("fixtures/render/expected")
-        .join(expectation_name(dir));
-    if let Ok(text) = std::fs::read_to_string(base.with_extension("yaml")) {
+    let expected = workspace().join("fixtures/render/expected");
+    // Appended, not `with_extension`: a directory with a dot (`.archive/`) would lose
+    // the rest of its name, as the recording script (`$name.yaml`) does not.
+    let name = expectation_name(dir);
+    if let Ok(text) = std::fs::read_to_string(expected.join(format!("{name}.yaml"))) {
         return Some(Expected::Objects(parse_output(&text)));
     }
-    std::fs::read_to_string(base.with_extension("error"))
+    std::fs::read_to_string(expected.join(format!("{name}.error")))
         .ok()
         .map(Expected::Error)
 }

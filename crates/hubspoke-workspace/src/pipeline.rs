@@ -136,8 +136,8 @@ pub struct StageTimings {
     pub repository: Duration,
     /// Schema validation, concurrently with both.
     pub schema: Duration,
-    /// The repository's Kyverno policies: after the model (they need its context);
-    /// when rendering, concurrently with the rules and schema.
+    /// The repository's Kyverno policies, after the model (they need its context); when
+    /// rendering, concurrently with the rule stages.
     pub kyverno: Duration,
 }
 

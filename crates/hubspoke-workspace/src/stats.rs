@@ -119,7 +119,7 @@ impl RunStats {
         }
         let _ = writeln!(
             out,
-            "  {:<20} {:>10.1}   (wall; load rules runs during discover and parse; schema,\n                                    the two evaluate stages and, when rendering, the Kyverno\n                                    policies run concurrently)",
+            "  {:<20} {:>10.1}   (wall; load rules runs during discover and parse, schema,\n                                    the two evaluate stages and (rendering) the Kyverno\n                                    policies run concurrently)",
             "total",
             ms(total)
         );

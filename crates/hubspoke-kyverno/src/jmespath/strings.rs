@@ -1,6 +1,9 @@
 //! Kyverno's string, encoding and parsing functions
 //! (`pkg/engine/jmespath/functions.go`).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use ::jmespath::functions::ArgumentType as T;
 use ::jmespath::{Context, JmespathError, Rcvar, Variable};
 use base64::Engine as _;
@@ -260,13 +263,36 @@ pub(super) fn string_or_number(v: &Rcvar) -> Option<String> {
     }
 }
 
+/// How many compiled regular expressions a thread keeps: a policy's patterns are
+/// few, but one built from the object (`regex_match(request.object…, …)`) is new
+/// on every object, so the cache is emptied rather than allowed to grow.
+const REGEXES_PER_THREAD: usize = 256;
+
+thread_local! {
+    /// The regular expressions of `regex_*` calls compiled on this thread, by
+    /// pattern: a policy calls them with the same pattern on every object, and
+    /// compiling one costs far more than matching it.
+    static REGEXES: RefCell<HashMap<String, regex::Regex>> = RefCell::new(HashMap::new());
+}
+
 fn compile_regex(
     c: &Context<'_>,
     function: &str,
     pattern: &str,
 ) -> Result<regex::Regex, JmespathError> {
-    regex::Regex::new(pattern)
-        .map_err(|e| function_error(c, format!("JMESPath function '{function}': {e}")))
+    if let Some(known) = REGEXES.with(|cache| cache.borrow().get(pattern).cloned()) {
+        return Ok(known);
+    }
+    let compiled = regex::Regex::new(pattern)
+        .map_err(|e| function_error(c, format!("JMESPath function '{function}': {e}")))?;
+    REGEXES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= REGEXES_PER_THREAD {
+            cache.clear();
+        }
+        cache.insert(pattern.to_owned(), compiled.clone());
+    });
+    Ok(compiled)
 }
 
 fn regex_replace(a: &[Rcvar], c: &mut Context<'_>, literal: bool) -> Result<Rcvar, JmespathError> {

@@ -455,7 +455,13 @@ pub(crate) fn string_map(value: Option<&Value>) -> BTreeMap<String, String> {
 /// subresource (ephemeral containers of a Pod match a Pod selector).
 pub fn kind_matches(kinds: &[String], target: &MatchTarget<'_>) -> bool {
     kinds.iter().any(|selector| {
-        let (group, version, kind, sub) = parse_kind_selector(selector);
+        // Most selectors are a bare kind, which parses to itself in any group and
+        // version: this runs for every rule on every object.
+        let (group, version, kind, sub) = if selector.contains(['/', '.']) {
+            parse_kind_selector(selector)
+        } else {
+            ("*", "*", selector.as_str(), "")
+        };
         if !(wildcard::matches(group, target.group)
             && wildcard::matches(version, target.version)
             && wildcard::matches(kind, target.kind))

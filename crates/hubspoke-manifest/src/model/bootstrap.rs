@@ -12,9 +12,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::paths::{base_name, normalize_git_url, parent_dir};
+use super::flux::flux_path_base;
+use super::paths::{base_name, is_remote, is_templated, normalize, normalize_git_url, parent_dir};
 use super::types::{
-    FluxInstance, FluxSync, ModelObject, PathRef, RepoModel, FLUX_KUSTOMIZE_GROUP,
+    FluxInstance, FluxSync, ModelObject, PathRef, RepoModel, SourceRoot, FLUX_KUSTOMIZE_GROUP,
     FLUX_OPERATOR_GROUP, FLUX_SOURCE_GROUP,
 };
 use super::{str_at, value_at, Builder};
@@ -247,12 +248,63 @@ impl Builder<'_> {
             && self.bootstrap_dirs.contains(&parent_dir(&object.file))
     }
 
+    /// The source roots below the linted root: for each bootstrap Kustomization whose
+    /// `spec.path`, read from the linted root, is not the directory holding its own
+    /// `flux-system/` folder, the ancestor of its file from which that path is (Flux
+    /// resolves `spec.path` from the artifact root, and `flux bootstrap` writes the sync
+    /// manifests into the directory they sync). `namespace_of` gives an object's namespace.
+    pub(super) fn source_roots(
+        &self,
+        model: &RepoModel,
+        namespace_of: impl Fn(&ModelObject) -> String,
+    ) -> Vec<SourceRoot> {
+        let mut roots = BTreeSet::new();
+        for object in model
+            .objects
+            .iter()
+            .filter(|o| self.is_bootstrap_kustomization(o))
+        {
+            if str_at(&object.body, &["spec", "sourceRef", "kind"]) != Some("GitRepository") {
+                continue;
+            }
+            let (Some(raw), Some(name)) = (
+                str_at(&object.body, &["spec", "path"]),
+                str_at(&object.body, &["spec", "sourceRef", "name"]),
+            ) else {
+                continue;
+            };
+            if is_remote(raw) || is_templated(raw) {
+                continue;
+            }
+            // The directory the bootstrap syncs holds its `flux-system/` folder.
+            let synced = parent_dir(&parent_dir(&object.file));
+            let Some(directory) = root_syncing(&synced, raw) else {
+                continue;
+            };
+            if directory == "." {
+                continue;
+            }
+            let namespace = str_at(&object.body, &["spec", "sourceRef", "namespace"])
+                .map_or_else(|| namespace_of(object), str::to_owned);
+            roots.insert(SourceRoot {
+                directory,
+                namespace,
+                name: name.to_owned(),
+            });
+        }
+        roots.into_iter().collect()
+    }
+
     /// Cluster directories, named after their last component: each child of the
     /// clusters directory; each directory holding a bootstrap in `flux-system/`
     /// (`hub/flux-system/` makes the cluster `hub`); and each directory a bootstrap
     /// syncs (a FluxInstance's `spec.sync.path`, the `flux-system` Kustomization's
     /// `spec.path`). The first directory of a name wins.
-    pub(super) fn cluster_directories(&self, model: &RepoModel) -> BTreeMap<String, String> {
+    pub(super) fn cluster_directories(
+        &self,
+        model: &RepoModel,
+        kustomize_by_dir: &BTreeMap<String, usize>,
+    ) -> BTreeMap<String, String> {
         let clusters_dir = self.options.clusters_dir.as_str();
         let prefix = format!("{clusters_dir}/");
         let mut out = BTreeMap::new();
@@ -275,7 +327,9 @@ impl Builder<'_> {
                     .filter(|o| self.is_bootstrap_kustomization(o))
                     .filter_map(|o| {
                         let raw = str_at(&o.body, &["spec", "path"])?;
-                        let path = self.path_ref(".", raw, Vec::new());
+                        let namespace = self.early_namespace(o, model, kustomize_by_dir);
+                        let base = flux_path_base(o, &namespace, model);
+                        let path = self.path_ref(base, raw, Vec::new());
                         Self::synced_directory(Some(&path)).map(str::to_owned)
                     }),
             );
@@ -368,9 +422,47 @@ impl Builder<'_> {
     }
 }
 
+/// The directory from which `raw` (a `spec.path`) is `synced`: `synced` with `raw`'s
+/// components taken off its end (`.` when `raw` read from the root is `synced`); `None`
+/// when `synced` does not end with them or `raw` climbs with `..`.
+fn root_syncing(synced: &str, raw: &str) -> Option<String> {
+    let wanted = normalize(".", raw)?;
+    if wanted == synced {
+        return Some(".".to_owned());
+    }
+    if wanted == "." || raw.split('/').any(|part| part == "..") {
+        return None;
+    }
+    synced
+        .strip_suffix(wanted.as_str())?
+        .strip_suffix('/')
+        .filter(|root| !root.is_empty())
+        .map(str::to_owned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bootstrap_path_names_the_root_it_is_read_from() {
+        assert_eq!(
+            root_syncing("repos/system/clusters/mgmt", "./clusters/mgmt").as_deref(),
+            Some("repos/system")
+        );
+        assert_eq!(
+            root_syncing("clusters/mgmt", "./clusters/mgmt").as_deref(),
+            Some(".")
+        );
+        // A path that is not the end of the directory, or climbs, names no root.
+        assert_eq!(
+            root_syncing("repos/system/clusters/template", "./clusters/x"),
+            None
+        );
+        assert_eq!(root_syncing("repos/xclusters/mgmt", "clusters/mgmt"), None);
+        assert_eq!(root_syncing("a/b/c", "../b/c"), None);
+        assert_eq!(root_syncing("a/b", "./"), None);
+    }
 
     #[test]
     fn only_branch_refs_name_a_branch() {

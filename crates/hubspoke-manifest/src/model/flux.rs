@@ -12,6 +12,22 @@ use super::types::{
 };
 use super::{str_at, value_at, Builder};
 
+/// The directory a Flux Kustomization's `spec.path` is read from (see
+/// [`RepoModel::path_base`]); `namespace` is the Kustomization's.
+pub(super) fn flux_path_base<'m>(
+    object: &ModelObject,
+    namespace: &str,
+    model: &'m RepoModel,
+) -> &'m str {
+    let source = |key: &str| str_at(&object.body, &["spec", "sourceRef", key]);
+    model.path_base(
+        &object.file,
+        source("kind").unwrap_or(""),
+        source("namespace").unwrap_or(namespace),
+        source("name").unwrap_or(""),
+    )
+}
+
 impl Builder<'_> {
     /// Whether a Flux Kustomization's `spec.sourceRef` is this repository; `namespace` is
     /// the Kustomization's (a `sourceRef` without one names a source of its own namespace).
@@ -65,8 +81,10 @@ impl Builder<'_> {
             }
             let ns = self.early_namespace(object, model, kustomize_by_dir);
             let local_source = Self::takes_local_source(object, &ns, local);
-            let path = str_at(&object.body, &["spec", "path"])
-                .map(|raw| self.path_ref(".", raw, vec![Value::from("spec"), Value::from("path")]));
+            let base = flux_path_base(object, &ns, model);
+            let path = str_at(&object.body, &["spec", "path"]).map(|raw| {
+                self.path_ref(base, raw, vec![Value::from("spec"), Value::from("path")])
+            });
             let files = self.kustomization_files(
                 object,
                 path.as_ref(),

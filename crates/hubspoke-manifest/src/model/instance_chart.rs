@@ -17,7 +17,7 @@
 use serde_json::{Map, Value};
 
 use super::paths::{base_name, normalize, parent_dir};
-use super::types::{ModelObject, RepoModel, FLUX_HELM_GROUP, FLUX_SOURCE_GROUP};
+use super::types::{ChartValuesSource, ModelObject, RepoModel, FLUX_HELM_GROUP, FLUX_SOURCE_GROUP};
 use super::{str_at, value_at, Builder};
 use crate::yaml::{parse_stream, ParseLimits};
 
@@ -161,6 +161,44 @@ impl Builder<'_> {
                 let stream = parse_stream(text, ParseLimits::default());
                 stream.documents.first().map(|d| d.root.to_json())
             })
+    }
+}
+
+impl Builder<'_> {
+    /// [`RepoModel::chart_values_sources`]: the sources that values files of the
+    /// flux-instance chart name in `instance.sync` (documents without `apiVersion` and
+    /// `kind` whose top level has `instance.sync.url` and a non-empty `instance.sync.name`).
+    /// A HelmRelease of the chart makes its own FluxInstance (`collect_flux_instances`);
+    /// these are the values files installed from outside the tree (Terraform's
+    /// `helm_release`, a script's `helm install -f`), whose release namespace is not known.
+    pub(super) fn collect_chart_values_sources(&self, model: &mut RepoModel) {
+        for file in self.files {
+            for document in file.documents.iter().filter(|d| d.object.is_none()) {
+                let root = &document.root;
+                if root.get("apiVersion").is_some() || root.get("kind").is_some() {
+                    continue;
+                }
+                let Some(name_node) = root
+                    .get("instance")
+                    .and_then(|i| i.get("sync"))
+                    .and_then(|s| s.get("name"))
+                else {
+                    continue;
+                };
+                let spec = instance_spec(&root.to_json());
+                let text = |key: &str| str_at(&spec, &["sync", key]).map(str::to_owned);
+                let (Some(kind), Some(name)) = (text("kind"), text("name")) else {
+                    continue;
+                };
+                model.chart_values_sources.push(ChartValuesSource {
+                    file: file.source.repo_path.clone(),
+                    line: name_node.span.start.line,
+                    kind,
+                    name,
+                    url: text("url"),
+                });
+            }
+        }
     }
 }
 

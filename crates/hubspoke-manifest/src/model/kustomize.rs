@@ -215,6 +215,7 @@ impl Builder<'_> {
                 .map(str::to_owned),
             references,
             kubeconfig_patches: Vec::new(),
+            source_ignored: false,
             body: root.to_json(),
         }
     }

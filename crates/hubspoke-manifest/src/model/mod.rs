@@ -26,7 +26,8 @@
 //! 10. `clusters`: where a path or kubeconfig leads, cluster assignment, unapplied files, labels;
 //! 11. `flux`: Flux Kustomizations (local source, applied files) and HelmReleases;
 //! 12. `kubeconfig`: patches that add a kubeConfig and send their targets to another cluster;
-//! 13. `controllers`: the Flux controllers' flags each cluster's bootstrap sets;
+//! 13. `parent_patches`: the fields a parent Flux Kustomization's `spec.patches` may set;
+//!     `controllers`: the Flux controllers' flags each cluster's bootstrap sets;
 //!     then `profile`: the profile configured, or detected from clusters and flags;
 //! 14. `references`: `sourceRef`, `dependsOn`, `valuesFrom`... looked up in the index;
 //! 15. `cycles`: `dependsOn` cycles.
@@ -49,6 +50,7 @@ mod instance_chart;
 mod kubeconfig;
 mod kustomize;
 mod namespaces;
+mod parent_patches;
 mod paths;
 mod producers;
 mod profile;
@@ -61,10 +63,11 @@ pub use namespaces::is_cluster_scoped;
 pub use paths::{normalize, normalize_git_url};
 pub use slim::{model_body, repository_rules_skip_data, IDENTITY_FIELDS};
 pub use types::{
-    builtin_producers, index_key, Cluster, DeclaredExternalSecret, DocRef, FluxInstance,
-    FluxKustomization, FluxSync, HelmRelease, KustomizeFile, ModelObject, ModelOptions,
-    ObjectProducer, ObjectRef, Origin, PathRef, Profile, RepoModel, FLUX_HELM_GROUP,
-    FLUX_KUSTOMIZE_GROUP, FLUX_OPERATOR_GROUP, FLUX_SOURCE_EXTENSIONS_GROUP, FLUX_SOURCE_GROUP,
+    builtin_producers, index_key, ChartValuesSource, Cluster, DeclaredExternalSecret, DocRef,
+    FluxInstance, FluxKustomization, FluxSync, HelmRelease, KustomizeFile, ModelObject,
+    ModelOptions, ObjectProducer, ObjectRef, Origin, PathRef, Profile, RepoModel, SourceRoot,
+    FLUX_HELM_GROUP, FLUX_KUSTOMIZE_GROUP, FLUX_OPERATOR_GROUP, FLUX_SOURCE_EXTENSIONS_GROUP,
+    FLUX_SOURCE_GROUP,
 };
 
 use cycles::dependency_cycles;
@@ -168,10 +171,14 @@ impl Builder<'_> {
             external_secrets: self.options.external_secrets.clone(),
             directories: self.directories.clone(),
             directory_clusters: BTreeMap::new(),
+            parent_patched_fields: BTreeMap::new(),
+            source_roots: Vec::new(),
+            chart_values_sources: Vec::new(),
             locations: Vec::new(),
             kustomize_locations: Vec::new(),
         };
         self.collect_documents(&mut model);
+        self.mark_source_ignored(&mut model);
         let kustomize_by_dir: BTreeMap<String, usize> = model
             .kustomize_files
             .iter()
@@ -180,8 +187,12 @@ impl Builder<'_> {
             .collect();
         self.mark_patches(&mut model);
         self.collect_flux_instances(&mut model, &kustomize_by_dir);
+        self.collect_chart_values_sources(&mut model);
         self.bootstrap_dirs = self.bootstrap_directories(&model);
-        self.cluster_dirs = self.cluster_directories(&model);
+        model.source_roots = self.source_roots(&model, |o| {
+            self.early_namespace(o, &model, &kustomize_by_dir)
+        });
+        self.cluster_dirs = self.cluster_directories(&model, &kustomize_by_dir);
         let local = self.local_sources(&model, |o| {
             self.early_namespace(o, &model, &kustomize_by_dir)
         });
@@ -196,6 +207,7 @@ impl Builder<'_> {
         self.collect_flux_instance_files(&mut model, &kustomize_by_dir);
         self.apply_kubeconfig_patches(&mut model, &kustomize_by_dir);
         self.assign_clusters(&mut model, &kustomize_by_dir);
+        self.collect_parent_patched_fields(&mut model);
         model.index_objects();
         self.collect_generated(&mut model);
         self.collect_controller_args(&mut model);

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::types::PathRef;
+use super::types::{PathRef, RepoModel};
 use super::Builder;
 
 /// The directory of a repository path (`.` for a file at the root).
@@ -145,6 +145,16 @@ impl Builder<'_> {
                 .matched_path_or_any_parents(self.root.join(repo_path), false)
                 .is_ignore()
         })
+    }
+
+    /// Mark the kustomization files the root `.sourceignore` keeps out of Flux's
+    /// artifacts ([`KustomizeFile::source_ignored`](super::types::KustomizeFile)).
+    pub(super) fn mark_source_ignored(&self, model: &mut RepoModel) {
+        if let Some(ignored) = self.source_ignore() {
+            for kf in &mut model.kustomize_files {
+                kf.source_ignored = ignored(&kf.file);
+            }
+        }
     }
 }
 

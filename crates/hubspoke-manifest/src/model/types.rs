@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::PathSegment;
+
 pub use super::producers::{builtin_producers, ObjectProducer};
 pub use super::profile::Profile;
 
@@ -260,6 +262,10 @@ pub struct KustomizeFile {
     pub references: Vec<PathRef>,
     /// Patches of this file that add a kubeConfig to Flux objects.
     pub kubeconfig_patches: Vec<KubeconfigPatch>,
+    /// The root `.sourceignore` keeps it out of every artifact Flux builds from the
+    /// repository: no Flux Kustomization builds it, so what it names is never read.
+    #[serde(skip_serializing_if = "is_false")]
+    pub source_ignored: bool,
     /// The file itself (generators, patches, images).
     pub body: Value,
 }
@@ -473,12 +479,79 @@ pub struct RepoModel {
     /// directly in it, as in [`ModelObject::clusters`]); directories whose files land
     /// on no known cluster are left out.
     pub directory_clusters: BTreeMap<String, Vec<String>>,
+    /// Object id → the fields the `spec.patches` of a Flux Kustomization that may apply
+    /// it set (sorted): where no cluster renders the object, their values are unknown.
+    #[serde(skip)]
+    pub parent_patched_fields: BTreeMap<usize, Vec<Vec<PathSegment>>>,
+    /// Sources whose artifact root is a directory below the linted root (a tree holding
+    /// several Git repositories under `repos/<name>/`): the `spec.path` of a
+    /// Kustomization of that source, written under that directory, is resolved from it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub source_roots: Vec<SourceRoot>,
+    /// Sources named by values files of the flux-instance chart that no HelmRelease of
+    /// the repository reads (see [`ChartValuesSource`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub chart_values_sources: Vec<ChartValuesSource>,
     #[serde(skip)]
     /// Where each object and kustomize file was written (for locating findings).
     pub locations: Vec<DocRef>,
     #[serde(skip)]
     /// Where each kustomize file was written.
     pub kustomize_locations: Vec<DocRef>,
+}
+
+/// The source a values file of the Flux Operator's `flux-instance` chart names in
+/// `instance.sync`: installed from outside the tree (Terraform's `helm_release`, a
+/// script's `helm install -f`), the chart's FluxInstance creates it in the release
+/// namespace, which the file does not say. It is not read as a FluxInstance (no cluster
+/// and no local source come from it): only its name is known to exist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChartValuesSource {
+    /// The values file.
+    pub file: String,
+    /// Line of `instance.sync.name` (1-based).
+    pub line: u32,
+    /// `instance.sync.kind` (default `GitRepository`).
+    pub kind: String,
+    /// `instance.sync.name`.
+    pub name: String,
+    /// `instance.sync.url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// A directory that is the root of a GitRepository's artifact, found from a bootstrap
+/// Kustomization written under it: Flux resolves `spec.path` from the artifact root, and
+/// `flux bootstrap` writes the sync manifests into the directory they sync, so the
+/// directory from which the bootstrap's `spec.path` contains its own file is the root.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct SourceRoot {
+    /// The root directory (a repository path, never `.`).
+    pub directory: String,
+    /// Namespace of the GitRepository the bootstrap syncs.
+    pub namespace: String,
+    /// Its name.
+    pub name: String,
+}
+
+impl RepoModel {
+    /// The directory a Flux Kustomization's `spec.path` is relative to: the deepest
+    /// source root holding `file` (where the Kustomization is written) found for the
+    /// GitRepository `namespace/name` it builds, else the linted root `.`.
+    pub fn path_base(&self, file: &str, kind: &str, namespace: &str, name: &str) -> &str {
+        if kind != "GitRepository" {
+            return ".";
+        }
+        self.source_roots
+            .iter()
+            .filter(|root| root.namespace == namespace && root.name == name)
+            .filter(|root| {
+                file.strip_prefix(root.directory.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+            })
+            .max_by_key(|root| root.directory.len())
+            .map_or(".", |root| root.directory.as_str())
+    }
 }
 
 /// The index key of an object.

@@ -222,7 +222,7 @@ impl<'a> Walk<'a> {
             .and_then(|s| s.get("path"))
             .and_then(Node::as_str)
             .unwrap_or("");
-        let dir = secure_join(raw);
+        let dir = self.path_dir(node, &this, raw);
         if raw.contains("${") || !self.is_dir(&dir) {
             return None;
         }
@@ -435,7 +435,7 @@ impl<'a> Walk<'a> {
             cluster.kustomizations.push(record);
             return;
         }
-        let dir = secure_join(raw);
+        let dir = self.path_dir(&node, &this, raw);
         record.path = Some(dir.clone());
         if !self.is_dir(&dir) {
             let problem = RenderProblem::new(
@@ -647,6 +647,33 @@ impl<'a> Walk<'a> {
         })
     }
 
+    /// The directory `spec.path` (`raw`) names: joined, as Flux joins it, to the root
+    /// of the source's artifact, which the model finds below the linted root for a
+    /// Kustomization written under a sub-repository (`RepoModel::path_base`); the
+    /// linted root otherwise, and for a bootstrap the repository lacks.
+    fn path_dir(&self, node: &Node<Origin>, this: &KustomizationRef, raw: &str) -> String {
+        let inside = secure_join(raw);
+        let file = this
+            .origin
+            .and_then(|o| self.input.files().get(o.file.0 as usize))
+            .map(|f| f.source.repo_path.as_str());
+        let source = node.get("spec").and_then(|s| s.get("sourceRef"));
+        let field = |key: &str| source.and_then(|s| s.get(key)).and_then(Node::as_str);
+        let base = file.map_or(".", |file| {
+            self.model.path_base(
+                file,
+                field("kind").unwrap_or(""),
+                field("namespace").unwrap_or(&this.namespace),
+                field("name").unwrap_or(""),
+            )
+        });
+        match (base, inside.is_empty()) {
+            (".", _) => inside,
+            (base, true) => base.to_owned(),
+            (base, false) => format!("{base}/{inside}"),
+        }
+    }
+
     /// `flux-system`, or a GitRepository the model found to be this repository.
     fn is_local_repository(&self, namespace: &str, name: &str) -> bool {
         name == "flux-system"
@@ -695,10 +722,16 @@ impl<'a> Walk<'a> {
         let variables = Variables::from_kustomization(
             node,
             &mut |reference: &SourceRef| {
-                found
+                let defined = found
                     .iter()
-                    .find(|((k, n), _)| *k == reference.kind && *n == reference.name)
-                    .map_or(Referent::Missing, |(_, node)| Referent::Found(node))
+                    .find(|((k, n), _)| *k == reference.kind && *n == reference.name);
+                match defined {
+                    Some((_, node)) => Referent::Found(node),
+                    None if self.is_produced(&reference.kind, &this.namespace, &reference.name) => {
+                        Referent::Produced
+                    }
+                    None => Referent::Missing,
+                }
             },
             problems,
         )?;
@@ -712,6 +745,13 @@ impl<'a> Walk<'a> {
             ));
         }
         Some(variables)
+    }
+
+    /// Whether an object of the repository makes the ConfigMap or Secret in the cluster
+    /// (the model's producers: an ExternalSecret's target, a SealedSecret...).
+    fn is_produced(&self, kind: &str, namespace: &str, name: &str) -> bool {
+        let key = hubspoke_manifest::index_key("", kind, namespace, name);
+        self.model.generated.contains_key(&key)
     }
 
     fn find_object(

@@ -41,6 +41,9 @@ enum Source {
 pub enum Referent<'n> {
     /// Defined in the repository (and delivered to the Kustomization's cluster).
     Found(&'n Node<Origin>),
+    /// Made in the cluster by an object of the repository (the Secret of an
+    /// ExternalSecret, a SealedSecret...): it exists, but what it holds is unknown offline.
+    Produced,
     /// The repository does not define it.
     Missing,
 }
@@ -169,6 +172,7 @@ impl Variables {
             };
             let source = match resolve(&reference) {
                 Referent::Found(object) => read_object(kind, object, problems),
+                Referent::Produced => Source::Unknown,
                 Referent::Missing => {
                     if !optional {
                         problems.push(RenderProblem::tolerated(

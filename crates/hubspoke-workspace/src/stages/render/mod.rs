@@ -204,12 +204,10 @@ pub(crate) fn analyze_rendered(
         .map(|render| render.as_ref().map(groups).unwrap_or_default())
         .collect();
     timings.render += group_started.elapsed();
-    let renders_ref = &renders;
-    let item_roots_ref = &item_roots;
-    let grouped_ref = &grouped;
     // The repository's Kyverno policies judge what the clusters receive, as the
     // bundled document rules do, and the files no cluster renders as written. They
-    // need only the context and the render: they run beside the rules.
+    // need only the context and the renders, so they run beside the rule stages and
+    // fill the core the (serial) repository rules leave idle.
     let rendered_objects = RenderedObjects {
         judged_as_written: &judged_as_written,
         roots: item_roots
@@ -223,110 +221,102 @@ pub(crate) fn analyze_rendered(
             })
             .collect(),
     };
-    let kyverno = || {
-        options.kyverno.map(|stage| {
-            let started = Instant::now();
-            let found =
-                stage.evaluate_with_render(settings, files, context_ref, Some(&rendered_objects));
-            (found, started.elapsed())
-        })
+    let rendered_objects_ref = &rendered_objects;
+    let kyverno_stage = || {
+        let started = Instant::now();
+        let found = options.kyverno.map(|stage| {
+            stage.evaluate_with_render(settings, files, context_ref, Some(rendered_objects_ref))
+        });
+        (found, started.elapsed())
+    };
+    let renders_ref = &renders;
+    let item_roots_ref = &item_roots;
+    let grouped_ref = &grouped;
+    let repository_stage = || {
+        let started = Instant::now();
+        let mut found = std::mem::take(&mut failures);
+        for (((root, model), render), groups) in item_roots_ref
+            .iter()
+            .zip(models)
+            .zip(renders_ref)
+            .zip(grouped_ref)
+        {
+            let Some(model) = model else {
+                continue;
+            };
+            let render = render.as_ref().map(|render| (render, groups.as_slice()));
+            found.extend(
+                guarded(root, "repository", REPOSITORY_FAILED, || {
+                    repository_rules(evaluator_ref, root, model, render, model_options)
+                })
+                .unwrap_or_else(|failure| vec![*failure]),
+            );
+        }
+        (found, started.elapsed())
+    };
+    let documents_stage = || {
+        let started = Instant::now();
+        let mut found = if options.documents {
+            evaluate_files_judging(
+                evaluator_ref,
+                files,
+                walk_problems,
+                Some(context_ref),
+                &judged_as_written,
+            )
+        } else {
+            Vec::new()
+        };
+        // Judged as written: what parents' patches set there is unknown.
+        context_ref.drop_parent_patched(&mut found);
+        let mut rendered_found = Vec::new();
+        for ((root, render), groups) in item_roots_ref.iter().zip(renders_ref).zip(&grouped) {
+            let Some(render) = render else {
+                continue;
+            };
+            let root_files = RootFiles { files: &root.files };
+            let evaluation = ObjectEvaluation {
+                evaluator: evaluator_ref,
+                schemas: schemas_ref,
+                context: context_ref,
+                files: root_files,
+            };
+            rendered_found.extend(evaluation.evaluate(groups));
+            found.extend(problems::problem_findings(
+                &render.clusters,
+                root_files,
+                evaluator_ref.options(),
+            ));
+        }
+        context_ref.fill_namespaces(&mut found);
+        found.extend(objects::merge(rendered_found));
+        (found, started.elapsed())
+    };
+    let schema_stage = || {
+        let started = Instant::now();
+        let found = schemas_ref.map_or_else(Vec::new, |schemas| {
+            validate_as_written(schemas, files, &judged_as_written, options)
+        });
+        (found, started.elapsed())
     };
     let (
-        ((repository, repository_time), kyverno_found),
-        ((documents, documents_time), (schema_found, schema_time)),
-    ) = rayon::join(
-        || {
-            rayon::join(
-                || {
-                    let started = Instant::now();
-                    let mut found = std::mem::take(&mut failures);
-                    for (((root, model), render), groups) in item_roots_ref
-                        .iter()
-                        .zip(models)
-                        .zip(renders_ref)
-                        .zip(grouped_ref)
-                    {
-                        let Some(model) = model else {
-                            continue;
-                        };
-                        found.extend(
-                            guarded(root, "repository", REPOSITORY_FAILED, || {
-                                repository_rules(
-                                    evaluator_ref,
-                                    root,
-                                    model,
-                                    render.as_ref().map(|render| (render, groups.as_slice())),
-                                    model_options,
-                                )
-                            })
-                            .unwrap_or_else(|failure| vec![*failure]),
-                        );
-                    }
-                    (found, started.elapsed())
-                },
-                kyverno,
-            )
-        },
-        || {
-            rayon::join(
-                || {
-                    let started = Instant::now();
-                    let mut found = if options.documents {
-                        evaluate_files_judging(
-                            evaluator_ref,
-                            files,
-                            walk_problems,
-                            Some(context_ref),
-                            &judged_as_written,
-                        )
-                    } else {
-                        Vec::new()
-                    };
-                    let mut rendered_found = Vec::new();
-                    for ((root, render), groups) in
-                        item_roots_ref.iter().zip(renders_ref).zip(&grouped)
-                    {
-                        let Some(render) = render else {
-                            continue;
-                        };
-                        let root_files = RootFiles { files: &root.files };
-                        let evaluation = ObjectEvaluation {
-                            evaluator: evaluator_ref,
-                            schemas: schemas_ref,
-                            context: context_ref,
-                            files: root_files,
-                        };
-                        rendered_found.extend(evaluation.evaluate(groups));
-                        found.extend(problems::problem_findings(
-                            &render.clusters,
-                            root_files,
-                            evaluator_ref.options(),
-                        ));
-                    }
-                    context_ref.fill_namespaces(&mut found);
-                    found.extend(objects::merge(rendered_found));
-                    (found, started.elapsed())
-                },
-                || {
-                    let started = Instant::now();
-                    let found = schemas_ref.map_or_else(Vec::new, |schemas| {
-                        validate_as_written(schemas, files, &judged_as_written, options)
-                    });
-                    (found, started.elapsed())
-                },
-            )
-        },
-    );
+        (repository, repository_time),
+        (((documents, documents_time), (schema_found, schema_time)), (kyverno, kyverno_time)),
+    ) = rayon::join(repository_stage, || {
+        rayon::join(|| rayon::join(documents_stage, schema_stage), kyverno_stage)
+    });
     let mut findings = documents;
     let mut repository = merge_variants(repository);
     context.fill_namespaces(&mut repository);
     findings.extend(repository);
     let mut schema_found = schema_found;
-    // Validation ran next to the model, which says afterwards which files are only data.
+    // Validation ran next to the model, which says afterwards which files are only data
+    // and which fields of the files judged as written parents' patches may set.
     context.drop_data_file_findings(&mut schema_found);
+    context.drop_parent_patched(&mut schema_found);
     context.fill_namespaces(&mut schema_found);
-    if let Some((kyverno_found, kyverno_time)) = kyverno_found {
-        findings.extend(kyverno_found);
+    if let Some(kyverno) = kyverno {
+        findings.extend(kyverno);
         timings.kyverno = kyverno_time;
     }
     findings.extend(schema_found);
