@@ -27,15 +27,15 @@ mod trusted_sources;
 pub use config::{Config, ConfigSource, CONFIG_FILE_NAME};
 pub use error::WorkspaceError;
 pub use pipeline::{
-    analyze, evaluate_files, evaluate_roots, lint, lint_document, repository_roots, Analysis,
-    AnalyzeOptions, BaselineUse, LintRequest, LintRun, Outcome, RepositoryRoot, RuleFindings,
-    SchemaFindings, StageTimings, StdinInput, STDIN_NAME,
+    analyze, lint, repository_roots, Analysis, AnalyzeOptions, BaselineUse, LintRequest, LintRun,
+    Outcome, RepositoryRoot, SchemaFindings, StageTimings, StdinInput, STDIN_NAME,
 };
 pub use render_run::{read_repository, RenderProblems, RenderRun};
 pub use resolve::{require_existing, today};
 pub use settings::{catalog, load_rules, Configuration, Flags, Settings};
 pub use stages::kyverno::{KyvernoOptions, KyvernoStage, KyvernoStats};
 pub use stages::render::duplicates::drop_reported_twice;
+pub use stages::rules::{evaluate_files, evaluate_roots, lint_document, RuleFindings};
 pub use stats::{peak_rss, RunStats};
 pub use suggest::{closest, did_you_mean_rule};
 pub use trusted_sources::TrustedSources;

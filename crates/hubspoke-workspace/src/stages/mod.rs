@@ -3,3 +3,4 @@
 
 pub mod kyverno;
 pub(crate) mod render;
+pub(crate) mod rules;

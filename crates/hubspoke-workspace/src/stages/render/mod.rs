@@ -36,12 +36,14 @@ use hubspoke_schema::Schemas;
 use rayon::prelude::*;
 
 use crate::pipeline::{
-    count_files, drop_single_tenant_lockdown, enabled_rule_count, evaluate_files_judging, guarded,
-    profile_summary, Analysis, AnalyzeOptions, RepositoryRoot, SchemaFindings, StageTimings,
-    MODEL_FAILED, REPOSITORY_FAILED,
+    count_files, enabled_rule_count, profile_summary, Analysis, AnalyzeOptions, RepositoryRoot,
+    SchemaFindings, StageTimings,
 };
 use crate::settings::Settings;
 use crate::stages::kyverno::{RenderedObjects, RenderedRoot};
+use crate::stages::rules::{
+    drop_single_tenant_lockdown, evaluate_files_judging, guarded, MODEL_FAILED, REPOSITORY_FAILED,
+};
 use objects::{groups, ObjectEvaluation, ObjectGroup, RootFiles};
 
 const RENDER_FAILED: &str =
