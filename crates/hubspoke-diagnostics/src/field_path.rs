@@ -69,6 +69,13 @@ impl FieldPath {
     pub fn into_segments(self) -> Vec<PathSegment> {
         self.0
     }
+
+    /// Whether this path is one of `fields` or lies below one (the empty field stands
+    /// for the whole object): how a finding is matched against fields whose values are
+    /// unknown offline.
+    pub fn is_within_any(&self, fields: &[Vec<PathSegment>]) -> bool {
+        fields.iter().any(|field| self.0.starts_with(field))
+    }
 }
 
 impl Deref for FieldPath {

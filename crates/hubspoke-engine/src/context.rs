@@ -205,9 +205,7 @@ impl ContextIndex {
             else {
                 return true;
             };
-            !fields.iter().any(|field| {
-                finding.path.len() >= field.len() && finding.path[..field.len()] == field[..]
-            })
+            !finding.path.is_within_any(fields)
         });
     }
 

@@ -263,22 +263,23 @@ pub fn evaluate_policy_with(
         if rule_applies(&target, &rule.matching, rule.exclude.as_ref(), &requester).is_err() {
             continue;
         }
+        let result = |outcome, message, rule_message| RuleResult {
+            policy: policy.name.clone(),
+            policy_namespace: policy.namespace.clone(),
+            rule: rule.name.clone(),
+            rule_index: index,
+            resource: id.clone(),
+            outcome,
+            message,
+            rule_message,
+        };
         let exemption = exempted(exceptions, policy, rule, &target, &mut base_context, || {
             new_base_context(policy, input, variables, namespace, options, &requester)
         });
         let exempted_controls = match exemption {
             Exempted::No => Vec::new(),
             Exempted::Rule(reason) => {
-                results.push(RuleResult {
-                    policy: policy.name.clone(),
-                    policy_namespace: policy.namespace.clone(),
-                    rule: rule.name.clone(),
-                    rule_index: index,
-                    resource: id.clone(),
-                    outcome: Outcome::Skip { reason },
-                    message: None,
-                    rule_message: None,
-                });
+                results.push(result(Outcome::Skip { reason }, None, None));
                 continue;
             }
             Exempted::Controls(controls) => controls,
@@ -302,16 +303,7 @@ pub fn evaluate_policy_with(
             MaybeOutcome::Some(Outcome::Pass | Outcome::Fail { .. })
         );
         if let Some(outcome) = answer.outcome.into_option() {
-            results.push(RuleResult {
-                policy: policy.name.clone(),
-                policy_namespace: policy.namespace.clone(),
-                rule: rule.name.clone(),
-                rule_index: index,
-                resource: id.clone(),
-                outcome,
-                message: answer.message,
-                rule_message: answer.summary,
-            });
+            results.push(result(outcome, answer.message, answer.summary));
         }
         if policy.apply_one && applied {
             break;

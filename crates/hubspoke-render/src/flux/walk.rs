@@ -195,16 +195,7 @@ impl<'a> Walk<'a> {
     /// state of the walk may still skip it: a build done for nothing is only time).
     fn build_request(&self, pending: &Pending) -> Option<BuildKey> {
         let node = &pending.node;
-        let meta = |key: &str| {
-            node.get("metadata")
-                .and_then(|m| m.get(key))
-                .and_then(Node::as_str)
-        };
-        let this = KustomizationRef {
-            namespace: meta("namespace").unwrap_or("default").to_owned(),
-            name: meta("name").unwrap_or_default().to_owned(),
-            origin: pending.origin,
-        };
+        let this = kustomization_ref(node, pending.origin);
         let same = |k: &KustomizationRef| k.namespace == this.namespace && k.name == this.name;
         let key = (
             pending.lives_on.clone(),
@@ -346,16 +337,7 @@ impl<'a> Walk<'a> {
             lives_on,
             ancestors,
         } = pending;
-        let meta = |key: &str| {
-            node.get("metadata")
-                .and_then(|m| m.get(key))
-                .and_then(Node::as_str)
-        };
-        let this = KustomizationRef {
-            namespace: meta("namespace").unwrap_or("default").to_owned(),
-            name: meta("name").unwrap_or_default().to_owned(),
-            origin,
-        };
+        let this = kustomization_ref(&node, origin);
         let same = |k: &KustomizationRef| k.namespace == this.namespace && k.name == this.name;
         if ancestors.last().is_some_and(same) {
             // A Kustomization among its own objects: the bootstrap applying itself.
@@ -849,5 +831,21 @@ fn collect_files(node: &Node<Origin>, used: &mut BTreeSet<FileId>) {
             collect_files(v, used);
         }),
         _ => {}
+    }
+}
+
+/// The identity of the Flux Kustomization `node` (Kubernetes' `default` namespace when
+/// unset), as `build_request` (which pre-builds) and `process` (which applies) must agree
+/// on it.
+fn kustomization_ref(node: &Node<Origin>, origin: Option<Origin>) -> KustomizationRef {
+    let meta = |key: &str| {
+        node.get("metadata")
+            .and_then(|m| m.get(key))
+            .and_then(Node::as_str)
+    };
+    KustomizationRef {
+        namespace: meta("namespace").unwrap_or("default").to_owned(),
+        name: meta("name").unwrap_or_default().to_owned(),
+        origin,
     }
 }

@@ -284,7 +284,7 @@ pub(crate) fn finish(
     clusters: &[String],
     namespace: Option<&str>,
 ) {
-    findings.retain(|f| !is_unknown(&f.path, &object.unknown_fields));
+    findings.retain(|f| !f.path.is_within_any(&object.unknown_fields));
     for finding in findings {
         finding.clusters = clusters.to_vec();
         finding.effective_namespace = namespace.map(str::to_owned);
@@ -321,14 +321,6 @@ fn has_kubeconfig(root: &Node<Origin>) -> bool {
     root.get("spec")
         .and_then(|s| s.get("kubeConfig"))
         .is_some_and(|k| !matches!(k.value, NodeValue::Null))
-}
-
-/// Whether `path` lies under a field whose value is unknown offline (the empty
-/// path stands for the whole object).
-fn is_unknown(path: &[PathSegment], unknown_fields: &[Vec<PathSegment>]) -> bool {
-    unknown_fields
-        .iter()
-        .any(|field| path.len() >= field.len() && path[..field.len()] == field[..])
 }
 
 /// Places a rendered object's fields in the files they came from.
