@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use super::exceptions::ExceptionScopes;
-use super::load::LoadedPolicy;
+use super::load::{delivered_clusters, LoadedPolicy};
 use super::meta;
 use super::pod_security::{self, PodSecurityRequest, RequestSubject};
 use super::rendered::{self, RenderedObjects};
@@ -181,12 +181,7 @@ fn target<'s>(loaded: &'s LoadedPolicy, context: &ContextIndex) -> Target<'s> {
         .iter()
         .map(|(path, index)| context.document(path, *index).unwrap_or_default())
         .collect();
-    // Unknown for one delivery, or given by path: everywhere.
-    let clusters = if loaded.everywhere || delivered.iter().any(|d| d.clusters.is_empty()) {
-        None
-    } else {
-        Some(delivered.iter().flat_map(|d| d.clusters.clone()).collect())
-    };
+    let clusters = delivered_clusters(&delivered, loaded.everywhere);
     let mut policy = Cow::Borrowed(&loaded.policy);
     let written_namespace = loaded.object.as_ref().and_then(|o| o.namespace.as_ref());
     if loaded.policy.kind == PolicyKind::Policy && written_namespace.is_none() {

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use hubspoke_engine::ContextIndex;
 use hubspoke_kyverno::exception::PolicyException;
 
-use super::load::LoadedException;
+use super::load::{delivered_clusters, LoadedException};
 
 /// The exceptions that hold on each cluster.
 pub(super) struct ExceptionScopes {
@@ -41,22 +41,12 @@ impl ExceptionScopes {
         let scopes: Vec<Option<BTreeSet<String>>> = loaded
             .iter()
             .map(|exception| {
-                let delivered: Vec<Vec<String>> = exception
+                let delivered: Vec<_> = exception
                     .deliveries
                     .iter()
-                    .map(|(path, index)| {
-                        context
-                            .document(path, *index)
-                            .map(|d| d.clusters)
-                            .unwrap_or_default()
-                    })
+                    .map(|(path, index)| context.document(path, *index).unwrap_or_default())
                     .collect();
-                // Unknown for one delivery, or given by path: everywhere.
-                if exception.everywhere || delivered.iter().any(Vec::is_empty) {
-                    None
-                } else {
-                    Some(delivered.into_iter().flatten().collect())
-                }
+                delivered_clusters(&delivered, exception.everywhere)
             })
             .collect();
         let mut sets: Vec<Vec<usize>> = Vec::new();

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use hubspoke_diagnostics::{FieldPath, Finding, ObjectMeta, Region, Severity};
-use hubspoke_engine::POLICY_ERROR;
+use hubspoke_engine::{DocumentContext, POLICY_ERROR};
 use hubspoke_kyverno::exception::{is_policy_exception, PolicyException};
 use hubspoke_kyverno::matching::{selector_kind, MatchResources};
 use hubspoke_kyverno::policy::{
@@ -90,6 +90,20 @@ impl LoadedException {
         } else {
             self.deliveries.push(delivery);
         }
+    }
+}
+
+/// The clusters a policy or an exception holds on, from what the repository model says
+/// of the documents delivering it: `None` (every cluster) when it was given by path or
+/// when, for one of them, the model cannot tell.
+pub(super) fn delivered_clusters(
+    delivered: &[DocumentContext],
+    everywhere: bool,
+) -> Option<BTreeSet<String>> {
+    if everywhere || delivered.iter().any(|d| d.clusters.is_empty()) {
+        None
+    } else {
+        Some(delivered.iter().flat_map(|d| d.clusters.clone()).collect())
     }
 }
 
