@@ -335,3 +335,177 @@ fn a_substitute_from_secret_made_by_an_external_secret_is_provided() {
     assert!(stderr.contains("\"web-missing\""), "{stderr}");
     assert!(!stderr.contains("\"web-settings\""), "{stderr}");
 }
+
+const OUT_OF_BAND: &str = "fixtures/regression/out-of-band-references";
+
+/// `(rule, severity, file, line, column, message)` of every finding, the file relative
+/// to `dir`.
+fn graded(report: &Value, dir: &str) -> Vec<(String, String, String, u64, u64, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .zip(located(report, dir))
+        .map(|(f, (rule, file, line, column, message))| {
+            let severity = f["severity"].as_str().expect("severity").to_owned();
+            (rule, severity, file, line, column, message)
+        })
+        .collect()
+}
+
+fn graded_at(
+    rule: &str,
+    severity: &str,
+    file: &str,
+    line: u64,
+    column: u64,
+    message: &str,
+) -> (String, String, String, u64, u64, String) {
+    let (rule, file, line, column, message) = at(rule, file, line, column, message);
+    (rule, severity.to_owned(), file, line, column, message)
+}
+
+/// Before (aws-samples/eks-multi-cluster-gitops, onedr0p/home-ops): every substituteFrom
+/// object the repository does not define was an error, although bootstrap scripts create
+/// them (HUB006 ×18 false errors); a Secret holding only an `op://` reference was "only
+/// defined unencrypted". Now HUB006 is an error only where the repository shows the
+/// reference is wrong (the ConfigMap is in another namespace, the Secret is committed in
+/// plain text) and a warning, naming how to declare the object, where it may be made
+/// outside the repository; a reference-only Secret a cluster applies is provided, one in a
+/// directory no cluster applies is made outside the clusters; declared objects are quiet.
+#[test]
+fn values_from_objects_made_outside_the_repository_are_warnings() {
+    let report = lint(OUT_OF_BAND, &["--rule", "HUB006"], 1);
+    assert_eq!(
+        graded(&report, OUT_OF_BAND),
+        [
+            graded_at(
+                "HUB006",
+                "warning",
+                "apps/web/ks.yaml",
+                18,
+                15,
+                "Kustomization web/web reads Secret web/bootstrap-token, which is only defined in a file no cluster applies; if it is created outside the repository, declare it under model.external-secrets"
+            ),
+            graded_at(
+                "HUB006",
+                "warning",
+                "apps/web/ks.yaml",
+                20,
+                15,
+                "Kustomization web/web reads ConfigMap web/cluster-info, which is not defined in this repository; if it is created outside it, declare it in HUB006's assume_defined"
+            ),
+            graded_at(
+                "HUB006",
+                "error",
+                "apps/web/ks.yaml",
+                22,
+                15,
+                "Kustomization web/web reads ConfigMap web/shared-settings, which is not defined there: the repository defines it in namespace \"platform\""
+            ),
+            graded_at(
+                "HUB006",
+                "error",
+                "apps/web/ks.yaml",
+                24,
+                15,
+                "Kustomization web/web reads Secret web/db-password, which is only defined unencrypted"
+            ),
+        ]
+    );
+    assert_eq!(
+        (
+            &report["summary"]["findings"]["error"],
+            &report["summary"]["findings"]["warning"]
+        ),
+        (&2.into(), &2.into())
+    );
+    // A severity configured for the rule grades every finding of it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::support::copy_tree(&crate::support::root().join(OUT_OF_BAND), dir.path());
+    let config = dir.path().join(".hubspoke-lint.yaml");
+    let text = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(
+        &config,
+        text.replace("  HUB006:\n", "  HUB006:\n    severity: note\n"),
+    )
+    .expect("write config");
+    let output = run(
+        Some(dir.path()),
+        &[".", "--rule", "HUB006", "--format", "json"],
+    );
+    assert_eq!(code(&output), 0);
+    let notes = json(&output);
+    let severities: Vec<&str> = notes["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["severity"].as_str().expect("severity"))
+        .collect();
+    assert_eq!(severities, ["note"; 4]);
+}
+
+/// Before (aws-samples/eks-multi-cluster-gitops `clusters-config/template/`): a Flux
+/// Kustomization template that setup scripts copy, which a kustomization.yaml lists but
+/// no cluster applies, got HUB001 (its `cluster-name` path), HUB011 and HUB015 (the spoke
+/// of its kubeconfig), HUB007 and HUB006; its kustomization.yaml HUB002. Objects no
+/// cluster applies never reconcile: in a repository with a bootstrap these rules skip
+/// them. The template Secret's `XXXX` placeholders and public known_hosts are not
+/// plaintext secrets (SEC001); the plain-text Secret stays one.
+#[test]
+fn flux_objects_no_cluster_applies_cannot_fail_to_reconcile() {
+    let report = lint(OUT_OF_BAND, &[], 1);
+    let rules: Vec<(String, String, u64)> = located(&report, OUT_OF_BAND)
+        .into_iter()
+        .filter(|(rule, ..)| !rule.starts_with("FLUX"))
+        .map(|(rule, file, line, ..)| (rule, file, line))
+        .collect();
+    let expected: Vec<(String, String, u64)> = [
+        ("SEC001", "apps/web/db-secret.yaml", 5),
+        ("HUB015", "apps/web/ks.yaml", 4),
+        ("HUB006", "apps/web/ks.yaml", 18),
+        ("HUB006", "apps/web/ks.yaml", 20),
+        ("HUB006", "apps/web/ks.yaml", 22),
+        ("HUB006", "apps/web/ks.yaml", 24),
+        ("render/flux-substitute-from-missing", "apps/web/ks.yaml", 27),
+    ]
+    .into_iter()
+    .map(|(rule, file, line)| (rule.to_owned(), file.to_owned(), line))
+    .collect();
+    assert_eq!(rules, expected);
+}
+
+const STRANDED: &str = "fixtures/regression/stranded-bootstrap";
+
+/// Before (aws-samples/eks-multi-cluster-gitops `clusters/template/`): a cluster
+/// directory whose committed bootstrap syncs `./clusters/cluster-name`, which does not
+/// exist, was rendered as if its bootstrap were generated, so every Kustomization beside
+/// it landed on cluster "template" and failed there (HUB001, HUB006). Now nothing reaches
+/// them: the bootstrap's missing path is reported once, on the bootstrap.
+#[test]
+fn a_bootstrap_whose_path_does_not_exist_reaches_nothing() {
+    let report = lint(STRANDED, &["--rule", "HUB001", "--rule", "HUB006"], 1);
+    assert_eq!(
+        located(&report, STRANDED),
+        [at(
+            "HUB001",
+            "clusters/template/flux-system/gotk-sync.yaml",
+            21,
+            9,
+            "Kustomization flux-system/flux-system reconciles \"./clusters/cluster-name\", but clusters/cluster-name does not exist in this repository"
+        )]
+    );
+    let output = run(None, &["graph", STRANDED, "--format", "json"]);
+    assert_eq!(code(&output), 0);
+    let model = json(&output);
+    let template = &model["clusters"][0];
+    assert_eq!(template["name"], "template");
+    assert_eq!(template["bootstrap_path_missing"], true);
+    let apps = model["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .find(|o| o["name"] == "apps")
+        .expect("apps");
+    assert_eq!(apps["clusters"], serde_json::json!([]));
+}
