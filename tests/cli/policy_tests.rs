@@ -123,7 +123,7 @@ fn test_runs_on_one_family_folder() {
     let output = run(None, &["test", "policies/secrets"]);
     assert_eq!(
         stdout(&output),
-        "Rego tests: 0 passed, 0 failed, 0 skipped (0 files)\nfixtures:   16 passed, 0 failed\nok\n"
+        "Rego tests: 0 passed, 0 failed, 0 skipped (0 files)\nfixtures:   18 passed, 0 failed\nok\n"
     );
     assert_eq!(code(&output), 0);
 }
