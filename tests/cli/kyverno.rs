@@ -954,6 +954,36 @@ fn hubspoke_lint_test_reports_an_unreadable_pod_security_version_as_failures() {
     assert_eq!(code(&failing), 1);
 }
 
+/// A `podSecurity` rule whose `exclude` Kyverno refuses: `kyverno test` skips the
+/// policy; `hubspoke-lint test` says so on each of its results, never silently.
+#[test]
+fn hubspoke_lint_test_lists_the_results_of_a_refused_pod_security_policy() {
+    let fixture = "fixtures/kyverno-exceptions/exceptions-3";
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&root().join(fixture), dir.path());
+    let policy_file = dir.path().join("policy.yaml");
+    let policy = std::fs::read_to_string(&policy_file).expect("read");
+    let broken = policy.replacen(
+        "version: latest",
+        "version: latest\n        exclude: HostPath Volumes",
+        1,
+    );
+    assert_ne!(broken, policy);
+    std::fs::write(&policy_file, broken).expect("write");
+    let output = run(Some(dir.path()), &["test", "."]);
+    let why = "the policy is refused, as Kyverno refuses it: exclude must be a list of controls";
+    assert_eq!(
+        stdout(&output),
+        format!(
+            "SKIP ./kyverno-test.yaml:12: psa/baseline on bad-pod: expected fail: {why}\n\
+             SKIP ./kyverno-test.yaml:18: psa/baseline on good-pod: expected pass: {why}\n\
+             SKIP ./kyverno-test.yaml:24: psa/baseline on excluded-pod: expected skip: {why}\n\
+             Kyverno tests: 0 passed, 0 failed, 3 skipped (1 file)\nok\n"
+        )
+    );
+    assert_eq!(code(&output), 0);
+}
+
 /// `hubspoke-lint test` applies the exceptions a `kyverno-test.yaml` lists, as `kyverno
 /// test` does: Kyverno's `test-exceptions/exceptions-1` passes only with its exception.
 #[test]

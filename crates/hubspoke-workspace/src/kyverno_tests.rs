@@ -20,6 +20,9 @@ pub enum KyvernoTestOutcome {
     /// Not checked: the rule cannot be decided offline (mutate, generate, CEL, a mocked
     /// API call…): what it needs.
     Skipped(String),
+    /// Not checked: the policy is refused as Kyverno refuses it (`kyverno test` skips
+    /// it and passes its results): why.
+    Refused(String),
 }
 
 /// One expected result of one test file, on one resource.
@@ -88,8 +91,10 @@ pub fn run_kyverno_tests(dir: &Path) -> KyvernoTestRun {
 
 /// `kyverno test`'s verdict on one check.
 fn outcome(check: &Check) -> KyvernoTestOutcome {
-    if let Actual::OutOfScope(why) = &check.actual {
-        return KyvernoTestOutcome::Skipped(why.clone());
+    match &check.actual {
+        Actual::OutOfScope(why) => return KyvernoTestOutcome::Skipped(why.clone()),
+        Actual::PolicyRejected(why) => return KyvernoTestOutcome::Refused(why.clone()),
+        _ => {}
     }
     if check.kyverno_test_passes() {
         return KyvernoTestOutcome::Passed;
