@@ -474,7 +474,7 @@ impl<'a> Ctx<'a> {
     /// Append, refusing a second resource with the same id.
     pub fn append(&mut self, list: &mut Vec<Resource>, resource: Resource) {
         let id = resource.cur_id();
-        if list.iter().any(|r| r.cur_id().equals(&id)) {
+        if list.iter().any(|r| r.has_current_id(&id)) {
             let message = format!(
                 "{} is defined more than once (kustomize refuses duplicate ids); the first definition is kept",
                 id.display()

@@ -16,23 +16,11 @@ pub struct Gvk {
 impl Gvk {
     /// Split an `apiVersion` as kustomize does: everything before the first `/` is the group.
     pub fn from_api_version(api_version: &str, kind: &str) -> Self {
-        let (group, version) = match api_version.split_once('/') {
-            Some((g, v)) => (g, v),
-            None => ("", api_version),
-        };
+        let (group, version) = split_api_version(api_version);
         Gvk {
             group: group.to_owned(),
             version: version.to_owned(),
             kind: kind.to_owned(),
-        }
-    }
-
-    /// The `apiVersion` this group and version make.
-    pub fn api_version(&self) -> String {
-        if self.group.is_empty() {
-            self.version.clone()
-        } else {
-            format!("{}/{}", self.group, self.version)
         }
     }
 
@@ -46,10 +34,23 @@ impl Gvk {
     /// Whether the built-in schema kustomize embeds says the kind is cluster-scoped.
     /// Kinds it does not know (CRDs) are treated as namespaced, as kustomize does.
     pub fn is_cluster_scoped(&self) -> bool {
-        let api_version = self.api_version();
+        // Called for every current id a build computes: compared in place rather
+        // than by formatting the `apiVersion`, which allocates.
         CLUSTER_SCOPED
             .iter()
-            .any(|(v, k)| *k == self.kind && *v == api_version)
+            .any(|(v, k)| *k == self.kind && self.has_api_version(v))
+    }
+
+    /// Whether this group and version make `api_version` (`group/version`, or
+    /// `version` for the core group), without building it.
+    fn has_api_version(&self, api_version: &str) -> bool {
+        if self.group.is_empty() {
+            return api_version == self.version;
+        }
+        api_version
+            .strip_prefix(self.group.as_str())
+            .and_then(|rest| rest.strip_prefix('/'))
+            == Some(self.version.as_str())
     }
 
     /// kustomize's string form `Kind.version.group`, with placeholders for empty parts.
@@ -137,6 +138,24 @@ const CLUSTER_SCOPED: &[(&str, &str)] = &[
 /// The namespace kustomize gives cluster-scoped ids when comparing them.
 pub const NOT_A_NAMESPACE: &str = "_non_namespaceable_";
 
+/// kustomize's split of an `apiVersion`: everything before the first `/` is the
+/// group (`""` for the core group), the rest the version.
+pub fn split_api_version(api_version: &str) -> (&str, &str) {
+    api_version.split_once('/').unwrap_or(("", api_version))
+}
+
+/// The namespace ids compare: a placeholder for cluster-scoped kinds, `default`
+/// for none.
+pub fn effective_namespace(cluster_scoped: bool, namespace: &str) -> &str {
+    if cluster_scoped {
+        NOT_A_NAMESPACE
+    } else if namespace.is_empty() || namespace == "default" {
+        "default"
+    } else {
+        namespace
+    }
+}
+
 /// A resource identity.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct ResId {
@@ -165,13 +184,7 @@ impl ResId {
 
     /// The namespace used for comparisons.
     pub fn effective_namespace(&self) -> &str {
-        if self.cluster_scoped {
-            NOT_A_NAMESPACE
-        } else if self.namespace.is_empty() || self.namespace == "default" {
-            "default"
-        } else {
-            &self.namespace
-        }
+        effective_namespace(self.cluster_scoped, &self.namespace)
     }
 
     /// Same effective namespace.

@@ -115,7 +115,7 @@ pub fn namespace(
         let resource = &resources[index];
         report(ctx, origin, resource, result);
         let id = resource.cur_id();
-        let matches = resources.iter().filter(|r| r.cur_id().equals(&id)).count();
+        let matches = resources.iter().filter(|r| r.has_current_id(&id)).count();
         if matches != 1 {
             ctx.problem(
                 resource.source,

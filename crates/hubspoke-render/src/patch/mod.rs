@@ -437,7 +437,7 @@ pub fn remove_empty_annotations(root: &mut RNode) {
 fn report_conflicts(ctx: &mut Ctx<'_>, origin: Origin, resources: &[Resource]) {
     for (i, a) in resources.iter().enumerate() {
         let id = a.cur_id();
-        if resources[..i].iter().any(|b| b.cur_id().equals(&id)) {
+        if resources[..i].iter().any(|b| b.has_current_id(&id)) {
             ctx.problem(
                 origin,
                 ProblemCode::IdConflict,

@@ -8,7 +8,7 @@
 //! same place and field are reported once with the clusters merged.
 
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 
 use hubspoke_diagnostics::{Finding, ObjectMeta, Place, RelatedLocation};
 use hubspoke_engine::{ContextIndex, Evaluator, ObjectContext};
@@ -76,13 +76,12 @@ pub(crate) fn groups(render: &Render) -> Vec<ObjectGroup<'_>> {
         .iter()
         .flat_map(|cluster| cluster.objects.iter().map(move |o| (&cluster.cluster, o)))
         .collect();
+    // The hash only picks candidates (equality decides), so a fast fixed-seed hasher
+    // does: SipHash over every node of every tree was most of this function's cost.
+    let state = foldhash::fast::FixedState::default();
     let hashes: Vec<u64> = objects
         .par_iter()
-        .map(|(_, object)| {
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            ObjectKey(object).hash(&mut hasher);
-            hasher.finish()
-        })
+        .map(|(_, object)| state.hash_one(ObjectKey(object)))
         .collect();
     // Objects of the same hash, in order.
     let mut buckets: HashMap<u64, Vec<usize>> = HashMap::new();
