@@ -85,7 +85,7 @@ fn the_hubs_policies_yield_exactly_the_marked_findings_on_the_clusters_they_reac
 }
 
 /// One line per finding: place, severity, rule, field, message, related location.
-fn compact(report: &serde_json::Value) -> String {
+pub(crate) fn compact(report: &serde_json::Value) -> String {
     let mut out = String::new();
     for finding in report["findings"].as_array().expect("findings") {
         let related: Vec<String> = finding["related"]

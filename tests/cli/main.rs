@@ -11,6 +11,7 @@ mod graph;
 mod issue_17_flux_model;
 mod issue_18_precision;
 mod kyverno;
+mod kyverno_rendered;
 mod lint;
 mod lsp;
 mod perf_flags;

@@ -28,6 +28,7 @@ use super::meta;
 use super::pod_security::{self, PodSecurityRequest, RequestSubject};
 use super::rendered::{self, RenderedObjects};
 use super::repository::Repository;
+use super::versions::PolicySet;
 use super::KyvernoStage;
 use crate::settings::Settings;
 
@@ -60,11 +61,13 @@ impl Target<'_> {
                 rule.name
             ));
         }
-        vec![RelatedLocation {
-            file: self.loaded.file.clone(),
+        let mut related = vec![RelatedLocation {
+            file: site.file.clone(),
             region: site.region,
             message,
-        }]
+        }];
+        related.extend(site.action.clone());
+        related
     }
 
     /// ` (policy delivered to a, b)` for an object on `clusters`, when the policy is
@@ -109,7 +112,16 @@ pub(super) fn run(
     context: &ContextIndex,
     rendered: Option<&RenderedObjects<'_>>,
 ) -> Vec<Finding> {
-    let targets: Vec<Target<'_>> = stage
+    if stage.policies.is_empty() && stage.exceptions.is_empty() {
+        return Vec::new();
+    }
+    let set = match rendered {
+        Some(rendered) => PolicySet::rendered(stage, rendered, context),
+        None => PolicySet::written(stage, context),
+    };
+    stage.count_policies(set.policies.len());
+    let mut findings = set.findings.clone();
+    let targets: Vec<Target<'_>> = set
         .policies
         .iter()
         .filter(|loaded| loaded.cel_kind.is_none())
@@ -117,11 +129,11 @@ pub(super) fn run(
         .filter(|t| runs_something(t, stage))
         .collect();
     if targets.is_empty() {
-        return Vec::new();
+        return findings;
     }
     let index = KindIndex::new(&targets);
     let repository = Repository::build(files, context, rendered);
-    let exceptions = ExceptionScopes::new(&stage.exceptions, context);
+    let exceptions = ExceptionScopes::new(&set.exceptions);
     let run = Run {
         stage,
         targets: &targets,
@@ -152,7 +164,6 @@ pub(super) fn run(
                 })
         })
         .collect();
-    let mut findings = Vec::new();
     let mut requests = Vec::new();
     for (found, asked) in per_file {
         findings.extend(found);
@@ -182,7 +193,10 @@ fn target<'s>(loaded: &'s LoadedPolicy, context: &ContextIndex) -> Target<'s> {
         .iter()
         .map(|(path, index)| context.document(path, *index).unwrap_or_default())
         .collect();
-    let clusters = delivered_clusters(&delivered, loaded.everywhere);
+    let clusters = match &loaded.rendered_clusters {
+        Some(receiving) => Some(receiving.clone()),
+        None => delivered_clusters(&delivered, loaded.everywhere),
+    };
     let mut policy = Cow::Borrowed(&loaded.policy);
     let written_namespace = loaded.object.as_ref().and_then(|o| o.namespace.as_ref());
     if loaded.policy.kind == PolicyKind::Policy && written_namespace.is_none() {

@@ -10,10 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use hubspoke_engine::ContextIndex;
 use hubspoke_kyverno::exception::PolicyException;
-
-use super::load::{delivered_clusters, LoadedException};
 
 /// The exceptions that hold on each cluster.
 pub(super) struct ExceptionScopes {
@@ -36,19 +33,13 @@ pub(super) struct ExceptionGroup<'a> {
 }
 
 impl ExceptionScopes {
-    /// Where each of `loaded` holds, from the clusters its deliveries land on.
-    pub(super) fn new(loaded: &[LoadedException], context: &ContextIndex) -> ExceptionScopes {
-        let scopes: Vec<Option<BTreeSet<String>>> = loaded
-            .iter()
-            .map(|exception| {
-                let delivered: Vec<_> = exception
-                    .deliveries
-                    .iter()
-                    .map(|(path, index)| context.document(path, *index).unwrap_or_default())
-                    .collect();
-                delivered_clusters(&delivered, exception.everywhere)
-            })
-            .collect();
+    /// Where each of `loaded` holds: on the clusters given with it (`None`: on every
+    /// cluster).
+    pub(super) fn new<E: AsRef<PolicyException>>(
+        loaded: &[(E, Option<BTreeSet<String>>)],
+    ) -> ExceptionScopes {
+        let scopes: Vec<Option<&BTreeSet<String>>> =
+            loaded.iter().map(|(_, s)| s.as_ref()).collect();
         let mut sets: Vec<Vec<usize>> = Vec::new();
         let mut intern = |members: Vec<usize>| match sets.iter().position(|s| *s == members) {
             Some(known) => known,
@@ -66,14 +57,14 @@ impl ExceptionScopes {
                 .map(|(i, _)| i)
                 .collect(),
         );
-        let named: BTreeSet<&String> = scopes.iter().flatten().flatten().collect();
+        let named: BTreeSet<&String> = scopes.iter().flatten().flat_map(|s| s.iter()).collect();
         let by_cluster = named
             .into_iter()
             .map(|cluster| {
                 let members = scopes
                     .iter()
                     .enumerate()
-                    .filter(|(_, scope)| scope.as_ref().is_none_or(|s| s.contains(cluster)))
+                    .filter(|(_, scope)| scope.is_none_or(|s| s.contains(cluster)))
                     .map(|(i, _)| i)
                     .collect();
                 (cluster.clone(), intern(members))
@@ -84,7 +75,7 @@ impl ExceptionScopes {
             .map(|members| {
                 members
                     .into_iter()
-                    .map(|i| loaded[i].exception.clone())
+                    .map(|i| loaded[i].0.as_ref().clone())
                     .collect()
             })
             .collect();

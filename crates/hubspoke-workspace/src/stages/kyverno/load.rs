@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use hubspoke_diagnostics::{FieldPath, Finding, ObjectMeta, Region, Severity};
+use hubspoke_diagnostics::{
+    FieldPath, Finding, ObjectMeta, Place, Region, RelatedLocation, Severity,
+};
 use hubspoke_engine::{DocumentContext, POLICY_ERROR};
 use hubspoke_kyverno::exception::{is_policy_exception, PolicyException};
 use hubspoke_kyverno::matching::{selector_kind, MatchResources};
@@ -15,7 +17,7 @@ use hubspoke_kyverno::policy::{
 };
 use hubspoke_manifest::{
     discover, file_problem_finding, path_problem_finding, read_and_parse, DiscoverOptions,
-    DiscoveredFile, Document, ParsedFile, DEFAULT_MAX_FILE_SIZE,
+    DiscoveredFile, Document, ParsedFile, PathSegment, DEFAULT_MAX_FILE_SIZE,
 };
 use serde_json::Value;
 
@@ -42,8 +44,15 @@ pub(super) struct RuleSite {
     pub id: String,
     /// `spec.rules[i]` of the rule as written.
     pub path: FieldPath,
-    /// Where that is in the policy's file.
+    /// The file the rule is in: the policy's, or for a rendered policy the file its
+    /// rule comes from (the base, or an overlay's patch).
+    pub file: String,
+    /// Where that is in that file.
     pub region: Option<Region>,
+    /// For a rendered policy whose rule's failure action is not written in the
+    /// policy's file (an overlay's patch, a `${VAR}` from `postBuild`): where it comes
+    /// from, related to each finding, since it sets their severity.
+    pub action: Option<RelatedLocation>,
 }
 
 /// A compiled policy and where it comes from.
@@ -69,6 +78,12 @@ pub(super) struct LoadedPolicy {
     /// The kinds its rules may match; `None`: any kind (a wildcard, or a block without
     /// kinds). Objects of other kinds are not looked at.
     pub kinds: Option<BTreeSet<String>>,
+    /// For one version of a policy as the clusters receive it ([`super::versions`]):
+    /// the clusters receiving that version, where it applies (then `deliveries` holds
+    /// only the document it starts from, for its namespace).
+    pub rendered_clusters: Option<BTreeSet<String>>,
+    /// Its problems (`policy-error`s at the offending fields).
+    pub findings: Vec<Finding>,
 }
 
 /// A compiled `PolicyException` and where it comes from.
@@ -81,6 +96,8 @@ pub(super) struct LoadedException {
     pub deliveries: Vec<(String, usize)>,
     /// Given by path besides the linted files: it exempts on every cluster.
     pub everywhere: bool,
+    /// Its problems (`policy-error`s at the offending fields): then it is not applied.
+    pub findings: Vec<Finding>,
 }
 
 impl LoadedException {
@@ -111,10 +128,11 @@ pub(super) fn delivered_clusters(
 pub(super) struct Loaded {
     /// The distinct policies, in file order.
     pub policies: Vec<LoadedPolicy>,
-    /// The distinct `PolicyException`s without problems, in file order.
+    /// The distinct `PolicyException`s, in file order (those with problems are not
+    /// applied).
     pub exceptions: Vec<LoadedException>,
-    /// Their problems (`policy-error`) and those of policy files read besides the
-    /// linted ones.
+    /// The problems of policy files read besides the linted ones (those of each policy
+    /// and exception are its own).
     pub findings: Vec<Finding>,
     /// Texts of the files read besides the linted ones.
     pub sources: Vec<(String, Arc<str>)>,
@@ -214,9 +232,8 @@ struct Loader {
     /// Policies by identity (kind, namespace, name), as indices.
     by_identity: BTreeMap<(String, String, String), Vec<usize>>,
     exceptions: Vec<LoadedException>,
-    /// The JSON of each exception read (with problems or not), to read copies once,
-    /// and its index in `exceptions` when it is applied.
-    exception_documents: Vec<(Value, Option<usize>)>,
+    /// The JSON of each exception read (with problems or not), to read copies once.
+    exception_documents: Vec<Value>,
     findings: Vec<Finding>,
 }
 
@@ -291,29 +308,20 @@ impl Loader {
         let Ok(policy) = Policy::compile(&json) else {
             return;
         };
-        let region = |path: &[hubspoke_manifest::PathSegment]| {
-            Some(file.source.region(document.locate(path).span))
+        let locate = |path: &[hubspoke_manifest::PathSegment]| Place {
+            file: file.source.path.clone(),
+            region: Some(file.source.region(document.locate(path).span)),
         };
-        for problem in &policy.problems {
-            self.findings.push(problem_finding(
-                &policy,
-                problem,
-                file,
-                object,
-                region(&problem.path),
-            ));
-        }
-        let rules = policy
-            .rules
+        let findings = policy
+            .problems
             .iter()
-            .map(|rule| RuleSite {
-                id: meta::rule_id(&policy.name, &rule.source_rule),
-                path: FieldPath::from(rule.json_path.clone()),
-                region: region(&rule.json_path),
-            })
+            .map(|problem| problem_finding(&policy, problem, object, locate(&problem.path)))
             .collect();
+        let rules = rule_sites(&policy, &locate);
         let kinds = policy_kinds(&policy.rules);
         let loaded = LoadedPolicy {
+            rendered_clusters: None,
+            findings,
             cel_kind: None,
             file: file.source.path.clone(),
             object: Some(object.clone()),
@@ -341,8 +349,8 @@ impl Loader {
         given: bool,
     ) {
         let delivery = (file.source.path.clone(), document.index);
-        if let Some((_, known)) = self.exception_documents.iter().find(|(d, _)| *d == json) {
-            if let Some(loaded) = known.and_then(|i| self.exceptions.get_mut(i)) {
+        if let Some(known) = self.exception_documents.iter().position(|d| *d == json) {
+            if let Some(loaded) = self.exceptions.get_mut(known) {
                 loaded.add_delivery(delivery, given);
             }
             return;
@@ -350,31 +358,20 @@ impl Loader {
         let Some(exception) = PolicyException::compile(&json) else {
             return;
         };
-        for problem in &exception.problems {
-            let message = format!(
-                "Kyverno PolicyException `{}`: {}; the exception is not applied",
-                exception.name, problem.message
-            );
-            let mut finding =
-                Finding::new(POLICY_ERROR, Severity::Error, message, &file.source.path);
-            finding.region = Some(file.source.region(document.locate(&problem.path).span));
-            finding.object = Some(object.clone());
-            finding.path = FieldPath::from(problem.path.clone());
-            self.findings.push(finding);
-        }
-        if exception.problems.is_empty() {
-            let mut loaded = LoadedException {
-                exception,
-                deliveries: Vec::new(),
-                everywhere: false,
-            };
-            loaded.add_delivery(delivery, given);
-            self.exception_documents
-                .push((json, Some(self.exceptions.len())));
-            self.exceptions.push(loaded);
-        } else {
-            self.exception_documents.push((json, None));
-        }
+        let locate = |path: &[hubspoke_manifest::PathSegment]| Place {
+            file: file.source.path.clone(),
+            region: Some(file.source.region(document.locate(path).span)),
+        };
+        let findings = exception_problem_findings(&exception, object, &locate);
+        let mut loaded = LoadedException {
+            exception,
+            deliveries: Vec::new(),
+            everywhere: false,
+            findings,
+        };
+        loaded.add_delivery(delivery, given);
+        self.exception_documents.push(json);
+        self.exceptions.push(loaded);
     }
 
     /// A CEL policy: nothing to evaluate; its note names it.
@@ -421,24 +418,72 @@ impl Loader {
             rules: vec![RuleSite {
                 id: meta::rule_id(&name, &object.kind),
                 path: FieldPath::from(spec.to_vec()),
+                file: file.source.path.clone(),
                 region: Some(file.source.region(document.locate(&spec).span)),
+                action: None,
             }],
             deliveries: Vec::new(),
             everywhere: given,
             kinds: Some(BTreeSet::new()),
+            rendered_clusters: None,
+            findings: Vec::new(),
             policy,
         };
         self.push(identity, json, loaded);
     }
 }
 
-/// The `policy-error` of a problem in a policy.
-fn problem_finding(
+/// Where each rule of `policy` is, by `locate` (a field's place in the files).
+pub(super) fn rule_sites(
+    policy: &Policy,
+    locate: &dyn Fn(&[PathSegment]) -> Place,
+) -> Vec<RuleSite> {
+    policy
+        .rules
+        .iter()
+        .map(|rule| {
+            let place = locate(&rule.json_path);
+            RuleSite {
+                id: meta::rule_id(&policy.name, &rule.source_rule),
+                path: FieldPath::from(rule.json_path.clone()),
+                file: place.file,
+                region: place.region,
+                action: None,
+            }
+        })
+        .collect()
+}
+
+/// The `policy-error`s of an exception's problems: it is not applied.
+pub(super) fn exception_problem_findings(
+    exception: &PolicyException,
+    object: &ObjectMeta,
+    locate: &dyn Fn(&[PathSegment]) -> Place,
+) -> Vec<Finding> {
+    exception
+        .problems
+        .iter()
+        .map(|problem| {
+            let message = format!(
+                "Kyverno PolicyException `{}`: {}; the exception is not applied",
+                exception.name, problem.message
+            );
+            let place = locate(&problem.path);
+            let mut finding = Finding::new(POLICY_ERROR, Severity::Error, message, &place.file);
+            finding.region = place.region;
+            finding.object = Some(object.clone());
+            finding.path = FieldPath::from(problem.path.clone());
+            finding
+        })
+        .collect()
+}
+
+/// The `policy-error` of a problem in a policy, at `place`.
+pub(super) fn problem_finding(
     policy: &Policy,
     problem: &PolicyProblem,
-    file: &ParsedFile,
     object: &ObjectMeta,
-    region: Option<Region>,
+    place: Place,
 ) -> Finding {
     let mut message = match &problem.rule {
         Some(rule) => format!(
@@ -450,15 +495,15 @@ fn problem_finding(
     if problem.kyverno_rejects {
         message.push_str(" (Kyverno refuses this policy)");
     }
-    let mut finding = Finding::new(POLICY_ERROR, Severity::Error, message, &file.source.path);
-    finding.region = region;
+    let mut finding = Finding::new(POLICY_ERROR, Severity::Error, message, &place.file);
+    finding.region = place.region;
     finding.object = Some(object.clone());
     finding.path = FieldPath::from(problem.path.clone());
     finding
 }
 
 /// The kinds any rule of a policy may match, or `None` when any kind may match.
-fn policy_kinds(rules: &[Rule]) -> Option<BTreeSet<String>> {
+pub(super) fn policy_kinds(rules: &[Rule]) -> Option<BTreeSet<String>> {
     let mut all = BTreeSet::new();
     for rule in rules {
         all.extend(match_kinds(&rule.matching)?);
@@ -505,7 +550,7 @@ fn match_kinds(matching: &MatchResources) -> Option<BTreeSet<String>> {
 }
 
 /// What makes two policy documents the same policy: kind, namespace and name.
-fn identity(object: &ObjectMeta) -> (String, String, String) {
+pub(super) fn identity(object: &ObjectMeta) -> (String, String, String) {
     (
         object.kind.clone(),
         object.namespace.clone().unwrap_or_default(),

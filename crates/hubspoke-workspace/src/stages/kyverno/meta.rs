@@ -196,7 +196,10 @@ fn one_line(text: &str) -> String {
 /// The findings about the policies themselves that need no object: one note per rule
 /// (not per object) that cannot be decided offline, at the rule in its policy file.
 /// Rules with problems have their `policy-error` instead; rules switched off, nothing.
-pub(super) fn static_findings(policies: &[LoadedPolicy], dynamic: &DynamicRules) -> Vec<Finding> {
+pub(super) fn static_findings<'p>(
+    policies: impl IntoIterator<Item = &'p LoadedPolicy>,
+    dynamic: &DynamicRules,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     for loaded in policies {
         for (site, rule) in source_rules(loaded) {
@@ -224,7 +227,7 @@ pub(super) fn static_findings(policies: &[LoadedPolicy], dynamic: &DynamicRules)
                 site.id.clone(),
                 Severity::Note,
                 format!("{what} is not checked offline: {needs}"),
-                &loaded.file,
+                &site.file,
             );
             finding.region = site.region;
             finding.object.clone_from(&loaded.object);

@@ -7,7 +7,9 @@
 //!   `PolicyException`) among the linted files, plus the files and directories
 //!   of `kyverno.policies` and `--kyverno-policy`. Each distinct
 //!   policy is compiled once; identical copies (the same policy delivered from
-//!   two places) are one policy delivered twice.
+//!   two places) are one policy delivered twice. When the pipeline renders, the
+//!   policies and exceptions of the files a cluster renders are read as the
+//!   clusters receive them, each distinct version compiled once ([`versions`]).
 //! - **Rules**: one per policy rule as written, id `kyverno/<policy>/<rule>`;
 //!   Kyverno's auto-generated pod-controller rules (`autogen-<rule>`,
 //!   `autogen-cronjob-<rule>`) report under the id of the rule they come from,
@@ -43,9 +45,10 @@ mod meta;
 mod pod_security;
 mod rendered;
 mod repository;
+mod versions;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -122,6 +125,8 @@ pub struct KyvernoStage {
 /// What an evaluation did, for `--stats`.
 #[derive(Debug, Default)]
 struct Counters {
+    /// Distinct policies (versions, when rendered) of the last evaluation.
+    policies: AtomicUsize,
     objects: AtomicU64,
     policy_evaluations: AtomicU64,
     rule_results: AtomicU64,
@@ -130,7 +135,8 @@ struct Counters {
 /// What the stage did in a run (`hubspoke-lint --stats`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct KyvernoStats {
-    /// Distinct policies loaded.
+    /// Distinct policies loaded; when rendering, distinct versions of them as the
+    /// clusters receive them (and as written those no cluster renders).
     pub policies: usize,
     /// Rules that run.
     pub rules: usize,
@@ -169,8 +175,14 @@ impl KyvernoStage {
         }
         let loaded = load::load(files, &options.policy_paths, &settings.configuration)?;
         let dynamic = settings.resolve_dynamic(meta::catalog(&loaded.policies))?;
-        let mut findings = loaded.findings;
-        findings.extend(meta::static_findings(&loaded.policies, &dynamic));
+        // The problems of each policy and exception and the notes of their rules are
+        // reported with what the run applies ([`versions`]): when rendering, the
+        // versions the clusters receive.
+        let findings = loaded.findings;
+        let counters = Counters::default();
+        counters
+            .policies
+            .store(loaded.policies.len(), Ordering::Relaxed);
         Ok(KyvernoStage {
             policies: loaded.policies,
             exceptions: loaded.exceptions,
@@ -178,7 +190,7 @@ impl KyvernoStage {
             findings,
             sources: loaded.sources,
             time_limit: settings.options.rule_timeout,
-            counters: Counters::default(),
+            counters,
         })
     }
 
@@ -196,12 +208,17 @@ impl KyvernoStage {
     /// What the stage loaded and did in its last evaluation.
     pub fn stats(&self) -> KyvernoStats {
         KyvernoStats {
-            policies: self.policies.len(),
+            policies: self.counters.policies.load(Ordering::Relaxed),
             rules: self.dynamic.active.len(),
             objects: self.counters.objects.load(Ordering::Relaxed),
             policy_evaluations: self.counters.policy_evaluations.load(Ordering::Relaxed),
             rule_results: self.counters.rule_results.load(Ordering::Relaxed),
         }
+    }
+
+    /// The distinct policies the last evaluation applied.
+    fn count_policies(&self, policies: usize) {
+        self.counters.policies.store(policies, Ordering::Relaxed);
     }
 
     /// Add one file's counts.
@@ -237,9 +254,7 @@ impl KyvernoStage {
         rendered: Option<&RenderedObjects<'_>>,
     ) -> Vec<Finding> {
         let mut findings = self.findings.clone();
-        if !self.policies.is_empty() {
-            findings.extend(evaluate::run(self, settings, files, context, rendered));
-        }
+        findings.extend(evaluate::run(self, settings, files, context, rendered));
         findings
     }
 }

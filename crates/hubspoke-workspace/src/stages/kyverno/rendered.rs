@@ -23,6 +23,9 @@ use crate::stages::render::objects::{self, ObjectGroup, RenderedLocator, RootFil
 pub(crate) struct RenderedObjects<'a> {
     /// Whether a file's objects are judged as written.
     pub judged_as_written: &'a (dyn Fn(&ParsedFile) -> bool + Sync),
+    /// Display paths of the files some cluster renders: their policies and exceptions
+    /// are read as the clusters receive them.
+    pub rendered_files: &'a std::collections::BTreeSet<String>,
     /// The rendered roots.
     pub roots: Vec<RenderedRoot<'a>>,
 }

@@ -210,6 +210,7 @@ pub(crate) fn analyze_rendered(
     // fill the core the (serial) repository rules leave idle.
     let rendered_objects = RenderedObjects {
         judged_as_written: &judged_as_written,
+        rendered_files: &rendered,
         roots: item_roots
             .iter()
             .zip(&renders)

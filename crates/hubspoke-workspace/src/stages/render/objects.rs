@@ -339,11 +339,19 @@ impl FieldLocator for RenderedLocator<'_> {
     }
 }
 
-/// One finding per (rule, place, field): the clusters of findings that say the same at
-/// the same place are merged; where their messages differ (a message naming a
-/// per-cluster namespace or prefix), the others are related at the same place.
+/// One finding per (rule, place, field, severity): the clusters of findings that say
+/// the same at the same place are merged; where their messages differ (a message
+/// naming a per-cluster namespace or prefix), the others are related at the same
+/// place. Severities are not merged: a Kyverno policy may be enforced on one cluster
+/// and audited on another (each receives its own version of the policy).
 pub(crate) fn merge(findings: impl IntoIterator<Item = Finding>) -> Vec<Finding> {
-    type Key = (String, String, Option<hubspoke_diagnostics::Region>, String);
+    type Key = (
+        String,
+        String,
+        Option<hubspoke_diagnostics::Region>,
+        String,
+        hubspoke_diagnostics::Severity,
+    );
     let mut merged: BTreeMap<Key, Finding> = BTreeMap::new();
     for finding in findings {
         let key = (
@@ -351,6 +359,7 @@ pub(crate) fn merge(findings: impl IntoIterator<Item = Finding>) -> Vec<Finding>
             finding.file.clone(),
             finding.region,
             finding.path.to_string(),
+            finding.severity,
         );
         match merged.get_mut(&key) {
             None => {
