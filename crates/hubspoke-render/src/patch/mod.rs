@@ -208,6 +208,29 @@ fn compile(ctx: &mut Ctx<'_>, target: &Sp<SelectorSpec>) -> Option<Selector> {
     }
 }
 
+/// The resources a patch's `target` selects, recording that it matched or reporting that
+/// it selects nothing (the patch then changes nothing); `None` when the target does not
+/// compile (reported). JSON and strategic merge patches share this so both report the
+/// same problems the same way.
+fn select_target(
+    ctx: &mut Ctx<'_>,
+    target: &Sp<SelectorSpec>,
+    resources: &[Resource],
+) -> Option<Vec<usize>> {
+    let selector = compile(ctx, target)?;
+    let selected = select(&selector, resources);
+    if selected.is_empty() {
+        ctx.patch_target_not_found(
+            target.origin,
+            "the patch's target selects no resource; the patch changes nothing".to_owned(),
+            false,
+        );
+    } else {
+        ctx.matched_patch_targets.push(target.origin);
+    }
+    Some(selected)
+}
+
 /// Indices of the resources a target selects (kustomize's `Select`: original
 /// or current namespace and name, current kind, labels and annotations).
 pub fn select(selector: &Selector, resources: &[Resource]) -> Vec<usize> {
@@ -316,19 +339,9 @@ fn apply_json(
             return;
         }
     };
-    let Some(selector) = compile(ctx, target) else {
+    let Some(selected) = select_target(ctx, target, resources) else {
         return;
     };
-    let selected = select(&selector, resources);
-    if selected.is_empty() {
-        ctx.patch_target_not_found(
-            target.origin,
-            "the patch's target selects no resource; the patch changes nothing".to_owned(),
-            false,
-        );
-    } else {
-        ctx.matched_patch_targets.push(target.origin);
-    }
     for index in selected {
         let resource = &mut resources[index];
         if !legacy {
@@ -385,19 +398,9 @@ fn apply_smp_rule(
         );
         return;
     }
-    let Some(selector) = compile(ctx, target) else {
+    let Some(selected) = select_target(ctx, target, resources) else {
         return;
     };
-    let selected = select(&selector, resources);
-    if selected.is_empty() {
-        ctx.patch_target_not_found(
-            target.origin,
-            "the patch's target selects no resource; the patch changes nothing".to_owned(),
-            false,
-        );
-    } else {
-        ctx.matched_patch_targets.push(target.origin);
-    }
     let Some(patch) = documents.into_iter().next() else {
         return;
     };
