@@ -8,7 +8,7 @@ metadata := {
 	"title": "cluster-without-required-labels",
 	"severity": "error",
 	"security_severity": 1.0,
-	"description": "A cluster does not declare every label the fleet selects clusters by. Placement, cost reports and policy exceptions keyed on environment, region, cluster-type, team or cost-center then miss it. Labels are read from ConfigMaps named cluster-labels, cluster-config or cluster-info applied to the cluster (metadata.labels and data), and from the postBuild.substitute of the Kustomizations applied to it; keys are compared in kebab-case (cost_center is cost-center). The parameter `required_labels` lists them; its default depends on the repository's profile (the five labels for hub-spoke, none otherwise).",
+	"description": "A cluster does not declare every label the fleet selects clusters by. Placement, cost reports and policy exceptions keyed on environment, region, cluster-type, team or cost-center then miss it. Labels are read from ConfigMaps named cluster-labels, cluster-config or cluster-info applied to the cluster (metadata.labels and data), and from the postBuild.substitute of the Kustomizations applied to it; keys are compared in kebab-case (cost_center is cost-center). The parameter `required_labels` lists them; its default depends on the repository's profile (the five labels for hub-spoke, none otherwise). A spoke that only Flux Kustomizations no cluster applies connect to (a template) is not a cluster.",
 	"help": "Add the missing keys to the cluster's cluster-labels ConfigMap (e.g. clusters/<name>/cluster-labels.yaml), or to the postBuild.substitute of the Kustomization that reconciles it.",
 	"tags": ["hub-spoke", "topology"],
 	"scope": "repository",
@@ -62,6 +62,7 @@ source_path(o) := ["metadata", "labels"] if {
 
 violations contains v if {
 	some c in input.clusters
+	not repo.unreached_spoke(c)
 	gaps := {l | some l in required; not declared(c, l)}
 	count(gaps) > 0
 	where := anchor(c)

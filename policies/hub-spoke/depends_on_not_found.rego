@@ -8,7 +8,7 @@ metadata := {
 	"title": "depends-on-not-found",
 	"severity": "error",
 	"security_severity": 4.0,
-	"description": "A Flux Kustomization or HelmRelease depends on one that the repository does not define. Flux waits for the dependency forever, so this object is never applied. An entry without a namespace means the object's own namespace; the bootstrap Kustomization `flux-system/flux-system` is assumed to exist (parameter `assume_defined`: a list of `Kind/namespace/name`).",
+	"description": "A Flux Kustomization or HelmRelease depends on one that the repository does not define. Flux waits for the dependency forever, so this object is never applied. An entry without a namespace means the object's own namespace; the bootstrap Kustomization `flux-system/flux-system` is assumed to exist (parameter `assume_defined`: a list of `Kind/namespace/name`). Objects that no cluster applies (when the repository has a bootstrap) never reconcile and are not checked.",
 	"help": "Fix the name or namespace of the dependsOn entry, define the dependency, or remove the entry.",
 	"tags": ["hub-spoke", "references"],
 	"scope": "repository",
@@ -25,6 +25,7 @@ assume_defined := params.string_list(metadata.id, "assume_defined")
 violations contains v if {
 	some id in repo.reconciler_ids
 	o := input.objects[id]
+	repo.applied(o)
 	some i, entry in object.get(o.body, ["spec", "dependsOn"], [])
 	is_string(entry.name)
 	not repo.templated(entry.name)

@@ -7,7 +7,7 @@ metadata := {
 	"title": "kustomization-path-not-found",
 	"severity": "error",
 	"security_severity": 5.0,
-	"description": "A Flux Kustomization reconciles a path of this repository that does not exist. The Kustomization fails to build, and whatever it should deliver (policies, tenants, a whole spoke) never arrives; a path that climbs above the repository root with `../` is reported too and never read. Only Kustomizations whose source is this repository are checked: `${VAR}` paths and remote sources are left alone.",
+	"description": "A Flux Kustomization reconciles a path of this repository that does not exist. The Kustomization fails to build, and whatever it should deliver (policies, tenants, a whole spoke) never arrives; a path that climbs above the repository root with `../` is reported too and never read. Only Kustomizations whose source is this repository are checked: `${VAR}` paths and remote sources are left alone. A Kustomization that no cluster applies (when the repository has a bootstrap: a template that setup scripts copy) never reconciles and is not checked; a bootstrap's own sync Kustomization always is.",
 	"help": "Point spec.path at an existing directory of the repository (relative to its root, e.g. ./infrastructure/hub/policies), or fix the directory name.",
 	"tags": ["hub-spoke", "references"],
 	"scope": "repository",
@@ -20,6 +20,7 @@ metadata := {
 checked contains i if {
 	some i, fk in input.flux_kustomizations
 	fk.local_source
+	repo.applied(input.objects[fk.object])
 	is_object(fk.path)
 	not fk.path.unresolved
 }

@@ -8,7 +8,7 @@ metadata := {
 	"title": "source-ref-not-found",
 	"severity": "error",
 	"security_severity": 5.0,
-	"description": "A Flux Kustomization or HelmRelease (or an ArtifactGenerator, in `spec.sources`) takes its source from a GitRepository, OCIRepository, Bucket, HelmRepository, HelmChart or ExternalArtifact that the repository does not define. It never becomes ready, and everything that depends on it waits. The namespace defaults to the referencing object's own. Generated sources count as defined: the ExternalArtifacts an ArtifactGenerator's `spec.artifacts` name, and the source a FluxInstance's `spec.sync` creates (also when a values file of the flux-instance chart names it in `instance.sync` and the chart is installed from outside the tree, by Terraform or a script: that source counts in any namespace, the release's being unknown). The bootstrap source `flux-system/flux-system` is assumed to exist (parameter `assume_defined`: a list of `Kind/namespace/name`).",
+	"description": "A Flux Kustomization or HelmRelease (or an ArtifactGenerator, in `spec.sources`) takes its source from a GitRepository, OCIRepository, Bucket, HelmRepository, HelmChart or ExternalArtifact that the repository does not define. It never becomes ready, and everything that depends on it waits. The namespace defaults to the referencing object's own. Generated sources count as defined: the ExternalArtifacts an ArtifactGenerator's `spec.artifacts` name, and the source a FluxInstance's `spec.sync` creates (also when a values file of the flux-instance chart names it in `instance.sync` and the chart is installed from outside the tree, by Terraform or a script: that source counts in any namespace, the release's being unknown). The bootstrap source `flux-system/flux-system` is assumed to exist (parameter `assume_defined`: a list of `Kind/namespace/name`). Objects that no cluster applies (when the repository has a bootstrap) never reconcile and are not checked.",
 	"help": "Define the source in the referencing object's namespace (or name its namespace in sourceRef), or fix the kind or name.",
 	"tags": ["hub-spoke", "references"],
 	"scope": "repository",
@@ -56,6 +56,7 @@ violations contains v if {
 	ref := r[1]
 	path := r[2]
 	o := input.objects[id]
+	repo.applied(o)
 	is_string(ref.kind)
 	is_string(ref.name)
 	not repo.templated(ref.name)

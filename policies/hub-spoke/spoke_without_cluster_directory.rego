@@ -7,7 +7,7 @@ metadata := {
 	"title": "spoke-without-cluster-directory",
 	"severity": "error",
 	"security_severity": 5.0,
-	"description": "The hub reconciles a spoke that has no cluster directory (`clusters/<name>/`) in the repository. Nothing in Git then describes what that cluster should run, which usually means a mistyped kubeconfig secret sends the hub's objects to a cluster nobody tracks. The spoke's name comes from its kubeconfig secret (`<name>-kubeconfig`), the cluster directory the reconciled path lies in, a `cluster_name` substitution, or the hub namespace holding the reconciler.",
+	"description": "The hub reconciles a spoke that has no cluster directory (`clusters/<name>/`) in the repository. Nothing in Git then describes what that cluster should run, which usually means a mistyped kubeconfig secret sends the hub's objects to a cluster nobody tracks. The spoke's name comes from its kubeconfig secret (`<name>-kubeconfig`), the cluster directory the reconciled path lies in, a `cluster_name` substitution, or the hub namespace holding the reconciler. A spoke that only Kustomizations no cluster applies reach (when the repository has a bootstrap: templates) is not one.",
 	"help": "Add clusters/<name>/ describing the spoke (its labels, infrastructure and tenants), or point spec.kubeConfig.secretRef at the right spoke's secret.",
 	"tags": ["hub-spoke", "topology"],
 	"scope": "repository",
@@ -41,6 +41,7 @@ violations contains v if {
 	c.role == "spoke"
 	not is_string(c.directory)
 	count(c.reconciled_by) > 0
+	not repo.unreached_spoke(c)
 	origin := connection(c)
 	v := object.union(where(origin), {
 		"msg": sprintf("the hub reconciles spoke %q, which has no cluster directory in this repository", [c.name]),

@@ -7,6 +7,8 @@
 # index leaves them out and the helpers below skip them.
 package hubspoke.lib.repo
 
+import data.hubspoke.lib.secret_values
+
 flux_kustomize_group := "kustomize.toolkit.fluxcd.io"
 
 flux_helm_group := "helm.toolkit.fluxcd.io"
@@ -71,6 +73,44 @@ on_cluster(o, cluster) if count(o.clusters) == 0
 
 on_cluster(o, cluster) if cluster in o.clusters
 
+# The repository knows which cluster applies what: at least one cluster has a bootstrap (a
+# committed `flux-system` sync Kustomization or a FluxInstance).
+known_topology if {
+	some c in input.clusters
+	count(object.get(c, "bootstrap", [])) > 0
+}
+
+# An object that some cluster applies, as far as the repository shows: it lands on a
+# cluster; or, in a repository without a known topology, any object a kustomization does
+# not leave out. A Flux object no cluster applies (a template that setup scripts copy, a
+# bootstrap directory applied by hand) never reconciles, so it cannot fail to: the rules
+# about reconciliation failures (HUB001, HUB003, HUB004, HUB006, HUB007, HUB011) skip it.
+applied(o) if count(o.clusters) > 0
+
+applied(o) if {
+	not known_topology
+	not o.unapplied
+}
+
+# A spoke that only Flux Kustomizations no cluster applies connect to (a template's
+# kubeconfig): no cluster at all.
+unreached_spoke(c) if {
+	c.role == "spoke"
+	count(c.reconciled_by) > 0
+	not applied_reconciler(c)
+}
+
+applied_reconciler(c) if {
+	some i in c.reconciled_by
+	applied(input.objects[input.flux_kustomizations[i].object])
+}
+
+# A kustomization.yaml that some cluster builds, as far as the repository shows: a file of
+# its directory lands on a cluster, or the repository has no known topology.
+kustomize_file_applied(kf) if count(object.get(input.directory_clusters, kf.dir, [])) > 0
+
+kustomize_file_applied(kf) if not known_topology
+
 # Comma-separated list for messages.
 join_sorted(items) := concat(", ", sort([sprintf("%v", [x]) | some x in items]))
 
@@ -91,11 +131,73 @@ secret_provided(ns, name) if count(generated_by("", "Secret", ns, name)) > 0
 
 secret_provided(ns, name) if generated("secretGenerator", ns, name)
 
-# A Secret of that name exists, but unencrypted.
+# A Secret committed unencrypted whose values hold nothing secret (only a secret manager's
+# references, `${VAR}` substitutions, placeholders: SEC001 reports none), applied by a
+# cluster: what the cluster receives is that Secret (1Password's `op inject`, the
+# argocd-vault-plugin and vals fill it in on the way).
+secret_provided(ns, name) if {
+	some id in ids("", "Secret", ns, name)
+	o := input.objects[id]
+	not o.sops
+	secret_values.holds_nothing_secret(o.body)
+	applied(o)
+}
+
+# A Secret of that name exists unencrypted, its values secret material.
 secret_in_plain_text(ns, name) if {
 	some id in ids("", "Secret", ns, name)
-	not input.objects[id].sops
+	o := input.objects[id]
+	not o.sops
+	not secret_values.holds_nothing_secret(o.body)
 }
+
+# A Secret of that name exists unencrypted, holding nothing secret, in a file no cluster
+# applies (a bootstrap directory a script applies, after `op inject`): it is made outside
+# what the clusters reconcile.
+secret_outside_clusters(ns, name) if {
+	some id in ids("", "Secret", ns, name)
+	o := input.objects[id]
+	not o.sops
+	secret_values.holds_nothing_secret(o.body)
+	not applied(o)
+}
+
+# The namespaces other than `ns` in which the repository defines, produces or generates a
+# `kind` ("ConfigMap" or "Secret") named `name`, sorted. A union of function results, not
+# of comprehensions inside one function (regorus' VM quirk, see tenant_namespaces).
+other_namespaces(kind, ns, name) := sort({other |
+	some other in (defined_namespaces(kind, name) | produced_namespaces(kind, name)) | generator_namespaces(kind, name)
+	other != ns
+})
+
+defined_namespaces(kind, name) := {o.effective_namespace |
+	some id in of_kind(sprintf("/%s", [kind]))
+	o := input.objects[id]
+	o.name == name
+	is_string(o.effective_namespace)
+	o.effective_namespace != ""
+}
+
+produced_namespaces(kind, name) := {parts[2] |
+	some key, _ in object.get(input, "generated", {})
+	parts := split(key, "/")
+	count(parts) == 4
+	parts[0] == ""
+	parts[1] == kind
+	parts[3] == name
+	parts[2] != ""
+}
+
+generator_namespaces(kind, name) := {g_ns |
+	some [field, g_ns, g_name] in generators
+	field == generator_field(kind)
+	g_name == name
+	g_ns != ""
+}
+
+generator_field("ConfigMap") := "configMapGenerator"
+
+generator_field("Secret") := "secretGenerator"
 
 configmap_provided(ns, name) if defined("", "ConfigMap", ns, name)
 

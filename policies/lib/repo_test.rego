@@ -102,15 +102,16 @@ test_fail_defined_needs_group_kind_namespace_and_name if {
 secrets_model := {
 	"objects": [
 		object.union(obj(0, "", "Secret", "apps", "encrypted", {}), {"sops": true}),
-		object.union(obj(1, "", "Secret", "apps", "plain", {}), {"sops": false}),
+		object.union(obj(1, "", "Secret", "apps", "plain", {"stringData": {"password": "hunter2"}}), {"sops": false}),
 		obj(2, "external-secrets.io", "ExternalSecret", "apps", "es", {"spec": {"target": {"name": "from-vault"}}}),
 		obj(3, "external-secrets.io", "ExternalSecret", "apps", "es-own-name", {"spec": {}}),
 		obj(4, "bitnami.com", "SealedSecret", "apps", "sealed", {"spec": {"template": {"metadata": {"name": "unsealed"}}}}),
 		obj(5, "bitnami.com", "SealedSecret", "apps", "sealed-own-name", {"spec": {}}),
 		obj(6, "", "ConfigMap", "apps", "defined", {}),
+		object.union(obj(7, "", "Secret", "apps", "referenced", {"stringData": {"token": "op://vault/item/token"}}), {"sops": false}),
 	],
 	"kinds": {
-		"/Secret": [0, 1],
+		"/Secret": [0, 1, 7],
 		"external-secrets.io/ExternalSecret": [2, 3],
 		"bitnami.com/SealedSecret": [4, 5],
 		"/ConfigMap": [6],
@@ -119,6 +120,7 @@ secrets_model := {
 		"/Secret/apps/encrypted": [0],
 		"/Secret/apps/plain": [1],
 		"/ConfigMap/apps/defined": [6],
+		"/Secret/apps/referenced": [7],
 	},
 	# The Secrets the producers make, as the model computes them (model/producers.rs).
 	"generated": {
@@ -146,6 +148,28 @@ test_fail_secrets_not_provided_safely if {
 	not repo.secret_provided("other", "from-vault") with input as secrets_model
 	not repo.secret_provided("apps", "es") with input as secrets_model
 	not repo.secret_provided("apps", "sealed") with input as secrets_model
+}
+
+# A Secret holding only a secret manager's references is provided where a cluster applies it
+# (here: no topology is known, so any object may be applied); in a repository with a
+# bootstrap, a file no cluster applies holds it outside the clusters.
+test_success_reference_only_secret_provided_where_applied if {
+	repo.secret_provided("apps", "referenced") with input as secrets_model
+	not repo.secret_in_plain_text("apps", "referenced") with input as secrets_model
+	not repo.secret_outside_clusters("apps", "referenced") with input as secrets_model
+	with_topology := object.union(secrets_model, {"clusters": [{"name": "hub", "role": "standalone", "bootstrap": [9]}]})
+	not repo.secret_provided("apps", "referenced") with input as with_topology
+	repo.secret_outside_clusters("apps", "referenced") with input as with_topology
+	on_hub := json.patch(with_topology, [{"op": "replace", "path": "/objects/7/clusters", "value": ["hub"]}])
+	repo.secret_provided("apps", "referenced") with input as on_hub
+}
+
+test_success_other_namespaces if {
+	repo.other_namespaces("Secret", "other", "plain") == ["apps"] with input as secrets_model
+	repo.other_namespaces("Secret", "other", "from-vault") == ["apps"] with input as secrets_model
+	repo.other_namespaces("ConfigMap", "apps", "elsewhere") == ["other"] with input as secrets_model
+	repo.other_namespaces("ConfigMap", "apps", "defined") == [] with input as secrets_model
+	repo.other_namespaces("Secret", "apps", "open") == [] with input as secrets_model
 }
 
 test_success_secret_in_plain_text if {

@@ -281,3 +281,41 @@ spec:
         assert!(dot.contains(line), "{line} not in\n{dot}");
     }
 }
+
+/// The model reads Secrets whole (a Secret holding only secret-manager references counts
+/// as provided), but `graph` prints into terminals and CI logs: Secret values are
+/// redacted, their keys and everything else kept.
+#[test]
+fn graph_json_redacts_the_values_of_secrets() {
+    let model = graph("fixtures/regression/out-of-band-references");
+    let file = "apps/web/db-secret.yaml";
+    let id = id_of(&model, file, "Secret", "db-password");
+    let secret = &model["objects"][id as usize];
+    assert_eq!(
+        secret["body"],
+        json!({
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "db-password"},
+            "stringData": {"DB_PASSWORD": "<redacted>"},
+        })
+    );
+    let output = run(
+        None,
+        &[
+            "graph",
+            "fixtures/regression/out-of-band-references",
+            "--format",
+            "json",
+        ],
+    );
+    let text = stdout(&output);
+    for value in [
+        "hunter2-but-longer",
+        "op://kubernetes/bootstrap/TOKEN",
+        "Z2l0aHViLmNvbSBl",
+    ] {
+        assert!(!text.contains(value), "{value} printed");
+    }
+    assert!(text.contains("\"known_hosts\": \"<redacted>\""), "{text}");
+}

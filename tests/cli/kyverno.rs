@@ -874,6 +874,116 @@ fn a_policy_exception_delivered_to_one_spoke_exempts_only_that_spokes_objects() 
     );
 }
 
+/// `hubspoke-lint test` decides `podSecurity` rules with the bundled Pod Security rules
+/// and Kyverno's verdicts: Kyverno's `test-exceptions/exceptions-3` passes as under
+/// `kyverno test` (the hostPath Pod fails, the clean one passes, the one whose hostPath
+/// the exception's control exempts is skipped); with an expectation turned round, that
+/// result fails on its line with our verdict and message.
+#[test]
+fn hubspoke_lint_test_gives_pod_security_rules_kyverno_verdicts() {
+    let fixture = "fixtures/kyverno-exceptions/exceptions-3";
+    let passing = run(None, &["test", fixture]);
+    assert_eq!(
+        stdout(&passing),
+        "Kyverno tests: 3 passed, 0 failed, 0 skipped (1 file)\nok\n"
+    );
+    assert_eq!(code(&passing), 0);
+    let verbose = run(None, &["test", fixture, "--verbose"]);
+    assert_eq!(
+        stdout(&verbose),
+        format!(
+            "PASS {fixture}/kyverno-test.yaml:12: psa/baseline on bad-pod: expected fail\n\
+             PASS {fixture}/kyverno-test.yaml:18: psa/baseline on good-pod: expected pass\n\
+             PASS {fixture}/kyverno-test.yaml:24: psa/baseline on excluded-pod: expected skip\n\
+             Kyverno tests: 3 passed, 0 failed, 0 skipped (1 file)\nok\n"
+        )
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&root().join(fixture), dir.path());
+    let test_file = dir.path().join("kyverno-test.yaml");
+    let test = std::fs::read_to_string(&test_file).expect("read");
+    let flipped = test
+        .replacen(
+            "  - good-pod\n  result: pass",
+            "  - good-pod\n  result: fail",
+            1,
+        )
+        .replacen(
+            "  - excluded-pod\n  result: skip",
+            "  - excluded-pod\n  result: pass",
+            1,
+        );
+    assert_ne!(flipped, test);
+    std::fs::write(&test_file, flipped).expect("write");
+    let failing = run(Some(dir.path()), &["test", "."]);
+    assert_eq!(
+        stdout(&failing),
+        "FAIL ./kyverno-test.yaml:18: psa/baseline on good-pod: expected fail: got pass: Validation rule 'baseline' passed.\n\
+         FAIL ./kyverno-test.yaml:24: psa/baseline on excluded-pod: expected pass: got skip: \
+         rule is skipped due to policy exceptions policy-exception-ns/pod-security-exception\n\
+         Kyverno tests: 1 passed, 2 failed, 0 skipped (1 file)\nFAILED: 2 failures\n"
+    );
+    assert_eq!(code(&failing), 1);
+}
+
+/// A `podSecurity` rule Kyverno cannot run in a test: an unreadable version is an
+/// error result on every resource (as `kyverno test` reports it), a FAIL line each.
+#[test]
+fn hubspoke_lint_test_reports_an_unreadable_pod_security_version_as_failures() {
+    let fixture = "fixtures/kyverno-exceptions/exceptions-3";
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&root().join(fixture), dir.path());
+    let policy_file = dir.path().join("policy.yaml");
+    let policy = std::fs::read_to_string(&policy_file).expect("read");
+    let broken = policy.replacen("version: latest", "version: \"1.29\"", 1);
+    assert_ne!(broken, policy);
+    std::fs::write(&policy_file, broken).expect("write");
+    let failing = run(Some(dir.path()), &["test", "."]);
+    let error =
+        "got error: failed to parse pod security api version: must be \"latest\" or \"v1.x\"";
+    assert_eq!(
+        stdout(&failing),
+        format!(
+            "FAIL ./kyverno-test.yaml:12: psa/baseline on bad-pod: expected fail: {error}\n\
+             FAIL ./kyverno-test.yaml:18: psa/baseline on good-pod: expected pass: {error}\n\
+             FAIL ./kyverno-test.yaml:24: psa/baseline on excluded-pod: expected skip: {error}\n\
+             Kyverno tests: 0 passed, 3 failed, 0 skipped (1 file)\nFAILED: 3 failures\n"
+        )
+    );
+    assert_eq!(code(&failing), 1);
+}
+
+/// A `podSecurity` rule whose `exclude` Kyverno refuses: `kyverno test` skips the
+/// policy; `hubspoke-lint test` says so on each of its results, never silently.
+#[test]
+fn hubspoke_lint_test_lists_the_results_of_a_refused_pod_security_policy() {
+    let fixture = "fixtures/kyverno-exceptions/exceptions-3";
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&root().join(fixture), dir.path());
+    let policy_file = dir.path().join("policy.yaml");
+    let policy = std::fs::read_to_string(&policy_file).expect("read");
+    let broken = policy.replacen(
+        "version: latest",
+        "version: latest\n        exclude: HostPath Volumes",
+        1,
+    );
+    assert_ne!(broken, policy);
+    std::fs::write(&policy_file, broken).expect("write");
+    let output = run(Some(dir.path()), &["test", "."]);
+    let why = "the policy is refused, as Kyverno refuses it: exclude must be a list of controls";
+    assert_eq!(
+        stdout(&output),
+        format!(
+            "SKIP ./kyverno-test.yaml:12: psa/baseline on bad-pod: expected fail: {why}\n\
+             SKIP ./kyverno-test.yaml:18: psa/baseline on good-pod: expected pass: {why}\n\
+             SKIP ./kyverno-test.yaml:24: psa/baseline on excluded-pod: expected skip: {why}\n\
+             Kyverno tests: 0 passed, 0 failed, 3 skipped (1 file)\nok\n"
+        )
+    );
+    assert_eq!(code(&output), 0);
+}
+
 /// `hubspoke-lint test` applies the exceptions a `kyverno-test.yaml` lists, as `kyverno
 /// test` does: Kyverno's `test-exceptions/exceptions-1` passes only with its exception.
 #[test]

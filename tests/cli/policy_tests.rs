@@ -123,7 +123,7 @@ fn test_runs_on_one_family_folder() {
     let output = run(None, &["test", "policies/secrets"]);
     assert_eq!(
         stdout(&output),
-        "Rego tests: 0 passed, 0 failed, 0 skipped (0 files)\nfixtures:   16 passed, 0 failed\nok\n"
+        "Rego tests: 0 passed, 0 failed, 0 skipped (0 files)\nfixtures:   18 passed, 0 failed\nok\n"
     );
     assert_eq!(code(&output), 0);
 }
@@ -434,4 +434,53 @@ fn issue_16_a_malformed_parameter_declaration_fails_at_its_line() {
     // TEAM001 still loads and passes its fixtures.
     assert!(text.contains("fixtures:   2 passed, 0 failed"), "{text}");
     assert_eq!(code(&output), 1);
+}
+
+/// A repository rule's violation may set its own severity; anything but error, warning or
+/// note is a policy-error naming the rule (exit 1), and the valid ones keep theirs.
+#[test]
+fn a_repository_violation_severity_must_be_a_severity() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("policies")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("policies/graded.rego"),
+        "package user.graded\n\nmetadata := {\"id\": \"USR900\", \"title\": \"graded\", \"severity\": \"error\", \"description\": \"x.\", \"help\": \"y\", \"scope\": \"repository\", \"kinds\": []}\n\nviolations contains {\"msg\": \"graded\", \"object\": 0, \"path\": [\"metadata\", \"name\"], \"severity\": \"warning\"}\n\nviolations contains {\"msg\": \"bad\", \"object\": 0, \"path\": [\"metadata\", \"name\"], \"severity\": \"fatal\"}\n",
+    )
+    .expect("write policy");
+    std::fs::write(
+        dir.path().join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: b\n",
+    )
+    .expect("write manifest");
+    let output = run(
+        Some(dir.path()),
+        &[
+            ".", "--policy", "policies", "--rule", "USR900", "--format", "json",
+        ],
+    );
+    assert_eq!(code(&output), 1);
+    let report = json(&output);
+    let graded: Vec<(&str, &str, &str)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().expect("rule"),
+                f["severity"].as_str().expect("severity"),
+                f["message"].as_str().expect("message"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        graded,
+        [
+            ("USR900", "warning", "graded"),
+            (
+                "policy-error",
+                "error",
+                "repository rule USR900 failed: violation severity must be \"error\", \"warning\" or \"note\": bad"
+            ),
+        ]
+    );
 }

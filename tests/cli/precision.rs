@@ -102,7 +102,8 @@ fn a_flux_instance_chart_release_bootstraps_the_cluster_it_syncs() {
 const PRODUCERS: &str = "fixtures/regression/secret-producers";
 
 /// Before: HUB006 on every Secret a controller makes (OnePasswordItem, Certificate,
-/// VaultStaticSecret) and on the one a configured producer makes; the missing one stays.
+/// VaultStaticSecret) and on the one a configured producer makes; the missing one stays,
+/// an error: a producer makes a Secret of that name in another namespace.
 #[test]
 fn secrets_made_by_producers_are_provided() {
     let report = lint(PRODUCERS, &["--rule", "HUB006"], 1);
@@ -113,7 +114,7 @@ fn secrets_made_by_producers_are_provided() {
             "apps/web/helmrelease.yaml",
             36,
             13,
-            "HelmRelease web/web reads Secret web/web-missing, which is not defined in this repository"
+            "HelmRelease web/web reads Secret web/web-missing, which is not defined there: the repository defines it in namespace \"other\""
         )]
     );
     // Without the configuration's `model.producers`, the operator's Secret is unknown.
@@ -125,28 +126,49 @@ fn secrets_made_by_producers_are_provided() {
 const SOURCE_IGNORE: &str = "fixtures/regression/sourceignore";
 
 /// Before: HUB003 also on the retired Kustomization in `.archive/`, which the root
-/// `.sourceignore` keeps out of every artifact Flux builds from the repository.
+/// `.sourceignore` keeps out of every artifact Flux builds from the repository. Its copy in
+/// `apps/`, which the artifact holds but no cluster applies (the repository's one
+/// bootstrap reaches only `clusters/home`), never reconciles either: no finding since
+/// reconciliation rules skip objects no cluster applies.
 #[test]
 fn files_the_sourceignore_excludes_are_not_applied() {
-    let report = lint(SOURCE_IGNORE, &["--rule", "HUB003"], 1);
+    let report = lint(SOURCE_IGNORE, &["--rule", "HUB003"], 0);
+    assert_eq!(located(&report, SOURCE_IGNORE), []);
+    let output = run(None, &["graph", SOURCE_IGNORE, "--format", "json"]);
+    let model = json(&output);
+    let unapplied: Vec<(&Value, &Value)> = model["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .map(|o| (&o["file"], &o["unapplied"]))
+        .collect();
     assert_eq!(
-        located(&report, SOURCE_IGNORE),
-        [at(
-            "HUB003",
-            "apps/ks.yaml",
-            12,
-            11,
-            "Kustomization flux-system/retired takes its source from OCIRepository flux-system/retired-artifact, which is not defined in this repository"
-        )]
+        unapplied,
+        [
+            (&Value::from(".archive/apps/ks.yaml"), &Value::from(true)),
+            (&Value::from("apps/ks.yaml"), &Value::Null),
+            (
+                &Value::from("clusters/home/flux-system/gotk-sync.yaml"),
+                &Value::Null
+            ),
+        ]
     );
 }
 
 /// Before: HUB002 also on the retired kustomization.yaml in `.archive/`, which the root
 /// `.sourceignore` keeps out of every artifact Flux builds, so no Flux Kustomization
-/// ever builds it.
+/// ever builds it. `apps/live/kustomization.yaml` no cluster builds either (its directory
+/// lands on none): not judged since HUB002 skips kustomization files no cluster builds;
+/// without the bootstrap (no known topology) it is.
 #[test]
 fn kustomization_files_the_sourceignore_excludes_are_not_judged() {
-    let report = lint(SOURCE_IGNORE, &["--rule", "HUB002"], 1);
+    let report = lint(SOURCE_IGNORE, &["--rule", "HUB002"], 0);
+    assert_eq!(located(&report, SOURCE_IGNORE), []);
+    let report = lint(
+        SOURCE_IGNORE,
+        &["--rule", "HUB002", "--exclude", "clusters/**"],
+        1,
+    );
     assert_eq!(
         located(&report, SOURCE_IGNORE),
         [at(
@@ -311,7 +333,8 @@ const SUBSTITUTE_PRODUCER: &str = "fixtures/regression/substitute-from-producer"
 /// as the render stage's).
 #[test]
 fn a_substitute_from_secret_made_by_an_external_secret_is_provided() {
-    let report = lint(SUBSTITUTE_PRODUCER, &["--rule", "HUB006"], 1);
+    // A warning (the Secret may be made outside the repository): exit 0.
+    let report = lint(SUBSTITUTE_PRODUCER, &["--rule", "HUB006"], 0);
     assert_eq!(
         located(&report, SUBSTITUTE_PRODUCER),
         [at(
@@ -319,7 +342,7 @@ fn a_substitute_from_secret_made_by_an_external_secret_is_provided() {
             "apps/web/ks.yaml",
             18,
             15,
-            "Kustomization web/web reads Secret web/web-missing, which is not defined in this repository"
+            "Kustomization web/web reads Secret web/web-missing, which is not defined in this repository; if it is created outside it, declare it under model.external-secrets"
         )]
     );
     let output = run(None, &["render", SUBSTITUTE_PRODUCER]);
@@ -334,4 +357,192 @@ fn a_substitute_from_secret_made_by_an_external_secret_is_provided() {
     );
     assert!(stderr.contains("\"web-missing\""), "{stderr}");
     assert!(!stderr.contains("\"web-settings\""), "{stderr}");
+}
+
+const OUT_OF_BAND: &str = "fixtures/regression/out-of-band-references";
+
+/// `(rule, severity, file, line, column, message)` of every finding, the file relative
+/// to `dir`.
+fn graded(report: &Value, dir: &str) -> Vec<(String, String, String, u64, u64, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .zip(located(report, dir))
+        .map(|(f, (rule, file, line, column, message))| {
+            let severity = f["severity"].as_str().expect("severity").to_owned();
+            (rule, severity, file, line, column, message)
+        })
+        .collect()
+}
+
+fn graded_at(
+    rule: &str,
+    severity: &str,
+    file: &str,
+    line: u64,
+    column: u64,
+    message: &str,
+) -> (String, String, String, u64, u64, String) {
+    let (rule, file, line, column, message) = at(rule, file, line, column, message);
+    (rule, severity.to_owned(), file, line, column, message)
+}
+
+/// Before (aws-samples/eks-multi-cluster-gitops, onedr0p/home-ops): every substituteFrom
+/// object the repository does not define was an error, although bootstrap scripts create
+/// them (HUB006 ×18 false errors); a Secret holding only an `op://` reference was "only
+/// defined unencrypted". Now HUB006 is an error only where the repository shows the
+/// reference is wrong (the ConfigMap is in another namespace, the Secret is committed in
+/// plain text) and a warning, naming how to declare the object, where it may be made
+/// outside the repository; a reference-only Secret a cluster applies is provided, one in a
+/// directory no cluster applies is made outside the clusters; declared objects are quiet.
+#[test]
+fn values_from_objects_made_outside_the_repository_are_warnings() {
+    let report = lint(OUT_OF_BAND, &["--rule", "HUB006"], 1);
+    assert_eq!(
+        graded(&report, OUT_OF_BAND),
+        [
+            graded_at(
+                "HUB006",
+                "warning",
+                "apps/web/ks.yaml",
+                18,
+                15,
+                "Kustomization web/web reads Secret web/bootstrap-token, which is only defined in a file no cluster applies; if it is created outside the repository, declare it under model.external-secrets"
+            ),
+            graded_at(
+                "HUB006",
+                "warning",
+                "apps/web/ks.yaml",
+                20,
+                15,
+                "Kustomization web/web reads ConfigMap web/cluster-info, which is not defined in this repository; if it is created outside it, declare it in HUB006's assume_defined"
+            ),
+            graded_at(
+                "HUB006",
+                "error",
+                "apps/web/ks.yaml",
+                22,
+                15,
+                "Kustomization web/web reads ConfigMap web/shared-settings, which is not defined there: the repository defines it in namespace \"platform\""
+            ),
+            graded_at(
+                "HUB006",
+                "error",
+                "apps/web/ks.yaml",
+                24,
+                15,
+                "Kustomization web/web reads Secret web/db-password, which is only defined unencrypted"
+            ),
+            // The render's own check does not read HUB006's parameter (a warning).
+            graded_at(
+                "render/flux-substitute-from-missing",
+                "warning",
+                "apps/web/ks.yaml",
+                27,
+                9,
+                "substituteFrom names ConfigMap \"region-info\", which the repository does not define (Flux fails unless it exists in the cluster; mark it `optional: true` if it may be absent)"
+            ),
+        ]
+    );
+    assert_eq!(
+        (
+            &report["summary"]["findings"]["error"],
+            &report["summary"]["findings"]["warning"]
+        ),
+        (&2.into(), &3.into())
+    );
+    // A severity configured for the rule grades every finding of it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::support::copy_tree(&crate::support::root().join(OUT_OF_BAND), dir.path());
+    let config = dir.path().join(".hubspoke-lint.yaml");
+    let text = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(
+        &config,
+        text.replace("  HUB006:\n", "  HUB006:\n    severity: note\n"),
+    )
+    .expect("write config");
+    let output = run(
+        Some(dir.path()),
+        &[".", "--rule", "HUB006", "--format", "json"],
+    );
+    assert_eq!(code(&output), 0);
+    let notes = json(&output);
+    let severities: Vec<&str> = notes["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["severity"].as_str().expect("severity"))
+        .collect();
+    // (The render's own warning is another rule.)
+    assert_eq!(severities, ["note", "note", "note", "note", "warning"]);
+}
+
+/// Before (aws-samples/eks-multi-cluster-gitops `clusters-config/template/`): a Flux
+/// Kustomization template that setup scripts copy, which a kustomization.yaml lists but
+/// no cluster applies, got HUB001 (its `cluster-name` path), HUB011 and HUB015 (the spoke
+/// of its kubeconfig), HUB007 and HUB006; its kustomization.yaml HUB002. Objects no
+/// cluster applies never reconcile: in a repository with a bootstrap these rules skip
+/// them. The template Secret's `XXXX` placeholders and public known_hosts are not
+/// plaintext secrets (SEC001); the plain-text Secret stays one.
+#[test]
+fn flux_objects_no_cluster_applies_cannot_fail_to_reconcile() {
+    let report = lint(OUT_OF_BAND, &[], 1);
+    let rules: Vec<(String, String, u64)> = located(&report, OUT_OF_BAND)
+        .into_iter()
+        .filter(|(rule, ..)| !rule.starts_with("FLUX"))
+        .map(|(rule, file, line, ..)| (rule, file, line))
+        .collect();
+    let expected: Vec<(String, String, u64)> = [
+        ("SEC001", "apps/web/db-secret.yaml", 5),
+        ("HUB015", "apps/web/ks.yaml", 4),
+        ("HUB006", "apps/web/ks.yaml", 18),
+        ("HUB006", "apps/web/ks.yaml", 20),
+        ("HUB006", "apps/web/ks.yaml", 22),
+        ("HUB006", "apps/web/ks.yaml", 24),
+        (
+            "render/flux-substitute-from-missing",
+            "apps/web/ks.yaml",
+            27,
+        ),
+    ]
+    .into_iter()
+    .map(|(rule, file, line)| (rule.to_owned(), file.to_owned(), line))
+    .collect();
+    assert_eq!(rules, expected);
+}
+
+const STRANDED: &str = "fixtures/regression/stranded-bootstrap";
+
+/// Before (aws-samples/eks-multi-cluster-gitops `clusters/template/`): a cluster
+/// directory whose committed bootstrap syncs `./clusters/cluster-name`, which does not
+/// exist, was rendered as if its bootstrap were generated, so every Kustomization beside
+/// it landed on cluster "template" and failed there (HUB001, HUB006). Now nothing reaches
+/// them: the bootstrap's missing path is reported once, on the bootstrap.
+#[test]
+fn a_bootstrap_whose_path_does_not_exist_reaches_nothing() {
+    let report = lint(STRANDED, &["--rule", "HUB001", "--rule", "HUB006"], 1);
+    assert_eq!(
+        located(&report, STRANDED),
+        [at(
+            "HUB001",
+            "clusters/template/flux-system/gotk-sync.yaml",
+            21,
+            9,
+            "Kustomization flux-system/flux-system reconciles \"./clusters/cluster-name\", but clusters/cluster-name does not exist in this repository"
+        )]
+    );
+    let output = run(None, &["graph", STRANDED, "--format", "json"]);
+    assert_eq!(code(&output), 0);
+    let model = json(&output);
+    let template = &model["clusters"][0];
+    assert_eq!(template["name"], "template");
+    assert_eq!(template["bootstrap_path_missing"], true);
+    let apps = model["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .find(|o| o["name"] == "apps")
+        .expect("apps");
+    assert_eq!(apps["clusters"], serde_json::json!([]));
 }

@@ -92,13 +92,17 @@ impl Finding {
 
 /// Sort findings into the one canonical order and drop exact duplicates.
 pub fn sort_findings(findings: &mut Vec<Finding>) {
-    findings.sort_by(|a, b| {
-        a.sort_key()
-            .cmp(&b.sort_key())
-            .then_with(|| a.region.cmp(&b.region))
-            .then_with(|| a.path.cmp(&b.path))
-    });
+    findings.sort_by(canonical_order);
     findings.dedup();
+}
+
+/// The one canonical order of findings ([`sort_findings`]); a parallel stable sort by
+/// it gives the same order as `sort_findings`.
+pub fn canonical_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    a.sort_key()
+        .cmp(&b.sort_key())
+        .then_with(|| a.region.cmp(&b.region))
+        .then_with(|| a.path.cmp(&b.path))
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ mod severity;
 mod summary;
 
 pub use field_path::{FieldPath, PathSegment};
-pub use finding::{sort_findings, Finding, RelatedLocation};
+pub use finding::{canonical_order, sort_findings, Finding, RelatedLocation};
 pub use note::{sort_notes, Note};
 pub use object::ObjectMeta;
 pub use position::{Place, Position, Region};

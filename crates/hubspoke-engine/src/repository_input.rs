@@ -121,7 +121,7 @@ impl RepositoryInput {
     /// repository one copy of every object is kept instead of three
     /// (benches/README.md).
     ///
-    /// ConfigMaps and Secrets other than cluster label ConfigMaps get only their
+    /// ConfigMaps other than cluster label ConfigMaps get only their
     /// `apiVersion`, `kind` and `metadata` ([`hubspoke_manifest::repository_rules_skip_data`]).
     ///
     /// An object id in `rendered` gets that tree as its body instead of its document

@@ -29,6 +29,7 @@ use crate::matching::{
     MatchResources, MatchTarget, ResourceFilter,
 };
 use crate::pattern::wildcard;
+use crate::pod_security;
 use crate::policy::parse::{self, child, index, Problems};
 use crate::policy::{Policy, PolicyKind, PolicyProblem};
 
@@ -116,7 +117,11 @@ impl PolicyException {
             parse::conditions(c, &child(&spec_path, "conditions"), &mut problems);
         }
         let exceptions = exemptions(spec, &spec_path, &mut problems);
-        let pod_security = pod_security_controls(spec, &spec_path, &mut problems);
+        let pod_security = pod_security::controls(
+            spec.and_then(|s| s.get("podSecurity")),
+            &child(&spec_path, "podSecurity"),
+            &mut problems,
+        );
         Some(PolicyException {
             name: text("name"),
             namespace: text("namespace"),
@@ -209,117 +214,6 @@ fn filter_holds(filter: &ResourceFilter, target: &MatchTarget<'_>) -> bool {
         }
     }
     true
-}
-
-/// Pod Security control names, as Kyverno's CRD enumerates them.
-const CONTROL_NAMES: [&str; 15] = [
-    "HostProcess",
-    "Host Namespaces",
-    "Privileged Containers",
-    "Capabilities",
-    "HostPath Volumes",
-    "Host Ports",
-    "AppArmor",
-    "SELinux",
-    "/proc Mount Type",
-    "Seccomp",
-    "Sysctls",
-    "Volume Types",
-    "Privilege Escalation",
-    "Running as Non-root",
-    "Running as Non-root user",
-];
-
-/// Controls checked per container: an exemption must name the images it is for.
-const CONTAINER_LEVEL_CONTROLS: [&str; 5] = [
-    "Capabilities",
-    "Privileged Containers",
-    "Host Ports",
-    "/proc Mount Type",
-    "Privilege Escalation",
-];
-
-/// Controls checked on the pod only: an exemption naming images is refused.
-const POD_LEVEL_CONTROLS: [&str; 4] = [
-    "Host Namespaces",
-    "HostPath Volumes",
-    "Sysctls",
-    "Volume Types",
-];
-
-/// `spec.podSecurity`, checked as Kyverno's `PodSecurityStandard.Validate` and the
-/// CRD check it: a known `controlName`; `images` for a container-level control and
-/// none for a pod-level one; `restrictedField` and `values` together.
-fn pod_security_controls(
-    spec: Option<&Value>,
-    spec_path: &[PathSegment],
-    problems: &mut Problems<'_>,
-) -> Vec<Value> {
-    let at = child(spec_path, "podSecurity");
-    let list = match spec.and_then(|s| s.get("podSecurity")) {
-        None | Some(Value::Null) => return Vec::new(),
-        Some(Value::Array(list)) => list,
-        Some(_) => {
-            problems.add(&at, "podSecurity must be a list of controls");
-            return Vec::new();
-        }
-    };
-    for (i, entry) in list.iter().enumerate() {
-        let entry_path = index(&at, i);
-        let Some(fields) = entry.as_object() else {
-            problems.add(&entry_path, "a podSecurity entry must be a mapping");
-            continue;
-        };
-        let control = fields
-            .get("controlName")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let control_path = child(&entry_path, "controlName");
-        if !CONTROL_NAMES.contains(&control) {
-            problems.add(
-                &control_path,
-                format!(
-                    "controlName must be one of {}, not {control:?}",
-                    CONTROL_NAMES.join(", ")
-                ),
-            );
-        }
-        let images = parse::strings(
-            fields.get("images"),
-            &child(&entry_path, "images"),
-            problems,
-        );
-        if CONTAINER_LEVEL_CONTROLS.contains(&control) && images.is_empty() {
-            problems.add(
-                &control_path,
-                "exclude.images must be specified for the container level control",
-            );
-        } else if POD_LEVEL_CONTROLS.contains(&control) && !images.is_empty() {
-            problems.add(
-                &control_path,
-                "exclude.images must not be specified for the pod level control",
-            );
-        }
-        let restricted_field = fields
-            .get("restrictedField")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let values = parse::strings(
-            fields.get("values"),
-            &child(&entry_path, "values"),
-            problems,
-        );
-        if !restricted_field.is_empty() && values.is_empty() {
-            problems.add(&child(&entry_path, "values"), "values is required");
-        }
-        if restricted_field.is_empty() && !values.is_empty() {
-            problems.add(
-                &child(&entry_path, "restrictedField"),
-                "restrictedField is required",
-            );
-        }
-    }
-    list.clone()
 }
 
 /// `spec.exceptions`; an entry without `policyName` is a problem.

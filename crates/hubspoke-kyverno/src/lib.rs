@@ -11,7 +11,9 @@
 //! - [`policy::Policy::compile`] reads a policy document once (auto-generated
 //!   pod-controller rules included, problems reported at their JSON path);
 //! - [`evaluate::evaluate_policy`] runs it on one resource;
-//! - [`kyverno_test::run_test`] runs a Kyverno CLI test directory.
+//! - [`kyverno_test::run_test_with`] runs a Kyverno CLI test directory,
+//!   `podSecurity` rules decided by the Pod Security checks the caller hands in
+//!   ([`pod_security::PodSecurityStandards`]: the linter's bundled rules).
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -53,6 +55,7 @@ pub mod exception;
 pub mod kyverno_test;
 pub mod matching;
 pub mod pattern;
+pub mod pod_security;
 pub mod policy;
 pub mod quantity;
 

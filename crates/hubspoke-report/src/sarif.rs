@@ -11,6 +11,7 @@ use std::io;
 
 use hubspoke_diagnostics::Region;
 use hubspoke_diagnostics::{Finding, RelatedLocation, RuleMeta, Severity};
+use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -381,9 +382,11 @@ fn select<'a>(
 
 /// How many findings `--format sarif` leaves out of this report (0 below the limit).
 pub fn sarif_omitted(report: &Report<'_>) -> usize {
+    // Counted on the pool's threads: on ~20,000 findings a serial count is a few ms
+    // while the other threads wait for the report.
     let known = report
         .findings
-        .iter()
+        .par_iter()
         .filter(|f| crate::rule_meta(report, &f.rule).is_some())
         .count();
     known.saturating_sub(SARIF_RESULT_LIMIT)

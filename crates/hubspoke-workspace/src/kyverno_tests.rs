@@ -4,8 +4,11 @@
 
 use std::path::Path;
 
-use hubspoke_kyverno::kyverno_test::{find_tests, run_test, Actual, Check};
+use hubspoke_engine::{bundled_sources, EvalOptions, RuleSet};
+use hubspoke_kyverno::kyverno_test::{find_tests, run_test_with, Actual, Check};
 use hubspoke_manifest::{parse_text, ParseLimits, PathSegment};
+
+pub use crate::stages::kyverno::BundledPodSecurity;
 
 /// How one expected result came out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +20,9 @@ pub enum KyvernoTestOutcome {
     /// Not checked: the rule cannot be decided offline (mutate, generate, CEL, a mocked
     /// API call…): what it needs.
     Skipped(String),
+    /// Not checked: the policy is refused as Kyverno refuses it (`kyverno test` skips
+    /// it and passes its results): why.
+    Refused(String),
 }
 
 /// One expected result of one test file, on one resource.
@@ -44,13 +50,20 @@ pub struct KyvernoTestRun {
 }
 
 /// Run every `kyverno-test.yaml` below `dir` (hidden directories such as
-/// `.kyverno-test/` included).
+/// `.kyverno-test/` included). `podSecurity` rules are decided by the bundled Pod
+/// Security profile rules, as a lint run decides them.
 pub fn run_kyverno_tests(dir: &Path) -> KyvernoTestRun {
     let mut run = KyvernoTestRun::default();
-    for path in find_tests(dir) {
+    let tests = find_tests(dir);
+    if tests.is_empty() {
+        return run;
+    }
+    let rules = RuleSet::load(bundled_sources());
+    let pod_security = BundledPodSecurity::new(&rules, EvalOptions::default().rule_timeout);
+    for path in tests {
         run.files += 1;
         let file = path.display().to_string();
-        let report = match run_test(&path) {
+        let report = match run_test_with(&path, Some(&pod_security)) {
             Ok(report) => report,
             Err(error) => {
                 run.errors.push((file, error.to_string()));
@@ -78,8 +91,10 @@ pub fn run_kyverno_tests(dir: &Path) -> KyvernoTestRun {
 
 /// `kyverno test`'s verdict on one check.
 fn outcome(check: &Check) -> KyvernoTestOutcome {
-    if let Actual::OutOfScope(why) = &check.actual {
-        return KyvernoTestOutcome::Skipped(why.clone());
+    match &check.actual {
+        Actual::OutOfScope(why) => return KyvernoTestOutcome::Skipped(why.clone()),
+        Actual::PolicyRejected(why) => return KyvernoTestOutcome::Refused(why.clone()),
+        _ => {}
     }
     if check.kyverno_test_passes() {
         return KyvernoTestOutcome::Passed;

@@ -22,6 +22,11 @@ use crate::Evaluator;
 #[derive(Debug, Deserialize)]
 struct RepoViolation {
     msg: String,
+    /// This violation's severity, when the rule's default does not fit it (a rule reports
+    /// an error where the repository shows a reference is wrong, a warning where it only
+    /// cannot see the object). A severity configured for the rule still wins.
+    #[serde(default)]
+    severity: Option<String>,
     #[serde(flatten)]
     place: RepoPlace,
     #[serde(default)]
@@ -245,12 +250,7 @@ impl Evaluator<'_> {
             regorus::Value::Array(items) => items.iter().collect(),
             _ => return,
         };
-        let severity = self
-            .options
-            .severity
-            .get(&rule.meta.id)
-            .copied()
-            .unwrap_or(rule.meta.severity);
+        let configured = self.options.severity.get(&rule.meta.id).copied();
         for item in items {
             let parsed = serde_json::to_value(item)
                 .ok()
@@ -259,6 +259,21 @@ impl Evaluator<'_> {
                 findings.push(repo_error(rule, &format!("violation is not an object with `msg` and `object`, `kustomize_file` or `file`: {}", item.to_json_str().unwrap_or_default())));
                 continue;
             };
+            let own = match v.severity.as_deref().map(Severity::parse) {
+                None => None,
+                Some(Some(severity)) => Some(severity),
+                Some(None) => {
+                    findings.push(repo_error(
+                        rule,
+                        &format!(
+                            "violation severity must be \"error\", \"warning\" or \"note\": {}",
+                            v.msg
+                        ),
+                    ));
+                    continue;
+                }
+            };
+            let severity = configured.or(own).unwrap_or(rule.meta.severity);
             let Some(target) = resolve_target(sites.locations, sites.files, &v.place) else {
                 findings.push(repo_error(
                     rule,

@@ -48,14 +48,20 @@ pub enum Outcome {
         /// What it would need.
         needs: String,
     },
-    /// A `validate.podSecurity` rule, left to the Pod Security rules.
+    /// A `validate.podSecurity` rule, left to the Pod Security rules
+    /// ([`crate::pod_security`]).
     PodSecurity {
-        /// `baseline`, `restricted`.
+        /// `privileged`, `baseline`, `restricted`.
         level: String,
         /// The version (`None`: latest).
         version: Option<String>,
-        /// The `exclude` list, as written.
+        /// The rule's `exclude` list, as written.
         exclude: Value,
+        /// The `podSecurity` controls of the exceptions that apply to the
+        /// resource (each lists some: one that does not skips the rule).
+        exception_controls: Vec<Value>,
+        /// Those exceptions' keys (`name` or `namespace/name`), in order.
+        exceptions: Vec<String>,
     },
 }
 
@@ -277,13 +283,13 @@ pub fn evaluate_policy_with(
         let exemption = exempted(exceptions, policy, rule, &target, &mut base_context, || {
             new_base_context(policy, input, variables, namespace, options, &requester)
         });
-        let exempted_controls = match exemption {
-            Exempted::No => Vec::new(),
+        let (exempted_keys, exempted_controls) = match exemption {
+            Exempted::No => (Vec::new(), Vec::new()),
             Exempted::Rule(reason) => {
                 results.push(result(Outcome::Skip { reason }, None, None));
                 continue;
             }
-            Exempted::Controls(controls) => controls,
+            Exempted::Controls { keys, controls } => (keys, controls),
         };
         let mut answer = evaluate_rule(
             &mut base_context,
@@ -296,8 +302,14 @@ pub fn evaluate_policy_with(
             &requester,
             repository,
         );
-        if let MaybeOutcome::Some(Outcome::PodSecurity { exclude, .. }) = &mut answer.outcome {
-            append_controls(exclude, exempted_controls);
+        if let MaybeOutcome::Some(Outcome::PodSecurity {
+            exception_controls,
+            exceptions,
+            ..
+        }) = &mut answer.outcome
+        {
+            *exception_controls = exempted_controls;
+            *exceptions = exempted_keys;
         }
         let applied = matches!(
             answer.outcome,
@@ -322,7 +334,12 @@ enum Exempted {
     Rule(String),
     /// A `podSecurity` rule runs with these controls exempted besides its own
     /// `exclude` (every applying exception lists `podSecurity` controls).
-    Controls(Vec<Value>),
+    Controls {
+        /// The applying exceptions' keys.
+        keys: Vec<String>,
+        /// Their controls, in order.
+        controls: Vec<Value>,
+    },
 }
 
 /// What the exceptions naming `rule` that apply to the resource of `target` do
@@ -364,12 +381,13 @@ fn exempted(
                 "rule is skipped due to policy exception {}",
                 key(whole)
             )),
-            None => Exempted::Controls(
-                applying
+            None => Exempted::Controls {
+                keys: applying.iter().map(|e| key(e)).collect(),
+                controls: applying
                     .iter()
                     .flat_map(|e| e.pod_security.iter().cloned())
                     .collect(),
-            ),
+            },
         };
     }
     let keys: Vec<String> = applying.into_iter().map(key).collect();
@@ -378,20 +396,6 @@ fn exempted(
         "rule is skipped due to policy exceptions{}",
         keys.join(", ")
     ))
-}
-
-/// A `podSecurity` rule's `exclude` with exceptions' controls appended: Kyverno
-/// applies the exceptions' entries after the rule's, one after the other. An
-/// `exclude` that is not a list (malformed) is left as written.
-fn append_controls(exclude: &mut Value, controls: Vec<Value>) {
-    if controls.is_empty() {
-        return;
-    }
-    match exclude {
-        Value::Null => *exclude = Value::Array(controls),
-        Value::Array(list) => list.extend(controls),
-        _ => {}
-    }
 }
 
 /// The resource after the values that set `request.object…` variables, as
@@ -518,6 +522,8 @@ fn evaluate_rule(
                 level: pss.level.clone(),
                 version: pss.version.clone(),
                 exclude: pss.exclude.clone(),
+                exception_controls: Vec::new(),
+                exceptions: Vec::new(),
             }
             .into();
         }

@@ -310,7 +310,7 @@ fn only_outcome(policy: &Policy, resource: &Value, exceptions: &[PolicyException
 }
 
 #[test]
-fn pod_security_controls_are_appended_to_the_rules_exclude_where_the_exception_applies() {
+fn pod_security_controls_go_with_the_rules_exclude_where_the_exception_applies() {
     let policy = baseline_pod_security();
     let controls = host_path_exception();
     assert!(controls.problems.is_empty(), "{:?}", controls.problems);
@@ -324,11 +324,12 @@ fn pod_security_controls_are_appended_to_the_rules_exclude_where_the_exception_a
         Outcome::PodSecurity {
             level: "baseline".to_owned(),
             version: Some("latest".to_owned()),
-            exclude: json!([
-                {"controlName": "Sysctls"},
+            exclude: json!([{"controlName": "Sysctls"}]),
+            exception_controls: vec![json!(
                 {"controlName": "HostPath Volumes",
                  "restrictedField": "spec.volumes[*].hostPath", "values": ["/var/lib1"]}
-            ]),
+            )],
+            exceptions: vec!["kyverno/legacy".to_owned()],
         }
     );
     // Outside the exception's namespace the rule keeps its own exclude only.
@@ -416,7 +417,7 @@ fn malformed_pod_security_controls_are_problems() {
             ("spec.podSecurity.2.values".to_owned(), "values is required"),
             ("spec.podSecurity.3.restrictedField".to_owned(), "restrictedField is required"),
             ("spec.podSecurity.4.controlName".to_owned(), "controlName must be one of HostProcess, Host Namespaces, Privileged Containers, Capabilities, HostPath Volumes, Host Ports, AppArmor, SELinux, /proc Mount Type, Seccomp, Sysctls, Volume Types, Privilege Escalation, Running as Non-root, Running as Non-root user, not \"Root\""),
-            ("spec.podSecurity.5".to_owned(), "a podSecurity entry must be a mapping"),
+            ("spec.podSecurity.5".to_owned(), "an entry of podSecurity must be a mapping"),
         ]
     );
     // An exception with problems is not applied.

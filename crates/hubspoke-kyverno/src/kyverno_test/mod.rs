@@ -19,6 +19,7 @@ use crate::context::{NoRepositoryData, ResourceVariables};
 use crate::evaluate::{evaluate_policy_with, Options, Outcome, ResourceInput, RuleResult};
 use crate::exception::PolicyException;
 use crate::matching::{RequestInfo, UserInfoMode};
+use crate::pod_security::{self, PodSecurityStandards};
 use crate::policy::Policy;
 
 /// Why a test could not be run.
@@ -133,8 +134,19 @@ pub fn find_tests(root: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// Run one `kyverno-test.yaml`.
+/// Run one `kyverno-test.yaml`, leaving `podSecurity` rules' results out of
+/// scope (they need the Pod Security checks: see [`run_test_with`]).
 pub fn run_test(path: &Path) -> Result<TestReport, TestError> {
+    run_test_with(path, None)
+}
+
+/// Run one `kyverno-test.yaml`, deciding `podSecurity` rules with
+/// `pod_security` as Kyverno does ([`crate::pod_security::verdict`]); without it
+/// their results are out of scope.
+pub fn run_test_with(
+    path: &Path,
+    pod_security: Option<&dyn PodSecurityStandards>,
+) -> Result<TestReport, TestError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let test = load::documents(path)?
         .into_iter()
@@ -280,6 +292,11 @@ pub fn run_test(path: &Path) -> Result<TestReport, TestError> {
                     &NoRepositoryData,
                 ));
             }
+            if let Some(standards) = pod_security {
+                for result in &mut all {
+                    decide_pod_security(standards, result, resource);
+                }
+            }
             responses.insert((operation.clone(), key.clone()), all);
         }
     }
@@ -332,6 +349,37 @@ pub fn run_test(path: &Path) -> Result<TestReport, TestError> {
         name,
         checks,
     })
+}
+
+/// A `podSecurity` rule's result turned into Kyverno's verdict on `resource`
+/// (as the test gives it: Kyverno takes the pod spec from the resource itself).
+fn decide_pod_security(
+    standards: &dyn PodSecurityStandards,
+    result: &mut RuleResult,
+    resource: &Value,
+) {
+    let Outcome::PodSecurity {
+        level,
+        version,
+        exclude,
+        exception_controls,
+        exceptions,
+    } = &result.outcome
+    else {
+        return;
+    };
+    let request = pod_security::Request {
+        rule: &result.rule,
+        level,
+        version: version.as_deref(),
+        exclude,
+        exception_controls,
+        exceptions,
+        resource,
+    };
+    let (outcome, message) = pod_security::verdict(standards, &request);
+    result.outcome = outcome;
+    result.message = Some(message);
 }
 
 /// `apiVersion,kind,namespace,name`, the CLI's resource key.
@@ -534,7 +582,7 @@ fn compare(
                 Outcome::Error { .. } => Actual::Status("error".to_owned()),
                 Outcome::NotDecidable { needs } => Actual::OutOfScope(needs.clone()),
                 Outcome::PodSecurity { .. } => Actual::OutOfScope(
-                    "podSecurity rules map onto the bundled Pod Security rules".to_owned(),
+                    "podSecurity rules need the Pod Security checks (hubspoke-lint test runs the bundled ones)".to_owned(),
                 ),
             };
             let mut found = check(wanted, key, Some(answer.rule.clone()), actual);

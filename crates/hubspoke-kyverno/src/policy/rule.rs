@@ -9,6 +9,7 @@ use super::{ActionOverride, FailureAction, PolicyProblem};
 use crate::autogen::Generated;
 use crate::matching::{KindPrefilter, MatchResources};
 use crate::pattern::Pattern;
+use crate::pod_security;
 
 /// A compiled rule.
 #[derive(Debug, Clone)]
@@ -333,20 +334,44 @@ fn validate_body(validate: &Value, path: &[PathSegment], problems: &mut Problems
     match present.first().copied() {
         Some("podSecurity") => {
             let pss = &validate["podSecurity"];
+            let pss_path = child(path, "podSecurity");
             let level = pss.get("level").and_then(Value::as_str).unwrap_or("");
             if !matches!(level, "privileged" | "baseline" | "restricted") {
                 problems.add(
-                    &child(&child(path, "podSecurity"), "level"),
+                    &child(&pss_path, "level"),
                     format!("podSecurity.level must be privileged, baseline or restricted, not {level:?}"),
                 );
             }
+            let version_path = child(&pss_path, "version");
+            let version = match pss.get("version") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(version)) => Some(version.clone()),
+                Some(other) => {
+                    problems.add(
+                        &version_path,
+                        format!("podSecurity.version must be a string, not {other}"),
+                    );
+                    None
+                }
+            };
+            if !pod_security::version_is_valid(version.as_deref()) {
+                // Kyverno accepts the policy and errors on every resource.
+                problems.lint(
+                    &version_path,
+                    format!(
+                        "podSecurity.version must be \"latest\" or \"v1.x\", not {:?}",
+                        version.as_deref().unwrap_or("")
+                    ),
+                );
+            }
+            let exclude_path = child(&pss_path, "exclude");
+            let exclude = pss.get("exclude").cloned().unwrap_or(Value::Null);
+            let controls = pod_security::controls(Some(&exclude), &exclude_path, problems);
+            pod_security::check_level_controls(level, &controls, &exclude_path, problems);
             RuleBody::PodSecurity(PodSecurity {
                 level: level.to_owned(),
-                version: pss
-                    .get("version")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-                exclude: pss.get("exclude").cloned().unwrap_or(Value::Null),
+                version,
+                exclude,
             })
         }
         Some("cel") => RuleBody::NotDecidable {

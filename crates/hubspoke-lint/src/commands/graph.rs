@@ -26,12 +26,43 @@ pub fn run(args: &GraphArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> 
     let model = RepoModel::build(&files, &root, &configuration.model);
     match args.format {
         GraphFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &model)?;
+            let mut json = serde_json::to_value(&model)?;
+            redact_secret_values(&mut json);
+            serde_json::to_writer_pretty(&mut *out, &json)?;
             writeln!(out)?;
         }
         GraphFormat::Dot => out.write_all(dot(&model).as_bytes())?,
     }
     Ok(ExitStatus::Clean)
+}
+
+/// The model keeps Secrets whole (whether a value is real material or only a secret
+/// manager's reference decides whether the Secret counts as provided), but `graph` output
+/// ends up in terminals and CI logs: every value under a Secret's `data` or `stringData` is
+/// printed as `<redacted>`, its key kept.
+fn redact_secret_values(model: &mut serde_json::Value) {
+    let Some(objects) = model
+        .get_mut("objects")
+        .and_then(serde_json::Value::as_array_mut)
+    else {
+        return;
+    };
+    for object in objects {
+        let is_secret = object["group"] == "" && object["kind"] == "Secret";
+        if !is_secret {
+            continue;
+        }
+        for field in ["data", "stringData"] {
+            if let Some(values) = object["body"]
+                .get_mut(field)
+                .and_then(serde_json::Value::as_object_mut)
+            {
+                for value in values.values_mut() {
+                    *value = serde_json::Value::from("<redacted>");
+                }
+            }
+        }
+    }
 }
 
 /// The model as a Graphviz digraph: clusters (ellipses), the Flux

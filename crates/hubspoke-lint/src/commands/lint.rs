@@ -297,8 +297,11 @@ pub fn report(
         }
     };
     // Several outputs are rendered concurrently (each also renders its findings in
-    // parallel), then written in the order given.
-    let rendered: Vec<Result<Vec<u8>, hubspoke_report::ReportError>> = outputs
+    // parallel). One going to a file is written to it as it is rendered: buffering the
+    // whole report first (tens of MB on a findings-heavy repository) was a serial copy
+    // after every other thread had finished. Standard output is written once every
+    // output is rendered, so that a failing file output leaves it untouched.
+    let rendered: Vec<anyhow::Result<Option<Vec<u8>>>> = outputs
         .par_iter()
         .map(|output| {
             let human = HumanOptions {
@@ -306,19 +309,39 @@ pub fn report(
                 quiet: args.quiet,
                 ..HumanOptions::default()
             };
-            let mut buffer = Vec::new();
-            hubspoke_report::write(output.format, &report, &human, &mut buffer)?;
-            Ok(buffer)
+            match &output.path {
+                None => {
+                    let mut buffer = Vec::new();
+                    hubspoke_report::write(output.format, &report, &human, &mut buffer)?;
+                    Ok(Some(buffer))
+                }
+                Some(path) => {
+                    write_file(path, |out| {
+                        hubspoke_report::write(output.format, &report, &human, out)
+                    })?;
+                    Ok(None)
+                }
+            }
         })
         .collect();
-    for (output, buffer) in outputs.iter().zip(rendered) {
-        let buffer = buffer?;
-        match &output.path {
-            None => write_stdout(stdout, &buffer)?,
-            Some(path) => std::fs::write(path, buffer)
-                .with_context(|| format!("cannot write {}", path.display()))?,
+    for buffer in rendered {
+        if let Some(buffer) = buffer? {
+            write_stdout(stdout, &buffer)?;
         }
     }
+    Ok(())
+}
+
+/// Create `path` and write one report to it through a buffer.
+fn write_file(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), hubspoke_report::ReportError>,
+) -> anyhow::Result<()> {
+    let context = || format!("cannot write {}", path.display());
+    let file = std::fs::File::create(path).with_context(context)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+    write(&mut out).with_context(context)?;
+    out.flush().with_context(context)?;
     Ok(())
 }
 

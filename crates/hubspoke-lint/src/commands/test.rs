@@ -6,8 +6,8 @@
 //!
 //! Output: one `FAIL` line per failure, `file:line:` first so editors and CI
 //! logs link to it (`--verbose` adds `PASS` and `SKIP` lines; Kyverno results
-//! that cannot be decided offline are always listed as `SKIP`, with what they
-//! need), then the counts. Exit 0 when everything passed, 1 on any failure, 2
+//! that cannot be decided offline, and those of policies Kyverno refuses, are
+//! always listed as `SKIP`, with what they need or why), then the counts. Exit 0 when everything passed, 1 on any failure, 2
 //! on a usage error.
 
 use std::io::Write;
@@ -233,6 +233,15 @@ fn report_kyverno(
             KyvernoTestOutcome::Skipped(why) => {
                 tally.skipped += 1;
                 writeln!(out, "SKIP {at}: not decidable offline: {why}")?;
+            }
+            // Not a failure (`kyverno test` passes it), but never silent: the policy
+            // the test means to check is not checked at all.
+            KyvernoTestOutcome::Refused(why) => {
+                tally.skipped += 1;
+                writeln!(
+                    out,
+                    "SKIP {at}: the policy is refused, as Kyverno refuses it: {why}"
+                )?;
             }
         }
     }

@@ -116,6 +116,27 @@ impl Builder<'_> {
         }
     }
 
+    /// Cluster directories whose committed bootstrap syncs a path of this repository that
+    /// does not exist (a template directory whose `cluster-name` setup scripts replace, as
+    /// its sync path shows): no bootstrap reaches what the directory holds besides its
+    /// `flux-system/`, so it lands on no cluster. HUB001 reports the bootstrap's path, once.
+    fn stranded_cluster_directories(&self, model: &RepoModel) -> BTreeSet<String> {
+        model
+            .flux_kustomizations
+            .iter()
+            .filter(|fk| {
+                fk.local_source
+                    && self.is_bootstrap_kustomization(&model.objects[fk.object])
+                    && fk
+                        .path
+                        .as_ref()
+                        .is_some_and(|p| !p.exists && !p.escapes && !p.unresolved)
+            })
+            .map(|fk| parent_dir(&parent_dir(&model.objects[fk.object].file)))
+            .filter(|dir| self.cluster_dirs.contains_key(dir))
+            .collect()
+    }
+
     /// The clusters of every Flux Kustomization (where it runs, where it applies),
     /// file, object, directory and HelmRelease: seeded by each cluster directory's
     /// `flux-system` and by each FluxInstance's sync, then propagated along the files each
@@ -134,6 +155,7 @@ impl Builder<'_> {
                 .or_default()
                 .push(i);
         }
+        let stranded = self.stranded_cluster_directories(model);
         let flux = &mut model.flux_kustomizations;
         let mut seen: BTreeSet<(usize, String)> = BTreeSet::new();
         let mut propagate =
@@ -210,7 +232,10 @@ impl Builder<'_> {
         for roots_only in [true, false] {
             for (i, fk) in flux.iter().enumerate() {
                 let file = &model.objects[fk.object].file;
-                if fk.source_clusters.is_empty() && !(roots_only && applied.contains(file)) {
+                if fk.source_clusters.is_empty()
+                    && !(roots_only && applied.contains(file))
+                    && !stranded.iter().any(|dir| stranded_file(file, dir))
+                {
                     if let Some(cluster) = self.cluster_of(file) {
                         queue.push_back((i, cluster));
                     }
@@ -263,7 +288,10 @@ impl Builder<'_> {
             unapplied.extend(orphans);
         }
         for file in &model.files {
-            if !file_clusters.contains_key(file) && !unapplied.contains(file) {
+            if !file_clusters.contains_key(file)
+                && !unapplied.contains(file)
+                && !stranded.iter().any(|dir| stranded_file(file, dir))
+            {
                 if let Some(cluster) = self.cluster_of(file) {
                     file_clusters
                         .entry(file.clone())
@@ -336,12 +364,15 @@ impl Builder<'_> {
                 label_sources: Vec::new(),
                 bootstrap: Vec::new(),
                 controller_args: BTreeMap::new(),
+                bootstrap_path_missing: false,
             });
         };
         for (dir, name) in &self.cluster_dirs {
             ensure(name, &mut clusters);
             if let Some(c) = clusters.get_mut(name) {
-                c.directory.get_or_insert_with(|| dir.clone());
+                if c.directory.get_or_insert_with(|| dir.clone()) == dir {
+                    c.bootstrap_path_missing = stranded.contains(dir);
+                }
             }
         }
         let mut hubs: BTreeSet<String> = BTreeSet::new();
@@ -490,4 +521,13 @@ fn push_unique(list: &mut Vec<String>, item: &str) {
     if !list.iter().any(|x| x == item) {
         list.push(item.to_owned());
     }
+}
+
+/// A file of stranded cluster directory `dir` that its own `flux-system/` does not hold.
+fn stranded_file(file: &str, dir: &str) -> bool {
+    let inside = |d: &str| {
+        file.strip_prefix(d)
+            .is_some_and(|rest| rest.starts_with('/'))
+    };
+    inside(dir) && !inside(&format!("{dir}/flux-system"))
 }

@@ -5,11 +5,14 @@
 
 use std::collections::BTreeSet;
 
+use rayon::prelude::*;
+
 use super::paths::base_name;
 use super::slim::model_body;
 use super::types::{DocRef, KustomizeFile, ModelObject, RepoModel};
 use super::Builder;
 use crate::document::Document;
+use crate::ParsedFile;
 
 impl Builder<'_> {
     /// Every kustomization.yaml, then every Kubernetes object of the parsed files that
@@ -34,24 +37,45 @@ impl Builder<'_> {
             }
         }
         model.data_files = data_files(&model.kustomize_files);
-        for (file_idx, file) in self.files.iter().enumerate() {
-            let repo_path = &file.source.repo_path;
-            if model.data_files.contains(repo_path) {
+        // Each file's objects (their slim bodies are most of the model's time) are made
+        // on the pool's threads, then numbered in file and document order.
+        let data_files = &model.data_files;
+        let per_file: Vec<Vec<(ModelObject, DocRef)>> = self
+            .files
+            .par_iter()
+            .enumerate()
+            .map(|(file_idx, file)| {
+                if data_files.contains(&file.source.repo_path) {
+                    return Vec::new();
+                }
+                self.file_objects(file_idx, file)
+            })
+            .collect();
+        for (mut object, location) in per_file.into_iter().flatten() {
+            object.id = model.objects.len();
+            model.objects.push(object);
+            model.locations.push(location);
+        }
+    }
+
+    /// The model objects of one file that is not generator data (ids still unset).
+    fn file_objects(&self, file_idx: usize, file: &ParsedFile) -> Vec<(ModelObject, DocRef)> {
+        let repo_path = &file.source.repo_path;
+        let is_kustomize_file = is_kustomize_file_name(repo_path);
+        let mut objects = Vec::new();
+        for document in &file.documents {
+            if is_kustomize_file && is_kustomize_config(document) {
                 continue;
             }
-            let is_kustomize_file = is_kustomize_file_name(repo_path);
-            for document in &file.documents {
-                if is_kustomize_file && is_kustomize_config(document) {
-                    continue;
-                }
-                let Some(meta) = &document.object else {
-                    continue;
-                };
-                let sops = document.root.get("sops").is_some();
-                let body = model_body(&document.root, meta, self.options);
-                let identity = document.locate(&[]).span.start;
-                model.objects.push(ModelObject {
-                    id: model.objects.len(),
+            let Some(meta) = &document.object else {
+                continue;
+            };
+            let sops = document.root.get("sops").is_some();
+            let body = model_body(&document.root, meta, self.options);
+            let identity = document.locate(&[]).span.start;
+            objects.push((
+                ModelObject {
+                    id: 0,
                     file: repo_path.clone(),
                     document: document.index,
                     line: identity.line,
@@ -67,13 +91,14 @@ impl Builder<'_> {
                     patch: false,
                     unapplied: false,
                     body,
-                });
-                model.locations.push(DocRef {
+                },
+                DocRef {
                     file: file_idx,
                     document: document.index,
-                });
-            }
+                },
+            ));
         }
+        objects
     }
 
     /// Objects of files that kustomization.yaml files name only as patches are patches.

@@ -1,7 +1,7 @@
-//! How much of an object's body is kept: the model reads Flux objects, the cluster label
-//! ConfigMaps and the producers of Secrets and ConfigMaps whole; of the others it
+//! How much of an object's body is kept: the model reads Flux objects, Secrets, the cluster
+//! label ConfigMaps and the producers of Secrets and ConfigMaps whole; of the others it
 //! (optionally) keeps only the identity, and repository rules never see the payload of
-//! ConfigMaps and Secrets.
+//! ConfigMaps.
 
 use serde_json::Value;
 
@@ -10,12 +10,14 @@ use crate::yaml::Node;
 
 /// Whether the model reads more of an object than its metadata: Flux and Flux Operator
 /// objects (sources, reconcilers, `dependsOn`, patches, FluxInstances) and the ConfigMaps that carry a
-/// cluster's labels. Other ConfigMaps only need to exist (`valuesFrom`,
-/// `substituteFrom`): keeping their data made a 50 MB file of ConfigMaps spend
-/// most of its run copying data no rule reads.
+/// cluster's labels, and Secrets (small; whether their values hold anything secret or only
+/// a secret manager's references decides whether they count as provided). Other
+/// ConfigMaps only need to exist (`valuesFrom`, `substituteFrom`): keeping their data
+/// made a 50 MB file of ConfigMaps spend most of its run copying data no rule reads.
 pub(super) fn reads_body(meta: &crate::ObjectMeta, options: &ModelOptions) -> bool {
     meta.group().ends_with(".fluxcd.io")
         || meta.group() == super::types::FLUX_OPERATOR_GROUP
+        || is_secret(meta)
         || is_cluster_label_configmap(meta, options)
         || options
             .producers
@@ -33,12 +35,18 @@ fn is_cluster_label_configmap(meta: &crate::ObjectMeta, options: &ModelOptions) 
             .is_some_and(|name| options.cluster_label_configmaps.iter().any(|n| n == name))
 }
 
-/// Whether repository rules see only the metadata of an object: ConfigMaps and
-/// Secrets other than cluster label ConfigMaps, whose payload (often megabytes of
-/// generated data) no repository rule reads; they only need to exist.
+/// A core Secret.
+fn is_secret(meta: &crate::ObjectMeta) -> bool {
+    meta.group().is_empty() && meta.kind == "Secret"
+}
+
+/// Whether repository rules see only the metadata of an object: ConfigMaps other than
+/// cluster label ConfigMaps, whose payload (often megabytes of generated data) no
+/// repository rule reads; they only need to exist. Secrets are read whole: a Secret whose
+/// values are only a secret manager's references is provided (`repo.secret_provided`).
 pub fn repository_rules_skip_data(meta: &crate::ObjectMeta, options: &ModelOptions) -> bool {
     meta.group().is_empty()
-        && matches!(meta.kind.as_str(), "ConfigMap" | "Secret")
+        && meta.kind == "ConfigMap"
         && !is_cluster_label_configmap(meta, options)
 }
 

@@ -363,6 +363,12 @@ pub struct Cluster {
     /// `spec.cluster.multitenant` sets.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub controller_args: BTreeMap<String, Vec<String>>,
+    /// Its committed bootstrap syncs a path of this repository that does not exist (a
+    /// template directory whose placeholder setup scripts replace): nothing reaches the
+    /// rest of its directory, which is then applied by no cluster (not even as a bootstrap
+    /// generated and left uncommitted would apply it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub bootstrap_path_missing: bool,
 }
 
 impl Cluster {

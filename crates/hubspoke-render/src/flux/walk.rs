@@ -97,7 +97,7 @@ impl<'a> Walk<'a> {
                 continue;
             };
             let roots = self.bootstraps(dir);
-            if roots.is_empty() {
+            if roots.is_empty() && !cluster.bootstrap_path_missing {
                 without_bootstrap.push((cluster.name.clone(), dir.to_owned()));
             }
             for root in roots {
@@ -731,9 +731,19 @@ impl<'a> Walk<'a> {
 
     /// Whether an object of the repository makes the ConfigMap or Secret in the cluster
     /// (the model's producers: an ExternalSecret's target, a SealedSecret...).
+    /// Made outside what the render sees: by a producer of the repository, or declared in
+    /// the configuration as created outside it (`model.external-secrets`).
     fn is_produced(&self, kind: &str, namespace: &str, name: &str) -> bool {
         let key = hubspoke_manifest::index_key("", kind, namespace, name);
         self.model.generated.contains_key(&key)
+            || kind == "Secret"
+                && self.model.external_secrets.iter().any(|declared| {
+                    declared.name == name
+                        && declared
+                            .namespace
+                            .as_deref()
+                            .is_none_or(|ns| ns == namespace)
+                })
     }
 
     fn find_object(

@@ -12,7 +12,7 @@ mod suppress;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use hubspoke_diagnostics::{sort_findings, Finding, RuleMeta, Scope, Severity};
+use hubspoke_diagnostics::{Finding, RuleMeta, Scope, Severity};
 use hubspoke_engine::POLICY_ERROR;
 use hubspoke_manifest::{DiscoveredFile, ParsedFile};
 
@@ -93,7 +93,7 @@ pub fn apply(
         suppressed: suppressed.suppressed,
         ..Filtered::default()
     };
-    sort_findings(&mut out.findings);
+    crate::pipeline::sort_findings_parallel(&mut out.findings);
     if let Some(baseline) = options.baseline {
         let unread = unread.unwrap_or_default();
         let filtered = baseline.filter_with(std::mem::take(&mut out.findings), &unread);
@@ -101,7 +101,7 @@ pub fn apply(
         out.baseline_fixed = filtered.fixed;
         out.baseline_unchecked = filtered.unchecked;
         out.findings = filtered.new;
-        sort_findings(&mut out.findings);
+        crate::pipeline::sort_findings_parallel(&mut out.findings);
     }
     if let Some(changed) = options.changed {
         let before = out.findings.len();

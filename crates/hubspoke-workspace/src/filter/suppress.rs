@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 
 use globset::{Glob, GlobMatcher};
 use hubspoke_manifest::{Mark, ParsedFile, PathSegment, Region, Span};
+use rayon::prelude::*;
 
 use hubspoke_diagnostics::{Finding, RelatedLocation, Severity};
 
@@ -272,11 +273,18 @@ pub fn apply_suppressions(
             suppressed: 0,
         };
     }
-    let mut suppressions = Vec::new();
-    for file in files {
-        comment_suppressions(file, &mut suppressions);
-        annotation_suppressions(file, &mut suppressions);
-    }
+    // Every file's comments and annotations are read on the pool's threads (a serial
+    // scan of 10,000 files kept the other threads waiting), in file order.
+    let per_file: Vec<Vec<Suppression>> = files
+        .par_iter()
+        .map(|file| {
+            let mut found = Vec::new();
+            comment_suppressions(file, &mut found);
+            annotation_suppressions(file, &mut found);
+            found
+        })
+        .collect();
+    let mut suppressions: Vec<Suppression> = per_file.into_iter().flatten().collect();
     let config_file = options
         .config_file
         .clone()

@@ -15,6 +15,7 @@ use hubspoke_kyverno::evaluate::{
 use hubspoke_kyverno::exception::PolicyException;
 use hubspoke_kyverno::kyverno_test::prepare_resource;
 use hubspoke_kyverno::pattern::Violation;
+use hubspoke_kyverno::pod_security::with_exception_controls;
 use hubspoke_kyverno::policy::{Policy, PolicyKind};
 use hubspoke_manifest::yaml::Node;
 use hubspoke_manifest::{internal_error_finding, ParsedFile, PathSegment};
@@ -435,12 +436,19 @@ impl Run<'_, '_> {
                 finding.related = target.related(result.rule_index);
                 findings.push(finding);
             }
-            Outcome::PodSecurity { level, exclude, .. } => requests.push(PodSecurityRequest {
+            // The exceptions' controls exempt as the rule's own do: Kyverno would skip
+            // what they clear, which is no finding either.
+            Outcome::PodSecurity {
+                level,
+                exclude,
+                exception_controls,
+                ..
+            } => requests.push(PodSecurityRequest {
                 subject: place.request.clone(),
                 target: target_index,
                 rule_index: result.rule_index,
                 level: level.clone(),
-                exclude: exclude.clone(),
+                exclude: with_exception_controls(exclude, exception_controls),
             }),
             // Not-decidable rules have their one note; passes and skips say nothing.
             Outcome::Pass | Outcome::Skip { .. } | Outcome::NotDecidable { .. } => {}

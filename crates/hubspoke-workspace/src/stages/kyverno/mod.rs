@@ -59,6 +59,7 @@ use crate::error::{usage, WorkspaceError};
 use crate::settings::{Flags, Settings};
 
 use load::{LoadedException, LoadedPolicy};
+pub use pod_security::BundledPodSecurity;
 pub(crate) use rendered::{RenderedObjects, RenderedRoot};
 
 /// Whether the stage runs, and the policy paths given besides the linted files.

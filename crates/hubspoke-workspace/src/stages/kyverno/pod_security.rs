@@ -8,12 +8,17 @@
 //! part of its `exclude` already (`hubspoke_kyverno`'s evaluator appends them). The
 //! `privileged` level allows everything. A `version` other than `latest` is
 //! checked as `latest`.
+//!
+//! [`BundledPodSecurity`] gives `hubspoke-lint test` the same check (the same
+//! rule, options and parameter) for its Kyverno tests' `podSecurity` verdicts.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use hubspoke_diagnostics::Finding;
-use hubspoke_engine::{ContextIndex, EvalOptions, Evaluator, ObjectContext};
-use hubspoke_manifest::ParsedFile;
+use hubspoke_engine::{ContextIndex, EvalOptions, Evaluator, ObjectContext, RuleSet, POLICY_ERROR};
+use hubspoke_kyverno::pod_security::PodSecurityStandards;
+use hubspoke_manifest::{parse_text, ParseLimits, ParsedFile};
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
@@ -29,6 +34,82 @@ fn profile_rule(level: &str) -> Option<&'static str> {
         "baseline" => Some("PSS021"),
         "restricted" => Some("PSS022"),
         _ => None,
+    }
+}
+
+/// The evaluation of one profile rule alone, with Kyverno's `exclude` list as its
+/// `exclude` parameter (an unset one is empty).
+fn profile_options(
+    rules: &RuleSet,
+    rule: &str,
+    exclude: &Value,
+    rule_timeout: Duration,
+) -> EvalOptions {
+    let exclude = match exclude {
+        Value::Null => json!([]),
+        other => other.clone(),
+    };
+    EvalOptions {
+        disabled: rules
+            .rules
+            .iter()
+            .map(|r| r.meta.id.clone())
+            .filter(|id| id != rule)
+            .collect(),
+        enabled: [rule.to_owned()].into(),
+        config: json!({"params": {rule: {"exclude": exclude}}}),
+        rule_timeout,
+        ..EvalOptions::default()
+    }
+}
+
+/// The bundled profile rules as the Pod Security checks of `hubspoke-lint test`'s
+/// Kyverno tests ([`hubspoke_kyverno::pod_security`]): the rule and options a lint
+/// run's `podSecurity` requests use, on the test's resource as a document.
+pub struct BundledPodSecurity<'a> {
+    rules: &'a RuleSet,
+    rule_timeout: Duration,
+}
+
+impl<'a> BundledPodSecurity<'a> {
+    /// Checks with the profile rules of `rules`.
+    pub fn new(rules: &'a RuleSet, rule_timeout: Duration) -> BundledPodSecurity<'a> {
+        BundledPodSecurity {
+            rules,
+            rule_timeout,
+        }
+    }
+}
+
+impl PodSecurityStandards for BundledPodSecurity<'_> {
+    fn violations(
+        &self,
+        level: &str,
+        exclude: &Value,
+        resource: &Value,
+    ) -> Result<Vec<String>, String> {
+        let rule = profile_rule(level)
+            .ok_or_else(|| format!("no bundled rule checks the Pod Security level {level:?}"))?;
+        if !self.rules.rules.iter().any(|r| r.meta.id == rule) {
+            return Err(format!("the bundled rule {rule} is not loaded"));
+        }
+        let evaluator = Evaluator::new(
+            self.rules,
+            profile_options(self.rules, rule, exclude, self.rule_timeout),
+        );
+        // JSON is YAML: the resource becomes a one-document file, judged as a lint
+        // run judges a document as written.
+        let text = serde_json::to_string(resource).map_err(|e| e.to_string())?;
+        let file = parse_text("resource", "resource", text, ParseLimits::default());
+        let mut violations = Vec::new();
+        for finding in evaluator.evaluate_file(&file, None) {
+            if finding.rule == rule {
+                violations.push(finding.message);
+            } else if finding.rule == POLICY_ERROR {
+                return Err(finding.message);
+            }
+        }
+        Ok(violations)
     }
 }
 
@@ -127,20 +208,15 @@ pub(super) fn run(
     let mut findings = Vec::new();
     for ((rule, exclude), group) in groups {
         let exclude: Value = serde_json::from_str(&exclude).unwrap_or_else(|_| json!([]));
-        let options = EvalOptions {
-            disabled: settings
-                .rules
-                .rules
-                .iter()
-                .map(|r| r.meta.id.clone())
-                .filter(|id| id != rule)
-                .collect(),
-            enabled: [rule.to_owned()].into(),
-            config: json!({"params": {rule: {"exclude": exclude}}}),
-            rule_timeout: settings.options.rule_timeout,
-            ..EvalOptions::default()
-        };
-        let evaluator = Evaluator::new(&settings.rules, options);
+        let evaluator = Evaluator::new(
+            &settings.rules,
+            profile_options(
+                &settings.rules,
+                rule,
+                &exclude,
+                settings.options.rule_timeout,
+            ),
+        );
         let found: Vec<Vec<Finding>> = group
             .par_iter()
             .map(|request| {

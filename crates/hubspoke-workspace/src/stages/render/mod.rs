@@ -26,9 +26,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
 
-use hubspoke_diagnostics::{
-    count_by_severity, sort_findings, sort_notes, Finding, Note, RenderSummary,
-};
+use hubspoke_diagnostics::{count_by_severity, sort_notes, Finding, Note, RenderSummary};
 use hubspoke_engine::{ContextIndex, Evaluator, RenderedBodies};
 use hubspoke_manifest::{ModelOptions, ParsedFile, PathProblem, Profile, RepoModel};
 use hubspoke_render::{FileId, Render, RenderFs, RenderOptions};
@@ -36,8 +34,8 @@ use hubspoke_schema::Schemas;
 use rayon::prelude::*;
 
 use crate::pipeline::{
-    count_files, enabled_rule_count, profile_summary, Analysis, AnalyzeOptions, RepositoryRoot,
-    SchemaFindings, StageTimings,
+    count_files, enabled_rule_count, profile_summary, sort_findings_parallel, Analysis,
+    AnalyzeOptions, RepositoryRoot, SchemaFindings, StageTimings,
 };
 use crate::settings::Settings;
 use crate::stages::kyverno::{RenderedObjects, RenderedRoot};
@@ -254,6 +252,10 @@ pub(crate) fn analyze_rendered(
                 .unwrap_or_else(|failure| vec![*failure]),
             );
         }
+        // Finished here, beside the other stages, rather than after the join while the
+        // other threads wait.
+        let mut found = merge_variants(found);
+        context_ref.fill_namespaces(&mut found);
         (found, started.elapsed())
     };
     let documents_stage = || {
@@ -290,15 +292,20 @@ pub(crate) fn analyze_rendered(
                 evaluator_ref.options(),
             ));
         }
-        context_ref.fill_namespaces(&mut found);
+        fill_namespaces_parallel(context_ref, &mut found);
         found.extend(objects::merge(rendered_found));
         (found, started.elapsed())
     };
     let schema_stage = || {
         let started = Instant::now();
-        let found = schemas_ref.map_or_else(Vec::new, |schemas| {
+        let mut found = schemas_ref.map_or_else(Vec::new, |schemas| {
             validate_as_written(schemas, files, &judged_as_written, options)
         });
+        // Validation ran next to the model, which says afterwards which files are only
+        // data and which fields of the files judged as written parents' patches may set.
+        context_ref.drop_data_file_findings(&mut found);
+        context_ref.drop_parent_patched(&mut found);
+        context_ref.fill_namespaces(&mut found);
         (found, started.elapsed())
     };
     let (
@@ -308,15 +315,7 @@ pub(crate) fn analyze_rendered(
         rayon::join(|| rayon::join(documents_stage, schema_stage), kyverno_stage)
     });
     let mut findings = documents;
-    let mut repository = merge_variants(repository);
-    context.fill_namespaces(&mut repository);
     findings.extend(repository);
-    let mut schema_found = schema_found;
-    // Validation ran next to the model, which says afterwards which files are only data
-    // and which fields of the files judged as written parents' patches may set.
-    context.drop_data_file_findings(&mut schema_found);
-    context.drop_parent_patched(&mut schema_found);
-    context.fill_namespaces(&mut schema_found);
     if let Some(kyverno) = kyverno {
         findings.extend(kyverno);
         timings.kyverno = kyverno_time;
@@ -327,7 +326,7 @@ pub(crate) fn analyze_rendered(
     context.drop_data_file_findings(&mut findings);
     drop_single_tenant_lockdown(&evaluator, &context, &mut findings);
     duplicates::drop_reported_twice(&mut findings);
-    sort_findings(&mut findings);
+    sort_findings_parallel(&mut findings);
     timings.documents = documents_time;
     timings.repository = repository_time;
     timings.schema = schema_setup + schema_time;
@@ -375,6 +374,14 @@ pub(crate) fn analyze_rendered(
         notes,
         rendered_files: rendered,
     }
+}
+
+/// [`ContextIndex::fill_namespaces`] over the pool's threads (each finding is filled
+/// on its own, so the result does not depend on the split).
+fn fill_namespaces_parallel(context: &ContextIndex, findings: &mut [Finding]) {
+    findings
+        .par_chunks_mut(1024)
+        .for_each(|chunk| context.fill_namespaces(chunk));
 }
 
 /// A repository finding about an object rendered several ways (a base in two

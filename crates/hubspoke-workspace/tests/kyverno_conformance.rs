@@ -3,23 +3,27 @@
 //! scenarios (`fixtures/conformance/`), run through our `kyverno test`
 //! runner, each expected result compared with ours.
 //!
-//! Results of rules this crate does not decide (mutate, generate,
-//! verifyImages, CEL, podSecurity, other policy kinds…) are counted apart as
-//! out of scope. Every in-scope disagreement must be listed, with its reason,
-//! in `fixtures/conformance/kyverno-allow-list.yaml`; an entry that no longer
-//! matches a disagreement fails the test too.
+//! `podSecurity` rules are decided as `hubspoke-lint test` decides them, by the
+//! bundled Pod Security profile rules (which is why this test lives here and not
+//! in `hubspoke-kyverno`, which knows nothing of Rego). Results of rules that
+//! cannot be decided offline (mutate, generate, verifyImages, CEL, other policy
+//! kinds…) are counted apart as out of scope. Every in-scope disagreement must be
+//! listed, with its reason, in `fixtures/conformance/kyverno-allow-list.yaml`; an
+//! entry that no longer matches a disagreement fails the test too.
 //!
-//! `cargo test -p hubspoke-kyverno --test conformance -- --nocapture` prints
-//! the agreement table.
+//! `cargo test -p hubspoke-workspace --test kyverno_conformance -- --nocapture`
+//! prints the agreement table.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use hubspoke_kyverno::kyverno_test::{find_tests, run_test, Actual, Check};
+use hubspoke_engine::{bundled_sources, EvalOptions, RuleSet};
+use hubspoke_kyverno::kyverno_test::{find_tests, run_test_with, Actual, Check};
 use hubspoke_manifest::{parse_text, ParseLimits};
+use hubspoke_workspace::kyverno_tests::BundledPodSecurity;
 use serde_json::Value;
 
-const DIRECTORIES: [&str; 10] = [
+const DIRECTORIES: [&str; 11] = [
     "kyverno-policies/other",
     "kyverno-policies/psp-migration",
     "kyverno-policies/cert-manager",
@@ -30,6 +34,7 @@ const DIRECTORIES: [&str; 10] = [
     "kyverno-policies/pod-security",
     "kyverno-policies/flux",
     "kyverno-engine",
+    "../kyverno-exceptions",
 ];
 
 /// The agreement the suite must keep over in-scope results.
@@ -104,6 +109,8 @@ struct Tally {
 fn kyverno_conformance() {
     let root = conformance_root();
     let allowed = allow_list(&root);
+    let rules = RuleSet::load(bundled_sources());
+    let pod_security = BundledPodSecurity::new(&rules, EvalOptions::default().rule_timeout);
     let mut unexpected: Vec<Disagreement> = Vec::new();
     let mut matched_allowances: BTreeSet<Disagreement> = BTreeSet::new();
     let mut total = Tally::default();
@@ -122,7 +129,7 @@ fn kyverno_conformance() {
                 .parent()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
-            let report = match run_test(&test) {
+            let report = match run_test_with(&test, Some(&pod_security)) {
                 Ok(report) => report,
                 Err(error) => {
                     tally.test_errors += 1;
