@@ -9,8 +9,7 @@ mod operators;
 use serde_json::Value;
 
 use crate::context::Context;
-use crate::jmespath::floats;
-use crate::variables::{substitute, validate_syntax_in, VariableError};
+use crate::variables::{substitute_floats, validate_syntax_in, VariableError};
 
 pub use operators::Operator;
 
@@ -145,10 +144,11 @@ fn evaluate_one(condition: &Value, ctx: &Context) -> Result<(bool, String), Cond
             operator: operator_text.to_owned(),
         })?;
     // Kyverno reads the policy through JSON: its numbers are floats.
-    let key = condition.get("key").map(floats).unwrap_or(Value::Null);
-    let value = condition.get("value").map(floats).unwrap_or(Value::Null);
-    let key = substitute(&key, ctx).map_err(ConditionError::Key)?;
-    let value = substitute(&value, ctx).map_err(ConditionError::Value)?;
+    let null = Value::Null;
+    let key = substitute_floats(condition.get("key").unwrap_or(&null), ctx)
+        .map_err(ConditionError::Key)?;
+    let value = substitute_floats(condition.get("value").unwrap_or(&null), ctx)
+        .map_err(ConditionError::Value)?;
     let message = condition
         .get("message")
         .and_then(Value::as_str)

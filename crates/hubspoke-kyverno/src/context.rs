@@ -47,6 +47,10 @@ pub struct Context {
     /// Why `images` could not be built (an unparsable image), reported to
     /// queries that read `images`.
     images_error: Option<String>,
+    /// `root` as one JMESPath object, built for the first query and reset by
+    /// every change to `root`: a rule runs many queries on one context, and
+    /// copying the top-level map for each was a measurable part of a run.
+    root_variable: OnceCell<Rcvar>,
 }
 
 /// What every context of one resource takes from it, converted on first use and
@@ -147,6 +151,7 @@ impl Context {
             policy_namespace: String::new(),
             failed_entries: Vec::new(),
             images_error,
+            root_variable: OnceCell::new(),
         }
     }
 
@@ -179,8 +184,9 @@ impl Context {
     /// and `element<N>`/`elementIndex<N>` for this nesting level.
     pub fn with_element(&self, element: &Value, index: usize) -> Context {
         let mut child = self.clone();
+        child.root_variable = OnceCell::new();
         // Kyverno round-trips the element through JSON: its numbers become floats.
-        let element = jp::to_variable(&crate::jmespath::floats(element));
+        let element = jp::to_float_variable(element);
         let index = Rcvar::new(Variable::Number(serde_json::Number::from(index)));
         let depth = self.element_depth;
         for (key, value) in [
@@ -204,7 +210,7 @@ impl Context {
         if path.is_empty() {
             return;
         }
-        let value = jp::to_variable(&crate::jmespath::floats(&value));
+        let value = jp::to_float_variable(&value);
         self.merge_at(&path, value, false);
     }
 
@@ -212,6 +218,7 @@ impl Context {
     /// and all), replacing (`replace`) or merging into what is there.
     pub(crate) fn set_entry(&mut self, name: &str, value: Rcvar, replace: bool) {
         self.failed_entries.retain(|(n, _)| n != name);
+        self.root_variable = OnceCell::new();
         if replace {
             self.root.insert(name.to_owned(), value);
         } else {
@@ -233,6 +240,7 @@ impl Context {
         let Some((first, rest)) = path.split_first() else {
             return;
         };
+        self.root_variable = OnceCell::new();
         let existing = self.root.get(first).cloned();
         let merged = merge_path(existing.as_ref(), rest, value);
         self.root.insert(first.clone(), merged);
@@ -251,6 +259,7 @@ impl Context {
         } else {
             ("", "")
         };
+        self.root_variable = OnceCell::new();
         self.root
             .insert("serviceAccountName".to_owned(), string_var(name));
         self.root
@@ -276,7 +285,9 @@ impl Context {
 
     /// The whole context as one JMESPath object.
     fn root_variable(&self) -> Rcvar {
-        Rcvar::new(Variable::Object(self.root.clone()))
+        self.root_variable
+            .get_or_init(|| Rcvar::new(Variable::Object(self.root.clone())))
+            .clone()
     }
 
     /// Search arbitrary data (a context entry's `value`) with the context's clock.

@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 
 use crate::context::Context;
 use crate::gofmt;
+use crate::jmespath::floats;
 
 /// Why a variable could not be substituted or an expression not compiled.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -96,21 +97,38 @@ const MAX_ROUNDS: usize = 64;
 /// Substitute every variable in every string (and object key) of `value`.
 pub fn substitute(value: &Value, ctx: &Context) -> Result<Value, VariableError> {
     let mut path = Vec::new();
-    substitute_at(value, ctx, &mut path)
+    substitute_at(value, ctx, &mut path, Literals::AsWritten)
+}
+
+/// `substitute(&floats(value), ctx)` in one pass: policy text Kyverno reads
+/// through JSON (condition keys and values, context entries), whose numbers
+/// are floats, substituted without first copying it to convert them.
+pub(crate) fn substitute_floats(value: &Value, ctx: &Context) -> Result<Value, VariableError> {
+    let mut path = Vec::new();
+    substitute_at(value, ctx, &mut path, Literals::Floats)
+}
+
+/// What happens to the numbers written in the substituted value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Literals {
+    AsWritten,
+    Floats,
 }
 
 fn substitute_at(
     value: &Value,
     ctx: &Context,
     path: &mut Vec<String>,
+    literals: Literals,
 ) -> Result<Value, VariableError> {
     match value {
         Value::String(text) => substitute_string(text, ctx, path),
+        Value::Number(_) if literals == Literals::Floats => Ok(floats(value)),
         Value::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
                 path.push(i.to_string());
-                let result = substitute_at(item, ctx, path);
+                let result = substitute_at(item, ctx, path, literals);
                 path.pop();
                 out.push(result?);
             }
@@ -130,7 +148,7 @@ fn substitute_at(
                     }
                 };
                 path.push(key.clone());
-                let result = substitute_at(item, ctx, path);
+                let result = substitute_at(item, ctx, path, literals);
                 path.pop();
                 out.insert(new_key, result?);
             }

@@ -15,8 +15,8 @@
 use serde_json::Value;
 
 use super::Context;
-use crate::jmespath::{floats, to_variable};
-use crate::variables::{substitute, VariableError};
+use crate::jmespath::to_float_variable;
+use crate::variables::{substitute, substitute_floats, VariableError};
 
 /// What the repository knows that a cluster would otherwise answer.
 pub trait RepositoryData {
@@ -266,12 +266,12 @@ impl Context {
             }
         }
         let default = match body.get("default").filter(|v| !v.is_null()) {
-            Some(d) => Some(substitute(&floats(d), self).map_err(|e| failed("default", e))?),
+            Some(d) => Some(substitute_floats(d, self).map_err(|e| failed("default", e))?),
             None => None,
         };
         let mut output = default.clone();
         if let Some(value) = body.get("value").filter(|v| !v.is_null()) {
-            let value = substitute(&floats(value), self).map_err(|e| failed("value", e))?;
+            let value = substitute_floats(value, self).map_err(|e| failed("value", e))?;
             if path.is_empty() {
                 output = Some(value);
             } else {
@@ -299,7 +299,7 @@ impl Context {
             )),
             Some(value) => {
                 // Stored through JSON, so its numbers become floats.
-                self.set_entry(name, to_variable(&floats(&value)), true);
+                self.set_entry(name, to_float_variable(&value), true);
                 Ok(())
             }
         }
@@ -352,7 +352,7 @@ impl Context {
                     "data": config_map.get("data").cloned().unwrap_or(Value::Null),
                     "metadata": config_map.get("metadata").cloned().unwrap_or(Value::Null),
                 });
-                self.set_entry(entry_name, to_variable(&floats(&data)), false);
+                self.set_entry(entry_name, to_float_variable(&data), false);
                 Ok(Ok(()))
             }
             None if self.has_top_level(entry_name) => Ok(Ok(())),

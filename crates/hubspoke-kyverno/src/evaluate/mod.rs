@@ -262,8 +262,9 @@ pub fn evaluate_policy_with(
         if !options.cli_semantics && !rule.problems.is_empty() {
             continue;
         }
-        // Most rules are for other kinds: rejected before the full match.
-        if !rule.matching.may_match_kind(&target) {
+        // Most rules are for other kinds: rejected before the full match, by
+        // name first, then by group and version.
+        if rule.kind_prefilter.rules_out(&id.kind) || !rule.matching.may_match_kind(&target) {
             continue;
         }
         if rule_applies(&target, &rule.matching, rule.exclude.as_ref(), &requester).is_err() {

@@ -26,6 +26,29 @@ fn variable(value: &Value) -> Variable {
     }
 }
 
+/// `to_variable(&floats(value))` in one pass, without the intermediate copy:
+/// a `foreach` element and a values-file variable are converted this way for
+/// every element of every object.
+pub fn to_float_variable(value: &Value) -> Rcvar {
+    Rcvar::new(match value {
+        Value::Number(n) => Variable::Number(float_number(n)),
+        Value::Array(items) => Variable::Array(items.iter().map(to_float_variable).collect()),
+        Value::Object(map) => Variable::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), to_float_variable(v)))
+                .collect::<BTreeMap<_, _>>(),
+        ),
+        other => variable(other),
+    })
+}
+
+/// A number as Go's `float64` holds it (unchanged when it has no float form).
+fn float_number(n: &Number) -> Number {
+    n.as_f64()
+        .and_then(Number::from_f64)
+        .unwrap_or_else(|| n.clone())
+}
+
 /// A JMESPath variable as a JSON value (an expression reference, which has
 /// no JSON form, becomes `null`).
 pub fn to_value(variable: &Variable) -> Value {
@@ -48,11 +71,7 @@ pub fn to_value(variable: &Variable) -> Value {
 /// JMESPath literals are all `float64` in Kyverno.
 pub fn floats(value: &Value) -> Value {
     match value {
-        Value::Number(n) => n
-            .as_f64()
-            .and_then(Number::from_f64)
-            .map(Value::Number)
-            .unwrap_or_else(|| value.clone()),
+        Value::Number(n) => Value::Number(float_number(n)),
         Value::Array(items) => Value::Array(items.iter().map(floats).collect()),
         Value::Object(map) => {
             Value::Object(map.iter().map(|(k, v)| (k.clone(), floats(v))).collect())

@@ -28,7 +28,7 @@ use ::jmespath::functions::{ArgumentType, CustomFunction, Signature};
 use ::jmespath::{ErrorReason, JmespathError, Rcvar, Runtime, RuntimeError, Variable};
 use chrono::{DateTime, Utc};
 
-pub use convert::{floats, to_value, to_variable};
+pub use convert::{floats, to_float_variable, to_value, to_variable};
 
 use crate::variables::VariableError;
 

@@ -195,6 +195,51 @@ impl MatchResources {
     }
 }
 
+/// The kind names a `match` block can admit, read once from its kind
+/// selectors: a rule's first test on every object, before
+/// [`MatchResources::may_match_kind`] parses the selectors (`apps/v1/Deployment`
+/// for the rules generated for pod controllers) and compares their groups and
+/// versions. It only answers "ruled out" where that test would.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KindPrefilter {
+    /// The object's kind must be in each list (`any` or the legacy block: one
+    /// list, the kinds of every filter; `all`: one list per filter). Filters
+    /// without kinds or with a wildcard kind give no list.
+    required: Vec<Vec<String>>,
+}
+
+impl KindPrefilter {
+    /// The prefilter of a `match` block.
+    pub fn new(matching: &MatchResources) -> KindPrefilter {
+        // The kind names of a filter's selectors; `None` when it admits any kind.
+        let names = |f: &ResourceFilter| -> Option<Vec<String>> {
+            if f.resources.kinds.is_empty() {
+                return None;
+            }
+            let kinds: Vec<&str> = f.resources.kinds.iter().map(|k| selector_kind(k)).collect();
+            (!kinds.iter().any(|k| has_wildcard(k)))
+                .then(|| kinds.into_iter().map(str::to_owned).collect())
+        };
+        let required = if !matching.any.is_empty() {
+            let every: Option<Vec<Vec<String>>> = matching.any.iter().map(names).collect();
+            every.map(|lists| lists.concat()).into_iter().collect()
+        } else if !matching.all.is_empty() {
+            matching.all.iter().filter_map(names).collect()
+        } else {
+            names(&matching.direct).into_iter().collect()
+        };
+        KindPrefilter { required }
+    }
+
+    /// Whether the kinds alone rule out an object of `kind` (then
+    /// [`MatchResources::may_match_kind`] is `false` too).
+    pub fn rules_out(&self, kind: &str) -> bool {
+        self.required
+            .iter()
+            .any(|names| !names.iter().any(|n| n == kind))
+    }
+}
+
 impl ResourceFilter {
     fn is_empty(&self) -> bool {
         self.resources.is_empty() && self.user.is_empty()

@@ -278,3 +278,65 @@ fn label_selectors() {
     };
     assert_eq!(selector_matches(&wildcard_labels, &labels), Ok(true));
 }
+
+#[test]
+fn kind_prefilter_rules_out_only_what_the_kind_match_rules_out() {
+    let none = BTreeMap::new();
+    let object = json!({"metadata": {"name": "x"}});
+    let blocks = [
+        // any: every filter names kinds, none a wildcard.
+        MatchResources {
+            any: vec![
+                kinds(&["Pod"]),
+                kinds(&["apps/v1/Deployment", "batch/v1/Job"]),
+            ],
+            ..MatchResources::default()
+        },
+        // any with a filter of any kind: nothing ruled out by name.
+        MatchResources {
+            any: vec![kinds(&["Pod"]), kinds(&[])],
+            ..MatchResources::default()
+        },
+        // all: each filter must admit the kind.
+        MatchResources {
+            all: vec![kinds(&["Pod", "Service"]), kinds(&["v1/Pod"])],
+            ..MatchResources::default()
+        },
+        // a wildcard kind and a subresource selector.
+        MatchResources {
+            direct: kinds(&["P*", "Pod/status"]),
+            ..MatchResources::default()
+        },
+        MatchResources {
+            direct: kinds(&["Pod/status"]),
+            ..MatchResources::default()
+        },
+    ];
+    let expected_out = [
+        // Pod, Deployment, Job, Service, ConfigMap
+        [false, false, false, true, true],
+        [false, false, false, false, false],
+        [false, true, true, true, true],
+        [false, false, false, false, false],
+        [false, true, true, true, true],
+    ];
+    for (block, expected) in blocks.iter().zip(expected_out) {
+        let prefilter = KindPrefilter::new(block);
+        for ((group, kind), out) in [
+            ("", "Pod"),
+            ("apps", "Deployment"),
+            ("batch", "Job"),
+            ("", "Service"),
+            ("", "ConfigMap"),
+        ]
+        .into_iter()
+        .zip(expected)
+        {
+            assert_eq!(prefilter.rules_out(kind), out, "{block:?} {kind}");
+            let t = target(&object, group, kind, "default", &none);
+            if out {
+                assert!(!block.may_match_kind(&t), "{block:?} {kind}");
+            }
+        }
+    }
+}

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::parse::{self, child, index, Problems};
 use super::{ActionOverride, FailureAction, PolicyProblem};
 use crate::autogen::Generated;
-use crate::matching::MatchResources;
+use crate::matching::{KindPrefilter, MatchResources};
 use crate::pattern::Pattern;
 use crate::pod_security;
 
@@ -33,6 +33,8 @@ pub struct Rule {
     pub message: Option<String>,
     /// `match`.
     pub matching: MatchResources,
+    /// What `match`'s kinds admit, for a cheap first test on each object.
+    pub kind_prefilter: KindPrefilter,
     /// `exclude`.
     pub exclude: Option<MatchResources>,
     /// `context` entries, as written.
@@ -261,6 +263,7 @@ pub(super) fn compile(
                 .and_then(|v| v.get("message"))
                 .and_then(Value::as_str)
                 .map(str::to_owned),
+            kind_prefilter: KindPrefilter::new(&matching),
             matching,
             exclude,
             context: rule.get("context").cloned().unwrap_or(Value::Null),
