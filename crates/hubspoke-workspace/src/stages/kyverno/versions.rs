@@ -81,6 +81,14 @@ impl<'s> PolicySet<'s> {
         context: &ContextIndex,
     ) -> PolicySet<'s> {
         let is_rendered = |(path, _): &(String, usize)| rendered.rendered_files.contains(path);
+        // The deliveries in files no cluster renders: there the as-written version holds.
+        let written_deliveries = |deliveries: &[(String, usize)]| -> Vec<(String, usize)> {
+            deliveries
+                .iter()
+                .filter(|d| !is_rendered(d))
+                .cloned()
+                .collect()
+        };
         let touches_render = stage
             .policies
             .iter()
@@ -111,12 +119,7 @@ impl<'s> PolicySet<'s> {
                 set.keep_policy(Cow::Borrowed(loaded));
                 continue;
             }
-            let written: Vec<(String, usize)> = loaded
-                .deliveries
-                .iter()
-                .filter(|d| !is_rendered(d))
-                .cloned()
-                .collect();
+            let written = written_deliveries(&loaded.deliveries);
             if !written.is_empty() {
                 let mut kept = loaded.clone();
                 kept.deliveries = written;
@@ -128,12 +131,7 @@ impl<'s> PolicySet<'s> {
                 set.keep_exception(loaded, context);
                 continue;
             }
-            let written: Vec<(String, usize)> = loaded
-                .deliveries
-                .iter()
-                .filter(|d| !is_rendered(d))
-                .cloned()
-                .collect();
+            let written = written_deliveries(&loaded.deliveries);
             if !written.is_empty() {
                 let mut kept = loaded.clone();
                 kept.deliveries = written;
