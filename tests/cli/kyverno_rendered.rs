@@ -211,3 +211,64 @@ fn a_policy_value_unknown_offline_skips_its_rule_there_with_one_note() {
         "{rows:#?}"
     );
 }
+
+#[test]
+fn a_rule_only_an_overlay_adds_is_a_note_not_a_silent_skip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&root().join(FIXTURE), dir.path());
+    // Production's overlay appends a second rule to require-team-label: the rule catalog
+    // comes from the policy as written, so the rule cannot report there; it says so.
+    let overlay = dir
+        .path()
+        .join("policies/overlays/production/kustomization.yaml");
+    let text = std::fs::read_to_string(&overlay).expect("read");
+    let added = "  - target:
+      kind: ClusterPolicy
+      name: require-team-label
+    patch: |
+      - op: add
+        path: /spec/rules/-
+        value:
+          name: cost-center-label
+          match:
+            any:
+              - resources:
+                  kinds:
+                    - Deployment
+          validate:
+            message: Every Deployment names its cost center.
+            pattern:
+              metadata:
+                labels:
+                  cost-center: \"?*\"
+";
+    std::fs::write(&overlay, format!("{text}{added}")).expect("write");
+    let output = run(Some(dir.path()), &[".", "--format", "json"]);
+    let report = json(&output);
+    let rows = rows(&report);
+    let notes: Vec<_> = rows
+        .iter()
+        .filter(|r| r.4.contains("cost-center-label"))
+        .collect();
+    assert_eq!(
+        notes,
+        [&row(
+            "policy-error",
+            "note",
+            "policies/overlays/production/kustomization.yaml:41:11",
+            "production",
+            "rule `cost-center-label` of Kyverno policy `require-team-label` is not run: only \
+             the version these clusters receive has it (an overlay adds it), and rules are \
+             taken from the policy as written; write the rule in the policy itself (disabled \
+             where it must not apply) to have it checked"
+        )],
+        "{rows:#?}"
+    );
+    // The policy's own rule still runs on production, as an error there (Enforce).
+    assert!(
+        rows.iter()
+            .any(|r| r.0 == TEAM && r.1 == "error" && r.3 == "production"),
+        "{rows:#?}"
+    );
+    assert_eq!(code(&output), 1);
+}

@@ -240,6 +240,32 @@ impl<'s> PolicySet<'s> {
             note.clusters.clone_from(&version.clusters);
             found.push(note);
         }
+        // The rule catalog (configuration, SARIF metadata, suppressions) is built from the
+        // policies as written before the render runs, so a rule that only a rendered version
+        // has (added by an overlay) cannot report: say so rather than skip it silently.
+        for (site, rule) in rules.iter().zip(&policy.rules) {
+            let catalogued = stage.dynamic.rules.iter().any(|meta| meta.id == site.id);
+            if catalogued || rule.name != rule.source_rule {
+                continue;
+            }
+            let mut note = Finding::new(
+                POLICY_ERROR,
+                Severity::Note,
+                format!(
+                    "rule `{}` of Kyverno policy `{}` is not run: only the version these \
+                     clusters receive has it (an overlay adds it), and rules are taken from \
+                     the policy as written; write the rule in the policy itself (disabled \
+                     where it must not apply) to have it checked",
+                    rule.name, policy.name
+                ),
+                site.file.clone(),
+            );
+            note.region = site.region;
+            note.object = Some(named.clone());
+            note.path = site.path.clone();
+            note.clusters.clone_from(&version.clusters);
+            found.push(note);
+        }
         self.findings.extend(found);
         let source = root.files.source_document(object);
         let kinds = policy_kinds(&policy.rules);
