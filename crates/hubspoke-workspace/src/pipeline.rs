@@ -87,6 +87,28 @@ pub struct LintRun {
     /// What the run could not check, and why (remote bases, SOPS-encrypted objects,
     /// other repositories' sources): shown by every reporter, never a finding.
     pub notes: Vec<Note>,
+    /// What the run built on the way and no longer needs, freed with the run.
+    _leftovers: RunLeftovers,
+}
+
+/// What a run built on the way and no longer needs: the parsed files, the rules and
+/// their compiled program, the models' context, the schemas, the walk, the Kyverno
+/// policies. Freeing them is serial work (about 75 ms on the 10,000-file repository,
+/// while the other threads wait), useless to a process about to exit: `hubspoke-lint`
+/// forgets the whole [`LintRun`] after reporting, while a caller that lints again (a
+/// bench, a test) drops it and gets the memory back.
+struct RunLeftovers {
+    _parsed: Vec<ParsedFile>,
+    _discovery: Discovery,
+    _analysis: Option<Box<AnalysisLeftovers>>,
+}
+
+/// The part of [`RunLeftovers`] a `--parse-only` run never builds.
+struct AnalysisLeftovers {
+    _settings: Settings,
+    _context: ContextIndex,
+    _schemas: Option<Arc<Schemas>>,
+    _kyverno: KyvernoStage,
 }
 
 /// How a run ended, for the exit code.
@@ -300,20 +322,22 @@ pub fn lint(
         )
         .chain(kyverno.sources().iter().cloned())
         .collect();
-    // The process ends after reporting: freeing every parsed tree (~60 ms on the
-    // 10,000-file repository) would be wasted work.
-    std::mem::forget(parsed);
     let mut catalog = kyverno.dynamic().catalog(&settings.catalog);
     if !settings.configuration.render {
         // Without rendering, no render rule can report: the run describes only the rules
         // that ran, as before the render stage existed.
         catalog.retain(|meta| !meta.tags.iter().any(|t| t == hubspoke_render::RENDER_TAG));
     }
-    // As above: the rules and their compiled program die with the process, and so do
-    // the models' context, the schemas and the walk (~15 ms of serial freeing on the
-    // generated findings-heavy repository, while the other threads wait).
-    std::mem::forget(settings);
-    std::mem::forget((analysis.context, analysis.schemas, discovery, kyverno));
+    let leftovers = RunLeftovers {
+        _parsed: parsed,
+        _discovery: discovery,
+        _analysis: Some(Box::new(AnalysisLeftovers {
+            _settings: settings,
+            _context: analysis.context,
+            _schemas: analysis.schemas,
+            _kyverno: kyverno,
+        })),
+    };
     Ok(LintRun {
         findings: filtered.findings,
         summary,
@@ -323,6 +347,7 @@ pub fn lint(
         fail_on,
         stats,
         notes: analysis.notes,
+        _leftovers: leftovers,
     })
 }
 
@@ -363,8 +388,6 @@ fn parse_only_run(
         .iter()
         .map(|f| (f.source.path.clone(), Arc::clone(&f.source.text)))
         .collect();
-    // As in `lint`: the process ends soon, freeing the trees is wasted work.
-    std::mem::forget(parsed);
     let mut catalog = hubspoke_manifest::input_rules();
     catalog.push(hubspoke_engine::policy_error_rule());
     catalog.extend(crate::filter::suppression_rules());
@@ -378,6 +401,11 @@ fn parse_only_run(
         fail_on,
         stats,
         notes: Vec::new(),
+        _leftovers: RunLeftovers {
+            _parsed: parsed,
+            _discovery: discovery,
+            _analysis: None,
+        },
     }
 }
 
