@@ -3,6 +3,8 @@
 //! then the transformers; at the top only, hash suffixes, name references,
 //! local-config removal and the output order.
 
+use std::sync::Arc;
+
 use hubspoke_manifest::yaml::NodeValue;
 
 use crate::fieldspec::TransformerConfig;
@@ -17,8 +19,12 @@ use crate::{generator, nameref, patch, replacement, transform};
 /// One rendered object.
 #[derive(Debug, Clone)]
 pub struct RenderedObject {
-    /// The object, every node with its origin.
-    pub root: RNode,
+    /// The object, every node with its origin. Shared: a build is memoised and given
+    /// to every Flux Kustomization (of every cluster) that builds the same directory
+    /// the same way, and most objects leave the post-build unchanged, so the clusters
+    /// share one tree until a substitution or `spec.commonMetadata` writes to it
+    /// (`Arc::make_mut`), instead of each holding a copy.
+    pub root: Arc<RNode>,
     /// The resource document it started from (the generator entry for
     /// generated ConfigMaps and Secrets).
     pub source: Origin,
@@ -141,7 +147,7 @@ impl<'a> Ctx<'a> {
             objects: resources
                 .into_iter()
                 .map(|r| RenderedObject {
-                    root: r.root,
+                    root: Arc::new(r.root),
                     source: r.source,
                 })
                 .collect(),

@@ -2,6 +2,8 @@
 //! refuse objects without identity, leave SOPS-encrypted ones to decryption
 //! (unknown offline), substitute variables, then set `spec.commonMetadata`.
 
+use std::sync::Arc;
+
 use hubspoke_manifest::yaml::{Node, NodeValue};
 use hubspoke_manifest::{ParsedFile, PathSegment};
 
@@ -30,7 +32,15 @@ pub(crate) struct Applied {
 }
 
 impl PostBuild<'_> {
-    pub(crate) fn apply(&self, object: &mut RenderedObject, files: &[&ParsedFile]) -> Applied {
+    /// Post-build `object`, a copy of a built object sharing its tree: the tree is
+    /// copied (`Arc::make_mut`) only when something writes to it. `substitutable`
+    /// says whether some string of it holds a `$` (else substitution changes nothing).
+    pub(crate) fn apply(
+        &self,
+        object: &mut RenderedObject,
+        substitutable: bool,
+        files: &[&ParsedFile],
+    ) -> Applied {
         let mut applied = Applied::default();
         if let Some(problem) = missing_identity(object) {
             applied.problems.push(problem);
@@ -50,16 +60,19 @@ impl PostBuild<'_> {
             });
             // The whole object.
             applied.unknown_fields.push(Vec::new());
-        } else if let Some(variables) = self.variables {
-            let done =
-                substitute::substitute_object(&mut object.root, variables, self.options, files);
+        } else if let Some(variables) = self.variables.filter(|v| {
+            // What `substitute_object` would return at once, with nothing done.
+            substitutable && v.substitutes() && !substitute::is_disabled(&object.root)
+        }) {
+            let root = Arc::make_mut(&mut object.root);
+            let done = substitute::substitute_object(root, variables, self.options, files);
             applied.problems.extend(done.problems);
             applied.unknowns.extend(done.unknowns);
             applied.substitutions = done.substitutions;
             applied.unknown_fields = done.unknown_fields;
         }
         if let Some(common) = self.common_metadata {
-            apply_common_metadata(&mut object.root, common);
+            apply_common_metadata(Arc::make_mut(&mut object.root), common);
         }
         applied
     }

@@ -8,11 +8,12 @@
 //! its objects there, or through `spec.kubeConfig` to another cluster.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+use std::sync::Arc;
 
 use hubspoke_manifest::yaml::{Node, NodeValue};
 use hubspoke_manifest::{RepoModel, Span, FLUX_KUSTOMIZE_GROUP};
 
-use super::builds::{BuildKey, Builds};
+use super::builds::{collect_files, BuildKey, Builds};
 use super::generator::{flux_kustomization, Base};
 use super::postbuild::{Applied, PostBuild};
 use crate::render::{
@@ -21,7 +22,9 @@ use crate::render::{
 };
 use crate::substitute::{Referent, SourceRef, Variables};
 use crate::KUSTOMIZATION_FILE_NAMES;
-use crate::{FileId, Origin, ProblemCode, RenderProblem, RenderedObject, Unknown, UnknownKind};
+use crate::{
+    FileId, Origin, ProblemCode, RNode, RenderProblem, RenderedObject, Unknown, UnknownKind,
+};
 use rayon::prelude::*;
 
 /// A Flux Kustomization waiting to be rendered.
@@ -440,28 +443,42 @@ impl<'a> Walk<'a> {
             decrypts: spec.and_then(|s| s.get("decryption")).is_some(),
             common_metadata: spec.and_then(|s| s.get("commonMetadata")),
         };
-        let output = self.builds.output(
+        let built = self.builds.output(
             self.input,
             BuildKey {
                 dir: dir.clone(),
                 kustomization,
             },
         );
-        // The build may be shared: each object is copied, then post-built, in parallel
-        // (results in the build's order).
+        let output = &built.output;
+        // The build may be shared: each object shares the build's tree and is
+        // post-built in parallel (results in the build's order); only an object the
+        // post-build writes to is copied, and only its files are collected again (the
+        // build's own are collected once with it).
         let files = self.input.files();
-        let post_built: Vec<(RenderedObject, Applied, BTreeSet<FileId>)> = output
+        let post_built: Vec<(RenderedObject, Applied, Option<BTreeSet<FileId>>)> = output
             .objects
             .par_iter()
-            .map(|built| {
+            .zip(&built.substitutable)
+            .map(|(built, &substitutable)| {
                 let mut object = built.clone();
-                let applied = post_build.apply(&mut object, files);
-                let mut used = BTreeSet::new();
-                collect_files(&object.root, &mut used);
-                used.insert(object.source.file);
+                let applied = post_build.apply(&mut object, substitutable, files);
+                // A value the post-build wrote may come from another file.
+                let used = (!Arc::ptr_eq(&object.root, &built.root)).then(|| {
+                    let mut used = BTreeSet::new();
+                    collect_files(&object.root, &mut used);
+                    used.insert(object.source.file);
+                    used
+                });
                 (object, applied, used)
             })
             .collect();
+        for (used, cached) in post_built.iter().map(|p| &p.2).zip(&built.files) {
+            match used {
+                Some(used) => self.used.extend(used),
+                None => self.used.extend(cached),
+            }
+        }
         let mut unknowns = output.unknowns.clone();
         let guessed = this.origin.is_none() && ancestors.is_empty();
         // A bootstrap guessed from a cluster directory (no sync path found) builds the
@@ -485,13 +502,12 @@ impl<'a> Walk<'a> {
             .chain(std::iter::once(this.clone()))
             .collect();
         let mut objects = Vec::with_capacity(post_built.len());
-        for (object, applied, used) in post_built {
+        for (object, applied, _) in post_built {
             problems.extend(applied.problems);
             unknowns.extend(applied.unknowns);
-            self.used.extend(used);
             if is_flux_kustomization(&object.root) {
                 self.queue.push_back(Pending {
-                    node: object.root.clone(),
+                    node: RNode::clone(&object.root),
                     origin: Some(object.source),
                     lives_on: applies_to.clone(),
                     ancestors: chain.clone(),
@@ -768,7 +784,7 @@ impl<'a> Walk<'a> {
             .get(cluster)
             .and_then(|c| c.objects.iter().rev().find(|o| matches(&o.object.root)))
         {
-            return Some(rendered.object.root.clone());
+            return Some(RNode::clone(&rendered.object.root));
         }
         let key = hubspoke_manifest::index_key("", kind, namespace, name);
         let ids = self.model.index.get(&key)?;
@@ -830,18 +846,6 @@ fn is_flux_kustomization(root: &Node<Origin>) -> bool {
     let api = root.get("apiVersion").and_then(Node::as_str).unwrap_or("");
     root.get("kind").and_then(Node::as_str) == Some("Kustomization")
         && api.split_once('/').map(|(g, _)| g) == Some(FLUX_KUSTOMIZE_GROUP)
-}
-
-fn collect_files(node: &Node<Origin>, used: &mut BTreeSet<FileId>) {
-    used.insert(node.span.file);
-    match &node.value {
-        NodeValue::Seq(items) => items.iter().for_each(|i| collect_files(i, used)),
-        NodeValue::Map(entries) => entries.iter().for_each(|(k, v)| {
-            collect_files(k, used);
-            collect_files(v, used);
-        }),
-        _ => {}
-    }
 }
 
 /// The identity of the Flux Kustomization `node` (Kubernetes' `default` namespace when

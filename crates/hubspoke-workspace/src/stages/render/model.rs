@@ -72,7 +72,7 @@ pub(crate) fn rendered_model<'r>(
         let Some(&id) = by_document.get(&DocRef { file, document }) else {
             continue;
         };
-        let root = &object.object.root;
+        let root: &Node<Origin> = &object.object.root;
         let Some(meta) = object_meta(root) else {
             continue;
         };

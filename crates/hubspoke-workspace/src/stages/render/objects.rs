@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::Arc;
 
 use hubspoke_diagnostics::{Finding, ObjectMeta, Place, RelatedLocation};
 use hubspoke_engine::{ContextIndex, Evaluator, ObjectContext};
@@ -79,10 +80,46 @@ pub(crate) fn groups(render: &Render) -> Vec<ObjectGroup<'_>> {
     // The hash only picks candidates (equality decides), so a fast fixed-seed hasher
     // does: SipHash over every node of every tree was most of this function's cost.
     let state = foldhash::fast::FixedState::default();
-    let hashes: Vec<u64> = objects
-        .par_iter()
-        .map(|(_, object)| state.hash_one(ObjectKey(object)))
+    // Clusters given the same build share its objects' trees where the post-build left
+    // them unchanged (the same tree has the same source too): such objects with as
+    // many substitutions and unknown fields hash alike, so each shared tree is hashed
+    // once, by the first object holding it. The trees live as long as `render`, so no
+    // address is reused.
+    let mut first_holder: HashMap<(*const Node<Origin>, usize, usize), usize> = HashMap::new();
+    let holder: Vec<usize> = objects
+        .iter()
+        .enumerate()
+        .map(|(i, (_, object))| {
+            let key = (
+                Arc::as_ptr(&object.object.root),
+                object.unknown_fields.len(),
+                object.substitutions.len(),
+            );
+            *first_holder.entry(key).or_insert(i)
+        })
         .collect();
+    let mut shared = vec![false; objects.len()];
+    for (i, &first) in holder.iter().enumerate() {
+        if first != i {
+            shared[first] = true;
+        }
+    }
+    // Each holder's hash, and for a shared tree whether it equals itself (a NaN does
+    // not, and then each object holding it stays its own group, as when compared).
+    let own: Vec<(u64, bool)> = objects
+        .par_iter()
+        .zip(&holder)
+        .enumerate()
+        .map(|(i, ((_, object), &first))| {
+            if first == i {
+                let reflexive = shared[i] && !holds_nan(&object.object.root);
+                (state.hash_one(ObjectKey(object)), reflexive)
+            } else {
+                (0, false)
+            }
+        })
+        .collect();
+    let hashes: Vec<u64> = holder.iter().map(|&first| own[first].0).collect();
     // Objects of the same hash, in order.
     let mut buckets: HashMap<u64, Vec<usize>> = HashMap::new();
     for (i, hash) in hashes.iter().enumerate() {
@@ -90,9 +127,17 @@ pub(crate) fn groups(render: &Render) -> Vec<ObjectGroup<'_>> {
     }
     // The first object equal to each one (itself when none before it is): equality is
     // transitive, so that first one is the first of its group.
-    let first_equal: Vec<usize> = (0..objects.len())
+    // An object holding the same tree as an earlier one (and as many substitutions
+    // and unknown fields, which are then none or the whole object) equals it: its
+    // first equal object is that one's, filled in below, in order, without comparing
+    // the trees again.
+    let same_as_holder = |i: usize| holder[i] != i && own[holder[i]].1;
+    let mut first_equal: Vec<usize> = (0..objects.len())
         .into_par_iter()
         .map(|i| {
+            if same_as_holder(i) {
+                return i;
+            }
             let key = ObjectKey(objects[i].1);
             buckets
                 .get(&hashes[i])
@@ -106,6 +151,11 @@ pub(crate) fn groups(render: &Render) -> Vec<ObjectGroup<'_>> {
                 .unwrap_or(i)
         })
         .collect();
+    for i in 0..objects.len() {
+        if same_as_holder(i) {
+            first_equal[i] = first_equal[holder[i]];
+        }
+    }
     let mut group_of: Vec<usize> = vec![0; objects.len()];
     let mut groups: Vec<ObjectGroup<'_>> = Vec::new();
     for (i, (cluster, object)) in objects.iter().enumerate() {
@@ -126,6 +176,16 @@ pub(crate) fn groups(render: &Render) -> Vec<ObjectGroup<'_>> {
         }
     }
     groups
+}
+
+/// Whether a float of the tree is NaN (such a tree does not equal itself).
+fn holds_nan(node: &Node<Origin>) -> bool {
+    match &node.value {
+        NodeValue::Float(f) => f.is_nan(),
+        NodeValue::Seq(items) => items.iter().any(holds_nan),
+        NodeValue::Map(entries) => entries.iter().any(|(k, v)| holds_nan(k) || holds_nan(v)),
+        _ => false,
+    }
 }
 
 /// What makes two rendered objects give the same findings: their values and origins,
