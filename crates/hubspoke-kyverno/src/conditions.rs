@@ -6,10 +6,12 @@
 
 mod operators;
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::context::Context;
-use crate::variables::{substitute_floats, validate_syntax_in, VariableError};
+use crate::variables::{substitute_floats, validate_syntax_in, whole_variable, VariableError};
 
 pub use operators::Operator;
 
@@ -53,68 +55,235 @@ pub fn evaluate(conditions: &Value, ctx: &Context) -> Result<bool, ConditionErro
 
 /// Evaluate conditions, keeping the messages Kyverno reports with the result.
 pub fn evaluate_with_message(conditions: &Value, ctx: &Context) -> Result<Outcome, ConditionError> {
-    match conditions {
-        Value::Null => Ok(Outcome {
-            passed: true,
-            message: String::new(),
-        }),
-        Value::Array(list) => {
-            let mut true_messages = Vec::new();
-            for condition in list {
-                let (passed, message) = evaluate_one(condition, ctx)?;
-                if !passed {
-                    return Ok(Outcome { passed, message });
-                }
-                true_messages.push(message);
+    Conditions::new(conditions).evaluate(ctx)
+}
+
+/// A block of conditions read once: a rule's `preconditions` and
+/// `deny.conditions` are evaluated on every object it matches, and reading the
+/// JSON, parsing operators and copying constant keys and values each time was a
+/// large part of that. Evaluating it is [`evaluate_with_message`] on the block
+/// as written: the same verdicts, messages and errors, in the same order.
+#[derive(Debug, Clone)]
+pub struct Conditions {
+    raw: Value,
+    shape: Shape,
+}
+
+#[derive(Debug, Clone)]
+enum Shape {
+    /// Absent: holds.
+    Null,
+    /// The legacy plain list: all must hold.
+    List(Vec<Condition>),
+    /// `any` and `all`, each absent (`None`) or a list, or why it is not one
+    /// (an error only once evaluation reaches it).
+    Block {
+        any: Option<Result<Vec<Condition>, ConditionError>>,
+        all: Option<Result<Vec<Condition>, ConditionError>>,
+    },
+    /// Not conditions at all.
+    Invalid(ConditionError),
+}
+
+#[derive(Debug, Clone)]
+struct Condition {
+    operator: Result<Operator, ConditionError>,
+    key: Operand,
+    value: Operand,
+    message: String,
+}
+
+/// A condition's `key` or `value`, ready for substitution.
+#[derive(Debug, Clone)]
+enum Operand {
+    /// No `{{` anywhere: what substitution makes of it (its numbers floats).
+    Constant(Value),
+    /// A string that is exactly one variable: its expression's value.
+    Variable {
+        /// The string as written.
+        text: Value,
+        /// The expression inside the braces.
+        expression: String,
+    },
+    /// Anything else, substituted on each evaluation.
+    Template(Value),
+}
+
+impl Operand {
+    fn new(value: Option<&Value>) -> Operand {
+        let value = value.unwrap_or(&Value::Null);
+        if !has_braces(value) {
+            return Operand::Constant(crate::jmespath::floats(value));
+        }
+        if let Value::String(text) = value {
+            if let Some(expression) = whole_variable(text) {
+                return Operand::Variable {
+                    text: value.clone(),
+                    expression,
+                };
             }
-            Ok(Outcome {
+        }
+        Operand::Template(value.clone())
+    }
+
+    /// `substitute_floats` of the operand as written.
+    fn substitute<'a>(&'a self, ctx: &Context) -> Result<Cow<'a, Value>, VariableError> {
+        match self {
+            Operand::Constant(value) => Ok(Cow::Borrowed(value)),
+            // A delete request reads `request.oldObject` instead: the general
+            // substitution rewrites the expression.
+            Operand::Variable { expression, .. } if !ctx.is_delete() => {
+                ctx.query(expression).map(Cow::Owned)
+            }
+            Operand::Variable { text: value, .. } | Operand::Template(value) => {
+                substitute_floats(value, ctx).map(Cow::Owned)
+            }
+        }
+    }
+}
+
+/// Whether a value holds `{{` in a string or key: else substitution leaves it as it is.
+fn has_braces(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains("{{"),
+        Value::Array(items) => items.iter().any(has_braces),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains("{{") || has_braces(v)),
+        _ => false,
+    }
+}
+
+impl Condition {
+    fn new(condition: &Value) -> Condition {
+        let operator_text = condition
+            .get("operator")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        Condition {
+            operator: Operator::parse_lenient(operator_text).ok_or_else(|| {
+                ConditionError::UnknownOperator {
+                    operator: operator_text.to_owned(),
+                }
+            }),
+            key: Operand::new(condition.get("key")),
+            value: Operand::new(condition.get("value")),
+            message: condition
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+        }
+    }
+
+    /// Whether it holds, with its message.
+    fn evaluate(&self, ctx: &Context) -> Result<(bool, &str), ConditionError> {
+        let operator = self.operator.clone()?;
+        let key = self.key.substitute(ctx).map_err(ConditionError::Key)?;
+        let value = self.value.substitute(ctx).map_err(ConditionError::Value)?;
+        Ok((operator.evaluate(&key, &value), &self.message))
+    }
+}
+
+fn condition_list(value: &Value, what: &str) -> Result<Vec<Condition>, ConditionError> {
+    Ok(as_list(value, what)?.iter().map(Condition::new).collect())
+}
+
+impl Conditions {
+    /// Read a conditions block (`Value::Null`: none, which holds).
+    pub fn new(conditions: &Value) -> Conditions {
+        let shape = match conditions {
+            Value::Null => Shape::Null,
+            Value::Array(list) => Shape::List(list.iter().map(Condition::new).collect()),
+            Value::Object(block) => Shape::Block {
+                any: block
+                    .get("any")
+                    .filter(|v| !v.is_null())
+                    .map(|any| condition_list(any, "any")),
+                all: block
+                    .get("all")
+                    .filter(|v| !v.is_null())
+                    .map(|all| condition_list(all, "all")),
+            },
+            _ => Shape::Invalid(ConditionError::Invalid {
+                message: "expected an object with `any`/`all` or a list of conditions".to_owned(),
+            }),
+        };
+        Conditions {
+            raw: conditions.clone(),
+            shape,
+        }
+    }
+
+    /// The block as written.
+    pub fn raw(&self) -> &Value {
+        &self.raw
+    }
+
+    /// Evaluate the conditions, keeping the messages Kyverno reports with the result.
+    pub fn evaluate(&self, ctx: &Context) -> Result<Outcome, ConditionError> {
+        match &self.shape {
+            Shape::Null => Ok(Outcome {
                 passed: true,
-                message: join_non_empty(&true_messages, ";"),
-            })
-        }
-        Value::Object(block) => {
-            let mut true_messages = Vec::new();
-            let mut false_messages = Vec::new();
-            let mut any_passed = true;
-            if let Some(any) = block.get("any").filter(|v| !v.is_null()) {
-                any_passed = false;
-                for condition in as_list(any, "any")? {
-                    let (passed, message) = evaluate_one(condition, ctx)?;
-                    if passed {
-                        any_passed = true;
-                        true_messages.push(message);
-                        break;
+                message: String::new(),
+            }),
+            Shape::List(list) => {
+                let mut true_messages = Vec::new();
+                for condition in list {
+                    let (passed, message) = condition.evaluate(ctx)?;
+                    if !passed {
+                        return Ok(Outcome {
+                            passed,
+                            message: message.to_owned(),
+                        });
                     }
-                    false_messages.push(message);
+                    true_messages.push(message);
                 }
+                Ok(Outcome {
+                    passed: true,
+                    message: join_non_empty(&true_messages, ";"),
+                })
             }
-            let mut all_passed = true;
-            if let Some(all) = block.get("all").filter(|v| !v.is_null()) {
-                for condition in as_list(all, "all")? {
-                    let (passed, message) = evaluate_one(condition, ctx)?;
-                    if passed {
-                        true_messages.push(message);
-                    } else {
-                        all_passed = false;
+            Shape::Block { any, all } => {
+                let mut true_messages = Vec::new();
+                let mut false_messages = Vec::new();
+                let mut any_passed = true;
+                if let Some(any) = any {
+                    any_passed = false;
+                    for condition in any.as_ref().map_err(Clone::clone)? {
+                        let (passed, message) = condition.evaluate(ctx)?;
+                        if passed {
+                            any_passed = true;
+                            true_messages.push(message);
+                            break;
+                        }
                         false_messages.push(message);
-                        break;
                     }
                 }
+                let mut all_passed = true;
+                if let Some(all) = all {
+                    for condition in all.as_ref().map_err(Clone::clone)? {
+                        let (passed, message) = condition.evaluate(ctx)?;
+                        if passed {
+                            true_messages.push(message);
+                        } else {
+                            all_passed = false;
+                            false_messages.push(message);
+                            break;
+                        }
+                    }
+                }
+                let passed = any_passed && all_passed;
+                let messages = if passed {
+                    &true_messages
+                } else {
+                    &false_messages
+                };
+                Ok(Outcome {
+                    passed,
+                    message: join_non_empty(messages, "; "),
+                })
             }
-            let passed = any_passed && all_passed;
-            let messages = if passed {
-                &true_messages
-            } else {
-                &false_messages
-            };
-            Ok(Outcome {
-                passed,
-                message: join_non_empty(messages, "; "),
-            })
+            Shape::Invalid(e) => Err(e.clone()),
         }
-        _ => Err(ConditionError::Invalid {
-            message: "expected an object with `any`/`all` or a list of conditions".to_owned(),
-        }),
     }
 }
 
@@ -124,37 +293,13 @@ fn as_list<'a>(value: &'a Value, what: &str) -> Result<&'a Vec<Value>, Condition
     })
 }
 
-fn join_non_empty(messages: &[String], separator: &str) -> String {
+fn join_non_empty(messages: &[&str], separator: &str) -> String {
     messages
         .iter()
         .filter(|m| !m.is_empty())
-        .cloned()
+        .copied()
         .collect::<Vec<_>>()
         .join(separator)
-}
-
-/// One condition: `(holds, its message)`.
-fn evaluate_one(condition: &Value, ctx: &Context) -> Result<(bool, String), ConditionError> {
-    let operator_text = condition
-        .get("operator")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let operator =
-        Operator::parse_lenient(operator_text).ok_or_else(|| ConditionError::UnknownOperator {
-            operator: operator_text.to_owned(),
-        })?;
-    // Kyverno reads the policy through JSON: its numbers are floats.
-    let null = Value::Null;
-    let key = substitute_floats(condition.get("key").unwrap_or(&null), ctx)
-        .map_err(ConditionError::Key)?;
-    let value = substitute_floats(condition.get("value").unwrap_or(&null), ctx)
-        .map_err(ConditionError::Value)?;
-    let message = condition
-        .get("message")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    Ok((operator.evaluate(&key, &value), message))
 }
 
 /// Policy-time checks of a conditions block: its shape, every operator's

@@ -3,6 +3,8 @@
 //! of `github.com/distribution/reference`, the tag defaults to `latest`, and
 //! no `library/` is inserted (Kyverno's `path` of `nginx` is `nginx`).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::LazyLock;
 
@@ -56,9 +58,36 @@ static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&pattern).expect("the reference grammar is a valid regular expression")
 });
 
+/// How many parsed references a thread keeps before starting over.
+const PARSED_PER_THREAD: usize = 1024;
+
+thread_local! {
+    /// References parsed on this thread, by text (errors included): the `images`
+    /// variable parses every container image of every pod controller, a repository
+    /// repeats the same few images, and matching the reference grammar (with its
+    /// capture groups) was a measurable part of evaluating policies.
+    static PARSED: RefCell<HashMap<String, Result<ImageInfo, ImageError>>> =
+        RefCell::new(HashMap::new());
+}
+
 impl ImageInfo {
     /// Parse an image reference with Kyverno's default configuration.
     pub fn parse(image: &str) -> Result<ImageInfo, ImageError> {
+        if let Some(known) = PARSED.with(|cache| cache.borrow().get(image).cloned()) {
+            return known;
+        }
+        let parsed = ImageInfo::parse_uncached(image);
+        PARSED.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if cache.len() >= PARSED_PER_THREAD {
+                cache.clear();
+            }
+            cache.insert(image.to_owned(), parsed.clone());
+        });
+        parsed
+    }
+
+    fn parse_uncached(image: &str) -> Result<ImageInfo, ImageError> {
         let error = |reason| ImageError {
             image: image.to_owned(),
             reason,

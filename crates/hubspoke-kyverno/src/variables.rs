@@ -166,10 +166,75 @@ fn find_variables(text: &str) -> Vec<(usize, String)> {
     if !text.contains("{{") {
         return Vec::new();
     }
-    VARIABLE
-        .captures_iter(text)
-        .filter_map(|c| c.get(2).map(|m| (m.start(), m.as_str().to_owned())))
-        .collect()
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some((start, end)) = next_variable(text, from) {
+        found.push((start, text[start..end].to_owned()));
+        from = end;
+    }
+    found
+}
+
+/// The next match of [`VARIABLE`] searching from byte `from`: the span of its
+/// second group (the variable with its braces). The same matches, leftmost
+/// first, as the regular expression's `captures_iter`, without its bounded
+/// backtracker (a measurable part of evaluating conditions on every object):
+/// the pattern needs no backtracking, since its repeated body never ends on a
+/// `}` and so cannot give back a character that would start the closing `}}`.
+fn next_variable(text: &str, from: usize) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut at = from;
+    while at < bytes.len() {
+        // `^` (only at the very start), tried before `[^\\]`.
+        if at == 0 {
+            if let Some(end) = variable_at(bytes, 0) {
+                return Some((0, end));
+            }
+        }
+        // `[^\\]`: one character (a whole code point) that is not a backslash.
+        let width = utf8_width(bytes[at]);
+        if bytes[at] != b'\\' {
+            if let Some(end) = variable_at(bytes, at + width) {
+                return Some((at + width, end));
+            }
+        }
+        at += width;
+    }
+    None
+}
+
+/// `\{\{(?:\{[^{}]*\}|[^{}])*\}\}` anchored at byte `at`: where it ends.
+fn variable_at(bytes: &[u8], at: usize) -> Option<usize> {
+    if !bytes.get(at..)?.starts_with(b"{{") {
+        return None;
+    }
+    let mut i = at + 2;
+    loop {
+        match bytes.get(i)? {
+            b'{' => {
+                // `\{[^{}]*\}`, else the body ends here (and `}}` cannot follow).
+                let close = bytes[i + 1..]
+                    .iter()
+                    .position(|b| matches!(b, b'{' | b'}'))?;
+                if bytes[i + 1 + close] != b'}' {
+                    return None;
+                }
+                i += close + 2;
+            }
+            b'}' => return (bytes.get(i + 1) == Some(&b'}')).then_some(i + 2),
+            _ => i += 1,
+        }
+    }
+}
+
+/// The length of the UTF-8 sequence a leading byte starts.
+fn utf8_width(lead: u8) -> usize {
+    match lead {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    }
 }
 
 fn substitute_string(text: &str, ctx: &Context, path: &[String]) -> Result<Value, VariableError> {
@@ -223,6 +288,19 @@ fn substitute_string(text: &str, ctx: &Context, path: &[String]) -> Result<Value
         };
     }
     Ok(Value::String(value.replace("\\{{", "{{")))
+}
+
+/// The expression of a string that is exactly one variable (`{{ expr }}`), which
+/// [`substitute`] replaces by the expression's value whatever its type; `None`
+/// for any other string, and for `{{@}}`, whose expression depends on where it
+/// stands. Lets policy text be read once per rule instead of on every object.
+pub(crate) fn whole_variable(text: &str) -> Option<String> {
+    let (start, end) = next_variable(text, 0)?;
+    if start != 0 || end != text.len() {
+        return None;
+    }
+    let (expression, _) = strip_braces(text);
+    (expression != "@").then_some(expression)
 }
 
 /// The first occurrence of `variable` not preceded by a backslash.

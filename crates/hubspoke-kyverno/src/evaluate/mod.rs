@@ -558,7 +558,7 @@ fn evaluate_rule(
         return error(format!("failed to load context: {e}"));
     }
     if let Some(preconditions) = &rule.preconditions {
-        match crate::conditions::evaluate_with_message(preconditions, &ctx) {
+        match preconditions.evaluate(&ctx) {
             Err(e) => return error(format!("failed to evaluate preconditions: {e}")),
             Ok(o) if !o.passed => {
                 let reason = join_non_empty(&["preconditions not met", &o.message]);

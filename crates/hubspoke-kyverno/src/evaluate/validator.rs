@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::element_path::element_path;
 use super::{join_non_empty, loadable_entries, whole, Answer, MaybeOutcome, Options, Outcome};
-use crate::conditions;
+use crate::conditions::Conditions;
 use crate::context::{Context, RepositoryData};
 use crate::pattern::{match_pattern, Pattern, PatternOutcome, Violation};
 use crate::policy::{Check, Foreach, PatternSource, Rule};
@@ -155,8 +155,8 @@ impl<'a> Validator<'a> {
         self.options.operation == "DELETE" && !scope.is_element
     }
 
-    fn deny(&self, conditions: &Value, ctx: &Context, scope: &Scope<'_>) -> Verdict {
-        match conditions::evaluate_with_message(conditions, ctx) {
+    fn deny(&self, conditions: &Conditions, ctx: &Context, scope: &Scope<'_>) -> Verdict {
+        match conditions.evaluate(ctx) {
             Err(e) => Verdict::Error(format!("failed to check deny conditions: {e}")),
             Ok(outcome) if outcome.passed => {
                 let message = self.deny_message(&outcome.message, ctx);
@@ -414,7 +414,7 @@ impl<'a> Validator<'a> {
             return Verdict::Error(format!("failed to load context: {e}"));
         }
         if let Some(preconditions) = &entry.preconditions {
-            match conditions::evaluate_with_message(preconditions, ctx) {
+            match preconditions.evaluate(ctx) {
                 Err(e) => return Verdict::Error(format!("failed to evaluate preconditions: {e}")),
                 Ok(o) if !o.passed => {
                     return Verdict::Skip(join_non_empty(&["preconditions not met", &o.message]))

@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::parse::{self, child, index, Problems};
 use super::{ActionOverride, FailureAction, PolicyProblem};
 use crate::autogen::Generated;
+use crate::conditions::Conditions;
 use crate::matching::{KindPrefilter, MatchResources};
 use crate::pattern::Pattern;
 use crate::pod_security;
@@ -39,8 +40,8 @@ pub struct Rule {
     pub exclude: Option<MatchResources>,
     /// `context` entries, as written.
     pub context: Value,
-    /// `preconditions`, as written.
-    pub preconditions: Option<Value>,
+    /// `preconditions`, read once (see [`Conditions`]).
+    pub preconditions: Option<Conditions>,
     /// What the rule checks.
     pub body: RuleBody,
     /// The rule depends on who sends the request (user fields in
@@ -99,7 +100,7 @@ pub enum Check {
     /// `anyPattern`.
     AnyPattern(Vec<PatternSource>),
     /// `deny.conditions` (`Value::Null` when absent: always deny).
-    Deny(Value),
+    Deny(Conditions),
     /// `foreach`.
     Foreach(Vec<Foreach>),
 }
@@ -141,7 +142,7 @@ pub struct Foreach {
     /// `context`.
     pub context: Value,
     /// `preconditions`.
-    pub preconditions: Option<Value>,
+    pub preconditions: Option<Conditions>,
     /// `elementScope`.
     pub element_scope: Option<bool>,
     /// What each element must satisfy.
@@ -236,10 +237,11 @@ pub(super) fn compile(
         .get("exclude")
         .filter(|e| !e.is_null())
         .map(|e| parse::match_block(e, &child(&path, "exclude"), &mut problems));
-    let preconditions = rule.get("preconditions").filter(|p| !p.is_null()).cloned();
-    if let Some(p) = &preconditions {
+    let preconditions = rule.get("preconditions").filter(|p| !p.is_null());
+    if let Some(p) = preconditions {
         parse::conditions(p, &child(&path, "preconditions"), &mut problems);
     }
+    let preconditions = preconditions.map(Conditions::new);
     let mut at = path.clone();
     parse::variable_syntax(rule, &mut at, &mut problems);
     let text = rule.to_string();
@@ -422,7 +424,7 @@ fn check(block: &Value, path: &[PathSegment], problems: &mut Problems<'_>) -> Ch
             &child(&child(path, "deny"), "conditions"),
             problems,
         );
-        return Check::Deny(conditions);
+        return Check::Deny(Conditions::new(&conditions));
     }
     let at = child(path, "foreach");
     let Some(Value::Array(list)) = block.get("foreach") else {
@@ -460,10 +462,11 @@ fn foreach(entry: &Value, path: &[PathSegment], problems: &mut Problems<'_>) -> 
             "a foreach entry needs exactly one of pattern, anyPattern, deny or a nested foreach",
         );
     }
-    let preconditions = entry.get("preconditions").filter(|p| !p.is_null()).cloned();
-    if let Some(p) = &preconditions {
+    let preconditions = entry.get("preconditions").filter(|p| !p.is_null());
+    if let Some(p) = preconditions {
         parse::conditions(p, &child(path, "preconditions"), problems);
     }
+    let preconditions = preconditions.map(Conditions::new);
     Foreach {
         list,
         context: entry.get("context").cloned().unwrap_or(Value::Null),

@@ -209,3 +209,45 @@ proptest! {
         let _ = c.query(&text);
     }
 }
+
+/// The hand-written variable scanner finds exactly what Kyverno's regular
+/// expression finds, on every string of up to 7 characters over the
+/// characters that matter to it (and a multi-byte one).
+#[test]
+fn scanner_agrees_with_the_variable_regex() {
+    use super::{find_variables, VARIABLE};
+    let alphabet = ['{', '}', '\\', 'a', 'é'];
+    let mut strings = vec![String::new()];
+    let mut checked = 0;
+    for _ in 0..7 {
+        let mut longer = Vec::new();
+        for s in &strings {
+            for c in alphabet {
+                let mut t = s.clone();
+                t.push(c);
+                let by_regex: Vec<(usize, String)> = VARIABLE
+                    .captures_iter(&t)
+                    .filter_map(|c| c.get(2).map(|m| (m.start(), m.as_str().to_owned())))
+                    .collect();
+                assert_eq!(find_variables(&t), by_regex, "{t:?}");
+                checked += 1;
+                longer.push(t);
+            }
+        }
+        strings = longer;
+    }
+    assert!(checked > 90_000);
+    for text in [
+        "{{ request.object.metadata.name }}",
+        "x {{a}} {{ {b: c} }} \\{{d}} {{e}}{{f}}",
+        "{{{x}}",
+        "{{ a.{{b}} }}",
+        "é{{a}}",
+    ] {
+        let by_regex: Vec<(usize, String)> = VARIABLE
+            .captures_iter(text)
+            .filter_map(|c| c.get(2).map(|m| (m.start(), m.as_str().to_owned())))
+            .collect();
+        assert_eq!(find_variables(text), by_regex, "{text:?}");
+    }
+}

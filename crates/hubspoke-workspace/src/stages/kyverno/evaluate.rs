@@ -360,8 +360,11 @@ impl Run<'_, '_> {
         variables: &ResourceVariables<'_>,
         subject: &Subject<'_>,
     ) -> (u64, (Vec<Finding>, Vec<PodSecurityRequest>)) {
+        // Not `Value::pointer`, which allocates each step of its path: this runs for
+        // every policy on every object.
         let namespace = resource
-            .pointer("/metadata/namespace")
+            .get("metadata")
+            .and_then(|m| m.get("namespace"))
             .and_then(Value::as_str)
             .unwrap_or("");
         let labels = self.repository.namespace_labels(namespace);
