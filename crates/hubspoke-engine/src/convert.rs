@@ -1,6 +1,6 @@
 //! YAML nodes straight into regorus values, with no JSON text in between.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use hubspoke_manifest::yaml::{Node, NodeValue};
@@ -21,17 +21,19 @@ pub fn to_rego_value<S>(node: &Node<S>) -> Value {
             Value::from(items.iter().map(to_rego_value::<S>).collect::<Vec<_>>())
         }
         NodeValue::Map(entries) => {
-            let mut object = Value::new_object();
-            if let Ok(map) = object.as_object_mut() {
-                for (key, value) in entries {
-                    let key = match &key.value {
-                        NodeValue::Str(s) => Value::from(s.as_str()),
-                        _ => Value::from(key.key_text()),
-                    };
-                    map.insert(key, to_rego_value(value));
-                }
+            let mut map = BTreeMap::new();
+            for (key, value) in entries {
+                let key = match &key.value {
+                    NodeValue::Str(s) => Value::from(s.as_str()),
+                    _ => Value::from(key.key_text()),
+                };
+                map.insert(key, to_rego_value(value));
             }
-            object
+            // Built whole, then frozen: regorus keeps an object made from a map as one
+            // sorted slice, where inserting into `Value::new_object()` leaves a B-tree.
+            // The rules look fields up by binary search in it and freeing it is one
+            // deallocation; the value (sorted, the last of duplicate keys) is the same.
+            Value::from(map)
         }
     }
 }
@@ -154,28 +156,25 @@ impl Sharer {
                 (Value::from(values), hash, true)
             }
             NodeValue::Map(entries) => {
-                let mut object = Value::new_object();
+                let mut map = BTreeMap::new();
                 // Order-independent, as the object is: a sum of entry hashes.
                 let mut hash: u64 = 0x4d41_5050_494e_4753;
-                if let Ok(map) = object.as_object_mut() {
-                    for (key, value) in entries {
-                        let (key, hk) = match &key.value {
-                            NodeValue::Str(s) => self.string(s),
-                            _ => {
-                                let text = key.key_text();
-                                self.string(&text)
-                            }
-                        };
-                        let (value, hv) = self.shared(value);
-                        hash = hash.wrapping_add(mix(hk, hv));
-                        map.insert(key, value);
-                    }
-                    if map.len() != entries.len() {
-                        // Duplicate keys (the last wins): not worth sharing.
-                        return (object, hash, false);
-                    }
+                for (key, value) in entries {
+                    let (key, hk) = match &key.value {
+                        NodeValue::Str(s) => self.string(s),
+                        _ => {
+                            let text = key.key_text();
+                            self.string(&text)
+                        }
+                    };
+                    let (value, hv) = self.shared(value);
+                    hash = hash.wrapping_add(mix(hk, hv));
+                    map.insert(key, value);
                 }
-                (object, hash, true)
+                // Duplicate keys (the last wins): not worth sharing.
+                let shareable = map.len() == entries.len();
+                // Frozen into one sorted slice, as in `to_rego_value`.
+                (Value::from(map), hash, shareable)
             }
             _ => {
                 let (value, hash) = self.shared(node);

@@ -307,19 +307,30 @@ pub struct ObjectContext<'a> {
 }
 
 impl ObjectContext<'_> {
+    /// Built directly rather than through `serde_json::json!`: it is made for every
+    /// rendered object evaluated, and the JSON detour cost as much as the rest of it.
     fn to_value(&self) -> regorus::Value {
-        let mut json = serde_json::json!({
-            "namespace": self.namespace,
-            "clusters": self.clusters,
-            "file": self.file,
-            // A whole object, never a kustomize patch.
-            "patch": false,
-            "remote": self.remote,
-        });
+        use regorus::Value;
+        let string = |text: Option<&str>| text.map_or(Value::Null, Value::from);
+        let mut fields = std::collections::BTreeMap::new();
+        fields.insert(Value::from("namespace"), string(self.namespace));
+        fields.insert(
+            Value::from("clusters"),
+            Value::from(
+                self.clusters
+                    .iter()
+                    .map(|c| Value::from(c.as_str()))
+                    .collect::<Vec<_>>(),
+            ),
+        );
+        fields.insert(Value::from("file"), Value::from(self.file));
+        // A whole object, never a kustomize patch.
+        fields.insert(Value::from("patch"), Value::from(false));
+        fields.insert(Value::from("remote"), Value::from(self.remote));
         if let Some(account) = self.default_service_account {
-            json["default_service_account"] = serde_json::Value::from(account);
+            fields.insert(Value::from("default_service_account"), Value::from(account));
         }
-        regorus::Value::from(json)
+        Value::from(fields)
     }
 }
 
