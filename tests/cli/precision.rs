@@ -434,15 +434,8 @@ fn values_from_objects_made_outside_the_repository_are_warnings() {
                 15,
                 "Kustomization web/web reads Secret web/db-password, which is only defined unencrypted"
             ),
-            // The render's own check does not read HUB006's parameter (a warning).
-            graded_at(
-                "render/flux-substitute-from-missing",
-                "warning",
-                "apps/web/ks.yaml",
-                27,
-                9,
-                "substituteFrom names ConfigMap \"region-info\", which the repository does not define (Flux fails unless it exists in the cluster; mark it `optional: true` if it may be absent)"
-            ),
+            // `region-info` is in HUB006's assume_defined: the render's own substituteFrom
+            // check reads that parameter too (it reported the ConfigMap missing before).
         ]
     );
     assert_eq!(
@@ -450,7 +443,7 @@ fn values_from_objects_made_outside_the_repository_are_warnings() {
             &report["summary"]["findings"]["error"],
             &report["summary"]["findings"]["warning"]
         ),
-        (&2.into(), &3.into())
+        (&2.into(), &2.into())
     );
     // A severity configured for the rule grades every finding of it.
     let dir = tempfile::tempdir().expect("tempdir");
@@ -474,8 +467,63 @@ fn values_from_objects_made_outside_the_repository_are_warnings() {
         .iter()
         .map(|f| f["severity"].as_str().expect("severity"))
         .collect();
-    // (The render's own warning is another rule.)
-    assert_eq!(severities, ["note", "note", "note", "note", "warning"]);
+    assert_eq!(severities, ["note", "note", "note", "note"]);
+}
+
+/// Before: HUB006's `assume_defined` quieted HUB006 only; the render's own substituteFrom
+/// check (`render/flux-substitute-from-missing`, in `lint` and in `render`) still reported
+/// the declared ConfigMap `region-info` missing. Now the render reads the parameter too;
+/// without it the render's warning is back, at the entry.
+#[test]
+fn assume_defined_also_satisfies_the_render_substitute_from_check() {
+    let render_findings = |report: &Value, dir: &str| -> Vec<(String, String, u64, u64, String)> {
+        located(report, dir)
+            .into_iter()
+            .filter(|(rule, ..)| rule.starts_with("render/"))
+            .collect()
+    };
+    let report = lint(OUT_OF_BAND, &[], 1);
+    assert_eq!(render_findings(&report, OUT_OF_BAND), []);
+    let output = run(None, &["render", OUT_OF_BAND]);
+    assert_eq!(code(&output), 0);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("region-info"), "{stderr}");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::support::copy_tree(&crate::support::root().join(OUT_OF_BAND), dir.path());
+    let config = dir.path().join(".hubspoke-lint.yaml");
+    let text = std::fs::read_to_string(&config).expect("config");
+    let without = text.replace("      assume_defined: [ConfigMap/web/region-info]\n", "");
+    assert_ne!(without, text);
+    std::fs::write(&config, without).expect("write config");
+    let output = run(Some(dir.path()), &[".", "--format", "json"]);
+    assert_eq!(code(&output), 1);
+    let report = json(&output);
+    let found: Vec<(String, String, u64, u64, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"].as_str().is_some_and(|r| r.starts_with("render/")))
+        .map(|f| {
+            (
+                f["rule"].as_str().expect("rule").to_owned(),
+                f["file"].as_str().expect("file").to_owned(),
+                f["line"].as_u64().expect("line"),
+                f["column"].as_u64().expect("column"),
+                f["severity"].as_str().expect("severity").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "render/flux-substitute-from-missing".to_owned(),
+            "apps/web/ks.yaml".to_owned(),
+            27,
+            9,
+            "warning".to_owned()
+        )]
+    );
 }
 
 /// Before (aws-samples/eks-multi-cluster-gitops `clusters-config/template/`): a Flux
@@ -500,11 +548,6 @@ fn flux_objects_no_cluster_applies_cannot_fail_to_reconcile() {
         ("HUB006", "apps/web/ks.yaml", 20),
         ("HUB006", "apps/web/ks.yaml", 22),
         ("HUB006", "apps/web/ks.yaml", 24),
-        (
-            "render/flux-substitute-from-missing",
-            "apps/web/ks.yaml",
-            27,
-        ),
     ]
     .into_iter()
     .map(|(rule, file, line)| (rule.to_owned(), file.to_owned(), line))
