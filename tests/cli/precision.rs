@@ -589,3 +589,131 @@ fn a_bootstrap_whose_path_does_not_exist_reaches_nothing() {
         .expect("apps");
     assert_eq!(apps["clusters"], serde_json::json!([]));
 }
+
+const TEMPLATE: &str = "fixtures/regression/template-placeholders";
+
+/// Before (aws-samples/eks-multi-cluster-gitops): `url: REPO_PREFIX/gitops-system`, a
+/// template repository's placeholder that its setup scripts replace, was a schema error
+/// like any broken URL, and HUB015 required the hub-spoke profile's five labels at error
+/// severity although no cluster of the repository declares any of them. Now a pattern
+/// error about an upper-snake placeholder is a warning that says so (a URL without a
+/// scheme stays an error), and HUB015 is an error only where the repository adopted the
+/// label set: some cluster declares one of the labels, or the configuration sets them.
+#[test]
+fn template_placeholders_and_unadopted_labels_are_warnings() {
+    let args = ["--rule", "HUB015", "--rule", "schema/invalid"];
+    let report = lint(TEMPLATE, &args, 1);
+    assert_eq!(
+        graded(&report, TEMPLATE),
+        [
+            graded_at(
+                "schema/invalid",
+                "warning",
+                "clusters/mgmt/flux-system/gotk-sync.yaml",
+                14,
+                8,
+                PLACEHOLDER_URL
+            ),
+            graded_at(
+                "HUB015",
+                "warning",
+                "clusters/mgmt/flux-system/gotk-sync.yaml",
+                19,
+                9,
+                UNADOPTED_LABELS
+            ),
+            graded_at(
+                "schema/invalid",
+                "error",
+                "clusters/mgmt/sources.yaml",
+                23,
+                8,
+                NO_SCHEME_URL
+            ),
+        ]
+    );
+
+    // Adopted: a cluster declares one of the labels; the missing ones are an error.
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::support::copy_tree(&crate::support::root().join(TEMPLATE), dir.path());
+    std::fs::write(
+        dir.path().join("clusters/mgmt/cluster-labels.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-labels\n  namespace: flux-system\n  labels:\n    environment: production\n",
+    )
+    .expect("write labels");
+    let mut args_json = vec![".", "--format", "json"];
+    args_json.extend_from_slice(&args);
+    let output = run(Some(dir.path()), &args_json);
+    assert_eq!(code(&output), 1);
+    let hub015: Vec<_> = graded(&json(&output), ".")
+        .into_iter()
+        .filter(|f| f.0 == "HUB015")
+        .collect();
+    assert_eq!(
+        hub015,
+        [graded_at(
+            "HUB015",
+            "error",
+            "clusters/mgmt/cluster-labels.yaml",
+            6,
+            3,
+            "cluster \"mgmt\" does not declare the label(s) \"cluster-type\", \"cost-center\", \"region\", \"team\""
+        )]
+    );
+
+    // Configured: the labels the configuration names are an error even if no cluster has one.
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::support::copy_tree(&crate::support::root().join(TEMPLATE), dir.path());
+    std::fs::write(
+        dir.path().join(".hubspoke-lint.yaml"),
+        "profile: hub-spoke\nrules:\n  HUB015:\n    params: {required_labels: [tier]}\n",
+    )
+    .expect("write config");
+    let output = run(Some(dir.path()), &args_json);
+    assert_eq!(code(&output), 1);
+    let hub015: Vec<_> = graded(&json(&output), ".")
+        .into_iter()
+        .filter(|f| f.0 == "HUB015")
+        .collect();
+    assert_eq!(
+        hub015,
+        [graded_at(
+            "HUB015",
+            "error",
+            "clusters/mgmt/flux-system/gotk-sync.yaml",
+            19,
+            9,
+            "cluster \"mgmt\" does not declare the label(s) \"tier\""
+        )]
+    );
+
+    // A severity configured for schema/invalid grades the placeholder too.
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::support::copy_tree(&crate::support::root().join(TEMPLATE), dir.path());
+    std::fs::write(
+        dir.path().join(".hubspoke-lint.yaml"),
+        "profile: hub-spoke\nrules:\n  schema/invalid: {severity: error}\n",
+    )
+    .expect("write config");
+    let output = run(Some(dir.path()), &args_json);
+    assert_eq!(code(&output), 1);
+    let severities: Vec<(String, String)> = graded(&json(&output), ".")
+        .into_iter()
+        .filter(|f| f.0 == "schema/invalid")
+        .map(|f| (f.2, f.1))
+        .collect();
+    assert_eq!(
+        severities,
+        [
+            (
+                "clusters/mgmt/flux-system/gotk-sync.yaml".to_owned(),
+                "error".to_owned()
+            ),
+            ("clusters/mgmt/sources.yaml".to_owned(), "error".to_owned()),
+        ]
+    );
+}
+
+const UNADOPTED_LABELS: &str = "cluster \"mgmt\" does not declare the label(s) \"cluster-type\", \"cost-center\", \"environment\", \"region\", \"team\" (the profile's default label set, of which no cluster declares any: if the fleet selects clusters by other labels, or none, set HUB015's required_labels)";
+const PLACEHOLDER_URL: &str = "GitRepository `flux-system`: `spec.url`: \"REPO_PREFIX/gitops-system\" does not match \"^(http|https|ssh)://.*$\" (`REPO_PREFIX` looks like a placeholder that a script replaces before the file is applied; until it is, the value is rejected)";
+const NO_SCHEME_URL: &str = "GitRepository `apps`: `spec.url`: \"github.com/example/apps\" does not match \"^(http|https|ssh)://.*$\"";
