@@ -717,3 +717,26 @@ fn template_placeholders_and_unadopted_labels_are_warnings() {
 const UNADOPTED_LABELS: &str = "cluster \"mgmt\" does not declare the label(s) \"cluster-type\", \"cost-center\", \"environment\", \"region\", \"team\" (the profile's default label set, of which no cluster declares any: if the fleet selects clusters by other labels, or none, set HUB015's required_labels)";
 const PLACEHOLDER_URL: &str = "GitRepository `flux-system`: `spec.url`: \"REPO_PREFIX/gitops-system\" does not match \"^(http|https|ssh)://.*$\" (`REPO_PREFIX` looks like a placeholder that a script replaces before the file is applied; until it is, the value is rejected)";
 const NO_SCHEME_URL: &str = "GitRepository `apps`: `spec.url`: \"github.com/example/apps\" does not match \"^(http|https|ssh)://.*$\"";
+
+const COMMON_LABELS: &str = "fixtures/regression/kustomize-common-labels";
+
+/// Before (jonpulsifer/infra `clusters/folly/monitoring/unpoller/deployment.yaml:6`): a
+/// Deployment without `spec.selector` in a directory no cluster reaches was "`spec.selector`
+/// is required", although its kustomization.yaml's `commonLabels` create the selector
+/// (`kubectl kustomize` builds a valid Deployment). Judged as written, a field the listing
+/// kustomization sets is not missing; `labels` without `includeSelectors` set no selector.
+#[test]
+fn a_selector_kustomize_common_labels_create_is_not_missing() {
+    let report = lint(COMMON_LABELS, &["--rule", "schema/invalid"], 1);
+    assert_eq!(
+        graded(&report, COMMON_LABELS),
+        [graded_at(
+            "schema/invalid",
+            "error",
+            "apps/bare/deployment.yaml",
+            6,
+            1,
+            "Deployment `bare`: `spec.selector` is required"
+        )]
+    );
+}
