@@ -8,7 +8,7 @@ metadata := {
 	"title": "cluster-without-required-labels",
 	"severity": "error",
 	"security_severity": 1.0,
-	"description": "A cluster does not declare every label the fleet selects clusters by. Placement, cost reports and policy exceptions keyed on environment, region, cluster-type, team or cost-center then miss it. Labels are read from ConfigMaps named cluster-labels, cluster-config or cluster-info applied to the cluster (metadata.labels and data), and from the postBuild.substitute of the Kustomizations applied to it; keys are compared in kebab-case (cost_center is cost-center). The parameter `required_labels` lists them; its default depends on the repository's profile (the five labels for hub-spoke, none otherwise). A spoke that only Flux Kustomizations no cluster applies connect to (a template) is not a cluster.",
+	"description": "A cluster does not declare every label the fleet selects clusters by. Placement, cost reports and policy exceptions keyed on environment, region, cluster-type, team or cost-center then miss it. Labels are read from ConfigMaps named cluster-labels, cluster-config or cluster-info applied to the cluster (metadata.labels and data), and from the postBuild.substitute of the Kustomizations applied to it; keys are compared in kebab-case (cost_center is cost-center). The parameter `required_labels` lists them; its default depends on the repository's profile (the five labels for hub-spoke, none otherwise). A spoke that only Flux Kustomizations no cluster applies connect to (a template) is not a cluster. An error where the repository adopted the label set (the configuration sets `required_labels`, or some cluster declares one of the labels); a warning where the set is only the profile's default and no cluster declares any of its labels.",
 	"help": "Add the missing keys to the cluster's cluster-labels ConfigMap (e.g. clusters/<name>/cluster-labels.yaml), or to the postBuild.substitute of the Kustomization that reconciles it.",
 	"tags": ["hub-spoke", "topology"],
 	"scope": "repository",
@@ -60,11 +60,30 @@ source_path(o) := ["metadata", "labels"] if {
 	o.kind == "Kustomization"
 } else := ["metadata", "name"]
 
+# The repository adopted the label set: the configuration names it, or some cluster
+# declares one of its labels. Otherwise the set is only the profile's default, a
+# convention the repository may never have taken up: a warning that says so.
+adopted if params.configured(metadata.id, "required_labels")
+
+adopted if {
+	some c in input.clusters
+	some l in required
+	declared(c, l)
+}
+
+judged := ["error", ""] if {
+	adopted
+} else := ["warning", " (the profile's default label set, of which no cluster declares any: if the fleet selects clusters by other labels, or none, set HUB015's required_labels)"]
+
 violations contains v if {
 	some c in input.clusters
 	not repo.unreached_spoke(c)
 	gaps := {l | some l in required; not declared(c, l)}
 	count(gaps) > 0
 	where := anchor(c)
-	v := object.union(where, {"msg": sprintf("cluster %q does not declare the label(s) %s", [c.name, repo.quoted_list(gaps)])})
+	[severity, why] := judged
+	v := object.union(where, {
+		"msg": sprintf("cluster %q does not declare the label(s) %s%s", [c.name, repo.quoted_list(gaps), why]),
+		"severity": severity,
+	})
 }

@@ -38,3 +38,10 @@ profile_string_list(id, name) := value if {
 	value := object.get(data.hubspoke.config, ["profile_defaults", id, name, input.profile], null)
 	value != null
 } else := string_list(id, name)
+
+# Whether the configuration sets parameter `name` of rule `id` (a parameter with
+# `profile_defaults` only: its profile default is listed under `profile_defaults`
+# exactly when the configuration does not set it).
+configured(id, name) if {
+	object.get(data.hubspoke.config, ["profile_defaults", id, name], null) == null
+}

@@ -95,3 +95,13 @@ test_success_profile_string_list_falls_back_to_the_parameter if {
 	params.profile_string_list("HUB015", "required_labels") == ["environment", "team"] with data.hubspoke.config as labels_config with input as {"profile": "hub-spoke"}
 	params.profile_string_list("HUB015", "required_labels") == ["environment", "team"] with data.hubspoke.config as {"params": labels_config.params} with input as {"profile": "single-tenant"}
 }
+
+# --- configured: set by the configuration, not the declared or profile default ----------
+
+test_success_configured_when_no_profile_default_is_listed if {
+	params.configured("HUB015", "required_labels") with data.hubspoke.config as {"params": labels_config.params}
+}
+
+test_failure_not_configured_when_the_profile_default_is_listed if {
+	not params.configured("HUB015", "required_labels") with data.hubspoke.config as labels_config
+}

@@ -526,6 +526,14 @@ fn config_errors_exit_2_with_a_position() {
             ".hubspoke-lint.yaml:4:40: rules.PSS022.params.exclude[0].images: must be a list of strings",
         ),
         (
+            "rules:\n  HUB006:\n    params:\n      assume_defined: [ConfigMap/web/region-info, ConfigMap/region-info]\n",
+            ".hubspoke-lint.yaml:4:51: rules.HUB006.params.assume_defined[1]: `ConfigMap/region-info` is not `ConfigMap/namespace/name` or `Secret/namespace/name`",
+        ),
+        (
+            "rules:\n  HUB006:\n    params: {assume_defined: Deployment/web/api}\n",
+            ".hubspoke-lint.yaml:3:14: rules.HUB006.params.assume_defined: `Deployment/web/api` is not `ConfigMap/namespace/name` or `Secret/namespace/name`",
+        ),
+        (
             "suppressions:\n  - {rule: BP002, path: a, reason: r}\n  - {rule: BP02, path: a, reason: r}\n",
             ".hubspoke-lint.yaml:3:6: suppressions[1].rule: `BP02` is not a rule id; `hubspoke-lint rules` lists them",
         ),

@@ -434,15 +434,8 @@ fn values_from_objects_made_outside_the_repository_are_warnings() {
                 15,
                 "Kustomization web/web reads Secret web/db-password, which is only defined unencrypted"
             ),
-            // The render's own check does not read HUB006's parameter (a warning).
-            graded_at(
-                "render/flux-substitute-from-missing",
-                "warning",
-                "apps/web/ks.yaml",
-                27,
-                9,
-                "substituteFrom names ConfigMap \"region-info\", which the repository does not define (Flux fails unless it exists in the cluster; mark it `optional: true` if it may be absent)"
-            ),
+            // `region-info` is in HUB006's assume_defined: the render's own substituteFrom
+            // check reads that parameter too (it reported the ConfigMap missing before).
         ]
     );
     assert_eq!(
@@ -450,7 +443,7 @@ fn values_from_objects_made_outside_the_repository_are_warnings() {
             &report["summary"]["findings"]["error"],
             &report["summary"]["findings"]["warning"]
         ),
-        (&2.into(), &3.into())
+        (&2.into(), &2.into())
     );
     // A severity configured for the rule grades every finding of it.
     let dir = tempfile::tempdir().expect("tempdir");
@@ -474,8 +467,65 @@ fn values_from_objects_made_outside_the_repository_are_warnings() {
         .iter()
         .map(|f| f["severity"].as_str().expect("severity"))
         .collect();
-    // (The render's own warning is another rule.)
-    assert_eq!(severities, ["note", "note", "note", "note", "warning"]);
+    assert_eq!(severities, ["note", "note", "note", "note"]);
+}
+
+/// Before: HUB006's `assume_defined` quieted HUB006 only; the render's own substituteFrom
+/// check (`render/flux-substitute-from-missing`, in `lint` and in `render`) still reported
+/// the declared ConfigMap `region-info` missing. Now the render reads the parameter too;
+/// without it the render's warning is back, at the entry.
+#[test]
+fn assume_defined_also_satisfies_the_render_substitute_from_check() {
+    let render_findings = |report: &Value, dir: &str| -> Vec<(String, String, u64, u64, String)> {
+        located(report, dir)
+            .into_iter()
+            .filter(|(rule, ..)| rule.starts_with("render/"))
+            .collect()
+    };
+    let report = lint(OUT_OF_BAND, &[], 1);
+    let found = render_findings(&report, OUT_OF_BAND);
+    assert!(found.is_empty(), "{found:?}");
+    let output = run(None, &["render", OUT_OF_BAND]);
+    assert_eq!(code(&output), 0);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("region-info"), "{stderr}");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::support::copy_tree(&crate::support::root().join(OUT_OF_BAND), dir.path());
+    let config = dir.path().join(".hubspoke-lint.yaml");
+    let text = std::fs::read_to_string(&config).expect("config");
+    let without = text.replace("      assume_defined: [ConfigMap/web/region-info]\n", "");
+    assert_ne!(without, text);
+    std::fs::write(&config, without).expect("write config");
+    // Without it the render reports the ConfigMap again (`render` shows its problems; `lint`
+    // merges that warning into HUB006's at the same entry).
+    let output = run(Some(dir.path()), &["render", "."]);
+    assert_eq!(code(&output), 0);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("substituteFrom names ConfigMap \"region-info\""),
+        "{stderr}"
+    );
+    let output = run(
+        Some(dir.path()),
+        &[".", "--format", "json", "--rule", "HUB006"],
+    );
+    assert_eq!(code(&output), 1);
+    let region: Vec<_> = graded(&json(&output), ".")
+        .into_iter()
+        .filter(|f| f.5.contains("region-info"))
+        .collect();
+    assert_eq!(
+        region,
+        [graded_at(
+            "HUB006",
+            "warning",
+            "apps/web/ks.yaml",
+            28,
+            15,
+            "Kustomization web/web reads ConfigMap web/region-info, which is not defined in this repository; if it is created outside it, declare it in HUB006's assume_defined"
+        )]
+    );
 }
 
 /// Before (aws-samples/eks-multi-cluster-gitops `clusters-config/template/`): a Flux
@@ -500,11 +550,6 @@ fn flux_objects_no_cluster_applies_cannot_fail_to_reconcile() {
         ("HUB006", "apps/web/ks.yaml", 20),
         ("HUB006", "apps/web/ks.yaml", 22),
         ("HUB006", "apps/web/ks.yaml", 24),
-        (
-            "render/flux-substitute-from-missing",
-            "apps/web/ks.yaml",
-            27,
-        ),
     ]
     .into_iter()
     .map(|(rule, file, line)| (rule.to_owned(), file.to_owned(), line))
@@ -545,4 +590,155 @@ fn a_bootstrap_whose_path_does_not_exist_reaches_nothing() {
         .find(|o| o["name"] == "apps")
         .expect("apps");
     assert_eq!(apps["clusters"], serde_json::json!([]));
+}
+
+const TEMPLATE: &str = "fixtures/regression/template-placeholders";
+
+/// Before (aws-samples/eks-multi-cluster-gitops): `url: REPO_PREFIX/gitops-system`, a
+/// template repository's placeholder that its setup scripts replace, was a schema error
+/// like any broken URL, and HUB015 required the hub-spoke profile's five labels at error
+/// severity although no cluster of the repository declares any of them. Now a pattern
+/// error about an upper-snake placeholder is a warning that says so (a URL without a
+/// scheme stays an error), and HUB015 is an error only where the repository adopted the
+/// label set: some cluster declares one of the labels, or the configuration sets them.
+#[test]
+fn template_placeholders_and_unadopted_labels_are_warnings() {
+    let args = ["--rule", "HUB015", "--rule", "schema/invalid"];
+    let report = lint(TEMPLATE, &args, 1);
+    assert_eq!(
+        graded(&report, TEMPLATE),
+        [
+            graded_at(
+                "schema/invalid",
+                "warning",
+                "clusters/mgmt/flux-system/gotk-sync.yaml",
+                14,
+                8,
+                PLACEHOLDER_URL
+            ),
+            graded_at(
+                "HUB015",
+                "warning",
+                "clusters/mgmt/flux-system/gotk-sync.yaml",
+                19,
+                9,
+                UNADOPTED_LABELS
+            ),
+            graded_at(
+                "schema/invalid",
+                "error",
+                "clusters/mgmt/sources.yaml",
+                23,
+                8,
+                NO_SCHEME_URL
+            ),
+        ]
+    );
+
+    // Adopted: a cluster declares one of the labels; the missing ones are an error.
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::support::copy_tree(&crate::support::root().join(TEMPLATE), dir.path());
+    std::fs::write(
+        dir.path().join("clusters/mgmt/cluster-labels.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-labels\n  namespace: flux-system\n  labels:\n    environment: production\n",
+    )
+    .expect("write labels");
+    let mut args_json = vec![".", "--format", "json"];
+    args_json.extend_from_slice(&args);
+    let output = run(Some(dir.path()), &args_json);
+    assert_eq!(code(&output), 1);
+    let hub015: Vec<_> = graded(&json(&output), ".")
+        .into_iter()
+        .filter(|f| f.0 == "HUB015")
+        .collect();
+    assert_eq!(
+        hub015,
+        [graded_at(
+            "HUB015",
+            "error",
+            "clusters/mgmt/cluster-labels.yaml",
+            6,
+            3,
+            "cluster \"mgmt\" does not declare the label(s) \"cluster-type\", \"cost-center\", \"region\", \"team\""
+        )]
+    );
+
+    // Configured: the labels the configuration names are an error even if no cluster has one.
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::support::copy_tree(&crate::support::root().join(TEMPLATE), dir.path());
+    std::fs::write(
+        dir.path().join(".hubspoke-lint.yaml"),
+        "profile: hub-spoke\nrules:\n  HUB015:\n    params: {required_labels: [tier]}\n",
+    )
+    .expect("write config");
+    let output = run(Some(dir.path()), &args_json);
+    assert_eq!(code(&output), 1);
+    let hub015: Vec<_> = graded(&json(&output), ".")
+        .into_iter()
+        .filter(|f| f.0 == "HUB015")
+        .collect();
+    assert_eq!(
+        hub015,
+        [graded_at(
+            "HUB015",
+            "error",
+            "clusters/mgmt/flux-system/gotk-sync.yaml",
+            19,
+            9,
+            "cluster \"mgmt\" does not declare the label(s) \"tier\""
+        )]
+    );
+
+    // A severity configured for schema/invalid grades the placeholder too.
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::support::copy_tree(&crate::support::root().join(TEMPLATE), dir.path());
+    std::fs::write(
+        dir.path().join(".hubspoke-lint.yaml"),
+        "profile: hub-spoke\nrules:\n  schema/invalid: {severity: error}\n",
+    )
+    .expect("write config");
+    let output = run(Some(dir.path()), &args_json);
+    assert_eq!(code(&output), 1);
+    let severities: Vec<(String, String)> = graded(&json(&output), ".")
+        .into_iter()
+        .filter(|f| f.0 == "schema/invalid")
+        .map(|f| (f.2, f.1))
+        .collect();
+    assert_eq!(
+        severities,
+        [
+            (
+                "clusters/mgmt/flux-system/gotk-sync.yaml".to_owned(),
+                "error".to_owned()
+            ),
+            ("clusters/mgmt/sources.yaml".to_owned(), "error".to_owned()),
+        ]
+    );
+}
+
+const UNADOPTED_LABELS: &str = "cluster \"mgmt\" does not declare the label(s) \"cluster-type\", \"cost-center\", \"environment\", \"region\", \"team\" (the profile's default label set, of which no cluster declares any: if the fleet selects clusters by other labels, or none, set HUB015's required_labels)";
+const PLACEHOLDER_URL: &str = "GitRepository `flux-system`: `spec.url`: \"REPO_PREFIX/gitops-system\" does not match \"^(http|https|ssh)://.*$\" (`REPO_PREFIX` looks like a placeholder that a script replaces before the file is applied; until it is, the value is rejected)";
+const NO_SCHEME_URL: &str = "GitRepository `apps`: `spec.url`: \"github.com/example/apps\" does not match \"^(http|https|ssh)://.*$\"";
+
+const COMMON_LABELS: &str = "fixtures/regression/kustomize-common-labels";
+
+/// Before (jonpulsifer/infra `clusters/folly/monitoring/unpoller/deployment.yaml:6`): a
+/// Deployment without `spec.selector` in a directory no cluster reaches was "`spec.selector`
+/// is required", although its kustomization.yaml's `commonLabels` create the selector
+/// (`kubectl kustomize` builds a valid Deployment). Judged as written, a field the listing
+/// kustomization sets is not missing; `labels` without `includeSelectors` set no selector.
+#[test]
+fn a_selector_kustomize_common_labels_create_is_not_missing() {
+    let report = lint(COMMON_LABELS, &["--rule", "schema/invalid"], 1);
+    assert_eq!(
+        graded(&report, COMMON_LABELS),
+        [graded_at(
+            "schema/invalid",
+            "error",
+            "apps/bare/deployment.yaml",
+            6,
+            1,
+            "Deployment `bare`: `spec.selector` is required"
+        )]
+    );
 }

@@ -58,6 +58,6 @@ mod render;
 pub mod substitute;
 
 pub use render::{
-    render, ClusterObject, ClusterRender, KustomizationRef, Render, RenderInput, RenderOptions,
-    RenderedKustomization,
+    render, AssumedObject, ClusterObject, ClusterRender, KustomizationRef, Render, RenderInput,
+    RenderOptions, RenderedKustomization,
 };

@@ -36,6 +36,36 @@ impl RenderInput for crate::RenderFs<'_> {
 pub struct RenderOptions {
     /// Flux's substitution settings.
     pub substitute: SubstituteOptions,
+    /// ConfigMaps and Secrets declared as created outside the repository (HUB006's
+    /// `assume_defined`): a `substituteFrom` naming one does not miss it.
+    pub assume_defined: Vec<AssumedObject>,
+}
+
+/// An object declared as created outside the repository: `Kind/namespace/name`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AssumedObject {
+    /// `ConfigMap` or `Secret`.
+    pub kind: String,
+    /// Its namespace.
+    pub namespace: String,
+    /// Its name.
+    pub name: String,
+}
+
+impl AssumedObject {
+    /// Read `Kind/namespace/name` (three non-empty parts), as HUB006 compares them.
+    pub fn parse(text: &str) -> Option<AssumedObject> {
+        let mut parts = text.split('/');
+        let (kind, namespace, name) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() || [kind, namespace, name].iter().any(|p| p.is_empty()) {
+            return None;
+        }
+        Some(AssumedObject {
+            kind: kind.to_owned(),
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+        })
+    }
 }
 
 /// A Flux Kustomization as rendered: its identity and where it is written.

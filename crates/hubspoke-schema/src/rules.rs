@@ -27,7 +27,7 @@ pub fn rules() -> Vec<RuleMeta> {
             INVALID,
             "schema-violation",
             Severity::Error,
-            "The object does not match the schema of its apiVersion and kind: a field has the wrong type, a required field is missing, or a value is not allowed. The API server would reject it, so Flux fails to apply the whole Kustomization or HelmRelease it belongs to. Schemas come from Kubernetes (embedded, per `--kubernetes-version`), from Flux (embedded) and from the CustomResourceDefinitions found in the repository, which take precedence.",
+            "The object does not match the schema of its apiVersion and kind: a field has the wrong type, a required field is missing, or a value is not allowed. The API server would reject it, so Flux fails to apply the whole Kustomization or HelmRelease it belongs to. Schemas come from Kubernetes (embedded, per `--kubernetes-version`), from Flux (embedded) and from the CustomResourceDefinitions found in the repository, which take precedence. A value that fails a pattern or format because it holds an upper-case placeholder (`REPO_PREFIX/fleet`: a template repository's scripts replace it before anything is applied) is a warning that says so, unless the configuration sets this rule's severity.",
             "Fix the field at the marked position. Flux post-build placeholders (`${VAR}`), Helm templates (`{{ }}`) and SOPS-encrypted values (`ENC[...]`) are accepted wherever a scalar is expected.",
         )
         .with_examples(invalid.0, invalid.1),

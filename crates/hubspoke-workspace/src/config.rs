@@ -602,6 +602,43 @@ fn validate(config: &Config, source: &ConfigSource) -> Result<(), WorkspaceError
             }
         }
     }
+    // HUB006's `assume_defined` is also read by the render stage: an entry it cannot read
+    // would be ignored silently by both.
+    let assumed = config
+        .rules
+        .get("HUB006")
+        .and_then(|rule| rule.params.as_ref())
+        .and_then(|params| params.get("assume_defined"));
+    let entries: Vec<(Option<usize>, &str)> = match assumed {
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| Some((Some(i), item.as_str()?)))
+            .collect(),
+        Some(serde_json::Value::String(text)) => vec![(None, text.as_str())],
+        // Another type is reported with the rules' parameters.
+        _ => Vec::new(),
+    };
+    for (index, text) in entries {
+        let readable = hubspoke_render::AssumedObject::parse(text)
+            .is_some_and(|o| matches!(o.kind.as_str(), "ConfigMap" | "Secret"));
+        if !readable {
+            let mut path = vec![
+                key("rules"),
+                key("HUB006"),
+                key("params"),
+                key("assume_defined"),
+            ];
+            path.extend(index.map(PathSegment::Index));
+            let shown = index.map(|i| format!("[{i}]")).unwrap_or_default();
+            return Err(source.error(
+                &path,
+                format!(
+                    "rules.HUB006.params.assume_defined{shown}: `{text}` is not `ConfigMap/namespace/name` or `Secret/namespace/name`"
+                ),
+            ));
+        }
+    }
     for (i, producer) in config.model.producers.iter().enumerate() {
         if let Err(why) = producer.producer() {
             return Err(source.error(

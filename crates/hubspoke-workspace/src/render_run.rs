@@ -12,7 +12,7 @@ use hubspoke_diagnostics::{count_by_severity, sort_findings, sort_notes, Finding
 use hubspoke_manifest::{
     add_kustomize_listed_json, discover, read_and_parse, ModelOptions, ParsedFile, RepoModel,
 };
-use hubspoke_render::{ClusterRender, Render, RenderFs, RenderOptions, RENDER_TAG};
+use hubspoke_render::{ClusterRender, Render, RenderFs, RENDER_TAG};
 
 use crate::error::WorkspaceError;
 use crate::filter::{self, FilterOptions};
@@ -72,7 +72,7 @@ impl RenderRun {
         let model = RepoModel::build(&refs, root, &options);
         let render = {
             let fs = RenderFs::with_root(refs.iter().copied(), root);
-            hubspoke_render::render(&fs, &model, &RenderOptions::default())
+            hubspoke_render::render(&fs, &model, &configuration.render_options())
         };
         drop(refs);
         RenderRun { files, render }

@@ -174,6 +174,33 @@ impl Configuration {
             .map(|source| source.path.as_path())
     }
 
+    /// How to render: HUB006's `assume_defined` (ConfigMaps and Secrets created outside
+    /// the repository) also satisfies the render's `substituteFrom` check.
+    pub fn render_options(&self) -> hubspoke_render::RenderOptions {
+        let entries = self
+            .config
+            .rules
+            .get("HUB006")
+            .and_then(|rule| rule.params.as_ref())
+            .and_then(|params| params.get("assume_defined"));
+        // A string-list parameter: a list, or a bare string for a list of one (its type
+        // was checked when the file was read).
+        let texts: Vec<&str> = match entries {
+            Some(serde_json::Value::Array(items)) => {
+                items.iter().filter_map(serde_json::Value::as_str).collect()
+            }
+            Some(serde_json::Value::String(text)) => vec![text.as_str()],
+            _ => Vec::new(),
+        };
+        hubspoke_render::RenderOptions {
+            assume_defined: texts
+                .into_iter()
+                .filter_map(hubspoke_render::AssumedObject::parse)
+                .collect(),
+            ..hubspoke_render::RenderOptions::default()
+        }
+    }
+
     /// Load the rules (bundled and the policy directories'), resolve what the configuration
     /// says of them, and compile the bytecode program they run on.
     pub fn load_rules(self) -> Result<Settings, WorkspaceError> {

@@ -36,10 +36,10 @@ impl Builder<'_> {
     /// `spec.patches` may change, the fields they set.
     pub(super) fn collect_parent_patched_fields(&self, model: &mut RepoModel) {
         let patches = parent_patches(model);
-        if patches.is_empty() {
+        let mut out = kustomize_selector_fields(model);
+        if patches.is_empty() && out.is_empty() {
             return;
         }
-        let mut out: BTreeMap<usize, Vec<Vec<PathSegment>>> = BTreeMap::new();
         for object in model.objects.iter().filter(|o| !o.patch) {
             for patch in &patches {
                 let fk = &model.flux_kustomizations[patch.parent];
@@ -57,6 +57,66 @@ impl Builder<'_> {
         }
         model.parent_patched_fields = out;
     }
+}
+
+/// The workload kinds whose `spec.selector.matchLabels` kustomize creates from
+/// `commonLabels` (its built-in field specs with `create: true`).
+const SELECTOR_KINDS: [&str; 4] = ["Deployment", "ReplicaSet", "DaemonSet", "StatefulSet"];
+
+/// Objects whose `spec.selector` the kustomization listing them sets: a kustomization
+/// with `commonLabels` (or `labels` with `includeSelectors: true`) creates the selector of
+/// the Deployments, ReplicaSets, DaemonSets and StatefulSets of its build, so a workload
+/// written without one is complete once built. Where a cluster renders the build the render
+/// does this; where none does (a directory nothing reaches), the object is judged as
+/// written and its selector is set, not missing. Objects of the files and directories its
+/// `resources` name.
+fn kustomize_selector_fields(model: &RepoModel) -> BTreeMap<usize, Vec<Vec<PathSegment>>> {
+    let mut out: BTreeMap<usize, Vec<Vec<PathSegment>>> = BTreeMap::new();
+    let selector = vec![PathSegment::key("spec"), PathSegment::key("selector")];
+    for kf in &model.kustomize_files {
+        if kf.source_ignored || !sets_selectors(&kf.body) {
+            continue;
+        }
+        let listed: Vec<&str> = kf
+            .references
+            .iter()
+            .filter(|r| r.exists && r.path.first().and_then(Value::as_str) == Some("resources"))
+            .map(|r| r.target.as_str())
+            .collect();
+        for object in &model.objects {
+            let workload = matches!(object.group.as_str(), "apps" | "extensions")
+                && SELECTOR_KINDS.contains(&object.kind.as_str());
+            if workload
+                && !object.patch
+                && listed.iter().any(|target| {
+                    object.file == *target
+                        || *target == "."
+                        || object
+                            .file
+                            .strip_prefix(target)
+                            .is_some_and(|rest| rest.starts_with('/'))
+                })
+            {
+                out.entry(object.id).or_default().push(selector.clone());
+            }
+        }
+    }
+    out
+}
+
+/// `commonLabels` with a label, or a `labels` entry with `includeSelectors: true` and a pair.
+fn sets_selectors(body: &Value) -> bool {
+    let non_empty = |v: Option<&Value>| v.and_then(Value::as_object).is_some_and(|m| !m.is_empty());
+    non_empty(body.get("commonLabels"))
+        || body
+            .get("labels")
+            .and_then(Value::as_array)
+            .is_some_and(|entries| {
+                entries.iter().any(|e| {
+                    e.get("includeSelectors").and_then(Value::as_bool) == Some(true)
+                        && non_empty(e.get("pairs"))
+                })
+            })
 }
 
 /// The `spec.patches` of every Flux Kustomization that is reconciled somewhere (its own

@@ -486,7 +486,9 @@ pub struct RepoModel {
     /// on no known cluster are left out.
     pub directory_clusters: BTreeMap<String, Vec<String>>,
     /// Object id → the fields the `spec.patches` of a Flux Kustomization that may apply
-    /// it set (sorted): where no cluster renders the object, their values are unknown.
+    /// it set, and the `spec.selector` a kustomization listing it creates from
+    /// `commonLabels` (sorted): where no cluster renders the object, their values are
+    /// unknown (or set), not as written.
     #[serde(skip)]
     pub parent_patched_fields: BTreeMap<usize, Vec<Vec<PathSegment>>>,
     /// Sources whose artifact root is a directory below the linted root (a tree holding

@@ -748,10 +748,16 @@ impl<'a> Walk<'a> {
     /// Whether an object of the repository makes the ConfigMap or Secret in the cluster
     /// (the model's producers: an ExternalSecret's target, a SealedSecret...).
     /// Made outside what the render sees: by a producer of the repository, or declared in
-    /// the configuration as created outside it (`model.external-secrets`).
+    /// the configuration as created outside it (`model.external-secrets`, HUB006's
+    /// `assume_defined`).
     fn is_produced(&self, kind: &str, namespace: &str, name: &str) -> bool {
         let key = hubspoke_manifest::index_key("", kind, namespace, name);
         self.model.generated.contains_key(&key)
+            || self
+                .options
+                .assume_defined
+                .iter()
+                .any(|o| o.kind == kind && o.namespace == namespace && o.name == name)
             || kind == "Secret"
                 && self.model.external_secrets.iter().any(|declared| {
                     declared.name == name

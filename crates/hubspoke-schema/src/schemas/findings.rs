@@ -7,9 +7,9 @@ use serde_json::Value;
 
 use super::field_path::{dotted, instance_path};
 use super::lookup::Source;
-use super::placeholders::accepts_placeholder;
+use super::placeholders::{accepts_placeholder, script_placeholder};
 use super::suggest::closest;
-use super::{label, FieldLocator, Finding, Schemas};
+use super::{label, FieldLocator, Finding, Schemas, Severity};
 use crate::rules;
 
 /// Everything needed to turn one document's validation errors into findings.
@@ -101,8 +101,37 @@ impl Context<'_> {
                     return;
                 }
                 let message = format!("`{}`: {}", dotted(&path), describe(error));
-                out.push(self.finding(rules::INVALID, message, path, None));
+                match self.script_placeholder(error, kind) {
+                    Some(token) => {
+                        let message = format!(
+                            "{message} (`{token}` looks like a placeholder that a script replaces before the file is applied; until it is, the value is rejected)"
+                        );
+                        let mut finding = self.finding(rules::INVALID, message, path, None);
+                        finding.severity = Severity::Warning;
+                        out.push(finding);
+                    }
+                    None => out.push(self.finding(rules::INVALID, message, path, None)),
+                }
             }
+        }
+    }
+
+    /// The placeholder a pattern or format error is about (see [`script_placeholder`]),
+    /// unless the configuration sets `schema/invalid`'s severity: then that one holds.
+    fn script_placeholder<'e>(
+        &self,
+        error: &'e jsonschema::ValidationError<'_>,
+        kind: &jsonschema::error::ValidationErrorKind,
+    ) -> Option<&'e str> {
+        use jsonschema::error::ValidationErrorKind as K;
+        if !matches!(kind, K::Pattern { .. } | K::Format { .. })
+            || self.schemas.options.severity.contains_key(rules::INVALID)
+        {
+            return None;
+        }
+        match error.instance().as_ref() {
+            Value::String(text) => script_placeholder(text),
+            _ => None,
         }
     }
 

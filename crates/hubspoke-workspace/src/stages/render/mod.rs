@@ -63,6 +63,7 @@ struct Prepared<'r, 'a> {
 fn prepare<'r, 'a>(
     roots: &'r [RepositoryRoot<'a>],
     model_options: &ModelOptions,
+    render_options: &RenderOptions,
     failures: &mut Vec<Finding>,
     timings: &mut StageTimings,
     context: &mut ContextIndex,
@@ -88,7 +89,7 @@ fn prepare<'r, 'a>(
                     let model = model.as_ref()?;
                     guarded(root, "render", RENDER_FAILED, || {
                         let fs = RenderFs::with_root(root.files.iter().copied(), root.path);
-                        hubspoke_render::render(&fs, model, &RenderOptions::default())
+                        hubspoke_render::render(&fs, model, render_options)
                     })
                     .map_err(|failure| failures.push(*failure))
                     .ok()
@@ -160,6 +161,7 @@ pub(crate) fn analyze_rendered(
 ) -> Analysis {
     let mut evaluator = settings.evaluator();
     let model_options = &settings.configuration.model;
+    let render_options = settings.configuration.render_options();
     let mut timings = StageTimings::default();
     let mut failures = Vec::new();
     let mut context = ContextIndex::default();
@@ -169,6 +171,7 @@ pub(crate) fn analyze_rendered(
             prepare(
                 roots,
                 model_options,
+                &render_options,
                 &mut failures,
                 &mut timings,
                 &mut context,
