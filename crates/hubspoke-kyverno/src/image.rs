@@ -3,13 +3,13 @@
 //! of `github.com/distribution/reference`, the tag defaults to `latest`, and
 //! no `library/` is inserted (Kyverno's `path` of `nginx` is `nginx`).
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::LazyLock;
 
 use regex::Regex;
 use serde_json::{json, Value};
+
+use crate::memo::ThreadMemo;
 
 /// Kyverno's default `defaultRegistry` setting.
 pub const DEFAULT_REGISTRY: &str = "docker.io";
@@ -66,25 +66,13 @@ thread_local! {
     /// variable parses every container image of every pod controller, a repository
     /// repeats the same few images, and matching the reference grammar (with its
     /// capture groups) was a measurable part of evaluating policies.
-    static PARSED: RefCell<HashMap<String, Result<ImageInfo, ImageError>>> =
-        RefCell::new(HashMap::new());
+    static PARSED: ThreadMemo<Result<ImageInfo, ImageError>> = ThreadMemo::new(PARSED_PER_THREAD);
 }
 
 impl ImageInfo {
     /// Parse an image reference with Kyverno's default configuration.
     pub fn parse(image: &str) -> Result<ImageInfo, ImageError> {
-        if let Some(known) = PARSED.with(|cache| cache.borrow().get(image).cloned()) {
-            return known;
-        }
-        let parsed = ImageInfo::parse_uncached(image);
-        PARSED.with(|cache| {
-            let mut cache = cache.borrow_mut();
-            if cache.len() >= PARSED_PER_THREAD {
-                cache.clear();
-            }
-            cache.insert(image.to_owned(), parsed.clone());
-        });
-        parsed
+        PARSED.with(|memo| memo.get_or_insert_with(image, || ImageInfo::parse_uncached(image)))
     }
 
     fn parse_uncached(image: &str) -> Result<ImageInfo, ImageError> {

@@ -64,4 +64,5 @@ pub mod context;
 use hubspoke_manifest::go_text as gofmt;
 pub mod image;
 pub mod jmespath;
+mod memo;
 pub mod variables;

@@ -18,8 +18,6 @@ pub(crate) mod semver;
 mod strings;
 mod time;
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::LazyLock;
 
@@ -30,6 +28,7 @@ use chrono::{DateTime, Utc};
 
 pub use convert::{floats, to_float_variable, to_value, to_variable};
 
+use crate::memo::ThreadMemo;
 use crate::variables::VariableError;
 
 /// Where the time functions (`time_now_utc`, `time_since` without an end…)
@@ -165,25 +164,14 @@ thread_local! {
     /// Expressions compiled on this thread, by text (errors included): a policy's
     /// expressions are evaluated on every object, and parsing them each time was a
     /// large part of a run's cost.
-    static COMPILED: RefCell<HashMap<String, Result<Rc<Expression>, VariableError>>> =
-        RefCell::new(HashMap::new());
+    static COMPILED: ThreadMemo<Result<Rc<Expression>, VariableError>> =
+        ThreadMemo::new(COMPILED_PER_THREAD);
 }
 
 /// [`compile`], remembered per thread: the same text always compiles to the same
 /// expression.
 pub(crate) fn compile_cached(expression: &str) -> Result<Rc<Expression>, VariableError> {
-    if let Some(known) = COMPILED.with(|cache| cache.borrow().get(expression).cloned()) {
-        return known;
-    }
-    let compiled = compile(expression).map(Rc::new);
-    COMPILED.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if cache.len() >= COMPILED_PER_THREAD {
-            cache.clear();
-        }
-        cache.insert(expression.to_owned(), compiled.clone());
-    });
-    compiled
+    COMPILED.with(|memo| memo.get_or_insert_with(expression, || compile(expression).map(Rc::new)))
 }
 
 /// go-jmespath decodes a literal with `encoding/json`: its numbers are floats.

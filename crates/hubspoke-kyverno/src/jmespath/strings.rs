@@ -1,9 +1,6 @@
 //! Kyverno's string, encoding and parsing functions
 //! (`pkg/engine/jmespath/functions.go`).
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-
 use ::jmespath::functions::ArgumentType as T;
 use ::jmespath::{Context, JmespathError, Rcvar, Variable};
 use base64::Engine as _;
@@ -11,6 +8,7 @@ use sha1::Digest as _;
 
 use super::convert::{floats, to_variable};
 use super::{bool_result, float_result, function_error, signature, string_result, Handler};
+use crate::memo::ThreadMemo;
 use crate::pattern::wildcard;
 
 pub(super) fn functions() -> Vec<(&'static str, ::jmespath::functions::Signature, Handler)> {
@@ -272,7 +270,8 @@ thread_local! {
     /// The regular expressions of `regex_*` calls compiled on this thread, by
     /// pattern: a policy calls them with the same pattern on every object, and
     /// compiling one costs far more than matching it.
-    static REGEXES: RefCell<HashMap<String, regex::Regex>> = RefCell::new(HashMap::new());
+    static REGEXES: ThreadMemo<Result<regex::Regex, regex::Error>> =
+        ThreadMemo::new(REGEXES_PER_THREAD);
 }
 
 fn compile_regex(
@@ -280,19 +279,9 @@ fn compile_regex(
     function: &str,
     pattern: &str,
 ) -> Result<regex::Regex, JmespathError> {
-    if let Some(known) = REGEXES.with(|cache| cache.borrow().get(pattern).cloned()) {
-        return Ok(known);
-    }
-    let compiled = regex::Regex::new(pattern)
-        .map_err(|e| function_error(c, format!("JMESPath function '{function}': {e}")))?;
-    REGEXES.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if cache.len() >= REGEXES_PER_THREAD {
-            cache.clear();
-        }
-        cache.insert(pattern.to_owned(), compiled.clone());
-    });
-    Ok(compiled)
+    REGEXES
+        .with(|memo| memo.get_or_insert_with(pattern, || regex::Regex::new(pattern)))
+        .map_err(|e| function_error(c, format!("JMESPath function '{function}': {e}")))
 }
 
 fn regex_replace(a: &[Rcvar], c: &mut Context<'_>, literal: bool) -> Result<Rcvar, JmespathError> {
