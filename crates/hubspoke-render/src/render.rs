@@ -53,11 +53,16 @@ pub struct AssumedObject {
 }
 
 impl AssumedObject {
-    /// Read `Kind/namespace/name` (three non-empty parts), as HUB006 compares them.
+    /// Read `ConfigMap/namespace/name` or `Secret/namespace/name` (three non-empty
+    /// parts), as HUB006 compares them; anything else is not an object `substituteFrom`
+    /// can name.
     pub fn parse(text: &str) -> Option<AssumedObject> {
         let mut parts = text.split('/');
         let (kind, namespace, name) = (parts.next()?, parts.next()?, parts.next()?);
-        if parts.next().is_some() || [kind, namespace, name].iter().any(|p| p.is_empty()) {
+        if parts.next().is_some()
+            || !matches!(kind, "ConfigMap" | "Secret")
+            || [namespace, name].iter().any(|p| p.is_empty())
+        {
             return None;
         }
         Some(AssumedObject {

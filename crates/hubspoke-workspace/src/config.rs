@@ -110,6 +110,28 @@ pub fn key(name: &str) -> PathSegment {
     PathSegment::Key(name.to_owned())
 }
 
+impl Config {
+    /// HUB006's `assume_defined` entries as written, each with its index in the list (none
+    /// for a bare string, a list of one). The render stage reads them too; an entry of
+    /// another type is reported with the rules' parameters and is not among them.
+    pub(crate) fn assume_defined_entries(&self) -> Vec<(Option<usize>, &str)> {
+        let assumed = self
+            .rules
+            .get("HUB006")
+            .and_then(|rule| rule.params.as_ref())
+            .and_then(|params| params.get("assume_defined"));
+        match assumed {
+            Some(serde_json::Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| Some((Some(i), item.as_str()?)))
+                .collect(),
+            Some(serde_json::Value::String(text)) => vec![(None, text.as_str())],
+            _ => Vec::new(),
+        }
+    }
+}
+
 impl ConfigSource {
     /// Where the setting at `path` is written: its key for a mapping entry, the item for a
     /// sequence entry; the deepest part of the path that exists when the rest does not.
@@ -604,25 +626,8 @@ fn validate(config: &Config, source: &ConfigSource) -> Result<(), WorkspaceError
     }
     // HUB006's `assume_defined` is also read by the render stage: an entry it cannot read
     // would be ignored silently by both.
-    let assumed = config
-        .rules
-        .get("HUB006")
-        .and_then(|rule| rule.params.as_ref())
-        .and_then(|params| params.get("assume_defined"));
-    let entries: Vec<(Option<usize>, &str)> = match assumed {
-        Some(serde_json::Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| Some((Some(i), item.as_str()?)))
-            .collect(),
-        Some(serde_json::Value::String(text)) => vec![(None, text.as_str())],
-        // Another type is reported with the rules' parameters.
-        _ => Vec::new(),
-    };
-    for (index, text) in entries {
-        let readable = hubspoke_render::AssumedObject::parse(text)
-            .is_some_and(|o| matches!(o.kind.as_str(), "ConfigMap" | "Secret"));
-        if !readable {
+    for (index, text) in config.assume_defined_entries() {
+        if hubspoke_render::AssumedObject::parse(text).is_none() {
             let mut path = vec![
                 key("rules"),
                 key("HUB006"),

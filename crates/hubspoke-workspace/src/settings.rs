@@ -177,25 +177,13 @@ impl Configuration {
     /// How to render: HUB006's `assume_defined` (ConfigMaps and Secrets created outside
     /// the repository) also satisfies the render's `substituteFrom` check.
     pub fn render_options(&self) -> hubspoke_render::RenderOptions {
-        let entries = self
-            .config
-            .rules
-            .get("HUB006")
-            .and_then(|rule| rule.params.as_ref())
-            .and_then(|params| params.get("assume_defined"));
-        // A string-list parameter: a list, or a bare string for a list of one (its type
-        // was checked when the file was read).
-        let texts: Vec<&str> = match entries {
-            Some(serde_json::Value::Array(items)) => {
-                items.iter().filter_map(serde_json::Value::as_str).collect()
-            }
-            Some(serde_json::Value::String(text)) => vec![text.as_str()],
-            _ => Vec::new(),
-        };
         hubspoke_render::RenderOptions {
-            assume_defined: texts
+            // Checked when the file was read: every entry parses.
+            assume_defined: self
+                .config
+                .assume_defined_entries()
                 .into_iter()
-                .filter_map(hubspoke_render::AssumedObject::parse)
+                .filter_map(|(_, text)| hubspoke_render::AssumedObject::parse(text))
                 .collect(),
             ..hubspoke_render::RenderOptions::default()
         }
