@@ -73,6 +73,19 @@ const SELECTOR_KINDS: [&str; 4] = ["Deployment", "ReplicaSet", "DaemonSet", "Sta
 fn kustomize_selector_fields(model: &RepoModel) -> BTreeMap<usize, Vec<Vec<PathSegment>>> {
     let mut out: BTreeMap<usize, Vec<Vec<PathSegment>>> = BTreeMap::new();
     let selector = vec![PathSegment::key("spec"), PathSegment::key("selector")];
+    // The workloads once, not every object for every such kustomization.
+    let workloads: Vec<_> = model
+        .objects
+        .iter()
+        .filter(|o| {
+            !o.patch
+                && matches!(o.group.as_str(), "apps" | "extensions")
+                && SELECTOR_KINDS.contains(&o.kind.as_str())
+        })
+        .collect();
+    if workloads.is_empty() {
+        return out;
+    }
     for kf in &model.kustomize_files {
         if kf.source_ignored || !sets_selectors(&kf.body) {
             continue;
@@ -83,20 +96,15 @@ fn kustomize_selector_fields(model: &RepoModel) -> BTreeMap<usize, Vec<Vec<PathS
             .filter(|r| r.exists && r.path.first().and_then(Value::as_str) == Some("resources"))
             .map(|r| r.target.as_str())
             .collect();
-        for object in &model.objects {
-            let workload = matches!(object.group.as_str(), "apps" | "extensions")
-                && SELECTOR_KINDS.contains(&object.kind.as_str());
-            if workload
-                && !object.patch
-                && listed.iter().any(|target| {
-                    object.file == *target
-                        || *target == "."
-                        || object
-                            .file
-                            .strip_prefix(target)
-                            .is_some_and(|rest| rest.starts_with('/'))
-                })
-            {
+        for object in &workloads {
+            if listed.iter().any(|target| {
+                object.file == *target
+                    || *target == "."
+                    || object
+                        .file
+                        .strip_prefix(target)
+                        .is_some_and(|rest| rest.starts_with('/'))
+            }) {
                 out.entry(object.id).or_default().push(selector.clone());
             }
         }
